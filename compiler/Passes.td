@@ -1,0 +1,64 @@
+// Cleave's compiler passes.
+#ifndef CLEAVE_COMPILER_PASSES_TD
+#define CLEAVE_COMPILER_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertOnnxToLinalgPass : Pass<"cleave-convert-onnx-to-linalg", "mlir::ModuleOp"> {
+  let summary = "lower the onnx-level dialect to linalg, tensor, arith and math";
+  let description = [{
+    Every onnx op becomes upstream ops on tensors: elementwise ops one `linalg.generic` each
+    (with broadcasting indexing maps, so later fusion merges chains of them), matmul and
+    convolution named linalg ops that tiling schedules recognise, shape ops `tensor` ops.
+    Unsigned element types become signless, as arith requires. Example:
+
+    ```mlir
+    %y = onnx.relu %x : tensor<4xf32>
+    // becomes
+    %e = tensor.empty() : tensor<4xf32>
+    %y = linalg.generic {...} ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+      ^bb0(%a: f32, %b: f32):
+        %m = arith.maximumf %a, %cst : f32
+        linalg.yield %m : f32
+    } -> tensor<4xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def ParametersToArgumentsPass : Pass<"cleave-parameters-to-arguments", "mlir::ModuleOp"> {
+  let summary = "turn onnx.parameter ops into arguments of the entry function";
+  let description = [{
+    Weights are not compiled into code: each `onnx.parameter` in `@main` becomes a function
+    argument placed after the graph inputs, tagged `cleave.param = "<name>"`, so that the
+    runtime passes a pointer into the artifact's mapped parameter section.
+
+    ```mlir
+    func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> {
+      %w = onnx.parameter "w" dense_resource<param> : tensor<4xf32>
+      ...
+    // becomes
+    func.func @main(%x: tensor<4xf32>, %w: tensor<4xf32> {cleave.param = "w"}) -> ...
+    ```
+  }];
+}
+
+def CpuEntryPointsPass : Pass<"cleave-cpu-entry-points", "mlir::ModuleOp"> {
+  let summary = "add the runtime's C entry points to a module lowered to the LLVM dialect";
+  let description = [{
+    The runtime calls `void cleave_stage_N(void *ctx, void **args)` (see
+    docs/artifact-format.md). This pass adds that function, which loads each buffer pointer
+    from `args` and calls the bare-pointer stage function, and `cleave_abi_version()`.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", "\"cleave_stage_0\"",
+           "name of the C entry point to create">,
+    Option<"implName", "impl", "std::string", "\"main\"",
+           "name of the lowered stage function it calls">,
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+#endif // CLEAVE_COMPILER_PASSES_TD

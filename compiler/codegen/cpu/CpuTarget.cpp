@@ -1,0 +1,155 @@
+// CPU code generation: the MLIR lowering pipeline and native shared-object emission.
+#include "compiler/codegen/cpu/CpuTarget.h"
+
+#include "compiler/Passes.h"
+#include "compiler/pipelines/Pipelines.h"
+
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+using namespace cleave;
+
+void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &,
+                                     const std::string &entry) {
+  // Tensors to buffers across the whole module; graph inputs and parameters are marked
+  // non-writable, so bufferization copies rather than writing into them.
+  addPassPipeline(pm, "one-shot-bufferize{bufferize-function-boundaries "
+                      "function-boundary-type-conversion=identity-layout-map}");
+  // Results become caller-provided output buffers (destination-passing style, as the
+  // runtime's ABI wants); static result allocations are replaced by the out-params.
+  addPassPipeline(pm, "buffer-results-to-out-params{hoist-static-allocs "
+                      "modify-public-functions}");
+  // Temporaries get deallocations.
+  addPassPipeline(pm, "buffer-deallocation-pipeline");
+  addPassPipeline(pm, "canonicalize,cse");
+  // Structured ops to loops (tiled and vectorised schedules come before this step).
+  addPassPipeline(pm, "convert-linalg-to-loops,fold-memref-alias-ops,lower-affine,"
+                      "convert-scf-to-cf,expand-strided-metadata,lower-affine");
+  // Everything to the LLVM dialect; memrefs at the function boundary become bare pointers.
+  addPassPipeline(pm, "convert-math-to-llvm,convert-math-to-libm,"
+                      "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
+                      "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
+                      "convert-cf-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts");
+  pm.addPass(createCpuEntryPointsPass(CpuEntryPointsPassOptions{entry, "main"}));
+}
+
+std::string cleave::resolveCpuName(const CpuOptions &options) {
+  return options.cpu == "host" ? llvm::sys::getHostCPUName().str() : options.cpu;
+}
+
+bool cleave::emitCpuSharedObject(ModuleOp module, const CpuOptions &options,
+                                 std::string &bytes, std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule) {
+    error = "cannot translate the lowered module to LLVM IR";
+    return false;
+  }
+
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  std::string lookupError;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  if (!target) {
+    error = "no LLVM target for " + triple.str() + ": " + lookupError;
+    return false;
+  }
+  std::string cpu = resolveCpuName(options);
+  std::string features;
+  if (options.cpu == "host") {
+    llvm::SubtargetFeatures featureSet;
+    for (const auto &[name, enabled] : llvm::sys::getHostCPUFeatures())
+      featureSet.AddFeature(name, enabled);
+    features = featureSet.getString();
+  }
+  if (!target->createMCSubtargetInfo(triple, cpu, "")->isCPUStringValid(cpu)) {
+    error = "unknown CPU '" + cpu + "' for --cpu (try host, x86-64-v3, znver4, skylake-avx512)";
+    return false;
+  }
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  llvmModule->setDataLayout(machine->createDataLayout());
+  llvmModule->setTargetTriple(triple);
+
+  // LLVM's O3 pipeline: inlining, loop vectorisation and unrolling of what MLIR produced.
+  {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PipelineTuningOptions tuning;
+    tuning.LoopVectorization = true;
+    tuning.SLPVectorization = true;
+    llvm::PassBuilder pb(machine.get(), tuning);
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+    mpm.run(*llvmModule, mam);
+  }
+
+  SmallString<128> objPath, soPath;
+  if (llvm::sys::fs::createTemporaryFile("cleave", "o", objPath) ||
+      llvm::sys::fs::createTemporaryFile("cleave", "so", soPath)) {
+    error = "cannot create temporary files for code generation";
+    return false;
+  }
+  auto cleanup = llvm::make_scope_exit([&] {
+    llvm::sys::fs::remove(objPath);
+    llvm::sys::fs::remove(soPath);
+  });
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream out(objPath, ec, llvm::sys::fs::OF_None);
+    if (ec) {
+      error = "cannot write " + objPath.str().str() + ": " + ec.message();
+      return false;
+    }
+    llvm::legacy::PassManager codegen;
+    if (machine->addPassesToEmitFile(codegen, out, nullptr,
+                                     llvm::CodeGenFileType::ObjectFile)) {
+      error = "the LLVM target cannot emit object files";
+      return false;
+    }
+    codegen.run(*llvmModule);
+  }
+
+  // Link with lld from the same LLVM (installed by the setup script).
+  auto lld = llvm::sys::findProgramByName("ld.lld", {"/usr/lib/llvm-22/bin"});
+  if (!lld) {
+    error = "ld.lld not found (install lld-22)";
+    return false;
+  }
+  std::string errMsg;
+  SmallVector<StringRef> argv = {*lld, "-shared", "--as-needed", "-o", soPath, objPath};
+  if (llvm::sys::ExecuteAndWait(*lld, argv, std::nullopt, {}, 0, 0, &errMsg) != 0) {
+    error = "linking the shared object failed" + (errMsg.empty() ? "" : ": " + errMsg);
+    return false;
+  }
+  auto buffer = llvm::MemoryBuffer::getFile(soPath, /*IsText=*/false);
+  if (!buffer) {
+    error = "cannot read the linked shared object";
+    return false;
+  }
+  bytes = (*buffer)->getBuffer().str();
+  return true;
+}

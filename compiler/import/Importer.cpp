@@ -1,0 +1,470 @@
+// ONNX import: load and check the model, bind dynamic dims, infer shapes, import every node.
+#include "compiler/import/Importer.h"
+#include "compiler/import/NodeImporter.h"
+
+#include "dialects/Onnx/IR/OnnxOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Transforms/FoldUtils.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SHA256.h"
+
+#include "onnx/checker.h"
+#include "onnx/onnx_pb.h"
+#include "onnx/shape_inference/implementation.h"
+
+#include <fstream>
+
+using namespace mlir;
+using namespace cleave;
+
+namespace {
+
+/// Weights with more elements than this become `onnx.parameter`; smaller ones stay inline
+/// as `onnx.constant` so that shape computations on them fold.
+constexpr int64_t kMaxInlineElements = 64;
+
+const OpImporterRegistry &registry() {
+  static const OpImporterRegistry instance = [] {
+    OpImporterRegistry r;
+    populateElementwiseImporters(r);
+    populateNNImporters(r);
+    populateNormImporters(r);
+    populateShapeImporters(r);
+    return r;
+  }();
+  return instance;
+}
+
+std::string describeNode(const ::onnx::NodeProto &node, int64_t index) {
+  std::string name = node.name().empty() ? node.op_type() + "_" + std::to_string(index)
+                                         : node.name();
+  return name;
+}
+
+class ModelImporter {
+public:
+  ModelImporter(MLIRContext &context, const ImportOptions &options)
+      : context(context), options(options), builder(&context) {}
+
+  OwningOpRef<ModuleOp> run(const std::string &path, ModelInfo *info);
+
+private:
+  LogicalResult load(const std::string &path, ::onnx::ModelProto &model, ModelInfo *info);
+  LogicalResult resolveExternalData(::onnx::TensorProto &tensor, StringRef baseDir);
+  LogicalResult bindInputShapes(::onnx::GraphProto &graph,
+                                const llvm::StringSet<> &initializers);
+  Type valueInfoType(const ::onnx::TypeProto &type);
+  Value importInitializer(const ::onnx::TensorProto &tensor, Location loc);
+  LogicalResult importNode(const ::onnx::NodeProto &node, int64_t index);
+  Value lookup(const std::string &name) const {
+    auto it = values.find(name);
+    return it == values.end() ? Value() : it->second;
+  }
+  InFlightDiagnostic error(Location loc) { return emitError(loc); }
+
+  MLIRContext &context;
+  const ImportOptions &options;
+  OpBuilder builder;
+  int64_t opset = 0;
+  std::string modelPath;
+  llvm::StringMap<Value> values;
+  llvm::StringMap<Type> inferred;
+  std::unique_ptr<OperationFolder> folder;
+};
+
+} // namespace
+
+LogicalResult ModelImporter::load(const std::string &path, ::onnx::ModelProto &model,
+                                  ModelInfo *info) {
+  Location loc = FileLineColLoc::get(&context, path, 0, 0);
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
+  if (!buffer)
+    return error(loc) << "cannot read model '" << path << "': " << buffer.getError().message();
+  StringRef bytes = (*buffer)->getBuffer();
+  if (bytes.empty())
+    return error(loc) << "model '" << path << "' is an empty file";
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return error(loc) << "'" << path
+                      << "' is not a valid ONNX model (protobuf parsing failed; truncated?)";
+  if (!model.has_graph() || model.ir_version() == 0)
+    return error(loc) << "'" << path << "' is not a valid ONNX model (no graph or IR version)";
+
+  if (info) {
+    info->path = path;
+    info->sha256 = llvm::toHex(llvm::SHA256::hash(llvm::arrayRefFromStringRef(bytes)),
+                               /*LowerCase=*/true);
+    info->producer = model.producer_name() +
+                     (model.producer_version().empty() ? "" : " " + model.producer_version());
+  }
+
+  for (const auto &import : model.opset_import())
+    if (import.domain().empty() || import.domain() == "ai.onnx")
+      opset = import.version();
+  if (opset == 0)
+    return error(loc) << "model '" << path << "' imports no default-domain opset";
+  if (info)
+    info->opset = opset;
+
+  SmallString<256> baseDir(path);
+  llvm::sys::path::remove_filename(baseDir);
+  for (auto &tensor : *model.mutable_graph()->mutable_initializer())
+    if (failed(resolveExternalData(tensor, baseDir)))
+      return failure();
+  for (auto &node : *model.mutable_graph()->mutable_node())
+    for (auto &attr : *node.mutable_attribute())
+      if (attr.has_t() && failed(resolveExternalData(*attr.mutable_t(), baseDir)))
+        return failure();
+
+  try {
+    ::onnx::checker::check_model(model);
+  } catch (const std::exception &e) {
+    std::string what = e.what();
+    // libonnx appends the checker's context on later lines; the first names the problem.
+    return error(loc) << "model '" << path << "' fails the ONNX checker: "
+                      << StringRef(what).split('\n').first.trim();
+  }
+  return success();
+}
+
+LogicalResult ModelImporter::resolveExternalData(::onnx::TensorProto &tensor,
+                                                 StringRef baseDir) {
+  if (tensor.data_location() != ::onnx::TensorProto::EXTERNAL)
+    return success();
+  std::string location;
+  uint64_t offset = 0, length = 0;
+  bool hasLength = false;
+  for (const auto &entry : tensor.external_data()) {
+    if (entry.key() == "location")
+      location = entry.value();
+    else if (entry.key() == "offset")
+      offset = std::stoull(entry.value());
+    else if (entry.key() == "length") {
+      length = std::stoull(entry.value());
+      hasLength = true;
+    }
+  }
+  Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()));
+  if (location.empty() || llvm::sys::path::is_absolute(location) ||
+      StringRef(location).contains(".."))
+    return error(loc) << "tensor '" << tensor.name()
+                      << "': external data location must be a relative path beside the model";
+  SmallString<256> file(baseDir);
+  llvm::sys::path::append(file, location);
+  auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false);
+  if (!buffer)
+    return error(loc) << "tensor '" << tensor.name() << "': cannot read external data '"
+                      << file << "': " << buffer.getError().message();
+  StringRef data = (*buffer)->getBuffer();
+  if (!hasLength)
+    length = data.size() - std::min<uint64_t>(offset, data.size());
+  if (offset + length > data.size())
+    return error(loc) << "tensor '" << tensor.name() << "': external data '" << file
+                      << "' is shorter than offset + length";
+  tensor.set_raw_data(data.substr(offset, length).str());
+  tensor.clear_external_data();
+  tensor.set_data_location(::onnx::TensorProto::DEFAULT);
+  return success();
+}
+
+LogicalResult ModelImporter::bindInputShapes(::onnx::GraphProto &graph,
+                                             const llvm::StringSet<> &initializers) {
+  llvm::StringSet<> graphInputs;
+  for (auto &input : *graph.mutable_input()) {
+    if (initializers.contains(input.name()))
+      continue;
+    graphInputs.insert(input.name());
+    Location loc = NameLoc::get(StringAttr::get(&context, input.name()));
+    if (!input.type().has_tensor_type())
+      return error(loc) << "input '" << input.name() << "' is not a tensor";
+    auto *shape = input.mutable_type()->mutable_tensor_type()->mutable_shape();
+    auto bound = options.inputShapes.find(input.name());
+    if (bound != options.inputShapes.end()) {
+      const std::vector<int64_t> &dims = bound->second;
+      if (input.type().tensor_type().has_shape() &&
+          static_cast<size_t>(shape->dim_size()) != dims.size())
+        return error(loc) << "--input-shape for '" << input.name() << "' gives "
+                          << dims.size() << " dims, the model's input has rank "
+                          << shape->dim_size();
+      for (size_t i = 0; i < dims.size(); ++i) {
+        if (static_cast<int>(i) < shape->dim_size() && shape->dim(i).has_dim_value() &&
+            shape->dim(i).dim_value() != dims[i])
+          return error(loc) << "--input-shape for '" << input.name() << "' sets dim " << i
+                            << " to " << dims[i] << ", the model fixes it to "
+                            << shape->dim(i).dim_value();
+      }
+      shape->clear_dim();
+      for (int64_t d : dims)
+        shape->add_dim()->set_dim_value(d);
+      continue;
+    }
+    if (!input.type().tensor_type().has_shape())
+      return error(loc) << "input '" << input.name()
+                        << "' has no shape: give one with --input-shape=" << input.name()
+                        << "=D0xD1x...";
+    for (int i = 0; i < shape->dim_size(); ++i)
+      if (!shape->dim(i).has_dim_value() || shape->dim(i).dim_value() <= 0) {
+        std::string param = shape->dim(i).dim_param();
+        return error(loc) << "input '" << input.name() << "' dim " << i
+                          << (param.empty() ? "" : " ('" + param + "')")
+                          << " is dynamic: bind it with --input-shape=" << input.name()
+                          << "=D0xD1x...";
+      }
+  }
+  for (const auto &[name, dims] : options.inputShapes)
+    if (!graphInputs.contains(name))
+      return error(UnknownLoc::get(&context))
+             << "--input-shape names '" << name << "', which is not a graph input";
+  return success();
+}
+
+Type ModelImporter::valueInfoType(const ::onnx::TypeProto &type) {
+  if (!type.has_tensor_type() || !type.tensor_type().has_shape())
+    return {};
+  Type elementType = convertElementType(&context, type.tensor_type().elem_type());
+  if (!elementType)
+    return {};
+  SmallVector<int64_t> shape;
+  for (const auto &dim : type.tensor_type().shape().dim()) {
+    if (!dim.has_dim_value())
+      return {};
+    shape.push_back(dim.dim_value());
+  }
+  return RankedTensorType::get(shape, elementType);
+}
+
+Value ModelImporter::importInitializer(const ::onnx::TensorProto &tensor, Location loc) {
+  std::string message;
+  RankedTensorType type = tensorProtoType(&context, tensor, message);
+  std::vector<char> bytes;
+  if (!type || !readTensorBytes(tensor, type, bytes, message)) {
+    error(loc) << message;
+    return {};
+  }
+  Type elementType = type.getElementType();
+  if (type.getNumElements() <= kMaxInlineElements || elementType.isInteger(1)) {
+    DenseElementsAttr attr = convertTensorProto(&context, tensor, message);
+    if (!attr) {
+      error(loc) << message;
+      return {};
+    }
+    return onnxir::ConstantOp::create(builder, loc, attr);
+  }
+  // The blob's key is only a label: the parameter's name is the `name` attribute.
+  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(ArrayRef<char>(bytes), 64);
+  auto attr = DenseResourceElementsAttr::get(type, "param", std::move(blob));
+  return onnxir::ParameterOp::create(builder, loc, tensor.name(), attr);
+}
+
+LogicalResult ModelImporter::importNode(const ::onnx::NodeProto &node, int64_t index) {
+  std::string name = describeNode(node, index);
+  Location loc = NameLoc::get(StringAttr::get(&context, name));
+  if (!node.domain().empty() && node.domain() != "ai.onnx")
+    return error(loc) << "node '" << name << "' (" << node.domain() << "::" << node.op_type()
+                      << "): unsupported operator domain '" << node.domain() << "'";
+
+  if (node.op_type() == "Constant") {
+    // Constant is an initializer written as a node; both forms share one path.
+    for (const auto &attr : node.attribute()) {
+      if (attr.name() == "value" && attr.has_t()) {
+        ::onnx::TensorProto tensor = attr.t();
+        tensor.set_name(node.output(0));
+        Value v = importInitializer(tensor, loc);
+        if (!v)
+          return failure();
+        values[node.output(0)] = v;
+        return success();
+      }
+    }
+  }
+
+  const ImportFn *fn = registry().lookup(node.op_type(), opset);
+  if (!fn)
+    return error(loc) << "node '" << name << "' (" << node.op_type() << ", opset " << opset
+                      << "): unsupported operator";
+
+  SmallVector<Value> operands;
+  for (const std::string &input : node.input()) {
+    if (input.empty()) {
+      operands.push_back(Value());
+      continue;
+    }
+    Value v = lookup(input);
+    if (!v)
+      return error(loc) << "node '" << name << "' (" << node.op_type() << "): input '"
+                        << input << "' is not defined before use";
+    operands.push_back(v);
+  }
+  SmallVector<Type> inferredTypes;
+  for (const std::string &output : node.output())
+    inferredTypes.push_back(inferred.lookup(output));
+
+  // Diagnostics from the pattern (and from verifying what it built) get the node named.
+  Block *block = builder.getInsertionBlock();
+  Operation *lastBefore = block->empty() ? nullptr : &block->back();
+  NodeImporter importer(builder, loc, node, opset, operands, inferredTypes);
+  SmallVector<Value> results;
+  std::string prefix = "node '" + name + "' (" + node.op_type() + "): ";
+  {
+    if (failed((*fn)(importer, results)))
+      return failure();
+    // Verify and fold what the pattern built, so that later nodes see constants.
+    Operation *first = lastBefore ? lastBefore->getNextNode() : &block->front();
+    SmallVector<Operation *> created;
+    for (Operation *op = first; op; op = op->getNextNode())
+      created.push_back(op);
+    for (Operation *op : created) {
+      if (failed(verify(op)))
+        return failure();
+    }
+    for (Operation *op : created) {
+      bool allConstant = llvm::all_of(op->getOperands(), [](Value v) {
+        return v.getDefiningOp() && v.getDefiningOp()->hasTrait<OpTrait::ConstantLike>();
+      });
+      if (!allConstant || op->hasTrait<OpTrait::ConstantLike>())
+        continue;
+      for (Value &r : results)
+        if (r && r.getDefiningOp() == op) {
+          SmallVector<OpFoldResult> folded;
+          if (succeeded(op->fold(folded)) && folded.size() == op->getNumResults()) {
+            for (auto [i, f] : llvm::enumerate(folded)) {
+              Value replacement;
+              if (auto v = dyn_cast<Value>(f))
+                replacement = v;
+              else if (auto attr = dyn_cast<ElementsAttr>(cast<Attribute>(f)))
+                if (attr.getType() == op->getResult(i).getType())
+                  replacement = onnxir::ConstantOp::create(builder, op->getLoc(), attr);
+              if (!replacement)
+                continue;
+              op->getResult(i).replaceAllUsesWith(replacement);
+              for (Value &other : results)
+                if (other == op->getResult(i))
+                  other = replacement;
+            }
+          }
+        }
+    }
+  }
+  if (results.size() < static_cast<size_t>(node.output_size()))
+    return error(loc) << prefix << "produced " << results.size() << " results, the node has "
+                      << node.output_size() << " outputs";
+  for (auto [i, output] : llvm::enumerate(node.output())) {
+    if (output.empty())
+      continue;
+    if (!results[i])
+      return error(loc) << prefix << "output " << i << " is not supported";
+    // A static type from ONNX shape inference must agree with ours.
+    if (Type expected = inferred.lookup(output))
+      if (cast<ShapedType>(expected).getShape() !=
+          cast<ShapedType>(results[i].getType()).getShape())
+        return error(loc) << prefix << "computed type " << results[i].getType()
+                          << " for output '" << output << "', ONNX shape inference says "
+                          << expected;
+    values[output] = results[i];
+  }
+  return success();
+}
+
+OwningOpRef<ModuleOp> ModelImporter::run(const std::string &path, ModelInfo *info) {
+  ::onnx::ModelProto model;
+  modelPath = path;
+  if (failed(load(path, model, info)))
+    return {};
+  ::onnx::GraphProto &graph = *model.mutable_graph();
+  llvm::StringSet<> initializerNames;
+  for (const auto &tensor : graph.initializer())
+    initializerNames.insert(tensor.name());
+  if (failed(bindInputShapes(graph, initializerNames)))
+    return {};
+
+  Location modelLoc = FileLineColLoc::get(&context, path, 0, 0);
+  try {
+    ::onnx::ShapeInferenceOptions shapeOptions(/*check_type=*/true, /*strict_mode=*/1,
+                                               /*data_prop=*/true);
+    ::onnx::shape_inference::InferShapes(model, ::onnx::OpSchemaRegistry::Instance(),
+                                         shapeOptions);
+  } catch (const std::exception &e) {
+    std::string what = e.what();
+    error(modelLoc) << "ONNX shape inference failed: " << StringRef(what).split('\n').first.trim();
+    return {};
+  }
+  for (const auto &vi : graph.value_info())
+    if (Type t = valueInfoType(vi.type()))
+      inferred[vi.name()] = t;
+  for (const auto &vi : graph.output())
+    if (Type t = valueInfoType(vi.type()))
+      inferred[vi.name()] = t;
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(modelLoc);
+  builder.setInsertionPointToEnd(module->getBody());
+
+  SmallVector<Type> inputTypes;
+  SmallVector<std::string> inputNames;
+  for (const auto &input : graph.input()) {
+    if (initializerNames.contains(input.name()))
+      continue;
+    Type type = valueInfoType(input.type());
+    if (!type) {
+      error(NameLoc::get(StringAttr::get(&context, input.name())))
+          << "input '" << input.name() << "' has an unsupported element type";
+      return {};
+    }
+    inputTypes.push_back(type);
+    inputNames.push_back(input.name());
+  }
+
+  auto func = func::FuncOp::create(builder, modelLoc, "main",
+                                   builder.getFunctionType(inputTypes, {}));
+  Block *entry = func.addEntryBlock();
+  for (auto [i, name] : llvm::enumerate(inputNames)) {
+    func.setArgAttr(i, "onnx.name", builder.getStringAttr(name));
+    values[name] = entry->getArgument(i);
+  }
+  builder.setInsertionPointToStart(entry);
+
+  for (const auto &tensor : graph.initializer()) {
+    if (values.count(tensor.name()))
+      continue; // a graph input with a default; the input wins
+    Value v = importInitializer(tensor, NameLoc::get(StringAttr::get(&context, tensor.name())));
+    if (!v)
+      return {};
+    values[tensor.name()] = v;
+  }
+
+  for (auto [index, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, index)))
+      return {};
+
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (const auto &output : graph.output()) {
+    Value v = lookup(output.name());
+    if (!v) {
+      error(modelLoc) << "graph output '" << output.name() << "' is never produced";
+      return {};
+    }
+    // An output that is a constant or parameter still needs a buffer the runtime fills.
+    results.push_back(v);
+    resultTypes.push_back(v.getType());
+  }
+  func::ReturnOp::create(builder, modelLoc, results);
+  func.setType(builder.getFunctionType(inputTypes, resultTypes));
+  for (auto [i, output] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "onnx.name", builder.getStringAttr(output.name()));
+  if (failed(verify(*module)))
+    return {};
+  return module;
+}
+
+OwningOpRef<ModuleOp> cleave::importOnnxModel(MLIRContext &context, const std::string &path,
+                                              const ImportOptions &options, ModelInfo *info) {
+  context.loadDialect<onnxir::OnnxDialect, func::FuncDialect>();
+  ModelImporter importer(context, options);
+  return importer.run(path, info);
+}

@@ -1,0 +1,39 @@
+// ONNX import: turns an ONNX model (parsed with libonnx) into the onnx-level dialect.
+#ifndef CLEAVE_COMPILER_IMPORT_IMPORTER_H
+#define CLEAVE_COMPILER_IMPORT_IMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cleave {
+
+/// What the user asked of the import: dynamic-dim bindings from `--input-shape`.
+struct ImportOptions {
+  /// Input name -> full static shape.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+};
+
+/// Facts about the source model that end up in the artifact's provenance.
+struct ModelInfo {
+  std::string path;
+  std::string sha256;
+  int64_t opset = 0;
+  std::string producer;
+};
+
+/// Loads `path`, checks it, binds dynamic dims, runs ONNX shape inference and builds a
+/// module holding `func.func @main` in the onnx-level dialect. On failure, emits one error
+/// (at the offending node's location where there is one) and returns null.
+mlir::OwningOpRef<mlir::ModuleOp> importOnnxModel(mlir::MLIRContext &context,
+                                                  const std::string &path,
+                                                  const ImportOptions &options,
+                                                  ModelInfo *info);
+
+} // namespace cleave
+
+#endif // CLEAVE_COMPILER_IMPORT_IMPORTER_H

@@ -1,0 +1,270 @@
+// ONNX import: attribute and constant accessors for op patterns, tensor conversion.
+#include "compiler/import/NodeImporter.h"
+
+#include "dialects/Onnx/IR/OnnxOps.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+#include "onnx/onnx_pb.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace cleave;
+
+RankedTensorType NodeImporter::operandType(size_t i) const {
+  Value v = operand(i);
+  return v ? dyn_cast<RankedTensorType>(v.getType()) : RankedTensorType();
+}
+
+size_t NodeImporter::numResults() const { return node.output_size(); }
+
+const ::onnx::AttributeProto *NodeImporter::findAttr(StringRef name) const {
+  for (const auto &attr : node.attribute())
+    if (attr.name() == name)
+      return &attr;
+  return nullptr;
+}
+
+bool NodeImporter::hasAttr(StringRef name) const { return findAttr(name) != nullptr; }
+
+int64_t NodeImporter::getInt(StringRef name, int64_t defaultValue) const {
+  const auto *attr = findAttr(name);
+  return attr ? attr->i() : defaultValue;
+}
+
+float NodeImporter::getFloat(StringRef name, float defaultValue) const {
+  const auto *attr = findAttr(name);
+  return attr ? attr->f() : defaultValue;
+}
+
+std::string NodeImporter::getString(StringRef name, StringRef defaultValue) const {
+  const auto *attr = findAttr(name);
+  return attr ? attr->s() : defaultValue.str();
+}
+
+SmallVector<int64_t> NodeImporter::getInts(StringRef name) const {
+  SmallVector<int64_t> values;
+  if (const auto *attr = findAttr(name))
+    values.assign(attr->ints().begin(), attr->ints().end());
+  return values;
+}
+
+SmallVector<float> NodeImporter::getFloats(StringRef name) const {
+  SmallVector<float> values;
+  if (const auto *attr = findAttr(name))
+    values.assign(attr->floats().begin(), attr->floats().end());
+  return values;
+}
+
+DenseElementsAttr NodeImporter::getTensor(StringRef name) const {
+  const auto *attr = findAttr(name);
+  if (!attr || !attr->has_t())
+    return {};
+  std::string error;
+  return convertTensorProto(builder.getContext(), attr->t(), error);
+}
+
+DenseElementsAttr NodeImporter::getConstant(Value value) const {
+  if (!value)
+    return {};
+  DenseElementsAttr attr;
+  if (matchPattern(value, m_Constant(&attr)))
+    return attr;
+  return {};
+}
+
+std::optional<SmallVector<int64_t>> NodeImporter::getConstantInts(Value value) const {
+  DenseElementsAttr attr = getConstant(value);
+  if (!attr || !attr.getElementType().isInteger())
+    return std::nullopt;
+  SmallVector<int64_t> values;
+  for (const APInt &v : attr.getValues<APInt>())
+    values.push_back(attr.getElementType().isInteger(1) ? v.getZExtValue() : v.getSExtValue());
+  return values;
+}
+
+std::optional<SmallVector<double>> NodeImporter::getConstantFloats(Value value) const {
+  DenseElementsAttr attr = getConstant(value);
+  if (!attr)
+    return std::nullopt;
+  SmallVector<double> values;
+  if (isa<FloatType>(attr.getElementType())) {
+    for (const APFloat &v : attr.getValues<APFloat>())
+      values.push_back(v.convertToDouble());
+  } else {
+    for (const APInt &v : attr.getValues<APInt>())
+      values.push_back(static_cast<double>(v.getSExtValue()));
+  }
+  return values;
+}
+
+InFlightDiagnostic NodeImporter::emitError() const {
+  std::string name = node.name().empty() ? node.op_type() : node.name();
+  return mlir::emitError(loc) << "node '" << name << "' (" << node.op_type() << "): ";
+}
+
+Value NodeImporter::constantI64(ArrayRef<int64_t> values,
+                                std::optional<ArrayRef<int64_t>> shape) {
+  SmallVector<int64_t> dims = shape ? SmallVector<int64_t>(*shape)
+                                    : SmallVector<int64_t>{(int64_t)values.size()};
+  auto type = RankedTensorType::get(dims, builder.getI64Type());
+  return onnxir::ConstantOp::create(builder, loc, DenseElementsAttr::get(type, values));
+}
+
+Value NodeImporter::constantScalar(Type elementType, double value) {
+  auto type = RankedTensorType::get({}, elementType);
+  Attribute element;
+  if (auto floatType = dyn_cast<FloatType>(elementType))
+    element = builder.getFloatAttr(floatType, value);
+  else
+    element = builder.getIntegerAttr(elementType, static_cast<int64_t>(value));
+  return onnxir::ConstantOp::create(builder, loc, DenseElementsAttr::get(type, element));
+}
+
+void OpImporterRegistry::add(StringRef opType, int64_t sinceVersion, ImportFn fn) {
+  auto &list = patterns[opType];
+  list.emplace_back(sinceVersion, std::move(fn));
+  llvm::sort(list, [](const auto &a, const auto &b) { return a.first < b.first; });
+}
+
+const ImportFn *OpImporterRegistry::lookup(StringRef opType, int64_t opset) const {
+  auto it = patterns.find(opType);
+  if (it == patterns.end())
+    return nullptr;
+  const ImportFn *best = nullptr;
+  for (const auto &[since, fn] : it->second)
+    if (since <= opset)
+      best = &fn;
+  return best;
+}
+
+std::vector<std::string> OpImporterRegistry::opTypes() const {
+  std::vector<std::string> names;
+  for (const auto &entry : patterns)
+    names.push_back(entry.getKey().str());
+  llvm::sort(names);
+  return names;
+}
+
+//===----------------------------------------------------------------------===//
+// TensorProto conversion
+//===----------------------------------------------------------------------===//
+
+Type cleave::convertElementType(MLIRContext *context, int onnxDataType) {
+  Builder b(context);
+  switch (onnxDataType) {
+  case ::onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case ::onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case ::onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case ::onnx::TensorProto::INT64:
+    return b.getI64Type();
+  case ::onnx::TensorProto::INT32:
+    return b.getI32Type();
+  case ::onnx::TensorProto::INT8:
+    return b.getIntegerType(8);
+  case ::onnx::TensorProto::UINT8:
+    return b.getIntegerType(8, /*isSigned=*/false);
+  case ::onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  default:
+    return {};
+  }
+}
+
+namespace {
+/// Copies `count` typed values out of a repeated proto field into `out` as raw bytes.
+template <typename Dst, typename Field>
+void copyField(const Field &field, std::vector<char> &out) {
+  out.resize(field.size() * sizeof(Dst));
+  Dst *dst = reinterpret_cast<Dst *>(out.data());
+  for (int i = 0; i < field.size(); ++i)
+    dst[i] = static_cast<Dst>(field.Get(i));
+}
+} // namespace
+
+bool cleave::readTensorBytes(const ::onnx::TensorProto &tensor, RankedTensorType type,
+                             std::vector<char> &bytes, std::string &error) {
+  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+  size_t elementBytes = bits == 1 ? 1 : bits / 8;
+  bytes.clear();
+  if (tensor.has_raw_data()) {
+    bytes.assign(tensor.raw_data().begin(), tensor.raw_data().end());
+  } else {
+    switch (tensor.data_type()) {
+    case ::onnx::TensorProto::FLOAT:
+      copyField<float>(tensor.float_data(), bytes);
+      break;
+    case ::onnx::TensorProto::DOUBLE:
+      copyField<double>(tensor.double_data(), bytes);
+      break;
+    case ::onnx::TensorProto::INT64:
+      copyField<int64_t>(tensor.int64_data(), bytes);
+      break;
+    case ::onnx::TensorProto::INT32:
+      copyField<int32_t>(tensor.int32_data(), bytes);
+      break;
+    case ::onnx::TensorProto::INT8:
+      copyField<int8_t>(tensor.int32_data(), bytes);
+      break;
+    case ::onnx::TensorProto::UINT8:
+    case ::onnx::TensorProto::BOOL:
+      copyField<uint8_t>(tensor.int32_data(), bytes);
+      break;
+    case ::onnx::TensorProto::FLOAT16:
+      copyField<uint16_t>(tensor.int32_data(), bytes);
+      break;
+    }
+  }
+  size_t expected = static_cast<size_t>(type.getNumElements()) * elementBytes;
+  if (bytes.size() != expected) {
+    error = "tensor '" + tensor.name() + "' holds " + std::to_string(bytes.size()) +
+            " bytes, its shape needs " + std::to_string(expected);
+    return false;
+  }
+  return true;
+}
+
+RankedTensorType cleave::tensorProtoType(MLIRContext *context,
+                                         const ::onnx::TensorProto &tensor,
+                                         std::string &error) {
+  Type elementType = convertElementType(context, tensor.data_type());
+  if (!elementType) {
+    error = "tensor '" + tensor.name() + "' has unsupported data type " +
+            std::to_string(tensor.data_type());
+    return {};
+  }
+  for (int64_t dim : tensor.dims())
+    if (dim < 0) {
+      error = "tensor '" + tensor.name() + "' has a negative dimension";
+      return {};
+    }
+  SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
+  return RankedTensorType::get(shape, elementType);
+}
+
+DenseElementsAttr cleave::convertTensorProto(MLIRContext *context,
+                                             const ::onnx::TensorProto &tensor,
+                                             std::string &error) {
+  RankedTensorType type = tensorProtoType(context, tensor, error);
+  if (!type)
+    return {};
+  std::vector<char> bytes;
+  if (!readTensorBytes(tensor, type, bytes, error))
+    return {};
+  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+  if (bits == 1) {
+    // MLIR's raw i1 buffers are bit-packed; build from bools instead.
+    SmallVector<bool> values(bytes.begin(), bytes.end());
+    return DenseElementsAttr::get(type, values);
+  }
+  bool splat = false;
+  if (!DenseElementsAttr::isValidRawBuffer(type, ArrayRef<char>(bytes), splat)) {
+    error = "tensor '" + tensor.name() + "' has an invalid buffer";
+    return {};
+  }
+  return DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(bytes));
+}

@@ -1,0 +1,130 @@
+// ONNX import: the interface between the importer and its per-op patterns.
+#ifndef CLEAVE_COMPILER_IMPORT_NODEIMPORTER_H
+#define CLEAVE_COMPILER_IMPORT_NODEIMPORTER_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace onnx {
+class NodeProto;
+class AttributeProto;
+class TensorProto;
+} // namespace onnx
+
+namespace cleave {
+
+/// What an op pattern sees of the node it imports: operands already imported, attribute
+/// accessors, constant values known at compile time, and the types ONNX shape inference gave.
+class NodeImporter {
+public:
+  NodeImporter(mlir::OpBuilder &builder, mlir::Location loc, const ::onnx::NodeProto &node,
+               int64_t opset, llvm::ArrayRef<mlir::Value> operands,
+               llvm::ArrayRef<mlir::Type> inferredTypes)
+      : builder(builder), loc(loc), node(node), opset(opset), operands(operands),
+        inferredTypes(inferredTypes) {}
+
+  mlir::OpBuilder &builder;
+  mlir::Location loc;
+  const ::onnx::NodeProto &node;
+  /// The model's opset for the default domain.
+  int64_t opset;
+
+  /// Number of inputs the node lists (missing optional ones included).
+  size_t numOperands() const { return operands.size(); }
+  /// The i-th input, or a null Value when absent (past the end, or given as "").
+  mlir::Value operand(size_t i) const {
+    return i < operands.size() ? operands[i] : mlir::Value();
+  }
+  /// The i-th input's ranked tensor type; null if absent.
+  mlir::RankedTensorType operandType(size_t i) const;
+  /// Number of outputs the node declares.
+  size_t numResults() const;
+
+  /// The type ONNX shape inference gave the i-th output, when static; null otherwise.
+  mlir::RankedTensorType inferredType(size_t i) const {
+    return i < inferredTypes.size()
+               ? llvm::dyn_cast_or_null<mlir::RankedTensorType>(inferredTypes[i])
+               : mlir::RankedTensorType();
+  }
+
+  bool hasAttr(llvm::StringRef name) const;
+  int64_t getInt(llvm::StringRef name, int64_t defaultValue) const;
+  float getFloat(llvm::StringRef name, float defaultValue) const;
+  std::string getString(llvm::StringRef name, llvm::StringRef defaultValue) const;
+  llvm::SmallVector<int64_t> getInts(llvm::StringRef name) const;
+  llvm::SmallVector<float> getFloats(llvm::StringRef name) const;
+  /// A TENSOR attribute converted to an elements attribute; null if absent or invalid.
+  mlir::DenseElementsAttr getTensor(llvm::StringRef name) const;
+
+  /// The compile-time value of `value` if it is a constant (after import-time folding).
+  mlir::DenseElementsAttr getConstant(mlir::Value value) const;
+  /// The compile-time value of an integer tensor, as int64 values.
+  std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value value) const;
+  /// The compile-time value of a float tensor, as doubles.
+  std::optional<llvm::SmallVector<double>> getConstantFloats(mlir::Value value) const;
+
+  /// An error at the node, already prefixed with "node 'NAME' (OP): ".
+  mlir::InFlightDiagnostic emitError() const;
+
+  /// An `onnx.constant` of int64 values with the given shape (1-D by default).
+  mlir::Value constantI64(llvm::ArrayRef<int64_t> values,
+                          std::optional<llvm::ArrayRef<int64_t>> shape = std::nullopt);
+  /// An `onnx.constant` scalar (rank 0) of `elementType` holding `value`.
+  mlir::Value constantScalar(mlir::Type elementType, double value);
+
+private:
+  const ::onnx::AttributeProto *findAttr(llvm::StringRef name) const;
+
+  llvm::ArrayRef<mlir::Value> operands;
+  llvm::ArrayRef<mlir::Type> inferredTypes;
+};
+
+/// Imports one node: appends one Value per node output to `results` (a null Value for an
+/// optional output that is not produced), or emits an error and fails.
+using ImportFn =
+    std::function<mlir::LogicalResult(NodeImporter &, llvm::SmallVectorImpl<mlir::Value> &)>;
+
+/// Op patterns keyed by op type, each valid from an opset version on (torch-mlir's scheme:
+/// the pattern with the highest `sinceVersion` not above the model's opset applies).
+class OpImporterRegistry {
+public:
+  void add(llvm::StringRef opType, int64_t sinceVersion, ImportFn fn);
+  /// The pattern for `opType` at `opset`; null if none applies.
+  const ImportFn *lookup(llvm::StringRef opType, int64_t opset) const;
+  /// Every op type with at least one pattern.
+  std::vector<std::string> opTypes() const;
+
+private:
+  llvm::StringMap<std::vector<std::pair<int64_t, ImportFn>>> patterns;
+};
+
+/// Converts an ONNX TensorProto (inline data; external data already resolved into raw_data)
+/// to an elements attribute; null with `error` set if the tensor cannot be represented.
+mlir::DenseElementsAttr convertTensorProto(mlir::MLIRContext *context,
+                                           const ::onnx::TensorProto &tensor,
+                                           std::string &error);
+/// The static tensor type of a TensorProto; null with `error` set if unsupported.
+mlir::RankedTensorType tensorProtoType(mlir::MLIRContext *context,
+                                       const ::onnx::TensorProto &tensor, std::string &error);
+/// The little-endian bytes of a TensorProto of `type` (bool: one byte per element).
+bool readTensorBytes(const ::onnx::TensorProto &tensor, mlir::RankedTensorType type,
+                     std::vector<char> &bytes, std::string &error);
+/// The MLIR element type for an ONNX TensorProto data type; null if unsupported.
+mlir::Type convertElementType(mlir::MLIRContext *context, int onnxDataType);
+
+// Per-family pattern sets.
+void populateElementwiseImporters(OpImporterRegistry &registry);
+void populateNNImporters(OpImporterRegistry &registry);
+void populateNormImporters(OpImporterRegistry &registry);
+void populateShapeImporters(OpImporterRegistry &registry);
+
+} // namespace cleave
+
+#endif // CLEAVE_COMPILER_IMPORT_NODEIMPORTER_H

@@ -1,0 +1,44 @@
+// Compilation pipelines and their named phases.
+#include "compiler/pipelines/Pipelines.h"
+
+#include "compiler/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace cleave;
+
+std::optional<Phase> cleave::parsePhase(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<Phase>>(name)
+      .Case("import", Phase::Import)
+      .Case("linalg", Phase::Linalg)
+      .Case("llvm", Phase::LLVM)
+      .Case("artifact", Phase::Artifact)
+      .Default(std::nullopt);
+}
+
+const char *cleave::phaseNames() { return "import, linalg, llvm, artifact"; }
+
+void cleave::addPassPipeline(OpPassManager &pm, llvm::StringRef pipeline) {
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  if (failed(parsePassPipeline(pipeline, pm, os)))
+    llvm::report_fatal_error(llvm::Twine("invalid built-in pass pipeline '") + pipeline +
+                             "': " + message);
+}
+
+void cleave::buildLinalgPipeline(OpPassManager &pm) {
+  // Fold what import left foldable (reshapes of constants, identities).
+  pm.addPass(createCanonicalizerPass());
+  // Weights become stage-function arguments before lowering, so no lowering sees them.
+  pm.addPass(createParametersToArgumentsPass());
+  pm.addPass(createConvertOnnxToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  // Chains of elementwise linalg.generic ops become one loop nest each.
+  addPassPipeline(pm, "func.func(linalg-fuse-elementwise-ops)");
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}

@@ -1,0 +1,43 @@
+// The onnx-level dialect: op classes and the helpers their verifiers and importers share.
+#ifndef CLEAVE_DIALECTS_ONNX_IR_ONNXOPS_H
+#define CLEAVE_DIALECTS_ONNX_IR_ONNXOPS_H
+
+#include "dialects/Onnx/IR/OnnxDialect.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <optional>
+
+namespace cleave::onnxir {
+
+/// Numpy-style broadcast of two shapes; std::nullopt if they do not broadcast.
+std::optional<llvm::SmallVector<int64_t>>
+broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
+
+/// Verifies that the operands of an elementwise op broadcast together to the result shape.
+llvm::LogicalResult verifyBroadcastOp(mlir::Operation *op);
+
+/// Default cost: one operation per result element.
+int64_t defaultFlops(mlir::Operation *op);
+/// Default bytes: the sizes of every ranked-tensor operand and result.
+int64_t defaultBytes(mlir::Operation *op);
+/// Byte size of a statically shaped tensor type (bool counts one byte per element).
+int64_t tensorBytes(mlir::Type type);
+
+/// Normalises a possibly negative ONNX axis for a tensor of `rank`; std::nullopt if out of
+/// range.
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+} // namespace cleave::onnxir
+
+#include "dialects/Onnx/IR/OnnxInterfaces.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/Onnx/IR/OnnxOps.h.inc"
+
+#endif // CLEAVE_DIALECTS_ONNX_IR_ONNXOPS_H

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Bad-input tests of the CLI: every malformed model, option, input or artifact gives one clean error.
+#
+# Usage: test/e2e/bad_input.sh BINDIR WORKDIR
+#   BINDIR   directory holding cleave-compile and cleave-run (CTest passes ${CMAKE_BINARY_DIR}/bin)
+#   WORKDIR  scratch directory, emptied first
+# Each case must exit with status exactly 1 within 60 s, print exactly one non-empty line on
+# stderr, and print no crash text (stack dumps, LLVM ERROR, assertions, signals). Two positive
+# controls (compile and run the good model) must succeed. Prints one line per case and a final
+# `N passed, N failed`; exits 1 if any case failed.
+set -uo pipefail
+
+if [ $# -ne 2 ]; then
+  echo "usage: $0 BINDIR WORKDIR" >&2
+  exit 2
+fi
+BINDIR=$(cd "$1" 2>/dev/null && pwd) || { echo "bad_input: error: no directory $1" >&2; exit 1; }
+WORK=$2
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PY=/usr/bin/python3
+COMPILE=$BINDIR/cleave-compile
+RUN=$BINDIR/cleave-run
+TIMEOUT=60
+CRASH_TEXT='Stack dump|LLVM ERROR|Assertion|Segmentation|PLEASE submit a bug report|terminate called|Aborted|core dumped|Traceback|UNREACHABLE'
+
+for tool in "$COMPILE" "$RUN"; do
+  [ -x "$tool" ] || { echo "bad_input: error: $tool not found" >&2; exit 1; }
+done
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+BAD=$WORK/bad
+GOOD=$WORK/good
+passed=0
+failed=0
+NO_ARTIFACT=0
+
+report() {  # report PASS|FAIL NAME DETAIL
+  echo "$1 $2: $3"
+  if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+# Runs CMD under the timeout; sets rc and leaves stdout/stderr in $WORK/<name>.{out,err}.
+run_case() {
+  local name=$1
+  shift
+  timeout -k 5 "$TIMEOUT" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
+  rc=$?
+}
+
+# expect_fail NAME CMD...: exit status exactly 1, one non-empty stderr line, no crash text.
+expect_fail() {
+  local name=$1
+  shift
+  if [ "$NO_ARTIFACT" = 1 ]; then
+    report FAIL "$name" "not run: the good model does not compile and run"
+    return
+  fi
+  run_case "$name" "$@"
+  local err=$WORK/$name.err
+  local nlines
+  nlines=$(awk 'END { print NR }' "$err")
+  local first
+  first=$(head -n 1 "$err" | cut -c 1-300)
+  if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+    report FAIL "$name" "timed out after ${TIMEOUT} s"
+  elif grep -Eq "$CRASH_TEXT" "$err" "$WORK/$name.out"; then
+    report FAIL "$name" "crash text in output (exit $rc): $(grep -Eh -m 1 "$CRASH_TEXT" "$err" "$WORK/$name.out" | head -n 1 | cut -c 1-200)"
+  elif [ $rc -gt 128 ]; then
+    report FAIL "$name" "killed by signal $((rc - 128)) (stderr: ${first:-<empty>})"
+  elif [ $rc -ne 1 ]; then
+    report FAIL "$name" "exit status $rc, expected 1 (stderr: ${first:-<empty>})"
+  elif [ "$nlines" -ne 1 ] || [ -z "$(tr -d '[:space:]' <"$err")" ]; then
+    report FAIL "$name" "stderr has $nlines lines, expected exactly one non-empty line (first: ${first:-<empty>})"
+  else
+    report PASS "$name" "$first"
+  fi
+}
+
+# expect_ok NAME CMD...: exit status 0 (the positive controls).
+expect_ok() {
+  local name=$1
+  shift
+  run_case "$name" "$@"
+  if [ $rc -eq 0 ]; then
+    report PASS "$name" "exit 0"
+    return 0
+  fi
+  report FAIL "$name" "exit status $rc (stderr: $(head -n 1 "$WORK/$name.err" | cut -c 1-300))"
+  return 1
+}
+
+# ---- inputs ------------------------------------------------------------------------------
+if ! "$PY" "$ROOT/test/models/generate.py" mlp_small --out "$GOOD" >"$WORK/generate.log" 2>&1 ||
+   ! "$PY" "$ROOT/test/e2e/make_bad_inputs.py" models "$BAD" >>"$WORK/generate.log" 2>&1; then
+  echo "bad_input: error: generating the test inputs failed, see $WORK/generate.log" >&2
+  exit 1
+fi
+MODEL=$GOOD/model.onnx
+INPUT=$GOOD/inputs/input.npy
+head -c "$(($(stat -c %s "$MODEL") / 2))" "$MODEL" >"$BAD/truncated.onnx"
+: >"$BAD/empty.onnx"
+
+# ---- cleave-compile ----------------------------------------------------------------------
+expect_fail compile.missing_file "$COMPILE" "$WORK/does-not-exist.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail compile.empty_file "$COMPILE" "$BAD/empty.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail compile.truncated_model "$COMPILE" "$BAD/truncated.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail compile.random_bytes "$COMPILE" "$BAD/random.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail compile.unsupported_op "$COMPILE" "$BAD/unsupported_op.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail compile.custom_domain_op "$COMPILE" "$BAD/custom_domain_op.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail compile.unknown_op "$COMPILE" "$BAD/unknown_op.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail compile.unbound_dynamic_dim "$COMPILE" "$BAD/dynamic_dim.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail compile.unknown_input_shape_name "$COMPILE" "$MODEL" --devices=cpu:0 -o "$WORK/x.cleave" \
+  --input-shape=no_such_input=4x16
+expect_fail compile.unknown_device_kind "$COMPILE" "$MODEL" --devices=tpu:0 -o "$WORK/x.cleave"
+expect_fail compile.unknown_option "$COMPILE" "$MODEL" --devices=cpu:0 -o "$WORK/x.cleave" --no-such-option
+
+# ---- cleave-run --------------------------------------------------------------------------
+OUT=$WORK/run-out
+# These need no artifact of ours.
+expect_fail run.missing_artifact "$RUN" "$WORK/does-not-exist.cleave" --input "input=$INPUT" --output-dir "$OUT"
+expect_fail run.empty_artifact "$RUN" "$BAD/empty.onnx" --input "input=$INPUT" --output-dir "$OUT"
+expect_fail run.onnx_as_artifact "$RUN" "$MODEL" --input "input=$INPUT" --output-dir "$OUT"
+
+# These need the good artifact; without one they count as failed.
+ART=$WORK/good.cleave
+expect_ok ok.compile "$COMPILE" "$MODEL" --devices=cpu:0 -o "$ART" &&
+  expect_ok ok.run "$RUN" "$ART" --input "input=$INPUT" --output-dir "$WORK/ok-out" &&
+  "$PY" "$ROOT/test/e2e/make_bad_inputs.py" artifacts "$ART" "$BAD" || NO_ARTIFACT=1
+expect_fail run.wrong_shape "$RUN" "$ART" --input "input=$BAD/wrong_shape.npy" --output-dir "$OUT"
+expect_fail run.wrong_dtype "$RUN" "$ART" --input "input=$BAD/wrong_dtype.npy" --output-dir "$OUT"
+expect_fail run.wrong_name "$RUN" "$ART" --input "no_such_input=$INPUT" --output-dir "$OUT"
+expect_fail run.too_many_inputs "$RUN" "$ART" --input "$INPUT" --input "$INPUT" --output-dir "$OUT"
+expect_fail run.missing_input "$RUN" "$ART" --output-dir "$OUT"
+expect_fail run.missing_input_file "$RUN" "$ART" --input "input=$WORK/does-not-exist.npy" --output-dir "$OUT"
+expect_fail run.corrupt_npy "$RUN" "$ART" --input "input=$BAD/corrupt.npy" --output-dir "$OUT"
+expect_fail run.flipped_byte_middle "$RUN" "$BAD/flipped_middle.cleave" --input "input=$INPUT" --output-dir "$OUT"
+expect_fail run.flipped_byte_manifest "$RUN" "$BAD/flipped_manifest.cleave" --input "input=$INPUT" --output-dir "$OUT"
+expect_fail run.truncated_artifact "$RUN" "$BAD/truncated.cleave" --input "input=$INPUT" --output-dir "$OUT"
+expect_fail run.bad_threads "$RUN" "$ART" --input "input=$INPUT" --output-dir "$OUT" --threads=zero
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+# Writes the malformed models, inputs and artifacts that bad_input.sh feeds to the CLI tools.
+"""Usage:
+  make_bad_inputs.py models DIR                    bad models and bad runtime inputs into DIR
+  make_bad_inputs.py artifacts ARTIFACT DIR        damaged copies of a good artifact into DIR
+
+models writes: unsupported_op.onnx (NonMaxSuppression), custom_domain_op.onnx (an op of a
+made-up domain), unknown_op.onnx (a made-up op in the ONNX domain), dynamic_dim.onnx (input
+dim 'N'), random.onnx (random bytes), and for the runtime: wrong_shape.npy, wrong_dtype.npy
+(float64), corrupt.npy (bad header). The good model is gen_mlp --variant small, input
+`input` float32 [4, 16].
+
+artifacts writes: flipped_middle.cleave (a byte in the middle of the largest section
+inverted), flipped_manifest.cleave (a byte in the middle of the manifest inverted),
+truncated.cleave (the first half of the file).
+"""
+
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+GOOD_INPUT_SHAPE = (4, 16)
+
+
+def make_models(out):
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.default_rng(7)
+
+    # A valid ONNX model whose op Cleave does not support.
+    nms = helper.make_graph(
+        [helper.make_node("NonMaxSuppression", ["boxes", "scores"], ["selected"], name="nms")],
+        "unsupported_op",
+        [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, 6, 4]),
+         helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 1, 6])],
+        [helper.make_tensor_value_info("selected", TensorProto.INT64, [None, 3])])
+    model = helper.make_model(nms, opset_imports=[helper.make_opsetid("", 11)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out, "unsupported_op.onnx"))
+
+    # An op from a domain nobody knows (the checker accepts it; a compiler must not).
+    custom = helper.make_graph(
+        [helper.make_node("FancyOp", ["x"], ["y"], name="fancy", domain="com.example")],
+        "custom_domain_op",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+    model = helper.make_model(custom, opset_imports=[helper.make_opsetid("", 13),
+                                                     helper.make_opsetid("com.example", 1)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out, "custom_domain_op.onnx"))
+
+    # A made-up op in the default domain: an invalid model (the checker rejects it).
+    unknown = helper.make_graph(
+        [helper.make_node("NoSuchOp", ["x"], ["y"], name="nosuch")],
+        "unknown_op",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+    onnx.save(helper.make_model(unknown, opset_imports=[helper.make_opsetid("", 13)]),
+                   os.path.join(out, "unknown_op.onnx"))
+
+    # A dynamic batch dim 'N' that the command line does not bind.
+    dyn = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+        "dynamic_dim",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])])
+    model = helper.make_model(dyn, opset_imports=[helper.make_opsetid("", 13)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out, "dynamic_dim.onnx"))
+
+    with open(os.path.join(out, "random.onnx"), "wb") as f:
+        f.write(rng.integers(0, 256, 4096, dtype=np.uint8).tobytes())
+
+    np.save(os.path.join(out, "wrong_shape.npy"),
+            rng.standard_normal((GOOD_INPUT_SHAPE[0] + 1, GOOD_INPUT_SHAPE[1])).astype(np.float32))
+    np.save(os.path.join(out, "wrong_dtype.npy"), rng.standard_normal(GOOD_INPUT_SHAPE))
+    with open(os.path.join(out, "corrupt.npy"), "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00\x20\x00{'descr': '<f4', 'shape': (((  \n")
+
+
+def damage_points(data):
+    """(byte in the middle of the largest section, byte in the middle of the manifest).
+
+    Flipping a byte of the alignment padding between sections would change nothing the
+    runtime must check, so the points come from the header and manifest
+    (docs/artifact-format.md); for a file that does not parse, the file's middle and byte 100."""
+    try:
+        if data[:6] != b"CLEAVE":
+            raise ValueError("no magic")
+        manifest_offset, manifest_size = struct.unpack_from("<QQ", data, 16)
+        manifest = json.loads(bytes(data[manifest_offset:manifest_offset + manifest_size]))
+        largest = max(manifest["sections"], key=lambda sec: sec["size"])
+        return (largest["offset"] + largest["size"] // 2,
+                manifest_offset + manifest_size // 2)
+    except (ValueError, KeyError, TypeError, struct.error):
+        return len(data) // 2, 100
+
+
+def make_artifacts(artifact, out):
+    os.makedirs(out, exist_ok=True)
+    with open(artifact, "rb") as f:
+        data = bytearray(f.read())
+    if len(data) < 256:
+        raise SystemExit(f"make_bad_inputs: {artifact} is only {len(data)} bytes")
+
+    def write(name, content):
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(content)
+
+    section_byte, manifest_byte = damage_points(data)
+    for name, offset in (("flipped_middle.cleave", section_byte),
+                         ("flipped_manifest.cleave", manifest_byte)):
+        flipped = bytearray(data)
+        flipped[offset] ^= 0xFF
+        write(name, flipped)
+    write("truncated.cleave", data[: len(data) // 2])
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "models":
+        make_models(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "artifacts":
+        make_artifacts(sys.argv[2], sys.argv[3])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

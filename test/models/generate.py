@@ -1,0 +1,45 @@
+#!/usr/bin/python3
+# Generates one named test model (the single name -> generator table for e2e tests and bench).
+"""Usage: generate.py NAME --out DIR      (generate.py --list prints the names)
+
+Writes DIR/model.onnx, DIR/inputs/*.npy, DIR/inputs.txt (see common.py).
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+# name -> (module, keyword arguments of its generate())
+MODELS = {
+    "mlp": ("gen_mlp", {}),
+    "mlp_small": ("gen_mlp", {"variant": "small"}),
+    "resnet18": ("gen_cnn", {"arch": "resnet18"}),
+    "mobilenet_v2": ("gen_cnn", {"arch": "mobilenet_v2"}),
+    "gpt": ("gen_gpt", {}),
+    "gpt_dynamic": ("gen_gpt", {"dynamic": True}),
+    "onnx_helper_opset11": ("gen_onnx_helper", {}),
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("name", nargs="?", choices=sorted(MODELS))
+    parser.add_argument("--out")
+    parser.add_argument("--list", action="store_true", help="print the model names")
+    args = parser.parse_args()
+    if args.list:
+        print("\n".join(MODELS))
+        return 0
+    if not args.name or not args.out:
+        parser.error("NAME and --out are required")
+    module_name, kwargs = MODELS[args.name]
+    os.makedirs(args.out, exist_ok=True)
+    __import__(module_name).generate(args.out, **kwargs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,375 @@
+// cleave-compile: compiles an ONNX model into a Cleave artifact.
+#include "compiler/InitAll.h"
+#include "compiler/artifact/ArtifactWriter.h"
+#include "compiler/codegen/cpu/CpuTarget.h"
+#include "compiler/import/Importer.h"
+#include "compiler/pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <unistd.h>
+
+using namespace mlir;
+using namespace cleave;
+
+namespace {
+
+const char *kUsage = R"(cleave-compile: compile an ONNX model into a Cleave artifact
+
+usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
+
+  --devices=LIST          where the model runs: comma-separated KIND:INDEX or KIND:A-B,
+                          KIND one of cpu, cuda, rocm; one MPI rank per device
+                          (this version compiles for a single cpu device)
+  -o, --output=FILE       the artifact to write (for --compile-to phases before 'artifact':
+                          the IR, default stdout)
+  --input-shape=NAME=DIMS bind an input's shape, DIMS like 1x3x224x224; required for
+                          inputs with dynamic dims; NAME may contain ':' (the split is at
+                          the last '='); restating a static dim's value is accepted
+  --pp=N                  pipeline stages (default: the number of devices)
+  --tp=M                  tensor-parallel ways (default: 1)
+  --microbatches=K        microbatches per batch (default: 1)
+  --cpu=NAME              CPU to generate code for: host (default), or an LLVM CPU name
+                          such as x86-64-v3, znver4, skylake-avx512
+  --compile-to=PHASE      stop after PHASE and print its IR: import (onnx dialect),
+                          linalg (upstream ops on tensors), llvm (LLVM dialect), or
+                          artifact (default: compile fully)
+  --print-weights         with --compile-to, print parameter data in full (elided by default)
+  --print-locations       with --compile-to, print each op's location (its ONNX node name)
+  --progress              report each phase on stderr (on by default when stderr is a tty)
+  -h, --help              this help
+
+Every option accepts both --opt=VALUE and --opt VALUE.
+Example:
+  cleave-compile resnet18.onnx --devices=cpu:0 -o resnet18.cleave
+  cleave-run resnet18.cleave --input x=x.npy --output-dir out/
+)";
+
+[[noreturn]] void fail(const llvm::Twine &message) {
+  llvm::errs() << "cleave-compile: error: " << message << "\n";
+  llvm::errs().flush();
+  std::_Exit(1);
+}
+
+struct Options {
+  std::string model, output, devices, compileTo = "artifact", cpu = "host";
+  std::vector<std::string> inputShapes;
+  int64_t pp = 0, tp = 1, microbatches = 1;
+  bool printWeights = false, printLocations = false, progress = false;
+};
+
+int64_t parsePositive(llvm::StringRef option, llvm::StringRef value) {
+  int64_t n = 0;
+  if (value.getAsInteger(10, n) || n <= 0)
+    fail("--" + option + " expects a positive integer, got '" + value + "'");
+  return n;
+}
+
+Options parseArgs(int argc, char **argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      llvm::outs() << kUsage;
+      std::exit(0);
+    }
+    if (!arg.starts_with("-")) {
+      if (!o.model.empty())
+        fail("more than one model given: '" + o.model + "' and '" + arg + "'");
+      o.model = arg.str();
+      continue;
+    }
+    llvm::StringRef name = arg, value;
+    bool hasValue = false;
+    if (arg.starts_with("--") && arg.contains('=')) {
+      std::tie(name, value) = arg.split('=');
+      hasValue = true;
+    }
+    auto takeValue = [&]() -> llvm::StringRef {
+      if (hasValue)
+        return value;
+      if (i + 1 >= argc)
+        fail("option '" + name + "' needs a value");
+      return argv[++i];
+    };
+    if (name == "--print-locations") {
+      o.printLocations = true;
+    } else if (name == "--print-weights") {
+      o.printWeights = true;
+    } else if (name == "--progress") {
+      o.progress = true;
+    } else if (name == "-o" || name == "--output") {
+      o.output = takeValue().str();
+    } else if (name == "--devices") {
+      o.devices = takeValue().str();
+    } else if (name == "--input-shape") {
+      o.inputShapes.push_back(takeValue().str());
+    } else if (name == "--pp") {
+      o.pp = parsePositive("pp", takeValue());
+    } else if (name == "--tp") {
+      o.tp = parsePositive("tp", takeValue());
+    } else if (name == "--microbatches") {
+      o.microbatches = parsePositive("microbatches", takeValue());
+    } else if (name == "--cpu") {
+      o.cpu = takeValue().str();
+    } else if (name == "--compile-to") {
+      o.compileTo = takeValue().str();
+    } else {
+      fail("unknown option '" + name + "' (see --help)");
+    }
+  }
+  if (o.model.empty())
+    fail("no model given (see --help)");
+  return o;
+}
+
+struct Device {
+  std::string kind;
+  int64_t index;
+};
+
+std::vector<Device> parseDevices(llvm::StringRef list) {
+  if (list.empty())
+    fail("--devices is required, e.g. --devices=cpu:0");
+  std::vector<Device> devices;
+  llvm::SmallVector<llvm::StringRef> items;
+  list.split(items, ',');
+  for (llvm::StringRef item : items) {
+    auto [kind, range] = item.trim().split(':');
+    if (kind != "cpu" && kind != "cuda" && kind != "rocm")
+      fail("unknown device kind '" + kind + "' in --devices (expected cpu, cuda or rocm)");
+    auto [first, last] = range.split('-');
+    int64_t a = 0, b = 0;
+    if (first.getAsInteger(10, a) || a < 0)
+      fail("bad device index in '" + item + "' (expected KIND:INDEX or KIND:A-B)");
+    b = a;
+    if (!last.empty() && (last.getAsInteger(10, b) || b < a))
+      fail("bad device range in '" + item + "' (expected KIND:A-B with A <= B)");
+    for (int64_t i = a; i <= b; ++i)
+      devices.push_back({kind.str(), i});
+  }
+  return devices;
+}
+
+std::map<std::string, std::vector<int64_t>> parseInputShapes(const Options &o) {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (llvm::StringRef spec : o.inputShapes) {
+    size_t eq = spec.rfind('=');
+    if (eq == llvm::StringRef::npos || eq == 0)
+      fail("--input-shape expects NAME=D0xD1x..., got '" + spec + "'");
+    llvm::StringRef name = spec.take_front(eq), dims = spec.drop_front(eq + 1);
+    std::vector<int64_t> shape;
+    llvm::SmallVector<llvm::StringRef> parts;
+    if (!dims.empty())
+      dims.split(parts, 'x');
+    for (llvm::StringRef part : parts) {
+      int64_t d = 0;
+      if (part.getAsInteger(10, d) || d <= 0)
+        fail("--input-shape for '" + name + "': bad dim '" + part + "' in '" + dims + "'");
+      shape.push_back(d);
+    }
+    shapes[name.str()] = shape;
+  }
+  return shapes;
+}
+
+/// Numpy's name for an element type.
+std::string dtypeName(Type type) {
+  if (type.isF32())
+    return "float32";
+  if (type.isF16())
+    return "float16";
+  if (type.isF64())
+    return "float64";
+  if (type.isInteger(1))
+    return "bool";
+  if (type.isUnsignedInteger(8))
+    return "uint8";
+  if (type.isInteger(8))
+    return "int8";
+  if (type.isInteger(32))
+    return "int32";
+  if (type.isInteger(64))
+    return "int64";
+  return "";
+}
+
+ArtifactTensor describeTensor(const std::string &name, Type type) {
+  auto tensor = cast<RankedTensorType>(type);
+  std::string dtype = dtypeName(tensor.getElementType());
+  if (dtype.empty())
+    fail("tensor '" + name + "' has an element type the runtime cannot hold");
+  return {name, dtype, std::vector<int64_t>(tensor.getShape())};
+}
+
+void printModule(ModuleOp module, const Options &o) {
+  std::error_code ec;
+  std::unique_ptr<llvm::raw_fd_ostream> file;
+  llvm::raw_ostream *os = &llvm::outs();
+  if (!o.output.empty()) {
+    file = std::make_unique<llvm::raw_fd_ostream>(o.output, ec);
+    if (ec)
+      fail("cannot write '" + o.output + "': " + ec.message());
+    os = file.get();
+  }
+  OpPrintingFlags flags;
+  if (!o.printWeights)
+    flags.elideLargeElementsAttrs(16).elideLargeResourceString(64);
+  if (o.printLocations)
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/true);
+  module.print(*os, flags);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::install_fatal_error_handler([](void *, const char *reason, bool) {
+    fail(llvm::Twine("internal compiler error: ") + reason);
+  });
+  Options o = parseArgs(argc, argv);
+  std::optional<Phase> stopAfter = parsePhase(o.compileTo);
+  if (!stopAfter)
+    fail("unknown --compile-to phase '" + o.compileTo + "' (expected " + phaseNames() + ")");
+  std::vector<Device> devices = parseDevices(o.devices);
+  if (o.pp == 0)
+    o.pp = static_cast<int64_t>(devices.size());
+  if (o.pp * o.tp != static_cast<int64_t>(devices.size()))
+    fail("--pp (" + llvm::Twine(o.pp) + ") x --tp (" + llvm::Twine(o.tp) +
+         ") must equal the number of devices (" + llvm::Twine(devices.size()) + ")");
+  if (devices.size() > 1)
+    fail("plans over several devices (" + llvm::Twine(devices.size()) +
+         " given) are not supported yet: use one device");
+  if (devices[0].kind != "cpu")
+    fail("device kind '" + devices[0].kind + "' is not supported yet (use cpu)");
+  if (o.microbatches != 1)
+    fail("--microbatches needs a pipeline (--pp > 1), which is not supported yet");
+  if (*stopAfter == Phase::Artifact && o.output.empty())
+    fail("no output given: use -o OUT.cleave");
+  bool progress = o.progress || isatty(STDERR_FILENO);
+  auto report = [&](const char *what) {
+    if (progress)
+      llvm::errs() << "cleave-compile: " << what << "\n";
+  };
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllPasses();
+  MLIRContext context(registry);
+  context.disableMultithreading(); // two cores, and deterministic diagnostics
+
+  // One error line: the first error, with the ONNX node it points at.
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() != DiagnosticSeverity::Error)
+      return success();
+    std::string message = diag.str();
+    if (auto name = dyn_cast<NameLoc>(diag.getLocation()))
+      if (!llvm::StringRef(message).starts_with("node '") &&
+          !llvm::StringRef(message).starts_with("input '") &&
+          !llvm::StringRef(message).starts_with("tensor '"))
+        message = "node '" + name.getName().str() + "': " + message;
+    fail(message);
+  });
+
+  ImportOptions importOptions;
+  importOptions.inputShapes = parseInputShapes(o);
+  ModelInfo info;
+  report("importing the model");
+  OwningOpRef<ModuleOp> module = importOnnxModel(context, o.model, importOptions, &info);
+  if (!module)
+    fail("import failed");
+  if (*stopAfter == Phase::Import) {
+    printModule(*module, o);
+    return 0;
+  }
+
+  auto main = module->lookupSymbol<func::FuncOp>("main");
+  ArtifactSpec spec;
+  ArtifactStage stage;
+  stage.codeSection = "code.rank0";
+  stage.entry = "cleave_stage_0";
+  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
+    auto name = main.getArgAttrOfType<StringAttr>(i, "onnx.name");
+    spec.inputs.push_back(describeTensor(name.str(), main.getArgument(i).getType()));
+    stage.args.push_back({"input", name.str()});
+  }
+  // Parameter data stays owned by the context's resource blobs until the artifact is written.
+  main.walk([&](onnxir::ParameterOp param) {
+    ArtifactParameter p;
+    p.tensor = describeTensor(param.getName().str(), param.getType());
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(param.getValue())) {
+      if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+        p.data = blob->getData();
+    } else if (auto dense = dyn_cast<DenseElementsAttr>(param.getValue())) {
+      p.data = dense.getRawData();
+    }
+    spec.parameters.push_back(p);
+    stage.args.push_back({"param", param.getName().str()});
+  });
+  for (unsigned i = 0; i < main.getNumResults(); ++i) {
+    auto name = main.getResultAttrOfType<StringAttr>(i, "onnx.name");
+    spec.outputs.push_back(describeTensor(name.str(), main.getResultTypes()[i]));
+    stage.args.push_back({"output", name.str()});
+  }
+  main.walk([&](onnxir::CostInterface op) {
+    stage.flops += op.getFlops();
+    stage.bytes += op.getBytes();
+  });
+
+  report("lowering to linalg");
+  PassManager pm(&context);
+  buildLinalgPipeline(pm);
+  if (failed(pm.run(*module)))
+    fail("lowering to linalg failed");
+  if (*stopAfter == Phase::Linalg) {
+    printModule(*module, o);
+    return 0;
+  }
+
+  report("generating CPU code");
+  CpuOptions cpuOptions;
+  cpuOptions.cpu = o.cpu;
+  PassManager codegen(&context);
+  buildCpuCodegenPipeline(codegen, cpuOptions, stage.entry);
+  if (failed(codegen.run(*module)))
+    fail("CPU code generation failed");
+  if (*stopAfter == Phase::LLVM) {
+    printModule(*module, o);
+    return 0;
+  }
+
+  std::string code, error;
+  report("emitting native code");
+  if (!emitCpuSharedObject(*module, cpuOptions, code, error))
+    fail(error);
+  spec.code.push_back({stage.codeSection, "cpu-elf-so", std::move(code)});
+  spec.devices.push_back({0, devices[0].kind, devices[0].index});
+  spec.stages.push_back(stage);
+  spec.source = llvm::json::Object{{"path", info.path},
+                                   {"sha256", info.sha256},
+                                   {"opset", info.opset},
+                                   {"producer", info.producer}};
+  llvm::json::Array shapes;
+  for (const std::string &s : o.inputShapes)
+    shapes.push_back(s);
+  spec.options = llvm::json::Object{{"devices", o.devices},
+                                    {"pp", o.pp},
+                                    {"tp", o.tp},
+                                    {"microbatches", o.microbatches},
+                                    {"cpu", resolveCpuName(cpuOptions)},
+                                    {"input_shapes", std::move(shapes)}};
+  report("writing the artifact");
+  if (!writeArtifact(o.output, std::move(spec), error))
+    fail(error);
+  return 0;
+}
