@@ -1,0 +1,378 @@
+//===- runtime.h - Cleave runtime public C++ API --------------------------===//
+//
+// The only header an embedder includes: errors (Status, StatusOr), element
+// types, tensors, the artifact reader and the inference session. No LLVM or
+// MLIR types appear here, and no exception crosses these functions.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_RUNTIME_H
+#define CLEAVE_RUNTIME_H
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace cleave {
+
+//===----------------------------------------------------------------------===//
+// Status
+//===----------------------------------------------------------------------===//
+
+/// The kind of failure a Status reports; the message says the rest.
+enum class StatusCode {
+  Ok = 0,
+  InvalidArgument, ///< the caller passed something wrong (input shape, option)
+  NotFound,        ///< a file, symbol or name does not exist
+  DataLoss,        ///< a file is damaged (checksum, truncation)
+  FailedPrecondition, ///< well-formed but unusable here (version, plan kind)
+  Unimplemented,      ///< a feature this runtime does not have yet
+  ResourceExhausted,  ///< out of memory
+  Internal,           ///< a bug or an unexpected system failure
+};
+
+/// The result of an operation that can fail: a code and a one-line message
+/// that names the thing at fault (lowercase, no trailing period).
+class Status {
+public:
+  /// Success.
+  Status() = default;
+  /// A failure (or success when `code` is Ok) with `message`.
+  Status(StatusCode code, std::string message)
+      : code_(code), message_(std::move(message)) {}
+
+  /// True on success.
+  bool ok() const { return code_ == StatusCode::Ok; }
+  /// The failure kind, Ok on success.
+  StatusCode code() const { return code_; }
+  /// The message; empty on success.
+  const std::string &message() const { return message_; }
+  /// "OK" or "<code name>: <message>", for logs.
+  std::string toString() const;
+
+private:
+  StatusCode code_ = StatusCode::Ok;
+  std::string message_;
+};
+
+/// The name of a status code, e.g. "INVALID_ARGUMENT".
+const char *statusCodeName(StatusCode code);
+
+/// Shorthands that build a failed Status of one code.
+Status invalidArgumentError(std::string message);
+Status notFoundError(std::string message);
+Status dataLossError(std::string message);
+Status failedPreconditionError(std::string message);
+Status unimplementedError(std::string message);
+Status resourceExhaustedError(std::string message);
+Status internalError(std::string message);
+
+/// Either a value or the failed Status that explains why there is none.
+template <typename T> class StatusOr {
+public:
+  /// A failure; `status` must not be ok (an ok Status becomes an Internal
+  /// error, so that a StatusOr without a value never claims success).
+  StatusOr(Status status) : status_(std::move(status)) {
+    if (status_.ok())
+      status_ = internalError("StatusOr constructed from an ok Status");
+  }
+  /// A value.
+  StatusOr(T value) : value_(std::move(value)) {}
+  /// Converts from a StatusOr of a convertible type (unique_ptr<Derived>).
+  template <typename U,
+            typename = std::enable_if_t<std::is_convertible<U, T>::value>>
+  StatusOr(StatusOr<U> &&other) : status_(other.status()) {
+    if (other.ok())
+      value_.emplace(std::move(other).value());
+  }
+
+  /// True when a value is held.
+  bool ok() const { return status_.ok(); }
+  /// The failure, or an ok Status when a value is held.
+  const Status &status() const { return status_; }
+  /// The value; only valid when ok().
+  T &value() & { return *value_; }
+  const T &value() const & { return *value_; }
+  T &&value() && { return std::move(*value_); }
+  T &operator*() & { return *value_; }
+  const T &operator*() const & { return *value_; }
+  T *operator->() { return &*value_; }
+  const T *operator->() const { return &*value_; }
+
+private:
+  Status status_;
+  std::optional<T> value_;
+};
+
+//===----------------------------------------------------------------------===//
+// Element types and shapes
+//===----------------------------------------------------------------------===//
+
+/// Element types of tensors; the artifact and .npy files use numpy's names.
+enum class DType { Float32, Float16, Float64, Int64, Int32, Int8, UInt8, Bool };
+
+/// numpy's name of `dtype`: "float32", ..., "bool".
+const char *dtypeName(DType dtype);
+/// Parses a numpy name ("float32"); fails with InvalidArgument otherwise.
+StatusOr<DType> parseDType(std::string_view name);
+/// Bytes per element (bool is one byte).
+size_t dtypeSize(DType dtype);
+
+/// Static, row-major dimensions; a scalar has no dimension.
+using Shape = std::vector<int64_t>;
+
+/// "[1, 3, 224, 224]"; "[]" for a scalar.
+std::string shapeToString(const Shape &shape);
+/// Product of the dimensions (1 for a scalar); -1 when a dimension is
+/// negative or the product overflows.
+int64_t numElements(const Shape &shape);
+
+/// A named tensor type as the manifest declares it.
+struct TensorDesc {
+  std::string name;
+  DType dtype = DType::Float32;
+  Shape shape;
+
+  /// Bytes of a dense tensor of this type.
+  size_t byteSize() const;
+  /// "x: float32[1, 3]".
+  std::string toString() const;
+};
+
+//===----------------------------------------------------------------------===//
+// Tensor
+//===----------------------------------------------------------------------===//
+
+/// A dense row-major tensor that owns a 64-byte aligned host buffer.
+/// Move-only; use clone() for a deep copy.
+class Tensor {
+public:
+  /// An empty float32 scalar with no buffer.
+  Tensor() = default;
+  Tensor(Tensor &&) = default;
+  Tensor &operator=(Tensor &&) = default;
+  Tensor(const Tensor &) = delete;
+  Tensor &operator=(const Tensor &) = delete;
+
+  /// A zero-filled tensor; fails on a negative dimension or out of memory.
+  static StatusOr<Tensor> create(DType dtype, Shape shape);
+  /// A tensor holding a copy of `bytes`, which must be exactly the tensor's
+  /// byte size.
+  static StatusOr<Tensor> fromBytes(DType dtype, Shape shape, const void *bytes,
+                                    size_t size);
+
+  /// The element type.
+  DType dtype() const { return dtype_; }
+  /// The dimensions.
+  const Shape &shape() const { return shape_; }
+  /// Number of elements.
+  int64_t numElements() const { return cleave::numElements(shape_); }
+  /// Size of the data in bytes.
+  size_t byteSize() const { return byteSize_; }
+  /// The data, 64-byte aligned (null only for a default-constructed tensor).
+  void *data() { return data_.get(); }
+  const void *data() const { return data_.get(); }
+  /// The data as elements of `T`; the caller picks a `T` matching dtype().
+  template <typename T> T *dataAs() { return static_cast<T *>(data()); }
+  template <typename T> const T *dataAs() const {
+    return static_cast<const T *>(data());
+  }
+  /// A deep copy.
+  StatusOr<Tensor> clone() const;
+
+private:
+  struct FreeDeleter {
+    void operator()(void *ptr) const;
+  };
+  DType dtype_ = DType::Float32;
+  Shape shape_;
+  size_t byteSize_ = 0;
+  std::unique_ptr<void, FreeDeleter> data_;
+};
+
+//===----------------------------------------------------------------------===//
+// Artifact
+//===----------------------------------------------------------------------===//
+
+/// Where the model came from (manifest "source").
+struct SourceInfo {
+  std::string path;
+  std::string sha256;
+  int64_t opset = 0;
+  std::string producer;
+};
+
+/// Who built the artifact and how (manifest top level, "source", "options").
+struct Provenance {
+  uint32_t formatVersion = 0;
+  std::string compilerVersion;
+  SourceInfo source;
+  /// The compiler options in manifest order, each value rendered as text
+  /// (a list as "[a, b]").
+  std::vector<std::pair<std::string, std::string>> options;
+};
+
+/// One MPI rank's device (manifest "devices").
+struct DeviceDesc {
+  int rank = 0;
+  std::string kind; ///< "cpu", "cuda" or "rocm"
+  int index = 0;
+};
+
+/// One parameter (weight shard) stored in a section (manifest "parameters").
+struct ParameterDesc {
+  std::string name;
+  DType dtype = DType::Float32;
+  Shape shape;
+  int rank = 0;
+  std::string section;
+  uint64_t offset = 0; ///< inside the section, 64-byte aligned
+  uint64_t size = 0;   ///< bytes
+};
+
+/// One buffer passed to a stage's entry point (manifest "stages[].args").
+struct StageArg {
+  enum class Kind { Input, Param, Output, Other };
+  Kind kind = Kind::Other;
+  std::string kindName; ///< as written, e.g. "input" or "recv"
+  std::string name;
+};
+
+/// One pipeline stage: an entry point in a code section (manifest "stages").
+struct StageDesc {
+  int id = 0;
+  int rank = 0;
+  int device = 0; ///< index into Artifact::devices()
+  std::string code;
+  std::string entry;
+  std::vector<StageArg> args;
+  double estimatedFlops = 0;
+  double estimatedBytes = 0;
+};
+
+/// A binary section of the file (manifest "sections").
+struct SectionDesc {
+  std::string name;
+  std::string kind; ///< "cpu-elf-so" or "params"
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  uint32_t crc32 = 0;
+};
+
+/// A `.cleave` file, mapped read-only and fully validated (magic, version,
+/// checksums, bounds and the manifest's schema) when opened. Parameter data
+/// is read straight from the mapping, without copies.
+class Artifact {
+public:
+  /// The artifact format version this runtime reads.
+  static constexpr uint32_t kFormatVersion = 1;
+
+  /// Maps and validates the file at `path`. Every failure names the file and
+  /// what is wrong with it.
+  static StatusOr<std::unique_ptr<Artifact>> open(const std::string &path);
+  ~Artifact();
+  Artifact(const Artifact &) = delete;
+  Artifact &operator=(const Artifact &) = delete;
+
+  /// The path the artifact was opened from.
+  const std::string &path() const { return path_; }
+  const Provenance &provenance() const { return provenance_; }
+  const std::vector<TensorDesc> &inputs() const { return inputs_; }
+  const std::vector<TensorDesc> &outputs() const { return outputs_; }
+  const std::vector<DeviceDesc> &devices() const { return devices_; }
+  const std::vector<ParameterDesc> &parameters() const { return parameters_; }
+  const std::vector<StageDesc> &stages() const { return stages_; }
+  const std::vector<SectionDesc> &sections() const { return sections_; }
+  /// The manifest exactly as stored (JSON text).
+  std::string_view manifestText() const;
+
+  /// The section called `name`, or null.
+  const SectionDesc *findSection(std::string_view name) const;
+  /// The parameter called `name`, or null.
+  const ParameterDesc *findParameter(std::string_view name) const;
+  /// The bytes of `section` inside the mapping.
+  const uint8_t *sectionData(const SectionDesc &section) const;
+  /// The bytes of `param` inside the mapping (64-byte aligned).
+  const void *parameterData(const ParameterDesc &param) const;
+  /// Total bytes of all parameters.
+  uint64_t totalParameterBytes() const;
+
+  /// A human-readable multi-line summary (what `cleave-run --info` prints).
+  std::string describe() const;
+
+private:
+  Artifact() = default;
+  friend class ArtifactLoader;
+
+  std::string path_;
+  const uint8_t *base_ = nullptr;
+  size_t fileSize_ = 0;
+  uint64_t manifestOffset_ = 0;
+  uint64_t manifestSize_ = 0;
+  Provenance provenance_;
+  std::vector<TensorDesc> inputs_;
+  std::vector<TensorDesc> outputs_;
+  std::vector<DeviceDesc> devices_;
+  std::vector<ParameterDesc> parameters_;
+  std::vector<StageDesc> stages_;
+  std::vector<SectionDesc> sections_;
+};
+
+//===----------------------------------------------------------------------===//
+// Session
+//===----------------------------------------------------------------------===//
+
+/// How a Session runs.
+struct SessionOptions {
+  /// CPU threads; 0 means all cores available to the process.
+  int threads = 0;
+};
+
+/// Runs an artifact's plan: loads its code onto the devices once, then runs
+/// inference any number of times. One run at a time per Session.
+class Session {
+public:
+  /// Loads the code of `artifact` and binds its parameters. The session keeps
+  /// the artifact alive (parameters point into its mapping).
+  static StatusOr<std::unique_ptr<Session>>
+  create(std::shared_ptr<const Artifact> artifact,
+         const SessionOptions &options = {});
+  ~Session();
+  Session(const Session &) = delete;
+  Session &operator=(const Session &) = delete;
+
+  /// Runs one inference. `inputs` are in the order of Artifact::inputs() and
+  /// must match their dtype and shape exactly; on success `*outputs` holds
+  /// fresh tensors in the order of Artifact::outputs(). A mismatch fails with
+  /// InvalidArgument naming the input, what was expected and what was given.
+  Status run(const std::vector<Tensor> &inputs, std::vector<Tensor> *outputs);
+
+  /// Checks `inputs` against the manifest without running anything.
+  Status validateInputs(const std::vector<Tensor> &inputs) const;
+
+  /// The artifact this session runs.
+  const Artifact &artifact() const { return *artifact_; }
+  /// The CPU thread count in effect (options.threads, or the core count).
+  int threads() const { return threads_; }
+
+private:
+  struct Impl;
+  Session() = default;
+
+  std::shared_ptr<const Artifact> artifact_;
+  int threads_ = 1;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The number of cores this process may run on (its CPU affinity mask).
+int availableCores();
+
+} // namespace cleave
+
+#endif // CLEAVE_RUNTIME_H

@@ -1,0 +1,348 @@
+//===- artifact.cc - Mapping and validating .cleave files -----------------===//
+//
+// The whole file is mapped read-only once; parameters are then used in place.
+// Validation runs in file order (header, manifest, sections, parameters) so
+// that the first message names the first damage.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/runtime.h"
+
+#include "core/crc32.h"
+#include "core/manifest.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cleave {
+
+namespace {
+constexpr char kMagic[8] = {'C', 'L', 'E', 'A', 'V', 'E', '\0', '\1'};
+constexpr size_t kHeaderSize = 64;
+constexpr uint64_t kSectionAlignment = 4096;
+constexpr uint64_t kParameterAlignment = 64;
+
+template <typename T> T readLE(const uint8_t *bytes) {
+  T value; // hosts are little-endian, as the format is
+  std::memcpy(&value, bytes, sizeof(T));
+  return value;
+}
+
+/// "1.50 GB", for summaries.
+std::string formatBytes(double bytes) {
+  const char *units[] = {"B", "KB", "MB", "GB", "TB"};
+  int unit = 0;
+  while (bytes >= 1000 && unit < 4) {
+    bytes /= 1000;
+    ++unit;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), unit ? "%.2f %s" : "%.0f %s", bytes,
+                units[unit]);
+  return buf;
+}
+
+/// "3.63 GFLOP", for estimates.
+std::string formatFlops(double count) {
+  const char *units[] = {"", "K", "M", "G", "T", "P"};
+  int unit = 0;
+  while (count >= 1000 && unit < 5) {
+    count /= 1000;
+    ++unit;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), unit ? "%.2f %sFLOP" : "%.0f %sFLOP", count,
+                units[unit]);
+  return buf;
+}
+
+/// "1 input", "2 inputs".
+std::string counted(int count, const char *noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+} // namespace
+
+/// Builds an Artifact; a friend so the public class stays a plain reader.
+class ArtifactLoader {
+public:
+  static StatusOr<std::unique_ptr<Artifact>> load(const std::string &path);
+
+private:
+  ArtifactLoader(const std::string &path, Artifact &artifact)
+      : prefix_("artifact '" + path + "': "), artifact_(artifact) {}
+  Status map(const std::string &path);
+  Status checkHeader();
+  Status readManifest();
+  Status checkSections();
+  Status checkParameters();
+
+  std::string prefix_;
+  Artifact &artifact_;
+};
+
+Status ArtifactLoader::map(const std::string &path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int openErrno = errno;
+    std::string message = prefix_ + "cannot open: " + std::strerror(openErrno);
+    return openErrno == ENOENT ? notFoundError(message)
+                               : invalidArgumentError(message);
+  }
+  struct stat info;
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return invalidArgumentError(prefix_ + "not a regular file");
+  }
+  size_t size = static_cast<size_t>(info.st_size);
+  if (size == 0) {
+    ::close(fd);
+    return dataLossError(prefix_ + "file is empty");
+  }
+  void *base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  int mapErrno = errno;
+  ::close(fd);
+  if (base == MAP_FAILED)
+    return internalError(prefix_ +
+                         "cannot map file: " + std::strerror(mapErrno));
+  artifact_.base_ = static_cast<const uint8_t *>(base);
+  artifact_.fileSize_ = size;
+  return Status();
+}
+
+Status ArtifactLoader::checkHeader() {
+  const uint8_t *base = artifact_.base_;
+  size_t size = artifact_.fileSize_;
+  if (size >= sizeof(kMagic) && std::memcmp(base, kMagic, sizeof(kMagic)) != 0)
+    return invalidArgumentError(prefix_ +
+                                "not a Cleave artifact (bad magic bytes)");
+  if (size < kHeaderSize)
+    return dataLossError(prefix_ + "truncated header (" + std::to_string(size) +
+                         " of 64 bytes)");
+  uint32_t version = readLE<uint32_t>(base + 8);
+  if (version != Artifact::kFormatVersion)
+    return failedPreconditionError(
+        prefix_ + "format version " + std::to_string(version) +
+        " is not supported (this runtime reads version " +
+        std::to_string(Artifact::kFormatVersion) +
+        "); recompile the model "
+        "with a matching cleave-compile");
+  if (readLE<uint32_t>(base + 36) != crc32(base, 36))
+    return dataLossError(prefix_ + "header checksum mismatch (file damaged?)");
+  artifact_.manifestOffset_ = readLE<uint64_t>(base + 16);
+  artifact_.manifestSize_ = readLE<uint64_t>(base + 24);
+  if (artifact_.manifestOffset_ < kHeaderSize ||
+      artifact_.manifestOffset_ > size ||
+      artifact_.manifestSize_ > size - artifact_.manifestOffset_)
+    return dataLossError(prefix_ + "manifest (offset " +
+                         std::to_string(artifact_.manifestOffset_) + ", " +
+                         std::to_string(artifact_.manifestSize_) +
+                         " bytes) lies outside the file (" +
+                         std::to_string(size) + " bytes; truncated?)");
+  return Status();
+}
+
+Status ArtifactLoader::readManifest() {
+  const uint8_t *manifest = artifact_.base_ + artifact_.manifestOffset_;
+  if (readLE<uint32_t>(artifact_.base_ + 32) !=
+      crc32(manifest, artifact_.manifestSize_))
+    return dataLossError(prefix_ +
+                         "manifest checksum mismatch (file damaged?)");
+  StatusOr<Manifest> parsed = parseManifest(artifact_.manifestText());
+  if (!parsed.ok())
+    return Status(parsed.status().code(),
+                  prefix_ + "manifest: " + parsed.status().message());
+  Manifest &m = *parsed;
+  if (m.provenance.formatVersion != Artifact::kFormatVersion)
+    return dataLossError(prefix_ + "manifest format_version " +
+                         std::to_string(m.provenance.formatVersion) +
+                         " differs from the header's " +
+                         std::to_string(Artifact::kFormatVersion));
+  artifact_.provenance_ = std::move(m.provenance);
+  artifact_.inputs_ = std::move(m.inputs);
+  artifact_.outputs_ = std::move(m.outputs);
+  artifact_.devices_ = std::move(m.devices);
+  artifact_.parameters_ = std::move(m.parameters);
+  artifact_.stages_ = std::move(m.stages);
+  artifact_.sections_ = std::move(m.sections);
+  return Status();
+}
+
+Status ArtifactLoader::checkSections() {
+  uint64_t manifestEnd = artifact_.manifestOffset_ + artifact_.manifestSize_;
+  for (const SectionDesc &section : artifact_.sections_) {
+    std::string where = prefix_ + "section '" + section.name + "' ";
+    if (section.offset % kSectionAlignment != 0)
+      return dataLossError(where + "offset " + std::to_string(section.offset) +
+                           " is not 4096-byte aligned");
+    if (section.offset < manifestEnd)
+      return dataLossError(where + "overlaps the header or manifest");
+    if (section.offset > artifact_.fileSize_ ||
+        section.size > artifact_.fileSize_ - section.offset)
+      return dataLossError(
+          where + "(offset " + std::to_string(section.offset) + ", " +
+          std::to_string(section.size) + " bytes) lies outside the file (" +
+          std::to_string(artifact_.fileSize_) + " bytes; truncated?)");
+  }
+  for (const SectionDesc &section : artifact_.sections_)
+    if (crc32(artifact_.sectionData(section), section.size) != section.crc32)
+      return dataLossError(prefix_ + "section '" + section.name +
+                           "' checksum mismatch (file damaged?)");
+  return Status();
+}
+
+Status ArtifactLoader::checkParameters() {
+  for (const ParameterDesc &param : artifact_.parameters_) {
+    const SectionDesc *section = artifact_.findSection(param.section);
+    std::string where = prefix_ + "parameter '" + param.name + "' ";
+    if (section->kind != "params")
+      return dataLossError(where + "lies in section '" + section->name +
+                           "' of kind '" + section->kind +
+                           "', expected 'params'");
+    if (param.offset % kParameterAlignment != 0)
+      return dataLossError(where + "offset " + std::to_string(param.offset) +
+                           " is not 64-byte aligned");
+    if (param.offset > section->size ||
+        param.size > section->size - param.offset)
+      return dataLossError(where + "(offset " + std::to_string(param.offset) +
+                           ", " + std::to_string(param.size) +
+                           " bytes) lies outside section '" + section->name +
+                           "' (" + std::to_string(section->size) + " bytes)");
+  }
+  return Status();
+}
+
+StatusOr<std::unique_ptr<Artifact>>
+ArtifactLoader::load(const std::string &path) {
+  try {
+    std::unique_ptr<Artifact> artifact(new Artifact());
+    artifact->path_ = path;
+    ArtifactLoader loader(path, *artifact);
+    Status status = loader.map(path);
+    if (status.ok())
+      status = loader.checkHeader();
+    if (status.ok())
+      status = loader.readManifest();
+    if (status.ok())
+      status = loader.checkSections();
+    if (status.ok())
+      status = loader.checkParameters();
+    if (!status.ok())
+      return status;
+    return artifact;
+  } catch (const std::bad_alloc &) {
+    return resourceExhaustedError("artifact '" + path +
+                                  "': out of memory reading the manifest");
+  }
+}
+
+StatusOr<std::unique_ptr<Artifact>> Artifact::open(const std::string &path) {
+  return ArtifactLoader::load(path);
+}
+
+Artifact::~Artifact() {
+  if (base_)
+    ::munmap(const_cast<uint8_t *>(base_), fileSize_);
+}
+
+std::string_view Artifact::manifestText() const {
+  return std::string_view(
+      reinterpret_cast<const char *>(base_) + manifestOffset_, manifestSize_);
+}
+
+const SectionDesc *Artifact::findSection(std::string_view name) const {
+  for (const SectionDesc &section : sections_)
+    if (section.name == name)
+      return &section;
+  return nullptr;
+}
+
+const ParameterDesc *Artifact::findParameter(std::string_view name) const {
+  for (const ParameterDesc &param : parameters_)
+    if (param.name == name)
+      return &param;
+  return nullptr;
+}
+
+const uint8_t *Artifact::sectionData(const SectionDesc &section) const {
+  return base_ + section.offset;
+}
+
+const void *Artifact::parameterData(const ParameterDesc &param) const {
+  const SectionDesc *section = findSection(param.section);
+  return section ? sectionData(*section) + param.offset : nullptr;
+}
+
+uint64_t Artifact::totalParameterBytes() const {
+  uint64_t total = 0;
+  for (const ParameterDesc &param : parameters_)
+    total += param.size;
+  return total;
+}
+
+std::string Artifact::describe() const {
+  const Provenance &p = provenance_;
+  std::string out;
+  auto line = [&out](const std::string &text) { out += text + "\n"; };
+  line("artifact:    " + path_ + " (" + formatBytes(double(fileSize_)) + ")");
+  line("format:      version " + std::to_string(p.formatVersion) +
+       ", compiler " +
+       (p.compilerVersion.empty() ? "unknown" : p.compilerVersion));
+  std::string source = p.source.path.empty() ? "unknown" : p.source.path;
+  if (p.source.opset)
+    source += " (opset " + std::to_string(p.source.opset) + ")";
+  if (!p.source.producer.empty())
+    source += ", produced by " + p.source.producer;
+  line("source:      " + source);
+  if (!p.source.sha256.empty())
+    line("  sha256:    " + p.source.sha256);
+  std::string options;
+  for (const auto &option : p.options)
+    options +=
+        (options.empty() ? "" : " ") + option.first + "=" + option.second;
+  line("options:     " + (options.empty() ? std::string("(none)") : options));
+  line("inputs:      " + std::to_string(inputs_.size()));
+  for (const TensorDesc &input : inputs_)
+    line("  " + input.toString());
+  line("outputs:     " + std::to_string(outputs_.size()));
+  for (const TensorDesc &output : outputs_)
+    line("  " + output.toString());
+  line("devices:     " + std::to_string(devices_.size()));
+  for (const DeviceDesc &device : devices_)
+    line("  rank " + std::to_string(device.rank) + ": " + device.kind + ":" +
+         std::to_string(device.index));
+  line("parameters:  " + std::to_string(parameters_.size()) + ", " +
+       formatBytes(double(totalParameterBytes())) + " (" +
+       std::to_string(totalParameterBytes()) + " bytes)");
+  line("stages:      " + std::to_string(stages_.size()));
+  for (const StageDesc &stage : stages_) {
+    int counts[4] = {0, 0, 0, 0};
+    for (const StageArg &arg : stage.args)
+      ++counts[static_cast<int>(arg.kind)];
+    std::string args = counted(counts[0], "input") + ", " +
+                       counted(counts[1], "param") + ", " +
+                       counted(counts[2], "output");
+    if (counts[3])
+      args += ", " + counted(counts[3], "transfer");
+    line("  stage " + std::to_string(stage.id) + ": rank " +
+         std::to_string(stage.rank) + ", device " +
+         std::to_string(stage.device) + ", entry " + stage.entry + " in " +
+         stage.code + "; " + args +
+         (stage.estimatedFlops || stage.estimatedBytes
+              ? "; estimate " + formatFlops(stage.estimatedFlops) + ", " +
+                    formatBytes(stage.estimatedBytes)
+              : std::string()));
+  }
+  line("sections:    " + std::to_string(sections_.size()));
+  for (const SectionDesc &section : sections_)
+    line("  " + section.name + " (" + section.kind + "): offset " +
+         std::to_string(section.offset) + ", " + std::to_string(section.size) +
+         " bytes, crc32 " + std::to_string(section.crc32));
+  return out;
+}
+
+} // namespace cleave

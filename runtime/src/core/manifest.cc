@@ -1,0 +1,380 @@
+//===- manifest.cc - Reading and checking the manifest JSON ---------------===//
+
+#include "core/manifest.h"
+
+#include "core/json.h"
+
+#include <limits>
+#include <set>
+
+namespace cleave {
+
+namespace {
+using json::Value;
+
+/// Thrown inside this file only; parseManifest() turns it into a Status.
+struct SchemaError {
+  std::string message;
+};
+
+[[noreturn]] void fail(const std::string &path, const std::string &what) {
+  throw SchemaError{path + ": " + what};
+}
+
+std::string describeValue(const Value &value) {
+  std::string text = value.toJson();
+  if (text.size() > 40)
+    text = text.substr(0, 37) + "...";
+  return text;
+}
+
+std::string join(const std::string &path, const std::string &key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+std::string indexed(const std::string &path, size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+const Value &require(const Value &object, const std::string &path,
+                     const char *key) {
+  const Value *member = object.find(key);
+  if (!member)
+    fail(join(path, key), "missing");
+  return *member;
+}
+
+const Value &requireKind(const Value &value, const std::string &path,
+                         Value::Kind kind) {
+  if (value.kind() != kind)
+    fail(path, std::string("expected ") + Value::kindName(kind) + ", got " +
+                   describeValue(value));
+  return value;
+}
+
+const std::vector<Value> &getArray(const Value &object, const std::string &path,
+                                   const char *key) {
+  return requireKind(require(object, path, key), join(path, key),
+                     Value::Kind::Array)
+      .asArray();
+}
+
+std::string getString(const Value &object, const std::string &path,
+                      const char *key) {
+  return requireKind(require(object, path, key), join(path, key),
+                     Value::Kind::String)
+      .asString();
+}
+
+std::string getOptionalString(const Value &object, const std::string &path,
+                              const char *key) {
+  const Value *member = object.find(key);
+  if (!member || member->isNull())
+    return "";
+  return requireKind(*member, join(path, key), Value::Kind::String).asString();
+}
+
+int64_t toInteger(const Value &value, const std::string &path, int64_t min,
+                  int64_t max) {
+  if (!value.isInteger() || value.asInt() < min || value.asInt() > max)
+    fail(path, "expected an integer in [" + std::to_string(min) + ", " +
+                   std::to_string(max) + "], got " + describeValue(value));
+  return value.asInt();
+}
+
+int64_t getInt(const Value &object, const std::string &path, const char *key,
+               int64_t min = 0,
+               int64_t max = std::numeric_limits<int64_t>::max()) {
+  return toInteger(require(object, path, key), join(path, key), min, max);
+}
+
+double getOptionalNumber(const Value &object, const std::string &path,
+                         const char *key) {
+  const Value *member = object.find(key);
+  if (!member || member->isNull())
+    return 0;
+  return requireKind(*member, join(path, key), Value::Kind::Number).asDouble();
+}
+
+std::string getName(const Value &object, const std::string &path) {
+  std::string name = getString(object, path, "name");
+  if (name.empty())
+    fail(join(path, "name"), "must not be empty");
+  return name;
+}
+
+DType getDType(const Value &object, const std::string &path) {
+  StatusOr<DType> dtype = parseDType(getString(object, path, "dtype"));
+  if (!dtype.ok())
+    fail(join(path, "dtype"), dtype.status().message());
+  return *dtype;
+}
+
+Shape getShape(const Value &object, const std::string &path) {
+  std::string shapePath = join(path, "shape");
+  Shape shape;
+  const std::vector<Value> &dims = getArray(object, path, "shape");
+  for (size_t i = 0; i < dims.size(); ++i)
+    shape.push_back(toInteger(dims[i], indexed(shapePath, i), 0,
+                              std::numeric_limits<int64_t>::max()));
+  // Bounded so that a byte size (at most 8 bytes an element) fits in int64.
+  int64_t count = numElements(shape);
+  if (count < 0 || count > std::numeric_limits<int64_t>::max() / 8)
+    fail(shapePath, "too many elements");
+  return shape;
+}
+
+/// Options are free-form; each value is kept as text for --info.
+std::string renderOption(const Value &value) {
+  switch (value.kind()) {
+  case Value::Kind::String:
+    return value.asString();
+  case Value::Kind::Array: {
+    std::string text = "[";
+    for (size_t i = 0; i < value.asArray().size(); ++i)
+      text += (i ? ", " : "") + renderOption(value.asArray()[i]);
+    return text + "]";
+  }
+  default:
+    return value.toJson();
+  }
+}
+
+std::vector<TensorDesc> readTensors(const Value &root, const char *key) {
+  std::vector<TensorDesc> tensors;
+  std::set<std::string> names;
+  const std::vector<Value> &list = getArray(root, "", key);
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string path = indexed(key, i);
+    const Value &entry = requireKind(list[i], path, Value::Kind::Object);
+    TensorDesc desc;
+    desc.name = getName(entry, path);
+    desc.dtype = getDType(entry, path);
+    desc.shape = getShape(entry, path);
+    if (!names.insert(desc.name).second)
+      fail(path, "duplicate name '" + desc.name + "'");
+    tensors.push_back(std::move(desc));
+  }
+  return tensors;
+}
+
+Provenance readProvenance(const Value &root) {
+  Provenance provenance;
+  provenance.formatVersion =
+      static_cast<uint32_t>(getInt(root, "", "format_version", 0, 0xFFFFFFFF));
+  provenance.compilerVersion = getOptionalString(root, "", "compiler_version");
+  if (const Value *source = root.find("source")) {
+    requireKind(*source, "source", Value::Kind::Object);
+    provenance.source.path = getOptionalString(*source, "source", "path");
+    provenance.source.sha256 = getOptionalString(*source, "source", "sha256");
+    provenance.source.producer =
+        getOptionalString(*source, "source", "producer");
+    if (source->find("opset"))
+      provenance.source.opset = getInt(*source, "source", "opset");
+  }
+  if (const Value *options = root.find("options")) {
+    requireKind(*options, "options", Value::Kind::Object);
+    for (const Value::Member &member : options->asObject())
+      provenance.options.emplace_back(member.first,
+                                      renderOption(member.second));
+  }
+  return provenance;
+}
+
+std::vector<DeviceDesc> readDevices(const Value &root) {
+  std::vector<DeviceDesc> devices;
+  std::set<int> ranks;
+  const std::vector<Value> &list = getArray(root, "", "devices");
+  if (list.empty())
+    fail("devices", "must list at least one device");
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string path = indexed("devices", i);
+    const Value &entry = requireKind(list[i], path, Value::Kind::Object);
+    DeviceDesc device;
+    device.rank = static_cast<int>(getInt(entry, path, "rank", 0, 1 << 20));
+    device.kind = getString(entry, path, "kind");
+    device.index = static_cast<int>(getInt(entry, path, "index", 0, 1 << 20));
+    if (!ranks.insert(device.rank).second)
+      fail(path, "duplicate rank " + std::to_string(device.rank));
+    devices.push_back(std::move(device));
+  }
+  return devices;
+}
+
+std::vector<SectionDesc> readSections(const Value &root) {
+  std::vector<SectionDesc> sections;
+  std::set<std::string> names;
+  const std::vector<Value> &list = getArray(root, "", "sections");
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string path = indexed("sections", i);
+    const Value &entry = requireKind(list[i], path, Value::Kind::Object);
+    SectionDesc section;
+    section.name = getName(entry, path);
+    section.kind = getString(entry, path, "kind");
+    section.offset = static_cast<uint64_t>(getInt(entry, path, "offset"));
+    section.size = static_cast<uint64_t>(getInt(entry, path, "size"));
+    section.crc32 =
+        static_cast<uint32_t>(getInt(entry, path, "crc32", 0, 0xFFFFFFFF));
+    if (!names.insert(section.name).second)
+      fail(path, "duplicate section name '" + section.name + "'");
+    sections.push_back(std::move(section));
+  }
+  return sections;
+}
+
+std::vector<ParameterDesc> readParameters(const Value &root) {
+  std::vector<ParameterDesc> parameters;
+  std::set<std::string> names;
+  const std::vector<Value> &list = getArray(root, "", "parameters");
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string path = indexed("parameters", i);
+    const Value &entry = requireKind(list[i], path, Value::Kind::Object);
+    ParameterDesc param;
+    param.name = getName(entry, path);
+    param.dtype = getDType(entry, path);
+    param.shape = getShape(entry, path);
+    param.rank = static_cast<int>(getInt(entry, path, "rank", 0, 1 << 20));
+    param.section = getString(entry, path, "section");
+    param.offset = static_cast<uint64_t>(getInt(entry, path, "offset"));
+    param.size = static_cast<uint64_t>(getInt(entry, path, "size"));
+    TensorDesc type{param.name, param.dtype, param.shape};
+    if (param.size != type.byteSize())
+      fail(path, "size " + std::to_string(param.size) + " does not match " +
+                     dtypeName(param.dtype) + shapeToString(param.shape) +
+                     " (" + std::to_string(type.byteSize()) + " bytes)");
+    if (!names.insert(param.name).second)
+      fail(path, "duplicate parameter name '" + param.name + "'");
+    parameters.push_back(std::move(param));
+  }
+  return parameters;
+}
+
+StageArg readArg(const Value &value, const std::string &path) {
+  const Value &entry = requireKind(value, path, Value::Kind::Object);
+  StageArg arg;
+  arg.kindName = getString(entry, path, "kind");
+  arg.name = getName(entry, path);
+  if (arg.kindName == "input")
+    arg.kind = StageArg::Kind::Input;
+  else if (arg.kindName == "param")
+    arg.kind = StageArg::Kind::Param;
+  else if (arg.kindName == "output")
+    arg.kind = StageArg::Kind::Output;
+  else
+    arg.kind = StageArg::Kind::Other;
+  return arg;
+}
+
+std::vector<StageDesc> readStages(const Value &root) {
+  std::vector<StageDesc> stages;
+  const std::vector<Value> &list = getArray(root, "", "stages");
+  if (list.empty())
+    fail("stages", "must list at least one stage");
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string path = indexed("stages", i);
+    const Value &entry = requireKind(list[i], path, Value::Kind::Object);
+    StageDesc stage;
+    stage.id = static_cast<int>(getInt(entry, path, "id", 0, 1 << 20));
+    stage.rank = static_cast<int>(getInt(entry, path, "rank", 0, 1 << 20));
+    stage.device = static_cast<int>(getInt(entry, path, "device", 0, 1 << 20));
+    stage.code = getString(entry, path, "code");
+    stage.entry = getString(entry, path, "entry");
+    if (stage.entry.empty())
+      fail(join(path, "entry"), "must not be empty");
+    const std::vector<Value> &args = getArray(entry, path, "args");
+    for (size_t a = 0; a < args.size(); ++a)
+      stage.args.push_back(readArg(args[a], indexed(join(path, "args"), a)));
+    if (const Value *estimate = entry.find("estimate")) {
+      std::string estimatePath = join(path, "estimate");
+      requireKind(*estimate, estimatePath, Value::Kind::Object);
+      stage.estimatedFlops =
+          getOptionalNumber(*estimate, estimatePath, "flops");
+      stage.estimatedBytes =
+          getOptionalNumber(*estimate, estimatePath, "bytes");
+    }
+    stages.push_back(std::move(stage));
+  }
+  return stages;
+}
+
+template <typename T>
+const T *findNamed(const std::vector<T> &list, const std::string &name) {
+  for (const T &item : list)
+    if (item.name == name)
+      return &item;
+  return nullptr;
+}
+
+/// Cross-references: every name a stage or parameter mentions exists.
+void checkReferences(const Manifest &manifest) {
+  std::set<int> ranks;
+  for (const DeviceDesc &device : manifest.devices)
+    ranks.insert(device.rank);
+  for (size_t i = 0; i < manifest.parameters.size(); ++i) {
+    const ParameterDesc &param = manifest.parameters[i];
+    std::string path = indexed("parameters", i);
+    if (!ranks.count(param.rank))
+      fail(join(path, "rank"),
+           "no device has rank " + std::to_string(param.rank));
+    if (!findNamed(manifest.sections, param.section))
+      fail(join(path, "section"), "no section named '" + param.section + "'");
+  }
+  std::set<int> ids;
+  for (size_t i = 0; i < manifest.stages.size(); ++i) {
+    const StageDesc &stage = manifest.stages[i];
+    std::string path = indexed("stages", i);
+    if (!ids.insert(stage.id).second)
+      fail(join(path, "id"), "duplicate stage id " + std::to_string(stage.id));
+    if (static_cast<size_t>(stage.device) >= manifest.devices.size())
+      fail(join(path, "device"),
+           "device " + std::to_string(stage.device) + " does not exist (" +
+               std::to_string(manifest.devices.size()) + " devices)");
+    if (manifest.devices[stage.device].rank != stage.rank)
+      fail(join(path, "rank"),
+           "rank " + std::to_string(stage.rank) +
+               " differs from its device's rank " +
+               std::to_string(manifest.devices[stage.device].rank));
+    if (!findNamed(manifest.sections, stage.code))
+      fail(join(path, "code"), "no section named '" + stage.code + "'");
+    for (size_t a = 0; a < stage.args.size(); ++a) {
+      const StageArg &arg = stage.args[a];
+      std::string argPath = indexed(join(path, "args"), a);
+      bool known = true;
+      if (arg.kind == StageArg::Kind::Input)
+        known = findNamed(manifest.inputs, arg.name) != nullptr;
+      else if (arg.kind == StageArg::Kind::Output)
+        known = findNamed(manifest.outputs, arg.name) != nullptr;
+      else if (arg.kind == StageArg::Kind::Param)
+        known = findNamed(manifest.parameters, arg.name) != nullptr;
+      if (!known)
+        fail(argPath, "no " + arg.kindName + " named '" + arg.name + "'");
+    }
+  }
+}
+} // namespace
+
+StatusOr<Manifest> parseManifest(std::string_view text) {
+  StatusOr<json::Value> root = json::parse(text);
+  if (!root.ok())
+    return root.status();
+  try {
+    if (!root->isObject())
+      fail("manifest", "expected a JSON object, got " + describeValue(*root));
+    Manifest manifest;
+    manifest.provenance = readProvenance(*root);
+    manifest.inputs = readTensors(*root, "inputs");
+    manifest.outputs = readTensors(*root, "outputs");
+    manifest.devices = readDevices(*root);
+    manifest.sections = readSections(*root);
+    manifest.parameters = readParameters(*root);
+    manifest.stages = readStages(*root);
+    checkReferences(manifest);
+    return manifest;
+  } catch (const SchemaError &error) {
+    return invalidArgumentError(error.message);
+  } catch (const std::bad_alloc &) {
+    return resourceExhaustedError("out of memory reading the manifest");
+  }
+}
+
+} // namespace cleave

@@ -1,0 +1,217 @@
+//===- session_test.cc - Tests for loading and running artifacts ----------===//
+
+#include "cleave/runtime.h"
+
+#include "core/test_artifact_writer.h"
+
+#include <gtest/gtest.h>
+
+namespace cleave {
+namespace {
+using testing::AssembledArtifact;
+using testing::TestModel;
+
+class SessionTest : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(testing::makeTempDir());
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  /// Writes `bytes` and opens them as an artifact.
+  std::shared_ptr<const Artifact> open(const std::vector<uint8_t> &bytes) {
+    std::string path = *dir_ + "/s" + std::to_string(counter_++) + ".cleave";
+    testing::writeBytes(path, bytes);
+    StatusOr<std::unique_ptr<Artifact>> artifact = Artifact::open(path);
+    EXPECT_TRUE(artifact.ok()) << artifact.status().toString();
+    return artifact.ok() ? std::move(artifact).value() : nullptr;
+  }
+
+  std::shared_ptr<const Artifact> build(const TestModel &model) {
+    StatusOr<AssembledArtifact> built = testing::buildArtifact(model);
+    EXPECT_TRUE(built.ok()) << built.status().toString();
+    return built.ok() ? open(built->bytes) : nullptr;
+  }
+
+  static Tensor floats(Shape shape, std::vector<float> values) {
+    StatusOr<Tensor> tensor = Tensor::fromBytes(
+        DType::Float32, std::move(shape), values.data(), values.size() * 4);
+    EXPECT_TRUE(tensor.ok());
+    return std::move(tensor).value();
+  }
+
+  static std::string *dir_;
+  static int counter_;
+};
+std::string *SessionTest::dir_ = nullptr;
+int SessionTest::counter_ = 0;
+
+std::vector<Tensor> inputsOf(Tensor tensor) {
+  std::vector<Tensor> inputs;
+  inputs.push_back(std::move(tensor));
+  return inputs;
+}
+
+TEST_F(SessionTest, RunsAddModel) {
+  std::shared_ptr<const Artifact> artifact = build(testing::addModel());
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<Session>> session =
+      Session::create(artifact, SessionOptions{2});
+  ASSERT_TRUE(session.ok()) << session.status().toString();
+  EXPECT_EQ((*session)->threads(), 2);
+  EXPECT_EQ(&(*session)->artifact(), artifact.get());
+
+  std::vector<Tensor> inputs = inputsOf(floats({2, 3}, {1, 2, 3, 4, 5, 6}));
+  for (int run = 0; run < 2; ++run) {
+    std::vector<Tensor> outputs;
+    Status status = (*session)->run(inputs, &outputs);
+    ASSERT_TRUE(status.ok()) << status.toString();
+    ASSERT_EQ(outputs.size(), 1u);
+    EXPECT_EQ(outputs[0].dtype(), DType::Float32);
+    EXPECT_EQ(outputs[0].shape(), (Shape{2, 3}));
+    const float expected[] = {1.5f, 3.5f, 5.5f, 7.5f, 9.5f, 11.5f};
+    for (int i = 0; i < 6; ++i)
+      EXPECT_EQ(outputs[0].dataAs<float>()[i], expected[i]) << i;
+  }
+  EXPECT_EQ(inputs[0].dataAs<float>()[0], 1.0f);
+}
+
+TEST_F(SessionTest, DefaultThreadsAreTheAvailableCores) {
+  std::shared_ptr<const Artifact> artifact = build(testing::addModel());
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ((*session)->threads(), availableCores());
+  EXPECT_GE(availableCores(), 1);
+  EXPECT_FALSE(Session::create(artifact, SessionOptions{-1}).ok());
+  EXPECT_FALSE(Session::create(nullptr).ok());
+}
+
+TEST_F(SessionTest, ValidatesInputs) {
+  std::shared_ptr<const Artifact> artifact = build(testing::addModel());
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
+  ASSERT_TRUE(session.ok());
+  std::vector<Tensor> outputs;
+  auto expectError = [&](const std::vector<Tensor> &inputs,
+                         const std::string &message) {
+    Status status = (*session)->run(inputs, &outputs);
+    EXPECT_EQ(status.code(), StatusCode::InvalidArgument);
+    EXPECT_EQ(status.message(), message);
+  };
+  expectError({}, "expected 1 input (x), got 0");
+  std::vector<Tensor> two = inputsOf(floats({2, 3}, {1, 2, 3, 4, 5, 6}));
+  two.push_back(floats({1}, {1}));
+  expectError(two, "expected 1 input (x), got 2");
+  expectError(inputsOf(floats({3, 2}, {1, 2, 3, 4, 5, 6})),
+              "input 'x': expected shape [2, 3], got [3, 2]");
+  expectError(
+      inputsOf(std::move(Tensor::create(DType::Float64, {2, 3})).value()),
+      "input 'x': expected dtype float32, got float64");
+  std::vector<Tensor> empty(1);
+  expectError(empty, "input 'x': expected shape [2, 3], got []");
+  EXPECT_FALSE((*session)
+                   ->run(inputsOf(floats({2, 3}, {1, 2, 3, 4, 5, 6})), nullptr)
+                   .ok());
+}
+
+TEST_F(SessionTest, DistributedPlansNeedMpirun) {
+  TestModel model = testing::addModel();
+  model.stages = 2;
+  std::shared_ptr<const Artifact> artifact = build(model);
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
+  ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.status().code(), StatusCode::Unimplemented);
+  EXPECT_EQ(session.status().message(),
+            "artifact '" + artifact->path() +
+                "': distributed plans need mpirun (not supported yet): the "
+                "plan has 2 stages on 2 ranks");
+}
+
+TEST_F(SessionTest, MissingEntryPoint) {
+  TestModel model = testing::addModel();
+  model.cSource = "int cleave_abi_version(void) { return 1; }\n";
+  std::shared_ptr<const Artifact> artifact = build(model);
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
+  ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.status().code(), StatusCode::NotFound);
+  EXPECT_EQ(session.status().message(),
+            "artifact '" + artifact->path() +
+                "': section 'code.rank0': stage 0 entry point: symbol "
+                "'cleave_stage_0' is not exported by the code");
+}
+
+TEST_F(SessionTest, WrongAbiVersion) {
+  TestModel model = testing::addModel();
+  model.cSource = "int cleave_abi_version(void) { return 2; }\n"
+                  "void cleave_stage_0(void *c, void **a) {}\n";
+  std::shared_ptr<const Artifact> artifact = build(model);
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
+  ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.status().code(), StatusCode::FailedPrecondition);
+  EXPECT_NE(session.status().message().find(
+                "code has entry-point ABI version 2, this runtime supports "
+                "version 1"),
+            std::string::npos);
+}
+
+TEST_F(SessionTest, CodeThatIsNotElf) {
+  std::vector<uint8_t> params(24, 0);
+  AssembledArtifact built = testing::assembleArtifact(
+      testing::manifestBody(testing::addModel()),
+      {{"code.rank0", "cpu-elf-so", {'n', 'o', 't', ' ', 'e', 'l', 'f'}},
+       {"params.rank0", "params", params}});
+  std::shared_ptr<const Artifact> artifact = open(built.bytes);
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
+  ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.status().message(),
+            "artifact '" + artifact->path() +
+                "': section 'code.rank0': code is not an ELF shared object");
+}
+
+TEST_F(SessionTest, GpuDeviceWithoutBackend) {
+  std::string body = testing::manifestBody(testing::addModel());
+  body.replace(body.find("\"kind\":\"cpu\""), 12, "\"kind\":\"cuda\"");
+  AssembledArtifact built = testing::assembleArtifact(
+      body, {{"code.rank0", "cpu-elf-so", {0x7f, 'E', 'L', 'F'}},
+             {"params.rank0", "params", std::vector<uint8_t>(24, 0)}});
+  std::shared_ptr<const Artifact> artifact = open(built.bytes);
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
+  ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.status().code(), StatusCode::Unimplemented);
+  EXPECT_EQ(session.status().message(),
+            "artifact '" + artifact->path() +
+                "': device kind 'cuda' has no backend in this runtime yet "
+                "(only cpu is supported)");
+}
+
+TEST_F(SessionTest, IndependentSessionsKeepTheirOwnCode) {
+  std::shared_ptr<const Artifact> add = build(testing::addModel());
+  std::shared_ptr<const Artifact> mul = build(testing::awkwardNamesModel());
+  ASSERT_TRUE(add && mul);
+  StatusOr<std::unique_ptr<Session>> first = Session::create(add);
+  StatusOr<std::unique_ptr<Session>> second = Session::create(mul);
+  ASSERT_TRUE(first.ok() && second.ok());
+  first->reset(); // frees its code and descriptor while `second` lives on
+  StatusOr<std::unique_ptr<Session>> third = Session::create(add);
+  ASSERT_TRUE(third.ok());
+
+  std::vector<Tensor> mulInputs;
+  mulInputs.push_back(floats({4}, {1, 2, 3, 4}));
+  mulInputs.push_back(floats({4}, {2, 2, 2, 2}));
+  std::vector<Tensor> outputs;
+  ASSERT_TRUE((*second)->run(mulInputs, &outputs).ok());
+  EXPECT_EQ(outputs[0].dataAs<float>()[3], 8.0f);
+  ASSERT_TRUE((*third)
+                  ->run(inputsOf(floats({2, 3}, {0, 0, 0, 0, 0, 0})), &outputs)
+                  .ok());
+  EXPECT_EQ(outputs[0].dataAs<float>()[5], 5.5f);
+}
+
+} // namespace
+} // namespace cleave

@@ -1,0 +1,130 @@
+//===- tensor.cc - Element types, shapes and host tensors -----------------===//
+
+#include "cleave/runtime.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+namespace cleave {
+
+namespace {
+/// Host buffers are aligned for AVX-512 loads and for the entry-point ABI.
+constexpr size_t kTensorAlignment = 64;
+
+struct DTypeInfo {
+  DType dtype;
+  const char *name;
+  size_t size;
+};
+constexpr DTypeInfo kDTypes[] = {
+    {DType::Float32, "float32", 4}, {DType::Float16, "float16", 2},
+    {DType::Float64, "float64", 8}, {DType::Int64, "int64", 8},
+    {DType::Int32, "int32", 4},     {DType::Int8, "int8", 1},
+    {DType::UInt8, "uint8", 1},     {DType::Bool, "bool", 1},
+};
+} // namespace
+
+const char *dtypeName(DType dtype) {
+  for (const DTypeInfo &info : kDTypes)
+    if (info.dtype == dtype)
+      return info.name;
+  return "unknown";
+}
+
+StatusOr<DType> parseDType(std::string_view name) {
+  for (const DTypeInfo &info : kDTypes)
+    if (name == info.name)
+      return info.dtype;
+  return invalidArgumentError("unknown dtype '" + std::string(name) +
+                              "' (expected one of float32, float16, float64, "
+                              "int64, int32, int8, uint8, bool)");
+}
+
+size_t dtypeSize(DType dtype) {
+  for (const DTypeInfo &info : kDTypes)
+    if (info.dtype == dtype)
+      return info.size;
+  return 0;
+}
+
+std::string shapeToString(const Shape &shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      text += ", ";
+    text += std::to_string(shape[i]);
+  }
+  return text + "]";
+}
+
+int64_t numElements(const Shape &shape) {
+  int64_t count = 1;
+  for (int64_t dim : shape) {
+    if (dim < 0)
+      return -1;
+    if (dim != 0 && count > std::numeric_limits<int64_t>::max() / dim)
+      return -1;
+    count *= dim;
+  }
+  return count;
+}
+
+size_t TensorDesc::byteSize() const {
+  int64_t count = numElements(shape);
+  return count < 0 ? 0 : static_cast<size_t>(count) * dtypeSize(dtype);
+}
+
+std::string TensorDesc::toString() const {
+  return name + ": " + dtypeName(dtype) + shapeToString(shape);
+}
+
+void Tensor::FreeDeleter::operator()(void *ptr) const { std::free(ptr); }
+
+StatusOr<Tensor> Tensor::create(DType dtype, Shape shape) {
+  int64_t count = cleave::numElements(shape);
+  size_t elementSize = dtypeSize(dtype);
+  if (count < 0 || static_cast<uint64_t>(count) >
+                       std::numeric_limits<size_t>::max() / 2 / elementSize)
+    return invalidArgumentError("invalid tensor shape " + shapeToString(shape));
+  size_t bytes = static_cast<size_t>(count) * elementSize;
+  // aligned_alloc wants a multiple of the alignment, and a zero-size tensor
+  // still gets a valid pointer to hand to generated code.
+  size_t rounded =
+      (bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+  if (rounded == 0)
+    rounded = kTensorAlignment;
+  void *data = std::aligned_alloc(kTensorAlignment, rounded);
+  if (!data)
+    return resourceExhaustedError(
+        "out of memory allocating a " + std::string(dtypeName(dtype)) +
+        shapeToString(shape) + " tensor (" + std::to_string(bytes) + " bytes)");
+  std::memset(data, 0, rounded);
+  Tensor tensor;
+  tensor.dtype_ = dtype;
+  tensor.shape_ = std::move(shape);
+  tensor.byteSize_ = bytes;
+  tensor.data_.reset(data);
+  return tensor;
+}
+
+StatusOr<Tensor> Tensor::fromBytes(DType dtype, Shape shape, const void *bytes,
+                                   size_t size) {
+  StatusOr<Tensor> tensor = create(dtype, std::move(shape));
+  if (!tensor.ok())
+    return tensor;
+  if (tensor->byteSize() != size)
+    return invalidArgumentError(
+        "a " + std::string(dtypeName(dtype)) + shapeToString(tensor->shape()) +
+        " tensor holds " + std::to_string(tensor->byteSize()) + " bytes, got " +
+        std::to_string(size));
+  if (size)
+    std::memcpy(tensor->data(), bytes, size);
+  return tensor;
+}
+
+StatusOr<Tensor> Tensor::clone() const {
+  return fromBytes(dtype_, shape_, data(), byteSize_);
+}
+
+} // namespace cleave

@@ -1,0 +1,90 @@
+//===- tensor_test.cc - Tests for dtypes, shapes and tensors --------------===//
+
+#include "cleave/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+namespace cleave {
+namespace {
+
+TEST(DTypeTest, NamesRoundTrip) {
+  for (DType dtype :
+       {DType::Float32, DType::Float16, DType::Float64, DType::Int64,
+        DType::Int32, DType::Int8, DType::UInt8, DType::Bool}) {
+    StatusOr<DType> parsed = parseDType(dtypeName(dtype));
+    ASSERT_TRUE(parsed.ok()) << dtypeName(dtype);
+    EXPECT_EQ(*parsed, dtype);
+  }
+  EXPECT_STREQ(dtypeName(DType::Float16), "float16");
+  EXPECT_STREQ(dtypeName(DType::Bool), "bool");
+}
+
+TEST(DTypeTest, Sizes) {
+  EXPECT_EQ(dtypeSize(DType::Float32), 4u);
+  EXPECT_EQ(dtypeSize(DType::Float16), 2u);
+  EXPECT_EQ(dtypeSize(DType::Float64), 8u);
+  EXPECT_EQ(dtypeSize(DType::Int64), 8u);
+  EXPECT_EQ(dtypeSize(DType::Int32), 4u);
+  EXPECT_EQ(dtypeSize(DType::Int8), 1u);
+  EXPECT_EQ(dtypeSize(DType::UInt8), 1u);
+  EXPECT_EQ(dtypeSize(DType::Bool), 1u);
+}
+
+TEST(DTypeTest, UnknownNameFails) {
+  StatusOr<DType> parsed = parseDType("bfloat16");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("'bfloat16'"), std::string::npos);
+}
+
+TEST(ShapeTest, ToStringAndCount) {
+  EXPECT_EQ(shapeToString({}), "[]");
+  EXPECT_EQ(shapeToString({1, 3, 224, 224}), "[1, 3, 224, 224]");
+  EXPECT_EQ(numElements({}), 1);
+  EXPECT_EQ(numElements({2, 0, 5}), 0);
+  EXPECT_EQ(numElements({2, 3}), 6);
+  EXPECT_EQ(numElements({2, -1}), -1);
+  EXPECT_EQ(numElements({INT64_MAX, 2}), -1);
+}
+
+TEST(TensorTest, CreateIsAlignedAndZeroed) {
+  StatusOr<Tensor> tensor = Tensor::create(DType::Float32, {3, 5});
+  ASSERT_TRUE(tensor.ok()) << tensor.status().toString();
+  EXPECT_EQ(tensor->byteSize(), 60u);
+  EXPECT_EQ(tensor->numElements(), 15);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(tensor->data()) % 64, 0u);
+  for (int i = 0; i < 15; ++i)
+    EXPECT_EQ(tensor->dataAs<float>()[i], 0.0f);
+}
+
+TEST(TensorTest, EmptyAndScalarTensorsHaveBuffers) {
+  StatusOr<Tensor> empty = Tensor::create(DType::Int8, {0, 4});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->byteSize(), 0u);
+  EXPECT_NE(empty->data(), nullptr);
+  StatusOr<Tensor> scalar = Tensor::create(DType::Float64, {});
+  ASSERT_TRUE(scalar.ok());
+  EXPECT_EQ(scalar->byteSize(), 8u);
+}
+
+TEST(TensorTest, FromBytesChecksSizeAndClones) {
+  const int32_t values[] = {1, 2, 3, 4};
+  EXPECT_FALSE(Tensor::fromBytes(DType::Int32, {3}, values, 16).ok());
+  StatusOr<Tensor> tensor = Tensor::fromBytes(DType::Int32, {2, 2}, values, 16);
+  ASSERT_TRUE(tensor.ok());
+  StatusOr<Tensor> copy = tensor->clone();
+  ASSERT_TRUE(copy.ok());
+  EXPECT_NE(copy->data(), tensor->data());
+  EXPECT_EQ(copy->dataAs<int32_t>()[3], 4);
+  EXPECT_EQ(copy->shape(), (Shape{2, 2}));
+}
+
+TEST(TensorTest, NegativeDimensionFails) {
+  StatusOr<Tensor> tensor = Tensor::create(DType::Float32, {-1});
+  ASSERT_FALSE(tensor.ok());
+  EXPECT_EQ(tensor.status().code(), StatusCode::InvalidArgument);
+}
+
+} // namespace
+} // namespace cleave

@@ -1,0 +1,275 @@
+//===- test_artifact_writer.cc - Writes .cleave files for tests -----------===//
+
+#include "core/test_artifact_writer.h"
+
+#include "core/crc32.h"
+#include "core/json.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace cleave {
+namespace testing {
+
+namespace {
+constexpr uint64_t kSectionAlignment = 4096;
+
+uint64_t alignTo(uint64_t value, uint64_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
+
+template <typename T> void putLE(std::vector<uint8_t> &bytes, size_t at, T v) {
+  std::memcpy(bytes.data() + at, &v, sizeof(T));
+}
+
+/// The members of a tensor description, without braces.
+std::string tensorFields(const TensorDesc &desc) {
+  std::string shape;
+  for (size_t i = 0; i < desc.shape.size(); ++i)
+    shape += (i ? "," : "") + std::to_string(desc.shape[i]);
+  return "\"name\":" + json::quote(desc.name) + ",\"dtype\":\"" +
+         dtypeName(desc.dtype) + "\",\"shape\":[" + shape + "]";
+}
+
+std::string tensorListJson(const std::vector<TensorDesc> &list) {
+  std::string out = "[";
+  for (size_t i = 0; i < list.size(); ++i)
+    out += std::string(i ? "," : "") + "{" + tensorFields(list[i]) + "}";
+  return out + "]";
+}
+
+/// Parameters are packed into one section at 64-byte aligned offsets.
+std::vector<uint64_t> paramOffsets(const TestModel &model) {
+  std::vector<uint64_t> offsets;
+  uint64_t offset = 0;
+  for (const TestParam &param : model.params) {
+    offsets.push_back(offset);
+    offset = alignTo(offset + param.bytes.size(), 64);
+  }
+  return offsets;
+}
+
+std::vector<uint8_t> floatBytes(const std::vector<float> &values) {
+  std::vector<uint8_t> bytes(values.size() * sizeof(float));
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+} // namespace
+
+std::string makeTempDir() {
+  const char *tmp = std::getenv("TMPDIR");
+  std::string pattern =
+      std::string(tmp && *tmp ? tmp : "/tmp") + "/cleave-test-XXXXXX";
+  if (!::mkdtemp(pattern.data())) {
+    std::perror("mkdtemp");
+    std::abort();
+  }
+  return pattern;
+}
+
+void writeBytes(const std::string &path, const std::vector<uint8_t> &bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char *>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+  if (!out) {
+    std::fprintf(stderr, "cannot write %s\n", path.c_str());
+    std::abort();
+  }
+}
+
+StatusOr<std::vector<uint8_t>> compileSharedObject(const std::string &source) {
+  std::string dir = makeTempDir();
+  std::string src = dir + "/code.c", lib = dir + "/code.so";
+  writeBytes(src, std::vector<uint8_t>(source.begin(), source.end()));
+  std::string command = "cc -shared -fPIC -O1 -o '" + lib + "' '" + src +
+                        "' 2>'" + dir + "/cc.log'";
+  if (std::system(command.c_str()) != 0)
+    return internalError("cannot compile test code (see " + dir + "/cc.log)");
+  std::ifstream in(lib, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  std::string bytes = content.str();
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+}
+
+AssembledArtifact assembleArtifact(const std::string &manifestBody,
+                                   const std::vector<RawSection> &sections,
+                                   uint32_t version) {
+  // Section offsets depend on the manifest's length, which contains them:
+  // iterate until the layout is stable (two rounds in practice).
+  std::string manifest;
+  std::vector<uint64_t> offsets(sections.size());
+  for (int round = 0; round < 8; ++round) {
+    uint64_t offset = alignTo(64 + manifest.size(), kSectionAlignment);
+    for (size_t i = 0; i < sections.size(); ++i) {
+      offsets[i] = offset;
+      offset = alignTo(offset + sections[i].bytes.size(), kSectionAlignment);
+    }
+    std::string list;
+    for (size_t i = 0; i < sections.size(); ++i) {
+      const RawSection &s = sections[i];
+      list += std::string(i ? "," : "") + "{\"name\":" + json::quote(s.name) +
+              ",\"kind\":" + json::quote(s.kind) +
+              ",\"offset\":" + std::to_string(offsets[i]) +
+              ",\"size\":" + std::to_string(s.bytes.size()) + ",\"crc32\":" +
+              std::to_string(crc32(s.bytes.data(), s.bytes.size())) + "}";
+    }
+    std::string next = "{" + manifestBody + ",\"sections\":[" + list + "]}";
+    bool stable = next.size() == manifest.size();
+    manifest = std::move(next);
+    if (stable)
+      break;
+  }
+
+  AssembledArtifact out;
+  out.manifestOffset = 64;
+  out.manifestSize = manifest.size();
+  uint64_t end = 64 + manifest.size();
+  for (size_t i = 0; i < sections.size(); ++i)
+    end = offsets[i] + sections[i].bytes.size();
+  out.bytes.assign(end, 0);
+  std::memcpy(out.bytes.data(), "CLEAVE\0\1", 8);
+  putLE<uint32_t>(out.bytes, 8, version);
+  putLE<uint64_t>(out.bytes, 16, 64);
+  putLE<uint64_t>(out.bytes, 24, manifest.size());
+  putLE<uint32_t>(out.bytes, 32, crc32(manifest.data(), manifest.size()));
+  putLE<uint32_t>(out.bytes, 36, crc32(out.bytes.data(), 36));
+  std::memcpy(out.bytes.data() + 64, manifest.data(), manifest.size());
+  for (size_t i = 0; i < sections.size(); ++i) {
+    if (!sections[i].bytes.empty())
+      std::memcpy(out.bytes.data() + offsets[i], sections[i].bytes.data(),
+                  sections[i].bytes.size());
+    out.sections[sections[i].name] = {offsets[i], sections[i].bytes.size()};
+  }
+  return out;
+}
+
+void patchManifest(AssembledArtifact *artifact, const std::string &from,
+                   const std::string &to) {
+  char *manifest = reinterpret_cast<char *>(artifact->bytes.data()) +
+                   artifact->manifestOffset;
+  std::string text(manifest, artifact->manifestSize);
+  size_t at = text.find(from);
+  if (at == std::string::npos || from.size() != to.size()) {
+    std::fprintf(stderr, "patchManifest: cannot replace '%s'\n", from.c_str());
+    std::abort();
+  }
+  std::memcpy(manifest + at, to.data(), to.size());
+  putLE<uint32_t>(artifact->bytes, 32, crc32(manifest, artifact->manifestSize));
+  putLE<uint32_t>(artifact->bytes, 36, crc32(artifact->bytes.data(), 36));
+}
+
+TestModel addModel() {
+  TestModel model;
+  model.inputs = {{"x", DType::Float32, {2, 3}}};
+  model.outputs = {{"y", DType::Float32, {2, 3}}};
+  model.params = {{{"w", DType::Float32, {2, 3}},
+                   floatBytes({0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f}),
+                   std::nullopt}};
+  model.args = {{"input", "x"}, {"param", "w"}, {"output", "y"}};
+  model.cSource = R"(
+#include <math.h>
+#include <stdint.h>
+static int num_threads = -1;
+int cleave_abi_version(void) { return 1; }
+void cleave_set_num_threads(int n) { num_threads = n; }
+int cleave_test_num_threads(void) { return num_threads; }
+void cleave_stage_0(void *ctx, void **args) {
+  (void)ctx;
+  const float *x = (const float *)args[0];
+  const float *w = (const float *)args[1];
+  float *y = (float *)args[2];
+  int aligned = (((uintptr_t)x | (uintptr_t)w | (uintptr_t)y) & 63) == 0;
+  for (int i = 0; i < 6; ++i)
+    y[i] = aligned ? x[i] + w[i] : NAN;
+}
+)";
+  return model;
+}
+
+TestModel awkwardNamesModel() {
+  TestModel model;
+  model.inputs = {{"in:0", DType::Float32, {4}},
+                  {"scale=2", DType::Float32, {4}}};
+  model.outputs = {{"out/prod:0", DType::Float32, {4}}};
+  model.args = {
+      {"input", "in:0"}, {"input", "scale=2"}, {"output", "out/prod:0"}};
+  model.cSource = R"(
+int cleave_abi_version(void) { return 1; }
+void cleave_stage_0(void *ctx, void **args) {
+  (void)ctx;
+  const float *a = (const float *)args[0], *b = (const float *)args[1];
+  float *out = (float *)args[2];
+  for (int i = 0; i < 4; ++i)
+    out[i] = a[i] * b[i];
+}
+)";
+  return model;
+}
+
+std::string manifestBody(const TestModel &model) {
+  std::string body = "\"format_version\":1,\"compiler_version\":\"0.1.0-test\","
+                     "\"source\":{\"path\":\"test.onnx\",\"sha256\":\"" +
+                     std::string(64, 'a') +
+                     "\",\"opset\":17,\"producer\":\"cleave tests\"},"
+                     "\"options\":{\"devices\":\"cpu:0\",\"pp\":" +
+                     std::to_string(model.stages) +
+                     ",\"tp\":1,\"microbatches\":1,\"input_shapes\":[]}";
+  body += ",\"inputs\":" + tensorListJson(model.inputs);
+  body += ",\"outputs\":" + tensorListJson(model.outputs);
+  std::string devices, stages;
+  for (int r = 0; r < model.stages; ++r) {
+    std::string rank = std::to_string(r);
+    devices += std::string(r ? "," : "") + "{\"rank\":" + rank +
+               ",\"kind\":\"cpu\",\"index\":" + rank + "}";
+    std::string args;
+    for (size_t a = 0; a < model.args.size(); ++a)
+      args += std::string(a ? "," : "") +
+              "{\"kind\":" + json::quote(model.args[a].first) +
+              ",\"name\":" + json::quote(model.args[a].second) + "}";
+    stages += std::string(r ? "," : "") + "{\"id\":" + rank +
+              ",\"rank\":" + rank + ",\"device\":" + rank +
+              ",\"code\":\"code.rank" + rank +
+              "\",\"entry\":\"cleave_stage_0\",\"args\":[" + args +
+              "],\"estimate\":{\"flops\":6,\"bytes\":72}}";
+  }
+  body += ",\"devices\":[" + devices + "]";
+  std::string params;
+  std::vector<uint64_t> offsets = paramOffsets(model);
+  for (size_t i = 0; i < model.params.size(); ++i) {
+    const TestParam &param = model.params[i];
+    params += std::string(i ? "," : "") + "{" + tensorFields(param.desc) +
+              ",\"rank\":0,\"section\":\"params.rank0\",\"offset\":" +
+              std::to_string(param.offset.value_or(offsets[i])) +
+              ",\"size\":" + std::to_string(param.bytes.size()) + "}";
+  }
+  body += ",\"parameters\":[" + params + "]";
+  body += ",\"stages\":[" + stages + "]";
+  return body;
+}
+
+StatusOr<AssembledArtifact> buildArtifact(const TestModel &model) {
+  StatusOr<std::vector<uint8_t>> code = compileSharedObject(model.cSource);
+  if (!code.ok())
+    return code.status();
+  std::vector<RawSection> sections;
+  for (int r = 0; r < model.stages; ++r)
+    sections.push_back({"code.rank" + std::to_string(r), "cpu-elf-so", *code});
+  if (!model.params.empty()) {
+    std::vector<uint8_t> params;
+    std::vector<uint64_t> offsets = paramOffsets(model);
+    for (size_t i = 0; i < model.params.size(); ++i) {
+      params.resize(offsets[i], 0);
+      params.insert(params.end(), model.params[i].bytes.begin(),
+                    model.params[i].bytes.end());
+    }
+    sections.push_back({"params.rank0", "params", std::move(params)});
+  }
+  return assembleArtifact(manifestBody(model), sections);
+}
+
+} // namespace testing
+} // namespace cleave

@@ -1,0 +1,99 @@
+//===- test_artifact_writer.h - Writes .cleave files for tests ------------===//
+//
+// Test-only: the compiler is not needed to exercise the runtime. Artifacts
+// are laid out exactly as docs/artifact-format.md says, with code compiled
+// from small C sources by the `cc` on PATH.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_RUNTIME_CORE_TEST_ARTIFACT_WRITER_H
+#define CLEAVE_RUNTIME_CORE_TEST_ARTIFACT_WRITER_H
+
+#include "cleave/runtime.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cleave {
+namespace testing {
+
+/// A fresh, empty temporary directory (left behind for inspection).
+std::string makeTempDir();
+
+/// Compiles C source into a shared object with `cc -shared -fPIC -O1`.
+StatusOr<std::vector<uint8_t>> compileSharedObject(const std::string &source);
+
+/// A binary section to place in an artifact.
+struct RawSection {
+  std::string name;
+  std::string kind;
+  std::vector<uint8_t> bytes;
+};
+
+/// An artifact image and where its parts lie, for corrupting tests.
+struct AssembledArtifact {
+  std::vector<uint8_t> bytes;
+  uint64_t manifestOffset = 0;
+  uint64_t manifestSize = 0;
+  /// Section name -> (offset, size).
+  std::map<std::string, std::pair<uint64_t, uint64_t>> sections;
+};
+
+/// Lays out header, manifest and sections. The manifest is
+/// `{<manifestBody>,"sections":[...]}` with offsets, sizes and CRCs filled in;
+/// `version` goes into the header.
+AssembledArtifact assembleArtifact(const std::string &manifestBody,
+                                   const std::vector<RawSection> &sections,
+                                   uint32_t version = 1);
+
+/// Replaces the first `from` in the manifest by `to` (of the same length)
+/// and recomputes the manifest and header checksums, so that only the
+/// edit is wrong.
+void patchManifest(AssembledArtifact *artifact, const std::string &from,
+                   const std::string &to);
+
+/// A parameter of a test model.
+struct TestParam {
+  TensorDesc desc;
+  std::vector<uint8_t> bytes;
+  /// Overrides the offset the manifest states (to test bounds checks).
+  std::optional<uint64_t> offset;
+};
+
+/// A CPU model; every stage runs the same code, on its own rank.
+struct TestModel {
+  std::vector<TensorDesc> inputs;
+  std::vector<TensorDesc> outputs;
+  std::vector<TestParam> params;
+  /// The entry point's arguments: (kind, name).
+  std::vector<std::pair<std::string, std::string>> args;
+  std::string cSource;
+  int stages = 1;
+};
+
+/// y = x + w over float32[2, 3], w = {0.5, 1.5, ..., 5.5}. Its code also
+/// exports `int cleave_test_num_threads(void)` (what cleave_set_num_threads
+/// received) and makes y NaN if an argument is not 64-byte aligned.
+TestModel addModel();
+
+/// "out/sum:0" = "in:0" * "scale=2" over float32[4] with no parameters:
+/// names that need care on the command line and in file names.
+TestModel awkwardNamesModel();
+
+/// The manifest body (everything but "sections") for `model`.
+std::string manifestBody(const TestModel &model);
+
+/// Compiles and assembles `model`.
+StatusOr<AssembledArtifact> buildArtifact(const TestModel &model);
+
+/// Writes `bytes` to `path`; aborts the test binary on failure.
+void writeBytes(const std::string &path, const std::vector<uint8_t> &bytes);
+
+} // namespace testing
+} // namespace cleave
+
+#endif // CLEAVE_RUNTIME_CORE_TEST_ARTIFACT_WRITER_H

@@ -1,0 +1,69 @@
+//===- hal.h - Hardware abstraction layer for device backends -------------===//
+//
+// A Device allocates memory and loads code; an Executable finds and calls
+// entry points. The CPU backend lives in hal/cpu; CUDA and HIP backends join
+// behind the same interface (loaded with dlopen so one runtime binary runs
+// with or without a GPU).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_RUNTIME_HAL_HAL_H
+#define CLEAVE_RUNTIME_HAL_HAL_H
+
+#include "cleave/runtime.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace cleave {
+namespace hal {
+
+/// The entry-point ABI version the generated code must report through
+/// `int cleave_abi_version(void)`.
+constexpr int kAbiVersion = 1;
+
+/// Code loaded onto a device (one code section of an artifact).
+class Executable {
+public:
+  virtual ~Executable() = default;
+  /// The exported function or object called `symbol`; NotFound if absent.
+  virtual StatusOr<void *> lookup(const std::string &symbol) = 0;
+  /// Calls an entry point found by lookup() with the ABI signature
+  /// `void entry(void *ctx, void **args)`.
+  virtual Status invoke(void *entry, void *ctx, void **args) = 0;
+};
+
+/// How a device is set up.
+struct DeviceOptions {
+  /// CPU threads the generated code may use (at least 1).
+  int threads = 1;
+};
+
+/// One device of one rank.
+class Device {
+public:
+  virtual ~Device() = default;
+  /// "cpu:0", "cuda:1", ...
+  virtual std::string name() const = 0;
+  /// Device memory of `bytes` bytes, at least 64-byte aligned.
+  virtual StatusOr<void *> allocate(size_t bytes) = 0;
+  /// Frees memory from allocate(); null is ignored.
+  virtual void free(void *ptr) = 0;
+  /// Loads a code section of the given section `kind` ("cpu-elf-so", ...).
+  /// The bytes are copied; they need not outlive the call.
+  virtual StatusOr<std::unique_ptr<Executable>>
+  loadExecutable(const uint8_t *bytes, size_t size, std::string_view kind) = 0;
+};
+
+/// Creates the device `kind:index` ("cpu", "cuda", "rocm"); a kind this
+/// build has no backend for fails with Unimplemented, naming it.
+StatusOr<std::unique_ptr<Device>> createDevice(std::string_view kind, int index,
+                                               const DeviceOptions &options);
+
+} // namespace hal
+} // namespace cleave
+
+#endif // CLEAVE_RUNTIME_HAL_HAL_H

@@ -1,0 +1,277 @@
+//===- npy.cc - numpy .npy reader and writer ------------------------------===//
+//
+// The header is a Python dict literal; only the subset numpy writes is parsed
+// (string keys; string, bool and int-tuple values).
+//
+//===----------------------------------------------------------------------===//
+
+#include "io/npy.h"
+
+#include "io/tensor_file.h"
+
+#include <cstring>
+
+namespace cleave {
+namespace io {
+
+namespace {
+constexpr char kMagic[] = "\x93NUMPY";
+constexpr size_t kMagicSize = 6;
+
+struct Descr {
+  const char *code; // without the byte-order character
+  DType dtype;
+};
+constexpr Descr kDescrs[] = {
+    {"f4", DType::Float32}, {"f2", DType::Float16}, {"f8", DType::Float64},
+    {"i8", DType::Int64},   {"i4", DType::Int32},   {"i1", DType::Int8},
+    {"u1", DType::UInt8},   {"b1", DType::Bool},
+};
+
+/// Thrown inside the header parser only.
+struct HeaderError {
+  std::string message;
+};
+
+struct NpyHeader {
+  std::string descr;
+  bool fortranOrder = false;
+  bool hasFortranOrder = false;
+  Shape shape;
+  bool hasShape = false;
+};
+
+class HeaderParser {
+public:
+  explicit HeaderParser(std::string_view text) : text_(text) {}
+
+  NpyHeader parse() {
+    NpyHeader header;
+    expect('{');
+    while (true) {
+      skipSpace();
+      if (peek() == '}')
+        break;
+      std::string key = parseString();
+      expect(':');
+      skipSpace();
+      if (key == "descr") {
+        header.descr = parseString();
+      } else if (key == "fortran_order") {
+        header.fortranOrder = parseBool();
+        header.hasFortranOrder = true;
+      } else if (key == "shape") {
+        header.shape = parseTuple();
+        header.hasShape = true;
+      } else {
+        throw HeaderError{"unexpected header key '" + key + "'"};
+      }
+      skipSpace();
+      if (peek() == ',')
+        ++pos_;
+    }
+    if (header.descr.empty() || !header.hasFortranOrder || !header.hasShape)
+      throw HeaderError{"header lacks descr, fortran_order or shape"};
+    return header;
+  }
+
+private:
+  char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+  void skipSpace() {
+    while (peek() == ' ' || peek() == '\t' || peek() == '\n')
+      ++pos_;
+  }
+  void expect(char c) {
+    skipSpace();
+    if (peek() != c)
+      throw HeaderError{std::string("malformed header: expected '") + c + "'"};
+    ++pos_;
+  }
+  std::string parseString() {
+    skipSpace();
+    char quote = peek();
+    if (quote != '\'' && quote != '"')
+      throw HeaderError{"malformed header: expected a string"};
+    size_t end = text_.find(quote, ++pos_);
+    if (end == std::string_view::npos)
+      throw HeaderError{"malformed header: unterminated string"};
+    std::string value(text_.substr(pos_, end - pos_));
+    pos_ = end + 1;
+    return value;
+  }
+  bool parseBool() {
+    if (text_.substr(pos_, 4) == "True") {
+      pos_ += 4;
+      return true;
+    }
+    if (text_.substr(pos_, 5) == "False") {
+      pos_ += 5;
+      return false;
+    }
+    throw HeaderError{"malformed header: expected True or False"};
+  }
+  Shape parseTuple() {
+    expect('(');
+    Shape shape;
+    while (true) {
+      skipSpace();
+      if (peek() == ')') {
+        ++pos_;
+        return shape;
+      }
+      int64_t dim = 0;
+      size_t digits = 0;
+      while (peek() >= '0' && peek() <= '9') {
+        if (dim > (INT64_MAX - 9) / 10)
+          throw HeaderError{"shape dimension too large"};
+        dim = dim * 10 + (text_[pos_++] - '0');
+        ++digits;
+      }
+      if (!digits)
+        throw HeaderError{"malformed header: expected a dimension"};
+      if (peek() == 'L') // Python 2 longs
+        ++pos_;
+      shape.push_back(dim);
+      skipSpace();
+      if (peek() == ',')
+        ++pos_;
+      else if (peek() != ')')
+        throw HeaderError{"malformed header: expected ',' or ')' in shape"};
+    }
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+DType dtypeFromDescr(const std::string &descr) {
+  if (descr.size() == 3) {
+    char order = descr[0];
+    std::string code = descr.substr(1);
+    for (const Descr &entry : kDescrs) {
+      if (code != entry.code)
+        continue;
+      bool singleByte = dtypeSize(entry.dtype) == 1;
+      if (order == '<' || order == '=' || (singleByte && order == '|') ||
+          (singleByte && order == '>'))
+        return entry.dtype;
+      if (order == '>')
+        throw HeaderError{"big-endian data ('" + descr +
+                          "') is not supported; convert it with "
+                          "a.astype('<" +
+                          code + "')"};
+    }
+  }
+  throw HeaderError{"unsupported dtype '" + descr +
+                    "' (supported: float32, float16, float64, int64, int32, "
+                    "int8, uint8, bool)"};
+}
+
+std::string descrFor(DType dtype) {
+  for (const Descr &entry : kDescrs)
+    if (entry.dtype == dtype)
+      return (dtypeSize(dtype) == 1 ? "|" : "<") + std::string(entry.code);
+  return "";
+}
+} // namespace
+
+StatusOr<Tensor> parseNpy(const uint8_t *data, size_t size) {
+  if (size < 10 || std::memcmp(data, kMagic, kMagicSize) != 0)
+    return invalidArgumentError("not a .npy file (bad magic bytes)");
+  uint8_t major = data[6];
+  size_t headerLength, headerStart;
+  if (major == 1) {
+    headerLength = data[8] | (size_t(data[9]) << 8);
+    headerStart = 10;
+  } else if (major == 2 || major == 3) {
+    if (size < 12)
+      return invalidArgumentError("truncated .npy header");
+    headerLength = data[8] | (size_t(data[9]) << 8) | (size_t(data[10]) << 16) |
+                   (size_t(data[11]) << 24);
+    headerStart = 12;
+  } else {
+    return invalidArgumentError(".npy format version " + std::to_string(major) +
+                                "." + std::to_string(data[7]) +
+                                " is not supported");
+  }
+  if (headerLength > size - headerStart)
+    return invalidArgumentError("truncated .npy header");
+  NpyHeader header;
+  DType dtype;
+  try {
+    header =
+        HeaderParser(
+            std::string_view(reinterpret_cast<const char *>(data) + headerStart,
+                             headerLength))
+            .parse();
+    dtype = dtypeFromDescr(header.descr);
+  } catch (const HeaderError &error) {
+    return invalidArgumentError(error.message);
+  }
+  if (header.fortranOrder && header.shape.size() > 1)
+    return invalidArgumentError(
+        "Fortran-order arrays are not supported; save the array with "
+        "np.save(path, np.ascontiguousarray(a))");
+  int64_t count = numElements(header.shape);
+  if (count < 0)
+    return invalidArgumentError("invalid shape " + shapeToString(header.shape));
+  size_t payload = size - headerStart - headerLength;
+  size_t expected = static_cast<size_t>(count) * dtypeSize(dtype);
+  if (payload != expected)
+    return invalidArgumentError(
+        std::string(payload < expected ? "truncated" : "oversized") +
+        " data: a " + dtypeName(dtype) + shapeToString(header.shape) +
+        " array holds " + std::to_string(expected) + " bytes, the file has " +
+        std::to_string(payload));
+  return Tensor::fromBytes(dtype, header.shape,
+                           data + headerStart + headerLength, payload);
+}
+
+std::vector<uint8_t> encodeNpy(const Tensor &tensor) {
+  // The shape tuple as numpy prints it: "()", "(3,)" or "(2, 3)".
+  std::string dict = "{'descr': '" + descrFor(tensor.dtype()) +
+                     "', 'fortran_order': False, 'shape': (";
+  for (size_t i = 0; i < tensor.shape().size(); ++i)
+    dict += (i ? ", " : "") + std::to_string(tensor.shape()[i]);
+  if (tensor.shape().size() == 1)
+    dict += ",";
+  dict += "), }";
+  // numpy pads the header with spaces and a newline to a 64-byte boundary;
+  // version 2.0 only differs in a 4-byte length for huge headers.
+  auto paddedLength = [&](size_t prefix) {
+    return (prefix + dict.size() + 1 + 63) / 64 * 64 - prefix;
+  };
+  bool wide = paddedLength(10) > 65535;
+  size_t length = paddedLength(wide ? 12 : 10);
+  dict.append(length - dict.size() - 1, ' ');
+  dict += '\n';
+  std::vector<uint8_t> bytes(kMagic, kMagic + kMagicSize);
+  bytes.push_back(wide ? 2 : 1);
+  bytes.push_back(0);
+  for (size_t i = 0; i < (wide ? 4u : 2u); ++i)
+    bytes.push_back(static_cast<uint8_t>(length >> (8 * i)));
+  bytes.insert(bytes.end(), dict.begin(), dict.end());
+  const auto *data = static_cast<const uint8_t *>(tensor.data());
+  if (tensor.byteSize())
+    bytes.insert(bytes.end(), data, data + tensor.byteSize());
+  return bytes;
+}
+
+StatusOr<Tensor> readNpy(const std::string &path) {
+  StatusOr<std::vector<uint8_t>> bytes = readFileBytes(path);
+  if (!bytes.ok())
+    return bytes.status();
+  StatusOr<Tensor> tensor = parseNpy(bytes->data(), bytes->size());
+  if (!tensor.ok())
+    return Status(tensor.status().code(),
+                  "'" + path + "': " + tensor.status().message());
+  return tensor;
+}
+
+Status writeNpy(const std::string &path, const Tensor &tensor) {
+  std::vector<uint8_t> bytes = encodeNpy(tensor);
+  return writeFileBytes(path, bytes.data(), bytes.size());
+}
+
+} // namespace io
+} // namespace cleave

@@ -1,0 +1,188 @@
+//===- npy_test.cc - Tests for the .npy reader and writer -----------------===//
+
+#include "io/npy.h"
+#include "io/tensor_file.h"
+
+#include "core/test_artifact_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+namespace cleave {
+namespace io {
+namespace {
+
+/// A .npy image with the given header dict and payload, version 1.0 or 2.0.
+std::vector<uint8_t> npyImage(const std::string &dict,
+                              const std::vector<uint8_t> &payload,
+                              int major = 1) {
+  std::string header = dict;
+  size_t prefix = major == 1 ? 10 : 12;
+  while ((prefix + header.size() + 1) % 64)
+    header += ' ';
+  header += '\n';
+  std::vector<uint8_t> bytes = {
+      0x93, 'N', 'U', 'M', 'P', 'Y', static_cast<uint8_t>(major), 0};
+  for (size_t i = 0; i < prefix - 8; ++i)
+    bytes.push_back(static_cast<uint8_t>(header.size() >> (8 * i)));
+  bytes.insert(bytes.end(), header.begin(), header.end());
+  bytes.insert(bytes.end(), payload.begin(), payload.end());
+  return bytes;
+}
+
+std::string parseError(const std::vector<uint8_t> &bytes) {
+  StatusOr<Tensor> tensor = parseNpy(bytes.data(), bytes.size());
+  EXPECT_FALSE(tensor.ok());
+  return tensor.ok() ? "" : tensor.status().message();
+}
+
+TEST(NpyTest, RoundTripsEveryDType) {
+  for (DType dtype :
+       {DType::Float32, DType::Float16, DType::Float64, DType::Int64,
+        DType::Int32, DType::Int8, DType::UInt8, DType::Bool}) {
+    for (const Shape &shape : {Shape{}, Shape{5}, Shape{2, 3}, Shape{0, 4}}) {
+      StatusOr<Tensor> tensor = Tensor::create(dtype, shape);
+      ASSERT_TRUE(tensor.ok());
+      auto *bytes = static_cast<uint8_t *>(tensor->data());
+      for (size_t i = 0; i < tensor->byteSize(); ++i)
+        bytes[i] = dtype == DType::Bool ? i % 2 : static_cast<uint8_t>(i * 7);
+      std::vector<uint8_t> image = encodeNpy(*tensor);
+      uint16_t headerLength = image[8] | (image[9] << 8);
+      EXPECT_EQ((10 + headerLength) % 64, 0u);
+      EXPECT_EQ(image[10 + headerLength - 1], '\n');
+      StatusOr<Tensor> back = parseNpy(image.data(), image.size());
+      ASSERT_TRUE(back.ok()) << back.status().toString();
+      EXPECT_EQ(back->dtype(), dtype);
+      EXPECT_EQ(back->shape(), shape);
+      ASSERT_EQ(back->byteSize(), tensor->byteSize());
+      EXPECT_EQ(std::memcmp(back->data(), tensor->data(), tensor->byteSize()),
+                0);
+    }
+  }
+}
+
+/// The header dict of a version 1.0 image, without its padding.
+std::string headerOf(const std::vector<uint8_t> &image) {
+  size_t length = image[8] | (image[9] << 8);
+  std::string header(image.begin() + 10, image.begin() + 10 + length);
+  return header.substr(0, header.find_last_of('}') + 1);
+}
+
+TEST(NpyTest, WritesNumpyStyleHeaders) {
+  StatusOr<Tensor> vector = Tensor::create(DType::Float32, {3});
+  EXPECT_EQ(headerOf(encodeNpy(*vector)),
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }");
+  StatusOr<Tensor> matrix = Tensor::create(DType::Bool, {2, 3});
+  EXPECT_EQ(headerOf(encodeNpy(*matrix)),
+            "{'descr': '|b1', 'fortran_order': False, 'shape': (2, 3), }");
+  StatusOr<Tensor> scalar = Tensor::create(DType::Int64, {});
+  EXPECT_EQ(headerOf(encodeNpy(*scalar)),
+            "{'descr': '<i8', 'fortran_order': False, 'shape': (), }");
+}
+
+TEST(NpyTest, ReadsVersion2AndVariants) {
+  std::vector<uint8_t> payload(8);
+  float values[] = {1.5f, -2.0f};
+  std::memcpy(payload.data(), values, 8);
+  for (const std::vector<uint8_t> &image :
+       {npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
+                 payload, 2),
+        npyImage("{\"shape\": (2L,), \"fortran_order\": False, \"descr\": "
+                 "\"<f4\"}",
+                 payload),
+        npyImage("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }",
+                 payload)}) {
+    StatusOr<Tensor> tensor = parseNpy(image.data(), image.size());
+    ASSERT_TRUE(tensor.ok()) << tensor.status().toString();
+    EXPECT_EQ(tensor->shape(), (Shape{2}));
+    EXPECT_EQ(tensor->dataAs<float>()[1], -2.0f);
+  }
+  std::vector<uint8_t> scalar =
+      npyImage("{'descr': '<u1', 'fortran_order': False, 'shape': (), }", {1});
+  StatusOr<Tensor> byte = parseNpy(scalar.data(), scalar.size());
+  ASSERT_TRUE(byte.ok());
+  EXPECT_EQ(byte->dtype(), DType::UInt8);
+}
+
+TEST(NpyTest, ClearErrors) {
+  std::vector<uint8_t> payload(24);
+  EXPECT_EQ(parseError(npyImage(
+                "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }",
+                payload)),
+            "Fortran-order arrays are not supported; save the array with "
+            "np.save(path, np.ascontiguousarray(a))");
+  EXPECT_EQ(parseError(npyImage(
+                "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 3), }",
+                payload)),
+            "big-endian data ('>f4') is not supported; convert it with "
+            "a.astype('<f4')");
+  EXPECT_EQ(parseError(npyImage(
+                "{'descr': '<c8', 'fortran_order': False, 'shape': (3,), }",
+                payload)),
+            "unsupported dtype '<c8' (supported: float32, float16, float64, "
+            "int64, int32, int8, uint8, bool)");
+  EXPECT_EQ(parseError(npyImage(
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), }",
+                payload)),
+            "truncated data: a float32[2, 4] array holds 32 bytes, the file "
+            "has 24");
+  EXPECT_EQ(parseError(npyImage(
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }",
+                payload)),
+            "oversized data: a float32[2, 2] array holds 16 bytes, the file "
+            "has 24");
+  EXPECT_EQ(parseError(npyImage("{'descr': '<f4', 'shape': (6,), }", payload)),
+            "header lacks descr, fortran_order or shape");
+  EXPECT_EQ(parseError(npyImage("{'descr': '<f4', 'fortran_order': False, "
+                                "'shape': (2 3), }",
+                                payload)),
+            "malformed header: expected ',' or ')' in shape");
+  EXPECT_EQ(parseError({'P', 'K', 3, 4, 0, 0, 0, 0, 0, 0, 0}),
+            "not a .npy file (bad magic bytes)");
+  std::vector<uint8_t> v4 = npyImage("{}", {});
+  v4[6] = 4;
+  EXPECT_EQ(parseError(v4), ".npy format version 4.0 is not supported");
+  std::vector<uint8_t> cut = npyImage(
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }", payload);
+  cut.resize(40);
+  EXPECT_EQ(parseError(cut), "truncated .npy header");
+}
+
+TEST(NpyTest, FilesRoundTripAndNameThePath) {
+  std::string dir = testing::makeTempDir();
+  StatusOr<Tensor> tensor = Tensor::create(DType::Int32, {4});
+  ASSERT_TRUE(tensor.ok());
+  tensor->dataAs<int32_t>()[2] = -9;
+  ASSERT_TRUE(writeNpy(dir + "/t.npy", *tensor).ok());
+  StatusOr<Tensor> back = readNpy(dir + "/t.npy");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->dataAs<int32_t>()[2], -9);
+
+  StatusOr<Tensor> missing = readNpy(dir + "/none.npy");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::NotFound);
+  EXPECT_EQ(missing.status().message(),
+            "cannot open '" + dir + "/none.npy': No such file or directory");
+  testing::writeBytes(dir + "/bad.npy", {'x'});
+  StatusOr<Tensor> bad = readNpy(dir + "/bad.npy");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "'" + dir + "/bad.npy': not a .npy file (bad magic bytes)");
+  EXPECT_FALSE(writeNpy(dir + "/no/such/dir/t.npy", *tensor).ok());
+
+  // readTensorFile picks the reader by extension.
+  StatusOr<Tensor> viaExtension = readTensorFile(dir + "/t.npy");
+  ASSERT_TRUE(viaExtension.ok());
+  EXPECT_EQ(viaExtension->shape(), (Shape{4}));
+  StatusOr<Tensor> text = readTensorFile(dir + "/t.txt");
+  ASSERT_FALSE(text.ok());
+  EXPECT_EQ(text.status().message(),
+            "'" + dir +
+                "/t.txt': unknown tensor file type (expected a .npy "
+                "or ONNX TensorProto .pb file)");
+}
+
+} // namespace
+} // namespace io
+} // namespace cleave

@@ -1,0 +1,382 @@
+//===- cleave-run.cpp - Runs a compiled .cleave artifact ------------------===//
+//
+// The command-line contract is in /work/shared/DESIGN.md and docs/runtime.md:
+//   cleave-run OUT.cleave [--input NAME=FILE | --input FILE]... --output-dir
+//   DIR
+//              [--repeat N] [--threads T]
+//   cleave-run --info OUT.cleave
+// Every failure prints exactly one line, "cleave-run: error: <message>", on
+// stderr and exits with status 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/runtime.h"
+
+#include "io/npy.h"
+#include "io/tensor_file.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <system_error>
+#include <vector>
+
+using namespace cleave;
+
+namespace {
+
+const char kUsage[] =
+    R"(usage: cleave-run ARTIFACT.cleave [--input NAME=FILE | --input FILE]...
+                  --output-dir DIR [--repeat N] [--threads T]
+       cleave-run --info ARTIFACT.cleave
+       cleave-run --help
+
+Runs a model compiled by cleave-compile on the inputs given and writes each
+graph output to DIR/<output name>.npy.
+
+options (each accepts both "--opt VALUE" and "--opt=VALUE"):
+  --input NAME=FILE  binds graph input NAME to FILE. NAME may contain ':' and
+                     '='; the value is split at its last '=' when the part
+                     before it is a graph input's name.
+  --input FILE       binds FILE to the next graph input not bound by name, in
+                     the order the model declares its inputs.
+                     FILE is a numpy .npy file or an ONNX TensorProto .pb file;
+                     its dtype and shape must match the input exactly.
+  --output-dir DIR   where outputs are written (created if missing); characters
+                     of output names outside [A-Za-z0-9_.-] become '_'.
+  --repeat N         after one warm-up run, runs N more times and prints
+                     "latency_ms median=M min=A max=B" on stdout.
+  --threads T        CPU threads to use (default: all cores this process may
+                     run on).
+  --info             prints what the artifact holds (provenance, options,
+                     inputs, outputs, devices, parameters, stages) and exits.
+  --help, -h         prints this help and exits.
+
+examples:
+  cleave-run model.cleave --input x=image.npy --output-dir out/
+  cleave-run model.cleave --input input_0.pb --output-dir out \
+             --repeat=100 --threads 8
+  cleave-run --info model.cleave
+
+A plan compiled for several devices runs under MPI, one rank per device:
+  mpirun -np 4 cleave-run model.cleave --input x=batch.npy --output-dir out/
+(distributed plans are not supported by this build yet.)
+)";
+
+struct Options {
+  std::string artifact;
+  std::vector<std::string> inputs;
+  std::string outputDir;
+  bool hasOutputDir = false;
+  int repeat = 0;
+  int threads = 0;
+  bool info = false;
+  bool help = false;
+};
+
+Status parsePositive(const std::string &option, const std::string &text,
+                     int max, int *out) {
+  char *end = nullptr;
+  errno = 0;
+  long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE || value < 1 ||
+      value > max)
+    return invalidArgumentError("option '" + option +
+                                "' expects a positive integer up to " +
+                                std::to_string(max) + ", got '" + text + "'");
+  *out = static_cast<int>(value);
+  return Status();
+}
+
+Status parseArgs(int argc, char **argv, Options *options) {
+  std::set<std::string> seen;
+  bool onlyPositional = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (onlyPositional || arg.size() < 2 || arg[0] != '-') {
+      if (!options->artifact.empty())
+        return invalidArgumentError("unexpected argument '" + arg +
+                                    "' (one artifact only; inputs go after "
+                                    "--input)");
+      options->artifact = arg;
+      continue;
+    }
+    if (arg == "--") {
+      onlyPositional = true;
+      continue;
+    }
+    if (arg == "-h") {
+      options->help = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0)
+      return invalidArgumentError("unknown option '" + arg + "' (see --help)");
+    size_t equals = arg.find('=');
+    std::string name = arg.substr(0, equals);
+    bool inlineValue = equals != std::string::npos;
+    std::string value = inlineValue ? arg.substr(equals + 1) : "";
+
+    if (name == "--help" || name == "--info") {
+      if (name == "--help") {
+        if (inlineValue)
+          return invalidArgumentError("option '--help' takes no value");
+        options->help = true;
+      } else {
+        options->info = true;
+        if (inlineValue) {
+          if (!options->artifact.empty())
+            return invalidArgumentError("unexpected argument '" + value +
+                                        "' (one artifact only)");
+          options->artifact = value;
+        }
+      }
+      continue;
+    }
+    if (name != "--input" && name != "--output-dir" && name != "--repeat" &&
+        name != "--threads")
+      return invalidArgumentError("unknown option '" + name + "' (see --help)");
+    if (!inlineValue) {
+      if (i + 1 >= argc)
+        return invalidArgumentError("option '" + name + "' needs a value");
+      value = argv[++i];
+    }
+    if (name != "--input" && !seen.insert(name).second)
+      return invalidArgumentError("option '" + name + "' given more than once");
+    Status status;
+    if (name == "--input") {
+      if (value.empty())
+        return invalidArgumentError("option '--input' needs a file");
+      options->inputs.push_back(value);
+    } else if (name == "--output-dir") {
+      if (value.empty())
+        return invalidArgumentError("option '--output-dir' needs a directory");
+      options->outputDir = value;
+      options->hasOutputDir = true;
+    } else if (name == "--repeat") {
+      status = parsePositive(name, value, 1000000000, &options->repeat);
+    } else {
+      status = parsePositive(name, value, 1 << 16, &options->threads);
+    }
+    if (!status.ok())
+      return status;
+  }
+  return Status();
+}
+
+std::string inputNames(const std::vector<TensorDesc> &inputs) {
+  std::string names;
+  for (const TensorDesc &input : inputs)
+    names += (names.empty() ? "" : ", ") + input.name;
+  return names.empty() ? "none" : names;
+}
+
+/// Decides which file feeds each graph input; returns the files in the
+/// order of Artifact::inputs().
+StatusOr<std::vector<std::string>>
+bindInputs(const Artifact &artifact, const std::vector<std::string> &values) {
+  const std::vector<TensorDesc> &inputs = artifact.inputs();
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    index[inputs[i].name] = i;
+  std::vector<std::string> files(inputs.size());
+  std::vector<bool> bound(inputs.size(), false);
+  std::vector<std::string> unnamed;
+  for (const std::string &value : values) {
+    size_t equals = value.rfind('=');
+    auto named = equals == std::string::npos
+                     ? index.end()
+                     : index.find(value.substr(0, equals));
+    if (named == index.end()) {
+      // Not a graph input's name: the whole value is a file, unless it
+      // names no file either, which is most likely a misspelt input name.
+      std::error_code error;
+      if (equals != std::string::npos && !std::filesystem::exists(value, error))
+        return invalidArgumentError(
+            "unknown input name '" + value.substr(0, equals) +
+            "' in '--input " + value +
+            "' (graph inputs: " + inputNames(inputs) + ")");
+      unnamed.push_back(value);
+      continue;
+    }
+    if (bound[named->second])
+      return invalidArgumentError("input '" + named->first +
+                                  "' given more than once");
+    bound[named->second] = true;
+    files[named->second] = value.substr(equals + 1);
+  }
+  size_t next = 0;
+  for (const std::string &file : unnamed) {
+    while (next < inputs.size() && bound[next])
+      ++next;
+    if (next == inputs.size())
+      return invalidArgumentError("too many inputs: the model takes " +
+                                  std::to_string(inputs.size()) + " (" +
+                                  inputNames(inputs) + "), got " +
+                                  std::to_string(values.size()));
+    bound[next] = true;
+    files[next] = file;
+  }
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!bound[i])
+      return invalidArgumentError(
+          "missing input '" + inputs[i].name + "' (" +
+          dtypeName(inputs[i].dtype) + shapeToString(inputs[i].shape) +
+          "); pass --input " + inputs[i].name + "=FILE");
+  return files;
+}
+
+/// Output file names: unsafe characters replaced, collisions numbered.
+std::vector<std::string>
+outputFileNames(const std::vector<TensorDesc> &outputs) {
+  std::vector<std::string> names;
+  std::set<std::string> used;
+  for (const TensorDesc &output : outputs) {
+    std::string name = output.name;
+    for (char &c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' &&
+          c != '.' && c != '-')
+        c = '_';
+    if (name.empty() || name == "." || name == "..")
+      name = "output" + name;
+    std::string unique = name;
+    for (int n = 2; !used.insert(unique).second; ++n)
+      unique = name + "_" + std::to_string(n);
+    names.push_back(unique + ".npy");
+  }
+  return names;
+}
+
+Status runMain(int argc, char **argv) {
+  Options options;
+  Status parsed = parseArgs(argc, argv, &options);
+  if (!parsed.ok())
+    return parsed;
+  if (options.help) {
+    std::fputs(kUsage, stdout);
+    return Status();
+  }
+  if (options.artifact.empty())
+    return invalidArgumentError("missing artifact path (usage: cleave-run "
+                                "ARTIFACT.cleave --input FILE --output-dir "
+                                "DIR; see --help)");
+  StatusOr<std::unique_ptr<Artifact>> opened = Artifact::open(options.artifact);
+  if (!opened.ok())
+    return opened.status();
+  std::shared_ptr<const Artifact> artifact = std::move(opened).value();
+  if (options.info) {
+    std::fputs(artifact->describe().c_str(), stdout);
+    return Status();
+  }
+  if (!options.hasOutputDir)
+    return invalidArgumentError("missing --output-dir DIR (where outputs are "
+                                "written)");
+
+  StatusOr<std::unique_ptr<Session>> session =
+      Session::create(artifact, SessionOptions{options.threads});
+  if (!session.ok())
+    return session.status();
+
+  StatusOr<std::vector<std::string>> files =
+      bindInputs(*artifact, options.inputs);
+  if (!files.ok())
+    return files.status();
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < files->size(); ++i) {
+    StatusOr<Tensor> tensor = io::readTensorFile((*files)[i]);
+    if (!tensor.ok())
+      return Status(tensor.status().code(),
+                    "input '" + artifact->inputs()[i].name +
+                        "': " + tensor.status().message());
+    inputs.push_back(std::move(tensor).value());
+  }
+  Status valid = (*session)->validateInputs(inputs);
+  for (size_t i = 0; !valid.ok() && i < inputs.size(); ++i) {
+    // Session messages start with "input '<name>'"; add the file's name.
+    std::string prefix = "input '" + artifact->inputs()[i].name + "'";
+    if (valid.message().rfind(prefix, 0) == 0)
+      return Status(valid.code(),
+                    valid.message() + " (from '" + (*files)[i] + "')");
+  }
+  if (!valid.ok())
+    return valid;
+
+  std::error_code error;
+  std::filesystem::create_directories(options.outputDir, error);
+  if (error || !std::filesystem::is_directory(options.outputDir, error))
+    return invalidArgumentError("cannot create output directory '" +
+                                options.outputDir + "'" +
+                                (error ? ": " + error.message() : ""));
+
+  std::vector<Tensor> outputs;
+  std::vector<double> latencies;
+  int runs = options.repeat ? options.repeat + 1 : 1;
+  for (int r = 0; r < runs; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    Status ran = (*session)->run(inputs, &outputs);
+    auto stop = std::chrono::steady_clock::now();
+    if (!ran.ok())
+      return ran;
+    if (r > 0) // the first run is the warm-up
+      latencies.push_back(
+          std::chrono::duration<double, std::milli>(stop - start).count());
+  }
+
+  std::vector<std::string> names = outputFileNames(artifact->outputs());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    std::string path =
+        (std::filesystem::path(options.outputDir) / names[i]).string();
+    Status written = io::writeNpy(path, outputs[i]);
+    if (!written.ok())
+      return written;
+  }
+
+  if (!latencies.empty()) {
+    std::sort(latencies.begin(), latencies.end());
+    size_t n = latencies.size();
+    double median = n % 2 ? latencies[n / 2]
+                          : (latencies[n / 2 - 1] + latencies[n / 2]) / 2;
+    std::printf("latency_ms median=%.3f min=%.3f max=%.3f\n", median,
+                latencies.front(), latencies.back());
+  }
+  return Status();
+}
+
+/// Keeps the error to one line whatever the message holds.
+std::string oneLine(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  std::replace(text.begin(), text.end(), '\r', ' ');
+  return text;
+}
+
+int fail(const std::string &message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "cleave-run: error: %s\n", oneLine(message).c_str());
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  try {
+    Status status = runMain(argc, argv);
+    if (!status.ok())
+      return fail(status.message());
+    if (std::fflush(stdout) != 0)
+      return fail("cannot write to stdout");
+    return 0;
+  } catch (const std::bad_alloc &) {
+    return fail("out of memory");
+  } catch (const std::exception &error) {
+    return fail(std::string("internal error: ") + error.what());
+  } catch (...) {
+    return fail("internal error");
+  }
+}
