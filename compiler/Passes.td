@@ -61,4 +61,27 @@ def CpuEntryPointsPass : Pass<"cleave-cpu-entry-points", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def CpuTileAndVectorizePass : Pass<"cleave-cpu-tile-and-vectorize", "mlir::ModuleOp"> {
+  let summary = "apply Cleave's CPU transform-dialect schedules";
+  let description = [{
+    Runs the schedules in `compiler/codegen/cpu/CpuSchedules.cpp` with the transform
+    interpreter. Phase `tensor` (before bufferization) tiles matmuls for the caches and then
+    into 8x32 register tiles over k = 1, and vectorises each tile (masked where a tile is
+    partial); phase `buffer` (after bufferization) hoists the accumulator's loads and stores
+    out of the k loop and lowers vector contractions to outer products (FMAs).
+
+    ```mlir
+    %r = linalg.matmul ins(%a, %b : ...) outs(%c : ...)
+    // becomes, in phase tensor, loops over 8x32 tiles of
+    %v = vector.contract ... : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+    ```
+  }];
+  let options = [
+    Option<"phase", "phase", "std::string", "\"tensor\"",
+           "which schedule to apply: tensor or buffer">,
+  ];
+  let dependentDialects = ["mlir::transform::TransformDialect", "mlir::vector::VectorDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 #endif // CLEAVE_COMPILER_PASSES_TD

@@ -24,6 +24,8 @@ using namespace cleave;
 
 void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &,
                                      const std::string &entry) {
+  // Matmuls tiled for the caches and registers and vectorised, while still on tensors.
+  pm.addPass(createCpuTileAndVectorizePass(CpuTileAndVectorizePassOptions{"tensor"}));
   // Tensors to buffers across the whole module; graph inputs and parameters are marked
   // non-writable, so bufferization copies rather than writing into them.
   addPassPipeline(pm, "one-shot-bufferize{bufferize-function-boundaries "
@@ -35,11 +37,15 @@ void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &,
   // Temporaries get deallocations.
   addPassPipeline(pm, "buffer-deallocation-pipeline");
   addPassPipeline(pm, "canonicalize,cse");
+  // Accumulators kept in registers across the k loop; vector ops lowered to 1-D FMAs,
+  // loads and stores.
+  pm.addPass(createCpuTileAndVectorizePass(CpuTileAndVectorizePassOptions{"buffer"}));
   // Structured ops to loops (tiled and vectorised schedules come before this step).
   addPassPipeline(pm, "convert-linalg-to-loops,fold-memref-alias-ops,lower-affine,"
                       "convert-scf-to-cf,expand-strided-metadata,lower-affine");
   // Everything to the LLVM dialect; memrefs at the function boundary become bare pointers.
-  addPassPipeline(pm, "convert-math-to-llvm,convert-math-to-libm,"
+  addPassPipeline(pm, "convert-vector-to-scf{full-unroll},lower-affine,convert-scf-to-cf");
+  addPassPipeline(pm, "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
                       "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
                       "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
                       "convert-cf-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts");

@@ -1,0 +1,161 @@
+// CPU code generation: transform-dialect schedules for tiling and vectorisation.
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
+#include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace cleave;
+
+namespace cleave {
+#define GEN_PASS_DEF_CPUTILEANDVECTORIZEPASS
+#include "compiler/Passes.h.inc"
+} // namespace cleave
+
+namespace {
+
+/// Register tiles: 8x32 f32 accumulators = 16 AVX-512 registers, leaving room for operands.
+/// Cache tiles: a 256x128 block of B stays in L2 while 64 rows of A stream past it.
+/// Every tile size divides its dimension, so tiles are static and vectorise without masks
+/// (masked partial tiles hit upstream limitations); dims no candidate divides are not tiled
+/// at that level, and ops that cannot be register-tiled stay loops.
+int64_t pickTile(int64_t dim, ArrayRef<int64_t> candidates) {
+  for (int64_t c : candidates)
+    if (c <= dim && dim % c == 0)
+      return c;
+  return 0;
+}
+
+/// The schedule of one matmul-like op tagged `cleave.schedule = id`, or "" if none fits.
+/// `batch` adds a leading batch dim tiled by 1.
+std::string matmulSchedule(int64_t id, StringRef opName, int64_t m, int64_t n, int64_t k,
+                           bool batch) {
+  int64_t rm = pickTile(m, {8, 4, 2, 1}), rn = pickTile(n, {32, 16, 8});
+  if (!rm || !rn)
+    return "";
+  int64_t cm = pickTile(m, {64, 32, 16, 8, 4, 2, 1}), cn = pickTile(n, {128, 64, 32, 16, 8});
+  int64_t ck = pickTile(k, {256, 128, 64, 32, 16, 8, 4, 2, 1});
+  std::string b = batch ? "1, " : "";
+  std::string handles = batch ? "!transform.any_op, !transform.any_op, !transform.any_op, "
+                                "!transform.any_op, !transform.any_op"
+                              : "!transform.any_op, !transform.any_op, !transform.any_op, "
+                                "!transform.any_op";
+  int loops = batch ? 4 : 3;
+  return llvm::formatv(R"mlir(
+    %op{0} = transform.structured.match ops{{["{1}"]} attributes {{cleave.schedule = {0} : i64}
+        in %root : (!transform.any_op) -> !transform.any_op
+    %c{0}, %cl{0}:{2} = transform.structured.tile_using_for %op{0} tile_sizes [{3}{4}, {5}, {6}]
+        : (!transform.any_op) -> ({7})
+    %r{0}, %rl{0}:{2} = transform.structured.tile_using_for %c{0} tile_sizes [{3}{8}, {9}, 1]
+        : (!transform.any_op) -> ({7})
+    transform.structured.vectorize %r{0} : !transform.any_op
+)mlir",
+                       id, opName, loops, b, cm, cn, ck, handles, rm, rn)
+      .str();
+}
+
+/// On tensors: tiles and vectorises every matmul and batch matmul that fits, then lowers
+/// the contractions to broadcasts and FMAs.
+std::string tensorSchedule(ModuleOp module) {
+  std::string body;
+  int64_t id = 0;
+  module.walk([&](linalg::LinalgOp op) {
+    bool batch = isa<linalg::BatchMatmulOp>(op);
+    if (!isa<linalg::MatmulOp>(op) && !batch)
+      return;
+    if (!op.hasPureTensorSemantics() || !op.getNumDpsInits())
+      return;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic))
+      return;
+    // Default indexing maps only (no transposed/broadcast variants).
+    if (!op.hasOnlyProjectedPermutations())
+      return;
+    ArrayRef<int64_t> r(ranges);
+    if (batch)
+      r = r.drop_front();
+    std::string schedule =
+        matmulSchedule(id, op->getName().getStringRef(), r[0], r[1], r[2], batch);
+    if (schedule.empty())
+      return;
+    op->setAttr("cleave.schedule", IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
+    body += schedule;
+    ++id;
+  });
+  return R"mlir(
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+)mlir" + body +
+         R"mlir(
+    %funcs = transform.structured.match ops{["func.func"]} in %root
+        : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.vector.lower_contraction lowering_strategy = "outerproduct"
+      transform.apply_patterns.vector.lower_outerproduct
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    transform.yield
+  }
+}
+)mlir";
+}
+
+// On buffers. The accumulator tile's read and write move out of the k loop (it lives in
+// registers), contractions become outer products, i.e. broadcast + FMA, and transfers are
+// lowered to 1-D loads and stores the LLVM lowering maps to (masked) vector memory ops.
+const char *const kBufferSchedule = R"mlir(
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %funcs = transform.structured.match ops{["func.func"]} in %root
+        : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.memref.fold_memref_alias_ops
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    transform.apply_cse to %funcs : !transform.any_op
+    %hoisted = transform.structured.hoist_redundant_vector_transfers %funcs
+        : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %hoisted {
+      transform.apply_patterns.vector.lower_masked_transfers
+      transform.apply_patterns.vector.transfer_permutation_patterns
+      transform.apply_patterns.vector.lower_transfer max_transfer_rank = 1
+      transform.apply_patterns.vector.lower_masks
+      transform.apply_patterns.vector.lower_broadcast
+      transform.apply_patterns.vector.lower_transpose
+      transform.apply_patterns.vector.lower_multi_reduction lowering_strategy = "innerreduction"
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    transform.yield
+  }
+}
+)mlir";
+
+struct CpuTileAndVectorizePass
+    : cleave::impl::CpuTileAndVectorizePassBase<CpuTileAndVectorizePass> {
+  using CpuTileAndVectorizePassBase::CpuTileAndVectorizePassBase;
+
+  void runOnOperation() override {
+    if (phase.getValue() != "buffer" && phase.getValue() != "tensor") {
+      getOperation().emitError("unknown schedule phase '") << phase.getValue() << "'";
+      return signalPassFailure();
+    }
+    std::string text =
+        phase.getValue() == "buffer" ? kBufferSchedule : tensorSchedule(getOperation());
+    OwningOpRef<ModuleOp> schedule = parseSourceString<ModuleOp>(text, &getContext());
+    if (!schedule)
+      return signalPassFailure();
+    Operation *entry = transform::detail::findTransformEntryPoint(
+        getOperation(), *schedule, transform::TransformDialect::kTransformEntryPointSymbolName);
+    if (!entry)
+      return signalPassFailure();
+    if (failed(transform::applyTransformNamedSequence(getOperation(), entry, *schedule,
+                                                      transform::TransformOptions())))
+      return signalPassFailure();
+    getOperation().walk([](Operation *op) { op->removeAttr("cleave.schedule"); });
+  }
+};
+
+} // namespace
