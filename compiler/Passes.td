@@ -61,6 +61,43 @@ def CpuEntryPointsPass : Pass<"cleave-cpu-entry-points", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def CpuConvToMatmulPass : Pass<"cleave-cpu-conv-to-matmul", "mlir::ModuleOp"> {
+  let summary = "rewrite 2-D convolutions as im2col + matmul";
+  let description = [{
+    A `linalg.conv_2d_nchw_fchw` with batch 1 becomes a copy into a column matrix
+    `col[C*KH*KW, OH*OW]` (a `linalg.generic` whose input map is the convolution's window,
+    so it needs no index arithmetic), a `linalg.matmul` of the weights `[F, C*KH*KW]` with it,
+    and a reshape to `[1, F, OH, OW]`. The column count is padded to a multiple of 16 so
+    that the matmul schedule's register tiles divide it. The matmul then gets the tiled,
+    vectorised matmul schedule.
+
+    ```mlir
+    %y = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>)
+           outs(%init : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+    // becomes
+    %col = linalg.generic ... -> tensor<64x3x3x56x56xf32>
+    %mm = linalg.matmul ins(%w2, %col2 : tensor<64x576xf32>, tensor<576x3136xf32>) ...
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
+def CpuCopiesToLinalgPass : Pass<"cleave-cpu-copies-to-linalg", "mlir::ModuleOp"> {
+  let summary = "rewrite memref.copy as linalg.copy";
+  let description = [{
+    The LLVM lowering turns a `memref.copy` between non-contiguous views into a call to
+    MLIR's `memrefCopy` runtime helper, which Cleave's shared objects do not link. As a
+    `linalg.copy` the copy becomes loops like every other structured op.
+
+    ```mlir
+    memref.copy %a, %b : memref<4x4xf32, strided<[8, 1]>> to memref<4x4xf32>
+    // becomes
+    linalg.copy ins(%a : memref<4x4xf32, strided<[8, 1]>>) outs(%b : memref<4x4xf32>)
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def CpuTileAndVectorizePass : Pass<"cleave-cpu-tile-and-vectorize", "mlir::ModuleOp"> {
   let summary = "apply Cleave's CPU transform-dialect schedules";
   let description = [{

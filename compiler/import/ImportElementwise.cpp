@@ -3,6 +3,10 @@
 
 #include "dialects/Onnx/IR/OnnxOps.h"
 
+#include "mlir/IR/TypeUtilities.h"
+
+#include <cfloat>
+
 using namespace mlir;
 using namespace cleave;
 
@@ -23,16 +27,68 @@ FailureOr<RankedTensorType> broadcastType(NodeImporter &n, ArrayRef<Value> opera
   return RankedTensorType::get(shape, elementType);
 }
 
-template <typename OpTy>
-ImportFn binary() {
-  return [](NodeImporter &n, SmallVectorImpl<Value> &results) -> LogicalResult {
+bool isFloatType(Type t) { return isa<FloatType>(t); }
+bool isBoolType(Type t) { return t.isInteger(1); }
+bool isNumericType(Type t) { return !isBoolType(t); }
+bool isSignedOrFloatType(Type t) { return !isBoolType(t) && !t.isUnsignedInteger(); }
+
+/// Before opset 7, binary ops broadcast only with `broadcast=1`, aligning the second
+/// operand at `axis` of the first (its trailing dims by default). Returns the second
+/// operand reshaped so that numpy broadcasting gives the same result.
+FailureOr<Value> legacyBroadcastRhs(NodeImporter &n, Value lhs, Value rhs) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  if (n.getInt("broadcast", 0) == 0) {
+    if (lhsType.getShape() != rhsType.getShape()) {
+      n.emitError() << "operand shapes differ (" << lhsType << ", " << rhsType
+                    << ") and attribute 'broadcast' is 0";
+      return failure();
+    }
+    return rhs;
+  }
+  if (!n.hasAttr("axis"))
+    return rhs;
+  int64_t axis = n.getInt("axis", 0);
+  if (axis < 0)
+    axis += lhsType.getRank();
+  bool aligned = axis >= 0 && axis + rhsType.getRank() <= lhsType.getRank();
+  for (int64_t i = 0; aligned && i < rhsType.getRank(); ++i)
+    aligned = rhsType.getDimSize(i) == 1 || rhsType.getDimSize(i) == lhsType.getDimSize(axis + i);
+  if (!aligned) {
+    n.emitError() << "attribute 'axis' = " << n.getInt("axis", 0) << " does not align a " << rhsType
+                  << " operand with " << lhsType;
+    return failure();
+  }
+  SmallVector<int64_t> shape(rhsType.getShape());
+  shape.append(lhsType.getRank() - axis - rhsType.getRank(), 1);
+  auto type = RankedTensorType::get(shape, rhsType.getElementType());
+  if (type == rhsType)
+    return rhs;
+  return Value(onnxir::ReshapeOp::create(n.builder, n.loc, type, rhs));
+}
+
+/// A binary op over two operands of one element type; `IsCompare` ops give i1. `legacy`
+/// handles the `broadcast`/`axis` attributes of opsets before 7.
+template <typename OpTy, bool IsCompare = false>
+ImportFn binary(bool (*allowed)(Type), bool legacy = false) {
+  return [=](NodeImporter &n, SmallVectorImpl<Value> &results) -> LogicalResult {
     Value lhs = n.operand(0), rhs = n.operand(1);
     if (!lhs || !rhs)
       return n.emitError() << "expects two inputs";
-    if (n.operandType(0).getElementType() != n.operandType(1).getElementType())
+    Type elementType = n.operandType(0).getElementType();
+    if (elementType != n.operandType(1).getElementType())
       return n.emitError() << "operand element types differ: " << n.operandType(0) << ", "
                            << n.operandType(1);
-    auto type = broadcastType(n, {lhs, rhs}, n.operandType(0).getElementType());
+    if (!allowed(elementType))
+      return n.emitError() << "unsupported element type " << elementType;
+    if (legacy) {
+      auto adjusted = legacyBroadcastRhs(n, lhs, rhs);
+      if (failed(adjusted))
+        return failure();
+      rhs = *adjusted;
+    }
+    Type resultElement = IsCompare ? n.builder.getI1Type() : elementType;
+    auto type = broadcastType(n, {lhs, rhs}, resultElement);
     if (failed(type))
       return failure();
     results.push_back(OpTy::create(n.builder, n.loc, *type, lhs, rhs));
@@ -40,24 +96,291 @@ ImportFn binary() {
   };
 }
 
-template <typename OpTy>
-ImportFn unary() {
+/// Pow: the exponent may have another element type; the result has the base's.
+ImportFn pow(bool legacy) {
+  return [=](NodeImporter &n, SmallVectorImpl<Value> &results) -> LogicalResult {
+    Value base = n.operand(0), exponent = n.operand(1);
+    if (!base || !exponent)
+      return n.emitError() << "expects two inputs";
+    if (legacy) {
+      auto adjusted = legacyBroadcastRhs(n, base, exponent);
+      if (failed(adjusted))
+        return failure();
+      exponent = *adjusted;
+    }
+    auto type = broadcastType(n, {base, exponent}, n.operandType(0).getElementType());
+    if (failed(type))
+      return failure();
+    results.push_back(onnxir::PowOp::create(n.builder, n.loc, *type, base, exponent));
+    return success();
+  };
+}
+
+/// Min and Max: one or more operands of one element type, broadcast together.
+template <typename OpTy> ImportFn variadic() {
   return [](NodeImporter &n, SmallVectorImpl<Value> &results) -> LogicalResult {
+    SmallVector<Value> inputs;
+    for (size_t i = 0; i < n.numOperands(); ++i)
+      if (n.operand(i))
+        inputs.push_back(n.operand(i));
+    if (inputs.empty())
+      return n.emitError() << "expects at least one input";
+    Type elementType = getElementTypeOrSelf(inputs[0].getType());
+    for (Value v : inputs)
+      if (getElementTypeOrSelf(v.getType()) != elementType)
+        return n.emitError() << "operand element types differ: " << inputs[0].getType() << ", "
+                             << v.getType();
+    auto type = broadcastType(n, inputs, elementType);
+    if (failed(type))
+      return failure();
+    results.push_back(OpTy::create(n.builder, n.loc, *type, inputs));
+    return success();
+  };
+}
+
+/// A unary op whose result has the input's type.
+template <typename OpTy> ImportFn unary(bool (*allowed)(Type)) {
+  return [=](NodeImporter &n, SmallVectorImpl<Value> &results) -> LogicalResult {
     if (!n.operand(0))
       return n.emitError() << "expects one input";
+    if (!allowed(n.operandType(0).getElementType()))
+      return n.emitError() << "unsupported element type " << n.operandType(0).getElementType();
     results.push_back(OpTy::create(n.builder, n.loc, n.operand(0)));
     return success();
   };
 }
 
+/// Checks that the node has a float input; returns its type.
+FailureOr<RankedTensorType> floatInput(NodeImporter &n) {
+  RankedTensorType type = n.operandType(0);
+  if (!type) {
+    n.emitError() << "expects one input";
+    return failure();
+  }
+  if (!isFloatType(type.getElementType())) {
+    n.emitError() << "unsupported element type " << type.getElementType();
+    return failure();
+  }
+  return type;
+}
+
+LogicalResult importLeakyRelu(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto type = floatInput(n);
+  if (failed(type))
+    return failure();
+  results.push_back(
+      onnxir::LeakyReluOp::create(n.builder, n.loc, *type, n.operand(0),
+                                  n.builder.getF32FloatAttr(n.getFloat("alpha", 0.01f))));
+  return success();
+}
+
+LogicalResult importHardSigmoid(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto type = floatInput(n);
+  if (failed(type))
+    return failure();
+  results.push_back(onnxir::HardSigmoidOp::create(
+      n.builder, n.loc, *type, n.operand(0), n.builder.getF32FloatAttr(n.getFloat("alpha", 0.2f)),
+      n.builder.getF32FloatAttr(n.getFloat("beta", 0.5f))));
+  return success();
+}
+
+/// A Clip bound given as an input (opset 11+): a one-element tensor of the input's type,
+/// reshaped to rank 0.
+FailureOr<Value> clipBound(NodeImporter &n, size_t index, StringRef name) {
+  Value bound = n.operand(index);
+  if (!bound)
+    return Value();
+  RankedTensorType type = n.operandType(index);
+  if (type.getNumElements() != 1 || type.getElementType() != n.operandType(0).getElementType()) {
+    n.emitError() << "expects input '" << name << "' to be a scalar of "
+                  << n.operandType(0).getElementType() << ", got " << type;
+    return failure();
+  }
+  if (type.getRank() == 0)
+    return bound;
+  auto scalarType = RankedTensorType::get({}, type.getElementType());
+  return Value(onnxir::ReshapeOp::create(n.builder, n.loc, scalarType, bound));
+}
+
+LogicalResult importClip(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  if (!n.operand(0))
+    return n.emitError() << "expects an input";
+  auto min = clipBound(n, 1, "min");
+  auto max = clipBound(n, 2, "max");
+  if (failed(min) || failed(max))
+    return failure();
+  results.push_back(
+      onnxir::ClipOp::create(n.builder, n.loc, n.operandType(0), n.operand(0), *min, *max));
+  return success();
+}
+
+/// Clip before opset 11: `min` and `max` attributes, each absent meaning unbounded.
+LogicalResult importClipAttrs(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto type = floatInput(n);
+  if (failed(type))
+    return failure();
+  Type elementType = type->getElementType();
+  Value min, max;
+  if (n.hasAttr("min"))
+    min = n.constantScalar(elementType, n.getFloat("min", -FLT_MAX));
+  if (n.hasAttr("max"))
+    max = n.constantScalar(elementType, n.getFloat("max", FLT_MAX));
+  results.push_back(onnxir::ClipOp::create(n.builder, n.loc, *type, n.operand(0), min, max));
+  return success();
+}
+
+LogicalResult importWhere(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  Value cond = n.operand(0), lhs = n.operand(1), rhs = n.operand(2);
+  if (!cond || !lhs || !rhs)
+    return n.emitError() << "expects three inputs";
+  if (!isBoolType(n.operandType(0).getElementType()))
+    return n.emitError() << "expects a bool condition, got " << n.operandType(0);
+  Type elementType = n.operandType(1).getElementType();
+  if (elementType != n.operandType(2).getElementType())
+    return n.emitError() << "operand element types differ: " << n.operandType(1) << ", "
+                         << n.operandType(2);
+  auto type = broadcastType(n, {cond, lhs, rhs}, elementType);
+  if (failed(type))
+    return failure();
+  results.push_back(onnxir::WhereOp::create(n.builder, n.loc, *type, cond, lhs, rhs));
+  return success();
+}
+
+/// The element type a Cast-1 `to` string names; null if unsupported.
+Type elementTypeFromName(MLIRContext *context, StringRef name) {
+  static const std::pair<StringRef, int> names[] = {{"FLOAT", 1},    {"UINT8", 2},  {"INT8", 3},
+                                                    {"INT32", 6},    {"INT64", 7},  {"BOOL", 9},
+                                                    {"FLOAT16", 10}, {"DOUBLE", 11}};
+  for (auto [n, code] : names)
+    if (name.equals_insensitive(n))
+      return convertElementType(context, code);
+  return {};
+}
+
+Value castTo(NodeImporter &n, Value input, Type elementType) {
+  auto type = cast<RankedTensorType>(input.getType()).clone(elementType);
+  return onnxir::CastOp::create(n.builder, n.loc, type, input);
+}
+
+LogicalResult importCast(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  if (!n.operand(0))
+    return n.emitError() << "expects one input";
+  Type to;
+  if (n.opset < 6) {
+    std::string name = n.getString("to", "");
+    to = elementTypeFromName(n.builder.getContext(), name);
+    if (!to)
+      return n.emitError() << "unsupported value '" << name << "' of attribute 'to'";
+  } else {
+    if (!n.hasAttr("to"))
+      return n.emitError() << "expects attribute 'to'";
+    int64_t code = n.getInt("to", 0);
+    to = convertElementType(n.builder.getContext(), static_cast<int>(code));
+    if (!to)
+      return n.emitError() << "unsupported value " << code
+                           << " of attribute 'to' (a data type Cleave does not support)";
+  }
+  results.push_back(castTo(n, n.operand(0), to));
+  return success();
+}
+
+LogicalResult importCastLike(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  if (!n.operand(0) || !n.operand(1))
+    return n.emitError() << "expects two inputs";
+  results.push_back(castTo(n, n.operand(0), n.operandType(1).getElementType()));
+  return success();
+}
+
+LogicalResult importIdentity(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  if (!n.operand(0))
+    return n.emitError() << "expects one input";
+  results.push_back(onnxir::IdentityOp::create(n.builder, n.loc, n.operand(0)));
+  return success();
+}
+
+/// Dropout at inference: the output is the input and the optional mask is all true (of the
+/// input's type before opset 10, bool after).
+LogicalResult importDropout(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  RankedTensorType type = n.operandType(0);
+  if (!type)
+    return n.emitError() << "expects an input";
+  if (n.opset < 7 && n.hasAttr("is_test") && n.getInt("is_test", 0) == 0)
+    return n.emitError() << "attribute 'is_test' = 0 (training mode) is not supported";
+  if (Value training = n.operand(2)) {
+    auto value = n.getConstantInts(training);
+    if (!value)
+      return n.emitError() << "input 'training_mode' must be a compile-time constant";
+    if (llvm::any_of(*value, [](int64_t v) { return v != 0; }))
+      return n.emitError() << "input 'training_mode' = true is not supported (inference only)";
+  }
+  results.push_back(onnxir::IdentityOp::create(n.builder, n.loc, n.operand(0)));
+  if (n.numResults() > 1) {
+    Type maskElement = n.opset < 10 ? type.getElementType() : n.builder.getI1Type();
+    auto maskType = type.clone(maskElement);
+    Attribute one = isa<FloatType>(maskElement)
+                        ? Attribute(n.builder.getFloatAttr(maskElement, 1.0))
+                        : Attribute(n.builder.getIntegerAttr(maskElement, 1));
+    results.push_back(
+        onnxir::ConstantOp::create(n.builder, n.loc, DenseElementsAttr::get(maskType, one)));
+  }
+  return success();
+}
+
 } // namespace
 
 void cleave::populateElementwiseImporters(OpImporterRegistry &registry) {
-  // Opset 7 introduced numpy broadcasting for the arithmetic ops; earlier versions (with
-  // `broadcast`/`axis` attributes) are not supported.
-  registry.add("Add", 7, binary<onnxir::AddOp>());
-  registry.add("Sub", 7, binary<onnxir::SubOp>());
-  registry.add("Mul", 7, binary<onnxir::MulOp>());
-  registry.add("Div", 7, binary<onnxir::DivOp>());
-  registry.add("Relu", 6, unary<onnxir::ReluOp>());
+  // Before opset 7 the arithmetic and comparison ops broadcast only with `broadcast=1`
+  // (and `axis`); from 7 on they broadcast numpy-style.
+  registry.add("Add", 1, binary<onnxir::AddOp>(isNumericType, /*legacy=*/true));
+  registry.add("Add", 7, binary<onnxir::AddOp>(isNumericType));
+  registry.add("Sub", 1, binary<onnxir::SubOp>(isNumericType, /*legacy=*/true));
+  registry.add("Sub", 7, binary<onnxir::SubOp>(isNumericType));
+  registry.add("Mul", 1, binary<onnxir::MulOp>(isNumericType, /*legacy=*/true));
+  registry.add("Mul", 7, binary<onnxir::MulOp>(isNumericType));
+  registry.add("Div", 1, binary<onnxir::DivOp>(isNumericType, /*legacy=*/true));
+  registry.add("Div", 7, binary<onnxir::DivOp>(isNumericType));
+  registry.add("Pow", 1, pow(/*legacy=*/true));
+  registry.add("Pow", 7, pow(/*legacy=*/false));
+  registry.add("Min", 1, variadic<onnxir::MinOp>());
+  registry.add("Max", 1, variadic<onnxir::MaxOp>());
+
+  registry.add("Equal", 1, binary<onnxir::EqualOp, true>(isNumericType, /*legacy=*/true));
+  // Opset 11 added bool (and float) operands to Equal.
+  registry.add("Equal", 7, binary<onnxir::EqualOp, true>([](Type) { return true; }));
+  registry.add("Less", 1, binary<onnxir::LessOp, true>(isNumericType, /*legacy=*/true));
+  registry.add("Less", 7, binary<onnxir::LessOp, true>(isNumericType));
+  registry.add("Greater", 1, binary<onnxir::GreaterOp, true>(isNumericType, /*legacy=*/true));
+  registry.add("Greater", 7, binary<onnxir::GreaterOp, true>(isNumericType));
+  registry.add("LessOrEqual", 12, binary<onnxir::LessOrEqualOp, true>(isNumericType));
+  registry.add("GreaterOrEqual", 12, binary<onnxir::GreaterOrEqualOp, true>(isNumericType));
+  registry.add("Not", 1, unary<onnxir::NotOp>(isBoolType));
+  registry.add("And", 1, binary<onnxir::AndOp>(isBoolType, /*legacy=*/true));
+  registry.add("And", 7, binary<onnxir::AndOp>(isBoolType));
+  registry.add("Or", 1, binary<onnxir::OrOp>(isBoolType, /*legacy=*/true));
+  registry.add("Or", 7, binary<onnxir::OrOp>(isBoolType));
+  registry.add("Xor", 1, binary<onnxir::XorOp>(isBoolType, /*legacy=*/true));
+  registry.add("Xor", 7, binary<onnxir::XorOp>(isBoolType));
+  registry.add("Where", 9, importWhere);
+
+  // Opsets before 6 carry a `consumed_inputs` attribute, an in-place hint to ignore.
+  registry.add("Neg", 1, unary<onnxir::NegOp>(isSignedOrFloatType));
+  registry.add("Abs", 1, unary<onnxir::AbsOp>(isNumericType));
+  registry.add("Sqrt", 1, unary<onnxir::SqrtOp>(isFloatType));
+  registry.add("Exp", 1, unary<onnxir::ExpOp>(isFloatType));
+  registry.add("Log", 1, unary<onnxir::LogOp>(isFloatType));
+  registry.add("Reciprocal", 1, unary<onnxir::ReciprocalOp>(isFloatType));
+  registry.add("Tanh", 1, unary<onnxir::TanhOp>(isFloatType));
+  registry.add("Erf", 9, unary<onnxir::ErfOp>(isFloatType));
+  registry.add("Relu", 1, unary<onnxir::ReluOp>(isSignedOrFloatType));
+  registry.add("Sigmoid", 1, unary<onnxir::SigmoidOp>(isFloatType));
+  registry.add("HardSwish", 14, unary<onnxir::HardSwishOp>(isFloatType));
+  registry.add("LeakyRelu", 1, importLeakyRelu);
+  registry.add("HardSigmoid", 1, importHardSigmoid);
+  registry.add("Clip", 1, importClipAttrs);
+  registry.add("Clip", 11, importClip);
+
+  registry.add("Cast", 1, importCast);
+  registry.add("CastLike", 15, importCastLike);
+  registry.add("Identity", 1, importIdentity);
+  registry.add("Dropout", 1, importDropout);
 }

@@ -1,7 +1,9 @@
-// ONNX import patterns: matmul/gemm, convolution, pooling, normalisation, softmax, reductions.
+// ONNX import patterns: matmul/gemm, convolution, transposed convolution, pooling.
 #include "compiler/import/NodeImporter.h"
 
 #include "dialects/Onnx/IR/OnnxOps.h"
+
+#include "onnx/onnx_pb.h"
 
 using namespace mlir;
 using namespace cleave;
@@ -28,8 +30,309 @@ LogicalResult importMatMul(NodeImporter &n, SmallVectorImpl<Value> &results) {
   return success();
 }
 
+/// Gemm from opset 7: C broadcasts; from 11 it is optional (read the same way). Before 7
+/// (`legacyBroadcast`), C broadcasts only with the `broadcast` attribute set.
+LogicalResult importGemm(NodeImporter &n, SmallVectorImpl<Value> &results,
+                         bool legacyBroadcast) {
+  RankedTensorType a = n.operandType(0), b = n.operandType(1), c = n.operandType(2);
+  if (!a || !b)
+    return n.emitError() << "expects inputs A and B";
+  if (a.getRank() != 2 || b.getRank() != 2)
+    return n.emitError() << "expects rank-2 A and B, got " << a << " and " << b;
+  bool transA = n.getInt("transA", 0) != 0, transB = n.getInt("transB", 0) != 0;
+  int64_t m = a.getDimSize(transA ? 1 : 0), k = a.getDimSize(transA ? 0 : 1);
+  int64_t bK = b.getDimSize(transB ? 1 : 0), nDim = b.getDimSize(transB ? 0 : 1);
+  if (k != bK)
+    return n.emitError() << "contraction dims differ: " << k << " vs " << bK;
+  if (c && legacyBroadcast && n.getInt("broadcast", 0) == 0 &&
+      c.getShape() != ArrayRef<int64_t>{m, nDim})
+    return n.emitError() << "C of type " << c << " needs broadcast = 1 to broadcast to " << m
+                         << "x" << nDim;
+  auto type = RankedTensorType::get({m, nDim}, a.getElementType());
+  results.push_back(onnxir::GemmOp::create(
+      n.builder, n.loc, type, n.operand(0), n.operand(1), n.operand(2),
+      n.builder.getF32FloatAttr(n.getFloat("alpha", 1.0f)),
+      n.builder.getF32FloatAttr(n.getFloat("beta", 1.0f)), n.builder.getBoolAttr(transA),
+      n.builder.getBoolAttr(transB)));
+  return success();
+}
+
+/// A per-spatial-dim attribute (`strides`, `dilations`, ...): `rank` entries, or
+/// `defaultValue` repeated when absent.
+FailureOr<SmallVector<int64_t>> spatialAttr(NodeImporter &n, StringRef name, int64_t rank,
+                                            int64_t defaultValue) {
+  if (!n.hasAttr(name))
+    return SmallVector<int64_t>(rank, defaultValue);
+  SmallVector<int64_t> values = n.getInts(name);
+  if (static_cast<int64_t>(values.size()) != rank)
+    return n.emitError() << "expects " << rank << " '" << name << "' entries, got "
+                         << values.size();
+  return values;
+}
+
+/// The explicit pads (begins, then ends) of a convolution or pooling node, resolving
+/// `auto_pad`. `window` is the dilated kernel extent of each spatial dim.
+FailureOr<SmallVector<int64_t>> resolvePads(NodeImporter &n, ArrayRef<int64_t> spatial,
+                                            ArrayRef<int64_t> window,
+                                            ArrayRef<int64_t> strides) {
+  int64_t rank = spatial.size();
+  std::string autoPad = n.getString("auto_pad", "NOTSET");
+  if (autoPad == "NOTSET") {
+    if (!n.hasAttr("pads"))
+      return SmallVector<int64_t>(2 * rank, 0);
+    SmallVector<int64_t> pads = n.getInts("pads");
+    if (static_cast<int64_t>(pads.size()) != 2 * rank)
+      return n.emitError() << "expects " << 2 * rank << " 'pads' entries, got "
+                           << pads.size();
+    if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
+      return n.emitError() << "expects non-negative pads";
+    return pads;
+  }
+  if (autoPad == "VALID")
+    return SmallVector<int64_t>(2 * rank, 0);
+  if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
+    return n.emitError() << "unsupported auto_pad '" << autoPad << "'";
+  // SAME: the output has ceil(input / stride) positions; the odd pad goes at the end
+  // (SAME_UPPER) or at the beginning (SAME_LOWER).
+  SmallVector<int64_t> pads(2 * rank, 0);
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t out = (spatial[i] + strides[i] - 1) / strides[i];
+    int64_t total = std::max<int64_t>(0, (out - 1) * strides[i] + window[i] - spatial[i]);
+    int64_t small = total / 2;
+    pads[i] = autoPad == "SAME_UPPER" ? small : total - small;
+    pads[i + rank] = total - pads[i];
+  }
+  return pads;
+}
+
+/// Kernel shape of a convolution: the weight's spatial dims; `kernel_shape`, if given, must
+/// agree.
+LogicalResult checkKernelShape(NodeImporter &n, RankedTensorType weight) {
+  if (!n.hasAttr("kernel_shape"))
+    return success();
+  SmallVector<int64_t> kernel = n.getInts("kernel_shape");
+  if (ArrayRef<int64_t>(kernel) != weight.getShape().drop_front(2))
+    return n.emitError() << "kernel_shape does not match the weight " << weight;
+  return success();
+}
+
+/// Common operand checks of Conv and ConvTranspose; sets `rank` to the spatial rank.
+LogicalResult checkConvOperands(NodeImporter &n, int64_t &rank) {
+  RankedTensorType x = n.operandType(0), w = n.operandType(1);
+  if (!x || !w)
+    return n.emitError() << "expects inputs X and W";
+  if (!isa<FloatType>(x.getElementType()))
+    return n.emitError() << "expects a floating-point input, got " << x;
+  if (x.getRank() < 3 || w.getRank() != x.getRank())
+    return n.emitError() << "expects X of rank 3 or more and W of the same rank, got " << x
+                         << " and " << w;
+  rank = x.getRank() - 2;
+  return checkKernelShape(n, w);
+}
+
+LogicalResult importConv(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  int64_t rank;
+  if (failed(checkConvOperands(n, rank)))
+    return failure();
+  RankedTensorType x = n.operandType(0), w = n.operandType(1);
+  auto strides = spatialAttr(n, "strides", rank, 1);
+  auto dilations = spatialAttr(n, "dilations", rank, 1);
+  if (failed(strides) || failed(dilations))
+    return failure();
+  SmallVector<int64_t> window;
+  for (int64_t i = 0; i < rank; ++i)
+    window.push_back((w.getDimSize(i + 2) - 1) * (*dilations)[i] + 1);
+  auto pads = resolvePads(n, x.getShape().drop_front(2), window, *strides);
+  if (failed(pads))
+    return failure();
+  int64_t group = n.getInt("group", 1);
+  auto shape = onnxir::ConvOp::inferShape(x.getShape(), w.getShape(), *strides, *pads,
+                                          *dilations, group, [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  auto type = RankedTensorType::get(*shape, x.getElementType());
+  OpBuilder &b = n.builder;
+  results.push_back(onnxir::ConvOp::create(
+      b, n.loc, type, n.operand(0), n.operand(1), n.operand(2),
+      b.getDenseI64ArrayAttr(*strides), b.getDenseI64ArrayAttr(*pads),
+      b.getDenseI64ArrayAttr(*dilations), b.getI64IntegerAttr(group)));
+  return success();
+}
+
+/// ConvTranspose: `output_shape` and `auto_pad` become explicit (possibly negative) pads.
+LogicalResult importConvTranspose(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  int64_t rank;
+  if (failed(checkConvOperands(n, rank)))
+    return failure();
+  RankedTensorType x = n.operandType(0), w = n.operandType(1);
+  auto strides = spatialAttr(n, "strides", rank, 1);
+  auto dilations = spatialAttr(n, "dilations", rank, 1);
+  auto outputPadding = spatialAttr(n, "output_padding", rank, 0);
+  if (failed(strides) || failed(dilations) || failed(outputPadding))
+    return failure();
+  std::string autoPad = n.getString("auto_pad", "NOTSET");
+  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
+      autoPad != "SAME_LOWER")
+    return n.emitError() << "unsupported auto_pad '" << autoPad << "'";
+
+  // The size each spatial dim would have without padding.
+  SmallVector<int64_t> full;
+  for (int64_t i = 0; i < rank; ++i)
+    full.push_back((*strides)[i] * (x.getDimSize(i + 2) - 1) + (*outputPadding)[i] +
+                   (w.getDimSize(i + 2) - 1) * (*dilations)[i] + 1);
+
+  SmallVector<int64_t> pads(2 * rank, 0);
+  SmallVector<int64_t> outputShape = n.getInts("output_shape");
+  if (!outputShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    if (outputShape.empty()) {
+      for (int64_t i = 0; i < rank; ++i)
+        outputShape.push_back(x.getDimSize(i + 2) * (*strides)[i]);
+    }
+    // output_shape may also list N and C.
+    if (static_cast<int64_t>(outputShape.size()) == rank + 2)
+      outputShape.erase(outputShape.begin(), outputShape.begin() + 2);
+    if (static_cast<int64_t>(outputShape.size()) != rank)
+      return n.emitError() << "expects " << rank << " 'output_shape' entries, got "
+                           << outputShape.size();
+    // As ONNX specifies: the odd pad goes at the end for SAME_UPPER, else at the beginning.
+    // An output_shape larger than the unpadded size grows the end (as onnxruntime does).
+    for (int64_t i = 0; i < rank; ++i) {
+      int64_t total = full[i] - outputShape[i];
+      int64_t half = total / 2;
+      pads[i] = total < 0 ? 0 : autoPad == "SAME_UPPER" ? half : total - half;
+      pads[i + rank] = total - pads[i];
+    }
+  } else if (autoPad == "NOTSET" && n.hasAttr("pads")) {
+    pads = n.getInts("pads");
+    if (static_cast<int64_t>(pads.size()) != 2 * rank)
+      return n.emitError() << "expects " << 2 * rank << " 'pads' entries, got "
+                           << pads.size();
+  }
+  int64_t group = n.getInt("group", 1);
+  auto shape = onnxir::ConvTransposeOp::inferShape(x.getShape(), w.getShape(), *strides, pads,
+                                                   *dilations, *outputPadding, group,
+                                                   [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  auto type = RankedTensorType::get(*shape, x.getElementType());
+  OpBuilder &b = n.builder;
+  results.push_back(onnxir::ConvTransposeOp::create(
+      b, n.loc, type, n.operand(0), n.operand(1), n.operand(2),
+      b.getDenseI64ArrayAttr(*strides), b.getDenseI64ArrayAttr(pads),
+      b.getDenseI64ArrayAttr(*dilations), b.getDenseI64ArrayAttr(*outputPadding),
+      b.getI64IntegerAttr(group)));
+  return success();
+}
+
+/// What a pooling node's attributes resolve to.
+struct PoolAttrs {
+  SmallVector<int64_t> kernel, strides, pads, dilations;
+  bool ceilMode = false;
+};
+
+/// Reads MaxPool / AveragePool attributes. Every opset reads the same way: attributes an
+/// opset lacks (`ceil_mode`, `dilations` before 10) are refused by the ONNX checker.
+FailureOr<PoolAttrs> readPoolAttrs(NodeImporter &n) {
+  RankedTensorType x = n.operandType(0);
+  if (!x)
+    return n.emitError() << "expects an input X";
+  if (x.getRank() < 3)
+    return n.emitError() << "expects X of rank 3 or more (N, C, spatial dims), got " << x;
+  int64_t rank = x.getRank() - 2;
+  PoolAttrs attrs;
+  attrs.kernel = n.getInts("kernel_shape");
+  if (static_cast<int64_t>(attrs.kernel.size()) != rank)
+    return n.emitError() << "expects " << rank << " 'kernel_shape' entries, got "
+                         << attrs.kernel.size();
+  auto strides = spatialAttr(n, "strides", rank, 1);
+  auto dilations = spatialAttr(n, "dilations", rank, 1);
+  if (failed(strides) || failed(dilations))
+    return failure();
+  attrs.strides = *strides;
+  attrs.dilations = *dilations;
+  SmallVector<int64_t> window;
+  for (int64_t i = 0; i < rank; ++i)
+    window.push_back((attrs.kernel[i] - 1) * attrs.dilations[i] + 1);
+  auto pads = resolvePads(n, x.getShape().drop_front(2), window, attrs.strides);
+  if (failed(pads))
+    return failure();
+  attrs.pads = *pads;
+  // ceil_mode only matters for explicit pads: auto_pad fixes the output size.
+  attrs.ceilMode =
+      n.getInt("ceil_mode", 0) != 0 && n.getString("auto_pad", "NOTSET") == "NOTSET";
+  return attrs;
+}
+
+LogicalResult importMaxPool(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  if (n.numResults() > 1 && !n.node.output(1).empty())
+    return n.emitError() << "the Indices output is not supported";
+  auto attrs = readPoolAttrs(n);
+  if (failed(attrs))
+    return failure();
+  RankedTensorType x = n.operandType(0);
+  auto shape = onnxir::MaxPoolOp::inferShape(x.getShape(), attrs->kernel, attrs->strides,
+                                             attrs->pads, attrs->dilations, attrs->ceilMode,
+                                             [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  OpBuilder &b = n.builder;
+  results.push_back(onnxir::MaxPoolOp::create(
+      b, n.loc, RankedTensorType::get(*shape, x.getElementType()), n.operand(0),
+      b.getDenseI64ArrayAttr(attrs->kernel), b.getDenseI64ArrayAttr(attrs->strides),
+      b.getDenseI64ArrayAttr(attrs->pads), b.getDenseI64ArrayAttr(attrs->dilations),
+      b.getBoolAttr(attrs->ceilMode)));
+  return success();
+}
+
+/// AveragePool (`count_include_pad` from opset 7, `ceil_mode` from 10).
+LogicalResult importAveragePool(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto attrs = readPoolAttrs(n);
+  if (failed(attrs))
+    return failure();
+  RankedTensorType x = n.operandType(0);
+  auto shape = onnxir::AveragePoolOp::inferShape(x.getShape(), attrs->kernel, attrs->strides,
+                                                 attrs->pads, attrs->dilations,
+                                                 attrs->ceilMode, [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  OpBuilder &b = n.builder;
+  results.push_back(onnxir::AveragePoolOp::create(
+      b, n.loc, RankedTensorType::get(*shape, x.getElementType()), n.operand(0),
+      b.getDenseI64ArrayAttr(attrs->kernel), b.getDenseI64ArrayAttr(attrs->strides),
+      b.getDenseI64ArrayAttr(attrs->pads), b.getDenseI64ArrayAttr(attrs->dilations),
+      b.getBoolAttr(attrs->ceilMode), b.getBoolAttr(n.getInt("count_include_pad", 0) != 0)));
+  return success();
+}
+
+template <typename OpTy>
+LogicalResult importGlobalPool(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  RankedTensorType x = n.operandType(0);
+  if (!x)
+    return n.emitError() << "expects an input X";
+  if (x.getRank() < 3)
+    return n.emitError() << "expects X of rank 3 or more (N, C, spatial dims), got " << x;
+  SmallVector<int64_t> shape(x.getShape().take_front(2));
+  shape.append(x.getRank() - 2, 1);
+  results.push_back(OpTy::create(n.builder, n.loc,
+                                 RankedTensorType::get(shape, x.getElementType()),
+                                 n.operand(0)));
+  return success();
+}
+
 } // namespace
 
 void cleave::populateNNImporters(OpImporterRegistry &registry) {
   registry.add("MatMul", 1, importMatMul);
+  registry.add("Gemm", 1, [](NodeImporter &n, SmallVectorImpl<Value> &results) {
+    return importGemm(n, results, /*legacyBroadcast=*/true);
+  });
+  registry.add("Gemm", 7, [](NodeImporter &n, SmallVectorImpl<Value> &results) {
+    return importGemm(n, results, /*legacyBroadcast=*/false);
+  });
+  registry.add("Conv", 1, importConv);
+  registry.add("ConvTranspose", 1, importConvTranspose);
+  registry.add("MaxPool", 1, importMaxPool);
+  registry.add("AveragePool", 1, importAveragePool);
+  registry.add("GlobalAveragePool", 1, importGlobalPool<onnxir::GlobalAveragePoolOp>);
+  registry.add("GlobalMaxPool", 1, importGlobalPool<onnxir::GlobalMaxPoolOp>);
 }

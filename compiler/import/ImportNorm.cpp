@@ -3,7 +3,215 @@
 
 #include "dialects/Onnx/IR/OnnxOps.h"
 
+#include "onnx/onnx_pb.h"
+
 using namespace mlir;
 using namespace cleave;
 
-void cleave::populateNormImporters(OpImporterRegistry &registry) {}
+namespace {
+
+/// Whether the node lists output `i` under a non-empty name.
+bool wantsOutput(NodeImporter &n, int i) {
+  return i < n.node.output_size() && !n.node.output(i).empty();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+/// Imports a reduction given its ONNX axes (possibly negative; empty reduces every dim,
+/// unless `noopWithEmptyAxes`, when the node is the identity).
+template <typename OpTy>
+LogicalResult importReduce(NodeImporter &n, ArrayRef<int64_t> onnxAxes, bool noopWithEmptyAxes,
+                           SmallVectorImpl<Value> &results) {
+  RankedTensorType in = n.operandType(0);
+  if (!in)
+    return n.emitError() << "expects a data input";
+  bool keepdims = n.getInt("keepdims", 1) != 0;
+  SmallVector<int64_t> axes;
+  for (int64_t axis : onnxAxes) {
+    auto normalized = onnxir::normalizeAxis(axis, in.getRank());
+    if (!normalized || in.getRank() == 0)
+      return n.emitError() << "axis " << axis << " is out of range for an input of rank "
+                           << in.getRank();
+    if (llvm::is_contained(axes, *normalized))
+      return n.emitError() << "axis " << axis << " appears more than once in axes";
+    axes.push_back(*normalized);
+  }
+  if (axes.empty() && noopWithEmptyAxes) {
+    results.push_back(n.operand(0));
+    return success();
+  }
+  if (axes.empty())
+    for (int64_t d = 0; d < in.getRank(); ++d)
+      axes.push_back(d);
+  llvm::sort(axes);
+  if (axes.empty()) { // A scalar: nothing to reduce.
+    results.push_back(n.operand(0));
+    return success();
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    if (!llvm::is_contained(axes, d))
+      shape.push_back(in.getDimSize(d));
+    else if (keepdims)
+      shape.push_back(1);
+  }
+  auto type = RankedTensorType::get(shape, in.getElementType());
+  results.push_back(OpTy::create(n.builder, n.loc, type, n.operand(0),
+                                 n.builder.getDenseI64ArrayAttr(axes),
+                                 n.builder.getBoolAttr(keepdims)));
+  return success();
+}
+
+/// Reductions before ReduceSum 13 / the others 18: `axes` is an attribute.
+template <typename OpTy>
+LogicalResult importReduceAxesAttr(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  return importReduce<OpTy>(n, n.getInts("axes"), /*noopWithEmptyAxes=*/false, results);
+}
+
+/// ReduceSum 13+ and the others 18+: `axes` is an optional input, constant at compile time.
+template <typename OpTy>
+LogicalResult importReduceAxesInput(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  SmallVector<int64_t> axes;
+  if (Value axesInput = n.operand(1)) {
+    auto values = n.getConstantInts(axesInput);
+    if (!values)
+      return n.emitError() << "the axes input must be a compile-time constant (the result shape "
+                              "depends on it)";
+    axes = *values;
+  }
+  bool noop = n.getInt("noop_with_empty_axes", 0) != 0;
+  return importReduce<OpTy>(n, axes, noop, results);
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax
+//===----------------------------------------------------------------------===//
+
+/// Softmax and LogSoftmax 13+: over the single `axis` (default -1).
+template <typename OpTy>
+LogicalResult importSoftmax(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  RankedTensorType in = n.operandType(0);
+  if (!in)
+    return n.emitError() << "expects one input";
+  int64_t axis = n.getInt("axis", -1);
+  auto normalized = onnxir::normalizeAxis(axis, in.getRank());
+  if (in.getRank() == 0 || !normalized)
+    return n.emitError() << "axis " << axis << " is out of range for an input of rank "
+                         << in.getRank();
+  results.push_back(OpTy::create(n.builder, n.loc, n.operand(0), *normalized));
+  return success();
+}
+
+/// Softmax and LogSoftmax before 13: the input is coerced to 2-D at `axis` (default 1) and
+/// the softmax taken over the flattened trailing dims, so import as a reshape around a
+/// softmax over dim 1.
+template <typename OpTy>
+LogicalResult importSoftmaxCoerced(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  RankedTensorType in = n.operandType(0);
+  if (!in)
+    return n.emitError() << "expects one input";
+  int64_t axis = n.getInt("axis", 1);
+  auto normalized = onnxir::normalizeAxis(axis, in.getRank());
+  if (in.getRank() == 0 || !normalized)
+    return n.emitError() << "axis " << axis << " is out of range for an input of rank "
+                         << in.getRank();
+  // Over the last dim the two forms agree.
+  if (*normalized == in.getRank() - 1) {
+    results.push_back(OpTy::create(n.builder, n.loc, n.operand(0), *normalized));
+    return success();
+  }
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    (d < *normalized ? outer : inner) *= in.getDimSize(d);
+  auto flatType = RankedTensorType::get({outer, inner}, in.getElementType());
+  Value flat = onnxir::ReshapeOp::create(n.builder, n.loc, flatType, n.operand(0));
+  Value softmax = OpTy::create(n.builder, n.loc, flat, 1);
+  results.push_back(onnxir::ReshapeOp::create(n.builder, n.loc, in, softmax));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation
+//===----------------------------------------------------------------------===//
+
+/// LayerNormalization 17: the Mean and InvStdDev outputs are produced when asked for.
+LogicalResult importLayerNormalization(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  RankedTensorType in = n.operandType(0);
+  if (!in || !n.operand(1))
+    return n.emitError() << "expects X and Scale inputs";
+  int64_t axis = n.getInt("axis", -1);
+  auto normalized = onnxir::normalizeAxis(axis, in.getRank());
+  if (in.getRank() == 0 || !normalized)
+    return n.emitError() << "axis " << axis << " is out of range for an input of rank "
+                         << in.getRank();
+  int64_t stashType = n.getInt("stash_type", ::onnx::TensorProto::FLOAT);
+  if (stashType != ::onnx::TensorProto::FLOAT)
+    return n.emitError() << "stash_type " << stashType << " is not supported (only 1, float)";
+  SmallVector<Type> statTypes;
+  if (wantsOutput(n, 1) || wantsOutput(n, 2)) {
+    // ONNX gives the statistics the stash type.
+    SmallVector<int64_t> shape(in.getShape());
+    for (int64_t d = *normalized; d < in.getRank(); ++d)
+      shape[d] = 1;
+    auto type = RankedTensorType::get(shape, n.builder.getF32Type());
+    statTypes.assign(2, type);
+  }
+  auto op = onnxir::LayerNormalizationOp::create(
+      n.builder, n.loc, in, statTypes, n.operand(0), n.operand(1), n.operand(2),
+      n.builder.getI64IntegerAttr(*normalized),
+      n.builder.getF32FloatAttr(n.getFloat("epsilon", 1e-5f)));
+  results.push_back(op.getResult());
+  for (int i = 0; i < 2; ++i)
+    results.push_back(statTypes.empty() ? Value() : op.getStatistics()[i]);
+  return success();
+}
+
+/// BatchNormalization, every opset: inference mode only. Before 7 `is_test` must be 1,
+/// before 9 `spatial` must be 1, from 14 `training_mode` must be 0; `momentum` and opset
+/// 1's `consumed_inputs` do not matter for inference.
+LogicalResult importBatchNormalization(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  for (int i = 0; i < 5; ++i)
+    if (!n.operand(i))
+      return n.emitError() << "expects X, scale, B, input_mean and input_var inputs";
+  if (n.getInt("training_mode", 0) != 0)
+    return n.emitError() << "training_mode=1 is not supported (inference only)";
+  if (n.opset < 7 && n.getInt("is_test", 0) == 0)
+    return n.emitError() << "is_test=0 (training) is not supported (inference only)";
+  if (n.opset < 9 && n.getInt("spatial", 1) == 0)
+    return n.emitError() << "spatial=0 is not supported";
+  for (int i = 1; i < n.node.output_size(); ++i)
+    if (wantsOutput(n, i))
+      return n.emitError() << "the training outputs (running and saved mean and variance) "
+                              "are not supported (inference only)";
+  RankedTensorType in = n.operandType(0);
+  if (in.getRank() < 2)
+    return n.emitError() << "expects an input of rank 2 or more (N x C x ...), got " << in;
+  results.push_back(onnxir::BatchNormalizationOp::create(
+      n.builder, n.loc, in, n.operand(0), n.operand(1), n.operand(2), n.operand(3), n.operand(4),
+      n.builder.getF32FloatAttr(n.getFloat("epsilon", 1e-5f))));
+  for (int i = 1; i < n.node.output_size(); ++i)
+    results.push_back(Value());
+  return success();
+}
+
+} // namespace
+
+void cleave::populateNormImporters(OpImporterRegistry &registry) {
+  // Axes moved from an attribute to an optional input in ReduceSum 13 and in the other
+  // reductions in 18.
+  registry.add("ReduceSum", 1, importReduceAxesAttr<onnxir::ReduceSumOp>);
+  registry.add("ReduceSum", 13, importReduceAxesInput<onnxir::ReduceSumOp>);
+  registry.add("ReduceMean", 1, importReduceAxesAttr<onnxir::ReduceMeanOp>);
+  registry.add("ReduceMean", 18, importReduceAxesInput<onnxir::ReduceMeanOp>);
+  registry.add("ReduceMax", 1, importReduceAxesAttr<onnxir::ReduceMaxOp>);
+  registry.add("ReduceMax", 18, importReduceAxesInput<onnxir::ReduceMaxOp>);
+  // Softmax 13 changed from "coerce to 2-D at axis" to "along axis".
+  registry.add("Softmax", 1, importSoftmaxCoerced<onnxir::SoftmaxOp>);
+  registry.add("Softmax", 13, importSoftmax<onnxir::SoftmaxOp>);
+  registry.add("LogSoftmax", 1, importSoftmaxCoerced<onnxir::LogSoftmaxOp>);
+  registry.add("LogSoftmax", 13, importSoftmax<onnxir::LogSoftmaxOp>);
+  registry.add("LayerNormalization", 17, importLayerNormalization);
+  registry.add("BatchNormalization", 1, importBatchNormalization);
+}

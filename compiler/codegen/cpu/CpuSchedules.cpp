@@ -33,11 +33,22 @@ int64_t pickTile(int64_t dim, ArrayRef<int64_t> candidates) {
 /// `batch` adds a leading batch dim tiled by 1.
 std::string matmulSchedule(int64_t id, StringRef opName, int64_t m, int64_t n, int64_t k,
                            bool batch) {
-  int64_t rm = pickTile(m, {8, 4, 2, 1}), rn = pickTile(n, {32, 16, 8});
+  // The M register tile is the number of broadcast rows: any count up to 8 works.
+  int64_t rm = pickTile(m, {8, 7, 6, 5, 4, 3, 2, 1}), rn = pickTile(n, {32, 16, 8});
   if (!rm || !rn)
     return "";
-  int64_t cm = pickTile(m, {64, 32, 16, 8, 4, 2, 1}), cn = pickTile(n, {128, 64, 32, 16, 8});
-  int64_t ck = pickTile(k, {256, 128, 64, 32, 16, 8, 4, 2, 1});
+  // Cache tiles are multiples of the register tiles that divide the dim, or the whole dim.
+  auto cacheTile = [](int64_t dim, int64_t target, int64_t reg) {
+    for (int64_t c = target / reg * reg; c >= reg; c -= reg)
+      if (dim % c == 0)
+        return c;
+    return dim;
+  };
+  int64_t cm = cacheTile(m, 64, rm), cn = cacheTile(n, 128, rn);
+  // A K cache tile smaller than 16 would put the k loop outside the register tiles.
+  int64_t ck = pickTile(k, {256, 128, 64, 32, 16});
+  if (!ck)
+    ck = k;
   std::string b = batch ? "1, " : "";
   std::string handles = batch ? "!transform.any_op, !transform.any_op, !transform.any_op, "
                                 "!transform.any_op, !transform.any_op"

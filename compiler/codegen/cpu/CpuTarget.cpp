@@ -24,6 +24,9 @@ using namespace cleave;
 
 void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &,
                                      const std::string &entry) {
+  // Convolutions become im2col + matmul, so that the matmul schedule covers them.
+  pm.addPass(createCpuConvToMatmulPass());
+  addPassPipeline(pm, "canonicalize,cse");
   // Matmuls tiled for the caches and registers and vectorised, while still on tensors.
   pm.addPass(createCpuTileAndVectorizePass(CpuTileAndVectorizePassOptions{"tensor"}));
   // Tensors to buffers across the whole module; graph inputs and parameters are marked
@@ -40,6 +43,8 @@ void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &,
   // Accumulators kept in registers across the k loop; vector ops lowered to 1-D FMAs,
   // loads and stores.
   pm.addPass(createCpuTileAndVectorizePass(CpuTileAndVectorizePassOptions{"buffer"}));
+  // Copies between strided views become loops instead of calls to MLIR's runtime library.
+  pm.addPass(createCpuCopiesToLinalgPass());
   // Structured ops to loops (tiled and vectorised schedules come before this step).
   addPassPipeline(pm, "convert-linalg-to-loops,fold-memref-alias-ops,lower-affine,"
                       "convert-scf-to-cf,expand-strided-metadata,lower-affine");

@@ -4,8 +4,8 @@
 #include "dialects/Onnx/IR/OnnxOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace cleave;
@@ -16,15 +16,14 @@ namespace {
 /// attributes and element types, the converted scalar operands, and returns the result.
 using ScalarFn = Value (*)(Operation *op, OpBuilder &b, Location loc, ValueRange args);
 
-template <typename OpTy>
-struct ElementwiseLowering : OpConversionPattern<OpTy> {
+template <typename OpTy> struct ElementwiseLowering : OpConversionPattern<OpTy> {
   ElementwiseLowering(const TypeConverter &converter, MLIRContext *context, ScalarFn fn)
       : OpConversionPattern<OpTy>(converter, context), fn(fn) {}
 
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto resultType = cast<RankedTensorType>(
-        this->getTypeConverter()->convertType(op->getResult(0).getType()));
+    auto resultType =
+        cast<RankedTensorType>(this->getTypeConverter()->convertType(op->getResult(0).getType()));
     Operation *original = op.getOperation();
     Value result = buildElementwise(
         rewriter, op.getLoc(), resultType, adaptor.getOperands(),
@@ -36,11 +35,100 @@ struct ElementwiseLowering : OpConversionPattern<OpTy> {
   ScalarFn fn;
 };
 
+/// Identity (and Dropout at inference) is its input.
+struct IdentityLowering : OpConversionPattern<onnxir::IdentityOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(onnxir::IdentityOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getInput());
+    return success();
+  }
+};
+
 bool isFloat(Value v) { return isa<FloatType>(v.getType()); }
-/// Whether the onnx-level operand `i` of `op` has an unsigned element type.
+/// Whether the onnx-level operand `i` of `op` has an unsigned (or bool) element type.
 bool isUnsigned(Operation *op, unsigned i = 0) {
-  return getElementTypeOrSelf(op->getOperand(i).getType()).isUnsignedInteger();
+  Type type = getElementTypeOrSelf(op->getOperand(i).getType());
+  return type.isUnsignedInteger() || type.isInteger(1);
 }
+
+/// Converts a float scalar to another float type (extf or truncf).
+Value convertFloat(OpBuilder &b, Location loc, Value v, FloatType to) {
+  auto from = cast<FloatType>(v.getType());
+  if (from == to)
+    return v;
+  if (from.getWidth() < to.getWidth())
+    return arith::ExtFOp::create(b, loc, to, v);
+  return arith::TruncFOp::create(b, loc, to, v);
+}
+
+/// Computes `fn` on f16 values in f32: the libm calls that lower transcendental math ops
+/// exist only for f32 and f64.
+template <typename Fn> Value viaF32(OpBuilder &b, Location loc, Value x, Fn fn) {
+  auto type = cast<FloatType>(x.getType());
+  if (type.getWidth() >= 32)
+    return fn(x);
+  Value wide = fn(convertFloat(b, loc, x, b.getF32Type()));
+  return convertFloat(b, loc, wide, type);
+}
+
+Value minOf(OpBuilder &b, Location loc, Value x, Value y, bool isUnsignedInt) {
+  if (isFloat(x))
+    return arith::MinimumFOp::create(b, loc, x, y);
+  if (isUnsignedInt)
+    return arith::MinUIOp::create(b, loc, x, y);
+  return arith::MinSIOp::create(b, loc, x, y);
+}
+
+Value maxOf(OpBuilder &b, Location loc, Value x, Value y, bool isUnsignedInt) {
+  if (isFloat(x))
+    return arith::MaximumFOp::create(b, loc, x, y);
+  if (isUnsignedInt)
+    return arith::MaxUIOp::create(b, loc, x, y);
+  return arith::MaxSIOp::create(b, loc, x, y);
+}
+
+/// Converts a scalar between element types as ONNX Cast does. `from` and `to` are the
+/// onnx-level element types (their signedness decides the extension); `v` is signless.
+Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to) {
+  auto toFloat = dyn_cast<FloatType>(to);
+  bool fromUnsigned = from.isUnsignedInteger() || from.isInteger(1);
+  if (isa<FloatType>(from)) {
+    if (toFloat)
+      return convertFloat(b, loc, v, toFloat);
+    if (to.isInteger(1)) {
+      // NaN != 0 is true, hence the unordered predicate.
+      Value zero = scalarConstant(b, loc, v.getType(), 0.0);
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v, zero);
+    }
+    Type target = b.getIntegerType(to.getIntOrFloatBitWidth());
+    if (to.isUnsignedInteger())
+      return arith::FPToUIOp::create(b, loc, target, v);
+    return arith::FPToSIOp::create(b, loc, target, v);
+  }
+  if (toFloat) {
+    if (fromUnsigned)
+      return arith::UIToFPOp::create(b, loc, toFloat, v);
+    return arith::SIToFPOp::create(b, loc, toFloat, v);
+  }
+  if (to.isInteger(1) && !from.isInteger(1)) {
+    Value zero = scalarConstant(b, loc, v.getType(), 0.0);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v, zero);
+  }
+  unsigned fromWidth = from.getIntOrFloatBitWidth(), toWidth = to.getIntOrFloatBitWidth();
+  Type target = b.getIntegerType(toWidth);
+  if (fromWidth == toWidth)
+    return v;
+  if (fromWidth > toWidth)
+    return arith::TruncIOp::create(b, loc, target, v);
+  if (fromUnsigned)
+    return arith::ExtUIOp::create(b, loc, target, v);
+  return arith::ExtSIOp::create(b, loc, target, v);
+}
+
+//===----------------------------------------------------------------------===//
+// Scalar computations
+//===----------------------------------------------------------------------===//
 
 Value addFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
   return isFloat(a[0]) ? (Value)arith::AddFOp::create(b, loc, a[0], a[1])
@@ -61,19 +149,185 @@ Value divFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
     return arith::DivUIOp::create(b, loc, a[0], a[1]);
   return arith::DivSIOp::create(b, loc, a[0], a[1]);
 }
-Value reluFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+
+/// Pow computes in the base's float type; integer bases go through f64 and back.
+Value powFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  Type baseType = getElementTypeOrSelf(op->getOperand(0).getType());
+  Type expType = getElementTypeOrSelf(op->getOperand(1).getType());
+  auto computeType = dyn_cast<FloatType>(baseType);
+  if (!computeType)
+    computeType = b.getF64Type();
+  Value base = castScalar(b, loc, a[0], baseType, computeType);
+  Value exponent = castScalar(b, loc, a[1], expType, computeType);
+  Value result = viaF32(b, loc, base, [&](Value x) {
+    Value e = convertFloat(b, loc, exponent, cast<FloatType>(x.getType()));
+    return (Value)math::PowFOp::create(b, loc, x, e);
+  });
+  return castScalar(b, loc, result, computeType, baseType);
+}
+
+Value minFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  Value result = a[0];
+  for (Value v : a.drop_front())
+    result = minOf(b, loc, result, v, isUnsigned(op));
+  return result;
+}
+Value maxFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  Value result = a[0];
+  for (Value v : a.drop_front())
+    result = maxOf(b, loc, result, v, isUnsigned(op));
+  return result;
+}
+
+Value negFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  if (isFloat(a[0]))
+    return arith::NegFOp::create(b, loc, a[0]);
+  return arith::SubIOp::create(b, loc, scalarConstant(b, loc, a[0].getType(), 0.0), a[0]);
+}
+Value absFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  if (isFloat(a[0]))
+    return math::AbsFOp::create(b, loc, a[0]);
+  if (isUnsigned(op))
+    return a[0];
+  return math::AbsIOp::create(b, loc, a[0]);
+}
+Value sqrtFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return math::SqrtOp::create(b, loc, a[0]);
+}
+Value expFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return viaF32(b, loc, a[0], [&](Value x) { return (Value)math::ExpOp::create(b, loc, x); });
+}
+Value logFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return viaF32(b, loc, a[0], [&](Value x) { return (Value)math::LogOp::create(b, loc, x); });
+}
+Value reciprocalFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  Value one = scalarConstant(b, loc, a[0].getType(), 1.0);
+  return arith::DivFOp::create(b, loc, one, a[0]);
+}
+Value tanhFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return viaF32(b, loc, a[0], [&](Value x) { return (Value)math::TanhOp::create(b, loc, x); });
+}
+Value erfFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return viaF32(b, loc, a[0], [&](Value x) { return (Value)math::ErfOp::create(b, loc, x); });
+}
+
+Value reluFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
   Value zero = scalarConstant(b, loc, a[0].getType(), 0.0);
-  return arith::MaximumFOp::create(b, loc, a[0], zero);
+  return maxOf(b, loc, a[0], zero, /*isUnsignedInt=*/false);
+}
+Value leakyReluFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  double alpha = cast<onnxir::LeakyReluOp>(op).getAlpha().convertToDouble();
+  Value x = a[0];
+  Value zero = scalarConstant(b, loc, x.getType(), 0.0);
+  Value scaled = arith::MulFOp::create(b, loc, x, scalarConstant(b, loc, x.getType(), alpha));
+  Value negative = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+  return arith::SelectOp::create(b, loc, negative, scaled, x);
+}
+Value sigmoidFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return viaF32(b, loc, a[0], [&](Value x) {
+    Value one = scalarConstant(b, loc, x.getType(), 1.0);
+    Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    return (Value)arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
+  });
+}
+/// max(0, min(1, alpha * x + beta)).
+Value hardSigmoid(OpBuilder &b, Location loc, Value x, double alpha, double beta) {
+  Type type = x.getType();
+  Value y = arith::MulFOp::create(b, loc, x, scalarConstant(b, loc, type, alpha));
+  y = arith::AddFOp::create(b, loc, y, scalarConstant(b, loc, type, beta));
+  y = arith::MinimumFOp::create(b, loc, y, scalarConstant(b, loc, type, 1.0));
+  return arith::MaximumFOp::create(b, loc, y, scalarConstant(b, loc, type, 0.0));
+}
+Value hardSigmoidFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  auto hs = cast<onnxir::HardSigmoidOp>(op);
+  return hardSigmoid(b, loc, a[0], hs.getAlpha().convertToDouble(), hs.getBeta().convertToDouble());
+}
+Value hardSwishFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return arith::MulFOp::create(b, loc, a[0], hardSigmoid(b, loc, a[0], 1.0 / 6.0, 0.5));
+}
+/// Clip: the present bounds follow the input among the scalar operands; max applies last.
+Value clipFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  auto clip = cast<onnxir::ClipOp>(op);
+  bool isUnsignedInt = isUnsigned(op);
+  Value x = a[0];
+  size_t next = 1;
+  if (clip.getMin())
+    x = maxOf(b, loc, x, a[next++], isUnsignedInt);
+  if (clip.getMax())
+    x = minOf(b, loc, x, a[next++], isUnsignedInt);
+  return x;
+}
+
+/// A comparison with the float and the signed/unsigned integer predicates.
+template <arith::CmpFPredicate F, arith::CmpIPredicate S, arith::CmpIPredicate U>
+Value compareFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  if (isFloat(a[0]))
+    return arith::CmpFOp::create(b, loc, F, a[0], a[1]);
+  return arith::CmpIOp::create(b, loc, isUnsigned(op) ? U : S, a[0], a[1]);
+}
+Value notFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  Value one = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
+  return arith::XOrIOp::create(b, loc, a[0], one);
+}
+Value andFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return arith::AndIOp::create(b, loc, a[0], a[1]);
+}
+Value orFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return arith::OrIOp::create(b, loc, a[0], a[1]);
+}
+Value xorFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return arith::XOrIOp::create(b, loc, a[0], a[1]);
+}
+Value whereFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return arith::SelectOp::create(b, loc, a[0], a[1], a[2]);
+}
+Value castFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  return castScalar(b, loc, a[0], getElementTypeOrSelf(op->getOperand(0).getType()),
+                    getElementTypeOrSelf(op->getResult(0).getType()));
 }
 
 } // namespace
 
 void cleave::populateElementwiseToLinalgPatterns(const OnnxTypeConverter &converter,
                                                  RewritePatternSet &patterns) {
+  using namespace onnxir;
+  using P = arith::CmpFPredicate;
+  using I = arith::CmpIPredicate;
   MLIRContext *context = patterns.getContext();
-  patterns.add<ElementwiseLowering<onnxir::AddOp>>(converter, context, addFn);
-  patterns.add<ElementwiseLowering<onnxir::SubOp>>(converter, context, subFn);
-  patterns.add<ElementwiseLowering<onnxir::MulOp>>(converter, context, mulFn);
-  patterns.add<ElementwiseLowering<onnxir::DivOp>>(converter, context, divFn);
-  patterns.add<ElementwiseLowering<onnxir::ReluOp>>(converter, context, reluFn);
+  patterns.add<ElementwiseLowering<AddOp>>(converter, context, addFn);
+  patterns.add<ElementwiseLowering<SubOp>>(converter, context, subFn);
+  patterns.add<ElementwiseLowering<MulOp>>(converter, context, mulFn);
+  patterns.add<ElementwiseLowering<DivOp>>(converter, context, divFn);
+  patterns.add<ElementwiseLowering<PowOp>>(converter, context, powFn);
+  patterns.add<ElementwiseLowering<MinOp>>(converter, context, minFn);
+  patterns.add<ElementwiseLowering<MaxOp>>(converter, context, maxFn);
+  patterns.add<ElementwiseLowering<NegOp>>(converter, context, negFn);
+  patterns.add<ElementwiseLowering<AbsOp>>(converter, context, absFn);
+  patterns.add<ElementwiseLowering<SqrtOp>>(converter, context, sqrtFn);
+  patterns.add<ElementwiseLowering<ExpOp>>(converter, context, expFn);
+  patterns.add<ElementwiseLowering<LogOp>>(converter, context, logFn);
+  patterns.add<ElementwiseLowering<ReciprocalOp>>(converter, context, reciprocalFn);
+  patterns.add<ElementwiseLowering<TanhOp>>(converter, context, tanhFn);
+  patterns.add<ElementwiseLowering<ErfOp>>(converter, context, erfFn);
+  patterns.add<ElementwiseLowering<ReluOp>>(converter, context, reluFn);
+  patterns.add<ElementwiseLowering<LeakyReluOp>>(converter, context, leakyReluFn);
+  patterns.add<ElementwiseLowering<SigmoidOp>>(converter, context, sigmoidFn);
+  patterns.add<ElementwiseLowering<HardSigmoidOp>>(converter, context, hardSigmoidFn);
+  patterns.add<ElementwiseLowering<HardSwishOp>>(converter, context, hardSwishFn);
+  patterns.add<ElementwiseLowering<ClipOp>>(converter, context, clipFn);
+  patterns.add<ElementwiseLowering<EqualOp>>(converter, context, compareFn<P::OEQ, I::eq, I::eq>);
+  patterns.add<ElementwiseLowering<LessOp>>(converter, context, compareFn<P::OLT, I::slt, I::ult>);
+  patterns.add<ElementwiseLowering<LessOrEqualOp>>(converter, context,
+                                                   compareFn<P::OLE, I::sle, I::ule>);
+  patterns.add<ElementwiseLowering<GreaterOp>>(converter, context,
+                                               compareFn<P::OGT, I::sgt, I::ugt>);
+  patterns.add<ElementwiseLowering<GreaterOrEqualOp>>(converter, context,
+                                                      compareFn<P::OGE, I::sge, I::uge>);
+  patterns.add<ElementwiseLowering<NotOp>>(converter, context, notFn);
+  patterns.add<ElementwiseLowering<AndOp>>(converter, context, andFn);
+  patterns.add<ElementwiseLowering<OrOp>>(converter, context, orFn);
+  patterns.add<ElementwiseLowering<XorOp>>(converter, context, xorFn);
+  patterns.add<ElementwiseLowering<WhereOp>>(converter, context, whereFn);
+  patterns.add<ElementwiseLowering<CastOp>>(converter, context, castFn);
+  patterns.add<IdentityLowering>(converter, context);
 }

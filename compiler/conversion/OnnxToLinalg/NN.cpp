@@ -1,4 +1,4 @@
-// onnx -> linalg lowering: matmul/gemm, convolution, pooling, normalisation, reductions.
+// onnx -> linalg lowering: matmul/gemm, convolution, transposed convolution, pooling.
 #include "compiler/conversion/OnnxToLinalg/Patterns.h"
 
 #include "dialects/Onnx/IR/OnnxOps.h"
@@ -7,10 +7,187 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace cleave;
 
 namespace {
+
+//===----------------------------------------------------------------------===//
+// Shared helpers
+//===----------------------------------------------------------------------===//
+
+Value add(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::AddFOp::create(b, loc, x, y);
+  return arith::AddIOp::create(b, loc, x, y);
+}
+
+Value mul(OpBuilder &b, Location loc, Value x, Value y) {
+  if (isa<FloatType>(x.getType()))
+    return arith::MulFOp::create(b, loc, x, y);
+  return arith::MulIOp::create(b, loc, x, y);
+}
+
+/// The `[d0, ..., dn) -> (d_dim)` map of a 1-D operand read along dim `dim` of a rank-n
+/// iteration space.
+AffineMap dimMap(MLIRContext *context, int64_t rank, int64_t dim) {
+  return AffineMap::get(rank, 0, getAffineDimExpr(dim, context));
+}
+
+/// A rank-`type` tensor holding `vector` (1-D) broadcast along dim `dim`: the conv bias.
+Value broadcastAlongDim(OpBuilder &b, Location loc, Value vector, RankedTensorType type,
+                        int64_t dim) {
+  MLIRContext *context = b.getContext();
+  int64_t rank = type.getRank();
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  SmallVector<AffineMap> maps{dimMap(context, rank, dim),
+                              AffineMap::getMultiDimIdentityMap(rank, context)};
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(b, loc, type, vector, init, maps, iterators,
+                                   [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+                                     linalg::YieldOp::create(nested, nestedLoc, args[0]);
+                                   })
+      .getResult(0);
+}
+
+/// Pads dims 2.. of an N x C x spatial tensor by `low` / `high` (one entry per spatial dim,
+/// non-negative) with `padValue`; returns `input` when nothing is padded.
+Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> low,
+                 ArrayRef<int64_t> high, Value padValue) {
+  if (llvm::all_of(low, [](int64_t p) { return p == 0; }) &&
+      llvm::all_of(high, [](int64_t p) { return p == 0; }))
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  SmallVector<OpFoldResult> lows(2, b.getIndexAttr(0)), highs(2, b.getIndexAttr(0));
+  for (size_t i = 0; i < low.size(); ++i) {
+    shape[i + 2] += low[i] + high[i];
+    lows.push_back(b.getIndexAttr(low[i]));
+    highs.push_back(b.getIndexAttr(high[i]));
+  }
+  auto padded = RankedTensorType::get(shape, type.getElementType());
+  return tensor::PadOp::create(b, loc, padded, input, lows, highs, padValue);
+}
+
+/// A 1-D i64 elements attribute, the form named linalg convolutions take strides in.
+DenseIntElementsAttr i64Vector(OpBuilder &b, ArrayRef<int64_t> values) {
+  return b.getI64TensorAttr(values);
+}
+
+/// Convolution of an already padded `input` (N x C x spatial) with `weight`
+/// (M x C/group x kernel), accumulating into `init` (N x M x out). Uses the named linalg op
+/// where one exists (plain 1-D/2-D/3-D, depthwise, grouped 2-D) and a linalg.generic
+/// otherwise.
+Value buildConvolution(OpBuilder &b, Location loc, Value input, Value weight, Value init,
+                       ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations, int64_t group) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto weightType = cast<RankedTensorType>(weight.getType());
+  auto initType = cast<RankedTensorType>(init.getType());
+  Type elementType = initType.getElementType();
+  int64_t rank = inputType.getRank() - 2;
+  int64_t channels = inputType.getDimSize(1), outChannels = weightType.getDimSize(0);
+  DenseIntElementsAttr stridesAttr = i64Vector(b, strides);
+  DenseIntElementsAttr dilationsAttr = i64Vector(b, dilations);
+  ValueRange inits(init);
+
+  if (group == 1) {
+    SmallVector<Value> inputs{input, weight};
+    if (rank == 1)
+      return linalg::Conv1DNcwFcwOp::create(b, loc, initType, inputs, inits, stridesAttr,
+                                            dilationsAttr)
+          .getResult(0);
+    if (rank == 2)
+      return linalg::Conv2DNchwFchwOp::create(b, loc, initType, inputs, inits, stridesAttr,
+                                              dilationsAttr)
+          .getResult(0);
+    if (rank == 3)
+      return linalg::Conv3DNcdhwFcdhwOp::create(b, loc, initType, inputs, inits, stridesAttr,
+                                                dilationsAttr)
+          .getResult(0);
+  }
+
+  if (group == channels && outChannels == channels && rank <= 3) {
+    // Depthwise with multiplier 1: the weight is C x 1 x kernel; drop the unit dim.
+    SmallVector<int64_t> shape{channels};
+    llvm::append_range(shape, weightType.getShape().drop_front(2));
+    Value filter = reshapeTensor(b, loc, weight, RankedTensorType::get(shape, elementType));
+    SmallVector<Value> inputs{input, filter};
+    if (rank == 1)
+      return linalg::DepthwiseConv1DNcwCwOp::create(b, loc, initType, inputs, inits,
+                                                    stridesAttr, dilationsAttr)
+          .getResult(0);
+    if (rank == 2)
+      return linalg::DepthwiseConv2DNchwChwOp::create(b, loc, initType, inputs, inits,
+                                                      stridesAttr, dilationsAttr)
+          .getResult(0);
+    return linalg::DepthwiseConv3DNcdhwCdhwOp::create(b, loc, initType, inputs, inits,
+                                                      stridesAttr, dilationsAttr)
+        .getResult(0);
+  }
+
+  // Grouped: split the channel dims into (group, channels per group).
+  auto splitDim = [&](Value v, int64_t dim) {
+    auto type = cast<RankedTensorType>(v.getType());
+    SmallVector<int64_t> shape(type.getShape().take_front(dim));
+    shape.push_back(group);
+    shape.push_back(type.getDimSize(dim) / group);
+    llvm::append_range(shape, type.getShape().drop_front(dim + 1));
+    return reshapeTensor(b, loc, v, RankedTensorType::get(shape, type.getElementType()));
+  };
+  Value groupedInput = splitDim(input, 1); // N x G x C/G x spatial
+  Value groupedWeight = splitDim(weight, 0); // G x M/G x C/G x kernel
+  Value groupedInit = splitDim(init, 1);   // N x G x M/G x out
+  auto groupedType = cast<RankedTensorType>(groupedInit.getType());
+  Value result;
+  if (rank == 2) {
+    result = linalg::Conv2DNgchwGfchwOp::create(b, loc, groupedType,
+                                                ValueRange{groupedInput, groupedWeight},
+                                                ValueRange{groupedInit}, stridesAttr,
+                                                dilationsAttr)
+                 .getResult(0);
+  } else {
+    // Iteration space: n, g, f, out[rank], c, k[rank].
+    MLIRContext *context = b.getContext();
+    int64_t numDims = 4 + 2 * rank;
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, context); };
+    int64_t cDim = 3 + rank, kDim = 4 + rank;
+    SmallVector<AffineExpr> inputExprs{d(0), d(1), d(cDim)}, weightExprs{d(1), d(2), d(cDim)},
+        outExprs{d(0), d(1), d(2)};
+    for (int64_t i = 0; i < rank; ++i) {
+      inputExprs.push_back(d(3 + i) * strides[i] + d(kDim + i) * dilations[i]);
+      weightExprs.push_back(d(kDim + i));
+      outExprs.push_back(d(3 + i));
+    }
+    SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, inputExprs, context),
+                                AffineMap::get(numDims, 0, weightExprs, context),
+                                AffineMap::get(numDims, 0, outExprs, context)};
+    SmallVector<utils::IteratorType> iterators(3 + rank, utils::IteratorType::parallel);
+    iterators.append(1 + rank, utils::IteratorType::reduction);
+    result = linalg::GenericOp::create(
+                 b, loc, groupedType, ValueRange{groupedInput, groupedWeight},
+                 ValueRange{groupedInit}, maps, iterators,
+                 [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+                   Value product = mul(nested, nestedLoc, args[0], args[1]);
+                   linalg::YieldOp::create(nested, nestedLoc,
+                                           add(nested, nestedLoc, args[2], product));
+                 })
+                 .getResult(0);
+  }
+  return reshapeTensor(b, loc, result, initType);
+}
+
+/// The accumulator a convolution starts from: the bias broadcast along channels, or zeros.
+Value convInit(OpBuilder &b, Location loc, RankedTensorType type, Value bias) {
+  if (bias)
+    return broadcastAlongDim(b, loc, bias, type, 1);
+  return filledTensor(b, loc, type, scalarConstant(b, loc, type.getElementType(), 0.0));
+}
+
+//===----------------------------------------------------------------------===//
+// MatMul and Gemm
+//===----------------------------------------------------------------------===//
 
 /// MatMul: 2-D -> linalg.matmul; batched -> linalg.batch_matmul after broadcasting and
 /// flattening the batch dims; 1-D operands get a unit dim that is dropped afterwards.
@@ -51,7 +228,7 @@ struct MatMulLowering : OpConversionPattern<onnxir::MatMulOp> {
 
     // Batched: broadcast both to the common batch shape, flatten it, batch_matmul.
     auto batch = *onnxir::broadcastShapes(lhsType.getShape().drop_back(2),
-                                        rhsType.getShape().drop_back(2));
+                                          rhsType.getShape().drop_back(2));
     int64_t batchCount = 1;
     for (int64_t d : batch)
       batchCount *= d;
@@ -78,9 +255,463 @@ struct MatMulLowering : OpConversionPattern<onnxir::MatMulOp> {
   }
 };
 
+/// Gemm: transposed operands go through linalg.transpose so the product stays a plain
+/// linalg.matmul; with alpha == 1 the matmul accumulates into beta * C, otherwise an
+/// elementwise generic computes alpha * AB + beta * C.
+struct GemmLowering : OpConversionPattern<onnxir::GemmOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(onnxir::GemmOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType =
+        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    Type elementType = resultType.getElementType();
+    auto transpose = [&](Value v) {
+      auto type = cast<RankedTensorType>(v.getType());
+      Value init = tensor::EmptyOp::create(
+          rewriter, loc, ArrayRef<int64_t>{type.getDimSize(1), type.getDimSize(0)},
+          elementType);
+      return linalg::TransposeOp::create(rewriter, loc, v, init, ArrayRef<int64_t>{1, 0})
+          .getResult()[0];
+    };
+    Value a = op.getTransA() ? transpose(adaptor.getA()) : adaptor.getA();
+    Value b = op.getTransB() ? transpose(adaptor.getB()) : adaptor.getB();
+    Value c = adaptor.getC();
+    double alpha = op.getAlpha().convertToDouble(), beta = op.getBeta().convertToDouble();
+    if (beta == 0.0)
+      c = Value();
+    Value alphaValue =
+        alpha == 1.0 ? Value() : scalarConstant(rewriter, loc, elementType, alpha);
+    Value betaValue =
+        !c || beta == 1.0 ? Value() : scalarConstant(rewriter, loc, elementType, beta);
+
+    Value init;
+    if (c && alpha == 1.0) {
+      init = buildElementwise(rewriter, loc, resultType, c,
+                              [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+                                return beta == 1.0 ? args[0]
+                                                   : mul(nested, nestedLoc, args[0], betaValue);
+                              });
+    } else {
+      init = filledTensor(rewriter, loc, resultType,
+                          scalarConstant(rewriter, loc, elementType, 0.0));
+    }
+    Value result =
+        linalg::MatmulOp::create(rewriter, loc, ValueRange{a, b}, ValueRange{init}).getResult(0);
+    if (alpha != 1.0) {
+      SmallVector<Value> operands{result};
+      if (c)
+        operands.push_back(c);
+      result = buildElementwise(
+          rewriter, loc, resultType, operands,
+          [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+            Value scaled = mul(nested, nestedLoc, args[0], alphaValue);
+            if (args.size() == 1)
+              return scaled;
+            Value addend =
+                beta == 1.0 ? args[1] : mul(nested, nestedLoc, args[1], betaValue);
+            return add(nested, nestedLoc, scaled, addend);
+          });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Conv and ConvTranspose
+//===----------------------------------------------------------------------===//
+
+/// Conv: zero padding with tensor.pad, then the named linalg convolution (or a generic),
+/// accumulating into the broadcast bias.
+struct ConvLowering : OpConversionPattern<onnxir::ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(onnxir::ConvOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType =
+        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    int64_t rank = resultType.getRank() - 2;
+    ArrayRef<int64_t> pads = op.getPads();
+    Value zero = scalarConstant(rewriter, loc, resultType.getElementType(), 0.0);
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), pads.take_front(rank),
+                             pads.drop_front(rank), zero);
+    Value init = convInit(rewriter, loc, resultType, adaptor.getBias());
+    rewriter.replaceOp(op, buildConvolution(rewriter, loc, input, adaptor.getWeight(), init,
+                                            op.getStrides(), op.getDilations(),
+                                            op.getGroup()));
+    return success();
+  }
+};
+
+/// ConvTranspose as a stride-1 convolution: the input is spread out by the strides (zeros
+/// between elements) and padded by (kernel extent - 1 - pad) on each side, the kernel is
+/// flipped and its channel dims swapped per group. Negative paddings become slices.
+struct ConvTransposeLowering : OpConversionPattern<onnxir::ConvTransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(onnxir::ConvTransposeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = rewriter.getContext();
+    auto resultType =
+        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    Type elementType = resultType.getElementType();
+    Value input = adaptor.getInput(), weight = adaptor.getWeight();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    auto weightType = cast<RankedTensorType>(weight.getType());
+    int64_t rank = inputType.getRank() - 2, group = op.getGroup();
+    ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
+                      pads = op.getPads(), outputPadding = op.getOutputPadding();
+    Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
+
+    // Spread and pad the input: a zero tensor with the input inserted at stride s, offset
+    // by the (non-negative part of the) low padding; negative paddings are sliced off.
+    SmallVector<int64_t> low, high, paddedShape(inputType.getShape().take_front(2));
+    bool needsSlice = false;
+    for (int64_t i = 0; i < rank; ++i) {
+      int64_t extent = (weightType.getDimSize(i + 2) - 1) * dilations[i];
+      low.push_back(extent - pads[i]);
+      high.push_back(extent - pads[i + rank] + outputPadding[i]);
+      needsSlice |= low.back() < 0 || high.back() < 0;
+      paddedShape.push_back(std::max<int64_t>(low.back(), 0) +
+                            (inputType.getDimSize(i + 2) - 1) * strides[i] + 1 +
+                            std::max<int64_t>(high.back(), 0));
+    }
+    Value spread;
+    if (llvm::all_of(strides, [](int64_t s) { return s == 1; }) && !needsSlice) {
+      spread = padSpatial(rewriter, loc, input, low, high, zero);
+    } else {
+      auto paddedType = RankedTensorType::get(paddedShape, elementType);
+      Value buffer = filledTensor(rewriter, loc, paddedType, zero);
+      SmallVector<OpFoldResult> offsets(2, rewriter.getIndexAttr(0)), sizes,
+          steps(2, rewriter.getIndexAttr(1));
+      for (int64_t d : inputType.getShape())
+        sizes.push_back(rewriter.getIndexAttr(d));
+      for (int64_t i = 0; i < rank; ++i) {
+        offsets.push_back(rewriter.getIndexAttr(std::max<int64_t>(low[i], 0)));
+        steps.push_back(rewriter.getIndexAttr(strides[i]));
+      }
+      spread =
+          tensor::InsertSliceOp::create(rewriter, loc, input, buffer, offsets, sizes, steps);
+      if (needsSlice) {
+        SmallVector<OpFoldResult> sliceOffsets(2, rewriter.getIndexAttr(0)), sliceSizes,
+            unitSteps(inputType.getRank(), rewriter.getIndexAttr(1));
+        SmallVector<int64_t> slicedShape(paddedShape.begin(), paddedShape.begin() + 2);
+        sliceSizes.push_back(rewriter.getIndexAttr(paddedShape[0]));
+        sliceSizes.push_back(rewriter.getIndexAttr(paddedShape[1]));
+        for (int64_t i = 0; i < rank; ++i) {
+          int64_t begin = std::max<int64_t>(-low[i], 0), end = std::max<int64_t>(-high[i], 0);
+          slicedShape.push_back(paddedShape[i + 2] - begin - end);
+          sliceOffsets.push_back(rewriter.getIndexAttr(begin));
+          sliceSizes.push_back(rewriter.getIndexAttr(slicedShape.back()));
+        }
+        spread = tensor::ExtractSliceOp::create(
+            rewriter, loc, RankedTensorType::get(slicedShape, elementType), spread,
+            sliceOffsets, sliceSizes, unitSteps);
+      }
+    }
+
+    // The kernel of the equivalent convolution: C x M/G x k (grouped as G x C/G x M/G x k)
+    // becomes M x C/G x k (G x M/G x C/G x k), flipped along every spatial dim.
+    int64_t channels = weightType.getDimSize(0), perGroupOut = weightType.getDimSize(1);
+    SmallVector<int64_t> groupedShape{group, channels / group, perGroupOut};
+    SmallVector<int64_t> flippedShape{group, perGroupOut, channels / group};
+    for (int64_t i = 0; i < rank; ++i) {
+      groupedShape.push_back(weightType.getDimSize(i + 2));
+      flippedShape.push_back(weightType.getDimSize(i + 2));
+    }
+    Value grouped =
+        reshapeTensor(rewriter, loc, weight, RankedTensorType::get(groupedShape, elementType));
+    int64_t numDims = 3 + rank;
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, context); };
+    SmallVector<AffineExpr> readExprs{d(0), d(2), d(1)};
+    for (int64_t i = 0; i < rank; ++i)
+      readExprs.push_back(weightType.getDimSize(i + 2) - 1 - d(3 + i));
+    auto flippedType = RankedTensorType::get(flippedShape, elementType);
+    Value flipInit = tensor::EmptyOp::create(rewriter, loc, flippedShape, elementType);
+    Value flipped =
+        linalg::GenericOp::create(
+            rewriter, loc, flippedType, grouped, flipInit,
+            SmallVector<AffineMap>{AffineMap::get(numDims, 0, readExprs, context),
+                                   AffineMap::getMultiDimIdentityMap(numDims, context)},
+            SmallVector<utils::IteratorType>(numDims, utils::IteratorType::parallel),
+            [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+              linalg::YieldOp::create(nested, nestedLoc, args[0]);
+            })
+            .getResult(0);
+    SmallVector<int64_t> kernelShape{group * perGroupOut, channels / group};
+    llvm::append_range(kernelShape, weightType.getShape().drop_front(2));
+    Value kernel =
+        reshapeTensor(rewriter, loc, flipped, RankedTensorType::get(kernelShape, elementType));
+
+    Value init = convInit(rewriter, loc, resultType, adaptor.getBias());
+    SmallVector<int64_t> unitStrides(rank, 1);
+    rewriter.replaceOp(op, buildConvolution(rewriter, loc, spread, kernel, init, unitStrides,
+                                            dilations, group));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+enum class PoolKind { Max, Sum };
+
+/// Pools an already padded N x C x spatial `input` into `init` (N x C x out): the named
+/// linalg pooling op for floats in 1-D and 2-D, a linalg.generic otherwise (3-D, and
+/// integers, whose max needs the signedness the named ops do not know).
+Value buildPooling(OpBuilder &b, Location loc, PoolKind kind, Value input, Value init,
+                   ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                   ArrayRef<int64_t> dilations, bool isUnsigned) {
+  auto initType = cast<RankedTensorType>(init.getType());
+  Type elementType = initType.getElementType();
+  int64_t rank = initType.getRank() - 2;
+  Value window = tensor::EmptyOp::create(b, loc, kernel, elementType);
+  if (isa<FloatType>(elementType) && rank <= 2) {
+    SmallVector<Value> inputs{input, window};
+    ValueRange inits(init);
+    DenseIntElementsAttr stridesAttr = i64Vector(b, strides);
+    DenseIntElementsAttr dilationsAttr = i64Vector(b, dilations);
+    if (kind == PoolKind::Max && rank == 1)
+      return linalg::PoolingNcwMaxOp::create(b, loc, initType, inputs, inits, stridesAttr,
+                                             dilationsAttr)
+          .getResult(0);
+    if (kind == PoolKind::Max)
+      return linalg::PoolingNchwMaxOp::create(b, loc, initType, inputs, inits, stridesAttr,
+                                              dilationsAttr)
+          .getResult(0);
+    if (rank == 1)
+      return linalg::PoolingNcwSumOp::create(b, loc, initType, inputs, inits, stridesAttr,
+                                             dilationsAttr)
+          .getResult(0);
+    return linalg::PoolingNchwSumOp::create(b, loc, initType, inputs, inits, stridesAttr,
+                                            dilationsAttr)
+        .getResult(0);
+  }
+  // Iteration space: n, c, out[rank], k[rank].
+  MLIRContext *context = b.getContext();
+  int64_t numDims = 2 + 2 * rank;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, context); };
+  SmallVector<AffineExpr> inputExprs{d(0), d(1)}, windowExprs, outExprs{d(0), d(1)};
+  for (int64_t i = 0; i < rank; ++i) {
+    inputExprs.push_back(d(2 + i) * strides[i] + d(2 + rank + i) * dilations[i]);
+    windowExprs.push_back(d(2 + rank + i));
+    outExprs.push_back(d(2 + i));
+  }
+  SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, inputExprs, context),
+                              AffineMap::get(numDims, 0, windowExprs, context),
+                              AffineMap::get(numDims, 0, outExprs, context)};
+  SmallVector<utils::IteratorType> iterators(2 + rank, utils::IteratorType::parallel);
+  iterators.append(rank, utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, initType, ValueRange{input, window}, ValueRange{init}, maps, iterators,
+             [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+               Value x = args[0], acc = args[2], result;
+               if (kind == PoolKind::Sum)
+                 result = add(nested, nestedLoc, acc, x);
+               else if (isa<FloatType>(x.getType()))
+                 result = arith::MaximumFOp::create(nested, nestedLoc, acc, x);
+               else if (isUnsigned)
+                 result = arith::MaxUIOp::create(nested, nestedLoc, acc, x);
+               else
+                 result = arith::MaxSIOp::create(nested, nestedLoc, acc, x);
+               linalg::YieldOp::create(nested, nestedLoc, result);
+             })
+      .getResult(0);
+}
+
+/// The padding a pooling op needs at the end of each spatial dim: its own, plus what
+/// ceil_mode's last, partial window reaches past it.
+SmallVector<int64_t> poolHighPads(RankedTensorType inputType, RankedTensorType resultType,
+                                  ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                                  ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations) {
+  int64_t rank = inputType.getRank() - 2;
+  SmallVector<int64_t> high;
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t window = (kernel[i] - 1) * dilations[i] + 1;
+    int64_t needed = (resultType.getDimSize(i + 2) - 1) * strides[i] + window;
+    int64_t available = inputType.getDimSize(i + 2) + pads[i] + pads[i + rank];
+    high.push_back(pads[i + rank] + std::max<int64_t>(0, needed - available));
+  }
+  return high;
+}
+
+/// The lowest value of an element type: the padding that never wins a max.
+Value lowestValue(OpBuilder &b, Location loc, Type elementType, bool isUnsigned) {
+  if (auto floatType = dyn_cast<FloatType>(elementType))
+    return arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(floatType, -std::numeric_limits<double>::infinity()));
+  unsigned width = elementType.getIntOrFloatBitWidth();
+  APInt value = isUnsigned ? APInt::getZero(width) : APInt::getSignedMinValue(width);
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(elementType, value));
+}
+
+struct MaxPoolLowering : OpConversionPattern<onnxir::MaxPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(onnxir::MaxPoolOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType =
+        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
+    bool isUnsigned = op.getInput().getType().getElementType().isUnsignedInteger();
+    int64_t rank = inputType.getRank() - 2;
+    Value lowest = lowestValue(rewriter, loc, resultType.getElementType(), isUnsigned);
+    SmallVector<int64_t> high = poolHighPads(inputType, resultType, op.getKernelShape(),
+                                             op.getStrides(), op.getPads(), op.getDilations());
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(),
+                             op.getPads().take_front(rank), high, lowest);
+    Value init = filledTensor(rewriter, loc, resultType, lowest);
+    rewriter.replaceOp(op, buildPooling(rewriter, loc, PoolKind::Max, input, init,
+                                        op.getKernelShape(), op.getStrides(),
+                                        op.getDilations(), isUnsigned));
+    return success();
+  }
+};
+
+/// AveragePool: a sum pool over the zero-padded input, divided by the number of positions
+/// each window covers. That count factors per spatial dim, so it is a product of small 1-D
+/// constants (or one scalar when every window covers the same count).
+struct AveragePoolLowering : OpConversionPattern<onnxir::AveragePoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(onnxir::AveragePoolOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = rewriter.getContext();
+    auto resultType =
+        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
+    Type elementType = resultType.getElementType();
+    int64_t rank = inputType.getRank() - 2;
+    ArrayRef<int64_t> kernel = op.getKernelShape(), strides = op.getStrides(),
+                      pads = op.getPads(), dilations = op.getDilations();
+    Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
+    SmallVector<int64_t> high =
+        poolHighPads(inputType, resultType, kernel, strides, pads, dilations);
+    Value input =
+        padSpatial(rewriter, loc, adaptor.getInput(), pads.take_front(rank), high, zero);
+    Value init = filledTensor(rewriter, loc, resultType, zero);
+    Value sum = buildPooling(rewriter, loc, PoolKind::Sum, input, init, kernel, strides,
+                             dilations, /*isUnsigned=*/false);
+
+    // Per spatial dim, how many window taps of each output position land inside the input
+    // (or inside the explicitly padded input with count_include_pad).
+    double scalarCount = 1.0;
+    SmallVector<Value> countVectors;
+    SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(rank + 2, context)};
+    for (int64_t i = 0; i < rank; ++i) {
+      int64_t size = inputType.getDimSize(i + 2);
+      int64_t begin = op.getCountIncludePad() ? -pads[i] : 0;
+      int64_t end = op.getCountIncludePad() ? size + pads[i + rank] : size;
+      SmallVector<double> counts;
+      for (int64_t o = 0; o < resultType.getDimSize(i + 2); ++o) {
+        int64_t count = 0;
+        for (int64_t k = 0; k < kernel[i]; ++k) {
+          int64_t pos = o * strides[i] + k * dilations[i] - pads[i];
+          count += pos >= begin && pos < end;
+        }
+        counts.push_back(std::max<int64_t>(count, 1));
+      }
+      if (llvm::all_equal(counts)) {
+        scalarCount *= counts.front();
+        continue;
+      }
+      auto vectorType = RankedTensorType::get({(int64_t)counts.size()}, elementType);
+      SmallVector<Attribute> values;
+      for (double c : counts)
+        values.push_back(rewriter.getFloatAttr(elementType, c));
+      countVectors.push_back(arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(vectorType, values)));
+      maps.push_back(dimMap(context, rank + 2, i + 2));
+    }
+    Value scalar = countVectors.empty() || scalarCount != 1.0
+                       ? scalarConstant(rewriter, loc, elementType, scalarCount)
+                       : Value();
+    maps.push_back(AffineMap::getMultiDimIdentityMap(rank + 2, context));
+    SmallVector<Value> operands{sum};
+    llvm::append_range(operands, countVectors);
+    Value out = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(), elementType);
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, resultType, operands, out, maps,
+            SmallVector<utils::IteratorType>(rank + 2, utils::IteratorType::parallel),
+            [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+              Value divisor = scalarCount == 1.0 ? Value() : scalar;
+              for (Value count : args.drop_front().drop_back())
+                divisor = divisor ? arith::MulFOp::create(nested, nestedLoc, divisor, count)
+                                  : count;
+              linalg::YieldOp::create(
+                  nested, nestedLoc,
+                  arith::DivFOp::create(nested, nestedLoc, args[0], divisor).getResult());
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Global pooling: a reduction generic over the spatial dims into N x C, divided by their
+/// size for the average, then reshaped to N x C x 1 x ... x 1.
+template <typename OpTy, PoolKind kind>
+struct GlobalPoolLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+  LogicalResult matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = rewriter.getContext();
+    auto resultType = cast<RankedTensorType>(
+        this->getTypeConverter()->convertType(op.getResult().getType()));
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    Type elementType = resultType.getElementType();
+    int64_t rank = inputType.getRank();
+    auto reducedType = RankedTensorType::get(inputType.getShape().take_front(2), elementType);
+    Value initValue = kind == PoolKind::Max
+                          ? lowestValue(rewriter, loc, elementType, /*isUnsigned=*/false)
+                          : scalarConstant(rewriter, loc, elementType, 0.0);
+    Value init = filledTensor(rewriter, loc, reducedType, initValue);
+    SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+    iterators.append(rank - 2, utils::IteratorType::reduction);
+    SmallVector<AffineMap> maps{
+        AffineMap::getMultiDimIdentityMap(rank, context),
+        AffineMap::get(rank, 0, {getAffineDimExpr(0, context), getAffineDimExpr(1, context)},
+                       context)};
+    Value reduced =
+        linalg::GenericOp::create(
+            rewriter, loc, reducedType, input, init, maps, iterators,
+            [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+              Value result = kind == PoolKind::Max
+                                 ? arith::MaximumFOp::create(nested, nestedLoc, args[1], args[0])
+                                       .getResult()
+                                 : add(nested, nestedLoc, args[1], args[0]);
+              linalg::YieldOp::create(nested, nestedLoc, result);
+            })
+            .getResult(0);
+    if (kind == PoolKind::Sum) {
+      int64_t count = inputType.getNumElements() / reducedType.getNumElements();
+      Value divisor = scalarConstant(rewriter, loc, elementType, static_cast<double>(count));
+      reduced = buildElementwise(rewriter, loc, reducedType, reduced,
+                                 [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+                                   return arith::DivFOp::create(nested, nestedLoc, args[0],
+                                                                divisor)
+                                       .getResult();
+                                 });
+    }
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, reduced, resultType));
+    return success();
+  }
+};
+
 } // namespace
 
 void cleave::populateNNToLinalgPatterns(const OnnxTypeConverter &converter,
                                         RewritePatternSet &patterns) {
-  patterns.add<MatMulLowering>(converter, patterns.getContext());
+  patterns.add<MatMulLowering, GemmLowering, ConvLowering, ConvTransposeLowering,
+               MaxPoolLowering, AveragePoolLowering,
+               GlobalPoolLowering<onnxir::GlobalAveragePoolOp, PoolKind::Sum>,
+               GlobalPoolLowering<onnxir::GlobalMaxPoolOp, PoolKind::Max>>(
+      converter, patterns.getContext());
 }

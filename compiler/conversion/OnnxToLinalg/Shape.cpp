@@ -3,34 +3,518 @@
 
 #include "dialects/Onnx/IR/OnnxOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace cleave;
 
 namespace {
 
-struct ReshapeLowering : OpConversionPattern<onnxir::ReshapeOp> {
-  using OpConversionPattern::OpConversionPattern;
+/// Shared by every pattern here: the converted result type of a one-result op.
+template <typename OpTy> struct ShapeLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  RankedTensorType resultType(OpTy op) const {
+    return cast<RankedTensorType>(this->getTypeConverter()->convertType(op.getType()));
+  }
+};
+
+SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
+  return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); });
+}
+
+Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+/// The single element of a one-element tensor (rank 0 or 1), read before the computation.
+Value extractScalar(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  SmallVector<Value> zeros(type.getRank(), indexConstant(b, loc, 0));
+  return tensor::ExtractOp::create(b, loc, tensor, zeros);
+}
+
+/// A `linalg.generic` over `type` with no inputs whose body computes each element from the
+/// loop indices (for gathers that read with `tensor.extract`).
+Value buildIndexedGeneric(
+    OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
+    ArrayRef<AffineMap> inputMaps,
+    function_ref<Value(OpBuilder &, Location, ValueRange indices, ValueRange args)> body) {
+  int64_t rank = type.getRank();
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, type, inputs, init, maps,
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        SmallVector<Value> indices;
+        for (int64_t d = 0; d < rank; ++d)
+          indices.push_back(linalg::IndexOp::create(nb, nl, d));
+        linalg::YieldOp::create(nb, nl, body(nb, nl, indices, args.drop_back()));
+      });
+  return generic.getResult(0);
+}
+
+//===----------------------------------------------------------------------===//
+// Reshape, Transpose, Concat, Slice
+//===----------------------------------------------------------------------===//
+
+struct ReshapeLowering : ShapeLowering<onnxir::ReshapeOp> {
+  using ShapeLowering::ShapeLowering;
   LogicalResult matchAndRewrite(onnxir::ReshapeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
-    rewriter.replaceOp(op, reshapeTensor(rewriter, op.getLoc(), adaptor.getInput(), type));
+    rewriter.replaceOp(op,
+                       reshapeTensor(rewriter, op.getLoc(), adaptor.getInput(), resultType(op)));
     return success();
   }
 };
 
-struct TransposeLowering : OpConversionPattern<onnxir::TransposeOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct TransposeLowering : ShapeLowering<onnxir::TransposeOp> {
+  using ShapeLowering::ShapeLowering;
   LogicalResult matchAndRewrite(onnxir::TransposeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
-    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(),
-                                         type.getElementType());
-    rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(),
-                                                       adaptor.getInput(), init, op.getPerm())
+    RankedTensorType type = resultType(op);
+    Value init =
+        tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(), type.getElementType());
+    rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(), adaptor.getInput(),
+                                                       init, op.getPerm())
                                .getResult());
+    return success();
+  }
+};
+
+/// Concat: each input inserted at its offset along the axis of an empty result.
+struct ConcatLowering : ShapeLowering<onnxir::ConcatOp> {
+  using ShapeLowering::ShapeLowering;
+  LogicalResult matchAndRewrite(onnxir::ConcatOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = resultType(op);
+    Location loc = op.getLoc();
+    int64_t axis = op.getAxis();
+    Value result = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
+    SmallVector<int64_t> offsets(type.getRank(), 0), strides(type.getRank(), 1);
+    for (Value input : adaptor.getInputs()) {
+      auto inputType = cast<RankedTensorType>(input.getType());
+      if (inputType.getDimSize(axis) == 0)
+        continue;
+      result = tensor::InsertSliceOp::create(
+          rewriter, loc, input, result, indexAttrs(rewriter, offsets),
+          indexAttrs(rewriter, inputType.getShape()), indexAttrs(rewriter, strides));
+      offsets[axis] += inputType.getDimSize(axis);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Slice: positive steps are a strided tensor.extract_slice; a negative step reads
+/// backwards, which extract_slice cannot, so those slices gather element by element.
+struct SliceLowering : ShapeLowering<onnxir::SliceOp> {
+  using ShapeLowering::ShapeLowering;
+  LogicalResult matchAndRewrite(onnxir::SliceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = resultType(op);
+    Location loc = op.getLoc();
+    ArrayRef<int64_t> starts = op.getStarts(), steps = op.getSteps();
+    if (llvm::all_of(steps, [](int64_t s) { return s > 0; })) {
+      rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+          op, type, adaptor.getInput(), indexAttrs(rewriter, starts),
+          indexAttrs(rewriter, type.getShape()), indexAttrs(rewriter, steps));
+      return success();
+    }
+    Value input = adaptor.getInput();
+    Value result = buildIndexedGeneric(
+        rewriter, loc, type, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange indices, ValueRange) -> Value {
+          SmallVector<Value> source;
+          for (auto [d, i] : llvm::enumerate(indices)) {
+            Value scaled = arith::MulIOp::create(b, l, i, indexConstant(b, l, steps[d]));
+            source.push_back(arith::AddIOp::create(b, l, scaled, indexConstant(b, l, starts[d])));
+          }
+          return tensor::ExtractOp::create(b, l, input, source);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Gather, Expand, Tile, ConstantOfShape
+//===----------------------------------------------------------------------===//
+
+/// Gather: the indices tensor is read by the generic, the data by tensor.extract.
+struct GatherLowering : ShapeLowering<onnxir::GatherOp> {
+  using ShapeLowering::ShapeLowering;
+  LogicalResult matchAndRewrite(onnxir::GatherOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = resultType(op);
+    Location loc = op.getLoc();
+    int64_t axis = op.getAxis();
+    auto dataType = cast<RankedTensorType>(adaptor.getData().getType());
+    auto indicesType = cast<RankedTensorType>(adaptor.getIndices().getType());
+    int64_t indexRank = indicesType.getRank();
+    SmallVector<AffineExpr> exprs;
+    for (int64_t k = 0; k < indexRank; ++k)
+      exprs.push_back(rewriter.getAffineDimExpr(axis + k));
+    AffineMap indicesMap = AffineMap::get(type.getRank(), 0, exprs, rewriter.getContext());
+    Value data = adaptor.getData();
+    int64_t dim = dataType.getDimSize(axis);
+    Value result = buildIndexedGeneric(
+        rewriter, loc, type, adaptor.getIndices(), indicesMap,
+        [&](OpBuilder &b, Location l, ValueRange indices, ValueRange args) -> Value {
+          Value index = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          Value zero = indexConstant(b, l, 0);
+          Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, index, zero);
+          Value wrapped = arith::AddIOp::create(b, l, index, indexConstant(b, l, dim));
+          index = arith::SelectOp::create(b, l, negative, wrapped, index);
+          SmallVector<Value> source(indices.take_front(axis));
+          source.push_back(index);
+          llvm::append_range(source, indices.drop_front(axis + indexRank));
+          return tensor::ExtractOp::create(b, l, data, source);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ExpandLowering : ShapeLowering<onnxir::ExpandOp> {
+  using ShapeLowering::ShapeLowering;
+  LogicalResult matchAndRewrite(onnxir::ExpandOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(
+        op, buildElementwise(rewriter, op.getLoc(), resultType(op), adaptor.getInput(),
+                             [](OpBuilder &, Location, ValueRange args) { return args[0]; }));
+    return success();
+  }
+};
+
+/// Tile: broadcast into [r0, d0, r1, d1, ...] (repeat count before each dim), then collapse
+/// each pair, so the copy stays a projected-permutation generic.
+struct TileLowering : ShapeLowering<onnxir::TileOp> {
+  using ShapeLowering::ShapeLowering;
+  LogicalResult matchAndRewrite(onnxir::TileOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = resultType(op);
+    Location loc = op.getLoc();
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t rank = inType.getRank();
+    SmallVector<int64_t> wide;
+    SmallVector<AffineExpr> exprs;
+    SmallVector<ReassociationIndices> pairs;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t dim = inType.getDimSize(d);
+      wide.push_back(dim == 0 ? 1 : type.getDimSize(d) / dim);
+      wide.push_back(dim);
+      exprs.push_back(rewriter.getAffineDimExpr(2 * d + 1));
+      pairs.push_back({2 * d, 2 * d + 1});
+    }
+    auto wideType = RankedTensorType::get(wide, type.getElementType());
+    AffineMap inputMap = AffineMap::get(2 * rank, 0, exprs, rewriter.getContext());
+    Value init = tensor::EmptyOp::create(rewriter, loc, wide, type.getElementType());
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, wideType, adaptor.getInput(), init,
+        ArrayRef<AffineMap>{inputMap, rewriter.getMultiDimIdentityMap(2 * rank)},
+        SmallVector<utils::IteratorType>(2 * rank, utils::IteratorType::parallel),
+        [](OpBuilder &b, Location l, ValueRange args) { linalg::YieldOp::create(b, l, args[0]); });
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, type, generic.getResult(0), pairs);
+    return success();
+  }
+};
+
+struct ConstantOfShapeLowering : ShapeLowering<onnxir::ConstantOfShapeOp> {
+  using ShapeLowering::ShapeLowering;
+  LogicalResult matchAndRewrite(onnxir::ConstantOfShapeOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = resultType(op);
+    TypedAttr value = op.getValue();
+    if (auto integer = dyn_cast<IntegerAttr>(value))
+      value = IntegerAttr::get(type.getElementType(), integer.getValue());
+    Value scalar = arith::ConstantOp::create(rewriter, op.getLoc(), value);
+    rewriter.replaceOp(op, filledTensor(rewriter, op.getLoc(), type, scalar));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Pad
+//===----------------------------------------------------------------------===//
+
+/// Constant padding is a fill plus an insert_slice of the (cropped) input; reflect and edge
+/// padding compute each output element's source index.
+struct PadLowering : ShapeLowering<onnxir::PadOp> {
+  using ShapeLowering::ShapeLowering;
+  LogicalResult matchAndRewrite(onnxir::PadOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = resultType(op);
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(input.getType());
+    int64_t rank = inType.getRank();
+    ArrayRef<int64_t> pads = op.getPads();
+    if (op.getMode() == "constant") {
+      // Negative pads crop first.
+      SmallVector<int64_t> offsets, sizes, strides(rank, 1), inserted;
+      bool crops = false;
+      for (int64_t d = 0; d < rank; ++d) {
+        int64_t before = pads[d], after = pads[d + rank];
+        offsets.push_back(std::max<int64_t>(0, -before));
+        sizes.push_back(inType.getDimSize(d) + std::min<int64_t>(0, before) +
+                        std::min<int64_t>(0, after));
+        inserted.push_back(std::max<int64_t>(0, before));
+        crops |= before < 0 || after < 0;
+      }
+      if (crops)
+        input = tensor::ExtractSliceOp::create(
+            rewriter, loc, RankedTensorType::get(sizes, type.getElementType()), input,
+            indexAttrs(rewriter, offsets), indexAttrs(rewriter, sizes),
+            indexAttrs(rewriter, strides));
+      Value value = adaptor.getConstantValue()
+                        ? extractScalar(rewriter, loc, adaptor.getConstantValue())
+                        : scalarConstant(rewriter, loc, type.getElementType(), 0);
+      Value result = filledTensor(rewriter, loc, type, value);
+      if (llvm::all_of(sizes, [](int64_t s) { return s > 0; }))
+        result = tensor::InsertSliceOp::create(
+            rewriter, loc, input, result, indexAttrs(rewriter, inserted),
+            indexAttrs(rewriter, sizes), indexAttrs(rewriter, strides));
+      rewriter.replaceOp(op, result);
+      return success();
+    }
+    bool reflect = op.getMode() == "reflect";
+    Value result = buildIndexedGeneric(
+        rewriter, loc, type, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange indices, ValueRange) -> Value {
+          SmallVector<Value> source;
+          for (int64_t d = 0; d < rank; ++d) {
+            Value i = indices[d];
+            int64_t before = pads[d], last = inType.getDimSize(d) - 1;
+            if (before == 0 && pads[d + rank] == 0) {
+              source.push_back(i);
+              continue;
+            }
+            i = arith::SubIOp::create(b, l, i, indexConstant(b, l, before));
+            Value zero = indexConstant(b, l, 0), lastV = indexConstant(b, l, last);
+            if (reflect) {
+              // Mirror once at each end: -i below 0, 2*last - i above last.
+              Value low = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+              i = arith::SelectOp::create(b, l, low, arith::SubIOp::create(b, l, zero, i), i);
+              Value high = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, i, lastV);
+              Value mirrored = arith::SubIOp::create(b, l, indexConstant(b, l, 2 * last), i);
+              i = arith::SelectOp::create(b, l, high, mirrored, i);
+            } else {
+              i = arith::MaxSIOp::create(b, l, i, zero);
+              i = arith::MinSIOp::create(b, l, i, lastV);
+            }
+            source.push_back(i);
+          }
+          return tensor::ExtractOp::create(b, l, input, source);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Resize
+//===----------------------------------------------------------------------===//
+
+Value f32Constant(OpBuilder &b, Location loc, double v) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(static_cast<float>(v)));
+}
+
+Value indexToF32(OpBuilder &b, Location loc, Value index) {
+  Value i = arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
+  return arith::SIToFPOp::create(b, loc, b.getF32Type(), i);
+}
+
+Value f32ToIndex(OpBuilder &b, Location loc, Value value) {
+  Value i = arith::FPToSIOp::create(b, loc, b.getI64Type(), value);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), i);
+}
+
+/// Resize: one generic over the output; per resized dim the output index maps to an input
+/// coordinate, which is rounded (nearest) or interpolated between two neighbours (linear).
+struct ResizeLowering : ShapeLowering<onnxir::ResizeOp> {
+  using ShapeLowering::ShapeLowering;
+  LogicalResult matchAndRewrite(onnxir::ResizeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = resultType(op);
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(input.getType());
+    int64_t rank = inType.getRank();
+    StringRef coordinates = op.getCoordinateTransformationMode();
+    StringRef nearestMode = op.getNearestMode();
+    bool linear = op.getMode() == "linear";
+
+    // A dim with an unchanged size and a scale of 1 (or a run-time scale) maps identically.
+    DenseElementsAttr constantScales;
+    matchPattern(op.getScales(), m_Constant(&constantScales));
+    SmallVector<int64_t> resized;
+    SmallVector<Value> scales(rank);
+    for (int64_t d = 0; d < rank; ++d) {
+      bool same = inType.getDimSize(d) == type.getDimSize(d);
+      if (constantScales) {
+        float s = constantScales.getValues<float>()[d];
+        if (same && s == 1.0f)
+          continue;
+        scales[d] = f32Constant(rewriter, loc, s);
+      } else {
+        if (same)
+          continue;
+        scales[d] = tensor::ExtractOp::create(rewriter, loc, adaptor.getScales(),
+                                              ValueRange{indexConstant(rewriter, loc, d)});
+      }
+      resized.push_back(d);
+    }
+
+    auto elementType = type.getElementType();
+    Value result = buildIndexedGeneric(
+        rewriter, loc, type, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange indices, ValueRange) -> Value {
+          // Per resized dim: the two neighbours and the weight of the second.
+          SmallVector<Value> low(rank), high(rank), weight(rank);
+          for (int64_t d : resized) {
+            int64_t inSize = inType.getDimSize(d), outSize = type.getDimSize(d);
+            Value x = inputCoordinate(b, l, coordinates, indexToF32(b, l, indices[d]), scales[d],
+                                      inSize, outSize);
+            Value maxV = f32Constant(b, l, inSize - 1);
+            if (!linear) {
+              Value rounded;
+              if (nearestMode == "floor")
+                rounded = math::FloorOp::create(b, l, x);
+              else if (nearestMode == "ceil")
+                rounded = math::CeilOp::create(b, l, x);
+              else if (nearestMode == "round_prefer_ceil")
+                rounded = math::FloorOp::create(
+                    b, l, arith::AddFOp::create(b, l, x, f32Constant(b, l, 0.5)));
+              else
+                rounded = math::CeilOp::create(
+                    b, l, arith::SubFOp::create(b, l, x, f32Constant(b, l, 0.5)));
+              rounded = arith::MaximumFOp::create(b, l, rounded, f32Constant(b, l, 0));
+              rounded = arith::MinimumFOp::create(b, l, rounded, maxV);
+              low[d] = f32ToIndex(b, l, rounded);
+              continue;
+            }
+            x = arith::MaximumFOp::create(b, l, x, f32Constant(b, l, 0));
+            x = arith::MinimumFOp::create(b, l, x, maxV);
+            Value floor = math::FloorOp::create(b, l, x);
+            weight[d] = arith::SubFOp::create(b, l, x, floor);
+            low[d] = f32ToIndex(b, l, floor);
+            high[d] = arith::MinSIOp::create(
+                b, l, arith::AddIOp::create(b, l, low[d], indexConstant(b, l, 1)),
+                indexConstant(b, l, inSize - 1));
+          }
+          auto read = [&](uint64_t corner) -> Value {
+            SmallVector<Value> source(indices);
+            for (auto [k, d] : llvm::enumerate(resized))
+              source[d] = (corner >> k) & 1 ? high[d] : low[d];
+            return tensor::ExtractOp::create(b, l, input, source);
+          };
+          if (!linear)
+            return read(0);
+          // Sum over the 2^k corners of the products of per-dim weights.
+          Value sum;
+          for (uint64_t corner = 0; corner < (uint64_t{1} << resized.size()); ++corner) {
+            Value w = f32Constant(b, l, 1);
+            for (auto [k, d] : llvm::enumerate(resized)) {
+              Value wd = (corner >> k) & 1
+                             ? weight[d]
+                             : arith::SubFOp::create(b, l, f32Constant(b, l, 1), weight[d]);
+              w = arith::MulFOp::create(b, l, w, wd);
+            }
+            if (elementType != w.getType())
+              w = elementType.getIntOrFloatBitWidth() > 32
+                      ? Value(arith::ExtFOp::create(b, l, elementType, w))
+                      : Value(arith::TruncFOp::create(b, l, elementType, w));
+            Value term = arith::MulFOp::create(b, l, w, read(corner));
+            sum = sum ? Value(arith::AddFOp::create(b, l, sum, term)) : term;
+          }
+          return sum;
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  /// ONNX's coordinate_transformation_mode: output coordinate `x` to an input coordinate.
+  static Value inputCoordinate(OpBuilder &b, Location l, StringRef mode, Value x, Value scale,
+                               int64_t inSize, int64_t outSize) {
+    Value half = f32Constant(b, l, 0.5);
+    if (mode == "asymmetric")
+      return arith::DivFOp::create(b, l, x, scale);
+    if (mode == "align_corners") {
+      // ONNX takes the resized length before flooring: inSize * scale.
+      if (outSize == 1)
+        return f32Constant(b, l, 0);
+      Value length = arith::MulFOp::create(b, l, f32Constant(b, l, inSize), scale);
+      Value denominator = arith::SubFOp::create(b, l, length, f32Constant(b, l, 1));
+      Value scaled = arith::MulFOp::create(b, l, x, f32Constant(b, l, inSize - 1));
+      return arith::DivFOp::create(b, l, scaled, denominator);
+    }
+    Value shifted = arith::DivFOp::create(b, l, arith::AddFOp::create(b, l, x, half), scale);
+    if (mode == "tf_half_pixel_for_nn")
+      return shifted;
+    if (mode == "pytorch_half_pixel" && outSize == 1)
+      return f32Constant(b, l, 0);
+    return arith::SubFOp::create(b, l, shifted, half);
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Trilu, Range
+//===----------------------------------------------------------------------===//
+
+struct TriluLowering : ShapeLowering<onnxir::TriluOp> {
+  using ShapeLowering::ShapeLowering;
+  LogicalResult matchAndRewrite(onnxir::TriluOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = resultType(op);
+    Location loc = op.getLoc();
+    int64_t rank = type.getRank();
+    Value k = adaptor.getK()
+                  ? Value(arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(),
+                                                     extractScalar(rewriter, loc, adaptor.getK())))
+                  : indexConstant(rewriter, loc, 0);
+    Value zero = scalarConstant(rewriter, loc, type.getElementType(), 0);
+    bool upper = op.getUpper();
+    Value result = buildIndexedGeneric(
+        rewriter, loc, type, adaptor.getInput(), rewriter.getMultiDimIdentityMap(rank),
+        [&](OpBuilder &b, Location l, ValueRange indices, ValueRange args) -> Value {
+          Value diff = arith::SubIOp::create(b, l, indices[rank - 1], indices[rank - 2]);
+          Value keep = arith::CmpIOp::create(
+              b, l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle, diff, k);
+          return arith::SelectOp::create(b, l, keep, args[0], zero);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Range that did not fold (run-time start/delta, or a long result): start + i * delta.
+struct RangeLowering : ShapeLowering<onnxir::RangeOp> {
+  using ShapeLowering::ShapeLowering;
+  LogicalResult matchAndRewrite(onnxir::RangeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = resultType(op);
+    Location loc = op.getLoc();
+    Value start = extractScalar(rewriter, loc, adaptor.getStart());
+    Value delta = extractScalar(rewriter, loc, adaptor.getDelta());
+    Type elementType = type.getElementType();
+    Value result = buildIndexedGeneric(
+        rewriter, loc, type, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange indices, ValueRange) -> Value {
+          if (isa<FloatType>(elementType)) {
+            Value i = arith::IndexCastOp::create(b, l, b.getI64Type(), indices[0]);
+            Value f = arith::SIToFPOp::create(b, l, elementType, i);
+            return arith::AddFOp::create(b, l, start, arith::MulFOp::create(b, l, f, delta));
+          }
+          Value i = arith::IndexCastOp::create(b, l, elementType, indices[0]);
+          return arith::AddIOp::create(b, l, start, arith::MulIOp::create(b, l, i, delta));
+        });
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -39,5 +523,7 @@ struct TransposeLowering : OpConversionPattern<onnxir::TransposeOp> {
 
 void cleave::populateShapeToLinalgPatterns(const OnnxTypeConverter &converter,
                                            RewritePatternSet &patterns) {
-  patterns.add<ReshapeLowering, TransposeLowering>(converter, patterns.getContext());
+  patterns.add<ReshapeLowering, TransposeLowering, ConcatLowering, SliceLowering, GatherLowering,
+               ExpandLowering, TileLowering, ConstantOfShapeLowering, PadLowering, ResizeLowering,
+               TriluLowering, RangeLowering>(converter, patterns.getContext());
 }

@@ -61,7 +61,7 @@ class Onnx_BinaryOp<string mnemonic, Type operandType = Onnx_NumericTensor,
 /// Comparison: same element type in, i1 out, broadcast shapes.
 class Onnx_CompareOp<string mnemonic, Type operandType = Onnx_NumericTensor,
                      list<Trait> traits = []>
-    : Onnx_BroadcastOp<mnemonic, traits # [SameTypeOperands]> {
+    : Onnx_BroadcastOp<mnemonic, traits # [SameOperandsElementType]> {
   let arguments = (ins operandType:$lhs, operandType:$rhs);
   let results = (outs Onnx_BoolTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";

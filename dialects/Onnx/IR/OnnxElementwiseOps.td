@@ -2,6 +2,10 @@
 #ifndef CLEAVE_ONNX_ELEMENTWISE_OPS_TD
 #define CLEAVE_ONNX_ELEMENTWISE_OPS_TD
 
+//===----------------------------------------------------------------------===//
+// Binary arithmetic
+//===----------------------------------------------------------------------===//
+
 def Onnx_AddOp : Onnx_BinaryOp<"add", Onnx_NumericTensor, [Commutative]> {
   let summary = "elementwise addition with broadcasting (ONNX Add)";
   let description = [{
@@ -9,6 +13,7 @@ def Onnx_AddOp : Onnx_BinaryOp<"add", Onnx_NumericTensor, [Commutative]> {
     %y = onnx.add %a, %b : (tensor<8x256xf32>, tensor<256xf32>) -> tensor<8x256xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Onnx_SubOp : Onnx_BinaryOp<"sub"> {
@@ -18,6 +23,7 @@ def Onnx_SubOp : Onnx_BinaryOp<"sub"> {
     %y = onnx.sub %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Onnx_MulOp : Onnx_BinaryOp<"mul", Onnx_NumericTensor, [Commutative]> {
@@ -27,6 +33,7 @@ def Onnx_MulOp : Onnx_BinaryOp<"mul", Onnx_NumericTensor, [Commutative]> {
     %y = onnx.mul %a, %b : (tensor<4xf32>, tensor<1xf32>) -> tensor<4xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Onnx_DivOp : Onnx_BinaryOp<"div"> {
@@ -38,15 +45,367 @@ def Onnx_DivOp : Onnx_BinaryOp<"div"> {
     %y = onnx.div %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
-def Onnx_ReluOp : Onnx_UnaryOp<"relu"> {
+def Onnx_PowOp : Onnx_BroadcastOp<"pow", [AllElementTypesMatch<["base", "result"]>]> {
+  let summary = "elementwise power with broadcasting (ONNX Pow)";
+  let description = [{
+    The exponent may have another element type than the base; the result has the base's.
+    Integer bases are computed in f64 and truncated back, as onnxruntime does for the exact
+    values integer powers give.
+
+    ```mlir
+    %y = onnx.pow %x, %e : (tensor<4xf32>, tensor<i64>) -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Onnx_NumericTensor:$base, Onnx_NumericTensor:$exponent);
+  let results = (outs Onnx_NumericTensor:$result);
+  let assemblyFormat = "$base `,` $exponent attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_MinOp : Onnx_Op<"min", [Pure, SameOperandsAndResultElementType], ["getFlops"]> {
+  let summary = "elementwise minimum of one or more tensors with broadcasting (ONNX Min)";
+  let description = [{
+    A NaN in any operand gives NaN, as onnxruntime does.
+
+    ```mlir
+    %y = onnx.min %a, %b, %c : (tensor<3xf32>, tensor<3xf32>, tensor<1xf32>) -> tensor<3xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Onnx_NumericTensor>:$inputs);
+  let results = (outs Onnx_NumericTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Onnx_MaxOp : Onnx_Op<"max", [Pure, SameOperandsAndResultElementType], ["getFlops"]> {
+  let summary = "elementwise maximum of one or more tensors with broadcasting (ONNX Max)";
+  let description = [{
+    A NaN in any operand gives NaN, as onnxruntime does.
+
+    ```mlir
+    %y = onnx.max %a, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Onnx_NumericTensor>:$inputs);
+  let results = (outs Onnx_NumericTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Unary math
+//===----------------------------------------------------------------------===//
+
+def Onnx_NegOp : Onnx_UnaryOp<"neg", Onnx_NumericTensor> {
+  let summary = "elementwise negation (ONNX Neg)";
+  let description = [{
+    ```mlir
+    %y = onnx.neg %x : tensor<4xi64>
+    ```
+  }];
+  let hasFolder = 1;
+}
+
+def Onnx_AbsOp : Onnx_UnaryOp<"abs", Onnx_NumericTensor> {
+  let summary = "elementwise absolute value (ONNX Abs)";
+  let description = [{
+    ```mlir
+    %y = onnx.abs %x : tensor<4xf32>
+    ```
+  }];
+  let hasFolder = 1;
+}
+
+def Onnx_SqrtOp : Onnx_UnaryOp<"sqrt"> {
+  let summary = "elementwise square root (ONNX Sqrt)";
+  let description = [{
+    ```mlir
+    %y = onnx.sqrt %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_ExpOp : Onnx_UnaryOp<"exp"> {
+  let summary = "elementwise natural exponential (ONNX Exp)";
+  let description = [{
+    ```mlir
+    %y = onnx.exp %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_LogOp : Onnx_UnaryOp<"log"> {
+  let summary = "elementwise natural logarithm (ONNX Log)";
+  let description = [{
+    ```mlir
+    %y = onnx.log %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_ReciprocalOp : Onnx_UnaryOp<"reciprocal"> {
+  let summary = "elementwise reciprocal, 1/x (ONNX Reciprocal)";
+  let description = [{
+    ```mlir
+    %y = onnx.reciprocal %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_TanhOp : Onnx_UnaryOp<"tanh"> {
+  let summary = "elementwise hyperbolic tangent (ONNX Tanh)";
+  let description = [{
+    ```mlir
+    %y = onnx.tanh %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_ErfOp : Onnx_UnaryOp<"erf"> {
+  let summary = "elementwise Gauss error function (ONNX Erf)";
+  let description = [{
+    ```mlir
+    %y = onnx.erf %x : tensor<4xf32>
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Activations
+//===----------------------------------------------------------------------===//
+
+def Onnx_ReluOp : Onnx_UnaryOp<"relu", Onnx_NumericTensor> {
   let summary = "rectified linear unit, max(x, 0) (ONNX Relu)";
   let description = [{
+    Signed integer inputs are accepted, as in opset 14.
+
     ```mlir
     %y = onnx.relu %x : tensor<8x1024xf32>
     ```
   }];
+}
+
+def Onnx_LeakyReluOp : Onnx_Op<"leaky_relu", [Pure, SameOperandsAndResultType],
+                               ["getFlops"]> {
+  let summary = "leaky rectified linear unit: x if x >= 0, else alpha * x (ONNX LeakyRelu)";
+  let description = [{
+    ```mlir
+    %y = onnx.leaky_relu %x {alpha = 1.000000e-01 : f32} : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Onnx_FloatTensor:$input, F32Attr:$alpha);
+  let results = (outs Onnx_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Onnx_SigmoidOp : Onnx_Op<"sigmoid", [Pure, SameOperandsAndResultType], ["getFlops"]> {
+  let summary = "logistic function, 1 / (1 + exp(-x)) (ONNX Sigmoid)";
+  let description = [{
+    ```mlir
+    %y = onnx.sigmoid %x : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Onnx_FloatTensor:$input);
+  let results = (outs Onnx_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Onnx_HardSigmoidOp : Onnx_Op<"hard_sigmoid", [Pure, SameOperandsAndResultType],
+                                 ["getFlops"]> {
+  let summary = "max(0, min(1, alpha * x + beta)) (ONNX HardSigmoid)";
+  let description = [{
+    ```mlir
+    %y = onnx.hard_sigmoid %x {alpha = 2.000000e-01 : f32, beta = 5.000000e-01 : f32}
+        : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Onnx_FloatTensor:$input, F32Attr:$alpha, F32Attr:$beta);
+  let results = (outs Onnx_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Onnx_HardSwishOp : Onnx_Op<"hard_swish", [Pure, SameOperandsAndResultType],
+                               ["getFlops"]> {
+  let summary = "x * max(0, min(1, x / 6 + 0.5)) (ONNX HardSwish)";
+  let description = [{
+    ```mlir
+    %y = onnx.hard_swish %x : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Onnx_FloatTensor:$input);
+  let results = (outs Onnx_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Onnx_ClipOp : Onnx_Op<"clip", [Pure, AttrSizedOperandSegments,
+    AllTypesMatch<["input", "result"]>], ["getFlops"]> {
+  let summary = "clamp to [min, max]; either bound may be absent (ONNX Clip)";
+  let description = [{
+    The bounds are rank-0 tensors of the input's element type, so they need not be
+    compile-time constants. As onnxruntime, `max` applies after `min`, so min > max gives
+    max everywhere.
+
+    ```mlir
+    %y = onnx.clip %x min %lo max %hi
+        : (tensor<4xf32>, tensor<f32>, tensor<f32>) -> tensor<4xf32>
+    %z = onnx.clip %x max %hi : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Onnx_NumericTensor:$input,
+                       Optional<Onnx_NumericTensor>:$min,
+                       Optional<Onnx_NumericTensor>:$max);
+  let results = (outs Onnx_NumericTensor:$result);
+  let assemblyFormat = [{
+    $input (`min` $min^)? (`max` $max^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Comparisons, logic and selection
+//===----------------------------------------------------------------------===//
+
+def Onnx_EqualOp : Onnx_CompareOp<"equal", Onnx_AnyTensor, [Commutative]> {
+  let summary = "elementwise equality with broadcasting (ONNX Equal)";
+  let description = [{
+    ```mlir
+    %y = onnx.equal %a, %b : (tensor<4xi64>, tensor<i64>) -> tensor<4xi1>
+    ```
+  }];
+  let hasFolder = 1;
+}
+
+def Onnx_LessOp : Onnx_CompareOp<"less"> {
+  let summary = "elementwise a < b with broadcasting (ONNX Less)";
+  let description = [{
+    ```mlir
+    %y = onnx.less %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi1>
+    ```
+  }];
+  let hasFolder = 1;
+}
+
+def Onnx_LessOrEqualOp : Onnx_CompareOp<"less_or_equal"> {
+  let summary = "elementwise a <= b with broadcasting (ONNX LessOrEqual)";
+  let description = [{
+    ```mlir
+    %y = onnx.less_or_equal %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi1>
+    ```
+  }];
+  let hasFolder = 1;
+}
+
+def Onnx_GreaterOp : Onnx_CompareOp<"greater"> {
+  let summary = "elementwise a > b with broadcasting (ONNX Greater)";
+  let description = [{
+    ```mlir
+    %y = onnx.greater %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi1>
+    ```
+  }];
+  let hasFolder = 1;
+}
+
+def Onnx_GreaterOrEqualOp : Onnx_CompareOp<"greater_or_equal"> {
+  let summary = "elementwise a >= b with broadcasting (ONNX GreaterOrEqual)";
+  let description = [{
+    ```mlir
+    %y = onnx.greater_or_equal %a, %b : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xi1>
+    ```
+  }];
+  let hasFolder = 1;
+}
+
+def Onnx_NotOp : Onnx_UnaryOp<"not", Onnx_BoolTensor> {
+  let summary = "elementwise logical negation (ONNX Not)";
+  let description = [{
+    ```mlir
+    %y = onnx.not %x : tensor<4xi1>
+    ```
+  }];
+  let hasFolder = 1;
+}
+
+def Onnx_AndOp : Onnx_BinaryOp<"and", Onnx_BoolTensor, [Commutative]> {
+  let summary = "elementwise logical and with broadcasting (ONNX And)";
+  let description = [{
+    ```mlir
+    %y = onnx.and %a, %b : (tensor<4xi1>, tensor<4xi1>) -> tensor<4xi1>
+    ```
+  }];
+  let hasFolder = 1;
+}
+
+def Onnx_OrOp : Onnx_BinaryOp<"or", Onnx_BoolTensor, [Commutative]> {
+  let summary = "elementwise logical or with broadcasting (ONNX Or)";
+  let description = [{
+    ```mlir
+    %y = onnx.or %a, %b : (tensor<4xi1>, tensor<i1>) -> tensor<4xi1>
+    ```
+  }];
+  let hasFolder = 1;
+}
+
+def Onnx_XorOp : Onnx_BinaryOp<"xor", Onnx_BoolTensor, [Commutative]> {
+  let summary = "elementwise logical exclusive or with broadcasting (ONNX Xor)";
+  let description = [{
+    ```mlir
+    %y = onnx.xor %a, %b : (tensor<4xi1>, tensor<4xi1>) -> tensor<4xi1>
+    ```
+  }];
+  let hasFolder = 1;
+}
+
+def Onnx_WhereOp : Onnx_BroadcastOp<"where",
+    [AllElementTypesMatch<["lhs", "rhs", "result"]>]> {
+  let summary = "elementwise select, condition ? lhs : rhs, with broadcasting (ONNX Where)";
+  let description = [{
+    The branches have one element type; the result's shape broadcasts all three operands.
+
+    ```mlir
+    %y = onnx.where %c, %a, %b : (tensor<4xi1>, tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Onnx_BoolTensor:$condition, Onnx_AnyTensor:$lhs, Onnx_AnyTensor:$rhs);
+  let results = (outs Onnx_AnyTensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Casts and identities
+//===----------------------------------------------------------------------===//
+
+def Onnx_CastOp : Onnx_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+  let summary = "elementwise conversion to the result's element type (ONNX Cast)";
+  let description = [{
+    Float to integer truncates toward zero; float to bool is x != 0 (NaN is true); bool to
+    a number is 0 or 1; integers are sign- or zero-extended according to their own
+    signedness, and wrap when narrowed.
+
+    ```mlir
+    %y = onnx.cast %x : tensor<4xf32> -> tensor<4xi64>
+    ```
+  }];
+  let arguments = (ins Onnx_AnyTensor:$input);
+  let results = (outs Onnx_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+}
+
+def Onnx_IdentityOp : Onnx_UnaryOp<"identity", Onnx_AnyTensor> {
+  let summary = "the input, unchanged (ONNX Identity, and Dropout at inference)";
+  let description = [{
+    ```mlir
+    %y = onnx.identity %x : tensor<4xf32>
+    ```
+  }];
+  let hasFolder = 1;
 }
 
 #endif // CLEAVE_ONNX_ELEMENTWISE_OPS_TD

@@ -3,3 +3,152 @@
 
 using namespace mlir;
 using namespace cleave::onnxir;
+
+namespace {
+
+int64_t numElements(Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  return type.hasStaticShape() ? type.getNumElements() : 0;
+}
+
+/// Shared verifier of the reductions: `axes` sorted, unique and in range; the result shape
+/// is the input's with those dims set to 1 (`keepdims`) or dropped.
+LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes, bool keepdims) {
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    if (axis < 0 || axis >= in.getRank())
+      return op->emitOpError("axis ")
+             << axis << " is out of range for an input of rank " << in.getRank();
+    if (i > 0 && axes[i - 1] >= axis)
+      return op->emitOpError("expects axes sorted and unique");
+  }
+  SmallVector<int64_t> expected;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    if (!llvm::is_contained(axes, d))
+      expected.push_back(in.getDimSize(d));
+    else if (keepdims)
+      expected.push_back(1);
+  }
+  if (out.getShape() != ArrayRef<int64_t>(expected))
+    return op->emitOpError("expects result shape ")
+           << RankedTensorType::get(expected, out.getElementType()) << ", got " << out;
+  return success();
+}
+
+LogicalResult verifySoftmax(Operation *op, int64_t axis) {
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  if (in.getRank() == 0)
+    return op->emitOpError("expects an input of rank 1 or more");
+  if (!normalizeAxis(axis, in.getRank()))
+    return op->emitOpError("axis ")
+           << axis << " is out of range for an input of rank " << in.getRank();
+  return success();
+}
+
+/// Whether `operand` broadcasts unidirectionally (numpy-style, right-aligned) to `shape`.
+bool broadcastsTo(RankedTensorType operand, ArrayRef<int64_t> shape) {
+  if (operand.getRank() > static_cast<int64_t>(shape.size()))
+    return false;
+  int64_t offset = shape.size() - operand.getRank();
+  for (int64_t i = 0; i < operand.getRank(); ++i)
+    if (operand.getDimSize(i) != 1 && operand.getDimSize(i) != shape[i + offset])
+      return false;
+  return true;
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReduceSumOp::verify() { return verifyReduce(*this, getAxes(), getKeepdims()); }
+LogicalResult ReduceMeanOp::verify() { return verifyReduce(*this, getAxes(), getKeepdims()); }
+LogicalResult ReduceMaxOp::verify() { return verifyReduce(*this, getAxes(), getKeepdims()); }
+
+// One add or compare per input element; the mean also scales each result element.
+int64_t ReduceSumOp::getFlops() { return numElements(getInput()); }
+int64_t ReduceMaxOp::getFlops() { return numElements(getInput()); }
+int64_t ReduceMeanOp::getFlops() { return numElements(getInput()) + numElements(getResult()); }
+
+//===----------------------------------------------------------------------===//
+// Softmax
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() { return verifySoftmax(*this, getAxis()); }
+LogicalResult LogSoftmaxOp::verify() { return verifySoftmax(*this, getAxis()); }
+
+// Per element: max, subtract, exp, sum, and a divide (softmax) or subtract (log-softmax).
+int64_t SoftmaxOp::getFlops() { return 5 * numElements(getInput()); }
+int64_t LogSoftmaxOp::getFlops() { return 5 * numElements(getInput()); }
+
+//===----------------------------------------------------------------------===//
+// LayerNormalizationOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LayerNormalizationOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  if (getResult().getType() != in)
+    return emitOpError("expects the result type to be the input type ")
+           << in << ", got " << getResult().getType();
+  auto axis = normalizeAxis(getAxis(), in.getRank());
+  if (in.getRank() == 0 || !axis)
+    return emitOpError("axis ") << getAxis() << " is out of range for an input of rank "
+                                << in.getRank();
+  auto scale = cast<RankedTensorType>(getScale().getType());
+  if (scale.getElementType() != in.getElementType() || !broadcastsTo(scale, in.getShape()))
+    return emitOpError(
+               "expects a scale that matches the element type of, and broadcasts to, the input ")
+           << in << ", got " << scale;
+  if (Value bias = getBias()) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getElementType() != in.getElementType() || !broadcastsTo(biasType, in.getShape()))
+      return emitOpError(
+                 "expects a bias that matches the element type of, and broadcasts to, the input ")
+             << in << ", got " << biasType;
+  }
+  ValueRange stats = getStatistics();
+  if (stats.empty())
+    return success();
+  if (stats.size() != 2)
+    return emitOpError("expects no statistics results or two (mean, inverse standard "
+                       "deviation), got ")
+           << stats.size();
+  SmallVector<int64_t> statShape(in.getShape());
+  for (int64_t d = *axis; d < in.getRank(); ++d)
+    statShape[d] = 1;
+  for (Value stat : stats) {
+    auto type = cast<RankedTensorType>(stat.getType());
+    if (type.getShape() != ArrayRef<int64_t>(statShape) || type != stats[0].getType())
+      return emitOpError("expects statistics of shape ")
+             << RankedTensorType::get(statShape, type.getElementType()) << ", got " << type;
+  }
+  return success();
+}
+
+// Per element: sum, subtract, square, sum, multiply by the inverse deviation, scale, shift.
+int64_t LayerNormalizationOp::getFlops() { return 7 * numElements(getInput()); }
+
+//===----------------------------------------------------------------------===//
+// BatchNormalizationOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult BatchNormalizationOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  if (in.getRank() < 2)
+    return emitOpError("expects an input of rank 2 or more (N x C x ...), got ") << in;
+  int64_t channels = in.getDimSize(1);
+  for (Value v : {getScale(), getBias(), getMean(), getVar()}) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getRank() != 1 || type.getDimSize(0) != channels)
+      return emitOpError("expects scale, bias, mean and var of shape [")
+             << channels << "], got " << type;
+  }
+  return success();
+}
+
+// Per element a multiply and an add, once the per-channel factors are computed.
+int64_t BatchNormalizationOp::getFlops() {
+  return 2 * numElements(getInput()) + 4 * numElements(getScale());
+}

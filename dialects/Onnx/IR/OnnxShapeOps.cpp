@@ -6,6 +6,52 @@
 using namespace mlir;
 using namespace cleave::onnxir;
 
+namespace {
+
+/// Folders build results of at most this many elements, so that shape computations fold
+/// while data-sized tensors stay computations.
+constexpr int64_t kMaxFoldElements = 4096;
+
+RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+/// The static result type of `op` if it is small enough to fold into.
+RankedTensorType foldableResultType(Operation *op) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!type.hasStaticShape() || type.getNumElements() > kMaxFoldElements)
+    return {};
+  return type;
+}
+
+/// Row-major strides of `shape`.
+SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+/// Builds a constant of `resultType` whose element at each multi-index is the element of
+/// `input` at the linear index `source(index)` returns.
+DenseElementsAttr gatherElements(DenseElementsAttr input, RankedTensorType resultType,
+                                 llvm::function_ref<int64_t(ArrayRef<int64_t>)> source) {
+  SmallVector<Attribute> in(input.getValues<Attribute>());
+  SmallVector<Attribute> out;
+  out.reserve(resultType.getNumElements());
+  ArrayRef<int64_t> shape = resultType.getShape();
+  SmallVector<int64_t> index(shape.size(), 0);
+  for (int64_t n = 0; n < resultType.getNumElements(); ++n) {
+    out.push_back(in[source(index)]);
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return DenseElementsAttr::get(resultType, out);
+}
+
+} // namespace
+
 //===----------------------------------------------------------------------===//
 // ReshapeOp
 //===----------------------------------------------------------------------===//
@@ -13,8 +59,7 @@ using namespace cleave::onnxir;
 LogicalResult ReshapeOp::verify() {
   auto in = cast<RankedTensorType>(getInput().getType());
   auto out = cast<RankedTensorType>(getResult().getType());
-  if (in.hasStaticShape() && out.hasStaticShape() &&
-      in.getNumElements() != out.getNumElements())
+  if (in.hasStaticShape() && out.hasStaticShape() && in.getNumElements() != out.getNumElements())
     return emitOpError("changes the element count: ") << in << " to " << out;
   return success();
 }
@@ -36,8 +81,7 @@ LogicalResult TransposeOp::verify() {
   auto out = cast<RankedTensorType>(getResult().getType());
   ArrayRef<int64_t> perm = getPerm();
   if (static_cast<int64_t>(perm.size()) != in.getRank())
-    return emitOpError("expects a permutation of ") << in.getRank() << " dims, got "
-                                                    << perm.size();
+    return emitOpError("expects a permutation of ") << in.getRank() << " dims, got " << perm.size();
   SmallVector<bool> seen(perm.size(), false);
   for (auto [i, p] : llvm::enumerate(perm)) {
     if (p < 0 || p >= in.getRank() || seen[p])
@@ -47,4 +91,355 @@ LogicalResult TransposeOp::verify() {
       return emitOpError("expects result dim ") << i << " to be " << in.getDimSize(p);
   }
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConcatOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConcatOp::verify() {
+  auto out = tensorType(getResult());
+  int64_t axis = getAxis();
+  if (getInputs().empty())
+    return emitOpError("expects at least one input");
+  if (axis >= out.getRank())
+    return emitOpError("axis ") << axis << " is out of range for rank " << out.getRank();
+  int64_t total = 0;
+  for (Value input : getInputs()) {
+    auto type = tensorType(input);
+    if (type.getRank() != out.getRank())
+      return emitOpError("expects every input to have rank ") << out.getRank() << ", got " << type;
+    for (int64_t d = 0; d < out.getRank(); ++d)
+      if (d != axis && type.getDimSize(d) != out.getDimSize(d))
+        return emitOpError("expects input dim ")
+               << d << " to be " << out.getDimSize(d) << ", got " << type;
+    total += type.getDimSize(axis);
+  }
+  if (total != out.getDimSize(axis))
+    return emitOpError("expects result dim ") << axis << " to be " << total;
+  return success();
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
+  if (getInputs().size() == 1 && getInputs()[0].getType() == getType())
+    return getInputs()[0];
+  RankedTensorType type = foldableResultType(*this);
+  if (!type)
+    return {};
+  int64_t axis = getAxis();
+  int64_t outer = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= type.getDimSize(d);
+  SmallVector<SmallVector<Attribute>> inputs;
+  SmallVector<int64_t> blocks;
+  for (auto [value, attr] : llvm::zip(getInputs(), adaptor.getInputs())) {
+    auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
+    if (!dense)
+      return {};
+    inputs.emplace_back(dense.getValues<Attribute>());
+    int64_t elements = tensorType(value).getNumElements();
+    blocks.push_back(outer == 0 ? 0 : elements / outer);
+  }
+  SmallVector<Attribute> out;
+  out.reserve(type.getNumElements());
+  for (int64_t o = 0; o < outer; ++o)
+    for (auto [elements, block] : llvm::zip(inputs, blocks))
+      out.append(elements.begin() + o * block, elements.begin() + (o + 1) * block);
+  return DenseElementsAttr::get(type, out);
+}
+
+//===----------------------------------------------------------------------===//
+// SliceOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SliceOp::verify() {
+  auto in = tensorType(getInput());
+  auto out = tensorType(getResult());
+  ArrayRef<int64_t> starts = getStarts(), steps = getSteps();
+  if (out.getRank() != in.getRank())
+    return emitOpError("expects a result of rank ") << in.getRank() << ", got " << out;
+  if (static_cast<int64_t>(starts.size()) != in.getRank() ||
+      static_cast<int64_t>(steps.size()) != in.getRank())
+    return emitOpError("expects one start and one step per dim (") << in.getRank() << ")";
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    if (steps[d] == 0)
+      return emitOpError("step of dim ") << d << " is zero";
+    int64_t size = out.getDimSize(d);
+    if (size == 0)
+      continue;
+    int64_t last = starts[d] + (size - 1) * steps[d];
+    if (starts[d] < 0 || starts[d] >= in.getDimSize(d) || last < 0 || last >= in.getDimSize(d))
+      return emitOpError("dim ") << d << " reads [" << starts[d] << ", " << last << "] outside [0, "
+                                 << in.getDimSize(d) << ")";
+  }
+  return success();
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType() &&
+      llvm::all_of(getStarts(), [](int64_t s) { return s == 0; }) &&
+      llvm::all_of(getSteps(), [](int64_t s) { return s == 1; }))
+    return getInput();
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  RankedTensorType type = foldableResultType(*this);
+  if (!dense || !type)
+    return {};
+  SmallVector<int64_t> strides = stridesOf(tensorType(getInput()).getShape());
+  ArrayRef<int64_t> starts = getStarts(), steps = getSteps();
+  return gatherElements(dense, type, [&](ArrayRef<int64_t> index) {
+    int64_t linear = 0;
+    for (auto [d, i] : llvm::enumerate(index))
+      linear += (starts[d] + i * steps[d]) * strides[d];
+    return linear;
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// GatherOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatherOp::verify() {
+  auto data = tensorType(getData());
+  auto indices = tensorType(getIndices());
+  auto out = tensorType(getResult());
+  int64_t axis = getAxis();
+  if (axis >= data.getRank())
+    return emitOpError("axis ") << axis << " is out of range for rank " << data.getRank();
+  if (out.getElementType() != data.getElementType())
+    return emitOpError("expects the result element type to be ") << data.getElementType();
+  SmallVector<int64_t> expected(data.getShape().take_front(axis));
+  llvm::append_range(expected, indices.getShape());
+  llvm::append_range(expected, data.getShape().drop_front(axis + 1));
+  if (out.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("expects result shape ")
+           << RankedTensorType::get(expected, out.getElementType()) << ", got " << out;
+  return success();
+}
+
+OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
+  auto data = dyn_cast_or_null<DenseElementsAttr>(adaptor.getData());
+  auto indices = dyn_cast_or_null<DenseElementsAttr>(adaptor.getIndices());
+  RankedTensorType type = foldableResultType(*this);
+  if (!data || !indices || !type)
+    return {};
+  auto dataType = tensorType(getData());
+  int64_t axis = getAxis(), dim = dataType.getDimSize(axis);
+  int64_t indexRank = tensorType(getIndices()).getRank();
+  SmallVector<int64_t> indexValues;
+  for (const APInt &v : indices.getValues<APInt>()) {
+    int64_t i = v.getSExtValue();
+    i = i < 0 ? i + dim : i;
+    if (i < 0 || i >= dim)
+      return {}; // out of range: leave it to run time rather than fold garbage
+    indexValues.push_back(i);
+  }
+  SmallVector<int64_t> dataStrides = stridesOf(dataType.getShape());
+  SmallVector<int64_t> indexStrides = stridesOf(tensorType(getIndices()).getShape());
+  return gatherElements(data, type, [&](ArrayRef<int64_t> index) {
+    int64_t position = 0;
+    for (int64_t k = 0; k < indexRank; ++k)
+      position += index[axis + k] * indexStrides[k];
+    int64_t linear = indexValues[position] * dataStrides[axis];
+    for (int64_t d = 0; d < axis; ++d)
+      linear += index[d] * dataStrides[d];
+    for (int64_t d = axis + 1; d < dataType.getRank(); ++d)
+      linear += index[d - 1 + indexRank] * dataStrides[d];
+    return linear;
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// ExpandOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ExpandOp::verify() {
+  auto in = tensorType(getInput());
+  auto out = tensorType(getResult());
+  auto shape = broadcastShapes(in.getShape(), out.getShape());
+  if (!shape || ArrayRef<int64_t>(*shape) != out.getShape())
+    return emitOpError("cannot broadcast ") << in << " to " << out;
+  return success();
+}
+
+OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  RankedTensorType type = foldableResultType(*this);
+  if (!dense || !type)
+    return {};
+  if (dense.isSplat())
+    return DenseElementsAttr::get(type, dense.getSplatValue<Attribute>());
+  auto in = tensorType(getInput());
+  SmallVector<int64_t> strides = stridesOf(in.getShape());
+  int64_t offset = type.getRank() - in.getRank();
+  return gatherElements(dense, type, [&](ArrayRef<int64_t> index) {
+    int64_t linear = 0;
+    for (int64_t d = 0; d < in.getRank(); ++d)
+      linear += (in.getDimSize(d) == 1 ? 0 : index[d + offset]) * strides[d];
+    return linear;
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// TileOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TileOp::verify() {
+  auto in = tensorType(getInput());
+  auto out = tensorType(getResult());
+  if (in.getRank() != out.getRank())
+    return emitOpError("expects a result of rank ") << in.getRank() << ", got " << out;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    int64_t i = in.getDimSize(d), o = out.getDimSize(d);
+    if (i == 0 ? o != 0 : o % i != 0)
+      return emitOpError("result dim ") << d << " (" << o << ") is not a multiple of " << i;
+  }
+  return success();
+}
+
+OpFoldResult TileOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  RankedTensorType type = foldableResultType(*this);
+  if (!dense || !type)
+    return {};
+  auto in = tensorType(getInput());
+  SmallVector<int64_t> strides = stridesOf(in.getShape());
+  return gatherElements(dense, type, [&](ArrayRef<int64_t> index) {
+    int64_t linear = 0;
+    for (int64_t d = 0; d < in.getRank(); ++d)
+      linear += (index[d] % in.getDimSize(d)) * strides[d];
+    return linear;
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOfShapeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOfShapeOp::verify() {
+  auto out = tensorType(getResult());
+  if (getValue().getType() != out.getElementType())
+    return emitOpError("expects a value of type ")
+           << out.getElementType() << ", got " << getValue().getType();
+  return success();
+}
+
+OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor) {
+  RankedTensorType type = foldableResultType(*this);
+  if (!type)
+    return {};
+  return DenseElementsAttr::get(type, cast<Attribute>(getValue()));
+}
+
+//===----------------------------------------------------------------------===//
+// PadOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PadOp::verify() {
+  auto in = tensorType(getInput());
+  auto out = tensorType(getResult());
+  ArrayRef<int64_t> pads = getPads();
+  int64_t rank = in.getRank();
+  if (out.getRank() != rank)
+    return emitOpError("expects a result of rank ") << rank << ", got " << out;
+  if (static_cast<int64_t>(pads.size()) != 2 * rank)
+    return emitOpError("expects ") << 2 * rank << " pads, got " << pads.size();
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t before = pads[d], after = pads[d + rank], dim = in.getDimSize(d);
+    if (dim + before + after != out.getDimSize(d))
+      return emitOpError("expects result dim ") << d << " to be " << dim + before + after;
+    if (before < -dim || after < -dim)
+      return emitOpError("pads of dim ") << d << " crop more than the dim holds";
+    if (getMode() == "reflect" && std::max(before, after) >= std::max<int64_t>(dim, 1))
+      return emitOpError("reflect pads of dim ")
+             << d << " must be smaller than the dim (" << dim << ")";
+    if (getMode() == "edge" && dim == 0 && std::max(before, after) > 0)
+      return emitOpError("edge mode cannot pad the empty dim ") << d;
+  }
+  if (Value value = getConstantValue()) {
+    auto type = tensorType(value);
+    if (type.getElementType() != in.getElementType() || type.getNumElements() != 1)
+      return emitOpError("expects a one-element constant_value of ")
+             << in.getElementType() << ", got " << type;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ResizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ResizeOp::verify() {
+  auto in = tensorType(getInput());
+  auto out = tensorType(getResult());
+  auto scales = tensorType(getScales());
+  if (out.getRank() != in.getRank())
+    return emitOpError("expects a result of rank ") << in.getRank() << ", got " << out;
+  if (scales.getRank() != 1 || scales.getDimSize(0) != in.getRank())
+    return emitOpError("expects ") << in.getRank() << " scales, got " << scales;
+  if (getMode() == "linear" && !isa<FloatType>(in.getElementType()))
+    return emitOpError("linear mode expects a float tensor, got ") << in;
+  return success();
+}
+
+int64_t ResizeOp::getFlops() {
+  auto in = tensorType(getInput());
+  auto out = tensorType(getResult());
+  int64_t perElement = 1;
+  if (getMode() == "linear")
+    for (int64_t d = 0; d < in.getRank(); ++d)
+      if (in.getDimSize(d) != out.getDimSize(d))
+        perElement *= 3;
+  return out.getNumElements() * perElement;
+}
+
+//===----------------------------------------------------------------------===//
+// TriluOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TriluOp::verify() {
+  if (tensorType(getInput()).getRank() < 2)
+    return emitOpError("expects an input of rank 2 or more, got ") << getInput().getType();
+  if (Value k = getK(); k && tensorType(k).getNumElements() != 1)
+    return emitOpError("expects a one-element k, got ") << k.getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RangeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RangeOp::verify() {
+  auto start = tensorType(getStart());
+  auto out = tensorType(getResult());
+  if (start.getRank() != 0)
+    return emitOpError("expects scalar (rank-0) operands, got ") << start;
+  if (out.getRank() != 1 || out.getElementType() != start.getElementType())
+    return emitOpError("expects a 1-D result of ") << start.getElementType() << ", got " << out;
+  return success();
+}
+
+OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
+  auto start = dyn_cast_or_null<DenseElementsAttr>(adaptor.getStart());
+  auto delta = dyn_cast_or_null<DenseElementsAttr>(adaptor.getDelta());
+  RankedTensorType type = foldableResultType(*this);
+  if (!start || !delta || !type)
+    return {};
+  Type elementType = type.getElementType();
+  SmallVector<Attribute> out;
+  if (auto floatType = dyn_cast<FloatType>(elementType)) {
+    double s = start.getSplatValue<APFloat>().convertToDouble();
+    double step = delta.getSplatValue<APFloat>().convertToDouble();
+    for (int64_t i = 0; i < type.getNumElements(); ++i)
+      out.push_back(FloatAttr::get(floatType, s + static_cast<double>(i) * step));
+  } else {
+    int64_t s = start.getSplatValue<APInt>().getSExtValue();
+    int64_t step = delta.getSplatValue<APInt>().getSExtValue();
+    for (int64_t i = 0; i < type.getNumElements(); ++i)
+      out.push_back(IntegerAttr::get(elementType, s + i * step));
+  }
+  return DenseElementsAttr::get(type, out);
 }
