@@ -28,11 +28,29 @@ def ConvertOnnxToLinalgPass : Pass<"cleave-convert-onnx-to-linalg", "mlir::Modul
                            "mlir::scf::SCFDialect"];
 }
 
+def FoldParameterTransposesPass
+    : Pass<"cleave-fold-parameter-transposes", "mlir::ModuleOp"> {
+  let summary = "transpose weights at compile time instead of at every run";
+  let description = [{
+    A `linalg.transpose` of an `onnx.parameter` (Gemm with transB = 1, a Transpose of a
+    weight) becomes a parameter whose stored data is already transposed. A parameter with
+    other users keeps its data and gains a transposed copy named `<name>.T`.
+
+    ```mlir
+    %w = onnx.parameter "fc.weight" dense_resource<param> : tensor<1000x512xf32>
+    %t = linalg.transpose ins(%w : ...) outs(%e : tensor<512x1000xf32>) permutation = [1, 0]
+    // becomes
+    %t = onnx.parameter "fc.weight" dense_resource<param> : tensor<512x1000xf32>
+    ```
+  }];
+}
+
 def ParametersToArgumentsPass : Pass<"cleave-parameters-to-arguments", "mlir::ModuleOp"> {
   let summary = "turn onnx.parameter ops into arguments of the entry function";
   let description = [{
     Weights are not compiled into code: each `onnx.parameter` in `@main` becomes a function
-    argument placed after the graph inputs, tagged `cleave.param = "<name>"`, so that the
+    argument placed after the graph inputs, tagged `cleave.param = "<name>"` and carrying its
+    data as `cleave.param_value` (which the artifact writer takes, and removes), so that the
     runtime passes a pointer into the artifact's mapped parameter section.
 
     ```mlir

@@ -30,13 +30,33 @@ struct ParametersToArgumentsPass
         func.setArgAttr(i, "bufferization.writable", b.getBoolAttr(false));
       for (onnxir::ParameterOp param : params) {
         unsigned index = func.getNumArguments();
+        // After lowering, unsigned weights are used through casts to signless types.
+        auto paramType = cast<RankedTensorType>(param.getType());
+        Type elementType = paramType.getElementType();
+        if (auto intType = dyn_cast<IntegerType>(elementType); intType && !intType.isSignless())
+          elementType = IntegerType::get(intType.getContext(), intType.getWidth());
+        auto argType = RankedTensorType::get(paramType.getShape(), elementType);
         NamedAttribute attrs[] = {
             b.getNamedAttr("cleave.param", param.getNameAttr()),
+            b.getNamedAttr("cleave.param_value", param.getValue()),
             b.getNamedAttr("bufferization.writable", b.getBoolAttr(false))};
-        if (failed(func.insertArgument(index, param.getType(),
-                                       b.getDictionaryAttr(attrs), param.getLoc())))
+        if (failed(func.insertArgument(index, argType, b.getDictionaryAttr(attrs),
+                                       param.getLoc())))
           return signalPassFailure();
-        param.getResult().replaceAllUsesWith(entry.getArgument(index));
+        Value arg = entry.getArgument(index);
+        for (OpOperand &use : llvm::make_early_inc_range(param->getUses())) {
+          auto castOp = dyn_cast<UnrealizedConversionCastOp>(use.getOwner());
+          if (castOp && castOp->getNumResults() == 1 && castOp.getResult(0).getType() == argType) {
+            castOp.getResult(0).replaceAllUsesWith(arg);
+            castOp.erase();
+          } else if (argType == paramType) {
+            use.set(arg);
+          }
+        }
+        if (!param->use_empty()) {
+          param.emitError("parameter '") << param.getName() << "' has a use of another type";
+          return signalPassFailure();
+        }
         param.erase();
       }
     }

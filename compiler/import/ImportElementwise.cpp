@@ -298,15 +298,25 @@ LogicalResult importIdentity(NodeImporter &n, SmallVectorImpl<Value> &results) {
   return success();
 }
 
-/// Dropout at inference: the output is the input and the optional mask is all true (of the
-/// input's type before opset 10, bool after).
+/// Dropout at inference (or with ratio 0): the output is the input and the optional mask is
+/// all true (of the input's type before opset 10, bool after).
 LogicalResult importDropout(NodeImporter &n, SmallVectorImpl<Value> &results) {
   RankedTensorType type = n.operandType(0);
   if (!type)
     return n.emitError() << "expects an input";
   if (n.opset < 7 && n.hasAttr("is_test") && n.getInt("is_test", 0) == 0)
     return n.emitError() << "attribute 'is_test' = 0 (training mode) is not supported";
-  if (Value training = n.operand(2)) {
+  // With a ratio of 0, training-mode dropout drops nothing: it is the identity too.
+  bool zeroRatio = false;
+  if (n.opset >= 12) {
+    if (Value ratio = n.operand(1)) {
+      auto values = n.getConstantFloats(ratio);
+      zeroRatio = values && llvm::all_of(*values, [](double v) { return v == 0.0; });
+    }
+  } else {
+    zeroRatio = n.getFloat("ratio", 0.5f) == 0.0f;
+  }
+  if (Value training = n.operand(2); training && !zeroRatio) {
     auto value = n.getConstantInts(training);
     if (!value)
       return n.emitError() << "input 'training_mode' must be a compile-time constant";

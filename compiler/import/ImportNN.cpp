@@ -264,8 +264,11 @@ FailureOr<PoolAttrs> readPoolAttrs(NodeImporter &n) {
 }
 
 LogicalResult importMaxPool(NodeImporter &n, SmallVectorImpl<Value> &results) {
-  if (n.numResults() > 1 && !n.node.output(1).empty())
-    return n.emitError() << "the Indices output is not supported";
+  bool wantIndices = n.numResults() > 1 && !n.node.output(1).empty();
+  int64_t storageOrder = n.getInt("storage_order", 0);
+  if (storageOrder != 0 && storageOrder != 1)
+    return n.emitError() << "unsupported storage_order " << storageOrder
+                         << " (expects 0 or 1)";
   auto attrs = readPoolAttrs(n);
   if (failed(attrs))
     return failure();
@@ -276,11 +279,15 @@ LogicalResult importMaxPool(NodeImporter &n, SmallVectorImpl<Value> &results) {
   if (failed(shape))
     return failure();
   OpBuilder &b = n.builder;
-  results.push_back(onnxir::MaxPoolOp::create(
-      b, n.loc, RankedTensorType::get(*shape, x.getElementType()), n.operand(0),
+  Type indicesType = wantIndices ? RankedTensorType::get(*shape, b.getI64Type()) : Type();
+  auto op = onnxir::MaxPoolOp::create(
+      b, n.loc, RankedTensorType::get(*shape, x.getElementType()), indicesType, n.operand(0),
       b.getDenseI64ArrayAttr(attrs->kernel), b.getDenseI64ArrayAttr(attrs->strides),
       b.getDenseI64ArrayAttr(attrs->pads), b.getDenseI64ArrayAttr(attrs->dilations),
-      b.getBoolAttr(attrs->ceilMode)));
+      b.getBoolAttr(attrs->ceilMode), b.getI64IntegerAttr(storageOrder));
+  results.push_back(op.getResult());
+  if (n.numResults() > 1)
+    results.push_back(wantIndices ? op.getIndices() : Value());
   return success();
 }
 

@@ -168,15 +168,27 @@ LogicalResult importLayerNormalization(NodeImporter &n, SmallVectorImpl<Value> &
   return success();
 }
 
-/// BatchNormalization, every opset: inference mode only. Before 7 `is_test` must be 1,
-/// before 9 `spatial` must be 1, from 14 `training_mode` must be 0; `momentum` and opset
-/// 1's `consumed_inputs` do not matter for inference.
+/// BatchNormalization, every opset. Before 7 `is_test` must be 1 and before 9 `spatial`
+/// must be 1 (inference only there); from 14 `training_mode=1` normalises with the batch
+/// statistics and yields the running mean and variance (opset 14/15 have exactly these
+/// three outputs). `momentum` and opset 1's `consumed_inputs` do not matter for inference.
 LogicalResult importBatchNormalization(NodeImporter &n, SmallVectorImpl<Value> &results) {
   for (int i = 0; i < 5; ++i)
     if (!n.operand(i))
       return n.emitError() << "expects X, scale, B, input_mean and input_var inputs";
-  if (n.getInt("training_mode", 0) != 0)
-    return n.emitError() << "training_mode=1 is not supported (inference only)";
+  if (n.getInt("training_mode", 0) != 0) {
+    RankedTensorType in = n.operandType(0);
+    if (in.getRank() < 2)
+      return n.emitError() << "expects an input of rank 2 or more (N x C x ...), got " << in;
+    auto op = onnxir::BatchNormalizationTrainingOp::create(
+        n.builder, n.loc, TypeRange{in, n.operandType(3), n.operandType(4)}, n.operand(0),
+        n.operand(1), n.operand(2), n.operand(3), n.operand(4),
+        n.builder.getF32FloatAttr(n.getFloat("epsilon", 1e-5f)),
+        n.builder.getF32FloatAttr(n.getFloat("momentum", 0.9f)));
+    for (int i = 0; i < n.node.output_size(); ++i)
+      results.push_back(i < 3 ? op->getResult(i) : Value());
+    return success();
+  }
   if (n.opset < 7 && n.getInt("is_test", 0) == 0)
     return n.emitError() << "is_test=0 (training) is not supported (inference only)";
   if (n.opset < 9 && n.getInt("spatial", 1) == 0)

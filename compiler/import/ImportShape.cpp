@@ -617,6 +617,9 @@ LogicalResult importTrilu(NodeImporter &n, Results &results) {
 
 struct ResizeModes {
   std::string mode, coordinates, nearest;
+  float cubicCoeffA = -0.75f;
+  bool excludeOutside = false;
+  float extrapolationValue = 0.0f;
 };
 
 /// Builds onnx.resize from constant `scales`, constant `sizes`, or a run-time `scalesValue`
@@ -624,25 +627,36 @@ struct ResizeModes {
 LogicalResult resize(NodeImporter &n, const ResizeModes &modes, Value scalesValue, Value sizesValue,
                      Results &results) {
   RankedTensorType in = n.operandType(0);
-  if (modes.mode == "cubic")
-    return n.emitError() << "mode 'cubic' is not supported";
-  if (modes.mode != "nearest" && modes.mode != "linear")
+  if (!llvm::is_contained({"nearest", "linear", "cubic"}, modes.mode))
     return n.emitError() << "mode '" << modes.mode << "' is not supported";
-  if (modes.coordinates == "tf_crop_and_resize")
-    return n.emitError() << "coordinate_transformation_mode 'tf_crop_and_resize' is not "
-                            "supported";
   if (!llvm::is_contained({"half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel",
-                           "tf_half_pixel_for_nn"},
+                           "tf_half_pixel_for_nn", "tf_crop_and_resize"},
                           modes.coordinates))
     return n.emitError() << "coordinate_transformation_mode '" << modes.coordinates
                          << "' is not supported";
   if (!llvm::is_contained({"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"},
                           modes.nearest))
     return n.emitError() << "nearest_mode '" << modes.nearest << "' is not supported";
-  if (modes.mode == "linear" && !isa<FloatType>(in.getElementType()))
-    return n.emitError() << "linear mode needs a float input, got " << in;
+  if (modes.mode != "nearest" && !isa<FloatType>(in.getElementType()))
+    return n.emitError() << modes.mode << " mode needs a float input, got " << in;
 
   int64_t rank = in.getRank();
+  // tf_crop_and_resize crops to the roi input: starts of every dim, then ends.
+  DenseF32ArrayAttr roiAttr;
+  SmallVector<float> roi;
+  if (modes.coordinates == "tf_crop_and_resize") {
+    std::optional<SmallVector<double>> values;
+    if (Value roiValue = n.operand(1))
+      values = n.getConstantFloats(roiValue);
+    if (!values)
+      return n.emitError() << "tf_crop_and_resize needs a constant roi input";
+    if (static_cast<int64_t>(values->size()) != 2 * rank)
+      return n.emitError() << "roi has " << values->size() << " entries for a rank-" << rank
+                           << " input";
+    for (double v : *values)
+      roi.push_back(static_cast<float>(v));
+    roiAttr = n.builder.getDenseF32ArrayAttr(roi);
+  }
   auto scalesType = RankedTensorType::get({rank}, n.builder.getF32Type());
   SmallVector<int64_t> shape;
   Value scales;
@@ -672,6 +686,7 @@ LogicalResult resize(NodeImporter &n, const ResizeModes &modes, Value scalesValu
         float s = static_cast<float>((*values)[d]);
         if (s <= 0)
           return n.emitError() << "scale " << s << " of dim " << d << " is not positive";
+        // As ONNX shape inference and the reference, also for tf_crop_and_resize.
         shape.push_back(static_cast<int64_t>(std::floor(in.getDimSize(d) * s)));
       }
     } else {
@@ -687,7 +702,9 @@ LogicalResult resize(NodeImporter &n, const ResizeModes &modes, Value scalesValu
   auto type = RankedTensorType::get(shape, in.getElementType());
   results.push_back(onnxir::ResizeOp::create(
       n.builder, n.loc, type, n.operand(0), scales, n.builder.getStringAttr(modes.mode),
-      n.builder.getStringAttr(modes.coordinates), n.builder.getStringAttr(modes.nearest)));
+      n.builder.getStringAttr(modes.coordinates), n.builder.getStringAttr(modes.nearest),
+      n.builder.getF32FloatAttr(modes.cubicCoeffA), n.builder.getBoolAttr(modes.excludeOutside),
+      roiAttr, n.builder.getF32FloatAttr(modes.extrapolationValue)));
   return success();
 }
 
@@ -720,7 +737,9 @@ LogicalResult importResize(NodeImporter &n, Results &results) {
     return n.emitError() << "expects a data input";
   ResizeModes modes{n.getString("mode", "nearest"),
                     n.getString("coordinate_transformation_mode", "half_pixel"),
-                    n.getString("nearest_mode", "round_prefer_floor")};
+                    n.getString("nearest_mode", "round_prefer_floor"),
+                    n.getFloat("cubic_coeff_a", -0.75f), n.getInt("exclude_outside", 0) != 0,
+                    n.getFloat("extrapolation_value", 0.0f)};
   RankedTensorType sizesType = n.operandType(3), scalesType = n.operandType(2);
   bool hasSizes = sizesType && sizesType.getNumElements() > 0;
   bool hasScales = scalesType && scalesType.getNumElements() > 0;

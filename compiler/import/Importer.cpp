@@ -209,7 +209,7 @@ LogicalResult ModelImporter::bindInputShapes(::onnx::GraphProto &graph,
                         << "' has no shape: give one with --input-shape=" << input.name()
                         << "=D0xD1x...";
     for (int i = 0; i < shape->dim_size(); ++i)
-      if (!shape->dim(i).has_dim_value() || shape->dim(i).dim_value() <= 0) {
+      if (!shape->dim(i).has_dim_value() || shape->dim(i).dim_value() < 0) {
         std::string param = shape->dim(i).dim_param();
         return error(loc) << "input '" << input.name() << "' dim " << i
                           << (param.empty() ? "" : " ('" + param + "')")

@@ -33,10 +33,13 @@ void cleave::addPassPipeline(OpPassManager &pm, llvm::StringRef pipeline) {
 void cleave::buildLinalgPipeline(OpPassManager &pm) {
   // Fold what import left foldable (reshapes of constants, identities).
   pm.addPass(createCanonicalizerPass());
-  // Weights become stage-function arguments before lowering, so no lowering sees them.
-  pm.addPass(createParametersToArgumentsPass());
   pm.addPass(createConvertOnnxToLinalgPass());
   pm.addPass(createCanonicalizerPass());
+  // Layout changes of weights (Gemm's transB, transposed projections) happen once, here,
+  // instead of at every run.
+  pm.addPass(createFoldParameterTransposesPass());
+  // Weights become stage-function arguments.
+  pm.addPass(createParametersToArgumentsPass());
   // Chains of elementwise linalg.generic ops become one loop nest each.
   addPassPipeline(pm, "func.func(linalg-fuse-elementwise-ops)");
   pm.addPass(createCanonicalizerPass());

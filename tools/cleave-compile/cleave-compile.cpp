@@ -298,39 +298,50 @@ int main(int argc, char **argv) {
   ArtifactStage stage;
   stage.codeSection = "code.rank0";
   stage.entry = "cleave_stage_0";
-  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
-    auto name = main.getArgAttrOfType<StringAttr>(i, "onnx.name");
-    spec.inputs.push_back(describeTensor(name.str(), main.getArgument(i).getType()));
-    stage.args.push_back({"input", name.str()});
-  }
-  // Parameter data stays owned by the context's resource blobs until the artifact is written.
-  main.walk([&](onnxir::ParameterOp param) {
-    ArtifactParameter p;
-    p.tensor = describeTensor(param.getName().str(), param.getType());
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(param.getValue())) {
-      if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
-        p.data = blob->getData();
-    } else if (auto dense = dyn_cast<DenseElementsAttr>(param.getValue())) {
-      p.data = dense.getRawData();
-    }
-    spec.parameters.push_back(p);
-    stage.args.push_back({"param", param.getName().str()});
-  });
-  for (unsigned i = 0; i < main.getNumResults(); ++i) {
-    auto name = main.getResultAttrOfType<StringAttr>(i, "onnx.name");
-    spec.outputs.push_back(describeTensor(name.str(), main.getResultTypes()[i]));
-    stage.args.push_back({"output", name.str()});
-  }
   main.walk([&](onnxir::CostInterface op) {
     stage.flops += op.getFlops();
     stage.bytes += op.getBytes();
   });
+  // Output types before lowering: they keep unsigned element types.
+  SmallVector<Type> resultTypes(main.getResultTypes());
+  SmallVector<Type> inputTypes(main.getArgumentTypes());
 
   report("lowering to linalg");
   PassManager pm(&context);
   buildLinalgPipeline(pm);
   if (failed(pm.run(*module)))
     fail("lowering to linalg failed");
+  // The stage's arguments after lowering: graph inputs, then parameters (whose data, as
+  // lowering may have changed its layout, is taken from here), then outputs.
+  main = module->lookupSymbol<func::FuncOp>("main");
+  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
+    if (auto name = main.getArgAttrOfType<StringAttr>(i, "onnx.name")) {
+      spec.inputs.push_back(describeTensor(name.str(), inputTypes[i]));
+      stage.args.push_back({"input", name.str()});
+      continue;
+    }
+    auto name = main.getArgAttrOfType<StringAttr>(i, "cleave.param");
+    auto value = main.getArgAttrOfType<ElementsAttr>(i, "cleave.param_value");
+    if (!name || !value)
+      fail("internal compiler error: stage argument " + llvm::Twine(i) +
+           " is neither an input nor a parameter");
+    ArtifactParameter p;
+    p.tensor = describeTensor(name.str(), value.getType());
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+      if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+        p.data = blob->getData();
+    } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+      p.data = dense.getRawData();
+    }
+    spec.parameters.push_back(p);
+    stage.args.push_back({"param", name.str()});
+    main.removeArgAttr(i, "cleave.param_value");
+  }
+  for (unsigned i = 0; i < main.getNumResults(); ++i) {
+    auto name = main.getResultAttrOfType<StringAttr>(i, "onnx.name");
+    spec.outputs.push_back(describeTensor(name.str(), resultTypes[i]));
+    stage.args.push_back({"output", name.str()});
+  }
   if (*stopAfter == Phase::Linalg) {
     printModule(*module, o);
     return 0;

@@ -21,7 +21,8 @@ struct CpuEntryPointsPass : cleave::impl::CpuEntryPointsPassBase<CpuEntryPointsP
     MLIRContext *context = &getContext();
     auto impl = module.lookupSymbol<LLVM::LLVMFuncOp>(implName.getValue());
     if (!impl) {
-      module.emitError("no lowered stage function '") << implName.getValue() << "'";
+      module.emitError("the stage function '") << implName.getValue()
+                        << "' could not be lowered to the LLVM dialect";
       return signalPassFailure();
     }
     auto ptrType = LLVM::LLVMPointerType::get(context);

@@ -548,6 +548,125 @@ Value lowestValue(OpBuilder &b, Location loc, Type elementType, bool isUnsigned)
   return arith::ConstantOp::create(b, loc, b.getIntegerAttr(elementType, value));
 }
 
+/// Max pooling with the Indices output: one linalg.generic over (n, c, out..., k...)
+/// reducing into the maximum and its flattened input position together. Each window
+/// position is read from the unpadded input with `tensor.extract`; positions outside it
+/// (padding, ceil_mode's overhang) never win. Ties go to the lowest row-major position,
+/// the window's first maximum, whatever order the reduction runs in.
+std::pair<Value, Value> buildMaxPoolWithIndices(OpBuilder &b, Location loc, Value input,
+                                                RankedTensorType resultType,
+                                                ArrayRef<int64_t> kernel,
+                                                ArrayRef<int64_t> strides,
+                                                ArrayRef<int64_t> pads,
+                                                ArrayRef<int64_t> dilations, bool isUnsigned,
+                                                bool columnMajor) {
+  MLIRContext *context = b.getContext();
+  auto inputType = cast<RankedTensorType>(input.getType());
+  Type elementType = resultType.getElementType();
+  int64_t rank = inputType.getRank() - 2;
+  int64_t numDims = 2 + 2 * rank;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, context); };
+  SmallVector<AffineExpr> windowExprs, outExprs{d(0), d(1)};
+  for (int64_t i = 0; i < rank; ++i) {
+    windowExprs.push_back(d(2 + rank + i));
+    outExprs.push_back(d(2 + i));
+  }
+  AffineMap outMap = AffineMap::get(numDims, 0, outExprs, context);
+  SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, windowExprs, context), outMap,
+                              outMap};
+  SmallVector<utils::IteratorType> iterators(2 + rank, utils::IteratorType::parallel);
+  iterators.append(rank, utils::IteratorType::reduction);
+  Value window = tensor::EmptyOp::create(b, loc, kernel, b.getI1Type());
+  Value lowest = lowestValue(b, loc, elementType, isUnsigned);
+  Value values = filledTensor(b, loc, resultType, lowest);
+  auto indicesType = RankedTensorType::get(resultType.getShape(), b.getI64Type());
+  Value noIndex = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(-1));
+  Value indices = filledTensor(b, loc, indicesType, noIndex);
+  ArrayRef<int64_t> inShape = inputType.getShape();
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType, indicesType}, ValueRange{window},
+      ValueRange{values, indices}, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value acc = args[1], accIndex = args[2];
+        auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(nb, nl, v); };
+        Value zero = cst(0);
+        Value valid = arith::ConstantOp::create(nb, nl, nb.getBoolAttr(true));
+        SmallVector<Value> coords{linalg::IndexOp::create(nb, nl, 0),
+                                  linalg::IndexOp::create(nb, nl, 1)};
+        SmallVector<Value> positions;
+        for (int64_t i = 0; i < rank; ++i) {
+          Value o = linalg::IndexOp::create(nb, nl, 2 + i);
+          Value k = linalg::IndexOp::create(nb, nl, 2 + rank + i);
+          Value pos = arith::AddIOp::create(
+              nb, nl, arith::MulIOp::create(nb, nl, o, cst(strides[i])),
+              arith::MulIOp::create(nb, nl, k, cst(dilations[i])));
+          pos = arith::SubIOp::create(nb, nl, pos, cst(pads[i]));
+          Value inside = arith::AndIOp::create(
+              nb, nl,
+              arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, pos, zero),
+              arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, pos,
+                                    cst(inShape[i + 2])));
+          valid = arith::AndIOp::create(nb, nl, valid, inside);
+          positions.push_back(pos);
+        }
+        for (Value pos : positions) {
+          Value clamped = arith::SelectOp::create(nb, nl, valid, pos, zero);
+          coords.push_back(clamped);
+        }
+        Value x = tensor::ExtractOp::create(nb, nl, input, coords);
+        // Flattened positions: row-major over everything (the tie-break), and the
+        // requested storage order over the spatial dims.
+        Value rowMajor = coords[0];
+        for (int64_t i = 1; i < 2 + rank; ++i)
+          rowMajor = arith::AddIOp::create(
+              nb, nl, arith::MulIOp::create(nb, nl, rowMajor, cst(inShape[i])), coords[i]);
+        Value flat = rowMajor;
+        if (columnMajor && rank > 1) {
+          int64_t spatial = 1;
+          for (int64_t size : inShape.drop_front(2))
+            spatial *= size;
+          Value spatialIndex = coords[2 + rank - 1];
+          for (int64_t i = rank - 2; i >= 0; --i)
+            spatialIndex = arith::AddIOp::create(
+                nb, nl, arith::MulIOp::create(nb, nl, spatialIndex, cst(inShape[2 + i])),
+                coords[2 + i]);
+          Value nc = arith::AddIOp::create(
+              nb, nl, arith::MulIOp::create(nb, nl, coords[0], cst(inShape[1])), coords[1]);
+          flat = arith::AddIOp::create(
+              nb, nl, arith::MulIOp::create(nb, nl, nc, cst(spatial)), spatialIndex);
+        }
+        Value rowMajor64 = arith::IndexCastOp::create(nb, nl, nb.getI64Type(), rowMajor);
+        Value flat64 = arith::IndexCastOp::create(nb, nl, nb.getI64Type(), flat);
+        Value greater, equal;
+        if (isa<FloatType>(elementType)) {
+          greater = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, x, acc);
+          equal = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, x, acc);
+        } else {
+          greater = arith::CmpIOp::create(
+              nb, nl, isUnsigned ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt, x,
+              acc);
+          equal = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, x, acc);
+        }
+        // The accumulator's row-major position is only needed for ties; recomputing it
+        // from a column-major index is not worth it, so ties compare `flat` there (the
+        // same order as the window's for 1-D, and both orders agree on a unique maximum).
+        Value earlier = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt,
+                                              columnMajor ? flat64 : rowMajor64, accIndex);
+        Value empty = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, accIndex,
+                                            noIndex);
+        Value better = arith::OrIOp::create(
+            nb, nl, empty,
+            arith::OrIOp::create(nb, nl, greater,
+                                 arith::AndIOp::create(nb, nl, equal, earlier)));
+        better = arith::AndIOp::create(nb, nl, valid, better);
+        linalg::YieldOp::create(
+            nb, nl,
+            ValueRange{arith::SelectOp::create(nb, nl, better, x, acc),
+                       arith::SelectOp::create(nb, nl, better, flat64, accIndex)});
+      });
+  return {generic.getResult(0), generic.getResult(1)};
+}
+
 struct MaxPoolLowering : OpConversionPattern<onnxir::MaxPoolOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(onnxir::MaxPoolOp op, OpAdaptor adaptor,
@@ -558,6 +677,13 @@ struct MaxPoolLowering : OpConversionPattern<onnxir::MaxPoolOp> {
     auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
     bool isUnsigned = op.getInput().getType().getElementType().isUnsignedInteger();
     int64_t rank = inputType.getRank() - 2;
+    if (op.getIndices()) {
+      auto [values, indices] = buildMaxPoolWithIndices(
+          rewriter, loc, adaptor.getInput(), resultType, op.getKernelShape(), op.getStrides(),
+          op.getPads(), op.getDilations(), isUnsigned, op.getStorageOrder() == 1);
+      rewriter.replaceOp(op, ValueRange{values, indices});
+      return success();
+    }
     Value lowest = lowestValue(rewriter, loc, resultType.getElementType(), isUnsigned);
     SmallVector<int64_t> high = poolHighPads(inputType, resultType, op.getKernelShape(),
                                              op.getStrides(), op.getPads(), op.getDilations());

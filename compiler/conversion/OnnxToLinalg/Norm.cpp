@@ -335,6 +335,87 @@ struct BatchNormalizationLowering : OpConversionPattern<onnxir::BatchNormalizati
   }
 };
 
+/// Training mode: per channel the batch mean m = sum(x) / count and biased variance
+/// v = sum((x - m)^2) / count over every dim but 1, then y as in inference with (m, v),
+/// and the running statistics mean * momentum + m * (1 - momentum) (likewise for var).
+struct BatchNormalizationTrainingLowering
+    : OpConversionPattern<onnxir::BatchNormalizationTrainingOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(onnxir::BatchNormalizationTrainingOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType =
+        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    Type type = resultType.getElementType();
+    auto channelType = cast<RankedTensorType>(adaptor.getScale().getType());
+    double epsilon = op.getEpsilon().convertToDouble();
+    double momentum = op.getMomentum().convertToDouble();
+    int64_t rank = resultType.getRank();
+    SmallVector<int64_t> dims;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != 1)
+        dims.push_back(d);
+    double count = static_cast<double>(resultType.getNumElements() / channelType.getDimSize(0));
+    Value zero = scalarConstant(rewriter, loc, type, 0.0);
+    auto addCombine = [](OpBuilder &b, Location l, Value x, Value acc) -> Value {
+      return arith::AddFOp::create(b, l, x, acc);
+    };
+    auto divideByCount = [&](Value sum) {
+      return buildElementwise(rewriter, loc, channelType, {sum},
+                              [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                return arith::DivFOp::create(
+                                    b, l, a[0], scalarConstant(b, l, type, count));
+                              });
+    };
+    Value input = adaptor.getInput();
+    Value mean = divideByCount(buildReduction(rewriter, loc, input, dims, zero, addCombine));
+    // [C] -> [C, 1, ..., 1] so that it broadcasts along dim 1 of the input.
+    SmallVector<int64_t> shape(rank - 1, 1);
+    shape[0] = channelType.getDimSize(0);
+    auto broadcastType = RankedTensorType::get(shape, type);
+    Value squares = buildElementwise(
+        rewriter, loc, resultType, {input, reshapeTensor(rewriter, loc, mean, broadcastType)},
+        [](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value diff = arith::SubFOp::create(b, l, a[0], a[1]);
+          return arith::MulFOp::create(b, l, diff, diff);
+        });
+    Value var = divideByCount(buildReduction(rewriter, loc, squares, dims, zero, addCombine));
+
+    Value factor = buildElementwise(
+        rewriter, loc, channelType, {adaptor.getScale(), var},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value sum = arith::AddFOp::create(b, l, a[1], scalarConstant(b, l, type, epsilon));
+          return arith::DivFOp::create(b, l, a[0], math::SqrtOp::create(b, l, sum));
+        });
+    Value shift =
+        buildElementwise(rewriter, loc, channelType, {adaptor.getBias(), mean, factor},
+                         [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                           Value scaled = arith::MulFOp::create(b, l, a[1], a[2]);
+                           return arith::SubFOp::create(b, l, a[0], scaled);
+                         });
+    factor = reshapeTensor(rewriter, loc, factor, broadcastType);
+    shift = reshapeTensor(rewriter, loc, shift, broadcastType);
+    Value y = buildElementwise(rewriter, loc, resultType, {input, factor, shift},
+                               [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                 Value scaled = arith::MulFOp::create(b, l, a[0], a[1]);
+                                 return arith::AddFOp::create(b, l, scaled, a[2]);
+                               });
+    auto running = [&](Value old, Value current) {
+      return buildElementwise(
+          rewriter, loc, channelType, {old, current},
+          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+            Value kept = arith::MulFOp::create(b, l, a[0], scalarConstant(b, l, type, momentum));
+            Value added =
+                arith::MulFOp::create(b, l, a[1], scalarConstant(b, l, type, 1.0 - momentum));
+            return arith::AddFOp::create(b, l, kept, added);
+          });
+    };
+    rewriter.replaceOp(op, ValueRange{y, running(adaptor.getMean(), mean),
+                                      running(adaptor.getVar(), var)});
+    return success();
+  }
+};
+
 } // namespace
 
 void cleave::populateNormToLinalgPatterns(const OnnxTypeConverter &converter,
@@ -345,5 +426,6 @@ void cleave::populateNormToLinalgPatterns(const OnnxTypeConverter &converter,
                ReduceLowering<onnxir::ReduceMaxOp, ReduceKind::Max>,
                SoftmaxLowering<onnxir::SoftmaxOp, /*isLog=*/false>,
                SoftmaxLowering<onnxir::LogSoftmaxOp, /*isLog=*/true>, LayerNormalizationLowering,
-               BatchNormalizationLowering>(converter, context);
+               BatchNormalizationLowering, BatchNormalizationTrainingLowering>(converter,
+                                                                               context);
 }

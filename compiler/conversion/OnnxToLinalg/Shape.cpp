@@ -336,7 +336,10 @@ Value f32ToIndex(OpBuilder &b, Location loc, Value value) {
 }
 
 /// Resize: one generic over the output; per resized dim the output index maps to an input
-/// coordinate, which is rounded (nearest) or interpolated between two neighbours (linear).
+/// coordinate, which is rounded (nearest) or interpolated between its 2 (linear) or 4
+/// (cubic) neighbours; the result sums the products of per-dim weights over all tap
+/// combinations. tf_crop_and_resize yields extrapolation_value where a coordinate leaves the
+/// input.
 struct ResizeLowering : ShapeLowering<onnxir::ResizeOp> {
   using ShapeLowering::ShapeLowering;
   LogicalResult matchAndRewrite(onnxir::ResizeOp op, OpAdaptor adaptor,
@@ -348,16 +351,26 @@ struct ResizeLowering : ShapeLowering<onnxir::ResizeOp> {
     int64_t rank = inType.getRank();
     StringRef coordinates = op.getCoordinateTransformationMode();
     StringRef nearestMode = op.getNearestMode();
-    bool linear = op.getMode() == "linear";
+    StringRef mode = op.getMode();
+    bool crop = coordinates == "tf_crop_and_resize";
+    SmallVector<float> roi;
+    if (crop)
+      roi.assign(op.getRoi()->begin(), op.getRoi()->end());
+    double a = op.getCubicCoeffA().convertToDouble();
+    bool excludeOutside = op.getExcludeOutside();
 
-    // A dim with an unchanged size and a scale of 1 (or a run-time scale) maps identically.
+    // A dim with an unchanged size and a scale of 1 (or a run-time scale) maps identically;
+    // with tf_crop_and_resize one with an unchanged size and the whole roi [0, 1] does.
     DenseElementsAttr constantScales;
     matchPattern(op.getScales(), m_Constant(&constantScales));
     SmallVector<int64_t> resized;
     SmallVector<Value> scales(rank);
     for (int64_t d = 0; d < rank; ++d) {
       bool same = inType.getDimSize(d) == type.getDimSize(d);
-      if (constantScales) {
+      if (crop) {
+        if (same && roi[d] == 0.0f && roi[rank + d] == 1.0f)
+          continue;
+      } else if (constantScales) {
         float s = constantScales.getValues<float>()[d];
         if (same && s == 1.0f)
           continue;
@@ -375,14 +388,35 @@ struct ResizeLowering : ShapeLowering<onnxir::ResizeOp> {
     Value result = buildIndexedGeneric(
         rewriter, loc, type, {}, {},
         [&](OpBuilder &b, Location l, ValueRange indices, ValueRange) -> Value {
-          // Per resized dim: the two neighbours and the weight of the second.
-          SmallVector<Value> low(rank), high(rank), weight(rank);
+          // Per resized dim: the taps (input indices) and their weights (none for nearest).
+          SmallVector<SmallVector<Value>> taps(rank), weights(rank);
+          Value inside; // tf_crop_and_resize: whether every coordinate lies in the input.
           for (int64_t d : resized) {
             int64_t inSize = inType.getDimSize(d), outSize = type.getDimSize(d);
-            Value x = inputCoordinate(b, l, coordinates, indexToF32(b, l, indices[d]), scales[d],
-                                      inSize, outSize);
+            Value xOut = indexToF32(b, l, indices[d]);
+            Value x;
             Value maxV = f32Constant(b, l, inSize - 1);
-            if (!linear) {
+            if (crop) {
+              // x * (end - start) * (inSize - 1) / (outSize - 1) + start * (inSize - 1).
+              double start = roi[d], end = roi[rank + d];
+              double offset = start * (inSize - 1);
+              if (outSize == 1) {
+                x = f32Constant(b, l, (end - start) * (inSize - 1) / 2 + offset);
+              } else {
+                double step = (end - start) * (inSize - 1) / (outSize - 1);
+                x = arith::AddFOp::create(
+                    b, l, arith::MulFOp::create(b, l, xOut, f32Constant(b, l, step)),
+                    f32Constant(b, l, offset));
+              }
+              Value ge = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGE, x,
+                                               f32Constant(b, l, 0));
+              Value le = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLE, x, maxV);
+              Value in = arith::AndIOp::create(b, l, ge, le);
+              inside = inside ? Value(arith::AndIOp::create(b, l, inside, in)) : in;
+            } else {
+              x = inputCoordinate(b, l, coordinates, xOut, scales[d], inSize, outSize);
+            }
+            if (mode == "nearest") {
               Value rounded;
               if (nearestMode == "floor")
                 rounded = math::FloorOp::create(b, l, x);
@@ -396,44 +430,98 @@ struct ResizeLowering : ShapeLowering<onnxir::ResizeOp> {
                     b, l, arith::SubFOp::create(b, l, x, f32Constant(b, l, 0.5)));
               rounded = arith::MaximumFOp::create(b, l, rounded, f32Constant(b, l, 0));
               rounded = arith::MinimumFOp::create(b, l, rounded, maxV);
-              low[d] = f32ToIndex(b, l, rounded);
+              taps[d].push_back(f32ToIndex(b, l, rounded));
               continue;
             }
-            x = arith::MaximumFOp::create(b, l, x, f32Constant(b, l, 0));
-            x = arith::MinimumFOp::create(b, l, x, maxV);
-            Value floor = math::FloorOp::create(b, l, x);
-            weight[d] = arith::SubFOp::create(b, l, x, floor);
-            low[d] = f32ToIndex(b, l, floor);
-            high[d] = arith::MinSIOp::create(
-                b, l, arith::AddIOp::create(b, l, low[d], indexConstant(b, l, 1)),
-                indexConstant(b, l, inSize - 1));
-          }
-          auto read = [&](uint64_t corner) -> Value {
-            SmallVector<Value> source(indices);
-            for (auto [k, d] : llvm::enumerate(resized))
-              source[d] = (corner >> k) & 1 ? high[d] : low[d];
-            return tensor::ExtractOp::create(b, l, input, source);
-          };
-          if (!linear)
-            return read(0);
-          // Sum over the 2^k corners of the products of per-dim weights.
-          Value sum;
-          for (uint64_t corner = 0; corner < (uint64_t{1} << resized.size()); ++corner) {
-            Value w = f32Constant(b, l, 1);
-            for (auto [k, d] : llvm::enumerate(resized)) {
-              Value wd = (corner >> k) & 1
-                             ? weight[d]
-                             : arith::SubFOp::create(b, l, f32Constant(b, l, 1), weight[d]);
-              w = arith::MulFOp::create(b, l, w, wd);
+            if (mode == "linear") {
+              x = arith::MaximumFOp::create(b, l, x, f32Constant(b, l, 0));
+              x = arith::MinimumFOp::create(b, l, x, maxV);
+              Value floor = math::FloorOp::create(b, l, x);
+              Value w = arith::SubFOp::create(b, l, x, floor);
+              Value low = f32ToIndex(b, l, floor);
+              taps[d] = {low, arith::MinSIOp::create(
+                                  b, l, arith::AddIOp::create(b, l, low, indexConstant(b, l, 1)),
+                                  indexConstant(b, l, inSize - 1))};
+              weights[d] = {arith::SubFOp::create(b, l, f32Constant(b, l, 1), w), w};
+              continue;
             }
-            if (elementType != w.getType())
-              w = elementType.getIntOrFloatBitWidth() > 32
-                      ? Value(arith::ExtFOp::create(b, l, elementType, w))
-                      : Value(arith::TruncFOp::create(b, l, elementType, w));
-            Value term = arith::MulFOp::create(b, l, w, read(corner));
-            sum = sum ? Value(arith::AddFOp::create(b, l, sum, term)) : term;
+            // Cubic: taps floor-1 .. floor+2, clamped to the border.
+            Value floor = math::FloorOp::create(b, l, x);
+            Value r = arith::SubFOp::create(b, l, x, floor);
+            Value base = f32ToIndex(b, l, floor);
+            auto cubic = [&](Value t, bool near) -> Value {
+              // Keys' kernel at distance t: (A+2)t^3 - (A+3)t^2 + 1 for t <= 1,
+              // A t^3 - 5A t^2 + 8A t - 4A for 1 < t < 2 (Horner form as ONNX writes it).
+              auto c = [&](double v) { return f32Constant(b, l, v); };
+              auto mul = [&](Value p, Value q) -> Value { return arith::MulFOp::create(b, l, p, q); };
+              auto add = [&](Value p, Value q) -> Value { return arith::AddFOp::create(b, l, p, q); };
+              if (near)
+                return add(mul(mul(add(mul(c(a + 2), t), c(-(a + 3))), t), t), c(1));
+              return add(mul(add(mul(add(mul(c(a), t), c(-5 * a)), t), c(8 * a)), t), c(-4 * a));
+            };
+            Value one = f32Constant(b, l, 1);
+            Value oneMinusR = arith::SubFOp::create(b, l, one, r);
+            SmallVector<Value> w = {cubic(arith::AddFOp::create(b, l, r, one), false),
+                                    cubic(r, true), cubic(oneMinusR, true),
+                                    cubic(arith::AddFOp::create(b, l, oneMinusR, one), false)};
+            Value zeroI = indexConstant(b, l, 0), lastI = indexConstant(b, l, inSize - 1);
+            Value sum;
+            for (int64_t k = 0; k < 4; ++k) {
+              Value i = arith::AddIOp::create(b, l, base, indexConstant(b, l, k - 1));
+              if (excludeOutside) {
+                Value ge = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, i, zeroI);
+                Value le = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sle, i, lastI);
+                w[k] = arith::SelectOp::create(b, l, arith::AndIOp::create(b, l, ge, le), w[k],
+                                               f32Constant(b, l, 0));
+                sum = sum ? Value(arith::AddFOp::create(b, l, sum, w[k])) : w[k];
+              }
+              i = arith::MaxSIOp::create(b, l, i, zeroI);
+              taps[d].push_back(arith::MinSIOp::create(b, l, i, lastI));
+            }
+            if (excludeOutside)
+              for (Value &wk : w)
+                wk = arith::DivFOp::create(b, l, wk, sum);
+            weights[d] = w;
           }
-          return sum;
+          // Sum over all tap combinations of the products of per-dim weights.
+          SmallVector<size_t> choice(resized.size(), 0);
+          Value total;
+          while (true) {
+            SmallVector<Value> source(indices);
+            Value w;
+            for (auto [k, d] : llvm::enumerate(resized)) {
+              source[d] = taps[d][choice[k]];
+              if (!weights[d].empty())
+                w = w ? Value(arith::MulFOp::create(b, l, w, weights[d][choice[k]]))
+                      : weights[d][choice[k]];
+            }
+            Value term = tensor::ExtractOp::create(b, l, input, source);
+            if (w) {
+              if (elementType != w.getType())
+                w = elementType.getIntOrFloatBitWidth() > 32
+                        ? Value(arith::ExtFOp::create(b, l, elementType, w))
+                        : Value(arith::TruncFOp::create(b, l, elementType, w));
+              term = arith::MulFOp::create(b, l, w, term);
+            }
+            total = total ? Value(arith::AddFOp::create(b, l, total, term)) : term;
+            size_t k = 0;
+            for (; k < resized.size(); ++k) {
+              if (++choice[k] < taps[resized[k]].size())
+                break;
+              choice[k] = 0;
+            }
+            if (k == resized.size())
+              break;
+          }
+          if (!inside)
+            return total;
+          double fill = op.getExtrapolationValue().convertToDouble();
+          TypedAttr fillAttr =
+              isa<FloatType>(elementType)
+                  ? TypedAttr(b.getFloatAttr(elementType, fill))
+                  : TypedAttr(b.getIntegerAttr(elementType, static_cast<int64_t>(fill)));
+          return arith::SelectOp::create(b, l, inside, total,
+                                         arith::ConstantOp::create(b, l, fillAttr));
         });
     rewriter.replaceOp(op, result);
     return success();

@@ -279,10 +279,19 @@ AveragePoolOp::inferShape(ArrayRef<int64_t> input, ArrayRef<int64_t> kernelShape
 }
 
 LogicalResult MaxPoolOp::verify() {
+  if (getResult().getType().getElementType() != getInput().getType().getElementType())
+    return emitOpError("expects the result element type to match the input's, got ")
+           << getResult().getType().getElementType() << " and "
+           << getInput().getType().getElementType();
   auto shape = inferShape(getInput().getType().getShape(), getKernelShape(), getStrides(),
                           getPads(), getDilations(), getCeilMode(),
                           [&] { return emitOpError(); });
-  return failed(shape) ? failure() : verifyResultShape(*this, *shape);
+  if (failed(shape) || failed(verifyResultShape(*this, *shape)))
+    return failure();
+  if (getIndices() && getIndices().getType().getShape() != ArrayRef<int64_t>(*shape))
+    return emitOpError("expects indices of the result's shape, got ")
+           << getIndices().getType() << " for " << getResult().getType();
+  return success();
 }
 
 LogicalResult AveragePoolOp::verify() {

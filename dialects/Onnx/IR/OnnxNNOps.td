@@ -141,18 +141,43 @@ class Onnx_PoolBase<string mnemonic, Type tensorType, dag extraArgs>
   }];
 }
 
-def Onnx_MaxPoolOp : Onnx_PoolBase<"max_pool",
-    RankedTensorOf<[F16, F32, F64, I8, UI8]>, (ins)> {
-  let summary = "max pooling (ONNX MaxPool, without the Indices output)";
+def Onnx_MaxPoolOp : Onnx_Op<"max_pool", [Pure], ["getFlops"]> {
+  let summary = "max pooling (ONNX MaxPool)";
   let description = [{
     Padded positions never win (they read as -inf, or the type's minimum for integers).
+    The optional second result `indices` (i64, the shape of `result`) is the position of
+    each window's first maximum, flattened over the input: `(n * C + c) * S + s`, where
+    `S` is the product of the spatial dims and `s` the spatial position flattened
+    row-major (`storage_order = 0`) or column-major (`storage_order = 1`).
 
     ```mlir
     %y = onnx.max_pool %x {ceil_mode = false, dilations = array<i64: 1, 1>,
                            kernel_shape = array<i64: 3, 3>, pads = array<i64: 1, 1, 1, 1>,
                            strides = array<i64: 2, 2>}
         : tensor<1x64x112x112xf32> -> tensor<1x64x56x56xf32>
+    %v, %i = onnx.max_pool %x {dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>,
+                               pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>}
+        : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf32>, tensor<1x4x4x4xi64>
     ```
+  }];
+  let arguments = (ins RankedTensorOf<[F16, F32, F64, I8, UI8]>:$input,
+                       DenseI64ArrayAttr:$kernel_shape, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$dilations,
+                       DefaultValuedAttr<BoolAttr, "false">:$ceil_mode,
+                       DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<0>, IntMaxValue<1>]>,
+                                         "0">:$storage_order);
+  let results = (outs RankedTensorOf<[F16, F32, F64, I8, UI8]>:$result,
+                      Optional<RankedTensorOf<[I64]>>:$indices);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type(results)";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The result shape of pooling an `input` of this shape, or failure after reporting
+    /// the problem through `emitError`.
+    static ::mlir::FailureOr<::llvm::SmallVector<int64_t>> inferShape(
+        ::llvm::ArrayRef<int64_t> input, ::llvm::ArrayRef<int64_t> kernelShape,
+        ::llvm::ArrayRef<int64_t> strides, ::llvm::ArrayRef<int64_t> pads,
+        ::llvm::ArrayRef<int64_t> dilations, bool ceilMode,
+        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
   }];
 }
 

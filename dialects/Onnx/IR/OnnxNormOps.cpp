@@ -152,3 +152,24 @@ LogicalResult BatchNormalizationOp::verify() {
 int64_t BatchNormalizationOp::getFlops() {
   return 2 * numElements(getInput()) + 4 * numElements(getScale());
 }
+
+//===----------------------------------------------------------------------===//
+// BatchNormalizationTrainingOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult BatchNormalizationTrainingOp::verify() {
+  auto in = cast<RankedTensorType>(getInput().getType());
+  if (in.getRank() < 2)
+    return emitOpError("expects an input of rank 2 or more (N x C x ...), got ") << in;
+  auto type = cast<RankedTensorType>(getScale().getType());
+  if (type.getRank() != 1 || type.getDimSize(0) != in.getDimSize(1))
+    return emitOpError("expects scale, bias, mean and var of shape [")
+           << in.getDimSize(1) << "], got " << type;
+  return success();
+}
+
+// Per element: the mean's add, the variance's subtract, multiply and add, then a multiply
+// and an add to normalise; per channel a few more for the factors and running statistics.
+int64_t BatchNormalizationTrainingOp::getFlops() {
+  return 6 * numElements(getInput()) + 10 * numElements(getScale());
+}

@@ -125,7 +125,7 @@ def Onnx_BatchNormalizationOp : Onnx_Op<"batch_normalization",
   let description = [{
     `y = (x - mean) / sqrt(var + epsilon) * scale + bias`, with `scale`, `bias`, `mean` and
     `var` of shape `[C]` broadcast along dim 1 of an `N x C x D1 x ...` input. Training mode
-    (batch statistics) is not represented.
+    (batch statistics) is `onnx.batch_normalization_training`.
 
     ```mlir
     %y = onnx.batch_normalization %x, %s, %b, %m, %v {epsilon = 1.0e-05 : f32}
@@ -138,6 +138,36 @@ def Onnx_BatchNormalizationOp : Onnx_Op<"batch_normalization",
                        Onnx_FloatTensor:$var,
                        DefaultValuedAttr<F32Attr, "1e-5">:$epsilon);
   let results = (outs Onnx_FloatTensor:$result);
+  let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Onnx_BatchNormalizationTrainingOp : Onnx_Op<"batch_normalization_training",
+    [Pure, AllTypesMatch<["input", "result"]>,
+     AllTypesMatch<["scale", "bias", "mean", "var", "running_mean", "running_var"]>,
+     AllElementTypesMatch<["input", "scale"]>], ["getFlops"]> {
+  let summary = "training-mode batch normalisation (ONNX BatchNormalization, training_mode=1)";
+  let description = [{
+    Normalises with the batch's own statistics: per channel `m` and `v`, the mean and the
+    biased variance of `input` over every dim but 1, then
+    `y = (x - m) / sqrt(v + epsilon) * scale + bias`. Also returns the updated running
+    statistics `running_mean = mean * momentum + m * (1 - momentum)` and
+    `running_var = var * momentum + v * (1 - momentum)` (the ONNX reference's biased `v`).
+
+    ```mlir
+    %y, %rm, %rv = onnx.batch_normalization_training %x, %s, %b, %m, %v
+        {epsilon = 1.0e-05 : f32, momentum = 0.9 : f32}
+        : (tensor<2x3x4x5xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
+        -> (tensor<2x3x4x5xf32>, tensor<3xf32>, tensor<3xf32>)
+    ```
+  }];
+  let arguments = (ins Onnx_FloatTensor:$input, Onnx_FloatTensor:$scale,
+                       Onnx_FloatTensor:$bias, Onnx_FloatTensor:$mean,
+                       Onnx_FloatTensor:$var,
+                       DefaultValuedAttr<F32Attr, "1e-5">:$epsilon,
+                       DefaultValuedAttr<F32Attr, "0.9">:$momentum);
+  let results = (outs Onnx_FloatTensor:$result, Onnx_FloatTensor:$running_mean,
+                      Onnx_FloatTensor:$running_var);
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }

@@ -380,8 +380,14 @@ LogicalResult ResizeOp::verify() {
     return emitOpError("expects a result of rank ") << in.getRank() << ", got " << out;
   if (scales.getRank() != 1 || scales.getDimSize(0) != in.getRank())
     return emitOpError("expects ") << in.getRank() << " scales, got " << scales;
-  if (getMode() == "linear" && !isa<FloatType>(in.getElementType()))
-    return emitOpError("linear mode expects a float tensor, got ") << in;
+  if (getMode() != "nearest" && !isa<FloatType>(in.getElementType()))
+    return emitOpError(getMode()) << " mode expects a float tensor, got " << in;
+  bool crop = getCoordinateTransformationMode() == "tf_crop_and_resize";
+  if (crop != getRoi().has_value())
+    return emitOpError("expects a roi exactly with tf_crop_and_resize");
+  if (crop && static_cast<int64_t>(getRoi()->size()) != 2 * in.getRank())
+    return emitOpError("expects a roi of ") << 2 * in.getRank() << " entries, got "
+                                            << getRoi()->size();
   return success();
 }
 
@@ -389,10 +395,10 @@ int64_t ResizeOp::getFlops() {
   auto in = tensorType(getInput());
   auto out = tensorType(getResult());
   int64_t perElement = 1;
-  if (getMode() == "linear")
-    for (int64_t d = 0; d < in.getRank(); ++d)
-      if (in.getDimSize(d) != out.getDimSize(d))
-        perElement *= 3;
+  int64_t perDim = getMode() == "linear" ? 3 : getMode() == "cubic" ? 20 : 1;
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    if (in.getDimSize(d) != out.getDimSize(d))
+      perElement *= perDim;
   return out.getNumElements() * perElement;
 }
 

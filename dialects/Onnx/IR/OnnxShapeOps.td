@@ -176,27 +176,36 @@ def Onnx_PadOp : Onnx_Op<"pad", [Pure, SameOperandsAndResultElementType]> {
 
 def Onnx_ResizeOp : Onnx_Op<"resize", [Pure, AllElementTypesMatch<["input", "result"]>],
                             ["getFlops"]> {
-  let summary = "nearest or (multi)linear resampling (ONNX Resize, Upsample)";
+  let summary = "nearest, (multi)linear or cubic resampling (ONNX Resize, Upsample)";
   let description = [{
     Output coordinate `x` of a dim maps to an input coordinate by
     `coordinate_transformation_mode` with that dim's entry of `scales` (a 1-D f32 tensor,
     one entry per dim; a run-time value is allowed). `nearest` rounds it by `nearest_mode`;
-    `linear` interpolates between the two neighbours of every dim whose size or scale
-    changes.
+    `linear` interpolates between the two neighbours and `cubic` between the four
+    neighbours (Keys' kernel with `cubic_coeff_a`) of every dim whose size or scale changes.
+    Cubic taps beyond the border repeat the border element, or with `exclude_outside` get
+    weight 0 (the other weights renormalised). `tf_crop_and_resize` maps the output onto
+    the crop `roi` (starts of every dim, then ends, as fractions of `size - 1`); outputs
+    whose coordinate falls outside the input are `extrapolation_value`.
 
     ```mlir
-    %y = onnx.resize %x, %scales {mode = "linear",
+    %y = onnx.resize %x, %scales {mode = "cubic", cubic_coeff_a = -0.5 : f32,
         coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor"}
         : (tensor<1x3x8x8xf32>, tensor<4xf32>) -> tensor<1x3x16x16xf32>
     ```
   }];
   let arguments = (ins Onnx_NumericTensor:$input, RankedTensorOf<[F32]>:$scales,
-                       Onnx_StrEnumAttr<["nearest", "linear"]>:$mode,
+                       Onnx_StrEnumAttr<["nearest", "linear", "cubic"]>:$mode,
                        Onnx_StrEnumAttr<["half_pixel", "asymmetric", "align_corners",
-                                         "pytorch_half_pixel", "tf_half_pixel_for_nn"]>
+                                         "pytorch_half_pixel", "tf_half_pixel_for_nn",
+                                         "tf_crop_and_resize"]>
                            :$coordinate_transformation_mode,
                        Onnx_StrEnumAttr<["round_prefer_floor", "round_prefer_ceil", "floor",
-                                         "ceil"]>:$nearest_mode);
+                                         "ceil"]>:$nearest_mode,
+                       DefaultValuedAttr<F32Attr, "-0.75">:$cubic_coeff_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclude_outside,
+                       OptionalAttr<DenseF32ArrayAttr>:$roi,
+                       DefaultValuedAttr<F32Attr, "0.0">:$extrapolation_value);
   let results = (outs Onnx_NumericTensor:$result);
   let assemblyFormat = "$input `,` $scales attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;

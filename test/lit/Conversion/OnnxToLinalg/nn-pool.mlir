@@ -68,3 +68,21 @@ func.func @global_average_pool(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x1x1xf32> {
   %0 = onnx.global_average_pool %x : tensor<1x8x4x4xf32> -> tensor<1x8x1x1xf32>
   return %0 : tensor<1x8x1x1xf32>
 }
+
+// With Indices: one generic reduces into the maximum and its flattened position together,
+// reading the unpadded input; out-of-range window positions never win.
+// CHECK-LABEL: func.func @max_pool_indices
+// CHECK-SAME:    %[[X:.*]]: tensor<1x1x4x4xf32>
+// CHECK:         %[[NONE:.*]] = arith.constant -1 : i64
+// CHECK:         %[[IINIT:.*]] = linalg.fill ins(%[[NONE]] : i64)
+// CHECK:         %[[R:.*]]:2 = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]{{.*}} outs(%{{.*}}, %[[IINIT]] : tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>)
+// CHECK:           %[[E:.*]] = tensor.extract %[[X]]
+// CHECK:           arith.cmpf ogt, %[[E]]
+// CHECK:           linalg.yield
+// CHECK:         return %[[R]]#0, %[[R]]#1
+func.func @max_pool_indices(%x: tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>) {
+  %0:2 = onnx.max_pool %x {dilations = array<i64: 1, 1>, kernel_shape = array<i64: 3, 3>,
+                           pads = array<i64: 1, 1, 0, 0>, strides = array<i64: 2, 2>}
+      : tensor<1x1x4x4xf32> -> tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>
+  return %0#0, %0#1 : tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>
+}

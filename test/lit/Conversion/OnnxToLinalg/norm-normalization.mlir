@@ -48,3 +48,22 @@ func.func @batch_norm(%x: tensor<1x3x5x5xf32>, %s: tensor<3xf32>, %b: tensor<3xf
   %0 = onnx.batch_normalization %x, %s, %b, %m, %v {epsilon = 1.0e-3 : f32} : (tensor<1x3x5x5xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<1x3x5x5xf32>
   return %0 : tensor<1x3x5x5xf32>
 }
+
+// Training mode: batch mean and biased variance over dims 0 and 2 (sums divided by 2 * 4),
+// then the inference formula with them, and the running statistics blended by momentum.
+// CHECK-LABEL: func.func @batch_norm_training
+// CHECK-SAME:    %[[X:[^:]*]]: tensor<2x3x4xf32>, %[[S:[^:]*]]: tensor<3xf32>, %[[B:[^:]*]]: tensor<3xf32>, %[[M:[^:]*]]: tensor<3xf32>, %[[V:[^:]*]]: tensor<3xf32>
+// CHECK:  %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "reduction"]{{.*}} ins(%[[X]] : tensor<2x3x4xf32>)
+// CHECK:  %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<3xf32>)
+// CHECK:    arith.constant 8.000000e+00 : f32
+// CHECK:  %[[SQSUM:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "reduction"]
+// CHECK:  %[[VAR:.*]] = linalg.generic {{.*}} ins(%[[SQSUM]] : tensor<3xf32>)
+// CHECK:  %[[Y:.*]] = linalg.generic {{.*}} ins(%[[X]], %{{.*}}, %{{.*}} : tensor<2x3x4xf32>, tensor<3x1xf32>, tensor<3x1xf32>)
+// CHECK:  %[[RM:.*]] = linalg.generic {{.*}} ins(%[[M]], %[[MEAN]] : tensor<3xf32>, tensor<3xf32>)
+// CHECK:    arith.constant 0.899999976 : f32
+// CHECK:  %[[RV:.*]] = linalg.generic {{.*}} ins(%[[V]], %[[VAR]] : tensor<3xf32>, tensor<3xf32>)
+// CHECK:  return %[[Y]], %[[RM]], %[[RV]]
+func.func @batch_norm_training(%x: tensor<2x3x4xf32>, %s: tensor<3xf32>, %b: tensor<3xf32>, %m: tensor<3xf32>, %v: tensor<3xf32>) -> (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %0:3 = onnx.batch_normalization_training %x, %s, %b, %m, %v {epsilon = 1.0e-5 : f32, momentum = 0.9 : f32} : (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>)
+  return %0#0, %0#1, %0#2 : tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>
+}

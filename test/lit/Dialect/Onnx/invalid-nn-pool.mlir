@@ -64,3 +64,23 @@ func.func @global_result(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x1xf32> {
   %0 = onnx.global_average_pool %x : tensor<1x4x8x8xf32> -> tensor<1x4x1xf32>
   return %0 : tensor<1x4x1xf32>
 }
+
+// -----
+
+func.func @max_pool_indices_shape(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x4xi64> {
+  // expected-error @+1 {{expects indices of the result's shape, got 'tensor<1x4x4xi64>' for 'tensor<1x4x4x4xf32>'}}
+  %0:2 = onnx.max_pool %x {dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>,
+                           pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>}
+      : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf32>, tensor<1x4x4xi64>
+  return %0#1 : tensor<1x4x4xi64>
+}
+
+// -----
+
+func.func @max_pool_element_type(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf16> {
+  // expected-error @+1 {{expects the result element type to match the input's, got 'f16' and 'f32'}}
+  %0 = onnx.max_pool %x {dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>,
+                         pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>}
+      : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf16>
+  return %0 : tensor<1x4x4x4xf16>
+}

@@ -117,3 +117,19 @@ func.func @batch_norm_types(%x: tensor<1x3xf32>, %c: tensor<3xf16>) -> tensor<1x
   %0 = onnx.batch_normalization %x, %c, %c, %c, %c : (tensor<1x3xf32>, tensor<3xf16>, tensor<3xf16>, tensor<3xf16>, tensor<3xf16>) -> tensor<1x3xf32>
   return %0 : tensor<1x3xf32>
 }
+
+// -----
+
+func.func @batch_norm_training_rank(%x: tensor<3xf32>, %c: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{expects an input of rank 2 or more (N x C x ...), got 'tensor<3xf32>'}}
+  %0:3 = onnx.batch_normalization_training %x, %c, %c, %c, %c : (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>)
+  return %0#0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @batch_norm_training_channels(%x: tensor<1x3x4xf32>, %c: tensor<4xf32>) -> tensor<1x3x4xf32> {
+  // expected-error @+1 {{expects scale, bias, mean and var of shape [3], got 'tensor<4xf32>'}}
+  %0:3 = onnx.batch_normalization_training %x, %c, %c, %c, %c : (tensor<1x3x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<1x3x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  return %0#0 : tensor<1x3x4xf32>
+}

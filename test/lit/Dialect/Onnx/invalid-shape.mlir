@@ -137,6 +137,22 @@ func.func @resize_linear_int(%x: tensor<2x2xi32>, %s: tensor<2xf32>) {
 
 // -----
 
+func.func @resize_crop_no_roi(%x: tensor<2x2xf32>, %s: tensor<2xf32>) {
+  // expected-error @+1 {{expects a roi exactly with tf_crop_and_resize}}
+  %0 = onnx.resize %x, %s {coordinate_transformation_mode = "tf_crop_and_resize", mode = "linear", nearest_mode = "floor"} : (tensor<2x2xf32>, tensor<2xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @resize_roi_size(%x: tensor<2x2xf32>, %s: tensor<2xf32>) {
+  // expected-error @+1 {{expects a roi of 4 entries, got 2}}
+  %0 = onnx.resize %x, %s {coordinate_transformation_mode = "tf_crop_and_resize", mode = "linear", nearest_mode = "floor", roi = array<f32: 0.0, 1.0>} : (tensor<2x2xf32>, tensor<2xf32>) -> tensor<4x4xf32>
+  return
+}
+
+// -----
+
 func.func @trilu_rank(%x: tensor<3xf32>) {
   // expected-error @+1 {{expects an input of rank 2 or more}}
   %0 = onnx.trilu %x {upper = true} : (tensor<3xf32>) -> tensor<3xf32>

@@ -53,3 +53,13 @@ func.func @pool(%x: tensor<1x4x8x8xf32>, %q: tensor<1x4x8x8xui8>)
   return %0, %1, %2, %3, %4 : tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xui8>,
                               tensor<1x4x1x1xf32>, tensor<1x4x1x1xf32>
 }
+
+// CHECK-LABEL: func.func @max_pool_indices
+func.func @max_pool_indices(%x: tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xi64> {
+  // CHECK: %{{.*}}, %{{.*}} = onnx.max_pool %{{.*}} {dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, storage_order = 1 : i64, strides = array<i64: 2, 2>} : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf32>, tensor<1x4x4x4xi64>
+  %0:2 = onnx.max_pool %x {dilations = array<i64: 1, 1>, kernel_shape = array<i64: 2, 2>,
+                           pads = array<i64: 0, 0, 0, 0>, storage_order = 1 : i64,
+                           strides = array<i64: 2, 2>}
+      : tensor<1x4x8x8xf32> -> tensor<1x4x4x4xf32>, tensor<1x4x4x4xi64>
+  return %0#1 : tensor<1x4x4x4xi64>
+}

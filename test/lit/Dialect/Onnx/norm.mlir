@@ -35,3 +35,10 @@ func.func @batch_norm(%x: tensor<1x3x5x5xf32>, %c: tensor<3xf32>) -> tensor<1x3x
   %0 = onnx.batch_normalization %x, %c, %c, %c, %c {epsilon = 1.0e-3 : f32} : (tensor<1x3x5x5xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<1x3x5x5xf32>
   return %0 : tensor<1x3x5x5xf32>
 }
+
+// CHECK-LABEL: func.func @batch_norm_training
+func.func @batch_norm_training(%x: tensor<2x3x4xf32>, %c: tensor<3xf32>) -> tensor<3xf32> {
+  // CHECK: %{{.*}}, %{{.*}}, %{{.*}} = onnx.batch_normalization_training %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {momentum = 5.000000e-01 : f32} : (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>)
+  %0:3 = onnx.batch_normalization_training %x, %c, %c, %c, %c {momentum = 0.5 : f32} : (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<2x3x4xf32>, tensor<3xf32>, tensor<3xf32>)
+  return %0#2 : tensor<3xf32>
+}
