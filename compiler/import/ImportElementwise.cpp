@@ -174,6 +174,26 @@ LogicalResult importLeakyRelu(NodeImporter &n, SmallVectorImpl<Value> &results) 
   return success();
 }
 
+LogicalResult importElu(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto type = floatInput(n);
+  if (failed(type))
+    return failure();
+  results.push_back(onnxir::EluOp::create(n.builder, n.loc, *type, n.operand(0),
+                                          n.builder.getF32FloatAttr(n.getFloat("alpha", 1.0f))));
+  return success();
+}
+
+LogicalResult importSelu(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto type = floatInput(n);
+  if (failed(type))
+    return failure();
+  results.push_back(onnxir::SeluOp::create(
+      n.builder, n.loc, *type, n.operand(0),
+      n.builder.getF32FloatAttr(n.getFloat("alpha", 1.67326319217681884765625f)),
+      n.builder.getF32FloatAttr(n.getFloat("gamma", 1.05070102214813232421875f))));
+  return success();
+}
+
 LogicalResult importHardSigmoid(NodeImporter &n, SmallVectorImpl<Value> &results) {
   auto type = floatInput(n);
   if (failed(type))
@@ -380,6 +400,16 @@ void cleave::populateElementwiseImporters(OpImporterRegistry &registry) {
   registry.add("Log", 1, unary<onnxir::LogOp>(isFloatType));
   registry.add("Reciprocal", 1, unary<onnxir::ReciprocalOp>(isFloatType));
   registry.add("Tanh", 1, unary<onnxir::TanhOp>(isFloatType));
+  registry.add("Floor", 1, unary<onnxir::FloorOp>(isFloatType));
+  registry.add("Ceil", 1, unary<onnxir::CeilOp>(isFloatType));
+  registry.add("Round", 11, unary<onnxir::RoundOp>(isFloatType));
+  registry.add("Sign", 9, unary<onnxir::SignOp>(isFloatType));
+  registry.add("Sin", 7, unary<onnxir::SinOp>(isFloatType));
+  registry.add("Cos", 7, unary<onnxir::CosOp>(isFloatType));
+  registry.add("Softplus", 1, unary<onnxir::SoftplusOp>(isFloatType));
+  registry.add("Softsign", 1, unary<onnxir::SoftsignOp>(isFloatType));
+  registry.add("Elu", 1, importElu);
+  registry.add("Selu", 1, importSelu);
   registry.add("Erf", 9, unary<onnxir::ErfOp>(isFloatType));
   registry.add("Relu", 1, unary<onnxir::ReluOp>(isSignedOrFloatType));
   registry.add("Sigmoid", 1, unary<onnxir::SigmoidOp>(isFloatType));

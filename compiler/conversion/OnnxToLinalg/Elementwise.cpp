@@ -211,6 +211,61 @@ Value erfFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
   return viaF32(b, loc, a[0], [&](Value x) { return (Value)math::ErfOp::create(b, loc, x); });
 }
 
+Value floorFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return math::FloorOp::create(b, loc, a[0]);
+}
+Value ceilFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return math::CeilOp::create(b, loc, a[0]);
+}
+Value roundFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return math::RoundEvenOp::create(b, loc, a[0]);
+}
+Value signFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  Value x = a[0];
+  Value zero = scalarConstant(b, loc, x.getType(), 0.0);
+  Value one = scalarConstant(b, loc, x.getType(), 1.0);
+  Value minusOne = scalarConstant(b, loc, x.getType(), -1.0);
+  Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, zero);
+  Value negative = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+  Value result = arith::SelectOp::create(b, loc, negative, minusOne, zero);
+  return arith::SelectOp::create(b, loc, positive, one, result);
+}
+Value sinFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return viaF32(b, loc, a[0], [&](Value x) { return (Value)math::SinOp::create(b, loc, x); });
+}
+Value cosFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return viaF32(b, loc, a[0], [&](Value x) { return (Value)math::CosOp::create(b, loc, x); });
+}
+Value softplusFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return viaF32(b, loc, a[0], [&](Value x) {
+    return (Value)math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, x));
+  });
+}
+Value softsignFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  Value one = scalarConstant(b, loc, a[0].getType(), 1.0);
+  Value denominator = arith::AddFOp::create(b, loc, one, math::AbsFOp::create(b, loc, a[0]));
+  return arith::DivFOp::create(b, loc, a[0], denominator);
+}
+/// alpha * (exp(x) - 1) for x < 0, else x; the shared part of Elu and Selu.
+Value expLinear(OpBuilder &b, Location loc, Value x, double alpha) {
+  return viaF32(b, loc, x, [&](Value v) {
+    Value zero = scalarConstant(b, loc, v.getType(), 0.0);
+    Value em1 = math::ExpM1Op::create(b, loc, v);
+    Value scaled = arith::MulFOp::create(b, loc, em1, scalarConstant(b, loc, v.getType(), alpha));
+    Value negative = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, v, zero);
+    return (Value)arith::SelectOp::create(b, loc, negative, scaled, v);
+  });
+}
+Value eluFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  return expLinear(b, loc, a[0], cast<onnxir::EluOp>(op).getAlpha().convertToDouble());
+}
+Value seluFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  auto selu = cast<onnxir::SeluOp>(op);
+  Value y = expLinear(b, loc, a[0], selu.getAlpha().convertToDouble());
+  return arith::MulFOp::create(
+      b, loc, y, scalarConstant(b, loc, y.getType(), selu.getGamma().convertToDouble()));
+}
+
 Value reluFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
   Value zero = scalarConstant(b, loc, a[0].getType(), 0.0);
   return maxOf(b, loc, a[0], zero, /*isUnsignedInt=*/false);
@@ -308,6 +363,16 @@ void cleave::populateElementwiseToLinalgPatterns(const OnnxTypeConverter &conver
   patterns.add<ElementwiseLowering<LogOp>>(converter, context, logFn);
   patterns.add<ElementwiseLowering<ReciprocalOp>>(converter, context, reciprocalFn);
   patterns.add<ElementwiseLowering<TanhOp>>(converter, context, tanhFn);
+  patterns.add<ElementwiseLowering<FloorOp>>(converter, context, floorFn);
+  patterns.add<ElementwiseLowering<CeilOp>>(converter, context, ceilFn);
+  patterns.add<ElementwiseLowering<RoundOp>>(converter, context, roundFn);
+  patterns.add<ElementwiseLowering<SignOp>>(converter, context, signFn);
+  patterns.add<ElementwiseLowering<SinOp>>(converter, context, sinFn);
+  patterns.add<ElementwiseLowering<CosOp>>(converter, context, cosFn);
+  patterns.add<ElementwiseLowering<SoftplusOp>>(converter, context, softplusFn);
+  patterns.add<ElementwiseLowering<SoftsignOp>>(converter, context, softsignFn);
+  patterns.add<ElementwiseLowering<EluOp>>(converter, context, eluFn);
+  patterns.add<ElementwiseLowering<SeluOp>>(converter, context, seluFn);
   patterns.add<ElementwiseLowering<ErfOp>>(converter, context, erfFn);
   patterns.add<ElementwiseLowering<ReluOp>>(converter, context, reluFn);
   patterns.add<ElementwiseLowering<LeakyReluOp>>(converter, context, leakyReluFn);

@@ -392,3 +392,6 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult IdentityOp::fold(FoldAdaptor) { return getInput(); }
+
+int64_t EluOp::getFlops() { return 4 * defaultFlops(getOperation()); }
+int64_t SeluOp::getFlops() { return 5 * defaultFlops(getOperation()); }

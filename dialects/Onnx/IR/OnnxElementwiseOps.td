@@ -174,6 +174,102 @@ def Onnx_ErfOp : Onnx_UnaryOp<"erf"> {
   }];
 }
 
+def Onnx_FloorOp : Onnx_UnaryOp<"floor"> {
+  let summary = "elementwise round down to an integer value (ONNX Floor)";
+  let description = [{
+    ```mlir
+    %y = onnx.floor %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_CeilOp : Onnx_UnaryOp<"ceil"> {
+  let summary = "elementwise round up to an integer value (ONNX Ceil)";
+  let description = [{
+    ```mlir
+    %y = onnx.ceil %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_RoundOp : Onnx_UnaryOp<"round"> {
+  let summary = "elementwise round to the nearest integer value, halves to even (ONNX Round)";
+  let description = [{
+    ```mlir
+    %y = onnx.round %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_SignOp : Onnx_UnaryOp<"sign"> {
+  let summary = "elementwise -1, 0 or 1 by the sign of x (ONNX Sign)";
+  let description = [{
+    ```mlir
+    %y = onnx.sign %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_SinOp : Onnx_UnaryOp<"sin"> {
+  let summary = "elementwise sine (ONNX Sin)";
+  let description = [{
+    ```mlir
+    %y = onnx.sin %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_CosOp : Onnx_UnaryOp<"cos"> {
+  let summary = "elementwise cosine (ONNX Cos)";
+  let description = [{
+    ```mlir
+    %y = onnx.cos %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_SoftplusOp : Onnx_UnaryOp<"softplus"> {
+  let summary = "elementwise log(exp(x) + 1) (ONNX Softplus)";
+  let description = [{
+    ```mlir
+    %y = onnx.softplus %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_SoftsignOp : Onnx_UnaryOp<"softsign"> {
+  let summary = "elementwise x / (1 + |x|) (ONNX Softsign)";
+  let description = [{
+    ```mlir
+    %y = onnx.softsign %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_EluOp : Onnx_Op<"elu", [Pure, SameOperandsAndResultType], ["getFlops"]> {
+  let summary = "exponential linear unit: x if x >= 0, else alpha * (exp(x) - 1) (ONNX Elu)";
+  let description = [{
+    ```mlir
+    %y = onnx.elu %x {alpha = 1.000000e+00 : f32} : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Onnx_FloatTensor:$input, F32Attr:$alpha);
+  let results = (outs Onnx_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Onnx_SeluOp : Onnx_Op<"selu", [Pure, SameOperandsAndResultType], ["getFlops"]> {
+  let summary = "scaled exponential linear unit: gamma * (x if x > 0, else alpha * (exp(x) - 1)) (ONNX Selu)";
+  let description = [{
+    ```mlir
+    %y = onnx.selu %x {alpha = 1.67326 : f32, gamma = 1.0507 : f32} : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Onnx_FloatTensor:$input, F32Attr:$alpha, F32Attr:$gamma);
+  let results = (outs Onnx_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
 //===----------------------------------------------------------------------===//
 // Activations
 //===----------------------------------------------------------------------===//

@@ -69,3 +69,19 @@ func.func @logic(%a: tensor<4xi1>, %b: tensor<i1>) -> tensor<4xi1> {
   %2 = onnx.not %1 : tensor<4xi1>
   return %2 : tensor<4xi1>
 }
+
+// CHECK-LABEL: func.func @rounding_and_activations
+// CHECK: math.roundeven %{{.*}} : f32
+// CHECK: arith.cmpf ogt
+// CHECK: arith.cmpf olt
+// CHECK: math.log1p
+// CHECK: math.expm1 %[[X:.*]] : f32
+// CHECK: %[[S:.*]] = arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK: arith.select %{{.*}}, %[[S]], %[[X]] : f32
+func.func @rounding_and_activations(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = onnx.round %x : tensor<4xf32>
+  %1 = onnx.sign %0 : tensor<4xf32>
+  %2 = onnx.softplus %1 : tensor<4xf32>
+  %3 = onnx.elu %2 {alpha = 0.5 : f32} : tensor<4xf32>
+  return %3 : tensor<4xf32>
+}

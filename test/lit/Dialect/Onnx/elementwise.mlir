@@ -48,3 +48,28 @@ func.func @logic(%a: tensor<4xi64>, %b: tensor<i64>) -> tensor<4xf32> {
   %4 = onnx.identity %3 : tensor<4xf32>
   return %4 : tensor<4xf32>
 }
+
+// CHECK-LABEL: func.func @rounding_and_activations
+func.func @rounding_and_activations(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // CHECK: onnx.floor %{{.*}} : tensor<4xf32>
+  %0 = onnx.floor %x : tensor<4xf32>
+  // CHECK: onnx.ceil
+  %1 = onnx.ceil %0 : tensor<4xf32>
+  // CHECK: onnx.round
+  %2 = onnx.round %1 : tensor<4xf32>
+  // CHECK: onnx.sign
+  %3 = onnx.sign %2 : tensor<4xf32>
+  // CHECK: onnx.sin
+  %4 = onnx.sin %3 : tensor<4xf32>
+  // CHECK: onnx.cos
+  %5 = onnx.cos %4 : tensor<4xf32>
+  // CHECK: onnx.softplus
+  %6 = onnx.softplus %5 : tensor<4xf32>
+  // CHECK: onnx.softsign
+  %7 = onnx.softsign %6 : tensor<4xf32>
+  // CHECK: onnx.elu %{{.*}} {alpha = 1.000000e+00 : f32} : tensor<4xf32>
+  %8 = onnx.elu %7 {alpha = 1.0 : f32} : tensor<4xf32>
+  // CHECK: onnx.selu %{{.*}} {alpha = 1.500000e+00 : f32, gamma = 2.000000e+00 : f32} : tensor<4xf32>
+  %9 = onnx.selu %8 {alpha = 1.5 : f32, gamma = 2.0 : f32} : tensor<4xf32>
+  return %9 : tensor<4xf32>
+}
