@@ -6,7 +6,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/Transforms/FoldUtils.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "mlir/IR/Verifier.h"
@@ -63,6 +62,9 @@ private:
   Type valueInfoType(const ::onnx::TypeProto &type);
   Value importInitializer(const ::onnx::TensorProto &tensor, Location loc);
   LogicalResult importNode(const ::onnx::NodeProto &node, int64_t index);
+  /// Replaces `op` by constants if all its operands are constants and it folds; updates
+  /// `results` (the node's outputs) accordingly and erases `op` once unused.
+  void foldConstantOp(Operation *op, SmallVectorImpl<Value> &results);
   Value lookup(const std::string &name) const {
     auto it = values.find(name);
     return it == values.end() ? Value() : it->second;
@@ -73,10 +75,8 @@ private:
   const ImportOptions &options;
   OpBuilder builder;
   int64_t opset = 0;
-  std::string modelPath;
   llvm::StringMap<Value> values;
   llvm::StringMap<Type> inferred;
-  std::unique_ptr<OperationFolder> folder;
 };
 
 } // namespace
@@ -262,6 +262,36 @@ Value ModelImporter::importInitializer(const ::onnx::TensorProto &tensor, Locati
   return onnxir::ParameterOp::create(builder, loc, tensor.name(), attr);
 }
 
+void ModelImporter::foldConstantOp(Operation *op, SmallVectorImpl<Value> &results) {
+  if (op->hasTrait<OpTrait::ConstantLike>() || op->getNumOperands() == 0)
+    return;
+  for (Value operand : op->getOperands()) {
+    Operation *def = operand.getDefiningOp();
+    if (!def || !def->hasTrait<OpTrait::ConstantLike>())
+      return;
+  }
+  SmallVector<OpFoldResult> folded;
+  if (failed(op->fold(folded)) || folded.size() != op->getNumResults())
+    return;
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPoint(op);
+  for (auto [result, fold] : llvm::zip(op->getResults(), folded)) {
+    Value replacement = dyn_cast<Value>(fold);
+    if (!replacement) {
+      auto attr = dyn_cast<ElementsAttr>(cast<Attribute>(fold));
+      if (!attr || attr.getType() != result.getType())
+        continue;
+      replacement = onnxir::ConstantOp::create(builder, op->getLoc(), attr);
+    }
+    result.replaceAllUsesWith(replacement);
+    llvm::replace(results, Value(result), replacement);
+  }
+  if (op->use_empty() && llvm::none_of(results, [&](Value v) {
+        return v && v.getDefiningOp() == op;
+      }))
+    op->erase();
+}
+
 LogicalResult ModelImporter::importNode(const ::onnx::NodeProto &node, int64_t index) {
   std::string name = describeNode(node, index);
   Location loc = NameLoc::get(StringAttr::get(&context, name));
@@ -311,46 +341,20 @@ LogicalResult ModelImporter::importNode(const ::onnx::NodeProto &node, int64_t i
   NodeImporter importer(builder, loc, node, opset, operands, inferredTypes);
   SmallVector<Value> results;
   std::string prefix = "node '" + name + "' (" + node.op_type() + "): ";
-  {
-    if (failed((*fn)(importer, results)))
+  if (failed((*fn)(importer, results)))
+    return failure();
+  // Verify what the pattern built, then fold it in order, so that chains of shape
+  // computations on constants become constants that later nodes can read.
+  SmallVector<Operation *> created;
+  Operation *first = lastBefore ? lastBefore->getNextNode()
+                                : (block->empty() ? nullptr : &block->front());
+  for (Operation *op = first; op; op = op->getNextNode())
+    created.push_back(op);
+  for (Operation *op : created)
+    if (failed(verify(op)))
       return failure();
-    // Verify and fold what the pattern built, so that later nodes see constants.
-    Operation *first = lastBefore ? lastBefore->getNextNode() : &block->front();
-    SmallVector<Operation *> created;
-    for (Operation *op = first; op; op = op->getNextNode())
-      created.push_back(op);
-    for (Operation *op : created) {
-      if (failed(verify(op)))
-        return failure();
-    }
-    for (Operation *op : created) {
-      bool allConstant = llvm::all_of(op->getOperands(), [](Value v) {
-        return v.getDefiningOp() && v.getDefiningOp()->hasTrait<OpTrait::ConstantLike>();
-      });
-      if (!allConstant || op->hasTrait<OpTrait::ConstantLike>())
-        continue;
-      for (Value &r : results)
-        if (r && r.getDefiningOp() == op) {
-          SmallVector<OpFoldResult> folded;
-          if (succeeded(op->fold(folded)) && folded.size() == op->getNumResults()) {
-            for (auto [i, f] : llvm::enumerate(folded)) {
-              Value replacement;
-              if (auto v = dyn_cast<Value>(f))
-                replacement = v;
-              else if (auto attr = dyn_cast<ElementsAttr>(cast<Attribute>(f)))
-                if (attr.getType() == op->getResult(i).getType())
-                  replacement = onnxir::ConstantOp::create(builder, op->getLoc(), attr);
-              if (!replacement)
-                continue;
-              op->getResult(i).replaceAllUsesWith(replacement);
-              for (Value &other : results)
-                if (other == op->getResult(i))
-                  other = replacement;
-            }
-          }
-        }
-    }
-  }
+  for (Operation *op : created)
+    foldConstantOp(op, results);
   if (results.size() < static_cast<size_t>(node.output_size()))
     return error(loc) << prefix << "produced " << results.size() << " results, the node has "
                       << node.output_size() << " outputs";
@@ -373,7 +377,6 @@ LogicalResult ModelImporter::importNode(const ::onnx::NodeProto &node, int64_t i
 
 OwningOpRef<ModuleOp> ModelImporter::run(const std::string &path, ModelInfo *info) {
   ::onnx::ModelProto model;
-  modelPath = path;
   if (failed(load(path, model, info)))
     return {};
   ::onnx::GraphProto &graph = *model.mutable_graph();

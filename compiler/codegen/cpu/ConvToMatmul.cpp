@@ -28,6 +28,21 @@ int64_t attrAt(DenseIntElementsAttr attr, int64_t i) {
   return (*(attr.getValues<int64_t>().begin() + i));
 }
 
+/// Pads a 2-D tensor with zero columns up to `columns` columns (no-op if it has them).
+Value padColumns(PatternRewriter &rewriter, Location loc, Value value, int64_t columns) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (type.getDimSize(1) == columns)
+    return value;
+  Type elementType = type.getElementType();
+  Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(elementType, 0));
+  SmallVector<OpFoldResult> low = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)};
+  SmallVector<OpFoldResult> high = {rewriter.getIndexAttr(0),
+                                    rewriter.getIndexAttr(columns - type.getDimSize(1))};
+  return tensor::PadOp::create(
+      rewriter, loc, RankedTensorType::get({type.getDimSize(0), columns}, elementType), value,
+      low, high, zero);
+}
+
 struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -80,15 +95,7 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     Value col2 = tensor::CollapseShapeOp::create(
         rewriter, loc, col2Type, col, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4}});
     int64_t padded = (p + kColumnMultiple - 1) / kColumnMultiple * kColumnMultiple;
-    if (padded != p) {
-      Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(elementType, 0));
-      SmallVector<OpFoldResult> low = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)};
-      SmallVector<OpFoldResult> high = {rewriter.getIndexAttr(0),
-                                        rewriter.getIndexAttr(padded - p)};
-      col2 = tensor::PadOp::create(rewriter, loc,
-                                   RankedTensorType::get({k, padded}, elementType), col2, low,
-                                   high, zero);
-    }
+    col2 = padColumns(rewriter, loc, col2, padded);
     auto filter2Type = RankedTensorType::get({f, k}, elementType);
     Value filter2 = tensor::CollapseShapeOp::create(
         rewriter, loc, filter2Type, filter, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
@@ -100,14 +107,7 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
         ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
     acc = tensor::CollapseShapeOp::create(rewriter, loc, acc2Type, acc,
                                           ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-    if (padded != p) {
-      Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(elementType, 0));
-      SmallVector<OpFoldResult> low = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)};
-      SmallVector<OpFoldResult> high = {rewriter.getIndexAttr(0),
-                                        rewriter.getIndexAttr(padded - p)};
-      acc = tensor::PadOp::create(rewriter, loc, RankedTensorType::get({f, padded}, elementType),
-                                  acc, low, high, zero);
-    }
+    acc = padColumns(rewriter, loc, acc, padded);
     Value product =
         linalg::MatmulOp::create(rewriter, loc, ValueRange{filter2, col2}, ValueRange{acc})
             .getResult(0);
