@@ -93,6 +93,9 @@ bool cleave::emitCpuSharedObject(ModuleOp module, const CpuOptions &options,
     return false;
   }
   llvm::TargetOptions targetOptions;
+  // Multiply-adds become FMAs: the vector lowering emits separate fmul and fadd, which
+  // LLVM fuses only when allowed to. One rounding instead of two.
+  targetOptions.AllowFPOpFusion = llvm::FPOpFusion::Fast;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));
