@@ -79,6 +79,35 @@ def CpuEntryPointsPass : Pass<"cleave-cpu-entry-points", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def CpuZeroSizeBoundariesPass
+    : Pass<"cleave-cpu-zero-size-boundaries", "mlir::ModuleOp"> {
+  let summary = "give zero-size arguments and results of functions rank 1";
+  let description = [{
+    Upstream's bare-pointer calling convention only lowers memrefs whose strides it can
+    compute, and a zero-size memref with its zero after the leading dimension
+    (`memref<3x0x5xi64>`) has none, so the stage function would stay unlowered. A zero-size
+    tensor holds no data, so nothing is lost by passing it as `tensor<0xT>`: each such
+    argument is replaced inside the function by a `tensor.empty` of its shape, and each such
+    result by a `tensor.empty() : tensor<0xT>`, which leaves whatever computed it dead. The
+    runtime passes one pointer per buffer whatever its type, so the ABI is unchanged.
+
+    ```mlir
+    func.func @main(%x: tensor<3x0x5xi64>) -> tensor<3x0x5xi64> {
+      %y = linalg.generic ... ins(%x : tensor<3x0x5xi64>) ...
+      return %y : tensor<3x0x5xi64>
+    }
+    // becomes
+    func.func @main(%x: tensor<0xi64>) -> tensor<0xi64> {
+      %e = tensor.empty() : tensor<3x0x5xi64>
+      %y = linalg.generic ... ins(%e : tensor<3x0x5xi64>) ...
+      %r = tensor.empty() : tensor<0xi64>
+      return %r : tensor<0xi64>
+    }
+    ```
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def CpuConvToMatmulPass : Pass<"cleave-cpu-conv-to-matmul", "mlir::ModuleOp"> {
   let summary = "rewrite 2-D convolutions as im2col + matmul";
   let description = [{

@@ -268,9 +268,10 @@ LogicalResult importWhere(NodeImporter &n, SmallVectorImpl<Value> &results) {
 
 /// The element type a Cast-1 `to` string names; null if unsupported.
 Type elementTypeFromName(MLIRContext *context, StringRef name) {
-  static const std::pair<StringRef, int> names[] = {{"FLOAT", 1},    {"UINT8", 2},  {"INT8", 3},
-                                                    {"INT32", 6},    {"INT64", 7},  {"BOOL", 9},
-                                                    {"FLOAT16", 10}, {"DOUBLE", 11}};
+  static const std::pair<StringRef, int> names[] = {
+      {"FLOAT", 1},   {"UINT8", 2},   {"INT8", 3},     {"UINT16", 4},   {"INT16", 5},
+      {"INT32", 6},   {"INT64", 7},   {"BOOL", 9},     {"FLOAT16", 10}, {"DOUBLE", 11},
+      {"UINT32", 12}, {"UINT64", 13}, {"BFLOAT16", 16}};
   for (auto [n, code] : names)
     if (name.equals_insensitive(n))
       return convertElementType(context, code);

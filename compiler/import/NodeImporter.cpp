@@ -158,16 +158,26 @@ Type cleave::convertElementType(MLIRContext *context, int onnxDataType) {
     return b.getF32Type();
   case ::onnx::TensorProto::FLOAT16:
     return b.getF16Type();
+  case ::onnx::TensorProto::BFLOAT16:
+    return b.getBF16Type();
   case ::onnx::TensorProto::DOUBLE:
     return b.getF64Type();
   case ::onnx::TensorProto::INT64:
     return b.getI64Type();
   case ::onnx::TensorProto::INT32:
     return b.getI32Type();
+  case ::onnx::TensorProto::INT16:
+    return b.getIntegerType(16);
   case ::onnx::TensorProto::INT8:
     return b.getIntegerType(8);
   case ::onnx::TensorProto::UINT8:
     return b.getIntegerType(8, /*isSigned=*/false);
+  case ::onnx::TensorProto::UINT16:
+    return b.getIntegerType(16, /*isSigned=*/false);
+  case ::onnx::TensorProto::UINT32:
+    return b.getIntegerType(32, /*isSigned=*/false);
+  case ::onnx::TensorProto::UINT64:
+    return b.getIntegerType(64, /*isSigned=*/false);
   case ::onnx::TensorProto::BOOL:
     return b.getI1Type();
   default:
@@ -210,11 +220,25 @@ bool cleave::readTensorBytes(const ::onnx::TensorProto &tensor, RankedTensorType
     case ::onnx::TensorProto::INT8:
       copyField<int8_t>(tensor.int32_data(), bytes);
       break;
+    case ::onnx::TensorProto::INT16:
+      copyField<int16_t>(tensor.int32_data(), bytes);
+      break;
+    case ::onnx::TensorProto::UINT16:
+      copyField<uint16_t>(tensor.int32_data(), bytes);
+      break;
+    // ONNX keeps uint32 and uint64 values in uint64_data.
+    case ::onnx::TensorProto::UINT32:
+      copyField<uint32_t>(tensor.uint64_data(), bytes);
+      break;
+    case ::onnx::TensorProto::UINT64:
+      copyField<uint64_t>(tensor.uint64_data(), bytes);
+      break;
     case ::onnx::TensorProto::UINT8:
     case ::onnx::TensorProto::BOOL:
       copyField<uint8_t>(tensor.int32_data(), bytes);
       break;
     case ::onnx::TensorProto::FLOAT16:
+    case ::onnx::TensorProto::BFLOAT16:
       copyField<uint16_t>(tensor.int32_data(), bytes);
       break;
     }

@@ -190,18 +190,18 @@ std::string dtypeName(Type type) {
     return "float32";
   if (type.isF16())
     return "float16";
+  if (type.isBF16())
+    return "bfloat16";
   if (type.isF64())
     return "float64";
   if (type.isInteger(1))
     return "bool";
-  if (type.isUnsignedInteger(8))
-    return "uint8";
-  if (type.isInteger(8))
-    return "int8";
-  if (type.isInteger(32))
-    return "int32";
-  if (type.isInteger(64))
-    return "int64";
+  if (auto intType = dyn_cast<IntegerType>(type)) {
+    unsigned width = intType.getWidth();
+    if (width != 8 && width != 16 && width != 32 && width != 64)
+      return "";
+    return (intType.isUnsigned() ? "uint" : "int") + std::to_string(width);
+  }
   return "";
 }
 

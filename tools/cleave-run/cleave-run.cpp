@@ -49,7 +49,8 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
   --input FILE       binds FILE to the next graph input not bound by name, in
                      the order the model declares its inputs.
                      FILE is a numpy .npy file or an ONNX TensorProto .pb file;
-                     its dtype and shape must match the input exactly.
+                     its dtype and shape must match the input exactly (a
+                     bfloat16 input also takes uint16 bit patterns).
   --output-dir DIR   where outputs are written (created if missing); characters
                      of output names outside [A-Za-z0-9_.-] become '_'.
   --repeat N         after one warm-up run, runs N more times and prints
@@ -295,6 +296,14 @@ Status runMain(int argc, char **argv) {
       return Status(tensor.status().code(),
                     "input '" + artifact->inputs()[i].name +
                         "': " + tensor.status().message());
+    // numpy has no bfloat16: .npy files, and .pb files written from numpy
+    // arrays, carry bfloat16 data as uint16 bit patterns.
+    if (artifact->inputs()[i].dtype == DType::BFloat16 &&
+        tensor->dtype() == DType::UInt16)
+      tensor = Tensor::fromBytes(DType::BFloat16, tensor->shape(),
+                                 tensor->data(), tensor->byteSize());
+    if (!tensor.ok())
+      return tensor.status();
     inputs.push_back(std::move(tensor).value());
   }
   Status valid = (*session)->validateInputs(inputs);

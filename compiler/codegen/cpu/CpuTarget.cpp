@@ -24,6 +24,9 @@ using namespace cleave;
 
 void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &,
                                      const std::string &entry) {
+  // Zero-size tensors at the boundary become rank 1, which the bare-pointer calling
+  // convention used below can lower whatever the position of the zero.
+  pm.addPass(createCpuZeroSizeBoundariesPass());
   // Convolutions become im2col + matmul, so that the matmul schedule covers them.
   pm.addPass(createCpuConvToMatmulPass());
   addPassPipeline(pm, "canonicalize,cse");

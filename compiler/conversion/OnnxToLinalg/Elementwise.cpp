@@ -88,9 +88,35 @@ Value maxOf(OpBuilder &b, Location loc, Value x, Value y, bool isUnsignedInt) {
   return arith::MaxSIOp::create(b, loc, x, y);
 }
 
+/// Widens a bfloat16 scalar to f32 exactly: its bits are the high half of the f32's.
+Value bf16ToF32(OpBuilder &b, Location loc, Value v) {
+  Value bits = arith::BitcastOp::create(b, loc, b.getI16Type(), v);
+  Value wide = arith::ExtUIOp::create(b, loc, b.getI32Type(), bits);
+  Value shifted = arith::ShLIOp::create(b, loc, wide, scalarConstant(b, loc, b.getI32Type(), 16));
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), shifted);
+}
+
+/// Narrows an f32 scalar to bfloat16 by dropping the low 16 bits of its mantissa (NaN
+/// payloads keep their high bits). Cast-13 leaves the rounding open; ONNX's reference
+/// outputs for it truncate, and so does Cleave, rather than rounding to nearest even.
+Value f32ToBF16(OpBuilder &b, Location loc, Value v) {
+  Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), v);
+  Value high = arith::ShRUIOp::create(b, loc, bits, scalarConstant(b, loc, b.getI32Type(), 16));
+  Value narrow = arith::TruncIOp::create(b, loc, b.getI16Type(), high);
+  return arith::BitcastOp::create(b, loc, b.getBF16Type(), narrow);
+}
+
 /// Converts a scalar between element types as ONNX Cast does. `from` and `to` are the
 /// onnx-level element types (their signedness decides the extension); `v` is signless.
+/// bfloat16 goes through f32 on both sides, with integer bit operations only, so that
+/// no conversion routine of the compiler runtime is needed.
 Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to) {
+  if (from == to)
+    return v;
+  if (from.isBF16())
+    return castScalar(b, loc, bf16ToF32(b, loc, v), b.getF32Type(), to);
+  if (to.isBF16())
+    return f32ToBF16(b, loc, castScalar(b, loc, v, from, b.getF32Type()));
   auto toFloat = dyn_cast<FloatType>(to);
   bool fromUnsigned = from.isUnsignedInteger() || from.isInteger(1);
   if (isa<FloatType>(from)) {

@@ -31,10 +31,15 @@ class Onnx_Op<string mnemonic, list<Trait> traits = [], list<string> costMethods
 
 // Element type groups.
 def Onnx_FloatTensor : RankedTensorOf<[F16, F32, F64]>;
-def Onnx_IntTensor : RankedTensorOf<[I8, UI8, I32, I64, SI8, UI8]>;
-def Onnx_NumericTensor : RankedTensorOf<[F16, F32, F64, I8, UI8, I32, I64]>;
+def Onnx_IntTensor : RankedTensorOf<[I8, I16, I32, I64, UI8, UI16, UI32, UI64]>;
+def Onnx_NumericTensor
+    : RankedTensorOf<[F16, F32, F64, I8, I16, I32, I64, UI8, UI16, UI32, UI64]>;
 def Onnx_BoolTensor : RankedTensorOf<[I1]>;
-def Onnx_AnyTensor : RankedTensorOf<[F16, F32, F64, I8, UI8, I32, I64, I1]>;
+def Onnx_AnyTensor
+    : RankedTensorOf<[F16, F32, F64, I8, I16, I32, I64, UI8, UI16, UI32, UI64, I1]>;
+/// Cast's operand and result: any element type, bfloat16 included (no other op takes it).
+def Onnx_CastTensor
+    : RankedTensorOf<[F16, BF16, F32, F64, I8, I16, I32, I64, UI8, UI16, UI32, UI64, I1]>;
 def Onnx_IndexTensor : RankedTensorOf<[I32, I64]>;
 
 /// Elementwise op with numpy-style (multidirectional) broadcasting of its operands; the

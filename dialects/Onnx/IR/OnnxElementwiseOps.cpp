@@ -42,6 +42,9 @@ std::optional<SmallVector<Scalar>> readScalars(Attribute attr) {
   if (isa<FloatType>(elementType)) {
     for (const APFloat &v : dense.getValues<APFloat>())
       values.push_back({v.convertToDouble(), 0});
+  } else if (elementType.isUnsignedInteger(64)) {
+    // Values past INT64_MAX would order and divide as negatives once widened to int64.
+    return std::nullopt;
   } else if (elementType.isIntOrIndex()) {
     bool zext = isUnsignedOrBool(elementType);
     for (const APInt &v : dense.getValues<APInt>())
@@ -386,6 +389,9 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
     return getInput();
   Type from = getElementTypeOrSelf(getInput().getType());
   Type to = getElementTypeOrSelf(getType());
+  // The lowering truncates to bfloat16; APFloat would round to nearest even.
+  if (to.isBF16())
+    return {};
   return foldElementwise(
       adaptor.getOperands(), getType(),
       [&](ArrayRef<Scalar> a) -> std::optional<Scalar> { return castScalar(a[0], from, to); });

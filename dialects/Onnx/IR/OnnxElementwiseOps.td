@@ -482,14 +482,16 @@ def Onnx_CastOp : Onnx_Op<"cast", [Pure, SameOperandsAndResultShape]> {
   let description = [{
     Float to integer truncates toward zero; float to bool is x != 0 (NaN is true); bool to
     a number is 0 or 1; integers are sign- or zero-extended according to their own
-    signedness, and wrap when narrowed.
+    signedness, and wrap when narrowed. Cast is the one op that takes and gives bfloat16:
+    it converts through f32, and narrowing to bfloat16 truncates the mantissa (as ONNX's
+    reference outputs for Cast-13 do).
 
     ```mlir
     %y = onnx.cast %x : tensor<4xf32> -> tensor<4xi64>
     ```
   }];
-  let arguments = (ins Onnx_AnyTensor:$input);
-  let results = (outs Onnx_AnyTensor:$result);
+  let arguments = (ins Onnx_CastTensor:$input);
+  let results = (outs Onnx_CastTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
 }

@@ -229,6 +229,9 @@ def Onnx_TriluOp : Onnx_Op<"trilu", [Pure, AllTypesMatch<["input", "result"]>]> 
   let hasVerifier = 1;
 }
 
+/// Range's element types: ONNX allows no unsigned type for it.
+def Onnx_RangeTensor : RankedTensorOf<[F16, F32, F64, I8, I16, I32, I64]>;
+
 def Onnx_RangeOp : Onnx_Op<"range", [Pure, AllTypesMatch<["start", "limit", "delta"]>]> {
   let summary = "an arithmetic sequence (ONNX Range)";
   let description = [{
@@ -240,9 +243,9 @@ def Onnx_RangeOp : Onnx_Op<"range", [Pure, AllTypesMatch<["start", "limit", "del
         -> tensor<5xf32>
     ```
   }];
-  let arguments = (ins Onnx_NumericTensor:$start, Onnx_NumericTensor:$limit,
-                       Onnx_NumericTensor:$delta);
-  let results = (outs Onnx_NumericTensor:$result);
+  let arguments = (ins Onnx_RangeTensor:$start, Onnx_RangeTensor:$limit,
+                       Onnx_RangeTensor:$delta);
+  let results = (outs Onnx_RangeTensor:$result);
   let assemblyFormat = [{
     $start `,` $limit `,` $delta attr-dict `:` functional-type(operands, results)
   }];

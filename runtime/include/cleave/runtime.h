@@ -115,7 +115,23 @@ private:
 //===----------------------------------------------------------------------===//
 
 /// Element types of tensors; the artifact and .npy files use numpy's names.
-enum class DType { Float32, Float16, Float64, Int64, Int32, Int8, UInt8, Bool };
+/// BFloat16 has no numpy type: it is named "bfloat16", and .npy files hold it
+/// as its uint16 bit patterns (see io/npy.h).
+enum class DType {
+  Float32,
+  Float16,
+  Float64,
+  Int64,
+  Int32,
+  Int8,
+  UInt8,
+  Bool,
+  Int16,
+  UInt16,
+  UInt32,
+  UInt64,
+  BFloat16,
+};
 
 /// numpy's name of `dtype`: "float32", ..., "bool".
 const char *dtypeName(DType dtype);

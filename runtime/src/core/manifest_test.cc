@@ -100,7 +100,8 @@ TEST(ManifestTest, ErrorsNameTheField) {
   expectError(
       replaced(validManifest(), R"("dtype": "int64")", R"("dtype": "int4")"),
       "outputs[0].dtype: unknown dtype 'int4' (expected one of "
-      "float32, float16, float64, int64, int32, int8, uint8, bool)");
+      "float32, float16, float64, int64, int32, int16, int8, uint64, uint32, "
+      "uint16, uint8, bool, bfloat16)");
   expectError(
       replaced(validManifest(), R"("inputs": [)",
                R"("inputs": [{"name": "x", "dtype": "bool", "shape": []},)"),

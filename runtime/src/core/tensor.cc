@@ -18,10 +18,13 @@ struct DTypeInfo {
   size_t size;
 };
 constexpr DTypeInfo kDTypes[] = {
-    {DType::Float32, "float32", 4}, {DType::Float16, "float16", 2},
-    {DType::Float64, "float64", 8}, {DType::Int64, "int64", 8},
-    {DType::Int32, "int32", 4},     {DType::Int8, "int8", 1},
-    {DType::UInt8, "uint8", 1},     {DType::Bool, "bool", 1},
+    {DType::Float32, "float32", 4},   {DType::Float16, "float16", 2},
+    {DType::Float64, "float64", 8},   {DType::Int64, "int64", 8},
+    {DType::Int32, "int32", 4},       {DType::Int8, "int8", 1},
+    {DType::UInt8, "uint8", 1},       {DType::Bool, "bool", 1},
+    {DType::Int16, "int16", 2},       {DType::UInt16, "uint16", 2},
+    {DType::UInt32, "uint32", 4},     {DType::UInt64, "uint64", 8},
+    {DType::BFloat16, "bfloat16", 2},
 };
 } // namespace
 
@@ -38,7 +41,8 @@ StatusOr<DType> parseDType(std::string_view name) {
       return info.dtype;
   return invalidArgumentError("unknown dtype '" + std::string(name) +
                               "' (expected one of float32, float16, float64, "
-                              "int64, int32, int8, uint8, bool)");
+                              "int64, int32, int16, int8, uint64, uint32, "
+                              "uint16, uint8, bool, bfloat16)");
 }
 
 size_t dtypeSize(DType dtype) {

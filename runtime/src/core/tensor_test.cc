@@ -12,13 +12,16 @@ namespace {
 TEST(DTypeTest, NamesRoundTrip) {
   for (DType dtype :
        {DType::Float32, DType::Float16, DType::Float64, DType::Int64,
-        DType::Int32, DType::Int8, DType::UInt8, DType::Bool}) {
+        DType::Int32, DType::Int8, DType::UInt8, DType::Bool, DType::Int16,
+        DType::UInt16, DType::UInt32, DType::UInt64, DType::BFloat16}) {
     StatusOr<DType> parsed = parseDType(dtypeName(dtype));
     ASSERT_TRUE(parsed.ok()) << dtypeName(dtype);
     EXPECT_EQ(*parsed, dtype);
   }
   EXPECT_STREQ(dtypeName(DType::Float16), "float16");
   EXPECT_STREQ(dtypeName(DType::Bool), "bool");
+  EXPECT_STREQ(dtypeName(DType::UInt64), "uint64");
+  EXPECT_STREQ(dtypeName(DType::BFloat16), "bfloat16");
 }
 
 TEST(DTypeTest, Sizes) {
@@ -30,12 +33,17 @@ TEST(DTypeTest, Sizes) {
   EXPECT_EQ(dtypeSize(DType::Int8), 1u);
   EXPECT_EQ(dtypeSize(DType::UInt8), 1u);
   EXPECT_EQ(dtypeSize(DType::Bool), 1u);
+  EXPECT_EQ(dtypeSize(DType::Int16), 2u);
+  EXPECT_EQ(dtypeSize(DType::UInt16), 2u);
+  EXPECT_EQ(dtypeSize(DType::UInt32), 4u);
+  EXPECT_EQ(dtypeSize(DType::UInt64), 8u);
+  EXPECT_EQ(dtypeSize(DType::BFloat16), 2u);
 }
 
 TEST(DTypeTest, UnknownNameFails) {
-  StatusOr<DType> parsed = parseDType("bfloat16");
+  StatusOr<DType> parsed = parseDType("complex64");
   ASSERT_FALSE(parsed.ok());
-  EXPECT_NE(parsed.status().message().find("'bfloat16'"), std::string::npos);
+  EXPECT_NE(parsed.status().message().find("'complex64'"), std::string::npos);
 }
 
 TEST(ShapeTest, ToStringAndCount) {

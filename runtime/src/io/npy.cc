@@ -25,7 +25,8 @@ struct Descr {
 constexpr Descr kDescrs[] = {
     {"f4", DType::Float32}, {"f2", DType::Float16}, {"f8", DType::Float64},
     {"i8", DType::Int64},   {"i4", DType::Int32},   {"i1", DType::Int8},
-    {"u1", DType::UInt8},   {"b1", DType::Bool},
+    {"u1", DType::UInt8},   {"b1", DType::Bool},    {"i2", DType::Int16},
+    {"u2", DType::UInt16},  {"u4", DType::UInt32},  {"u8", DType::UInt64},
 };
 
 /// Thrown inside the header parser only.
@@ -164,10 +165,14 @@ DType dtypeFromDescr(const std::string &descr) {
   }
   throw HeaderError{"unsupported dtype '" + descr +
                     "' (supported: float32, float16, float64, int64, int32, "
-                    "int8, uint8, bool)"};
+                    "int16, int8, uint64, uint32, uint16, uint8, bool)"};
 }
 
 std::string descrFor(DType dtype) {
+  // numpy has no bfloat16: its bit patterns are written as uint16, as
+  // onnx.numpy_helper represents bfloat16 tensors.
+  if (dtype == DType::BFloat16)
+    return "<u2";
   for (const Descr &entry : kDescrs)
     if (entry.dtype == dtype)
       return (dtypeSize(dtype) == 1 ? "|" : "<") + std::string(entry.code);

@@ -40,7 +40,8 @@ std::string parseError(const std::vector<uint8_t> &bytes) {
 TEST(NpyTest, RoundTripsEveryDType) {
   for (DType dtype :
        {DType::Float32, DType::Float16, DType::Float64, DType::Int64,
-        DType::Int32, DType::Int8, DType::UInt8, DType::Bool}) {
+        DType::Int32, DType::Int8, DType::UInt8, DType::Bool, DType::Int16,
+        DType::UInt16, DType::UInt32, DType::UInt64}) {
     for (const Shape &shape : {Shape{}, Shape{5}, Shape{2, 3}, Shape{0, 4}}) {
       StatusOr<Tensor> tensor = Tensor::create(dtype, shape);
       ASSERT_TRUE(tensor.ok());
@@ -67,6 +68,47 @@ std::string headerOf(const std::vector<uint8_t> &image) {
   size_t length = image[8] | (image[9] << 8);
   std::string header(image.begin() + 10, image.begin() + 10 + length);
   return header.substr(0, header.find_last_of('}') + 1);
+}
+
+TEST(NpyTest, NewIntegerDescrs) {
+  // Headers as numpy writes them for int16, uint16, uint32 and uint64.
+  struct Case {
+    const char *descr;
+    DType dtype;
+  } cases[] = {{"<i2", DType::Int16},
+               {"<u2", DType::UInt16},
+               {"<u4", DType::UInt32},
+               {"<u8", DType::UInt64}};
+  for (const Case &c : cases) {
+    StatusOr<Tensor> tensor = Tensor::create(c.dtype, {3});
+    ASSERT_TRUE(tensor.ok());
+    EXPECT_EQ(headerOf(encodeNpy(*tensor)),
+              std::string("{'descr': '") + c.descr +
+                  "', 'fortran_order': False, 'shape': (3,), }");
+  }
+  // The largest uint64 survives a round trip.
+  StatusOr<Tensor> big = Tensor::create(DType::UInt64, {1});
+  big->dataAs<uint64_t>()[0] = UINT64_MAX;
+  std::vector<uint8_t> image = encodeNpy(*big);
+  StatusOr<Tensor> back = parseNpy(image.data(), image.size());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->dataAs<uint64_t>()[0], UINT64_MAX);
+}
+
+TEST(NpyTest, BFloat16IsWrittenAsItsBits) {
+  // numpy has no bfloat16: the bits go out as uint16 and read back as uint16.
+  StatusOr<Tensor> tensor = Tensor::create(DType::BFloat16, {2});
+  ASSERT_TRUE(tensor.ok());
+  tensor->dataAs<uint16_t>()[0] = 0x3F80; // 1.0
+  tensor->dataAs<uint16_t>()[1] = 0xC000; // -2.0
+  std::vector<uint8_t> image = encodeNpy(*tensor);
+  EXPECT_EQ(headerOf(image),
+            "{'descr': '<u2', 'fortran_order': False, 'shape': (2,), }");
+  StatusOr<Tensor> back = parseNpy(image.data(), image.size());
+  ASSERT_TRUE(back.ok()) << back.status().toString();
+  EXPECT_EQ(back->dtype(), DType::UInt16);
+  EXPECT_EQ(back->dataAs<uint16_t>()[0], 0x3F80);
+  EXPECT_EQ(back->dataAs<uint16_t>()[1], 0xC000);
 }
 
 TEST(NpyTest, WritesNumpyStyleHeaders) {
@@ -121,7 +163,7 @@ TEST(NpyTest, ClearErrors) {
                 "{'descr': '<c8', 'fortran_order': False, 'shape': (3,), }",
                 payload)),
             "unsupported dtype '<c8' (supported: float32, float16, float64, "
-            "int64, int32, int8, uint8, bool)");
+            "int64, int32, int16, int8, uint64, uint32, uint16, uint8, bool)");
   EXPECT_EQ(parseError(npyImage(
                 "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), }",
                 payload)),

@@ -47,6 +47,12 @@ bool toDType(int64_t type, DType *dtype) {
   case 3:
     *dtype = DType::Int8;
     return true;
+  case 4:
+    *dtype = DType::UInt16;
+    return true;
+  case 5:
+    *dtype = DType::Int16;
+    return true;
   case 6:
     *dtype = DType::Int32;
     return true;
@@ -61,6 +67,15 @@ bool toDType(int64_t type, DType *dtype) {
     return true;
   case 11:
     *dtype = DType::Float64;
+    return true;
+  case 12:
+    *dtype = DType::UInt32;
+    return true;
+  case 13:
+    *dtype = DType::UInt64;
+    return true;
+  case 16:
+    *dtype = DType::BFloat16;
     return true;
   default:
     return false;
@@ -138,6 +153,7 @@ struct Proto {
   std::vector<int64_t> int32s; // int32_data, as decoded varints
   std::vector<int64_t> int64s;
   std::vector<double> doubles;
+  std::vector<uint64_t> uint64s; // uint64_data (uint32 and uint64 tensors)
   bool external = false;
 };
 
@@ -206,6 +222,10 @@ Proto decode(Reader reader) {
       repeated(reader, wireType, Fixed64, proto.doubles,
                [](Reader &r) { return r.fixed<double>(); });
       break;
+    case 11: // uint64_data
+      repeated(reader, wireType, Varint, proto.uint64s,
+               [](Reader &r) { return r.varint(); });
+      break;
     case 13: // external_data
       proto.external = true;
       reader.skip(wireType);
@@ -214,8 +234,8 @@ Proto decode(Reader reader) {
       expectWire(Varint);
       proto.external |= reader.varint() == 1;
       break;
-    default: // segment, string_data, uint64_data (for types refused later),
-             // doc_string and fields from newer ONNX versions
+    default: // segment, string_data, doc_string and fields from newer ONNX
+             // versions
       reader.skip(wireType);
     }
   }
@@ -236,8 +256,8 @@ StatusOr<Tensor> toTensor(const Proto &proto) {
   if (!toDType(proto.dataType, &dtype))
     return invalidArgumentError(
         "unsupported ONNX data type " + typeName +
-        " (supported: FLOAT, FLOAT16, DOUBLE, INT64, INT32, INT8, UINT8, "
-        "BOOL)");
+        " (supported: FLOAT, FLOAT16, BFLOAT16, DOUBLE, INT64, INT32, INT16, "
+        "INT8, UINT64, UINT32, UINT16, UINT8, BOOL)");
   if (proto.external)
     return invalidArgumentError("tensor data is stored in an external file, "
                                 "which is not supported");
@@ -281,15 +301,32 @@ StatusOr<Tensor> toTensor(const Proto &proto) {
     if (given == count)
       convert<int32_t>(proto.int32s, tensor->data());
     break;
-  case DType::Float16: // int32_data holds the IEEE half bit patterns
+  case DType::Float16:  // int32_data holds the IEEE half bit patterns
+  case DType::BFloat16: // and the bfloat16 ones
+  case DType::UInt16:
     given = proto.int32s.size();
     if (given == count)
       convert<uint16_t>(proto.int32s, tensor->data());
+    break;
+  case DType::Int16:
+    given = proto.int32s.size();
+    if (given == count)
+      convert<int16_t>(proto.int32s, tensor->data());
     break;
   case DType::Int8:
     given = proto.int32s.size();
     if (given == count)
       convert<int8_t>(proto.int32s, tensor->data());
+    break;
+  case DType::UInt32:
+    given = proto.uint64s.size();
+    if (given == count)
+      convert<uint32_t>(proto.uint64s, tensor->data());
+    break;
+  case DType::UInt64:
+    given = proto.uint64s.size();
+    if (given == count)
+      convert<uint64_t>(proto.uint64s, tensor->data());
     break;
   case DType::UInt8:
   case DType::Bool:

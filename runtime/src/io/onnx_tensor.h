@@ -13,9 +13,10 @@ namespace io {
 
 /// Decodes a serialized onnx.TensorProto without libprotobuf: dims, data_type,
 /// name and the data from raw_data or the typed fields (float_data,
-/// int32_data, int64_data, double_data). Element types FLOAT, UINT8, INT8,
-/// INT32, INT64, BOOL, FLOAT16 and DOUBLE are supported; others, string
-/// tensors and external data fail with a message naming them. If `name` is
+/// int32_data, int64_data, double_data, uint64_data). Element types FLOAT,
+/// FLOAT16, BFLOAT16, DOUBLE, INT8/16/32/64, UINT8/16/32/64 and BOOL are
+/// supported; others, string tensors and external data fail with a message
+/// naming them. If `name` is
 /// given it receives the tensor's name.
 StatusOr<Tensor> parseTensorProto(const uint8_t *data, size_t size,
                                   std::string *name = nullptr);

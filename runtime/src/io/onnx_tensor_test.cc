@@ -71,12 +71,17 @@ enum : int64_t {
   FLOAT = 1,
   UINT8 = 2,
   INT8 = 3,
+  UINT16 = 4,
+  INT16 = 5,
   INT32 = 6,
   INT64 = 7,
   STRING = 8,
   BOOL = 9,
   FLOAT16 = 10,
   DOUBLE = 11,
+  UINT32 = 12,
+  UINT64 = 13,
+  COMPLEX64 = 14,
   BFLOAT16 = 16
 };
 
@@ -174,6 +179,77 @@ TEST(OnnxTensorTest, SmallTypesLiveInInt32Data) {
   EXPECT_EQ(i32->dataAs<int32_t>()[0], -7);
 }
 
+std::string error(const ProtoWriter &proto) {
+  StatusOr<Tensor> tensor = proto.parse();
+  EXPECT_FALSE(tensor.ok());
+  return tensor.ok() ? "" : tensor.status().message();
+}
+
+TEST(OnnxTensorTest, WideUnsignedTypesLiveInUInt64Data) {
+  // Field 11, uint64_data; values past INT64_MAX stay exact (-1 is written as
+  // the varint of 2^64 - 1).
+  ProtoWriter u64s;
+  u64s.varintField(1, 2).varintField(2, UINT64).packedVarints(11, {-1, 5});
+  StatusOr<Tensor> u64 = u64s.parse();
+  ASSERT_TRUE(u64.ok()) << u64.status().toString();
+  EXPECT_EQ(u64->dtype(), DType::UInt64);
+  EXPECT_EQ(u64->dataAs<uint64_t>()[0], UINT64_MAX);
+  EXPECT_EQ(u64->dataAs<uint64_t>()[1], 5u);
+
+  ProtoWriter u32s;
+  u32s.varintField(1, 2)
+      .varintField(2, UINT32)
+      .varintField(11, 4000000000)
+      .varintField(11, 7);
+  StatusOr<Tensor> u32 = u32s.parse();
+  ASSERT_TRUE(u32.ok()) << u32.status().toString();
+  EXPECT_EQ(u32->dtype(), DType::UInt32);
+  EXPECT_EQ(u32->dataAs<uint32_t>()[0], 4000000000u);
+  EXPECT_EQ(u32->dataAs<uint32_t>()[1], 7u);
+
+  // A uint32 tensor's values are not looked for in int32_data.
+  EXPECT_EQ(
+      error(ProtoWriter().varintField(1, 1).varintField(2, UINT32).varintField(
+          5, 1)),
+      "tensor of type UINT32 (12) and shape [1] has 1 elements, its data "
+      "fields hold 0");
+}
+
+TEST(OnnxTensorTest, SixteenBitTypesLiveInInt32Data) {
+  ProtoWriter i16s;
+  i16s.varintField(1, 2).varintField(2, INT16).packedVarints(5, {-32768, 7});
+  StatusOr<Tensor> i16 = i16s.parse();
+  ASSERT_TRUE(i16.ok()) << i16.status().toString();
+  EXPECT_EQ(i16->dtype(), DType::Int16);
+  EXPECT_EQ(i16->dataAs<int16_t>()[0], -32768);
+  EXPECT_EQ(i16->dataAs<int16_t>()[1], 7);
+
+  ProtoWriter u16s;
+  u16s.varintField(1, 1).varintField(2, UINT16).varintField(5, 65535);
+  StatusOr<Tensor> u16 = u16s.parse();
+  ASSERT_TRUE(u16.ok());
+  EXPECT_EQ(u16->dtype(), DType::UInt16);
+  EXPECT_EQ(u16->dataAs<uint16_t>()[0], 65535);
+
+  ProtoWriter bf16s; // bfloat16 bit patterns of 1.0 and -2.0
+  bf16s.varintField(1, 2)
+      .varintField(2, BFLOAT16)
+      .packedVarints(5, {0x3F80, 0xC000});
+  StatusOr<Tensor> bf16 = bf16s.parse();
+  ASSERT_TRUE(bf16.ok());
+  EXPECT_EQ(bf16->dtype(), DType::BFloat16);
+  EXPECT_EQ(bf16->dataAs<uint16_t>()[0], 0x3F80);
+  EXPECT_EQ(bf16->dataAs<uint16_t>()[1], 0xC000);
+
+  ProtoWriter raw; // raw_data works for every type
+  raw.varintField(1, 2).varintField(2, UINT16).bytesField(
+      9, {0x01, 0x02, 0xFF, 0xFF});
+  StatusOr<Tensor> fromRaw = raw.parse();
+  ASSERT_TRUE(fromRaw.ok());
+  EXPECT_EQ(fromRaw->dataAs<uint16_t>()[0], 0x0201);
+  EXPECT_EQ(fromRaw->dataAs<uint16_t>()[1], 0xFFFF);
+}
+
 TEST(OnnxTensorTest, SkipsFieldsItDoesNotUse) {
   ProtoWriter proto;
   proto.stringField(12, "doc")
@@ -188,19 +264,15 @@ TEST(OnnxTensorTest, SkipsFieldsItDoesNotUse) {
   EXPECT_EQ(tensor->dataAs<float>()[0], 1.0f);
 }
 
-std::string error(const ProtoWriter &proto) {
-  StatusOr<Tensor> tensor = proto.parse();
-  EXPECT_FALSE(tensor.ok());
-  return tensor.ok() ? "" : tensor.status().message();
-}
-
 TEST(OnnxTensorTest, ClearErrors) {
-  EXPECT_EQ(error(ProtoWriter().varintField(1, 2).varintField(2, BFLOAT16)),
-            "unsupported ONNX data type BFLOAT16 (16) (supported: FLOAT, "
-            "FLOAT16, DOUBLE, INT64, INT32, INT8, UINT8, BOOL)");
+  EXPECT_EQ(error(ProtoWriter().varintField(1, 2).varintField(2, COMPLEX64)),
+            "unsupported ONNX data type COMPLEX64 (14) (supported: FLOAT, "
+            "FLOAT16, BFLOAT16, DOUBLE, INT64, INT32, INT16, INT8, UINT64, "
+            "UINT32, UINT16, UINT8, BOOL)");
   EXPECT_EQ(error(ProtoWriter().varintField(2, STRING).stringField(6, "a")),
             "unsupported ONNX data type STRING (8) (supported: FLOAT, "
-            "FLOAT16, DOUBLE, INT64, INT32, INT8, UINT8, BOOL)");
+            "FLOAT16, BFLOAT16, DOUBLE, INT64, INT32, INT16, INT8, UINT64, "
+            "UINT32, UINT16, UINT8, BOOL)");
   EXPECT_EQ(
       error(ProtoWriter().varintField(1, 2).varintField(2, FLOAT).varintField(
           14, 1)),

@@ -45,3 +45,12 @@ func.func @clip_bound_type(%x: tensor<4xf32>, %hi: tensor<f64>) -> tensor<4xf32>
   %0 = onnx.clip %x max %hi : (tensor<4xf32>, tensor<f64>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// bfloat16 reaches no op but Cast.
+func.func @add_bf16(%a: tensor<3xbf16>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of}}
+  %0 = onnx.add %a, %a : (tensor<3xbf16>, tensor<3xbf16>) -> tensor<3xbf16>
+  return
+}

@@ -206,3 +206,12 @@ func.func @range_result(%a: tensor<f32>) {
   %0 = onnx.range %a, %a, %a : (tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<3x1xf32>
   return
 }
+
+// -----
+
+// ONNX's Range takes no unsigned type.
+func.func @range_unsigned(%a: tensor<ui32>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of}}
+  %0 = onnx.range %a, %a, %a : (tensor<ui32>, tensor<ui32>, tensor<ui32>) -> tensor<3xui32>
+  return
+}
