@@ -238,10 +238,19 @@ struct ParameterDesc {
 
 /// One buffer passed to a stage's entry point (manifest "stages[].args").
 struct StageArg {
-  enum class Kind { Input, Param, Output, Other };
+  /// Input, Param, Output: graph inputs, parameters and graph outputs.
+  /// Recv: an activation received from the previous stage (an input buffer
+  /// of the entry point); Send: one sent to the next stage (an output
+  /// buffer). Other: a kind this runtime does not know, kept for --info.
+  enum class Kind { Input, Param, Output, Recv, Send, Other };
   Kind kind = Kind::Other;
   std::string kindName; ///< as written, e.g. "input" or "recv"
   std::string name;
+  /// Recv and Send only: the peer stage's id ("from" or "to") and the
+  /// per-microbatch type of the activation.
+  int peer = -1;
+  DType dtype = DType::Float32;
+  Shape shape;
 };
 
 /// One pipeline stage: an entry point in a code section (manifest "stages").
@@ -289,6 +298,14 @@ public:
   const std::vector<ParameterDesc> &parameters() const { return parameters_; }
   const std::vector<StageDesc> &stages() const { return stages_; }
   const std::vector<SectionDesc> &sections() const { return sections_; }
+  /// Microbatches per run (options.microbatches; 1 when absent).
+  int microbatches() const { return microbatches_; }
+  /// The number of MPI ranks the plan runs on (one per device).
+  int ranks() const { return static_cast<int>(devices_.size()); }
+  /// The stage with id `id`, or null.
+  const StageDesc *findStage(int id) const;
+  /// The stage that runs on `rank`, or null.
+  const StageDesc *stageOnRank(int rank) const;
   /// The manifest exactly as stored (JSON text).
   std::string_view manifestText() const;
 
@@ -322,6 +339,7 @@ private:
   std::vector<ParameterDesc> parameters_;
   std::vector<StageDesc> stages_;
   std::vector<SectionDesc> sections_;
+  int microbatches_ = 1;
 };
 
 //===----------------------------------------------------------------------===//

@@ -169,6 +169,7 @@ Status ArtifactLoader::readManifest() {
   artifact_.parameters_ = std::move(m.parameters);
   artifact_.stages_ = std::move(m.stages);
   artifact_.sections_ = std::move(m.sections);
+  artifact_.microbatches_ = m.microbatches;
   return Status();
 }
 
@@ -277,6 +278,20 @@ const void *Artifact::parameterData(const ParameterDesc &param) const {
   return section ? sectionData(*section) + param.offset : nullptr;
 }
 
+const StageDesc *Artifact::findStage(int id) const {
+  for (const StageDesc &stage : stages_)
+    if (stage.id == id)
+      return &stage;
+  return nullptr;
+}
+
+const StageDesc *Artifact::stageOnRank(int rank) const {
+  for (const StageDesc &stage : stages_)
+    if (stage.rank == rank)
+      return &stage;
+  return nullptr;
+}
+
 uint64_t Artifact::totalParameterBytes() const {
   uint64_t total = 0;
   for (const ParameterDesc &param : parameters_)
@@ -318,16 +333,22 @@ std::string Artifact::describe() const {
   line("parameters:  " + std::to_string(parameters_.size()) + ", " +
        formatBytes(double(totalParameterBytes())) + " (" +
        std::to_string(totalParameterBytes()) + " bytes)");
-  line("stages:      " + std::to_string(stages_.size()));
+  line("stages:      " + std::to_string(stages_.size()) + ", " +
+       std::to_string(microbatches_) +
+       (microbatches_ == 1 ? " microbatch" : " microbatches") + " per run");
   for (const StageDesc &stage : stages_) {
-    int counts[4] = {0, 0, 0, 0};
+    int counts[6] = {0, 0, 0, 0, 0, 0};
     for (const StageArg &arg : stage.args)
       ++counts[static_cast<int>(arg.kind)];
     std::string args = counted(counts[0], "input") + ", " +
                        counted(counts[1], "param") + ", " +
                        counted(counts[2], "output");
     if (counts[3])
-      args += ", " + counted(counts[3], "transfer");
+      args += ", " + counted(counts[3], "recv");
+    if (counts[4])
+      args += ", " + counted(counts[4], "send");
+    if (counts[5])
+      args += ", " + counted(counts[5], "other arg");
     line("  stage " + std::to_string(stage.id) + ": rank " +
          std::to_string(stage.rank) + ", device " +
          std::to_string(stage.device) + ", entry " + stage.entry + " in " +
@@ -336,6 +357,16 @@ std::string Artifact::describe() const {
               ? "; estimate " + formatFlops(stage.estimatedFlops) + ", " +
                     formatBytes(stage.estimatedBytes)
               : std::string()));
+    for (const StageArg &arg : stage.args) {
+      if (arg.kind == StageArg::Kind::Recv)
+        line("    recv " + arg.name + ": " + dtypeName(arg.dtype) +
+             shapeToString(arg.shape) + " from stage " +
+             std::to_string(arg.peer));
+      else if (arg.kind == StageArg::Kind::Send)
+        line("    send " + arg.name + ": " + dtypeName(arg.dtype) +
+             shapeToString(arg.shape) + " to stage " +
+             std::to_string(arg.peer));
+    }
   }
   line("sections:    " + std::to_string(sections_.size()));
   for (const SectionDesc &section : sections_)

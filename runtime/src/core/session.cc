@@ -130,6 +130,8 @@ Session::create(std::shared_ptr<const Artifact> artifact,
         binding.param =
             artifact->parameterData(*artifact->findParameter(arg.name));
         break;
+      case StageArg::Kind::Recv:
+      case StageArg::Kind::Send:
       case StageArg::Kind::Other:
         return unimplementedError(prefix + "stage argument '" + arg.name +
                                   "' of kind '" + arg.kindName +
@@ -202,6 +204,8 @@ Status Session::run(const std::vector<Tensor> &inputs,
       case StageArg::Kind::Output:
         args.push_back(results[binding.index].data());
         break;
+      case StageArg::Kind::Recv:
+      case StageArg::Kind::Send:
       case StageArg::Kind::Other:
         return internalError("unbound stage argument");
       }

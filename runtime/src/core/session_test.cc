@@ -116,8 +116,7 @@ TEST_F(SessionTest, ValidatesInputs) {
 }
 
 TEST_F(SessionTest, DistributedPlansNeedMpirun) {
-  TestModel model = testing::addModel();
-  model.stages = 2;
+  TestModel model = testing::chainModel(2, 1);
   std::shared_ptr<const Artifact> artifact = build(model);
   ASSERT_TRUE(artifact);
   StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
