@@ -346,14 +346,43 @@ private:
 // Session
 //===----------------------------------------------------------------------===//
 
+/// Moves bytes between the ranks of a distributed plan (MPI). Its interface
+/// is internal (runtime/src/comm/transport.h); embedders create one with
+/// createMpiTransport() and hand it to the sessions.
+class Transport;
+
+/// Initialises MPI (once per process) and returns a transport over all the
+/// ranks mpirun started; MPI is finalised when the last reference goes.
+/// Fails with Unimplemented ("this runtime was built without MPI") in a
+/// build without MPI.
+StatusOr<std::shared_ptr<Transport>> createMpiTransport(int *argc,
+                                                        char ***argv);
+
 /// How a Session runs.
 struct SessionOptions {
-  /// CPU threads; 0 means all cores available to the process.
+  SessionOptions() = default;
+  /// Options with `threads` threads and, for distributed plans, `transport`.
+  SessionOptions(int threads, std::shared_ptr<Transport> transport = nullptr)
+      : threads(threads), transport(std::move(transport)) {}
+
+  /// CPU threads; 0 means all cores available to the process. In a
+  /// distributed plan this is per rank.
   int threads = 0;
+  /// Required for plans with more than one stage or rank, ignored otherwise:
+  /// the session runs the stage whose rank is the transport's rank.
+  std::shared_ptr<Transport> transport;
 };
 
 /// Runs an artifact's plan: loads its code onto the devices once, then runs
 /// inference any number of times. One run at a time per Session.
+///
+/// A distributed (pipeline) plan runs with one Session per rank, each created
+/// with the same artifact and a transport: a session loads only its own
+/// stage's code section and uses only its own rank's parameters. Every rank
+/// calls run() for each inference: the first stage's rank passes the
+/// full-batch inputs, the other ranks pass none; the last stage's rank gets
+/// the full-batch outputs, the other ranks get none. Each run streams
+/// Artifact::microbatches() microbatches through the stages.
 class Session {
 public:
   /// Loads the code of `artifact` and binds its parameters. The session keeps
@@ -366,9 +395,13 @@ public:
   Session &operator=(const Session &) = delete;
 
   /// Runs one inference. `inputs` are in the order of Artifact::inputs() and
-  /// must match their dtype and shape exactly; on success `*outputs` holds
-  /// fresh tensors in the order of Artifact::outputs(). A mismatch fails with
-  /// InvalidArgument naming the input, what was expected and what was given.
+  /// must match their dtype and shape exactly (none on a rank that does not
+  /// run the first stage); on success `*outputs` holds fresh tensors in the
+  /// order of Artifact::outputs() (none on a rank that does not run the last
+  /// stage). A mismatch fails with InvalidArgument naming the input, what
+  /// was expected and what was given. In a distributed plan a failure on one
+  /// rank leaves its peers waiting: the caller must abort the job (cleave-run
+  /// calls MPI_Abort) rather than run again.
   Status run(const std::vector<Tensor> &inputs, std::vector<Tensor> *outputs);
 
   /// Checks `inputs` against the manifest without running anything.
@@ -378,6 +411,12 @@ public:
   const Artifact &artifact() const { return *artifact_; }
   /// The CPU thread count in effect (options.threads, or the core count).
   int threads() const { return threads_; }
+  /// The stage this session runs (the only one in a single-stage plan).
+  const StageDesc &stage() const;
+  /// True when this session runs the first stage and takes the inputs.
+  bool takesInputs() const;
+  /// True when this session runs the last stage and returns the outputs.
+  bool returnsOutputs() const;
 
 private:
   struct Impl;

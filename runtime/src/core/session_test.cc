@@ -121,11 +121,11 @@ TEST_F(SessionTest, DistributedPlansNeedMpirun) {
   ASSERT_TRUE(artifact);
   StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
   ASSERT_FALSE(session.ok());
-  EXPECT_EQ(session.status().code(), StatusCode::Unimplemented);
+  EXPECT_EQ(session.status().code(), StatusCode::FailedPrecondition);
   EXPECT_EQ(session.status().message(),
             "artifact '" + artifact->path() +
-                "': distributed plans need mpirun (not supported yet): the "
-                "plan has 2 stages on 2 ranks");
+                "': distributed plans need mpirun: the plan has 2 stages on "
+                "2 ranks and the session was given no transport");
 }
 
 TEST_F(SessionTest, MissingEntryPoint) {
