@@ -159,7 +159,8 @@ expect_error "error: rank 0: input 'x': cannot open '$T/nope.npy'" 2 "$T/chain_2
 expect_error "error: rank 0: missing input 'x'" 2 "$T/chain_2_4.cleave" --output-dir "$T/o"
 expect_error "error: rank 1: artifact '$T/noentry_2.cleave': section 'code.rank1': stage 1 entry point: symbol 'cleave_stage_1' is not exported" \
   2 "$T/noentry_2.cleave" --input "$T/x.npy" --output-dir "$T/o"
-expect_error "error: rank 0: artifact '$T/damaged.cleave': section 'code.rank1' checksum mismatch (file damaged?)" \
+# Each rank checksums only its own sections: rank 1 finds the damage.
+expect_error "error: rank 1: artifact '$T/damaged.cleave': section 'code.rank1' checksum mismatch (file damaged?)" \
   2 "$T/damaged.cleave" --input "$T/x.npy" --output-dir "$T/o"
 
 # Without mpirun a multi-rank plan says how to run it.

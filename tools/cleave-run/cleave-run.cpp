@@ -407,7 +407,9 @@ Status runDistributed(const Options &options, int *argc, char ***argv) {
   int rank = transport->rank();
   gQuiet = rank != 0;
 
-  StatusOr<std::unique_ptr<Artifact>> opened = Artifact::open(options.artifact);
+  // Each rank checksums only the sections it uses.
+  StatusOr<std::unique_ptr<Artifact>> opened =
+      Artifact::open(options.artifact, rank);
   Status agreed = transport->agree(opened.status());
   if (!agreed.ok())
     return agreed;

@@ -282,9 +282,17 @@ public:
   /// The artifact format version this runtime reads.
   static constexpr uint32_t kFormatVersion = 1;
 
+  /// Passed as `rank` to open(): checksum every section.
+  static constexpr int kAllRanks = -1;
+
   /// Maps and validates the file at `path`. Every failure names the file and
-  /// what is wrong with it.
-  static StatusOr<std::unique_ptr<Artifact>> open(const std::string &path);
+  /// what is wrong with it. With `rank` >= 0 only the sections that rank
+  /// uses (its stage's code, the sections holding its parameters) are
+  /// checksummed, so that a rank of a distributed plan reads only its part
+  /// of the file; everything else (header, manifest, every bound) is still
+  /// checked.
+  static StatusOr<std::unique_ptr<Artifact>> open(const std::string &path,
+                                                  int rank = kAllRanks);
   ~Artifact();
   Artifact(const Artifact &) = delete;
   Artifact &operator=(const Artifact &) = delete;
@@ -298,6 +306,9 @@ public:
   const std::vector<ParameterDesc> &parameters() const { return parameters_; }
   const std::vector<StageDesc> &stages() const { return stages_; }
   const std::vector<SectionDesc> &sections() const { return sections_; }
+  /// The rank given to open(): only its sections were checksummed
+  /// (kAllRanks: all were).
+  int checkedRank() const { return checkedRank_; }
   /// Microbatches per run (options.microbatches; 1 when absent).
   int microbatches() const { return microbatches_; }
   /// The number of MPI ranks the plan runs on (one per device).
@@ -340,6 +351,7 @@ private:
   std::vector<StageDesc> stages_;
   std::vector<SectionDesc> sections_;
   int microbatches_ = 1;
+  int checkedRank_ = kAllRanks;
 };
 
 //===----------------------------------------------------------------------===//

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <set>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -70,7 +71,8 @@ std::string counted(int count, const char *noun) {
 /// Builds an Artifact; a friend so the public class stays a plain reader.
 class ArtifactLoader {
 public:
-  static StatusOr<std::unique_ptr<Artifact>> load(const std::string &path);
+  static StatusOr<std::unique_ptr<Artifact>> load(const std::string &path,
+                                                  int rank);
 
 private:
   ArtifactLoader(const std::string &path, Artifact &artifact)
@@ -78,7 +80,7 @@ private:
   Status map(const std::string &path);
   Status checkHeader();
   Status readManifest();
-  Status checkSections();
+  Status checkSections(int rank);
   Status checkParameters();
 
   std::string prefix_;
@@ -173,7 +175,7 @@ Status ArtifactLoader::readManifest() {
   return Status();
 }
 
-Status ArtifactLoader::checkSections() {
+Status ArtifactLoader::checkSections(int rank) {
   uint64_t manifestEnd = artifact_.manifestOffset_ + artifact_.manifestSize_;
   for (const SectionDesc &section : artifact_.sections_) {
     std::string where = prefix_ + "section '" + section.name + "' ";
@@ -189,8 +191,17 @@ Status ArtifactLoader::checkSections() {
           std::to_string(section.size) + " bytes) lies outside the file (" +
           std::to_string(artifact_.fileSize_) + " bytes; truncated?)");
   }
+  // A rank of a distributed plan reads only the sections it uses.
+  std::set<std::string> used;
+  for (const StageDesc &stage : artifact_.stages_)
+    if (stage.rank == rank)
+      used.insert(stage.code);
+  for (const ParameterDesc &param : artifact_.parameters_)
+    if (param.rank == rank)
+      used.insert(param.section);
   for (const SectionDesc &section : artifact_.sections_)
-    if (crc32(artifact_.sectionData(section), section.size) != section.crc32)
+    if ((rank == Artifact::kAllRanks || used.count(section.name)) &&
+        crc32(artifact_.sectionData(section), section.size) != section.crc32)
       return dataLossError(prefix_ + "section '" + section.name +
                            "' checksum mismatch (file damaged?)");
   return Status();
@@ -218,10 +229,11 @@ Status ArtifactLoader::checkParameters() {
 }
 
 StatusOr<std::unique_ptr<Artifact>>
-ArtifactLoader::load(const std::string &path) {
+ArtifactLoader::load(const std::string &path, int rank) {
   try {
     std::unique_ptr<Artifact> artifact(new Artifact());
     artifact->path_ = path;
+    artifact->checkedRank_ = rank;
     ArtifactLoader loader(path, *artifact);
     Status status = loader.map(path);
     if (status.ok())
@@ -229,7 +241,7 @@ ArtifactLoader::load(const std::string &path) {
     if (status.ok())
       status = loader.readManifest();
     if (status.ok())
-      status = loader.checkSections();
+      status = loader.checkSections(rank);
     if (status.ok())
       status = loader.checkParameters();
     if (!status.ok())
@@ -241,8 +253,9 @@ ArtifactLoader::load(const std::string &path) {
   }
 }
 
-StatusOr<std::unique_ptr<Artifact>> Artifact::open(const std::string &path) {
-  return ArtifactLoader::load(path);
+StatusOr<std::unique_ptr<Artifact>> Artifact::open(const std::string &path,
+                                                   int rank) {
+  return ArtifactLoader::load(path, rank);
 }
 
 Artifact::~Artifact() {
