@@ -30,6 +30,7 @@
 #include <set>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 using namespace cleave;
@@ -364,8 +365,8 @@ Status runLocal(std::shared_ptr<const Artifact> artifact,
   return Status();
 }
 
-/// Set on ranks that fail along with the others but leave the printing of
-/// the agreed error to rank 0.
+/// Set once the error has been reported (or is left to another rank), so
+/// that main() prints nothing more.
 bool gQuiet = false;
 
 /// How mpirun (OpenMPI, or a PMIx/PMI launcher) started this process.
@@ -394,37 +395,73 @@ Launch detectLaunch() {
   return launch;
 }
 
+/// Reports an error every rank shares: rank 0 prints it, then all ranks meet
+/// at a barrier before exiting, because mpirun kills the job as soon as one
+/// rank exits with a failure and rank 0 could die before printing.
+Status reportOnce(Transport &transport, const Status &status) {
+  if (transport.rank() == 0) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "cleave-run: error: %s\n",
+                 oneLine(status.message()).c_str());
+    std::fflush(stderr);
+  }
+  gQuiet = true;
+  (void)transport.barrier();
+  return status;
+}
+
 /// Under mpirun with several ranks: one stage per rank. Setup failures are
 /// agreed on (every rank exits 1, rank 0 prints the lowest failing rank's
 /// message); a failure once the pipeline runs aborts the whole job.
-Status runDistributed(const Options &options, int *argc, char ***argv) {
+Status runDistributed(const Options &options, const Status &parsed, int *argc,
+                      char ***argv) {
   StatusOr<std::shared_ptr<Transport>> created = createMpiTransport(argc, argv);
   if (!created.ok()) {
-    gQuiet = detectLaunch().rank != 0;
+    // No MPI to agree through: rank 0 reports, the others give it a moment
+    // before their failure makes mpirun end the job.
+    if (detectLaunch().rank != 0) {
+      gQuiet = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
     return created.status();
   }
   std::shared_ptr<Transport> transport = std::move(created).value();
   int rank = transport->rank();
-  gQuiet = rank != 0;
+
+  // Every rank parsed the same command line.
+  if (!parsed.ok())
+    return reportOnce(*transport, parsed);
+  if (options.artifact.empty())
+    return reportOnce(*transport,
+                      invalidArgumentError("missing artifact path (usage: "
+                                           "cleave-run ARTIFACT.cleave --input "
+                                           "FILE --output-dir DIR; see "
+                                           "--help)"));
+  if (!options.hasOutputDir)
+    return reportOnce(*transport,
+                      invalidArgumentError("missing --output-dir DIR (where "
+                                           "outputs are written)"));
 
   // Each rank checksums only the sections it uses.
   StatusOr<std::unique_ptr<Artifact>> opened =
       Artifact::open(options.artifact, rank);
   Status agreed = transport->agree(opened.status());
   if (!agreed.ok())
-    return agreed;
+    return reportOnce(*transport, agreed);
   std::shared_ptr<const Artifact> artifact = std::move(opened).value();
   if (artifact->ranks() != transport->size())
-    return failedPreconditionError(
-        "the plan needs " + std::to_string(artifact->ranks()) + " rank" +
-        (artifact->ranks() == 1 ? "" : "s") + ", mpirun started " +
-        std::to_string(transport->size()));
+    return reportOnce(
+        *transport,
+        failedPreconditionError(
+            "the plan needs " + std::to_string(artifact->ranks()) + " rank" +
+            (artifact->ranks() == 1 ? "" : "s") + ", mpirun started " +
+            std::to_string(transport->size())));
 
   StatusOr<std::unique_ptr<Session>> session =
       Session::create(artifact, SessionOptions{options.threads, transport});
   agreed = transport->agree(session.status());
   if (!agreed.ok())
-    return agreed;
+    return reportOnce(*transport, agreed);
 
   // The first stage's rank reads the inputs; the last one writes outputs.
   StatusOr<std::vector<Tensor>> inputs = std::vector<Tensor>();
@@ -432,11 +469,11 @@ Status runDistributed(const Options &options, int *argc, char ***argv) {
     inputs = loadInputs(**session, options);
   agreed = transport->agree(inputs.status());
   if (!agreed.ok())
-    return agreed;
+    return reportOnce(*transport, agreed);
   agreed = transport->agree(
       (*session)->returnsOutputs() ? makeOutputDir(options) : Status());
   if (!agreed.ok())
-    return agreed;
+    return reportOnce(*transport, agreed);
 
   std::vector<Tensor> outputs;
   std::vector<double> latencies;
@@ -463,7 +500,7 @@ Status runDistributed(const Options &options, int *argc, char ***argv) {
                                 ? writeOutputs(*artifact, options, outputs)
                                 : Status());
   if (!agreed.ok())
-    return agreed;
+    return reportOnce(*transport, agreed);
   if (rank == 0)
     printLatencies(std::move(latencies));
   return Status();
@@ -473,25 +510,25 @@ Status runMain(int argc, char **argv) {
   Options options;
   Status parsed = parseArgs(argc, argv, &options);
   Launch launch = detectLaunch();
-  if (!parsed.ok()) {
-    gQuiet = launch.rank != 0; // every rank parses the same arguments
-    return parsed;
-  }
-  if (options.help) {
-    if (launch.rank == 0)
+  // --help and --info need no MPI; under mpirun rank 0 alone prints.
+  if (parsed.ok() && (options.help || options.info)) {
+    if (launch.rank != 0)
+      return Status();
+    if (options.help) {
       std::fputs(kUsage, stdout);
-    return Status();
+      return Status();
+    }
   }
-  if (options.artifact.empty()) {
-    gQuiet = launch.rank != 0;
+  if (launch.underMpirun && launch.size != 1 && !options.help && !options.info)
+    return runDistributed(options, parsed, &argc, &argv);
+
+  if (!parsed.ok())
+    return parsed;
+  if (options.artifact.empty())
     return invalidArgumentError("missing artifact path (usage: cleave-run "
                                 "ARTIFACT.cleave --input FILE --output-dir "
                                 "DIR; see --help)");
-  }
   if (options.info) {
-    // Under mpirun every rank would print the same: rank 0 does.
-    if (launch.rank != 0)
-      return Status();
     StatusOr<std::unique_ptr<Artifact>> opened =
         Artifact::open(options.artifact);
     if (!opened.ok())
@@ -499,13 +536,9 @@ Status runMain(int argc, char **argv) {
     std::fputs((*opened)->describe().c_str(), stdout);
     return Status();
   }
-  if (!options.hasOutputDir) {
-    gQuiet = launch.rank != 0;
+  if (!options.hasOutputDir)
     return invalidArgumentError("missing --output-dir DIR (where outputs are "
                                 "written)");
-  }
-  if (launch.underMpirun && launch.size != 1)
-    return runDistributed(options, &argc, &argv);
 
   StatusOr<std::unique_ptr<Artifact>> opened = Artifact::open(options.artifact);
   if (!opened.ok())
