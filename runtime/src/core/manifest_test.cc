@@ -250,6 +250,18 @@ TEST(ManifestTest, PipelineErrorsNameTheStageAndArg) {
                         "dtype": "int32", "shape": [2, 3]})",
                       "stages[0].args[3]: send 'x' is int32[2, 3] but the "
                       "recv in stage 1 is float32[2, 3]");
+  expectPipelineError(R"({"kind": "send", "name": "x", "to": 1,
+                        "dtype": "float32", "shape": [2, 3]}]},)",
+                      R"({"kind": "send", "name": "z", "to": 1,
+                        "dtype": "float32", "shape": [2, 3]}]},)",
+                      "stages[0].args[3]: send 'z' has no matching recv 'z' "
+                      "in stage 1");
+  expectPipelineError(R"({"kind": "param", "name": "w1"},)",
+                      R"({"kind": "recv", "name": "q", "from": 0,
+                          "dtype": "float32", "shape": [1]},
+                         {"kind": "param", "name": "w1"},)",
+                      "stages[1].args[2]: recv 'q' has no matching send 'q' "
+                      "in stage 0");
   // A forwarded graph input travels one microbatch (2 rows) at a time.
   expectPipelineError(
       R"({"kind": "send", "name": "x", "to": 1,
