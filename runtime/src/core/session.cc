@@ -155,13 +155,6 @@ Session::create(std::shared_ptr<const Artifact> artifact,
       return failedPreconditionError(
           prefix + "the plan needs " + plural(artifact->ranks(), "rank") +
           ", the job has " + std::to_string(transport.size()));
-    if (artifact->checkedRank() != Artifact::kAllRanks &&
-        artifact->checkedRank() != transport.rank())
-      return failedPreconditionError(
-          prefix + "opened for rank " +
-          std::to_string(artifact->checkedRank()) +
-          " (only its sections were checked), used on rank " +
-          std::to_string(transport.rank()));
     stage = artifact->stageOnRank(transport.rank());
     if (!stage)
       return unimplementedError(prefix + "rank " +
@@ -175,6 +168,12 @@ Session::create(std::shared_ptr<const Artifact> artifact,
           " microbatches need MPI tags up to " + std::to_string(tags) +
           ", above this MPI's limit " + std::to_string(transport.maxTag()));
   }
+  if (artifact->checkedRank() != Artifact::kAllRanks &&
+      artifact->checkedRank() != stage->rank)
+    return failedPreconditionError(
+        prefix + "opened for rank " + std::to_string(artifact->checkedRank()) +
+        " (only its sections were checked), used on rank " +
+        std::to_string(stage->rank));
 
   try {
     std::unique_ptr<Session> session(new Session());

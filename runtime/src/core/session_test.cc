@@ -315,6 +315,17 @@ TEST_F(SessionTest, PipelineSessionErrors) {
   EXPECT_EQ(wrongSize.status().message(),
             prefix + "the plan needs 2 ranks, the job has 3");
 
+  StatusOr<std::unique_ptr<Artifact>> forRank0 =
+      Artifact::open(artifact->path(), 0);
+  ASSERT_TRUE(forRank0.ok()) << forRank0.status().toString();
+  auto pair = testing::createLocalTransports(2);
+  StatusOr<std::unique_ptr<Session>> otherRank =
+      Session::create(std::move(forRank0).value(), SessionOptions{1, pair[1]});
+  ASSERT_FALSE(otherRank.ok());
+  EXPECT_EQ(otherRank.status().message(),
+            prefix + "opened for rank 0 (only its sections were checked), "
+                     "used on rank 1");
+
   auto two = testing::createLocalTransports(2);
   StatusOr<std::unique_ptr<Session>> second =
       Session::create(artifact, SessionOptions{1, two[1]});
