@@ -195,7 +195,7 @@ expect_error "missing --output-dir DIR" "$T/add.cleave" --input "$T/x.npy"
 expect_error "cannot create output directory" "$T/add.cleave" --input "$T/x.npy" \
   --output-dir "$T/afile"
 expect_error "unexpected argument" "$T/add.cleave" "$T/names.cleave"
-expect_error "distributed plans need mpirun (not supported yet)" "$T/dist.cleave" \
+expect_error "the plan needs 2 ranks: run it as mpirun -np 2 cleave-run ..." "$T/dist.cleave" \
   --input "$T/x.npy" --output-dir "$T/o"
 
 echo "cli_test.sh: $checks checks, $failures failures"

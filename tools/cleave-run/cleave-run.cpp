@@ -5,13 +5,16 @@
 //   DIR
 //              [--repeat N] [--threads T]
 //   cleave-run --info OUT.cleave
+//   mpirun -np N cleave-run OUT.cleave ... (plans on N ranks)
 // Every failure prints exactly one line, "cleave-run: error: <message>", on
-// stderr and exits with status 1.
+// stderr and exits with status 1; under mpirun every rank exits 1 and the
+// message, naming the failing rank, is printed once.
 //
 //===----------------------------------------------------------------------===//
 
 #include "cleave/runtime.h"
 
+#include "comm/transport.h"
 #include "io/npy.h"
 #include "io/tensor_file.h"
 
@@ -27,6 +30,7 @@
 #include <set>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 using namespace cleave;
@@ -69,7 +73,9 @@ examples:
 
 A plan compiled for several devices runs under MPI, one rank per device:
   mpirun -np 4 cleave-run model.cleave --input x=batch.npy --output-dir out/
-(distributed plans are not supported by this build yet.)
+Rank 0 (the first stage) reads the inputs, the last stage's rank writes the
+outputs, --threads applies to each rank, and with --repeat every rank runs
+each time between barriers while rank 0 prints the latency.
 )";
 
 struct Options {
@@ -255,38 +261,14 @@ outputFileNames(const std::vector<TensorDesc> &outputs) {
   return names;
 }
 
-Status runMain(int argc, char **argv) {
-  Options options;
-  Status parsed = parseArgs(argc, argv, &options);
-  if (!parsed.ok())
-    return parsed;
-  if (options.help) {
-    std::fputs(kUsage, stdout);
-    return Status();
-  }
-  if (options.artifact.empty())
-    return invalidArgumentError("missing artifact path (usage: cleave-run "
-                                "ARTIFACT.cleave --input FILE --output-dir "
-                                "DIR; see --help)");
-  StatusOr<std::unique_ptr<Artifact>> opened = Artifact::open(options.artifact);
-  if (!opened.ok())
-    return opened.status();
-  std::shared_ptr<const Artifact> artifact = std::move(opened).value();
-  if (options.info) {
-    std::fputs(artifact->describe().c_str(), stdout);
-    return Status();
-  }
-  if (!options.hasOutputDir)
-    return invalidArgumentError("missing --output-dir DIR (where outputs are "
-                                "written)");
+std::string oneLine(std::string text);
 
-  StatusOr<std::unique_ptr<Session>> session =
-      Session::create(artifact, SessionOptions{options.threads});
-  if (!session.ok())
-    return session.status();
-
+/// Reads the input files and checks them against the manifest.
+StatusOr<std::vector<Tensor>> loadInputs(const Session &session,
+                                         const Options &options) {
+  const Artifact &artifact = session.artifact();
   StatusOr<std::vector<std::string>> files =
-      bindInputs(*artifact, options.inputs);
+      bindInputs(artifact, options.inputs);
   if (!files.ok())
     return files.status();
   std::vector<Tensor> inputs;
@@ -294,7 +276,7 @@ Status runMain(int argc, char **argv) {
     StatusOr<Tensor> tensor = io::readTensorFile((*files)[i]);
     if (!tensor.ok())
       return Status(tensor.status().code(),
-                    "input '" + artifact->inputs()[i].name +
+                    "input '" + artifact.inputs()[i].name +
                         "': " + tensor.status().message());
     // numpy has no bfloat16: .npy files, and .pb files written from numpy
     // arrays, carry bfloat16 data as uint16 bit patterns.
@@ -306,39 +288,32 @@ Status runMain(int argc, char **argv) {
       return tensor.status();
     inputs.push_back(std::move(tensor).value());
   }
-  Status valid = (*session)->validateInputs(inputs);
+  Status valid = session.validateInputs(inputs);
   for (size_t i = 0; !valid.ok() && i < inputs.size(); ++i) {
     // Session messages start with "input '<name>'"; add the file's name.
-    std::string prefix = "input '" + artifact->inputs()[i].name + "'";
+    std::string prefix = "input '" + artifact.inputs()[i].name + "'";
     if (valid.message().rfind(prefix, 0) == 0)
       return Status(valid.code(),
                     valid.message() + " (from '" + (*files)[i] + "')");
   }
   if (!valid.ok())
     return valid;
+  return inputs;
+}
 
+Status makeOutputDir(const Options &options) {
   std::error_code error;
   std::filesystem::create_directories(options.outputDir, error);
   if (error || !std::filesystem::is_directory(options.outputDir, error))
     return invalidArgumentError("cannot create output directory '" +
                                 options.outputDir + "'" +
                                 (error ? ": " + error.message() : ""));
+  return Status();
+}
 
-  std::vector<Tensor> outputs;
-  std::vector<double> latencies;
-  int runs = options.repeat ? options.repeat + 1 : 1;
-  for (int r = 0; r < runs; ++r) {
-    auto start = std::chrono::steady_clock::now();
-    Status ran = (*session)->run(inputs, &outputs);
-    auto stop = std::chrono::steady_clock::now();
-    if (!ran.ok())
-      return ran;
-    if (r > 0) // the first run is the warm-up
-      latencies.push_back(
-          std::chrono::duration<double, std::milli>(stop - start).count());
-  }
-
-  std::vector<std::string> names = outputFileNames(artifact->outputs());
+Status writeOutputs(const Artifact &artifact, const Options &options,
+                    const std::vector<Tensor> &outputs) {
+  std::vector<std::string> names = outputFileNames(artifact.outputs());
   for (size_t i = 0; i < outputs.size(); ++i) {
     std::string path =
         (std::filesystem::path(options.outputDir) / names[i]).string();
@@ -346,16 +321,248 @@ Status runMain(int argc, char **argv) {
     if (!written.ok())
       return written;
   }
-
-  if (!latencies.empty()) {
-    std::sort(latencies.begin(), latencies.end());
-    size_t n = latencies.size();
-    double median = n % 2 ? latencies[n / 2]
-                          : (latencies[n / 2 - 1] + latencies[n / 2]) / 2;
-    std::printf("latency_ms median=%.3f min=%.3f max=%.3f\n", median,
-                latencies.front(), latencies.back());
-  }
   return Status();
+}
+
+void printLatencies(std::vector<double> latencies) {
+  if (latencies.empty())
+    return;
+  std::sort(latencies.begin(), latencies.end());
+  size_t n = latencies.size();
+  double median =
+      n % 2 ? latencies[n / 2] : (latencies[n / 2 - 1] + latencies[n / 2]) / 2;
+  std::printf("latency_ms median=%.3f min=%.3f max=%.3f\n", median,
+              latencies.front(), latencies.back());
+}
+
+double millisecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+/// A plan on one device: runs in this process, without MPI.
+Status runLocal(std::shared_ptr<const Artifact> artifact,
+                const Options &options) {
+  StatusOr<std::unique_ptr<Session>> session =
+      Session::create(artifact, SessionOptions{options.threads});
+  if (!session.ok())
+    return session.status();
+  StatusOr<std::vector<Tensor>> inputs = loadInputs(**session, options);
+  if (!inputs.ok())
+    return inputs.status();
+  Status made = makeOutputDir(options);
+  if (!made.ok())
+    return made;
+
+  std::vector<Tensor> outputs;
+  std::vector<double> latencies;
+  int runs = options.repeat ? options.repeat + 1 : 1;
+  for (int r = 0; r < runs; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    Status ran = (*session)->run(*inputs, &outputs);
+    double elapsed = millisecondsSince(start);
+    if (!ran.ok())
+      return ran;
+    if (r > 0) // the first run is the warm-up
+      latencies.push_back(elapsed);
+  }
+  Status written = writeOutputs(*artifact, options, outputs);
+  if (!written.ok())
+    return written;
+  printLatencies(std::move(latencies));
+  return Status();
+}
+
+/// Set once the error has been reported (or is left to another rank), so
+/// that main() prints nothing more.
+bool gQuiet = false;
+
+/// How mpirun (OpenMPI, or a PMIx/PMI launcher) started this process.
+struct Launch {
+  bool underMpirun = false;
+  int size = 1; ///< -1 when the launcher does not say
+  int rank = 0;
+};
+
+Launch detectLaunch() {
+  auto number = [](const char *name) -> int {
+    const char *value = std::getenv(name);
+    return value && *value ? std::atoi(value) : -1;
+  };
+  Launch launch;
+  if (std::getenv("OMPI_COMM_WORLD_SIZE")) {
+    launch.underMpirun = true;
+    launch.size = number("OMPI_COMM_WORLD_SIZE");
+    launch.rank = std::max(0, number("OMPI_COMM_WORLD_RANK"));
+  } else if (std::getenv("PMIX_RANK") || std::getenv("PMI_RANK")) {
+    launch.underMpirun = true;
+    launch.size = number("PMI_SIZE");
+    launch.rank = std::max(
+        0, number(std::getenv("PMIX_RANK") ? "PMIX_RANK" : "PMI_RANK"));
+  }
+  return launch;
+}
+
+/// Reports an error every rank shares: rank 0 prints it, then all ranks meet
+/// at a barrier before exiting, because mpirun kills the job as soon as one
+/// rank exits with a failure and rank 0 could die before printing.
+Status reportOnce(Transport &transport, const Status &status) {
+  if (transport.rank() == 0) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "cleave-run: error: %s\n",
+                 oneLine(status.message()).c_str());
+    std::fflush(stderr);
+  }
+  gQuiet = true;
+  (void)transport.barrier();
+  return status;
+}
+
+/// Under mpirun with several ranks: one stage per rank. Setup failures are
+/// agreed on (every rank exits 1, rank 0 prints the lowest failing rank's
+/// message); a failure once the pipeline runs aborts the whole job.
+Status runDistributed(const Options &options, const Status &parsed, int *argc,
+                      char ***argv) {
+  StatusOr<std::shared_ptr<Transport>> created = createMpiTransport(argc, argv);
+  if (!created.ok()) {
+    // No MPI to agree through: rank 0 reports, the others give it a moment
+    // before their failure makes mpirun end the job.
+    if (detectLaunch().rank != 0) {
+      gQuiet = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return created.status();
+  }
+  std::shared_ptr<Transport> transport = std::move(created).value();
+  int rank = transport->rank();
+
+  // Every rank parsed the same command line.
+  if (!parsed.ok())
+    return reportOnce(*transport, parsed);
+  if (options.artifact.empty())
+    return reportOnce(*transport,
+                      invalidArgumentError("missing artifact path (usage: "
+                                           "cleave-run ARTIFACT.cleave --input "
+                                           "FILE --output-dir DIR; see "
+                                           "--help)"));
+  if (!options.hasOutputDir)
+    return reportOnce(*transport,
+                      invalidArgumentError("missing --output-dir DIR (where "
+                                           "outputs are written)"));
+
+  // Each rank checksums only the sections it uses.
+  StatusOr<std::unique_ptr<Artifact>> opened =
+      Artifact::open(options.artifact, rank);
+  Status agreed = transport->agree(opened.status());
+  if (!agreed.ok())
+    return reportOnce(*transport, agreed);
+  std::shared_ptr<const Artifact> artifact = std::move(opened).value();
+  if (artifact->ranks() != transport->size())
+    return reportOnce(
+        *transport,
+        failedPreconditionError(
+            "the plan needs " + std::to_string(artifact->ranks()) + " rank" +
+            (artifact->ranks() == 1 ? "" : "s") + ", mpirun started " +
+            std::to_string(transport->size())));
+
+  StatusOr<std::unique_ptr<Session>> session =
+      Session::create(artifact, SessionOptions{options.threads, transport});
+  agreed = transport->agree(session.status());
+  if (!agreed.ok())
+    return reportOnce(*transport, agreed);
+
+  // The first stage's rank reads the inputs; the last one writes outputs.
+  StatusOr<std::vector<Tensor>> inputs = std::vector<Tensor>();
+  if ((*session)->takesInputs())
+    inputs = loadInputs(**session, options);
+  agreed = transport->agree(inputs.status());
+  if (!agreed.ok())
+    return reportOnce(*transport, agreed);
+  agreed = transport->agree(
+      (*session)->returnsOutputs() ? makeOutputDir(options) : Status());
+  if (!agreed.ok())
+    return reportOnce(*transport, agreed);
+
+  std::vector<Tensor> outputs;
+  std::vector<double> latencies;
+  int runs = options.repeat ? options.repeat + 1 : 1;
+  auto abortOn = [&](const Status &status) {
+    if (status.ok())
+      return;
+    std::fflush(stdout);
+    std::fprintf(stderr, "cleave-run: error: rank %d: %s\n", rank,
+                 oneLine(status.message()).c_str());
+    std::fflush(stderr);
+    transport->abort(1);
+  };
+  for (int r = 0; r < runs; ++r) {
+    abortOn(transport->barrier());
+    auto start = std::chrono::steady_clock::now();
+    abortOn((*session)->run(*inputs, &outputs));
+    abortOn(transport->barrier());
+    if (r > 0) // the first run is the warm-up
+      latencies.push_back(millisecondsSince(start));
+  }
+
+  agreed = transport->agree((*session)->returnsOutputs()
+                                ? writeOutputs(*artifact, options, outputs)
+                                : Status());
+  if (!agreed.ok())
+    return reportOnce(*transport, agreed);
+  if (rank == 0)
+    printLatencies(std::move(latencies));
+  return Status();
+}
+
+Status runMain(int argc, char **argv) {
+  Options options;
+  Status parsed = parseArgs(argc, argv, &options);
+  Launch launch = detectLaunch();
+  // --help and --info need no MPI; under mpirun rank 0 alone prints.
+  if (parsed.ok() && (options.help || options.info)) {
+    if (launch.rank != 0)
+      return Status();
+    if (options.help) {
+      std::fputs(kUsage, stdout);
+      return Status();
+    }
+  }
+  if (launch.underMpirun && launch.size != 1 && !options.help && !options.info)
+    return runDistributed(options, parsed, &argc, &argv);
+
+  if (!parsed.ok())
+    return parsed;
+  if (options.artifact.empty())
+    return invalidArgumentError("missing artifact path (usage: cleave-run "
+                                "ARTIFACT.cleave --input FILE --output-dir "
+                                "DIR; see --help)");
+  if (options.info) {
+    StatusOr<std::unique_ptr<Artifact>> opened =
+        Artifact::open(options.artifact);
+    if (!opened.ok())
+      return opened.status();
+    std::fputs((*opened)->describe().c_str(), stdout);
+    return Status();
+  }
+  if (!options.hasOutputDir)
+    return invalidArgumentError("missing --output-dir DIR (where outputs are "
+                                "written)");
+
+  StatusOr<std::unique_ptr<Artifact>> opened = Artifact::open(options.artifact);
+  if (!opened.ok())
+    return opened.status();
+  std::shared_ptr<const Artifact> artifact = std::move(opened).value();
+  int ranks = artifact->ranks();
+  if (ranks > 1) {
+    if (launch.underMpirun)
+      return failedPreconditionError("the plan needs " + std::to_string(ranks) +
+                                     " ranks, mpirun started 1");
+    return failedPreconditionError("the plan needs " + std::to_string(ranks) +
+                                   " ranks: run it as " + "mpirun -np " +
+                                   std::to_string(ranks) + " cleave-run ...");
+  }
+  return runLocal(artifact, options);
 }
 
 /// Keeps the error to one line whatever the message holds.
@@ -367,6 +574,8 @@ std::string oneLine(std::string text) {
 
 int fail(const std::string &message) {
   std::fflush(stdout);
+  if (gQuiet)
+    return 1;
   std::fprintf(stderr, "cleave-run: error: %s\n", oneLine(message).c_str());
   return 1;
 }

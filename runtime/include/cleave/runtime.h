@@ -254,10 +254,19 @@ struct ParameterDesc {
 
 /// One buffer passed to a stage's entry point (manifest "stages[].args").
 struct StageArg {
-  enum class Kind { Input, Param, Output, Other };
+  /// Input, Param, Output: graph inputs, parameters and graph outputs.
+  /// Recv: an activation received from the previous stage (an input buffer
+  /// of the entry point); Send: one sent to the next stage (an output
+  /// buffer). Other: a kind this runtime does not know, kept for --info.
+  enum class Kind { Input, Param, Output, Recv, Send, Other };
   Kind kind = Kind::Other;
   std::string kindName; ///< as written, e.g. "input" or "recv"
   std::string name;
+  /// Recv and Send only: the peer stage's id ("from" or "to") and the
+  /// per-microbatch type of the activation.
+  int peer = -1;
+  DType dtype = DType::Float32;
+  Shape shape;
 };
 
 /// One pipeline stage: an entry point in a code section (manifest "stages").
@@ -289,9 +298,17 @@ public:
   /// The artifact format version this runtime reads.
   static constexpr uint32_t kFormatVersion = 1;
 
+  /// Passed as `rank` to open(): checksum every section.
+  static constexpr int kAllRanks = -1;
+
   /// Maps and validates the file at `path`. Every failure names the file and
-  /// what is wrong with it.
-  static StatusOr<std::unique_ptr<Artifact>> open(const std::string &path);
+  /// what is wrong with it. With `rank` >= 0 only the sections that rank
+  /// uses (its stage's code, the sections holding its parameters) are
+  /// checksummed, so that a rank of a distributed plan reads only its part
+  /// of the file; everything else (header, manifest, every bound) is still
+  /// checked.
+  static StatusOr<std::unique_ptr<Artifact>> open(const std::string &path,
+                                                  int rank = kAllRanks);
   ~Artifact();
   Artifact(const Artifact &) = delete;
   Artifact &operator=(const Artifact &) = delete;
@@ -305,6 +322,17 @@ public:
   const std::vector<ParameterDesc> &parameters() const { return parameters_; }
   const std::vector<StageDesc> &stages() const { return stages_; }
   const std::vector<SectionDesc> &sections() const { return sections_; }
+  /// The rank given to open(): only its sections were checksummed
+  /// (kAllRanks: all were).
+  int checkedRank() const { return checkedRank_; }
+  /// Microbatches per run (options.microbatches; 1 when absent).
+  int microbatches() const { return microbatches_; }
+  /// The number of MPI ranks the plan runs on (one per device).
+  int ranks() const { return static_cast<int>(devices_.size()); }
+  /// The stage with id `id`, or null.
+  const StageDesc *findStage(int id) const;
+  /// The stage that runs on `rank`, or null.
+  const StageDesc *stageOnRank(int rank) const;
   /// The manifest exactly as stored (JSON text).
   std::string_view manifestText() const;
 
@@ -338,20 +366,51 @@ private:
   std::vector<ParameterDesc> parameters_;
   std::vector<StageDesc> stages_;
   std::vector<SectionDesc> sections_;
+  int microbatches_ = 1;
+  int checkedRank_ = kAllRanks;
 };
 
 //===----------------------------------------------------------------------===//
 // Session
 //===----------------------------------------------------------------------===//
 
+/// Moves bytes between the ranks of a distributed plan (MPI). Its interface
+/// is internal (runtime/src/comm/transport.h); embedders create one with
+/// createMpiTransport() and hand it to the sessions.
+class Transport;
+
+/// Initialises MPI (once per process) and returns a transport over all the
+/// ranks mpirun started; MPI is finalised when the last reference goes.
+/// Fails with Unimplemented ("this runtime was built without MPI") in a
+/// build without MPI.
+StatusOr<std::shared_ptr<Transport>> createMpiTransport(int *argc,
+                                                        char ***argv);
+
 /// How a Session runs.
 struct SessionOptions {
-  /// CPU threads; 0 means all cores available to the process.
+  SessionOptions() = default;
+  /// Options with `threads` threads and, for distributed plans, `transport`.
+  SessionOptions(int threads, std::shared_ptr<Transport> transport = nullptr)
+      : threads(threads), transport(std::move(transport)) {}
+
+  /// CPU threads; 0 means all cores available to the process. In a
+  /// distributed plan this is per rank.
   int threads = 0;
+  /// Required for plans with more than one stage or rank, ignored otherwise:
+  /// the session runs the stage whose rank is the transport's rank.
+  std::shared_ptr<Transport> transport;
 };
 
 /// Runs an artifact's plan: loads its code onto the devices once, then runs
 /// inference any number of times. One run at a time per Session.
+///
+/// A distributed (pipeline) plan runs with one Session per rank, each created
+/// with the same artifact and a transport: a session loads only its own
+/// stage's code section and uses only its own rank's parameters. Every rank
+/// calls run() for each inference: the first stage's rank passes the
+/// full-batch inputs, the other ranks pass none; the last stage's rank gets
+/// the full-batch outputs, the other ranks get none. Each run streams
+/// Artifact::microbatches() microbatches through the stages.
 class Session {
 public:
   /// Loads the code of `artifact` and binds its parameters. The session keeps
@@ -364,9 +423,13 @@ public:
   Session &operator=(const Session &) = delete;
 
   /// Runs one inference. `inputs` are in the order of Artifact::inputs() and
-  /// must match their dtype and shape exactly; on success `*outputs` holds
-  /// fresh tensors in the order of Artifact::outputs(). A mismatch fails with
-  /// InvalidArgument naming the input, what was expected and what was given.
+  /// must match their dtype and shape exactly (none on a rank that does not
+  /// run the first stage); on success `*outputs` holds fresh tensors in the
+  /// order of Artifact::outputs() (none on a rank that does not run the last
+  /// stage). A mismatch fails with InvalidArgument naming the input, what
+  /// was expected and what was given. In a distributed plan a failure on one
+  /// rank leaves its peers waiting: the caller must abort the job (cleave-run
+  /// calls MPI_Abort) rather than run again.
   Status run(const std::vector<Tensor> &inputs, std::vector<Tensor> *outputs);
 
   /// Checks `inputs` against the manifest without running anything.
@@ -376,6 +439,12 @@ public:
   const Artifact &artifact() const { return *artifact_; }
   /// The CPU thread count in effect (options.threads, or the core count).
   int threads() const { return threads_; }
+  /// The stage this session runs (the only one in a single-stage plan).
+  const StageDesc &stage() const;
+  /// True when this session runs the first stage and takes the inputs.
+  bool takesInputs() const;
+  /// True when this session runs the last stage and returns the outputs.
+  bool returnsOutputs() const;
 
 private:
   struct Impl;

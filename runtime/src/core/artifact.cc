@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <set>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -70,7 +71,8 @@ std::string counted(int count, const char *noun) {
 /// Builds an Artifact; a friend so the public class stays a plain reader.
 class ArtifactLoader {
 public:
-  static StatusOr<std::unique_ptr<Artifact>> load(const std::string &path);
+  static StatusOr<std::unique_ptr<Artifact>> load(const std::string &path,
+                                                  int rank);
 
 private:
   ArtifactLoader(const std::string &path, Artifact &artifact)
@@ -78,7 +80,7 @@ private:
   Status map(const std::string &path);
   Status checkHeader();
   Status readManifest();
-  Status checkSections();
+  Status checkSections(int rank);
   Status checkParameters();
 
   std::string prefix_;
@@ -169,10 +171,11 @@ Status ArtifactLoader::readManifest() {
   artifact_.parameters_ = std::move(m.parameters);
   artifact_.stages_ = std::move(m.stages);
   artifact_.sections_ = std::move(m.sections);
+  artifact_.microbatches_ = m.microbatches;
   return Status();
 }
 
-Status ArtifactLoader::checkSections() {
+Status ArtifactLoader::checkSections(int rank) {
   uint64_t manifestEnd = artifact_.manifestOffset_ + artifact_.manifestSize_;
   for (const SectionDesc &section : artifact_.sections_) {
     std::string where = prefix_ + "section '" + section.name + "' ";
@@ -188,8 +191,17 @@ Status ArtifactLoader::checkSections() {
           std::to_string(section.size) + " bytes) lies outside the file (" +
           std::to_string(artifact_.fileSize_) + " bytes; truncated?)");
   }
+  // A rank of a distributed plan reads only the sections it uses.
+  std::set<std::string> used;
+  for (const StageDesc &stage : artifact_.stages_)
+    if (stage.rank == rank)
+      used.insert(stage.code);
+  for (const ParameterDesc &param : artifact_.parameters_)
+    if (param.rank == rank)
+      used.insert(param.section);
   for (const SectionDesc &section : artifact_.sections_)
-    if (crc32(artifact_.sectionData(section), section.size) != section.crc32)
+    if ((rank == Artifact::kAllRanks || used.count(section.name)) &&
+        crc32(artifact_.sectionData(section), section.size) != section.crc32)
       return dataLossError(prefix_ + "section '" + section.name +
                            "' checksum mismatch (file damaged?)");
   return Status();
@@ -217,10 +229,11 @@ Status ArtifactLoader::checkParameters() {
 }
 
 StatusOr<std::unique_ptr<Artifact>>
-ArtifactLoader::load(const std::string &path) {
+ArtifactLoader::load(const std::string &path, int rank) {
   try {
     std::unique_ptr<Artifact> artifact(new Artifact());
     artifact->path_ = path;
+    artifact->checkedRank_ = rank;
     ArtifactLoader loader(path, *artifact);
     Status status = loader.map(path);
     if (status.ok())
@@ -228,7 +241,7 @@ ArtifactLoader::load(const std::string &path) {
     if (status.ok())
       status = loader.readManifest();
     if (status.ok())
-      status = loader.checkSections();
+      status = loader.checkSections(rank);
     if (status.ok())
       status = loader.checkParameters();
     if (!status.ok())
@@ -240,8 +253,9 @@ ArtifactLoader::load(const std::string &path) {
   }
 }
 
-StatusOr<std::unique_ptr<Artifact>> Artifact::open(const std::string &path) {
-  return ArtifactLoader::load(path);
+StatusOr<std::unique_ptr<Artifact>> Artifact::open(const std::string &path,
+                                                   int rank) {
+  return ArtifactLoader::load(path, rank);
 }
 
 Artifact::~Artifact() {
@@ -275,6 +289,20 @@ const uint8_t *Artifact::sectionData(const SectionDesc &section) const {
 const void *Artifact::parameterData(const ParameterDesc &param) const {
   const SectionDesc *section = findSection(param.section);
   return section ? sectionData(*section) + param.offset : nullptr;
+}
+
+const StageDesc *Artifact::findStage(int id) const {
+  for (const StageDesc &stage : stages_)
+    if (stage.id == id)
+      return &stage;
+  return nullptr;
+}
+
+const StageDesc *Artifact::stageOnRank(int rank) const {
+  for (const StageDesc &stage : stages_)
+    if (stage.rank == rank)
+      return &stage;
+  return nullptr;
 }
 
 uint64_t Artifact::totalParameterBytes() const {
@@ -318,16 +346,22 @@ std::string Artifact::describe() const {
   line("parameters:  " + std::to_string(parameters_.size()) + ", " +
        formatBytes(double(totalParameterBytes())) + " (" +
        std::to_string(totalParameterBytes()) + " bytes)");
-  line("stages:      " + std::to_string(stages_.size()));
+  line("stages:      " + std::to_string(stages_.size()) + ", " +
+       std::to_string(microbatches_) +
+       (microbatches_ == 1 ? " microbatch" : " microbatches") + " per run");
   for (const StageDesc &stage : stages_) {
-    int counts[4] = {0, 0, 0, 0};
+    int counts[6] = {0, 0, 0, 0, 0, 0};
     for (const StageArg &arg : stage.args)
       ++counts[static_cast<int>(arg.kind)];
     std::string args = counted(counts[0], "input") + ", " +
                        counted(counts[1], "param") + ", " +
                        counted(counts[2], "output");
     if (counts[3])
-      args += ", " + counted(counts[3], "transfer");
+      args += ", " + counted(counts[3], "recv");
+    if (counts[4])
+      args += ", " + counted(counts[4], "send");
+    if (counts[5])
+      args += ", " + counted(counts[5], "other arg");
     line("  stage " + std::to_string(stage.id) + ": rank " +
          std::to_string(stage.rank) + ", device " +
          std::to_string(stage.device) + ", entry " + stage.entry + " in " +
@@ -336,6 +370,16 @@ std::string Artifact::describe() const {
               ? "; estimate " + formatFlops(stage.estimatedFlops) + ", " +
                     formatBytes(stage.estimatedBytes)
               : std::string()));
+    for (const StageArg &arg : stage.args) {
+      if (arg.kind == StageArg::Kind::Recv)
+        line("    recv " + arg.name + ": " + dtypeName(arg.dtype) +
+             shapeToString(arg.shape) + " from stage " +
+             std::to_string(arg.peer));
+      else if (arg.kind == StageArg::Kind::Send)
+        line("    send " + arg.name + ": " + dtypeName(arg.dtype) +
+             shapeToString(arg.shape) + " to stage " +
+             std::to_string(arg.peer));
+    }
   }
   line("sections:    " + std::to_string(sections_.size()));
   for (const SectionDesc &section : sections_)

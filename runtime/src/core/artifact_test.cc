@@ -260,5 +260,35 @@ TEST_F(ArtifactTest, ParameterInCodeSection) {
               "'cpu-elf-so', expected 'params'");
 }
 
+TEST_F(ArtifactTest, RankChecksumsOnlyItsOwnSections) {
+  StatusOr<AssembledArtifact> built =
+      testing::buildArtifact(testing::chainModel(3, 1));
+  ASSERT_TRUE(built.ok()) << built.status().toString();
+  // Rank 1 has code.rank1 and no parameters; rank 2 has params.rank2.
+  std::vector<uint8_t> bytes =
+      flipped(built->bytes, built->sections.at("code.rank1").first + 10);
+  bytes = flipped(bytes, built->sections.at("params.rank2").first);
+  std::string path = *dir_ + "/ranks.cleave";
+  testing::writeBytes(path, bytes);
+  std::string prefix = "artifact '" + path + "': ";
+
+  StatusOr<std::unique_ptr<Artifact>> rank0 = Artifact::open(path, 0);
+  ASSERT_TRUE(rank0.ok()) << rank0.status().toString();
+  EXPECT_EQ((*rank0)->checkedRank(), 0);
+  StatusOr<std::unique_ptr<Artifact>> rank1 = Artifact::open(path, 1);
+  ASSERT_FALSE(rank1.ok());
+  EXPECT_EQ(rank1.status().message(),
+            prefix + "section 'code.rank1' checksum mismatch (file damaged?)");
+  StatusOr<std::unique_ptr<Artifact>> rank2 = Artifact::open(path, 2);
+  ASSERT_FALSE(rank2.ok());
+  EXPECT_EQ(rank2.status().message(),
+            prefix +
+                "section 'params.rank2' checksum mismatch (file damaged?)");
+  StatusOr<std::unique_ptr<Artifact>> all = Artifact::open(path);
+  ASSERT_FALSE(all.ok());
+  EXPECT_EQ(all.status().message(),
+            prefix + "section 'code.rank1' checksum mismatch (file damaged?)");
+}
+
 } // namespace
 } // namespace cleave

@@ -260,8 +260,19 @@ StageArg readArg(const Value &value, const std::string &path) {
     arg.kind = StageArg::Kind::Param;
   else if (arg.kindName == "output")
     arg.kind = StageArg::Kind::Output;
+  else if (arg.kindName == "recv")
+    arg.kind = StageArg::Kind::Recv;
+  else if (arg.kindName == "send")
+    arg.kind = StageArg::Kind::Send;
   else
     arg.kind = StageArg::Kind::Other;
+  if (arg.kind == StageArg::Kind::Recv || arg.kind == StageArg::Kind::Send) {
+    arg.peer = static_cast<int>(
+        getInt(entry, path, arg.kind == StageArg::Kind::Recv ? "from" : "to", 0,
+               1 << 20));
+    arg.dtype = getDType(entry, path);
+    arg.shape = getShape(entry, path);
+  }
   return arg;
 }
 
@@ -303,6 +314,141 @@ const T *findNamed(const std::vector<T> &list, const std::string &name) {
     if (item.name == name)
       return &item;
   return nullptr;
+}
+
+int readMicrobatches(const Value &root) {
+  const Value *options = root.find("options");
+  const Value *value = options ? options->find("microbatches") : nullptr;
+  if (!value || value->isNull())
+    return 1;
+  return static_cast<int>(
+      toInteger(*value, "options.microbatches", 1, 1 << 20));
+}
+
+/// "float32[2, 3]".
+std::string typeString(DType dtype, const Shape &shape) {
+  return dtypeName(dtype) + shapeToString(shape);
+}
+
+/// Graph inputs and outputs are split along dim 0 into microbatches.
+void checkSplittable(const std::vector<TensorDesc> &tensors, const char *key,
+                     int microbatches) {
+  if (microbatches == 1)
+    return;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const TensorDesc &t = tensors[i];
+    std::string path = indexed(key, i);
+    if (t.shape.empty())
+      fail(path, "scalar '" + t.name + "' cannot be split into " +
+                     std::to_string(microbatches) + " microbatches");
+    if (t.shape[0] % microbatches != 0)
+      fail(path, "dim 0 of '" + t.name + "' (" + std::to_string(t.shape[0]) +
+                     ") is not divisible by microbatches " +
+                     std::to_string(microbatches));
+  }
+}
+
+/// The pipeline rules of the plan schema: stage ids 0..N-1, one stage per
+/// rank, transfers only from stage k to k+1 with a matching recv of the same
+/// type, graph inputs only on the first stage and outputs only on the last.
+void checkPipeline(const Manifest &manifest) {
+  const std::vector<StageDesc> &stages = manifest.stages;
+  int count = static_cast<int>(stages.size());
+  std::vector<int> indexOfId(count, -1);
+  std::set<int> ranks;
+  for (int i = 0; i < count; ++i) {
+    std::string path = indexed("stages", i);
+    if (stages[i].id >= count)
+      fail(join(path, "id"), "stage id " + std::to_string(stages[i].id) +
+                                 " out of range (stage ids are 0 to " +
+                                 std::to_string(count - 1) + ")");
+    indexOfId[stages[i].id] = i;
+    if (!ranks.insert(stages[i].rank).second)
+      fail(join(path, "rank"), "rank " + std::to_string(stages[i].rank) +
+                                   " already runs another stage (one stage "
+                                   "per rank)");
+  }
+  int last = count - 1;
+  checkSplittable(manifest.inputs, "inputs", manifest.microbatches);
+  checkSplittable(manifest.outputs, "outputs", manifest.microbatches);
+
+  // Microbatch type of a graph tensor that a transfer may forward.
+  auto microbatchShape = [&](const TensorDesc &t) {
+    Shape shape = t.shape;
+    if (!shape.empty())
+      shape[0] /= manifest.microbatches;
+    return shape;
+  };
+  auto findArg = [](const StageDesc &stage, StageArg::Kind kind,
+                    const std::string &name, int peer) -> const StageArg * {
+    for (const StageArg &arg : stage.args)
+      if (arg.kind == kind && arg.name == name && arg.peer == peer)
+        return &arg;
+    return nullptr;
+  };
+
+  for (int i = 0; i < count; ++i) {
+    const StageDesc &stage = stages[i];
+    std::string stageName = "stage " + std::to_string(stage.id);
+    std::set<std::pair<int, std::string>> transfers;
+    for (size_t a = 0; a < stage.args.size(); ++a) {
+      const StageArg &arg = stage.args[a];
+      std::string path = indexed(join(indexed("stages", i), "args"), a);
+      std::string what = arg.kindName + " '" + arg.name + "'";
+      if (arg.kind == StageArg::Kind::Input && stage.id != 0)
+        fail(path, what + " is read by " + stageName +
+                       ", but only stage 0 reads graph inputs");
+      if (arg.kind == StageArg::Kind::Output && stage.id != last)
+        fail(path, what + " is written by " + stageName +
+                       ", but only the last stage (" + std::to_string(last) +
+                       ") writes graph outputs");
+      if (arg.kind == StageArg::Kind::Param) {
+        const ParameterDesc *param = findNamed(manifest.parameters, arg.name);
+        if (param->rank != stage.rank)
+          fail(path, what + " is held by rank " + std::to_string(param->rank) +
+                         ", but " + stageName + " runs on rank " +
+                         std::to_string(stage.rank));
+      }
+      bool isRecv = arg.kind == StageArg::Kind::Recv;
+      if (!isRecv && arg.kind != StageArg::Kind::Send)
+        continue;
+      int want = isRecv ? stage.id - 1 : stage.id + 1;
+      std::string peerName = "stage " + std::to_string(arg.peer);
+      if (arg.peer >= count)
+        fail(path, what + ": " + peerName + " does not exist (" +
+                       std::to_string(count) + " stages)");
+      if (arg.peer != want)
+        fail(path, what + ": " + peerName + " is not adjacent (" + stageName +
+                       (isRecv ? " receives only from stage "
+                               : " sends only to stage ") +
+                       std::to_string(want) + ")");
+      if (!transfers.insert({int(arg.kind), arg.name}).second)
+        fail(path, what + " is listed twice in " + stageName);
+      const StageDesc &peer = stages[indexOfId[arg.peer]];
+      const StageArg *match =
+          findArg(peer, isRecv ? StageArg::Kind::Send : StageArg::Kind::Recv,
+                  arg.name, stage.id);
+      if (!match)
+        fail(path, what + " has no matching " + (isRecv ? "send" : "recv") +
+                       " '" + arg.name + "' in " + peerName);
+      if (match->dtype != arg.dtype || match->shape != arg.shape)
+        fail(path, what + " is " + typeString(arg.dtype, arg.shape) +
+                       " but the " + (isRecv ? "send" : "recv") + " in " +
+                       peerName + " is " +
+                       typeString(match->dtype, match->shape));
+      // A forwarded graph input (or an output computed early) travels one
+      // microbatch at a time.
+      const TensorDesc *graph = findNamed(manifest.inputs, arg.name);
+      if (!graph)
+        graph = findNamed(manifest.outputs, arg.name);
+      if (graph &&
+          (graph->dtype != arg.dtype || microbatchShape(*graph) != arg.shape))
+        fail(path, what + " is " + typeString(arg.dtype, arg.shape) +
+                       " but a microbatch of graph tensor '" + graph->name +
+                       "' is " +
+                       typeString(graph->dtype, microbatchShape(*graph)));
+    }
+  }
 }
 
 /// Cross-references: every name a stage or parameter mentions exists.
@@ -368,7 +514,9 @@ StatusOr<Manifest> parseManifest(std::string_view text) {
     manifest.sections = readSections(*root);
     manifest.parameters = readParameters(*root);
     manifest.stages = readStages(*root);
+    manifest.microbatches = readMicrobatches(*root);
     checkReferences(manifest);
+    checkPipeline(manifest);
     return manifest;
   } catch (const SchemaError &error) {
     return invalidArgumentError(error.message);

@@ -25,10 +25,15 @@ struct Manifest {
   std::vector<ParameterDesc> parameters;
   std::vector<StageDesc> stages;
   std::vector<SectionDesc> sections;
+  /// options.microbatches, 1 when absent.
+  int microbatches = 1;
 };
 
-/// Parses and checks manifest JSON. Errors name the field at fault, e.g.
-/// "inputs[0].shape[1]: expected a non-negative integer, got \"a\"".
+/// Parses and checks manifest JSON, including the pipeline rules of
+/// distributed plans (send/recv pairs between adjacent stages, inputs on the
+/// first stage, outputs on the last, batch dims divisible by microbatches).
+/// Errors name the field at fault, e.g. "inputs[0].shape[1]: expected a
+/// non-negative integer, got \"a\"".
 StatusOr<Manifest> parseManifest(std::string_view text);
 
 } // namespace cleave

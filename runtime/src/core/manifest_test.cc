@@ -79,10 +79,10 @@ TEST(ManifestTest, ProvenanceIsOptional) {
 TEST(ManifestTest, UnknownArgKindIsKept) {
   StatusOr<Manifest> parsed = parseManifest(
       replaced(validManifest(), R"({"kind": "param", "name": "w"})",
-               R"({"kind": "recv", "name": "act0"})"));
+               R"({"kind": "workspace", "name": "scratch"})"));
   ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
   EXPECT_EQ(parsed->stages[0].args[1].kind, StageArg::Kind::Other);
-  EXPECT_EQ(parsed->stages[0].args[1].kindName, "recv");
+  EXPECT_EQ(parsed->stages[0].args[1].kindName, "workspace");
 }
 
 TEST(ManifestTest, ErrorsNameTheField) {
@@ -129,6 +129,191 @@ TEST(ManifestTest, ErrorsNameTheField) {
   expectError(
       replaced(validManifest(), R"("stages": [)", R"("stages": 7, "x": [)"),
       "stages: expected array, got 7");
+}
+
+/// A two-stage pipeline over x: float32[8, 3] with 4 microbatches; tests
+/// replace one piece at a time.
+std::string pipelineManifest() {
+  return R"({
+  "format_version": 1,
+  "options": {"devices": "cpu:0-1", "pp": 2, "tp": 1, "microbatches": 4},
+  "inputs": [{"name": "x", "dtype": "float32", "shape": [8, 3]}],
+  "outputs": [{"name": "y", "dtype": "float32", "shape": [8, 3]}],
+  "devices": [{"rank": 0, "kind": "cpu", "index": 0},
+              {"rank": 1, "kind": "cpu", "index": 1}],
+  "parameters": [{"name": "w0", "dtype": "float32", "shape": [3], "rank": 0,
+                  "section": "params.rank0", "offset": 0, "size": 12},
+                 {"name": "w1", "dtype": "float32", "shape": [3], "rank": 1,
+                  "section": "params.rank1", "offset": 0, "size": 12}],
+  "stages": [{"id": 0, "rank": 0, "device": 0, "code": "code.rank0",
+              "entry": "cleave_stage_0",
+              "args": [{"kind": "input", "name": "x"},
+                       {"kind": "param", "name": "w0"},
+                       {"kind": "send", "name": "h", "to": 1,
+                        "dtype": "float32", "shape": [2, 5]},
+                       {"kind": "send", "name": "x", "to": 1,
+                        "dtype": "float32", "shape": [2, 3]}]},
+             {"id": 1, "rank": 1, "device": 1, "code": "code.rank1",
+              "entry": "cleave_stage_1",
+              "args": [{"kind": "recv", "name": "h", "from": 0,
+                        "dtype": "float32", "shape": [2, 5]},
+                       {"kind": "recv", "name": "x", "from": 0,
+                        "dtype": "float32", "shape": [2, 3]},
+                       {"kind": "param", "name": "w1"},
+                       {"kind": "output", "name": "y"}]}],
+  "sections": [
+    {"name": "code.rank0", "kind": "cpu-elf-so", "offset": 4096, "size": 10,
+     "crc32": 0},
+    {"name": "code.rank1", "kind": "cpu-elf-so", "offset": 8192, "size": 10,
+     "crc32": 0},
+    {"name": "params.rank0", "kind": "params", "offset": 12288, "size": 12,
+     "crc32": 0},
+    {"name": "params.rank1", "kind": "params", "offset": 16384, "size": 12,
+     "crc32": 0}]
+})";
+}
+
+TEST(ManifestTest, ParsesPipelinePlans) {
+  StatusOr<Manifest> parsed = parseManifest(pipelineManifest());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
+  const Manifest &m = *parsed;
+  EXPECT_EQ(m.microbatches, 4);
+  EXPECT_EQ(m.parameters[1].rank, 1);
+  const StageArg &send = m.stages[0].args[2];
+  EXPECT_EQ(send.kind, StageArg::Kind::Send);
+  EXPECT_EQ(send.kindName, "send");
+  EXPECT_EQ(send.name, "h");
+  EXPECT_EQ(send.peer, 1);
+  EXPECT_EQ(send.dtype, DType::Float32);
+  EXPECT_EQ(send.shape, (Shape{2, 5}));
+  const StageArg &recv = m.stages[1].args[0];
+  EXPECT_EQ(recv.kind, StageArg::Kind::Recv);
+  EXPECT_EQ(recv.peer, 0);
+  EXPECT_EQ(recv.shape, (Shape{2, 5}));
+}
+
+TEST(ManifestTest, MicrobatchesDefaultToOne) {
+  std::string text = replaced(validManifest(), R"("pp": 1,)", "");
+  StatusOr<Manifest> parsed = parseManifest(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
+  EXPECT_EQ(parsed->microbatches, 1);
+}
+
+TEST(ManifestTest, PipelineErrorsNameTheStageAndArg) {
+  const std::string good = pipelineManifest();
+  auto expectPipelineError = [&](const std::string &from, const std::string &to,
+                                 const std::string &message) {
+    expectError(replaced(good, from, to), message);
+  };
+  expectPipelineError(R"("microbatches": 4)", R"("microbatches": 0)",
+                      "options.microbatches: expected an integer in [1, "
+                      "1048576], got 0");
+  expectPipelineError(R"("microbatches": 4)", R"("microbatches": 3)",
+                      "inputs[0]: dim 0 of 'x' (8) is not divisible by "
+                      "microbatches 3");
+  expectPipelineError(
+      R"("outputs": [{"name": "y", "dtype": "float32", "shape": [8, 3]}])",
+      R"("outputs": [{"name": "y", "dtype": "float32", "shape": []}])",
+      "outputs[0]: scalar 'y' cannot be split into 4 microbatches");
+  expectPipelineError(R"("to": 1,
+                        "dtype": "float32", "shape": [2, 5]})",
+                      R"("dtype": "float32", "shape": [2, 5]})",
+                      "stages[0].args[2].to: missing");
+  expectPipelineError(R"("from": 0,
+                        "dtype": "float32", "shape": [2, 5]})",
+                      R"("from": 0, "shape": [2, 5]})",
+                      "stages[1].args[0].dtype: missing");
+  expectPipelineError(R"("to": 1,
+                        "dtype": "float32", "shape": [2, 5]})",
+                      R"("to": 7,
+                        "dtype": "float32", "shape": [2, 5]})",
+                      "stages[0].args[2]: send 'h': stage 7 does not exist "
+                      "(2 stages)");
+  expectPipelineError(R"("to": 1,
+                        "dtype": "float32", "shape": [2, 5]})",
+                      R"("to": 0,
+                        "dtype": "float32", "shape": [2, 5]})",
+                      "stages[0].args[2]: send 'h': stage 0 is not adjacent "
+                      "(stage 0 sends only to stage 1)");
+  expectPipelineError(
+      R"({"kind": "recv", "name": "h", "from": 0,
+                        "dtype": "float32", "shape": [2, 5]},)",
+      "", "stages[0].args[2]: send 'h' has no matching recv 'h' in stage 1");
+  expectPipelineError(R"("from": 0,
+                        "dtype": "float32", "shape": [2, 5]})",
+                      R"("from": 0,
+                        "dtype": "float32", "shape": [5, 2]})",
+                      "stages[0].args[2]: send 'h' is float32[2, 5] but the "
+                      "recv in stage 1 is float32[5, 2]");
+  expectPipelineError(R"("to": 1,
+                        "dtype": "float32", "shape": [2, 3]})",
+                      R"("to": 1,
+                        "dtype": "int32", "shape": [2, 3]})",
+                      "stages[0].args[3]: send 'x' is int32[2, 3] but the "
+                      "recv in stage 1 is float32[2, 3]");
+  expectPipelineError(R"({"kind": "send", "name": "x", "to": 1,
+                        "dtype": "float32", "shape": [2, 3]}]},)",
+                      R"({"kind": "send", "name": "z", "to": 1,
+                        "dtype": "float32", "shape": [2, 3]}]},)",
+                      "stages[0].args[3]: send 'z' has no matching recv 'z' "
+                      "in stage 1");
+  expectPipelineError(R"({"kind": "param", "name": "w1"},)",
+                      R"({"kind": "recv", "name": "q", "from": 0,
+                          "dtype": "float32", "shape": [1]},
+                         {"kind": "param", "name": "w1"},)",
+                      "stages[1].args[2]: recv 'q' has no matching send 'q' "
+                      "in stage 0");
+  // A forwarded graph input travels one microbatch (2 rows) at a time.
+  expectPipelineError(
+      R"({"kind": "send", "name": "x", "to": 1,
+                        "dtype": "float32", "shape": [2, 3]})",
+      R"({"kind": "send", "name": "x", "to": 1,
+                        "dtype": "float32", "shape": [8, 3]})",
+      "stages[0].args[3]: send 'x' is float32[8, 3] but the recv in stage 1 "
+      "is float32[2, 3]");
+  {
+    std::string text = good;
+    for (int i = 0; i < 2; ++i)
+      text = replaced(text, R"("shape": [2, 3]})", R"("shape": [8, 3]})");
+    expectError(text, "stages[0].args[3]: send 'x' is float32[8, 3] but a "
+                      "microbatch of graph tensor 'x' is float32[2, 3]");
+  }
+  expectPipelineError(R"({"kind": "param", "name": "w1"},)",
+                      R"({"kind": "param", "name": "w1"},
+                         {"kind": "input", "name": "x"},)",
+                      "stages[1].args[3]: input 'x' is read by stage 1, but "
+                      "only stage 0 reads graph inputs");
+  expectPipelineError(R"({"kind": "param", "name": "w0"},)",
+                      R"({"kind": "param", "name": "w0"},
+                         {"kind": "output", "name": "y"},)",
+                      "stages[0].args[2]: output 'y' is written by stage 0, "
+                      "but only the last stage (1) writes graph outputs");
+  expectPipelineError(R"({"kind": "param", "name": "w1"})",
+                      R"({"kind": "param", "name": "w0"})",
+                      "stages[1].args[2]: param 'w0' is held by rank 0, but "
+                      "stage 1 runs on rank 1");
+  expectPipelineError(R"("id": 1, "rank": 1)", R"("id": 2, "rank": 1)",
+                      "stages[1].id: stage id 2 out of range (stage ids are "
+                      "0 to 1)");
+  {
+    // Both stages on rank 0 (device 0).
+    std::string text = replaced(good, R"("id": 1, "rank": 1, "device": 1)",
+                                R"("id": 1, "rank": 0, "device": 0)");
+    text = replaced(
+        text, R"("name": "w1", "dtype": "float32", "shape": [3], "rank": 1)",
+        R"("name": "w1", "dtype": "float32", "shape": [3], "rank": 0)");
+    expectError(text, "stages[1].rank: rank 0 already runs another stage "
+                      "(one stage per rank)");
+  }
+  {
+    std::string text = replaced(good, R"({"kind": "send", "name": "x", "to": 1,
+                        "dtype": "float32", "shape": [2, 3]}]},)",
+                                R"({"kind": "send", "name": "x", "to": 1,
+                        "dtype": "float32", "shape": [2, 3]},
+                       {"kind": "send", "name": "h", "to": 1,
+                        "dtype": "float32", "shape": [2, 5]}]},)");
+    expectError(text, "stages[0].args[4]: send 'h' is listed twice in stage 0");
+  }
 }
 
 } // namespace

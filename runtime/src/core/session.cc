@@ -1,15 +1,19 @@
 //===- session.cc - Running an artifact's plan ----------------------------===//
 //
-// A single-device plan runs in this process: the stage's code is loaded once,
-// and each run binds user inputs, mapped parameters and fresh outputs to the
-// entry point's argument list in manifest order. Distributed plans will add a
-// transport (runtime/src/comm) and a microbatch schedule here.
+// A session runs one stage: the only one of a single-device plan, or, in a
+// pipeline plan, the stage of its transport's rank. The stage's code is loaded
+// once; each run streams the microbatches through it, binding input slices,
+// mapped parameters, output slices and double-buffered transfer buffers to
+// the entry point's argument list in manifest order.
 //
 //===----------------------------------------------------------------------===//
 
 #include "cleave/runtime.h"
 
+#include "comm/transport.h"
 #include "hal/hal.h"
+
+#include <cstring>
 
 #include <sched.h>
 #include <unistd.h>
@@ -31,8 +35,27 @@ int availableCores() {
 /// Where each entry-point argument comes from.
 struct ArgBinding {
   StageArg::Kind kind;
-  size_t index = 0;            ///< into the inputs or outputs of a run
+  size_t index = 0;            ///< into inputs, outputs, recvs or sends
   const void *param = nullptr; ///< for parameters: into the mapping
+};
+
+/// One activation sent to or received from a neighbouring stage, with two
+/// buffers so that microbatch m+1 travels while microbatch m is computed.
+struct Transfer {
+  std::string name;
+  size_t bytes = 0;
+  int peerRank = 0;
+  int position = 0; ///< among the cut's tensors, in the sender's args order
+  Tensor buffers[2];
+  TransportRequest pending[2] = {-1, -1};
+};
+
+/// A graph input or output seen one microbatch at a time.
+struct Slice {
+  size_t bytes = 0; ///< of one microbatch
+  /// Used when a microbatch's rows do not start 64-byte aligned (the ABI
+  /// promises aligned buffers): rows are copied through it.
+  Tensor staging;
 };
 
 struct Session::Impl {
@@ -40,9 +63,20 @@ struct Session::Impl {
   std::unique_ptr<hal::Executable> executable;
   void *entry = nullptr;
   std::vector<ArgBinding> bindings;
+  const StageDesc *stage = nullptr;
+  bool first = true;
+  bool last = true;
+  std::shared_ptr<Transport> transport; ///< null for single-stage plans
+  std::vector<Transfer> recvs;
+  std::vector<Transfer> sends;
+  std::vector<Slice> inputSlices;
+  std::vector<Slice> outputSlices;
 };
 
 namespace {
+/// Tags: microbatch * kTagsPerMicrobatch + position of the tensor in its cut.
+constexpr int kTagsPerMicrobatch = 1024;
+
 template <typename T>
 size_t indexOf(const std::vector<T> &list, const std::string &name) {
   for (size_t i = 0; i < list.size(); ++i)
@@ -61,9 +95,40 @@ std::string nameList(const std::vector<TensorDesc> &tensors) {
 std::string plural(size_t count, const char *noun) {
   return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
 }
+
+/// The position of send `name` among the sends of `sender`.
+int cutPosition(const StageDesc &sender, const std::string &name) {
+  int position = 0;
+  for (const StageArg &arg : sender.args) {
+    if (arg.kind != StageArg::Kind::Send)
+      continue;
+    if (arg.name == name)
+      return position;
+    ++position;
+  }
+  return -1;
+}
+
+StatusOr<Slice> makeSlice(const TensorDesc &desc, int microbatches) {
+  Slice slice;
+  slice.bytes = desc.byteSize() / static_cast<size_t>(microbatches);
+  if (microbatches > 1 && slice.bytes % 64 != 0) {
+    Shape shape = desc.shape;
+    shape[0] /= microbatches;
+    StatusOr<Tensor> staging = Tensor::create(desc.dtype, shape);
+    if (!staging.ok())
+      return staging.status();
+    slice.staging = std::move(staging).value();
+  }
+  return slice;
+}
 } // namespace
 
 Session::~Session() = default;
+
+const StageDesc &Session::stage() const { return *impl_->stage; }
+bool Session::takesInputs() const { return impl_->first; }
+bool Session::returnsOutputs() const { return impl_->last; }
 
 StatusOr<std::unique_ptr<Session>>
 Session::create(std::shared_ptr<const Artifact> artifact,
@@ -75,13 +140,40 @@ Session::create(std::shared_ptr<const Artifact> artifact,
                                 "got " +
                                 std::to_string(options.threads));
   std::string prefix = "artifact '" + artifact->path() + "': ";
-  if (artifact->stages().size() != 1 || artifact->devices().size() != 1)
-    return unimplementedError(
-        prefix +
-        "distributed plans need mpirun (not supported yet): the plan "
-        "has " +
-        plural(artifact->stages().size(), "stage") + " on " +
-        plural(artifact->devices().size(), "rank"));
+  bool distributed =
+      artifact->stages().size() != 1 || artifact->devices().size() != 1;
+  const StageDesc *stage = &artifact->stages().front();
+  if (distributed) {
+    std::string plan = plural(artifact->stages().size(), "stage") + " on " +
+                       plural(artifact->devices().size(), "rank");
+    if (!options.transport)
+      return failedPreconditionError(
+          prefix + "distributed plans need mpirun: the plan has " + plan +
+          " and the session was given no transport");
+    const Transport &transport = *options.transport;
+    if (transport.size() != artifact->ranks())
+      return failedPreconditionError(
+          prefix + "the plan needs " + plural(artifact->ranks(), "rank") +
+          ", the job has " + std::to_string(transport.size()));
+    stage = artifact->stageOnRank(transport.rank());
+    if (!stage)
+      return unimplementedError(prefix + "rank " +
+                                std::to_string(transport.rank()) +
+                                " runs no stage (plans with tensor "
+                                "parallelism are not supported yet)");
+    int tags = artifact->microbatches() * kTagsPerMicrobatch - 1;
+    if (artifact->microbatches() > transport.maxTag() / kTagsPerMicrobatch)
+      return unimplementedError(
+          prefix + std::to_string(artifact->microbatches()) +
+          " microbatches need MPI tags up to " + std::to_string(tags) +
+          ", above this MPI's limit " + std::to_string(transport.maxTag()));
+  }
+  if (artifact->checkedRank() != Artifact::kAllRanks &&
+      artifact->checkedRank() != stage->rank)
+    return failedPreconditionError(
+        prefix + "opened for rank " + std::to_string(artifact->checkedRank()) +
+        " (only its sections were checked), used on rank " +
+        std::to_string(stage->rank));
 
   try {
     std::unique_ptr<Session> session(new Session());
@@ -89,9 +181,13 @@ Session::create(std::shared_ptr<const Artifact> artifact,
     session->threads_ = options.threads ? options.threads : availableCores();
     session->impl_ = std::make_unique<Impl>();
     Impl &impl = *session->impl_;
+    impl.stage = stage;
+    impl.first = stage->id == 0;
+    impl.last = stage->id == static_cast<int>(artifact->stages().size()) - 1;
+    if (distributed)
+      impl.transport = options.transport;
 
-    const StageDesc &stage = artifact->stages().front();
-    const DeviceDesc &device = artifact->devices()[stage.device];
+    const DeviceDesc &device = artifact->devices()[stage->device];
     StatusOr<std::unique_ptr<hal::Device>> created = hal::createDevice(
         device.kind, device.index, hal::DeviceOptions{session->threads_});
     if (!created.ok())
@@ -99,8 +195,9 @@ Session::create(std::shared_ptr<const Artifact> artifact,
                     prefix + created.status().message());
     impl.device = std::move(created).value();
 
-    const SectionDesc *code = artifact->findSection(stage.code);
-    std::string where = prefix + "section '" + stage.code + "': ";
+    // Only this stage's code section is loaded.
+    const SectionDesc *code = artifact->findSection(stage->code);
+    std::string where = prefix + "section '" + stage->code + "': ";
     StatusOr<std::unique_ptr<hal::Executable>> loaded =
         impl.device->loadExecutable(artifact->sectionData(*code), code->size,
                                     code->kind);
@@ -108,15 +205,16 @@ Session::create(std::shared_ptr<const Artifact> artifact,
       return Status(loaded.status().code(), where + loaded.status().message());
     impl.executable = std::move(loaded).value();
 
-    StatusOr<void *> entry = impl.executable->lookup(stage.entry);
+    StatusOr<void *> entry = impl.executable->lookup(stage->entry);
     if (!entry.ok())
       return Status(entry.status().code(),
-                    where + "stage " + std::to_string(stage.id) +
+                    where + "stage " + std::to_string(stage->id) +
                         " entry point: " + entry.status().message());
     impl.entry = *entry;
 
+    int microbatches = artifact->microbatches();
     std::vector<bool> written(artifact->outputs().size(), false);
-    for (const StageArg &arg : stage.args) {
+    for (const StageArg &arg : stage->args) {
       ArgBinding binding{arg.kind};
       switch (arg.kind) {
       case StageArg::Kind::Input:
@@ -127,21 +225,68 @@ Session::create(std::shared_ptr<const Artifact> artifact,
         written[binding.index] = true;
         break;
       case StageArg::Kind::Param:
+        // The manifest guarantees the parameter belongs to this rank; only
+        // its pages of the mapping are ever touched.
         binding.param =
             artifact->parameterData(*artifact->findParameter(arg.name));
         break;
+      case StageArg::Kind::Recv:
+      case StageArg::Kind::Send: {
+        bool isRecv = arg.kind == StageArg::Kind::Recv;
+        std::vector<Transfer> &list = isRecv ? impl.recvs : impl.sends;
+        const StageDesc *sender =
+            isRecv ? artifact->findStage(arg.peer) : stage;
+        Transfer transfer;
+        transfer.name = arg.name;
+        transfer.bytes = TensorDesc{arg.name, arg.dtype, arg.shape}.byteSize();
+        transfer.peerRank = artifact->findStage(arg.peer)->rank;
+        transfer.position = cutPosition(*sender, arg.name);
+        if (transfer.position >= kTagsPerMicrobatch)
+          return unimplementedError(
+              prefix + "stage " + std::to_string(stage->id) + ": " +
+              arg.kindName + " '" + arg.name + "': more than " +
+              std::to_string(kTagsPerMicrobatch) + " tensors in one cut");
+        for (Tensor &buffer : transfer.buffers) {
+          StatusOr<Tensor> tensor = Tensor::create(arg.dtype, arg.shape);
+          if (!tensor.ok())
+            return Status(tensor.status().code(),
+                          prefix + "stage " + std::to_string(stage->id) + ": " +
+                              arg.kindName + " '" + arg.name +
+                              "': " + tensor.status().message());
+          buffer = std::move(tensor).value();
+        }
+        binding.index = list.size();
+        list.push_back(std::move(transfer));
+        break;
+      }
       case StageArg::Kind::Other:
-        return unimplementedError(prefix + "stage argument '" + arg.name +
-                                  "' of kind '" + arg.kindName +
-                                  "' is not supported in a single-device plan");
+        return unimplementedError(prefix + "stage " +
+                                  std::to_string(stage->id) + " argument '" +
+                                  arg.name + "' of kind '" + arg.kindName +
+                                  "' is not supported by this runtime");
       }
       impl.bindings.push_back(binding);
     }
-    for (size_t i = 0; i < written.size(); ++i)
-      if (!written[i])
-        return invalidArgumentError(prefix + "output '" +
-                                    artifact->outputs()[i].name +
-                                    "' is not written by any stage");
+    if (impl.last)
+      for (size_t i = 0; i < written.size(); ++i)
+        if (!written[i])
+          return invalidArgumentError(
+              prefix + "output '" + artifact->outputs()[i].name +
+              "' is not written by stage " + std::to_string(stage->id));
+    if (impl.first)
+      for (const TensorDesc &desc : artifact->inputs()) {
+        StatusOr<Slice> slice = makeSlice(desc, microbatches);
+        if (!slice.ok())
+          return slice.status();
+        impl.inputSlices.push_back(std::move(slice).value());
+      }
+    if (impl.last)
+      for (const TensorDesc &desc : artifact->outputs()) {
+        StatusOr<Slice> slice = makeSlice(desc, microbatches);
+        if (!slice.ok())
+          return slice.status();
+        impl.outputSlices.push_back(std::move(slice).value());
+      }
     return session;
   } catch (const std::bad_alloc &) {
     return resourceExhaustedError(prefix + "out of memory creating a session");
@@ -149,6 +294,14 @@ Session::create(std::shared_ptr<const Artifact> artifact,
 }
 
 Status Session::validateInputs(const std::vector<Tensor> &inputs) const {
+  if (!impl_->first) {
+    if (inputs.empty())
+      return Status();
+    return invalidArgumentError(
+        "stage " + std::to_string(impl_->stage->id) +
+        " takes no inputs (only the first stage's rank passes them), got " +
+        std::to_string(inputs.size()));
+  }
   const std::vector<TensorDesc> &expected = artifact_->inputs();
   if (inputs.size() != expected.size())
     return invalidArgumentError(
@@ -179,37 +332,143 @@ Status Session::run(const std::vector<Tensor> &inputs,
   Status valid = validateInputs(inputs);
   if (!valid.ok())
     return valid;
+  Impl &impl = *impl_;
+  std::string where = "stage " + std::to_string(impl.stage->id) + ": ";
   try {
     std::vector<Tensor> results;
-    for (const TensorDesc &desc : artifact_->outputs()) {
-      StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
-      if (!tensor.ok())
-        return Status(tensor.status().code(), "output '" + desc.name + "': " +
-                                                  tensor.status().message());
-      results.push_back(std::move(tensor).value());
+    if (impl.last)
+      for (const TensorDesc &desc : artifact_->outputs()) {
+        StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
+        if (!tensor.ok())
+          return Status(tensor.status().code(), "output '" + desc.name + "': " +
+                                                    tensor.status().message());
+        results.push_back(std::move(tensor).value());
+      }
+
+    Transport *transport = impl.transport.get();
+    int microbatches = artifact_->microbatches();
+    auto tagOf = [](int microbatch, const Transfer &transfer) {
+      return microbatch * kTagsPerMicrobatch + transfer.position;
+    };
+    auto postRecvs = [&](int microbatch) -> Status {
+      for (Transfer &recv : impl.recvs) {
+        int slot = microbatch & 1;
+        StatusOr<TransportRequest> request =
+            transport->recv(recv.buffers[slot].data(), recv.bytes,
+                            recv.peerRank, tagOf(microbatch, recv));
+        if (!request.ok())
+          return Status(request.status().code(),
+                        where + "recv '" + recv.name +
+                            "': " + request.status().message());
+        recv.pending[slot] = *request;
+      }
+      return Status();
+    };
+    auto complete = [&](Transfer &transfer, int slot,
+                        const char *kind) -> Status {
+      if (transfer.pending[slot] < 0)
+        return Status();
+      Status done = transport->wait(transfer.pending[slot]);
+      transfer.pending[slot] = -1;
+      if (!done.ok())
+        return Status(done.code(), where + kind + " '" + transfer.name +
+                                       "': " + done.message());
+      return Status();
+    };
+
+    if (!impl.recvs.empty()) {
+      Status posted = postRecvs(0);
+      if (!posted.ok())
+        return posted;
     }
-    std::vector<void *> args;
-    args.reserve(impl_->bindings.size());
-    for (const ArgBinding &binding : impl_->bindings) {
-      switch (binding.kind) {
-      case StageArg::Kind::Input:
-        // The ABI passes void**; generated code never writes its inputs.
-        args.push_back(const_cast<void *>(inputs[binding.index].data()));
-        break;
-      case StageArg::Kind::Param:
-        args.push_back(const_cast<void *>(binding.param));
-        break;
-      case StageArg::Kind::Output:
-        args.push_back(results[binding.index].data());
-        break;
-      case StageArg::Kind::Other:
-        return internalError("unbound stage argument");
+    std::vector<void *> args(impl.bindings.size());
+    for (int m = 0; m < microbatches; ++m) {
+      int slot = m & 1;
+      for (Transfer &recv : impl.recvs) {
+        Status done = complete(recv, slot, "recv");
+        if (!done.ok())
+          return done;
+      }
+      // The next microbatch's activations arrive while this one computes.
+      if (!impl.recvs.empty() && m + 1 < microbatches) {
+        Status posted = postRecvs(m + 1);
+        if (!posted.ok())
+          return posted;
+      }
+      // This slot's send buffers were last sent two microbatches ago.
+      for (Transfer &send : impl.sends) {
+        Status done = complete(send, slot, "send");
+        if (!done.ok())
+          return done;
+      }
+
+      for (size_t a = 0; a < impl.bindings.size(); ++a) {
+        const ArgBinding &binding = impl.bindings[a];
+        switch (binding.kind) {
+        case StageArg::Kind::Input: {
+          Slice &slice = impl.inputSlices[binding.index];
+          // The ABI passes void**; generated code never writes its inputs.
+          auto *rows = static_cast<uint8_t *>(
+                           const_cast<void *>(inputs[binding.index].data())) +
+                       slice.bytes * m;
+          if (slice.staging.data()) {
+            std::memcpy(slice.staging.data(), rows, slice.bytes);
+            args[a] = slice.staging.data();
+          } else {
+            args[a] = rows;
+          }
+          break;
+        }
+        case StageArg::Kind::Param:
+          args[a] = const_cast<void *>(binding.param);
+          break;
+        case StageArg::Kind::Output: {
+          Slice &slice = impl.outputSlices[binding.index];
+          args[a] =
+              slice.staging.data()
+                  ? slice.staging.data()
+                  : static_cast<uint8_t *>(results[binding.index].data()) +
+                        slice.bytes * m;
+          break;
+        }
+        case StageArg::Kind::Recv:
+          args[a] = impl.recvs[binding.index].buffers[slot].data();
+          break;
+        case StageArg::Kind::Send:
+          args[a] = impl.sends[binding.index].buffers[slot].data();
+          break;
+        case StageArg::Kind::Other:
+          return internalError("unbound stage argument");
+        }
+      }
+      Status status =
+          impl.executable->invoke(impl.entry, /*ctx=*/nullptr, args.data());
+      if (!status.ok())
+        return Status(status.code(), where + status.message());
+      for (size_t i = 0; i < impl.outputSlices.size(); ++i) {
+        Slice &slice = impl.outputSlices[i];
+        if (slice.staging.data())
+          std::memcpy(static_cast<uint8_t *>(results[i].data()) +
+                          slice.bytes * m,
+                      slice.staging.data(), slice.bytes);
+      }
+      for (Transfer &send : impl.sends) {
+        StatusOr<TransportRequest> request =
+            transport->send(send.buffers[slot].data(), send.bytes,
+                            send.peerRank, tagOf(m, send));
+        if (!request.ok())
+          return Status(request.status().code(),
+                        where + "send '" + send.name +
+                            "': " + request.status().message());
+        send.pending[slot] = *request;
       }
     }
-    Status status =
-        impl_->executable->invoke(impl_->entry, /*ctx=*/nullptr, args.data());
-    if (!status.ok())
-      return status;
+    for (Transfer &send : impl.sends)
+      for (int slot = 0; slot < 2; ++slot) {
+        Status done = complete(send, slot, "send");
+        if (!done.ok())
+          return done;
+      }
     *outputs = std::move(results);
     return Status();
   } catch (const std::bad_alloc &) {

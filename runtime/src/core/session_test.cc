@@ -2,7 +2,10 @@
 
 #include "cleave/runtime.h"
 
+#include "comm/local_transport.h"
 #include "core/test_artifact_writer.h"
+
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -116,17 +119,16 @@ TEST_F(SessionTest, ValidatesInputs) {
 }
 
 TEST_F(SessionTest, DistributedPlansNeedMpirun) {
-  TestModel model = testing::addModel();
-  model.stages = 2;
+  TestModel model = testing::chainModel(2, 1);
   std::shared_ptr<const Artifact> artifact = build(model);
   ASSERT_TRUE(artifact);
   StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
   ASSERT_FALSE(session.ok());
-  EXPECT_EQ(session.status().code(), StatusCode::Unimplemented);
+  EXPECT_EQ(session.status().code(), StatusCode::FailedPrecondition);
   EXPECT_EQ(session.status().message(),
             "artifact '" + artifact->path() +
-                "': distributed plans need mpirun (not supported yet): the "
-                "plan has 2 stages on 2 ranks");
+                "': distributed plans need mpirun: the plan has 2 stages on "
+                "2 ranks and the session was given no transport");
 }
 
 TEST_F(SessionTest, MissingEntryPoint) {
@@ -211,6 +213,172 @@ TEST_F(SessionTest, IndependentSessionsKeepTheirOwnCode) {
                   ->run(inputsOf(floats({2, 3}, {0, 0, 0, 0, 0, 0})), &outputs)
                   .ok());
   EXPECT_EQ(outputs[0].dataAs<float>()[5], 5.5f);
+}
+
+/// Runs `artifact` with one thread per rank over local transports; returns
+/// each rank's outputs (inputs go to rank 0).
+std::vector<std::vector<Tensor>>
+runPipeline(std::shared_ptr<const Artifact> artifact, const Tensor &x,
+            int runs = 1) {
+  int ranks = artifact->ranks();
+  auto transports = testing::createLocalTransports(ranks);
+  std::vector<std::unique_ptr<Session>> sessions;
+  for (int r = 0; r < ranks; ++r) {
+    StatusOr<std::unique_ptr<Session>> session =
+        Session::create(artifact, SessionOptions{1, transports[r]});
+    EXPECT_TRUE(session.ok()) << session.status().toString();
+    if (!session.ok())
+      return {};
+    EXPECT_EQ((*session)->stage().rank, r);
+    EXPECT_EQ((*session)->takesInputs(), r == 0);
+    EXPECT_EQ((*session)->returnsOutputs(), r == ranks - 1);
+    sessions.push_back(std::move(session).value());
+  }
+  std::vector<std::vector<Tensor>> outputs(ranks);
+  std::vector<Status> statuses(ranks);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < ranks; ++r)
+    threads.emplace_back([&, r] {
+      std::vector<Tensor> inputs;
+      if (r == 0)
+        inputs.push_back(std::move(x.clone()).value());
+      for (int i = 0; i < runs && statuses[r].ok(); ++i)
+        statuses[r] = sessions[r]->run(inputs, &outputs[r]);
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (int r = 0; r < ranks; ++r)
+    EXPECT_TRUE(statuses[r].ok())
+        << "rank " << r << ": " << statuses[r].toString();
+  return outputs;
+}
+
+Tensor chainInput() {
+  std::vector<float> values(24);
+  for (int i = 0; i < 24; ++i)
+    values[i] = (i - 7) / 4.0f;
+  return std::move(Tensor::fromBytes(DType::Float32, {8, 3}, values.data(),
+                                     values.size() * 4))
+      .value();
+}
+
+TEST_F(SessionTest, RunsPipelinesOverLocalTransports) {
+  for (auto [stages, microbatches] :
+       {std::pair{2, 1}, {2, 4}, {3, 2}, {4, 8}, {4, 4}}) {
+    SCOPED_TRACE(std::to_string(stages) + " stages, " +
+                 std::to_string(microbatches) + " microbatches");
+    std::shared_ptr<const Artifact> artifact =
+        build(testing::chainModel(stages, microbatches));
+    ASSERT_TRUE(artifact);
+    EXPECT_EQ(artifact->microbatches(), microbatches);
+    Tensor x = chainInput();
+    std::vector<std::vector<Tensor>> outputs =
+        runPipeline(artifact, x, /*runs=*/2);
+    ASSERT_EQ(outputs.size(), size_t(stages));
+    for (int r = 0; r + 1 < stages; ++r)
+      EXPECT_TRUE(outputs[r].empty()) << "rank " << r;
+    ASSERT_EQ(outputs.back().size(), 1u);
+    const Tensor &y = outputs.back()[0];
+    ASSERT_EQ(y.shape(), (Shape{8, 3}));
+    for (int i = 0; i < 24; ++i) {
+      float want = x.dataAs<float>()[i];
+      for (int k = 0; k < stages; ++k)
+        want = want * 2.0f + float(k);
+      EXPECT_EQ(y.dataAs<float>()[i], want) << "element " << i;
+    }
+  }
+}
+
+TEST_F(SessionTest, ForwardsTensorsThroughAMiddleStage) {
+  std::shared_ptr<const Artifact> artifact = build(testing::forwardModel(4));
+  ASSERT_TRUE(artifact);
+  Tensor x = chainInput();
+  std::vector<std::vector<Tensor>> outputs = runPipeline(artifact, x);
+  ASSERT_EQ(outputs.size(), 3u);
+  ASSERT_EQ(outputs[2].size(), 1u);
+  for (int i = 0; i < 24; ++i) {
+    float v = x.dataAs<float>()[i];
+    EXPECT_EQ(outputs[2][0].dataAs<float>()[i], (v * 2.0f + 1.0f) * (v + 1.0f))
+        << "element " << i;
+  }
+}
+
+TEST_F(SessionTest, PipelineSessionErrors) {
+  std::shared_ptr<const Artifact> artifact = build(testing::chainModel(2, 4));
+  ASSERT_TRUE(artifact);
+  std::string prefix = "artifact '" + artifact->path() + "': ";
+
+  auto three = testing::createLocalTransports(3);
+  StatusOr<std::unique_ptr<Session>> wrongSize =
+      Session::create(artifact, SessionOptions{1, three[0]});
+  ASSERT_FALSE(wrongSize.ok());
+  EXPECT_EQ(wrongSize.status().message(),
+            prefix + "the plan needs 2 ranks, the job has 3");
+
+  StatusOr<std::unique_ptr<Artifact>> forRank0 =
+      Artifact::open(artifact->path(), 0);
+  ASSERT_TRUE(forRank0.ok()) << forRank0.status().toString();
+  auto pair = testing::createLocalTransports(2);
+  StatusOr<std::unique_ptr<Session>> otherRank =
+      Session::create(std::move(forRank0).value(), SessionOptions{1, pair[1]});
+  ASSERT_FALSE(otherRank.ok());
+  EXPECT_EQ(otherRank.status().message(),
+            prefix + "opened for rank 0 (only its sections were checked), "
+                     "used on rank 1");
+
+  auto two = testing::createLocalTransports(2);
+  StatusOr<std::unique_ptr<Session>> second =
+      Session::create(artifact, SessionOptions{1, two[1]});
+  ASSERT_TRUE(second.ok()) << second.status().toString();
+  std::vector<Tensor> outputs;
+  Status status = (*second)->run(inputsOf(chainInput()), &outputs);
+  EXPECT_EQ(status.code(), StatusCode::InvalidArgument);
+  EXPECT_EQ(status.message(), "stage 1 takes no inputs (only the first "
+                              "stage's rank passes them), got 1");
+}
+
+/// A rank-0 transport of a two-rank job whose sends fail.
+class FailingTransport final : public Transport {
+public:
+  int rank() const override { return 0; }
+  int size() const override { return 2; }
+  int maxTag() const override { return 1 << 20; }
+  StatusOr<TransportRequest> send(const void *, size_t, int, int) override {
+    return internalError("link down");
+  }
+  StatusOr<TransportRequest> recv(void *, size_t, int, int) override {
+    return internalError("link down");
+  }
+  Status wait(TransportRequest) override { return Status(); }
+  Status barrier() override { return Status(); }
+  Status agree(const Status &local) override { return local; }
+  [[noreturn]] void abort(int code) override { std::_Exit(code); }
+};
+
+TEST_F(SessionTest, TransferFailuresNameTheStageAndArg) {
+  std::shared_ptr<const Artifact> artifact = build(testing::chainModel(2, 2));
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<Session>> session = Session::create(
+      artifact, SessionOptions{1, std::make_shared<FailingTransport>()});
+  ASSERT_TRUE(session.ok()) << session.status().toString();
+  std::vector<Tensor> outputs;
+  Status status = (*session)->run(inputsOf(chainInput()), &outputs);
+  EXPECT_EQ(status.code(), StatusCode::Internal);
+  EXPECT_EQ(status.message(), "stage 0: send 'h0': link down");
+}
+
+TEST_F(SessionTest, SingleStagePlansSplitIntoMicrobatches) {
+  TestModel model = testing::chainModel(1, 4);
+  std::shared_ptr<const Artifact> artifact = build(model);
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
+  ASSERT_TRUE(session.ok()) << session.status().toString();
+  Tensor x = chainInput();
+  std::vector<Tensor> outputs;
+  ASSERT_TRUE(
+      (*session)->run(inputsOf(std::move(x.clone()).value()), &outputs).ok());
+  for (int i = 0; i < 24; ++i)
+    EXPECT_EQ(outputs[0].dataAs<float>()[i], x.dataAs<float>()[i] * 2.0f);
 }
 
 } // namespace

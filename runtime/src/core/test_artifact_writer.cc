@@ -41,15 +41,45 @@ std::string tensorListJson(const std::vector<TensorDesc> &list) {
   return out + "]";
 }
 
-/// Parameters are packed into one section at 64-byte aligned offsets.
+/// Parameters are packed into one section per rank at 64-byte aligned
+/// offsets.
 std::vector<uint64_t> paramOffsets(const TestModel &model) {
   std::vector<uint64_t> offsets;
-  uint64_t offset = 0;
+  std::map<int, uint64_t> next;
   for (const TestParam &param : model.params) {
+    uint64_t &offset = next[param.rank];
     offsets.push_back(offset);
     offset = alignTo(offset + param.bytes.size(), 64);
   }
   return offsets;
+}
+
+std::string shapeJson(const Shape &shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    out += (i ? "," : "") + std::to_string(shape[i]);
+  return out + "]";
+}
+
+std::string argJson(const TestArg &arg) {
+  std::string out = "{\"kind\":" + json::quote(arg.kind) +
+                    ",\"name\":" + json::quote(arg.name);
+  if (arg.kind == "send" || arg.kind == "recv")
+    out += std::string(arg.kind == "send" ? ",\"to\":" : ",\"from\":") +
+           std::to_string(arg.peer) + ",\"dtype\":\"" + dtypeName(arg.dtype) +
+           "\",\"shape\":" + shapeJson(arg.shape);
+  return out + "}";
+}
+
+/// The stages of `model`, with the single-code form expanded.
+std::vector<TestStage> stagesOf(const TestModel &model) {
+  if (!model.pipeline.empty())
+    return model.pipeline;
+  TestStage stage;
+  for (const auto &arg : model.args)
+    stage.args.push_back({arg.first, arg.second});
+  stage.cSource = model.cSource;
+  return std::vector<TestStage>(model.stages, stage);
 }
 
 std::vector<uint8_t> floatBytes(const std::vector<float> &values) {
@@ -211,64 +241,173 @@ void cleave_stage_0(void *ctx, void **args) {
 }
 
 std::string manifestBody(const TestModel &model) {
-  std::string body = "\"format_version\":1,\"compiler_version\":\"0.1.0-test\","
-                     "\"source\":{\"path\":\"test.onnx\",\"sha256\":\"" +
-                     std::string(64, 'a') +
-                     "\",\"opset\":17,\"producer\":\"cleave tests\"},"
-                     "\"options\":{\"devices\":\"cpu:0\",\"pp\":" +
-                     std::to_string(model.stages) +
-                     ",\"tp\":1,\"microbatches\":1,\"input_shapes\":[]}";
+  std::vector<TestStage> stages = stagesOf(model);
+  int count = static_cast<int>(stages.size());
+  std::string body =
+      "\"format_version\":1,\"compiler_version\":\"0.1.0-test\","
+      "\"source\":{\"path\":\"test.onnx\",\"sha256\":\"" +
+      std::string(64, 'a') +
+      "\",\"opset\":17,\"producer\":\"cleave tests\"},"
+      "\"options\":{\"devices\":\"cpu:0" +
+      (count > 1 ? "-" + std::to_string(count - 1) : std::string()) +
+      "\",\"pp\":" + std::to_string(count) +
+      ",\"tp\":1,\"microbatches\":" + std::to_string(model.microbatches) +
+      ",\"input_shapes\":[]}";
   body += ",\"inputs\":" + tensorListJson(model.inputs);
   body += ",\"outputs\":" + tensorListJson(model.outputs);
-  std::string devices, stages;
-  for (int r = 0; r < model.stages; ++r) {
+  std::string devices, stageList;
+  for (int r = 0; r < count; ++r) {
     std::string rank = std::to_string(r);
     devices += std::string(r ? "," : "") + "{\"rank\":" + rank +
                ",\"kind\":\"cpu\",\"index\":" + rank + "}";
     std::string args;
-    for (size_t a = 0; a < model.args.size(); ++a)
-      args += std::string(a ? "," : "") +
-              "{\"kind\":" + json::quote(model.args[a].first) +
-              ",\"name\":" + json::quote(model.args[a].second) + "}";
-    stages += std::string(r ? "," : "") + "{\"id\":" + rank +
-              ",\"rank\":" + rank + ",\"device\":" + rank +
-              ",\"code\":\"code.rank" + rank +
-              "\",\"entry\":\"cleave_stage_0\",\"args\":[" + args +
-              "],\"estimate\":{\"flops\":6,\"bytes\":72}}";
+    for (size_t a = 0; a < stages[r].args.size(); ++a)
+      args += std::string(a ? "," : "") + argJson(stages[r].args[a]);
+    std::string entry =
+        model.pipeline.empty() ? "cleave_stage_0" : "cleave_stage_" + rank;
+    stageList += std::string(r ? "," : "") + "{\"id\":" + rank +
+                 ",\"rank\":" + rank + ",\"device\":" + rank +
+                 ",\"code\":\"code.rank" + rank + "\",\"entry\":\"" + entry +
+                 "\",\"args\":[" + args +
+                 "],\"estimate\":{\"flops\":6,\"bytes\":72}}";
   }
   body += ",\"devices\":[" + devices + "]";
   std::string params;
   std::vector<uint64_t> offsets = paramOffsets(model);
   for (size_t i = 0; i < model.params.size(); ++i) {
     const TestParam &param = model.params[i];
-    params += std::string(i ? "," : "") + "{" + tensorFields(param.desc) +
-              ",\"rank\":0,\"section\":\"params.rank0\",\"offset\":" +
-              std::to_string(param.offset.value_or(offsets[i])) +
-              ",\"size\":" + std::to_string(param.bytes.size()) + "}";
+    std::string rank = std::to_string(param.rank);
+    params +=
+        std::string(i ? "," : "") + "{" + tensorFields(param.desc) +
+        ",\"rank\":" + rank + ",\"section\":\"params.rank" + rank +
+        "\",\"offset\":" + std::to_string(param.offset.value_or(offsets[i])) +
+        ",\"size\":" + std::to_string(param.bytes.size()) + "}";
   }
   body += ",\"parameters\":[" + params + "]";
-  body += ",\"stages\":[" + stages + "]";
+  body += ",\"stages\":[" + stageList + "]";
   return body;
 }
 
 StatusOr<AssembledArtifact> buildArtifact(const TestModel &model) {
-  StatusOr<std::vector<uint8_t>> code = compileSharedObject(model.cSource);
-  if (!code.ok())
-    return code.status();
+  std::vector<TestStage> stages = stagesOf(model);
   std::vector<RawSection> sections;
-  for (int r = 0; r < model.stages; ++r)
-    sections.push_back({"code.rank" + std::to_string(r), "cpu-elf-so", *code});
-  if (!model.params.empty()) {
-    std::vector<uint8_t> params;
-    std::vector<uint64_t> offsets = paramOffsets(model);
-    for (size_t i = 0; i < model.params.size(); ++i) {
-      params.resize(offsets[i], 0);
-      params.insert(params.end(), model.params[i].bytes.begin(),
-                    model.params[i].bytes.end());
+  std::map<std::string, std::vector<uint8_t>> compiled;
+  for (size_t r = 0; r < stages.size(); ++r) {
+    auto found = compiled.find(stages[r].cSource);
+    if (found == compiled.end()) {
+      StatusOr<std::vector<uint8_t>> code =
+          compileSharedObject(stages[r].cSource);
+      if (!code.ok())
+        return code.status();
+      found = compiled.emplace(stages[r].cSource, *code).first;
     }
-    sections.push_back({"params.rank0", "params", std::move(params)});
+    sections.push_back(
+        {"code.rank" + std::to_string(r), "cpu-elf-so", found->second});
   }
+  std::vector<uint64_t> offsets = paramOffsets(model);
+  std::map<int, std::vector<uint8_t>> params;
+  for (size_t i = 0; i < model.params.size(); ++i) {
+    std::vector<uint8_t> &bytes = params[model.params[i].rank];
+    bytes.resize(offsets[i], 0);
+    bytes.insert(bytes.end(), model.params[i].bytes.begin(),
+                 model.params[i].bytes.end());
+  }
+  for (auto &entry : params)
+    sections.push_back({"params.rank" + std::to_string(entry.first), "params",
+                        std::move(entry.second)});
   return assembleArtifact(manifestBody(model), sections);
+}
+
+TestModel chainModel(int stages, int microbatches) {
+  TestModel model;
+  model.inputs = {{"x", DType::Float32, {8, 3}}};
+  model.outputs = {{"y", DType::Float32, {8, 3}}};
+  model.microbatches = microbatches;
+  Shape micro = {8 / microbatches, 3};
+  std::string count = std::to_string(8 / microbatches * 3);
+  for (int k = 0; k < stages; ++k) {
+    std::string id = std::to_string(k);
+    TestStage stage;
+    if (k == 0)
+      stage.args.push_back({"input", "x"});
+    else
+      stage.args.push_back(
+          {"recv", "h" + std::to_string(k - 1), k - 1, DType::Float32, micro});
+    bool hasParam = k % 2 == 0;
+    if (hasParam) {
+      stage.args.push_back({"param", "c" + id});
+      model.params.push_back({{"c" + id, DType::Float32, {3}},
+                              floatBytes({float(k), float(k), float(k)}),
+                              std::nullopt,
+                              k});
+    }
+    if (k + 1 < stages)
+      stage.args.push_back({"send", "h" + id, k + 1, DType::Float32, micro});
+    else
+      stage.args.push_back({"output", "y"});
+    std::string add = hasParam ? "c[i % 3]" : id + ".0f";
+    stage.cSource =
+        "#include <stdint.h>\n"
+        "int cleave_abi_version(void) { return 1; }\n"
+        "void cleave_stage_" +
+        id +
+        "(void *ctx, void **args) {\n"
+        "  (void)ctx;\n"
+        "  const float *in = (const float *)args[0];\n" +
+        (hasParam ? "  const float *c = (const float *)args[1];\n" : "") +
+        "  float *out = (float *)args[" + (hasParam ? "2" : "1") +
+        "];\n"
+        "  if ((((uintptr_t)in | (uintptr_t)out) & 63) != 0)\n"
+        "    return; /* misaligned: leave zeros */\n"
+        "  for (int i = 0; i < " +
+        count + "; ++i)\n    out[i] = in[i] * 2.0f + " + add + ";\n}\n";
+    model.pipeline.push_back(std::move(stage));
+  }
+  return model;
+}
+
+TestModel forwardModel(int microbatches) {
+  TestModel model;
+  model.inputs = {{"x", DType::Float32, {8, 3}}};
+  model.outputs = {{"y", DType::Float32, {8, 3}}};
+  model.microbatches = microbatches;
+  Shape micro = {8 / microbatches, 3};
+  std::string count = std::to_string(8 / microbatches * 3);
+  std::string header = "int cleave_abi_version(void) { return 1; }\n";
+  auto loop = [&](const std::string &body) {
+    return "  for (int i = 0; i < " + count + "; ++i) {\n" + body + "  }\n}\n";
+  };
+  TestStage first;
+  first.args = {{"input", "x"},
+                {"send", "a", 1, DType::Float32, micro},
+                {"send", "b", 1, DType::Float32, micro}};
+  first.cSource = header +
+                  "void cleave_stage_0(void *ctx, void **args) {\n"
+                  "  const float *x = args[0];\n"
+                  "  float *a = args[1], *b = args[2];\n" +
+                  loop("    a[i] = x[i] * 2.0f;\n    b[i] = x[i] + 1.0f;\n");
+  TestStage middle;
+  // Received in the other order than sent: tags, not order, match them.
+  middle.args = {{"recv", "b", 0, DType::Float32, micro},
+                 {"recv", "a", 0, DType::Float32, micro},
+                 {"send", "c", 2, DType::Float32, micro},
+                 {"send", "b", 2, DType::Float32, micro}};
+  middle.cSource = header +
+                   "void cleave_stage_1(void *ctx, void **args) {\n"
+                   "  const float *b = args[0], *a = args[1];\n"
+                   "  float *c = args[2], *bOut = args[3];\n" +
+                   loop("    c[i] = a[i] + 1.0f;\n    bOut[i] = b[i];\n");
+  TestStage last;
+  last.args = {{"recv", "c", 1, DType::Float32, micro},
+               {"recv", "b", 1, DType::Float32, micro},
+               {"output", "y"}};
+  last.cSource = header +
+                 "void cleave_stage_2(void *ctx, void **args) {\n"
+                 "  const float *c = args[0], *b = args[1];\n"
+                 "  float *y = args[2];\n" +
+                 loop("    y[i] = c[i] * b[i];\n");
+  model.pipeline = {first, middle, last};
+  return model;
 }
 
 } // namespace testing

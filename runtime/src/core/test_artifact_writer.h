@@ -62,9 +62,34 @@ struct TestParam {
   std::vector<uint8_t> bytes;
   /// Overrides the offset the manifest states (to test bounds checks).
   std::optional<uint64_t> offset;
+  /// The rank holding it; it goes into section "params.rank<rank>".
+  int rank = 0;
 };
 
-/// A CPU model; every stage runs the same code, on its own rank.
+/// An argument of a pipeline stage.
+struct TestArg {
+  TestArg(std::string kind, std::string name, int peer = -1,
+          DType dtype = DType::Float32, Shape shape = {})
+      : kind(std::move(kind)), name(std::move(name)), peer(peer), dtype(dtype),
+        shape(std::move(shape)) {}
+
+  std::string kind; ///< "input", "param", "output", "send", "recv", ...
+  std::string name;
+  int peer = -1; ///< send: "to", recv: "from" (stage ids)
+  DType dtype = DType::Float32;
+  Shape shape; ///< send and recv only
+};
+
+/// One stage of a pipeline test model: stage k runs on rank k, its code is
+/// section "code.rank<k>" and its entry point "cleave_stage_<k>".
+struct TestStage {
+  std::vector<TestArg> args;
+  std::string cSource;
+};
+
+/// A CPU model. With `pipeline` empty, `stages` stages run the same code
+/// (`cSource`, entry cleave_stage_0, arguments `args`), each on its own rank;
+/// otherwise each stage of `pipeline` has its own code and arguments.
 struct TestModel {
   std::vector<TensorDesc> inputs;
   std::vector<TensorDesc> outputs;
@@ -73,6 +98,9 @@ struct TestModel {
   std::vector<std::pair<std::string, std::string>> args;
   std::string cSource;
   int stages = 1;
+  std::vector<TestStage> pipeline;
+  /// options.microbatches.
+  int microbatches = 1;
 };
 
 /// y = x + w over float32[2, 3], w = {0.5, 1.5, ..., 5.5}. Its code also
@@ -83,6 +111,17 @@ TestModel addModel();
 /// "out/sum:0" = "in:0" * "scale=2" over float32[4] with no parameters:
 /// names that need care on the command line and in file names.
 TestModel awkwardNamesModel();
+
+/// A pipeline of `stages` stages over x: float32[8, 3] -> y: float32[8, 3];
+/// stage k computes out = in * 2 + k elementwise, with k read from a
+/// parameter "c<k>" (float32[3], held by rank k) on even stages and a
+/// constant in the code on odd ones. Stage k sends "h<k>" to stage k + 1.
+TestModel chainModel(int stages, int microbatches);
+
+/// Three stages over x: float32[8, 3] -> y: float32[8, 3] where stage 0
+/// sends a = x * 2 and b = x + 1, stage 1 sends c = a + 1 and forwards b,
+/// and stage 2 writes y = c * b.
+TestModel forwardModel(int microbatches);
 
 /// The manifest body (everything but "sections") for `model`.
 std::string manifestBody(const TestModel &model);

@@ -1,0 +1,147 @@
+//===- local_transport.cc - An in-process Transport for tests -------------===//
+
+#include "comm/local_transport.h"
+
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+namespace cleave {
+namespace testing {
+
+namespace {
+/// What the ranks share.
+struct Hub {
+  explicit Hub(int size) : size(size), statuses(size) {}
+
+  /// Blocks until all ranks arrived; the caller holds `lock`.
+  void arrive(std::unique_lock<std::mutex> &lock) {
+    long generation = barrierGeneration;
+    if (++arrived == size) {
+      arrived = 0;
+      ++barrierGeneration;
+      changed.notify_all();
+      return;
+    }
+    changed.wait(lock, [&] { return barrierGeneration != generation; });
+  }
+
+  const int size;
+  std::mutex mutex;
+  std::condition_variable changed;
+  /// (from, to, tag) -> messages in send order.
+  std::map<std::tuple<int, int, int>, std::deque<std::vector<uint8_t>>> mail;
+  int arrived = 0;
+  long barrierGeneration = 0;
+  std::vector<Status> statuses;
+};
+
+class LocalTransport final : public Transport {
+public:
+  LocalTransport(std::shared_ptr<Hub> hub, int rank)
+      : hub_(std::move(hub)), rank_(rank) {}
+
+  int rank() const override { return rank_; }
+  int size() const override { return hub_->size; }
+  int maxTag() const override { return 1 << 30; }
+
+  StatusOr<TransportRequest> send(const void *data, size_t bytes, int peer,
+                                  int tag) override {
+    if (peer < 0 || peer >= hub_->size || peer == rank_)
+      return invalidArgumentError("send to rank " + std::to_string(peer));
+    const uint8_t *begin = static_cast<const uint8_t *>(data);
+    {
+      std::lock_guard<std::mutex> lock(hub_->mutex);
+      hub_->mail[{rank_, peer, tag}].emplace_back(begin, begin + bytes);
+    }
+    hub_->changed.notify_all();
+    return add({false, nullptr, bytes, peer, tag});
+  }
+
+  StatusOr<TransportRequest> recv(void *data, size_t bytes, int peer,
+                                  int tag) override {
+    if (peer < 0 || peer >= hub_->size || peer == rank_)
+      return invalidArgumentError("recv from rank " + std::to_string(peer));
+    return add({true, data, bytes, peer, tag});
+  }
+
+  Status wait(TransportRequest request) override {
+    auto found = pending_.find(request);
+    if (found == pending_.end())
+      return internalError("wait on an unknown transport request");
+    Pending p = found->second;
+    pending_.erase(found);
+    if (!p.isRecv)
+      return Status();
+    std::unique_lock<std::mutex> lock(hub_->mutex);
+    auto &queue = hub_->mail[{p.peer, rank_, p.tag}];
+    hub_->changed.wait(lock, [&] { return !queue.empty(); });
+    std::vector<uint8_t> message = std::move(queue.front());
+    queue.pop_front();
+    if (message.size() != p.bytes)
+      return internalError("recv of " + std::to_string(p.bytes) +
+                           " bytes from rank " + std::to_string(p.peer) +
+                           " got " + std::to_string(message.size()) + " bytes");
+    std::memcpy(p.data, message.data(), message.size());
+    return Status();
+  }
+
+  Status barrier() override {
+    std::unique_lock<std::mutex> lock(hub_->mutex);
+    hub_->arrive(lock);
+    return Status();
+  }
+
+  Status agree(const Status &local) override {
+    std::unique_lock<std::mutex> lock(hub_->mutex);
+    hub_->statuses[rank_] = local;
+    hub_->arrive(lock);
+    Status result;
+    for (int r = 0; r < hub_->size && result.ok(); ++r)
+      if (!hub_->statuses[r].ok())
+        result = Status(hub_->statuses[r].code(),
+                        "rank " + std::to_string(r) + ": " +
+                            hub_->statuses[r].message());
+    // Nobody may overwrite a status before everyone has read them.
+    hub_->arrive(lock);
+    return result;
+  }
+
+  [[noreturn]] void abort(int exitCode) override { std::_Exit(exitCode); }
+
+private:
+  struct Pending {
+    bool isRecv;
+    void *data;
+    size_t bytes;
+    int peer;
+    int tag;
+  };
+
+  TransportRequest add(Pending pending) {
+    TransportRequest id = next_++;
+    pending_.emplace(id, pending);
+    return id;
+  }
+
+  std::shared_ptr<Hub> hub_;
+  int rank_;
+  TransportRequest next_ = 0;
+  std::map<TransportRequest, Pending> pending_;
+};
+} // namespace
+
+std::vector<std::shared_ptr<Transport>> createLocalTransports(int size) {
+  auto hub = std::make_shared<Hub>(size);
+  std::vector<std::shared_ptr<Transport>> transports;
+  for (int r = 0; r < size; ++r)
+    transports.push_back(std::make_shared<LocalTransport>(hub, r));
+  return transports;
+}
+
+} // namespace testing
+} // namespace cleave

@@ -1,0 +1,231 @@
+//===- mpi_transport.cc - The Transport over MPI (OpenMPI) ----------------===//
+//
+// Compiled only when CMake finds MPI. The transport works on a duplicate of
+// MPI_COMM_WORLD, so that its tags cannot meet messages of anything else in
+// the process, with MPI_ERRORS_RETURN so that failures become Status values.
+//
+//===----------------------------------------------------------------------===//
+
+#include "comm/transport.h"
+
+#include <mpi.h>
+
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace cleave {
+
+namespace {
+std::string mpiError(int code) {
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS)
+    return "MPI error " + std::to_string(code);
+  return std::string(text, static_cast<size_t>(length));
+}
+
+class MpiTransport final : public Transport {
+public:
+  MpiTransport(MPI_Comm comm, bool finalize)
+      : comm_(comm), finalize_(finalize) {
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &size_);
+    void *value = nullptr;
+    int found = 0;
+    MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &value, &found);
+    maxTag_ = found ? *static_cast<int *>(value) : 32767;
+  }
+
+  ~MpiTransport() override {
+    for (Slot &slot : slots_)
+      if (slot.request != MPI_REQUEST_NULL)
+        MPI_Request_free(&slot.request);
+    MPI_Comm_free(&comm_);
+    if (finalize_)
+      MPI_Finalize();
+  }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  int maxTag() const override { return maxTag_; }
+
+  StatusOr<TransportRequest> send(const void *data, size_t bytes, int peer,
+                                  int tag) override {
+    Status valid = check(bytes, peer, tag, "send");
+    if (!valid.ok())
+      return valid;
+    TransportRequest id = allocate(bytes, peer, "send");
+    int code = MPI_Isend(data, static_cast<int>(bytes), MPI_BYTE, peer, tag,
+                         comm_, &slots_[id].request);
+    if (code != MPI_SUCCESS) {
+      release(id);
+      return internalError("send of " + std::to_string(bytes) +
+                           " bytes to rank " + std::to_string(peer) +
+                           " failed: " + mpiError(code));
+    }
+    return id;
+  }
+
+  StatusOr<TransportRequest> recv(void *data, size_t bytes, int peer,
+                                  int tag) override {
+    Status valid = check(bytes, peer, tag, "recv");
+    if (!valid.ok())
+      return valid;
+    TransportRequest id = allocate(bytes, peer, "recv");
+    int code = MPI_Irecv(data, static_cast<int>(bytes), MPI_BYTE, peer, tag,
+                         comm_, &slots_[id].request);
+    if (code != MPI_SUCCESS) {
+      release(id);
+      return internalError("recv of " + std::to_string(bytes) +
+                           " bytes from rank " + std::to_string(peer) +
+                           " failed: " + mpiError(code));
+    }
+    return id;
+  }
+
+  Status wait(TransportRequest request) override {
+    if (request < 0 || static_cast<size_t>(request) >= slots_.size() ||
+        slots_[request].request == MPI_REQUEST_NULL)
+      return internalError("wait on an unknown transport request");
+    Slot &slot = slots_[request];
+    MPI_Status status;
+    int code = MPI_Wait(&slot.request, &status);
+    std::string what = std::string(slot.what) + " of " +
+                       std::to_string(slot.bytes) + " bytes " +
+                       (slot.what[0] == 's' ? "to" : "from") + " rank " +
+                       std::to_string(slot.peer);
+    bool isRecv = slot.what[0] == 'r';
+    size_t expected = slot.bytes;
+    release(request);
+    if (code != MPI_SUCCESS)
+      return internalError(what + " failed: " + mpiError(code));
+    if (isRecv) {
+      int count = 0;
+      MPI_Get_count(&status, MPI_BYTE, &count);
+      if (static_cast<size_t>(count) != expected)
+        return internalError(what + " got " + std::to_string(count) + " bytes");
+    }
+    return Status();
+  }
+
+  Status barrier() override {
+    int code = MPI_Barrier(comm_);
+    return code == MPI_SUCCESS
+               ? Status()
+               : internalError("MPI barrier failed: " + mpiError(code));
+  }
+
+  Status agree(const Status &local) override {
+    int mine = local.ok() ? size_ : rank_;
+    int lowest = size_;
+    int code = MPI_Allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, comm_);
+    if (code != MPI_SUCCESS)
+      return internalError("MPI allreduce failed: " + mpiError(code));
+    if (lowest == size_)
+      return Status();
+    // The lowest failing rank tells everyone what went wrong.
+    std::string message = rank_ == lowest ? local.message() : std::string();
+    int header[2] = {static_cast<int>(local.code()),
+                     static_cast<int>(message.size())};
+    code = MPI_Bcast(header, 2, MPI_INT, lowest, comm_);
+    if (code == MPI_SUCCESS) {
+      message.resize(static_cast<size_t>(header[1]));
+      code = MPI_Bcast(message.data(), header[1], MPI_CHAR, lowest, comm_);
+    }
+    if (code != MPI_SUCCESS)
+      return internalError(
+          "rank " + std::to_string(lowest) +
+          " failed, and MPI could not say why: " + mpiError(code));
+    return Status(static_cast<StatusCode>(header[0]),
+                  "rank " + std::to_string(lowest) + ": " + message);
+  }
+
+  [[noreturn]] void abort(int exitCode) override {
+    MPI_Abort(comm_, exitCode);
+    std::_Exit(exitCode); // MPI_Abort does not return; this is for safety
+  }
+
+private:
+  struct Slot {
+    MPI_Request request = MPI_REQUEST_NULL;
+    size_t bytes = 0;
+    int peer = 0;
+    const char *what = "";
+  };
+
+  Status check(size_t bytes, int peer, int tag, const char *what) const {
+    if (peer < 0 || peer >= size_ || peer == rank_)
+      return invalidArgumentError(std::string(what) + " with rank " +
+                                  std::to_string(peer) + " (job has " +
+                                  std::to_string(size_) + " ranks)");
+    if (tag < 0 || tag > maxTag_)
+      return invalidArgumentError(
+          std::string(what) + " tag " + std::to_string(tag) +
+          " exceeds MPI's limit " + std::to_string(maxTag_));
+    if (bytes > static_cast<size_t>(std::numeric_limits<int>::max()))
+      return unimplementedError(std::string(what) + " of " +
+                                std::to_string(bytes) +
+                                " bytes: messages of 2 GiB or more are not "
+                                "supported yet");
+    return Status();
+  }
+
+  TransportRequest allocate(size_t bytes, int peer, const char *what) {
+    TransportRequest id;
+    if (free_.empty()) {
+      id = static_cast<TransportRequest>(slots_.size());
+      slots_.emplace_back();
+    } else {
+      id = free_.back();
+      free_.pop_back();
+    }
+    slots_[id].bytes = bytes;
+    slots_[id].peer = peer;
+    slots_[id].what = what;
+    return id;
+  }
+
+  void release(TransportRequest id) {
+    slots_[id].request = MPI_REQUEST_NULL;
+    free_.push_back(id);
+  }
+
+  MPI_Comm comm_;
+  bool finalize_;
+  int rank_ = 0;
+  int size_ = 1;
+  int maxTag_ = 32767;
+  std::vector<Slot> slots_;
+  std::vector<TransportRequest> free_;
+};
+} // namespace
+
+bool haveMpi() { return true; }
+
+StatusOr<std::shared_ptr<Transport>> createMpiTransport(int *argc,
+                                                        char ***argv) {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  bool ownsMpi = false;
+  if (!initialized) {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (finalized)
+      return failedPreconditionError("MPI was already finalised in this "
+                                     "process");
+    if (MPI_Init(argc, argv) != MPI_SUCCESS)
+      return internalError("MPI_Init failed");
+    ownsMpi = true;
+  }
+  MPI_Comm comm;
+  int code = MPI_Comm_dup(MPI_COMM_WORLD, &comm);
+  if (code != MPI_SUCCESS)
+    return internalError("cannot create an MPI communicator: " +
+                         mpiError(code));
+  MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+  return std::shared_ptr<Transport>(new MpiTransport(comm, ownsMpi));
+}
+
+} // namespace cleave

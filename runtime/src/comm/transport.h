@@ -1,0 +1,68 @@
+//===- transport.h - Moving bytes between the ranks of a plan -------------===//
+//
+// The interface the pipeline schedule uses to talk to other ranks: rank and
+// size, non-blocking point-to-point sends and receives of bytes with tags,
+// waits, a barrier and error agreement. The MPI implementation lives in
+// mpi_transport.cc; no MPI header appears here, so code that includes this
+// builds with or without MPI.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_RUNTIME_COMM_TRANSPORT_H
+#define CLEAVE_RUNTIME_COMM_TRANSPORT_H
+
+#include "cleave/runtime.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace cleave {
+
+/// A handle on one outstanding send or receive; complete it with wait().
+using TransportRequest = int64_t;
+
+/// Point-to-point transfers and agreement between the ranks of one job.
+/// Every call is made from one thread per rank.
+class Transport {
+public:
+  virtual ~Transport();
+
+  /// This process's rank, 0 to size() - 1.
+  virtual int rank() const = 0;
+  /// The number of ranks in the job.
+  virtual int size() const = 0;
+  /// The largest tag send() and recv() accept.
+  virtual int maxTag() const = 0;
+
+  /// Starts sending `bytes` bytes at `data` to `peer` with `tag`; the
+  /// buffer must stay untouched until wait() returns.
+  virtual StatusOr<TransportRequest> send(const void *data, size_t bytes,
+                                          int peer, int tag) = 0;
+  /// Starts receiving exactly `bytes` bytes from `peer` with `tag` into
+  /// `data`; the buffer must not be read until wait() returns.
+  virtual StatusOr<TransportRequest> recv(void *data, size_t bytes, int peer,
+                                          int tag) = 0;
+  /// Blocks until the request completes and releases it. A receive that got
+  /// a message of another size fails.
+  virtual Status wait(TransportRequest request) = 0;
+
+  /// Blocks until every rank has called barrier().
+  virtual Status barrier() = 0;
+
+  /// Collective: every rank passes its own status and all get the same
+  /// answer: ok when every rank succeeded, otherwise the failure of the
+  /// lowest failing rank with its message prefixed by "rank R: ".
+  virtual Status agree(const Status &local) = 0;
+
+  /// Ends every process of the job with `exitCode` (MPI_Abort): for
+  /// failures after the pipeline started, when peers may be blocked
+  /// waiting for this rank.
+  [[noreturn]] virtual void abort(int exitCode) = 0;
+};
+
+/// True when this runtime was built with MPI.
+bool haveMpi();
+
+} // namespace cleave
+
+#endif // CLEAVE_RUNTIME_COMM_TRANSPORT_H
