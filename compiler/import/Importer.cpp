@@ -193,8 +193,8 @@ LogicalResult ModelImporter::bindInputShapes(::onnx::GraphProto &graph,
                           << dims.size() << " dims, the model's input has rank "
                           << shape->dim_size();
       for (size_t i = 0; i < dims.size(); ++i) {
-        if (static_cast<int>(i) < shape->dim_size() && shape->dim(i).has_dim_value() &&
-            shape->dim(i).dim_value() != dims[i])
+        if (!options.overrideStaticDims && static_cast<int>(i) < shape->dim_size() &&
+            shape->dim(i).has_dim_value() && shape->dim(i).dim_value() != dims[i])
           return error(loc) << "--input-shape for '" << input.name() << "' sets dim " << i
                             << " to " << dims[i] << ", the model fixes it to "
                             << shape->dim(i).dim_value();
