@@ -385,6 +385,13 @@ OwningOpRef<ModuleOp> ModelImporter::run(const std::string &path, ModelInfo *inf
     initializerNames.insert(tensor.name());
   if (failed(bindInputShapes(graph, initializerNames)))
     return {};
+  if (options.overrideStaticDims) {
+    // The model's recorded shapes are for the full batch: let shape inference redo them.
+    graph.clear_value_info();
+    for (auto &output : *graph.mutable_output())
+      if (output.type().has_tensor_type())
+        output.mutable_type()->mutable_tensor_type()->clear_shape();
+  }
 
   Location modelLoc = FileLineColLoc::get(&context, path, 0, 0);
   try {

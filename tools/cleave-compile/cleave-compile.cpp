@@ -5,6 +5,7 @@
 #include "compiler/import/Importer.h"
 #include "compiler/partition/DeviceSpec.h"
 #include "compiler/partition/Partition.h"
+#include "compiler/partition/SplitStages.h"
 #include "compiler/pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -34,7 +35,7 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
 
   --devices=LIST          where the model runs: comma-separated KIND:INDEX or KIND:A-B,
                           KIND one of cpu, cuda, rocm; one MPI rank per device
-                          (code generation: one cpu device; plans: any)
+                          (code generation: cpu devices; --explain: any kind)
   -o, --output=FILE       the artifact to write (for --compile-to phases before 'artifact':
                           the IR, default stdout)
   --input-shape=NAME=DIMS bind an input's shape, DIMS like 1x3x224x224; required for
@@ -47,7 +48,7 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
   --device-file=FILE      JSON giving devices' throughput, memory bandwidth and memory and
                           the link between stages (see docs/partitioning.md)
   --explain               print the pipeline plan (stages, devices, estimates, bottleneck,
-                          predicted throughput) on stdout and stop
+                          predicted throughput) on stdout and stop (no artifact)
   --cpu=NAME              CPU to generate code for: host (default), or an LLVM CPU name
                           such as x86-64-v3, znver4, skylake-avx512
   --compile-to=PHASE      stop after PHASE and print its IR: import (onnx dialect),
@@ -198,7 +199,8 @@ ArtifactTensor describeTensor(const std::string &name, Type type) {
   return {name, dtype, std::vector<int64_t>(tensor.getShape())};
 }
 
-void printModule(ModuleOp module, const Options &o) {
+/// Prints `modules` (one per pipeline stage, or the whole module) to -o or stdout.
+void printModules(llvm::ArrayRef<ModuleOp> modules, const Options &o) {
   std::error_code ec;
   std::unique_ptr<llvm::raw_fd_ostream> file;
   llvm::raw_ostream *os = &llvm::outs();
@@ -213,7 +215,37 @@ void printModule(ModuleOp module, const Options &o) {
     flags.elideLargeElementsAttrs(16).elideLargeResourceString(64);
   if (o.printLocations)
     flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/true);
-  module.print(*os, flags);
+  for (ModuleOp module : modules)
+    module.print(*os, flags);
+}
+
+void printModule(ModuleOp module, const Options &o) { printModules({module}, o); }
+
+/// The manifest entry of graph input or output `name`: dtype from `type`, shape the full
+/// batch from `shapes` (the stage's own type holds one microbatch).
+ArtifactTensor describeBatchTensor(
+    const std::string &name, Type type,
+    const std::vector<std::pair<std::string, std::vector<int64_t>>> &shapes) {
+  ArtifactTensor tensor = describeTensor(name, type);
+  for (const auto &[n, shape] : shapes)
+    if (n == name)
+      tensor.shape = shape;
+  return tensor;
+}
+
+/// The name and peer stage of a `cleave.recv` or `cleave.send` attribute; false if absent.
+bool transferOf(DictionaryAttr attrs, llvm::StringRef kind, llvm::StringRef peerKey,
+                std::string &name, int64_t &peer) {
+  auto transfer = attrs ? attrs.getAs<DictionaryAttr>(kind) : DictionaryAttr();
+  if (!transfer)
+    return false;
+  auto nameAttr = transfer.getAs<StringAttr>("name");
+  auto peerAttr = transfer.getAs<IntegerAttr>(peerKey);
+  if (!nameAttr || !peerAttr)
+    fail("internal compiler error: malformed " + kind + " attribute");
+  name = nameAttr.str();
+  peer = peerAttr.getInt();
+  return true;
 }
 
 /// Full-batch shapes of the graph's inputs and outputs, recorded before a microbatched
@@ -357,6 +389,8 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  std::vector<OwningOpRef<ModuleOp>> stageModules;
+  std::vector<StagePlan> stagePlans; // empty for a single-device compile
   if (o.pp > 1 || o.explain || *stopAfter == Phase::Partition) {
     report("partitioning into pipeline stages");
     FailureOr<PipelinePlan> plan = planPipeline(*module, cluster, o.pp);
@@ -368,84 +402,121 @@ int main(int argc, char **argv) {
       printModule(*module, o);
     if (o.explain || *stopAfter == Phase::Partition)
       return 0;
-    fail("code generation for pipeline plans is not supported yet");
+    FailureOr<std::vector<OwningOpRef<ModuleOp>>> split = splitStages(*module);
+    if (failed(split))
+      fail("splitting the pipeline stages failed");
+    stageModules = std::move(*split);
+    stagePlans = plan->stages;
+  } else {
+    stageModules.push_back(std::move(module));
   }
-  if (cluster.devices[0].kind != "cpu")
-    fail("device kind '" + cluster.devices[0].kind + "' is not supported yet (use cpu)");
+  for (const DeviceSpec &d : cluster.devices)
+    if (d.kind != "cpu")
+      fail("device kind '" + d.kind + "' is not supported yet (use cpu)");
 
-  auto main = module->lookupSymbol<func::FuncOp>("main");
+  // Each stage goes through the single-device pipeline on its own: stage k becomes code
+  // section code.rank<k> with entry cleave_stage_<k>, its parameters params.rank<k>.
   ArtifactSpec spec;
-  ArtifactStage stage;
-  stage.codeSection = "code.rank0";
-  stage.entry = "cleave_stage_0";
-  main.walk([&](onnxir::CostInterface op) {
-    stage.flops += op.getFlops();
-    stage.bytes += op.getBytes();
-  });
-  // Output types before lowering: they keep unsigned element types.
-  SmallVector<Type> resultTypes(main.getResultTypes());
-  SmallVector<Type> inputTypes(main.getArgumentTypes());
-
-  report("lowering to linalg");
-  PassManager pm(&context);
-  buildLinalgPipeline(pm);
-  if (failed(pm.run(*module)))
-    fail("lowering to linalg failed");
-  // The stage's arguments after lowering: graph inputs, then parameters (whose data, as
-  // lowering may have changed its layout, is taken from here), then outputs.
-  main = module->lookupSymbol<func::FuncOp>("main");
-  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
-    if (auto name = main.getArgAttrOfType<StringAttr>(i, "onnx.name")) {
-      spec.inputs.push_back(describeTensor(name.str(), inputTypes[i]));
-      stage.args.push_back({"input", name.str()});
-      continue;
-    }
-    auto name = main.getArgAttrOfType<StringAttr>(i, "cleave.param");
-    auto value = main.getArgAttrOfType<ElementsAttr>(i, "cleave.param_value");
-    if (!name || !value)
-      fail("internal compiler error: stage argument " + llvm::Twine(i) +
-           " is neither an input nor a parameter");
-    ArtifactParameter p;
-    p.tensor = describeTensor(name.str(), value.getType());
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-      if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
-        p.data = blob->getData();
-    } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-      p.data = dense.getRawData();
-    }
-    spec.parameters.push_back(p);
-    stage.args.push_back({"param", name.str()});
-    main.removeArgAttr(i, "cleave.param_value");
-  }
-  for (unsigned i = 0; i < main.getNumResults(); ++i) {
-    auto name = main.getResultAttrOfType<StringAttr>(i, "onnx.name");
-    spec.outputs.push_back(describeTensor(name.str(), resultTypes[i]));
-    stage.args.push_back({"output", name.str()});
-  }
-  if (*stopAfter == Phase::Linalg) {
-    printModule(*module, o);
-    return 0;
-  }
-
-  report("generating CPU code");
   CpuOptions cpuOptions;
   cpuOptions.cpu = o.cpu;
-  PassManager codegen(&context);
-  buildCpuCodegenPipeline(codegen, cpuOptions, stage.entry);
-  if (failed(codegen.run(*module)))
-    fail("CPU code generation failed");
-  if (*stopAfter == Phase::LLVM) {
-    printModule(*module, o);
+  std::vector<ModuleOp> lowered;
+  for (size_t k = 0; k < stageModules.size(); ++k) {
+    ModuleOp stageModule = *stageModules[k];
+    auto main = stageModule.lookupSymbol<func::FuncOp>("main");
+    ArtifactStage stage;
+    stage.id = stage.rank = stage.device = static_cast<int64_t>(k);
+    stage.codeSection = "code.rank" + std::to_string(k);
+    stage.entry = "cleave_stage_" + std::to_string(k);
+    if (k < stagePlans.size()) {
+      stage.seconds = stagePlans[k].seconds();
+      stage.flops = stagePlans[k].flops;
+      stage.bytes = stagePlans[k].bytes;
+    } else {
+      main.walk([&](onnxir::CostInterface op) {
+        stage.flops += op.getFlops();
+        stage.bytes += op.getBytes();
+      });
+    }
+    // Types before lowering: they keep unsigned element types.
+    SmallVector<Type> resultTypes(main.getResultTypes());
+    SmallVector<Type> inputTypes(main.getArgumentTypes());
+
+    report("lowering to linalg");
+    PassManager pm(&context);
+    buildLinalgPipeline(pm);
+    if (failed(pm.run(stageModule)))
+      fail("lowering to linalg failed");
+    // The stage's arguments after lowering: received tensors, graph inputs, then
+    // parameters (whose data, as lowering may have changed its layout, is taken from
+    // here), then sent tensors and graph outputs.
+    main = stageModule.lookupSymbol<func::FuncOp>("main");
+    for (unsigned i = 0; i < main.getNumArguments(); ++i) {
+      std::string transfer;
+      int64_t peer = 0;
+      if (transferOf(main.getArgAttrDict(i), "cleave.recv", "from", transfer, peer)) {
+        stage.args.push_back({"recv", transfer, peer, describeTensor(transfer, inputTypes[i])});
+        continue;
+      }
+      if (auto name = main.getArgAttrOfType<StringAttr>(i, "onnx.name")) {
+        spec.inputs.push_back(describeBatchTensor(name.str(), inputTypes[i], batchShapes.inputs));
+        stage.args.push_back({"input", name.str()});
+        continue;
+      }
+      auto name = main.getArgAttrOfType<StringAttr>(i, "cleave.param");
+      auto value = main.getArgAttrOfType<ElementsAttr>(i, "cleave.param_value");
+      if (!name || !value)
+        fail("internal compiler error: stage argument " + llvm::Twine(i) +
+             " is neither an input nor a parameter");
+      ArtifactParameter p;
+      p.tensor = describeTensor(name.str(), value.getType());
+      p.rank = static_cast<int64_t>(k);
+      if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+        if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+          p.data = blob->getData();
+      } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+        p.data = dense.getRawData();
+      }
+      spec.parameters.push_back(p);
+      stage.args.push_back({"param", name.str()});
+      main.removeArgAttr(i, "cleave.param_value");
+    }
+    for (unsigned i = 0; i < main.getNumResults(); ++i) {
+      std::string transfer;
+      int64_t peer = 0;
+      if (transferOf(main.getResultAttrDict(i), "cleave.send", "to", transfer, peer)) {
+        stage.args.push_back({"send", transfer, peer, describeTensor(transfer, resultTypes[i])});
+        continue;
+      }
+      auto name = main.getResultAttrOfType<StringAttr>(i, "onnx.name");
+      spec.outputs.push_back(
+          describeBatchTensor(name.str(), resultTypes[i], batchShapes.outputs));
+      stage.args.push_back({"output", name.str()});
+    }
+    lowered.push_back(stageModule);
+    if (*stopAfter == Phase::Linalg)
+      continue;
+
+    report("generating CPU code");
+    PassManager codegen(&context);
+    buildCpuCodegenPipeline(codegen, cpuOptions, stage.entry);
+    if (failed(codegen.run(stageModule)))
+      fail("CPU code generation failed");
+    if (*stopAfter == Phase::LLVM)
+      continue;
+
+    std::string code, error;
+    report("emitting native code");
+    if (!emitCpuSharedObject(stageModule, cpuOptions, code, error))
+      fail(error);
+    spec.code.push_back({stage.codeSection, "cpu-elf-so", std::move(code)});
+    spec.devices.push_back({stage.rank, cluster.devices[k].kind, cluster.devices[k].index});
+    spec.stages.push_back(stage);
+  }
+  if (*stopAfter == Phase::Linalg || *stopAfter == Phase::LLVM) {
+    printModules(lowered, o);
     return 0;
   }
 
-  std::string code, error;
-  report("emitting native code");
-  if (!emitCpuSharedObject(*module, cpuOptions, code, error))
-    fail(error);
-  spec.code.push_back({stage.codeSection, "cpu-elf-so", std::move(code)});
-  spec.devices.push_back({0, cluster.devices[0].kind, cluster.devices[0].index});
-  spec.stages.push_back(stage);
   spec.source = llvm::json::Object{{"path", info.path},
                                    {"sha256", info.sha256},
                                    {"opset", info.opset},
@@ -459,6 +530,7 @@ int main(int argc, char **argv) {
                                     {"microbatches", o.microbatches},
                                     {"cpu", resolveCpuName(cpuOptions)},
                                     {"input_shapes", std::move(shapes)}};
+  std::string error;
   report("writing the artifact");
   if (!writeArtifact(o.output, std::move(spec), error))
     fail(error);
