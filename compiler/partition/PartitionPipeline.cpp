@@ -368,8 +368,7 @@ LogicalResult cleave::outlineStages(ModuleOp module, const PipelinePlan &plan) {
     IRMapping mapping;
     if (first) {
       mapping.map(main.getArguments(), entry->getArguments());
-    } else {
-      std::vector<Value> received = g.crossing(stage.begin);
+    } else if (std::vector<Value> received = g.crossing(stage.begin); !received.empty()) {
       SmallVector<Type> types;
       for (Value v : received)
         types.push_back(v.getType());
@@ -388,11 +387,14 @@ LogicalResult cleave::outlineStages(ModuleOp module, const PipelinePlan &plan) {
         results.push_back(mapping.lookup(v));
       func::ReturnOp::create(builder, returnOp.getLoc(), results);
     } else {
-      std::vector<Value> sent = g.crossing(stage.end);
-      SmallVector<Value> operands;
-      for (Value v : sent)
-        operands.push_back(mapping.lookup(v));
-      pipe::SendOp::create(builder, main.getLoc(), operands, k + 1, nameArray(sent));
+      // A stage whose successor needs nothing from it (a branch fed only by constants)
+      // sends nothing.
+      if (std::vector<Value> sent = g.crossing(stage.end); !sent.empty()) {
+        SmallVector<Value> operands;
+        for (Value v : sent)
+          operands.push_back(mapping.lookup(v));
+        pipe::SendOp::create(builder, main.getLoc(), operands, k + 1, nameArray(sent));
+      }
       func::ReturnOp::create(builder, main.getLoc());
     }
   }
