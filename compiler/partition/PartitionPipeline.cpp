@@ -48,6 +48,7 @@ struct Graph {
   }
 };
 
+/// Builds the partitioner's view of `main`.
 Graph analyse(func::FuncOp main) {
   Graph g;
   g.main = main;
@@ -101,13 +102,14 @@ Graph analyse(func::FuncOp main) {
   return g;
 }
 
+/// The ONNX node name of `op` (its NameLoc), else the op's name.
 std::string nodeName(Operation *op) {
   if (auto name = dyn_cast<NameLoc>(op->getLoc()))
     return name.getName().str();
   return op->getName().getStringRef().str();
 }
 
-/// The stage plan for ops [begin, end) on `device` as stage `index` of `count`.
+/// The stage plan for ops [begin, end) on `device`; `last` stages send nothing.
 StagePlan describeStage(const Graph &g, const std::vector<OpCost> &costs, int64_t begin,
                         int64_t end, const DeviceSpec &device, const LinkSpec &link, bool last) {
   StagePlan s;
@@ -404,6 +406,7 @@ LogicalResult cleave::outlineStages(ModuleOp module, const PipelinePlan &plan) {
 
 namespace {
 
+/// Plans and outlines the stages; devices default to cpu:0 .. cpu:<stages-1>.
 struct PartitionPipelinePass
     : public cleave::impl::PartitionPipelinePassBase<PartitionPipelinePass> {
   using Base::Base;

@@ -18,6 +18,7 @@ using namespace cleave;
 
 namespace {
 
+/// Prints per-op estimates on stdout; the IR is left as it is.
 struct PrintCostPass : public cleave::impl::PrintCostPassBase<PrintCostPass> {
   using Base::Base;
 

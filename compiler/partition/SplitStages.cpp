@@ -100,6 +100,7 @@ FailureOr<std::vector<OwningOpRef<ModuleOp>>> cleave::splitStages(ModuleOp parti
 
 namespace {
 
+/// Replaces the module's content by the stage modules, nested, for inspection.
 struct SplitStagesPass : public cleave::impl::SplitStagesPassBase<SplitStagesPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
