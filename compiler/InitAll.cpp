@@ -9,7 +9,7 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void cleave::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<cleave::onnxir::OnnxDialect>();
+  registry.insert<cleave::onnxir::OnnxDialect, cleave::pipe::PipeDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::registerAllToLLVMIRTranslations(registry);

@@ -2,7 +2,10 @@
 #ifndef CLEAVE_COMPILER_PASSES_H
 #define CLEAVE_COMPILER_PASSES_H
 
+#include "dialects/Pipe/IR/PipeOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"

@@ -168,4 +168,79 @@ def CpuTileAndVectorizePass : Pass<"cleave-cpu-tile-and-vectorize", "mlir::Modul
                            "mlir::scf::SCFDialect"];
 }
 
+def PrintCostPass : Pass<"cleave-print-cost", "mlir::ModuleOp"> {
+  let summary = "print the cost model's estimate for every onnx op";
+  let description = [{
+    For every op with a cost (constants and parameters have none) prints, on stdout, its
+    node name, FLOPs, bytes touched, bytes of the parameters it uses and its roofline time on
+    `device` (docs/partitioning.md), then a total per function. The IR is unchanged.
+
+    ```
+    $ cleave-opt model.mlir --cleave-print-cost=device=cpu:0 -o /dev/null
+    cost on cpu:0: 100 GFLOP/s, 40 GB/s
+    @main 'mm' onnx.matmul flops=8388608 bytes=393216 param_bytes=262144 time_us=83.886
+    @main total flops=8388608 bytes=393216 param_bytes=262144 time_us=83.886
+    ```
+  }];
+  let options = [
+    Option<"device", "device", "std::string", "\"cpu:0\"",
+           "the device to estimate for (KIND:INDEX)">,
+    Option<"deviceFile", "device-file", "std::string", "\"\"",
+           "a device file overriding the device's capabilities">,
+  ];
+}
+
+def PartitionPipelinePass : Pass<"cleave-partition-pipeline", "mlir::ModuleOp"> {
+  let summary = "split @main into pipeline stages balanced by the cost model";
+  let description = [{
+    Assigns contiguous ranges of @main's ops (in their topological order) to `stages`
+    stages, stage k on device k of `devices`, by dynamic programming that minimises the
+    slowest stage (its compute time plus the time to send its outgoing cut) within each
+    device's memory (parameters plus activations). Then replaces @main by one function per
+    stage: `pipe.recv` at the start, `pipe.send` at the end, tensors needed by a later stage
+    forwarded through the ones between, constants and parameters cloned into every stage
+    that uses them. See docs/partitioning.md.
+
+    ```mlir
+    func.func @stage_0(%x: tensor<2x16xf32> {onnx.name = "x"})
+        attributes {cleave.device = "cpu:0", cleave.estimate = {...}, cleave.stage = 0 : i64} {
+      ...
+      pipe.send %h, %x to 1 as ["mm", "x"] : tensor<2x32xf32>, tensor<2x16xf32>
+      return
+    }
+    func.func @stage_1() -> (tensor<2x16xf32> {onnx.name = "y"}) attributes {...} {
+      %h, %x = pipe.recv from 0 as ["mm", "x"] : tensor<2x32xf32>, tensor<2x16xf32>
+      ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"stages", "stages", "int64_t", "0",
+           "number of stages (default: the number of devices)">,
+    Option<"devices", "devices", "std::string", "\"\"",
+           "the devices, as in --devices (default: cpu:0 to cpu:<stages-1>)">,
+    Option<"deviceFile", "device-file", "std::string", "\"\"",
+           "a device file giving the devices' capabilities and the link">,
+  ];
+  let dependentDialects = ["cleave::pipe::PipeDialect", "mlir::func::FuncDialect"];
+}
+
+def SplitStagesPass : Pass<"cleave-split-stages", "mlir::ModuleOp"> {
+  let summary = "split a partitioned module into one nested module per stage";
+  let description = [{
+    Shows what code generation receives for each stage (`splitStages` in
+    compiler/partition/SplitStages.h): each `@stage_<k>` becomes `module @stage_<k>` holding
+    `func.func @main` whose leading arguments are the received tensors
+    (`cleave.recv = {from, name}`) and whose results include the sent ones
+    (`cleave.send = {name, to}`).
+
+    ```mlir
+    module @stage_1 {
+      func.func @main(%h: tensor<2x32xf32> {cleave.recv = {from = 0 : i64, name = "mm"}})
+          -> (tensor<2x32xf32> {cleave.send = {name = "relu", to = 2 : i64}}) ...
+    }
+    ```
+  }];
+}
+
 #endif // CLEAVE_COMPILER_PASSES_TD

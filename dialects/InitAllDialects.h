@@ -3,6 +3,7 @@
 #define CLEAVE_DIALECTS_INITALLDIALECTS_H
 
 #include "dialects/Onnx/IR/OnnxOps.h"
+#include "dialects/Pipe/IR/PipeOps.h"
 
 #include "mlir/IR/DialectRegistry.h"
 

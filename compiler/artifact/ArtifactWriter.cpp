@@ -94,8 +94,18 @@ bool cleave::writeArtifact(const std::string &path, ArtifactSpec spec, std::stri
       devices.push_back(llvm::json::Object{{"rank", d.rank}, {"kind", d.kind}, {"index", d.index}});
     for (const auto &s : spec.stages) {
       llvm::json::Array args;
-      for (const auto &a : s.args)
-        args.push_back(llvm::json::Object{{"kind", a.kind}, {"name", a.name}});
+      for (const auto &a : s.args) {
+        llvm::json::Object arg{{"kind", a.kind}, {"name", a.name}};
+        if (a.kind == "send" || a.kind == "recv") {
+          arg[a.kind == "send" ? "to" : "from"] = a.peer;
+          arg["dtype"] = a.tensor.dtype;
+          arg["shape"] = shapeJson(a.tensor.shape);
+        }
+        args.push_back(std::move(arg));
+      }
+      llvm::json::Object estimate{{"flops", s.flops}, {"bytes", s.bytes}};
+      if (s.seconds > 0)
+        estimate["seconds"] = s.seconds;
       stages.push_back(llvm::json::Object{
           {"id", s.id},
           {"rank", s.rank},
@@ -103,7 +113,7 @@ bool cleave::writeArtifact(const std::string &path, ArtifactSpec spec, std::stri
           {"code", s.codeSection},
           {"entry", s.entry},
           {"args", std::move(args)},
-          {"estimate", llvm::json::Object{{"flops", s.flops}, {"bytes", s.bytes}}}});
+          {"estimate", std::move(estimate)}});
     }
     llvm::json::Object root{
         {"format_version", static_cast<int64_t>(kFormatVersion)},

@@ -24,8 +24,11 @@ struct ArtifactParameter {
 };
 
 struct ArtifactArg {
-  std::string kind; ///< input, param or output
+  std::string kind; ///< input, param, output, send or recv
   std::string name;
+  /// send and recv only: the peer stage (`to` / `from`) and the per-microbatch tensor.
+  int64_t peer = -1;
+  ArtifactTensor tensor;
 };
 
 struct ArtifactStage {
@@ -33,6 +36,7 @@ struct ArtifactStage {
   std::string codeSection, entry;
   std::vector<ArtifactArg> args;
   int64_t flops = 0, bytes = 0;
+  double seconds = 0; ///< the cost model's time per microbatch; written when positive
 };
 
 struct ArtifactDevice {

@@ -193,8 +193,8 @@ LogicalResult ModelImporter::bindInputShapes(::onnx::GraphProto &graph,
                           << dims.size() << " dims, the model's input has rank "
                           << shape->dim_size();
       for (size_t i = 0; i < dims.size(); ++i) {
-        if (static_cast<int>(i) < shape->dim_size() && shape->dim(i).has_dim_value() &&
-            shape->dim(i).dim_value() != dims[i])
+        if (!options.overrideStaticDims && static_cast<int>(i) < shape->dim_size() &&
+            shape->dim(i).has_dim_value() && shape->dim(i).dim_value() != dims[i])
           return error(loc) << "--input-shape for '" << input.name() << "' sets dim " << i
                             << " to " << dims[i] << ", the model fixes it to "
                             << shape->dim(i).dim_value();
@@ -385,6 +385,13 @@ OwningOpRef<ModuleOp> ModelImporter::run(const std::string &path, ModelInfo *inf
     initializerNames.insert(tensor.name());
   if (failed(bindInputShapes(graph, initializerNames)))
     return {};
+  if (options.overrideStaticDims) {
+    // The model's recorded shapes are for the full batch: let shape inference redo them.
+    graph.clear_value_info();
+    for (auto &output : *graph.mutable_output())
+      if (output.type().has_tensor_type())
+        output.mutable_type()->mutable_tensor_type()->clear_shape();
+  }
 
   Location modelLoc = FileLineColLoc::get(&context, path, 0, 0);
   try {

@@ -16,6 +16,9 @@ namespace cleave {
 struct ImportOptions {
   /// Input name -> full static shape.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Lets a binding replace dims the model fixes: microbatching imports the model with
+  /// dim 0 of every input divided by the microbatch count.
+  bool overrideStaticDims = false;
 };
 
 /// Facts about the source model that end up in the artifact's provenance.

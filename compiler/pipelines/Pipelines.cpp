@@ -14,13 +14,14 @@ using namespace cleave;
 std::optional<Phase> cleave::parsePhase(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<Phase>>(name)
       .Case("import", Phase::Import)
+      .Case("partition", Phase::Partition)
       .Case("linalg", Phase::Linalg)
       .Case("llvm", Phase::LLVM)
       .Case("artifact", Phase::Artifact)
       .Default(std::nullopt);
 }
 
-const char *cleave::phaseNames() { return "import, linalg, llvm, artifact"; }
+const char *cleave::phaseNames() { return "import, partition, linalg, llvm, artifact"; }
 
 void cleave::addPassPipeline(OpPassManager &pm, llvm::StringRef pipeline) {
   std::string message;

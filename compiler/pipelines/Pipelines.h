@@ -11,7 +11,8 @@ namespace cleave {
 
 /// The phases a user can stop after to look at the IR.
 enum class Phase {
-  Import,   ///< the onnx-level dialect as imported
+  Import,    ///< the onnx-level dialect as imported
+  Partition, ///< one function per pipeline stage, pipe.send/pipe.recv at the cuts
   Linalg,   ///< linalg/tensor/arith on tensors, parameters as arguments, fused
   LLVM,     ///< the LLVM dialect with the runtime's entry points
   Artifact, ///< the full compile: writes the artifact

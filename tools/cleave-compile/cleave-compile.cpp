@@ -3,6 +3,9 @@
 #include "compiler/artifact/ArtifactWriter.h"
 #include "compiler/codegen/cpu/CpuTarget.h"
 #include "compiler/import/Importer.h"
+#include "compiler/partition/DeviceSpec.h"
+#include "compiler/partition/Partition.h"
+#include "compiler/partition/SplitStages.h"
 #include "compiler/pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -15,6 +18,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
@@ -31,20 +35,26 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
 
   --devices=LIST          where the model runs: comma-separated KIND:INDEX or KIND:A-B,
                           KIND one of cpu, cuda, rocm; one MPI rank per device
-                          (this version compiles for a single cpu device)
+                          (code generation: cpu devices; --explain: any kind)
   -o, --output=FILE       the artifact to write (for --compile-to phases before 'artifact':
                           the IR, default stdout)
   --input-shape=NAME=DIMS bind an input's shape, DIMS like 1x3x224x224; required for
                           inputs with dynamic dims; NAME may contain ':' (the split is at
                           the last '='); restating a static dim's value is accepted
   --pp=N                  pipeline stages (default: the number of devices)
-  --tp=M                  tensor-parallel ways (default: 1)
-  --microbatches=K        microbatches per batch (default: 1)
+  --tp=M                  tensor-parallel ways (default: 1; pp x tp = number of devices)
+  --microbatches=K        microbatches per batch (default: 1): K must divide dim 0 of
+                          every input, and stages are compiled for dim 0 = B/K
+  --device-file=FILE      JSON giving devices' throughput, memory bandwidth and memory and
+                          the link between stages (see docs/partitioning.md)
+  --explain               print the pipeline plan (stages, devices, estimates, bottleneck,
+                          predicted throughput) on stdout and stop (no artifact)
   --cpu=NAME              CPU to generate code for: host (default), or an LLVM CPU name
                           such as x86-64-v3, znver4, skylake-avx512
   --compile-to=PHASE      stop after PHASE and print its IR: import (onnx dialect),
-                          linalg (upstream ops on tensors), llvm (LLVM dialect), or
-                          artifact (default: compile fully)
+                          partition (one function per pipeline stage), linalg (upstream
+                          ops on tensors), llvm (LLVM dialect), or artifact (default:
+                          compile fully)
   --print-weights         with --compile-to, print parameter data in full (elided by default)
   --print-locations       with --compile-to, print each op's location (its ONNX node name)
   --progress              report each phase on stderr (on by default when stderr is a tty)
@@ -63,10 +73,10 @@ Example:
 }
 
 struct Options {
-  std::string model, output, devices, compileTo = "artifact", cpu = "host";
+  std::string model, output, devices, deviceFile, compileTo = "artifact", cpu = "host";
   std::vector<std::string> inputShapes;
   int64_t pp = 0, tp = 1, microbatches = 1;
-  bool printWeights = false, printLocations = false, progress = false;
+  bool printWeights = false, printLocations = false, progress = false, explain = false;
 };
 
 int64_t parsePositive(llvm::StringRef option, llvm::StringRef value) {
@@ -109,6 +119,10 @@ Options parseArgs(int argc, char **argv) {
       o.printWeights = true;
     } else if (name == "--progress") {
       o.progress = true;
+    } else if (name == "--explain") {
+      o.explain = true;
+    } else if (name == "--device-file") {
+      o.deviceFile = takeValue().str();
     } else if (name == "-o" || name == "--output") {
       o.output = takeValue().str();
     } else if (name == "--devices") {
@@ -132,34 +146,6 @@ Options parseArgs(int argc, char **argv) {
   if (o.model.empty())
     fail("no model given (see --help)");
   return o;
-}
-
-struct Device {
-  std::string kind;
-  int64_t index;
-};
-
-std::vector<Device> parseDevices(llvm::StringRef list) {
-  if (list.empty())
-    fail("--devices is required, e.g. --devices=cpu:0");
-  std::vector<Device> devices;
-  llvm::SmallVector<llvm::StringRef> items;
-  list.split(items, ',');
-  for (llvm::StringRef item : items) {
-    auto [kind, range] = item.trim().split(':');
-    if (kind != "cpu" && kind != "cuda" && kind != "rocm")
-      fail("unknown device kind '" + kind + "' in --devices (expected cpu, cuda or rocm)");
-    auto [first, last] = range.split('-');
-    int64_t a = 0, b = 0;
-    if (first.getAsInteger(10, a) || a < 0)
-      fail("bad device index in '" + item + "' (expected KIND:INDEX or KIND:A-B)");
-    b = a;
-    if (!last.empty() && (last.getAsInteger(10, b) || b < a))
-      fail("bad device range in '" + item + "' (expected KIND:A-B with A <= B)");
-    for (int64_t i = a; i <= b; ++i)
-      devices.push_back({kind.str(), i});
-  }
-  return devices;
 }
 
 std::map<std::string, std::vector<int64_t>> parseInputShapes(const Options &o) {
@@ -213,7 +199,8 @@ ArtifactTensor describeTensor(const std::string &name, Type type) {
   return {name, dtype, std::vector<int64_t>(tensor.getShape())};
 }
 
-void printModule(ModuleOp module, const Options &o) {
+/// Prints `modules` (one per pipeline stage, or the whole module) to -o or stdout.
+void printModules(llvm::ArrayRef<ModuleOp> modules, const Options &o) {
   std::error_code ec;
   std::unique_ptr<llvm::raw_fd_ostream> file;
   llvm::raw_ostream *os = &llvm::outs();
@@ -228,7 +215,105 @@ void printModule(ModuleOp module, const Options &o) {
     flags.elideLargeElementsAttrs(16).elideLargeResourceString(64);
   if (o.printLocations)
     flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/true);
-  module.print(*os, flags);
+  for (ModuleOp module : modules)
+    module.print(*os, flags);
+}
+
+void printModule(ModuleOp module, const Options &o) { printModules({module}, o); }
+
+/// The manifest entry of graph input or output `name`: dtype from `type`, shape the full
+/// batch from `shapes` (the stage's own type holds one microbatch).
+ArtifactTensor describeBatchTensor(
+    const std::string &name, Type type,
+    const std::vector<std::pair<std::string, std::vector<int64_t>>> &shapes) {
+  ArtifactTensor tensor = describeTensor(name, type);
+  for (const auto &[n, shape] : shapes)
+    if (n == name)
+      tensor.shape = shape;
+  return tensor;
+}
+
+/// The name and peer stage of a `cleave.recv` or `cleave.send` attribute; false if absent.
+bool transferOf(DictionaryAttr attrs, llvm::StringRef kind, llvm::StringRef peerKey,
+                std::string &name, int64_t &peer) {
+  auto transfer = attrs ? attrs.getAs<DictionaryAttr>(kind) : DictionaryAttr();
+  if (!transfer)
+    return false;
+  auto nameAttr = transfer.getAs<StringAttr>("name");
+  auto peerAttr = transfer.getAs<IntegerAttr>(peerKey);
+  if (!nameAttr || !peerAttr)
+    fail("internal compiler error: malformed " + kind + " attribute");
+  name = nameAttr.str();
+  peer = peerAttr.getInt();
+  return true;
+}
+
+/// Full-batch shapes of the graph's inputs and outputs, recorded before a microbatched
+/// import changes them.
+struct BatchShapes {
+  std::vector<std::pair<std::string, std::vector<int64_t>>> inputs, outputs;
+};
+
+/// Checks that `microbatches` divides dim 0 of every graph input of `module` (imported with
+/// the full batch), records the full shapes, and rewrites the bindings in `options` so that
+/// the next import gives the microbatch shapes.
+BatchShapes bindMicrobatch(ModuleOp module, int64_t microbatches, ImportOptions &options) {
+  BatchShapes shapes;
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
+    auto name = main.getArgAttrOfType<StringAttr>(i, "onnx.name");
+    std::string input = name ? name.str() : "#" + std::to_string(i);
+    auto type = cast<RankedTensorType>(main.getArgumentTypes()[i]);
+    std::vector<int64_t> full(type.getShape()), micro = full;
+    if (microbatches > 1) {
+      if (type.getRank() == 0)
+        fail("input '" + input + "' is a scalar: --microbatches needs a batch dim 0");
+      if (type.getDimSize(0) % microbatches != 0)
+        fail("input '" + input + "' has dim 0 = " + llvm::Twine(type.getDimSize(0)) +
+             ", which --microbatches=" + llvm::Twine(microbatches) + " does not divide");
+      micro[0] /= microbatches;
+    }
+    shapes.inputs.push_back({input, full});
+    options.inputShapes[input] = micro;
+  }
+  for (unsigned i = 0; i < main.getNumResults(); ++i) {
+    auto name = main.getResultAttrOfType<StringAttr>(i, "onnx.name");
+    auto type = cast<RankedTensorType>(main.getResultTypes()[i]);
+    shapes.outputs.push_back({name ? name.str() : "", std::vector<int64_t>(type.getShape())});
+  }
+  options.overrideStaticDims = microbatches > 1;
+  return shapes;
+}
+
+/// Prints the pipeline plan for --explain.
+void explainPlan(const PipelinePlan &plan, const Options &o, const BatchShapes &shapes) {
+  llvm::raw_ostream &os = llvm::outs();
+  auto us = [](double seconds) { return llvm::format("%.3f us", seconds * 1e6); };
+  os << "pipeline plan: " << plan.stages.size() << " stage(s) on " << o.devices << ", "
+     << o.microbatches << " microbatch(es); estimates are per microbatch\n";
+  for (auto [k, s] : llvm::enumerate(plan.stages)) {
+    os << "stage " << k << " on " << s.device.name() << ": " << s.opCount()
+       << " ops, nodes '" << s.firstNode << "' to '" << s.lastNode << "', time "
+       << us(s.seconds()) << " (compute " << us(s.computeSeconds) << ", send "
+       << us(s.sendSeconds) << "), flops " << s.flops << ", parameter bytes " << s.paramBytes
+       << ", activation bytes " << s.activationBytes;
+    if (k + 1 < plan.stages.size())
+      os << ", sends " << s.sendBytes << " bytes in " << s.sendCount << " tensor(s) to stage "
+         << k + 1;
+    os << "\n";
+  }
+  int64_t worst = plan.bottleneck();
+  const StagePlan &b = plan.stages[worst];
+  os << "bottleneck: stage " << worst << " on " << b.device.name() << ", " << us(b.seconds())
+     << " per microbatch\n";
+  double batch = plan.batchSeconds(o.microbatches);
+  os << "predicted batch time: " << llvm::format("%.3f ms", batch * 1e3) << " for "
+     << o.microbatches << " microbatch(es), " << llvm::format("%.1f", 1.0 / batch)
+     << " batches/s";
+  if (!shapes.inputs.empty() && !shapes.inputs.front().second.empty())
+    os << ", " << llvm::format("%.1f", shapes.inputs.front().second[0] / batch)
+       << " samples/s";
+  os << "; steady state " << llvm::format("%.1f", 1.0 / b.seconds()) << " microbatches/s\n";
 }
 
 } // namespace
@@ -241,20 +326,21 @@ int main(int argc, char **argv) {
   std::optional<Phase> stopAfter = parsePhase(o.compileTo);
   if (!stopAfter)
     fail("unknown --compile-to phase '" + o.compileTo + "' (expected " + phaseNames() + ")");
-  std::vector<Device> devices = parseDevices(o.devices);
+  Cluster cluster;
+  std::string clusterError;
+  if (!makeCluster(o.devices, o.deviceFile, cluster, clusterError))
+    fail(clusterError);
+  int64_t deviceCount = static_cast<int64_t>(cluster.devices.size());
   if (o.pp == 0)
-    o.pp = static_cast<int64_t>(devices.size());
-  if (o.pp * o.tp != static_cast<int64_t>(devices.size()))
+    o.pp = deviceCount % o.tp == 0 ? deviceCount / o.tp : deviceCount;
+  if (o.pp * o.tp != deviceCount)
     fail("--pp (" + llvm::Twine(o.pp) + ") x --tp (" + llvm::Twine(o.tp) +
-         ") must equal the number of devices (" + llvm::Twine(devices.size()) + ")");
-  if (devices.size() > 1)
-    fail("plans over several devices (" + llvm::Twine(devices.size()) +
-         " given) are not supported yet: use one device");
-  if (devices[0].kind != "cpu")
-    fail("device kind '" + devices[0].kind + "' is not supported yet (use cpu)");
-  if (o.microbatches != 1)
-    fail("--microbatches needs a pipeline (--pp > 1), which is not supported yet");
-  if (*stopAfter == Phase::Artifact && o.output.empty())
+         ") must equal the number of devices (" + llvm::Twine(deviceCount) + ")");
+  if (o.tp > 1)
+    fail("tensor parallelism is not supported yet (--tp=" + llvm::Twine(o.tp) + ")");
+  if (o.microbatches != 1 && o.pp == 1)
+    fail("--microbatches needs a pipeline (--pp > 1)");
+  if (*stopAfter == Phase::Artifact && o.output.empty() && !o.explain)
     fail("no output given: use -o OUT.cleave");
   bool progress = o.progress || isatty(STDERR_FILENO);
   auto report = [&](const char *what) {
@@ -288,84 +374,149 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = importOnnxModel(context, o.model, importOptions, &info);
   if (!module)
     fail("import failed");
+  BatchShapes batchShapes;
+  if (o.microbatches > 1) {
+    // Stages are compiled for one microbatch: import again with dim 0 = B/K.
+    batchShapes = bindMicrobatch(*module, o.microbatches, importOptions);
+    module = importOnnxModel(context, o.model, importOptions, &info);
+    if (!module)
+      fail("import failed");
+  } else {
+    batchShapes = bindMicrobatch(*module, 1, importOptions);
+  }
   if (*stopAfter == Phase::Import) {
     printModule(*module, o);
     return 0;
   }
 
-  auto main = module->lookupSymbol<func::FuncOp>("main");
+  std::vector<OwningOpRef<ModuleOp>> stageModules;
+  std::vector<StagePlan> stagePlans; // empty for a single-device compile
+  if (o.pp > 1 || o.explain || *stopAfter == Phase::Partition) {
+    report("partitioning into pipeline stages");
+    FailureOr<PipelinePlan> plan = planPipeline(*module, cluster, o.pp);
+    if (failed(plan) || failed(outlineStages(*module, *plan)))
+      fail("pipeline partitioning failed");
+    if (o.explain)
+      explainPlan(*plan, o, batchShapes);
+    if (*stopAfter == Phase::Partition)
+      printModule(*module, o);
+    if (o.explain || *stopAfter == Phase::Partition)
+      return 0;
+    FailureOr<std::vector<OwningOpRef<ModuleOp>>> split = splitStages(*module);
+    if (failed(split))
+      fail("splitting the pipeline stages failed");
+    stageModules = std::move(*split);
+    stagePlans = plan->stages;
+  } else {
+    stageModules.push_back(std::move(module));
+  }
+  for (const DeviceSpec &d : cluster.devices)
+    if (d.kind != "cpu")
+      fail("device kind '" + d.kind + "' is not supported yet (use cpu)");
+
+  // Each stage goes through the single-device pipeline on its own: stage k becomes code
+  // section code.rank<k> with entry cleave_stage_<k>, its parameters params.rank<k>.
   ArtifactSpec spec;
-  ArtifactStage stage;
-  stage.codeSection = "code.rank0";
-  stage.entry = "cleave_stage_0";
-  main.walk([&](onnxir::CostInterface op) {
-    stage.flops += op.getFlops();
-    stage.bytes += op.getBytes();
-  });
-  // Output types before lowering: they keep unsigned element types.
-  SmallVector<Type> resultTypes(main.getResultTypes());
-  SmallVector<Type> inputTypes(main.getArgumentTypes());
-
-  report("lowering to linalg");
-  PassManager pm(&context);
-  buildLinalgPipeline(pm);
-  if (failed(pm.run(*module)))
-    fail("lowering to linalg failed");
-  // The stage's arguments after lowering: graph inputs, then parameters (whose data, as
-  // lowering may have changed its layout, is taken from here), then outputs.
-  main = module->lookupSymbol<func::FuncOp>("main");
-  for (unsigned i = 0; i < main.getNumArguments(); ++i) {
-    if (auto name = main.getArgAttrOfType<StringAttr>(i, "onnx.name")) {
-      spec.inputs.push_back(describeTensor(name.str(), inputTypes[i]));
-      stage.args.push_back({"input", name.str()});
-      continue;
-    }
-    auto name = main.getArgAttrOfType<StringAttr>(i, "cleave.param");
-    auto value = main.getArgAttrOfType<ElementsAttr>(i, "cleave.param_value");
-    if (!name || !value)
-      fail("internal compiler error: stage argument " + llvm::Twine(i) +
-           " is neither an input nor a parameter");
-    ArtifactParameter p;
-    p.tensor = describeTensor(name.str(), value.getType());
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-      if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
-        p.data = blob->getData();
-    } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-      p.data = dense.getRawData();
-    }
-    spec.parameters.push_back(p);
-    stage.args.push_back({"param", name.str()});
-    main.removeArgAttr(i, "cleave.param_value");
-  }
-  for (unsigned i = 0; i < main.getNumResults(); ++i) {
-    auto name = main.getResultAttrOfType<StringAttr>(i, "onnx.name");
-    spec.outputs.push_back(describeTensor(name.str(), resultTypes[i]));
-    stage.args.push_back({"output", name.str()});
-  }
-  if (*stopAfter == Phase::Linalg) {
-    printModule(*module, o);
-    return 0;
-  }
-
-  report("generating CPU code");
   CpuOptions cpuOptions;
   cpuOptions.cpu = o.cpu;
-  PassManager codegen(&context);
-  buildCpuCodegenPipeline(codegen, cpuOptions, stage.entry);
-  if (failed(codegen.run(*module)))
-    fail("CPU code generation failed");
-  if (*stopAfter == Phase::LLVM) {
-    printModule(*module, o);
+  std::vector<ModuleOp> lowered;
+  for (size_t k = 0; k < stageModules.size(); ++k) {
+    ModuleOp stageModule = *stageModules[k];
+    auto main = stageModule.lookupSymbol<func::FuncOp>("main");
+    ArtifactStage stage;
+    stage.id = stage.rank = stage.device = static_cast<int64_t>(k);
+    stage.codeSection = "code.rank" + std::to_string(k);
+    stage.entry = "cleave_stage_" + std::to_string(k);
+    if (k < stagePlans.size()) {
+      stage.seconds = stagePlans[k].seconds();
+      stage.flops = stagePlans[k].flops;
+      stage.bytes = stagePlans[k].bytes;
+    } else {
+      main.walk([&](onnxir::CostInterface op) {
+        stage.flops += op.getFlops();
+        stage.bytes += op.getBytes();
+      });
+    }
+    // Types before lowering: they keep unsigned element types.
+    SmallVector<Type> resultTypes(main.getResultTypes());
+    SmallVector<Type> inputTypes(main.getArgumentTypes());
+
+    report("lowering to linalg");
+    PassManager pm(&context);
+    buildLinalgPipeline(pm);
+    if (failed(pm.run(stageModule)))
+      fail("lowering to linalg failed");
+    // The stage's arguments after lowering: received tensors, graph inputs, then
+    // parameters (whose data, as lowering may have changed its layout, is taken from
+    // here), then sent tensors and graph outputs.
+    main = stageModule.lookupSymbol<func::FuncOp>("main");
+    for (unsigned i = 0; i < main.getNumArguments(); ++i) {
+      std::string transfer;
+      int64_t peer = 0;
+      if (transferOf(main.getArgAttrDict(i), "cleave.recv", "from", transfer, peer)) {
+        stage.args.push_back({"recv", transfer, peer, describeTensor(transfer, inputTypes[i])});
+        continue;
+      }
+      if (auto name = main.getArgAttrOfType<StringAttr>(i, "onnx.name")) {
+        spec.inputs.push_back(describeBatchTensor(name.str(), inputTypes[i], batchShapes.inputs));
+        stage.args.push_back({"input", name.str()});
+        continue;
+      }
+      auto name = main.getArgAttrOfType<StringAttr>(i, "cleave.param");
+      auto value = main.getArgAttrOfType<ElementsAttr>(i, "cleave.param_value");
+      if (!name || !value)
+        fail("internal compiler error: stage argument " + llvm::Twine(i) +
+             " is neither an input nor a parameter");
+      ArtifactParameter p;
+      p.tensor = describeTensor(name.str(), value.getType());
+      p.rank = static_cast<int64_t>(k);
+      if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+        if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+          p.data = blob->getData();
+      } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+        p.data = dense.getRawData();
+      }
+      spec.parameters.push_back(p);
+      stage.args.push_back({"param", name.str()});
+      main.removeArgAttr(i, "cleave.param_value");
+    }
+    for (unsigned i = 0; i < main.getNumResults(); ++i) {
+      std::string transfer;
+      int64_t peer = 0;
+      if (transferOf(main.getResultAttrDict(i), "cleave.send", "to", transfer, peer)) {
+        stage.args.push_back({"send", transfer, peer, describeTensor(transfer, resultTypes[i])});
+        continue;
+      }
+      auto name = main.getResultAttrOfType<StringAttr>(i, "onnx.name");
+      spec.outputs.push_back(
+          describeBatchTensor(name.str(), resultTypes[i], batchShapes.outputs));
+      stage.args.push_back({"output", name.str()});
+    }
+    lowered.push_back(stageModule);
+    if (*stopAfter == Phase::Linalg)
+      continue;
+
+    report("generating CPU code");
+    PassManager codegen(&context);
+    buildCpuCodegenPipeline(codegen, cpuOptions, stage.entry);
+    if (failed(codegen.run(stageModule)))
+      fail("CPU code generation failed");
+    if (*stopAfter == Phase::LLVM)
+      continue;
+
+    std::string code, error;
+    report("emitting native code");
+    if (!emitCpuSharedObject(stageModule, cpuOptions, code, error))
+      fail(error);
+    spec.code.push_back({stage.codeSection, "cpu-elf-so", std::move(code)});
+    spec.devices.push_back({stage.rank, cluster.devices[k].kind, cluster.devices[k].index});
+    spec.stages.push_back(stage);
+  }
+  if (*stopAfter == Phase::Linalg || *stopAfter == Phase::LLVM) {
+    printModules(lowered, o);
     return 0;
   }
 
-  std::string code, error;
-  report("emitting native code");
-  if (!emitCpuSharedObject(*module, cpuOptions, code, error))
-    fail(error);
-  spec.code.push_back({stage.codeSection, "cpu-elf-so", std::move(code)});
-  spec.devices.push_back({0, devices[0].kind, devices[0].index});
-  spec.stages.push_back(stage);
   spec.source = llvm::json::Object{{"path", info.path},
                                    {"sha256", info.sha256},
                                    {"opset", info.opset},
@@ -379,6 +530,7 @@ int main(int argc, char **argv) {
                                     {"microbatches", o.microbatches},
                                     {"cpu", resolveCpuName(cpuOptions)},
                                     {"input_shapes", std::move(shapes)}};
+  std::string error;
   report("writing the artifact");
   if (!writeArtifact(o.output, std::move(spec), error))
     fail(error);

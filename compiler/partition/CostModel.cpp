@@ -1,0 +1,42 @@
+// The cost model behind pipeline partitioning: op time, transfer time, memory.
+#include "compiler/partition/CostModel.h"
+
+#include "dialects/Onnx/IR/OnnxOps.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace cleave;
+
+bool cleave::isFreeOp(Operation *op) { return isa<onnxir::ConstantOp, onnxir::ParameterOp>(op); }
+
+int64_t cleave::typeBytes(Type type) { return onnxir::tensorBytes(type); }
+
+OpCost cleave::opCost(Operation *op) {
+  OpCost cost;
+  if (isFreeOp(op))
+    return cost;
+  if (auto costly = dyn_cast<onnxir::CostInterface>(op)) {
+    cost.flops = costly.getFlops();
+    cost.bytes = costly.getBytes();
+  }
+  llvm::SmallPtrSet<Operation *, 4> seen;
+  for (Value operand : op->getOperands())
+    if (auto param = operand.getDefiningOp<onnxir::ParameterOp>())
+      if (seen.insert(param).second)
+        cost.paramBytes += typeBytes(param.getType());
+  return cost;
+}
+
+double cleave::opSeconds(const OpCost &cost, const DeviceSpec &device) {
+  double compute = static_cast<double>(cost.flops) / (device.gflops * 1e9);
+  double memory = static_cast<double>(cost.bytes) / (device.bandwidthGBs * 1e9);
+  return std::max(compute, memory);
+}
+
+double cleave::transferSeconds(int64_t bytes, int64_t messages, const LinkSpec &link) {
+  if (messages == 0)
+    return 0;
+  return static_cast<double>(messages) * link.latencyUs * 1e-6 +
+         static_cast<double>(bytes) / (link.bandwidthGBs * 1e9);
+}

@@ -1,0 +1,38 @@
+// The cost model behind pipeline partitioning: op time, transfer time, memory.
+#ifndef CLEAVE_COMPILER_PARTITION_COSTMODEL_H
+#define CLEAVE_COMPILER_PARTITION_COSTMODEL_H
+
+#include "compiler/partition/DeviceSpec.h"
+
+#include "mlir/IR/Operation.h"
+
+namespace cleave {
+
+/// What one op costs, independent of the device.
+struct OpCost {
+  int64_t flops = 0;      ///< from the op's CostInterface
+  int64_t bytes = 0;      ///< bytes read and written, from the CostInterface
+  int64_t paramBytes = 0; ///< bytes of the onnx.parameter ops among its operands
+};
+
+/// True for ops that do no work at run time and go wherever they are used: onnx.constant
+/// and onnx.parameter.
+bool isFreeOp(mlir::Operation *op);
+
+/// The cost of `op` (zero for ops without a CostInterface and for free ops).
+OpCost opCost(mlir::Operation *op);
+
+/// Roofline time of an op on a device, in seconds:
+/// max(flops / throughput, bytes / memory bandwidth).
+double opSeconds(const OpCost &cost, const DeviceSpec &device);
+
+/// Time to send `bytes` in `messages` messages over the link, in seconds:
+/// messages * latency + bytes / link bandwidth (zero for no messages).
+double transferSeconds(int64_t bytes, int64_t messages, const LinkSpec &link);
+
+/// Bytes of a statically shaped tensor type (0 for anything else).
+int64_t typeBytes(mlir::Type type);
+
+} // namespace cleave
+
+#endif // CLEAVE_COMPILER_PARTITION_COSTMODEL_H
