@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
 # End-to-end test of one model: generate, run onnxruntime, compile and run with Cleave, compare.
 #
-# Usage: test/e2e/run_e2e.sh BINDIR MODELNAME WORKDIR
+# Usage: test/e2e/run_e2e.sh BINDIR MODELNAME WORKDIR [--ranks N] [COMPILE_OPTION...]
 #   BINDIR     directory holding cleave-compile and cleave-run (CTest passes ${CMAKE_BINARY_DIR}/bin)
 #   MODELNAME  a name from `test/models/generate.py --list` (mlp, resnet18, mobilenet_v2, gpt, ...)
 #   WORKDIR    scratch directory, emptied first: model/, ref/, out/, model.cleave
+#   --ranks N  run the artifact with `mpirun -np N` (a plan over N devices)
+#   COMPILE_OPTION...  passed to cleave-compile (default --devices=cpu:0), e.g.
+#              --devices=cpu:0-3 --microbatches=4
 # Environment: E2E_RTOL / E2E_ATOL override the tolerances (default 1e-3 / 1e-4).
 set -euo pipefail
 
-if [ $# -ne 3 ]; then
-  echo "usage: $0 BINDIR MODELNAME WORKDIR" >&2
+if [ $# -lt 3 ]; then
+  echo "usage: $0 BINDIR MODELNAME WORKDIR [--ranks N] [COMPILE_OPTION...]" >&2
   exit 2
 fi
 BINDIR=$(cd "$1" 2>/dev/null && pwd) || { echo "run_e2e: error: no directory $1" >&2; exit 1; }
 MODEL=$2
 WORK=$3
+shift 3
+RANKS=1
+plan_args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --ranks) RANKS=$2; shift 2 ;;
+    *) plan_args+=("$1"); shift ;;
+  esac
+done
+[ ${#plan_args[@]} -gt 0 ] || plan_args=(--devices=cpu:0)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PY=/usr/bin/python3
 RTOL=${E2E_RTOL:-1e-3}
@@ -60,8 +73,18 @@ fi
 
 step reference node "$ROOT/scripts/ort-run.mjs" "$WORK/model/model.onnx" "${inputs[@]}" \
   --output-dir "$WORK/ref" --threads 1
-step compile "$BINDIR/cleave-compile" "$WORK/model/model.onnx" --devices=cpu:0 \
+step compile "$BINDIR/cleave-compile" "$WORK/model/model.onnx" "${plan_args[@]}" \
   -o "$WORK/model.cleave" "${compile_args[@]}"
-step run "$BINDIR/cleave-run" "$WORK/model.cleave" "${inputs[@]}" --output-dir "$WORK/out"
+if [ "$RANKS" -gt 1 ]; then
+  # More ranks than cores, as root in containers; no binding, so oversubscribed ranks share
+  # the cores; `timeout` turns a hang into a failure.
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+  export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
+  step run timeout 300 mpirun -np "$RANKS" "$BINDIR/cleave-run" "$WORK/model.cleave" \
+    "${inputs[@]}" --output-dir "$WORK/out" --threads 1
+else
+  step run "$BINDIR/cleave-run" "$WORK/model.cleave" "${inputs[@]}" --output-dir "$WORK/out"
+fi
 step compare "$PY" "$ROOT/test/e2e/compare.py" "$WORK/ref" "$WORK/out" --rtol "$RTOL" --atol "$ATOL"
 echo "run_e2e: $MODEL passed"

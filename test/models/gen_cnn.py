@@ -6,7 +6,7 @@ Random weights alone give BatchNorm running statistics of 0/1, which do not matc
 activations; every later layer then sees badly scaled inputs and the logits become huge or
 constant. So the BatchNorm statistics are calibrated: with momentum=None (a cumulative
 average) the model runs in train mode over a few random batches, then is exported in eval
-mode, batch 1, 3x224x224, input `input`, output `output`.
+mode, batch 1 (or the batch given to generate()), 3x224x224, input `input`, output `output`.
 """
 
 import torch
@@ -34,11 +34,11 @@ def calibrate_batchnorm(model, generator):
     model.eval()
 
 
-def generate(out_dir, arch):
+def generate(out_dir, arch, batch=1):
     torch.manual_seed(common.SEED)
     model = ARCHS[arch](weights=None)
     calibrate_batchnorm(model, torch.Generator().manual_seed(common.SEED + 1))
-    x = common.rng().standard_normal((1, 3, 224, 224)).astype("float32")
+    x = common.rng().standard_normal((batch, 3, 224, 224)).astype("float32")
     path = f"{out_dir}/model.onnx"
     onnx_model = common.export_torch(model, (torch.from_numpy(x),), path, ["input"], ["output"], 13)
     common.write_model(onnx_model, out_dir)

@@ -4,7 +4,7 @@
 
 Token + learned positional embedding, 2 pre-LayerNorm blocks of causal multi-head
 self-attention (4 heads, d_model 128, triangular mask) and a tanh-GELU MLP, final LayerNorm
-and LM head; vocab 512, batch 2, seq 32. Input `input_ids` (int64 [2, 32]), output `logits`
+and LM head; vocab 512, batch 2 (or the batch given to generate()), seq 32. Input `input_ids` (int64 [2, 32]), output `logits`
 (float32 [2, 32, 512]). Opset 17 so that LayerNorm exports as LayerNormalization.
 
 --dynamic exports batch and sequence as the dynamic dims `batch` and `seq` (the position
@@ -78,10 +78,10 @@ class GPT(torch.nn.Module):
         return self.head(self.ln_f(x))
 
 
-def generate(out_dir, dynamic=False):
+def generate(out_dir, dynamic=False, batch=BATCH):
     torch.manual_seed(common.SEED)
     model = GPT()
-    ids = common.rng().integers(0, VOCAB, size=(BATCH, SEQ), dtype="int64")
+    ids = common.rng().integers(0, VOCAB, size=(batch, SEQ), dtype="int64")
     dynamic_axes = None
     if dynamic:
         dynamic_axes = {"input_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch", 1: "seq"}}
@@ -91,7 +91,7 @@ def generate(out_dir, dynamic=False):
     common.write_model(onnx_model, out_dir)
     common.write_inputs(out_dir, {"input_ids": ids})
     if dynamic:
-        common.write_compile_args(out_dir, [f"--input-shape=input_ids={BATCH}x{SEQ}"])
+        common.write_compile_args(out_dir, [f"--input-shape=input_ids={batch}x{SEQ}"])
 
 
 if __name__ == "__main__":

@@ -19,6 +19,9 @@ MODELS = {
     "mobilenet_v2": ("gen_cnn", {"arch": "mobilenet_v2"}),
     "gpt": ("gen_gpt", {}),
     "gpt_dynamic": ("gen_gpt", {"dynamic": True}),
+    # Batches that split into 4 microbatches, for pipeline tests.
+    "resnet18_b4": ("gen_cnn", {"arch": "resnet18", "batch": 4}),
+    "gpt_b4": ("gen_gpt", {"dynamic": True, "batch": 4}),
     "onnx_helper_opset11": ("gen_onnx_helper", {}),
 }
 

@@ -280,7 +280,7 @@ StatusOr<std::vector<Tensor>> loadInputs(const Session &session,
                         "': " + tensor.status().message());
     // numpy has no bfloat16: .npy files, and .pb files written from numpy
     // arrays, carry bfloat16 data as uint16 bit patterns.
-    if (artifact->inputs()[i].dtype == DType::BFloat16 &&
+    if (artifact.inputs()[i].dtype == DType::BFloat16 &&
         tensor->dtype() == DType::UInt16)
       tensor = Tensor::fromBytes(DType::BFloat16, tensor->shape(),
                                  tensor->data(), tensor->byteSize());

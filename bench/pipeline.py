@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+# Benchmark driver: throughput of a pipeline plan against the same model on one rank.
+"""Usage: pipeline.py --bindir BINDIR [--model resnet18_b4] [--pp 2] [--microbatches 4]
+                     [--repeat 10] [--rounds 3] [--workdir BINDIR/../bench]
+
+Compiles the model twice with the same microbatch split: on one device
+(`--devices=cpu:0 --microbatches=K`) and as a pipeline of PP stages
+(`--devices=cpu:0-<PP-1> --microbatches=K`), so both run exactly the same per-microbatch code.
+Each round runs `cleave-run --threads=1 --repeat N` for the single rank and
+`mpirun -np PP cleave-run --threads=1 --repeat N` for the pipeline, alternating which goes
+first; a plan's figure is the median of its per-round medians of the batch latency. Prints the
+throughput ratio (single-rank batch latency / pipeline batch latency), the cost model's
+predicted stage times next to the measured single-rank time, and whether the pipeline's
+outputs equal the single rank's.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import struct
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import PY, ROOT, StepError, median_ms, read_inputs, run  # noqa: E402
+
+MPI_ENV = {
+    "OMPI_ALLOW_RUN_AS_ROOT": "1",
+    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+    "OMPI_MCA_rmaps_base_oversubscribe": "1",
+    "OMPI_MCA_hwloc_base_binding_policy": "none",
+    "OMPI_MCA_btl": "self,vader",
+    "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
+}
+
+
+def manifest(path):
+    """The artifact's manifest (docs/artifact-format.md: header at 0, manifest at offset 16)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    offset, size = struct.unpack_from("<QQ", data, 16)
+    return json.loads(data[offset:offset + size])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bindir", required=True)
+    parser.add_argument("--model", default="resnet18_b4")
+    parser.add_argument("--pp", type=int, default=2)
+    parser.add_argument("--microbatches", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workdir")
+    args = parser.parse_args()
+    bindir = os.path.abspath(args.bindir)
+    work = os.path.abspath(args.workdir or os.path.join(bindir, "..", "bench"))
+    work = os.path.join(work, f"pipeline-{args.model}")
+    model_dir = os.path.join(work, "model")
+    os.environ.update(MPI_ENV)
+
+    try:
+        run([PY, os.path.join(ROOT, "test", "models", "generate.py"), args.model, "--out",
+             model_dir], "generate")
+        extra = []
+        compile_args = os.path.join(model_dir, "compile_args.txt")
+        if os.path.exists(compile_args):
+            extra = [ln.strip() for ln in open(compile_args) if ln.strip()]
+        inputs = read_inputs(model_dir)
+        plans = {
+            "1 rank": (1, "cpu:0"),
+            f"pp={args.pp}": (args.pp, f"cpu:0-{args.pp - 1}"),
+        }
+        commands, times = {}, {}
+        for name, (ranks, devices) in plans.items():
+            artifact = os.path.join(work, f"{ranks}.cleave")
+            run([os.path.join(bindir, "cleave-compile"), os.path.join(model_dir, "model.onnx"),
+                 f"--devices={devices}", f"--microbatches={args.microbatches}", "-o", artifact,
+                 *extra], f"cleave-compile ({name})")
+            cmd = [os.path.join(bindir, "cleave-run"), artifact, *inputs, "--output-dir",
+                   os.path.join(work, f"out-{ranks}"), "--threads=1", "--repeat",
+                   str(args.repeat)]
+            if ranks > 1:
+                cmd = ["mpirun", "-np", str(ranks), *cmd]
+            commands[name] = (cmd, artifact)
+            times[name] = []
+        for r in range(args.rounds):
+            order = list(commands) if r % 2 == 0 else list(commands)[::-1]
+            for name in order:
+                times[name].append(median_ms(run(commands[name][0], name), name))
+    except StepError as e:
+        print(f"pipeline: error: {e}", file=sys.stderr)
+        return 1
+
+    single, pipe = (statistics.median(times[n]) for n in plans)
+    print(f"model {args.model}, batch split into {args.microbatches} microbatches, "
+          f"threads=1 per rank, repeat={args.repeat} rounds={args.rounds}")
+    print(f"{'plan':<8} {'batch ms':>9} {'throughput x':>13}")
+    print(f"{'1 rank':<8} {single:>9.2f} {1.0:>13.2f}")
+    print(f"{'pp=' + str(args.pp):<8} {pipe:>9.2f} {single / pipe:>13.2f}")
+
+    stages = manifest(commands[f"pp={args.pp}"][1])["stages"]
+    predicted = [s.get("estimate", {}).get("seconds", 0.0) * 1e3 for s in stages]
+    k = args.microbatches
+    print(f"cost model: stage ms per microbatch {', '.join(f'{p:.2f}' for p in predicted)}; "
+          f"predicted batch ms {sum(predicted) * k:.2f} on 1 rank, "
+          f"{sum(predicted) + max(predicted) * (k - 1):.2f} as a pipeline; "
+          f"measured {single:.2f} and {pipe:.2f}")
+
+    same = True
+    out1, outp = os.path.join(work, "out-1"), os.path.join(work, f"out-{args.pp}")
+    for name in sorted(os.listdir(out1)):
+        same &= np.array_equal(np.load(os.path.join(out1, name)), np.load(os.path.join(outp, name)))
+    print(f"pipeline outputs equal the single rank's: {'yes' if same else 'NO'}")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
