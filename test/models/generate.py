@@ -21,6 +21,8 @@ MODELS = {
     "gpt_dynamic": ("gen_gpt", {"dynamic": True}),
     # Batches that split into 4 microbatches, for pipeline tests.
     "resnet18_b4": ("gen_cnn", {"arch": "resnet18", "batch": 4}),
+    "resnet18_b8": ("gen_cnn", {"arch": "resnet18", "batch": 8}),
+    "resnet18_b16": ("gen_cnn", {"arch": "resnet18", "batch": 16}),
     "gpt_b4": ("gen_gpt", {"dynamic": True, "batch": 4}),
     "onnx_helper_opset11": ("gen_onnx_helper", {}),
 }

@@ -44,7 +44,8 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
   --pp=N                  pipeline stages (default: the number of devices)
   --tp=M                  tensor-parallel ways (default: 1; pp x tp = number of devices)
   --microbatches=K        microbatches per batch (default: 1): K must divide dim 0 of
-                          every input, and stages are compiled for dim 0 = B/K
+                          every input, and stages are compiled for dim 0 = B/K (on one
+                          device too: the batch then runs as K calls of that code)
   --device-file=FILE      JSON giving devices' throughput, memory bandwidth and memory and
                           the link between stages (see docs/partitioning.md)
   --explain               print the pipeline plan (stages, devices, estimates, bottleneck,
@@ -338,8 +339,6 @@ int main(int argc, char **argv) {
          ") must equal the number of devices (" + llvm::Twine(deviceCount) + ")");
   if (o.tp > 1)
     fail("tensor parallelism is not supported yet (--tp=" + llvm::Twine(o.tp) + ")");
-  if (o.microbatches != 1 && o.pp == 1)
-    fail("--microbatches needs a pipeline (--pp > 1)");
   if (*stopAfter == Phase::Artifact && o.output.empty() && !o.explain)
     fail("no output given: use -o OUT.cleave");
   bool progress = o.progress || isatty(STDERR_FILENO);
