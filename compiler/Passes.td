@@ -115,8 +115,10 @@ def CpuConvToMatmulPass : Pass<"cleave-cpu-conv-to-matmul", "mlir::ModuleOp"> {
     `col[C*KH*KW, OH*OW]` (a `linalg.generic` whose input map is the convolution's window,
     so it needs no index arithmetic), a `linalg.matmul` of the weights `[F, C*KH*KW]` with it,
     and a reshape to `[1, F, OH, OW]`. The column count is padded to a multiple of 16 so
-    that the matmul schedule's register tiles divide it. The matmul then gets the tiled,
-    vectorised matmul schedule.
+    that the matmul schedule's register tiles divide it. The matmul accumulates into a
+    buffer of its own (the padded one, or a copy of the convolution's init), not into a
+    reshaped view of the convolution's, so that its accumulator tiles can stay in registers.
+    The matmul then gets the tiled, vectorised matmul schedule.
 
     ```mlir
     %y = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>)
@@ -152,7 +154,9 @@ def CpuTileAndVectorizePass : Pass<"cleave-cpu-tile-and-vectorize", "mlir::Modul
     interpreter. Phase `tensor` (before bufferization) tiles matmuls for the caches and then
     into 8x32 register tiles over k = 1, and vectorises each tile (masked where a tile is
     partial); phase `buffer` (after bufferization) hoists the accumulator's loads and stores
-    out of the k loop and lowers vector contractions to outer products (FMAs).
+    out of the k loop (Cleave's own hoisting: a tile whose buffer has no other access in the
+    loop is carried as a loop value, even if the buffer is viewed elsewhere, where upstream's
+    gives up) and lowers vector contractions to outer products (FMAs).
 
     ```mlir
     %r = linalg.matmul ins(%a, %b : ...) outs(%c : ...)

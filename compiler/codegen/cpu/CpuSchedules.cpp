@@ -4,7 +4,12 @@
 #include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -144,6 +149,78 @@ module attributes {transform.with_named_sequence} {
 }
 )mlir";
 
+/// The allocation or argument a memref view is a view of.
+Value rootOf(Value memref) {
+  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
+    memref = view.getViewSource();
+  return memref;
+}
+
+/// Keeps matmul accumulator tiles in registers across the k loop: in a loop whose only
+/// memory write is a vector.transfer_write of a tile that a loop-invariant transfer_read
+/// of the same view loads, and whose other reads are of other buffers, the read moves
+/// before the loop, the write after it, and the tile is carried as an iteration value.
+/// Upstream's hoisting does the same but gives up on any buffer that also has a view
+/// elsewhere in the function (a reshaped convolution output, an output written through
+/// a collapse); buffers of different roots never alias here, because bufferization gives
+/// a matmul's output its own buffer and the runtime passes distinct buffers.
+void hoistAccumulatorTiles(Operation *root) {
+  root->walk([](LoopLikeOpInterface loop) { moveLoopInvariantCode(loop); });
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    root->walk([&](scf::ForOp loop) {
+      vector::TransferWriteOp write;
+      SmallVector<vector::TransferReadOp> reads;
+      for (Operation &op : loop.getBody()->without_terminator()) {
+        if (auto w = dyn_cast<vector::TransferWriteOp>(op)) {
+          if (write)
+            return WalkResult::advance(); // one written tile only
+          write = w;
+        } else if (auto r = dyn_cast<vector::TransferReadOp>(op)) {
+          reads.push_back(r);
+        } else if (op.getNumRegions() != 0 || !isMemoryEffectFree(&op)) {
+          return WalkResult::advance();
+        }
+      }
+      if (!write || !isa<MemRefType>(write.getBase().getType()))
+        return WalkResult::advance();
+      Value tileRoot = rootOf(write.getBase());
+      vector::TransferReadOp read;
+      for (vector::TransferReadOp r : reads) {
+        if (rootOf(r.getBase()) != tileRoot)
+          continue;
+        if (read || r.getBase() != write.getBase() || r.getIndices() != write.getIndices() ||
+            r.getVectorType() != write.getVectorType() ||
+            r.getPermutationMap() != write.getPermutationMap() ||
+            !r->isBeforeInBlock(write))
+          return WalkResult::advance(); // another access to the tile's buffer
+        read = r;
+      }
+      if (!read || llvm::any_of(read->getOperands(), [&](Value v) {
+            return !loop.isDefinedOutsideOfLoop(v);
+          }))
+        return WalkResult::advance();
+
+      loop.moveOutOfLoop(read);
+      write->moveAfter(loop);
+      IRRewriter rewriter(loop.getContext());
+      FailureOr<LoopLikeOpInterface> newLoop =
+          cast<LoopLikeOpInterface>(loop.getOperation())
+              .replaceWithAdditionalYields(
+                  rewriter, read.getVector(), /*replaceInitOperandUsesInLoop=*/true,
+                  [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
+                    return SmallVector<Value>{write.getVector()};
+                  });
+      if (failed(newLoop))
+        return WalkResult::interrupt();
+      write.getValueToStoreMutable().assign(newLoop->getOperation()->getResults().back());
+      changed = true;
+      return WalkResult::interrupt();
+    });
+  }
+}
+
 struct CpuTileAndVectorizePass
     : cleave::impl::CpuTileAndVectorizePassBase<CpuTileAndVectorizePass> {
   using CpuTileAndVectorizePassBase::CpuTileAndVectorizePassBase;
@@ -153,6 +230,8 @@ struct CpuTileAndVectorizePass
       getOperation().emitError("unknown schedule phase '") << phase.getValue() << "'";
       return signalPassFailure();
     }
+    if (phase.getValue() == "buffer")
+      hoistAccumulatorTiles(getOperation());
     std::string text =
         phase.getValue() == "buffer" ? kBufferSchedule : tensorSchedule(getOperation());
     OwningOpRef<ModuleOp> schedule = parseSourceString<ModuleOp>(text, &getContext());
