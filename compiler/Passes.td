@@ -247,4 +247,26 @@ def SplitStagesPass : Pass<"cleave-split-stages", "mlir::ModuleOp"> {
   }];
 }
 
+
+def GpuMergeKernelModulesPass
+    : Pass<"cleave-gpu-merge-kernel-modules", "mlir::ModuleOp"> {
+  let summary = "move every outlined kernel into one gpu.module";
+  let description = [{
+    `gpu-kernel-outlining` puts each kernel in a `gpu.module` of its own, and
+    `gpu-module-to-binary` then makes one binary per module. A stage's code section holds one
+    binary (one cubin or hsaco with every kernel of the stage), so the kernels are gathered
+    into `gpu.module @cleave_kernels`, each renamed after the module it came from (its name is
+    unique in the host module), and the launches are updated.
+
+    ```mlir
+    gpu.module @main_kernel_0 { gpu.func @main_kernel(...) kernel {...} }
+    gpu.launch_func @main_kernel_0::@main_kernel ...
+    // becomes
+    gpu.module @cleave_kernels { gpu.func @main_kernel_0(...) kernel {...} }
+    gpu.launch_func @cleave_kernels::@main_kernel_0 ...
+    ```
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
 #endif // CLEAVE_COMPILER_PASSES_TD

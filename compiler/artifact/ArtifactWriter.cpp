@@ -106,14 +106,16 @@ bool cleave::writeArtifact(const std::string &path, ArtifactSpec spec, std::stri
       llvm::json::Object estimate{{"flops", s.flops}, {"bytes", s.bytes}};
       if (s.seconds > 0)
         estimate["seconds"] = s.seconds;
-      stages.push_back(llvm::json::Object{
-          {"id", s.id},
-          {"rank", s.rank},
-          {"device", s.device},
-          {"code", s.codeSection},
-          {"entry", s.entry},
-          {"args", std::move(args)},
-          {"estimate", std::move(estimate)}});
+      llvm::json::Object stage{{"id", s.id},
+                               {"rank", s.rank},
+                               {"device", s.device},
+                               {"code", s.codeSection},
+                               {"entry", s.entry},
+                               {"args", std::move(args)},
+                               {"estimate", std::move(estimate)}};
+      if (s.gpuProgram)
+        stage["gpu_program"] = llvm::json::Object(*s.gpuProgram);
+      stages.push_back(std::move(stage));
     }
     llvm::json::Object root{
         {"format_version", static_cast<int64_t>(kFormatVersion)},

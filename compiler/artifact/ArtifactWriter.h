@@ -6,6 +6,7 @@
 #include "llvm/Support/JSON.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,8 @@ struct ArtifactStage {
   std::vector<ArtifactArg> args;
   int64_t flops = 0, bytes = 0;
   double seconds = 0; ///< the cost model's time per microbatch; written when positive
+  /// GPU stages: the host program the runtime replays (kernels, buffers, launches).
+  std::optional<llvm::json::Object> gpuProgram;
 };
 
 struct ArtifactDevice {

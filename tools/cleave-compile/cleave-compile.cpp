@@ -2,6 +2,7 @@
 #include "compiler/InitAll.h"
 #include "compiler/artifact/ArtifactWriter.h"
 #include "compiler/codegen/cpu/CpuTarget.h"
+#include "compiler/codegen/gpu/GpuTarget.h"
 #include "compiler/import/Importer.h"
 #include "compiler/partition/DeviceSpec.h"
 #include "compiler/partition/Partition.h"
@@ -15,6 +16,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
@@ -35,7 +37,7 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
 
   --devices=LIST          where the model runs: comma-separated KIND:INDEX or KIND:A-B,
                           KIND one of cpu, cuda, rocm; one MPI rank per device
-                          (code generation: cpu devices; --explain: any kind)
+                          (code generation: one cuda or rocm device, or cpu devices)
   -o, --output=FILE       the artifact to write (for --compile-to phases before 'artifact':
                           the IR, default stdout)
   --input-shape=NAME=DIMS bind an input's shape, DIMS like 1x3x224x224; required for
@@ -52,9 +54,13 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
                           predicted throughput) on stdout and stop (no artifact)
   --cpu=NAME              CPU to generate code for: host (default), or an LLVM CPU name
                           such as x86-64-v3, znver4, skylake-avx512
+  --cuda-arch=CHIP        NVIDIA chip for cuda devices (default: sm_90); the artifact holds
+                          its SASS and the PTX, which the driver can JIT for newer chips
+  --rocm-arch=CHIP        AMD chip for rocm devices (default: gfx942)
   --compile-to=PHASE      stop after PHASE and print its IR: import (onnx dialect),
                           partition (one function per pipeline stage), linalg (upstream
-                          ops on tensors), llvm (LLVM dialect), or artifact (default:
+                          ops on tensors), llvm (LLVM dialect; for GPUs the host program
+                          and the kernels' gpu.binary), or artifact (default:
                           compile fully)
   --print-weights         with --compile-to, print parameter data in full (elided by default)
   --print-locations       with --compile-to, print each op's location (its ONNX node name)
@@ -75,6 +81,7 @@ Example:
 
 struct Options {
   std::string model, output, devices, deviceFile, compileTo = "artifact", cpu = "host";
+  std::string cudaArch = "sm_90", rocmArch = "gfx942";
   std::vector<std::string> inputShapes;
   int64_t pp = 0, tp = 1, microbatches = 1;
   bool printWeights = false, printLocations = false, progress = false, explain = false;
@@ -138,6 +145,10 @@ Options parseArgs(int argc, char **argv) {
       o.microbatches = parsePositive("microbatches", takeValue());
     } else if (name == "--cpu") {
       o.cpu = takeValue().str();
+    } else if (name == "--cuda-arch") {
+      o.cudaArch = takeValue().str();
+    } else if (name == "--rocm-arch") {
+      o.rocmArch = takeValue().str();
     } else if (name == "--compile-to") {
       o.compileTo = takeValue().str();
     } else {
@@ -410,8 +421,26 @@ int main(int argc, char **argv) {
     stageModules.push_back(std::move(module));
   }
   for (const DeviceSpec &d : cluster.devices)
-    if (d.kind != "cpu")
-      fail("device kind '" + d.kind + "' is not supported yet (use cpu)");
+    if (d.kind != "cpu" && cluster.devices.size() > 1)
+      fail("device '" + d.name() + "': pipeline plans with " + d.kind +
+           " stages are not supported yet (compile for one " + d.kind + " device)");
+  GpuOptions gpuOptions;
+  for (const DeviceSpec &d : cluster.devices) {
+    if (d.kind == "cpu")
+      continue;
+    gpuOptions.kind = d.kind;
+    gpuOptions.chip = d.kind == "rocm" ? o.rocmArch : o.cudaArch;
+    std::string error;
+    if (!checkGpuChip(gpuOptions, error))
+      fail(error);
+    if (d.kind == "rocm" && *stopAfter >= Phase::LLVM &&
+        !makeRocmToolkit(gpuOptions.toolkit, error))
+      fail(error);
+  }
+  auto removeToolkit = llvm::make_scope_exit([&] {
+    if (!gpuOptions.toolkit.empty())
+      llvm::sys::fs::remove_directories(gpuOptions.toolkit);
+  });
 
   // Each stage goes through the single-device pipeline on its own: stage k becomes code
   // section code.rank<k> with entry cleave_stage_<k>, its parameters params.rank<k>.
@@ -495,6 +524,32 @@ int main(int argc, char **argv) {
     if (*stopAfter == Phase::Linalg)
       continue;
 
+    const DeviceSpec &device = cluster.devices[k];
+    if (device.kind != "cpu") {
+      report(device.kind == "cuda" ? "generating CUDA code" : "generating ROCm code");
+      PassManager codegen(&context);
+      buildGpuCodegenPipeline(codegen, gpuOptions);
+      if (failed(codegen.run(stageModule)))
+        fail("device '" + device.name() + "': GPU code generation failed");
+      if (*stopAfter == Phase::LLVM)
+        continue;
+      GpuProgram program;
+      std::string error, constants = "consts.rank" + std::to_string(k);
+      if (!extractGpuProgram(stageModule, constants, program, error))
+        fail("device '" + device.name() + "': " + error);
+      // The kernels are launched by the runtime from the host program; there is no
+      // host symbol to call.
+      stage.entry = "gpu_program";
+      stage.gpuProgram = std::move(program.json);
+      spec.code.push_back({stage.codeSection, gpuSectionKind(gpuOptions),
+                           std::move(program.binary)});
+      if (!program.constants.empty())
+        spec.code.push_back({constants, "constants", std::move(program.constants)});
+      spec.devices.push_back({stage.rank, device.kind, device.index});
+      spec.stages.push_back(std::move(stage));
+      continue;
+    }
+
     report("generating CPU code");
     PassManager codegen(&context);
     buildCpuCodegenPipeline(codegen, cpuOptions, stage.entry);
@@ -528,6 +583,8 @@ int main(int argc, char **argv) {
                                     {"tp", o.tp},
                                     {"microbatches", o.microbatches},
                                     {"cpu", resolveCpuName(cpuOptions)},
+                                    {"cuda_arch", o.cudaArch},
+                                    {"rocm_arch", o.rocmArch},
                                     {"input_shapes", std::move(shapes)}};
   std::string error;
   report("writing the artifact");

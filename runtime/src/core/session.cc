@@ -194,6 +194,12 @@ Session::create(std::shared_ptr<const Artifact> artifact,
       return Status(created.status().code(),
                     prefix + created.status().message());
     impl.device = std::move(created).value();
+    // GPU stages hold a host program (the manifest's gpu_program) that the
+    // session does not replay yet: the devices open, the kernels do not run.
+    if (stage->entry == "gpu_program")
+      return unimplementedError(prefix + impl.device->name() +
+                                ": running GPU stages is not implemented yet "
+                                "(the session does not replay gpu_program)");
 
     // Only this stage's code section is loaded.
     const SectionDesc *code = artifact->findSection(stage->code);

@@ -175,7 +175,9 @@ TEST_F(SessionTest, CodeThatIsNotElf) {
                 "': section 'code.rank0': code is not an ELF shared object");
 }
 
-TEST_F(SessionTest, GpuDeviceWithoutBackend) {
+// Without a driver (the build machines) the device fails to open; with one, the
+// CPU code section is refused. Either way one error naming the device.
+TEST_F(SessionTest, GpuDeviceErrorNamesTheDevice) {
   std::string body = testing::manifestBody(testing::addModel());
   body.replace(body.find("\"kind\":\"cpu\""), 12, "\"kind\":\"cuda\"");
   AssembledArtifact built = testing::assembleArtifact(
@@ -185,11 +187,9 @@ TEST_F(SessionTest, GpuDeviceWithoutBackend) {
   ASSERT_TRUE(artifact);
   StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
   ASSERT_FALSE(session.ok());
-  EXPECT_EQ(session.status().code(), StatusCode::Unimplemented);
-  EXPECT_EQ(session.status().message(),
-            "artifact '" + artifact->path() +
-                "': device kind 'cuda' has no backend in this runtime yet "
-                "(only cpu is supported)");
+  std::string prefix = "artifact '" + artifact->path() + "': cuda:0";
+  EXPECT_EQ(session.status().message().rfind(prefix, 0), 0u)
+      << session.status().message();
 }
 
 TEST_F(SessionTest, IndependentSessionsKeepTheirOwnCode) {

@@ -1,9 +1,9 @@
 //===- hal.h - Hardware abstraction layer for device backends -------------===//
 //
 // A Device allocates memory and loads code; an Executable finds and calls
-// entry points. The CPU backend lives in hal/cpu; CUDA and HIP backends join
-// behind the same interface (loaded with dlopen so one runtime binary runs
-// with or without a GPU).
+// entry points or kernels. The CPU backend lives in hal/cpu, the CUDA and HIP
+// backends in hal/cuda and hal/hip; the GPU drivers are loaded with dlopen, so
+// one runtime binary runs with or without a GPU.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,6 +34,12 @@ public:
   /// Calls an entry point found by lookup() with the ABI signature
   /// `void entry(void *ctx, void **args)`.
   virtual Status invoke(void *entry, void *ctx, void **args) = 0;
+  /// GPU code: launches kernel `kernel` (from lookup()) on a grid of `grid`
+  /// blocks of `block` threads, with `params` pointing at each argument's
+  /// value (as cuLaunchKernel and hipModuleLaunchKernel take them), and waits
+  /// for it. Host code has no kernels: Unimplemented.
+  virtual Status launch(void *kernel, const uint32_t grid[3],
+                        const uint32_t block[3], void **params);
 };
 
 /// How a device is set up.
@@ -52,6 +58,10 @@ public:
   virtual StatusOr<void *> allocate(size_t bytes) = 0;
   /// Frees memory from allocate(); null is ignored.
   virtual void free(void *ptr) = 0;
+  /// Copies `bytes` bytes from host memory to memory from allocate(), and
+  /// back. Host devices copy with memcpy; GPUs copy over the bus.
+  virtual Status copyToDevice(void *device, const void *host, size_t bytes);
+  virtual Status copyToHost(void *host, const void *device, size_t bytes);
   /// Loads a code section of the given section `kind` ("cpu-elf-so", ...).
   /// The bytes are copied; they need not outlive the call.
   virtual StatusOr<std::unique_ptr<Executable>>

@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+# Checks the GPU code sections of a Cleave artifact with the toolchain's object tools.
+"""Usage: check_gpu_artifact.py ARTIFACT --kind cuda|rocm --arch CHIP [--extract DIR]
+
+For every stage with a gpu_program: extracts its code section and checks that
+  cuda: the section is a fatbin holding a cubin for CHIP (sm_NN) and the PTX, and the cubin
+        (per llvm-objdump-22 -t) defines every kernel the manifest names;
+  rocm: the section is an hsaco for CHIP (per llvm-readobj-22) defining every kernel (and its
+        kernel descriptor NAME.kd) the manifest names.
+Prints one line per stage with the kernel and launch counts; exits 1 on any mismatch.
+"""
+
+import argparse
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+OBJDUMP = "/usr/lib/llvm-22/bin/llvm-objdump"
+READOBJ = "/usr/lib/llvm-22/bin/llvm-readobj"
+FATBIN_MAGIC = 0xBA55ED50
+FATBIN_PTX, FATBIN_ELF = 1, 2
+
+
+def fail(message):
+    print(f"check_gpu_artifact: error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def read_artifact(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"CLEAVE\0\1":
+        fail(f"{path}: not a Cleave artifact")
+    offset, size = struct.unpack_from("<QQ", data, 16)
+    return data, json.loads(data[offset:offset + size])
+
+
+def fatbin_entries(blob):
+    """(kind, sm, flags, payload) for each entry of a CUDA fatbin."""
+    magic, _version, header_size, fat_size = struct.unpack_from("<IHHQ", blob, 0)
+    if magic != FATBIN_MAGIC:
+        fail("the cuda code section is not a fatbin")
+    entries, offset = [], header_size
+    while offset < header_size + fat_size:
+        kind, _v, entry_header, payload = struct.unpack_from("<HHIQ", blob, offset)
+        sm = struct.unpack_from("<I", blob, offset + 28)[0]
+        flags = struct.unpack_from("<Q", blob, offset + 40)[0]
+        start = offset + entry_header
+        entries.append((kind, sm, flags, blob[start:start + payload]))
+        offset = start + payload
+    return entries
+
+
+def defined_functions(path):
+    out = subprocess.run([OBJDUMP, "-t", path], check=True, capture_output=True, text=True)
+    names = set()
+    for line in out.stdout.splitlines():
+        fields = line.split()
+        # VALUE FLAGS... SECTION SIZE NAME; global symbols carry the 'g' flag.
+        if len(fields) >= 5 and " g " in f" {line} " and fields[-3] != "*UND*":
+            names.add(fields[-1])
+    return names
+
+
+def check_cuda(blob, arch, work):
+    if not arch.startswith("sm_"):
+        fail(f"bad cuda arch {arch}")
+    want_sm = int(arch[3:])
+    entries = fatbin_entries(blob)
+    cubins = [e for e in entries if e[0] == FATBIN_ELF and e[1] == want_sm]
+    ptx = [e for e in entries if e[0] == FATBIN_PTX]
+    if not cubins:
+        fail(f"the fatbin holds no cubin for {arch} (entries: "
+             f"{[(k, sm) for k, sm, _, _ in entries]})")
+    if not ptx:
+        fail("the fatbin holds no PTX")
+    cubin = cubins[0][3]
+    if cubin[:4] != b"\x7fELF" or struct.unpack_from("<H", cubin, 18)[0] != 190:
+        fail("the fatbin's ELF entry is not a CUDA cubin")
+    e_flags = struct.unpack_from("<I", cubin, 48)[0]
+    if (e_flags >> 8) & 0xFF != want_sm:
+        fail(f"the cubin is for sm_{(e_flags >> 8) & 0xFF}, not {arch}")
+    path = os.path.join(work, "kernels.cubin")
+    with open(path, "wb") as f:
+        f.write(cubin)
+    return path, defined_functions(path)
+
+
+def check_rocm(blob, arch, work):
+    path = os.path.join(work, "kernels.hsaco")
+    with open(path, "wb") as f:
+        f.write(blob)
+    headers = subprocess.run([READOBJ, "--file-headers", path], check=True,
+                             capture_output=True, text=True).stdout
+    if "EF_AMDGPU_MACH_AMDGCN_" + arch.upper() + " " not in headers:
+        fail(f"the hsaco is not for {arch}:\n{headers}")
+    symbols = defined_functions(path)
+    return path, symbols
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("artifact")
+    parser.add_argument("--kind", choices=["cuda", "rocm"], required=True)
+    parser.add_argument("--arch", required=True)
+    parser.add_argument("--extract", help="also keep the extracted binaries in this directory")
+    args = parser.parse_args()
+
+    data, manifest = read_artifact(args.artifact)
+    sections = {s["name"]: s for s in manifest["sections"]}
+    want_kind = "cuda-fatbin" if args.kind == "cuda" else "rocm-hsaco"
+    gpu_stages = [s for s in manifest["stages"] if "gpu_program" in s]
+    if not gpu_stages:
+        fail("the artifact has no GPU stage")
+    for stage in gpu_stages:
+        program = stage["gpu_program"]
+        section = sections[stage["code"]]
+        if section["kind"] != want_kind:
+            fail(f"stage {stage['id']}: section kind {section['kind']}, expected {want_kind}")
+        blob = data[section["offset"]:section["offset"] + section["size"]]
+        with tempfile.TemporaryDirectory() as work:
+            check = check_cuda if args.kind == "cuda" else check_rocm
+            path, symbols = check(blob, args.arch, work)
+            if args.extract:
+                os.makedirs(args.extract, exist_ok=True)
+                with open(path, "rb") as f, open(os.path.join(
+                        args.extract, f"stage{stage['id']}" + os.path.splitext(path)[1]),
+                        "wb") as out:
+                    out.write(f.read())
+        kernels = set(program["kernels"])
+        launched = {launch["kernel"] for launch in program["launches"]}
+        if launched != kernels:
+            fail(f"stage {stage['id']}: launched kernels differ from the listed ones")
+        missing = sorted(k for k in kernels if k not in symbols)
+        if args.kind == "rocm":
+            missing += sorted(k + ".kd" for k in kernels if k + ".kd" not in symbols)
+        if missing:
+            fail(f"stage {stage['id']}: kernels missing from the binary: {missing[:5]}")
+        print(f"stage {stage['id']}: {want_kind} for {args.arch}: {len(kernels)} kernels, "
+              f"{len(program['launches'])} launches, {len(program['buffers'])} buffers")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
