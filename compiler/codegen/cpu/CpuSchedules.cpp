@@ -50,21 +50,28 @@ std::string matmulSchedule(int64_t id, StringRef opName, int64_t m, int64_t n, i
   if (!ck)
     ck = k;
   std::string b = batch ? "1, " : "";
+  std::string zero = batch ? "0, " : "";
   std::string handles = batch ? "!transform.any_op, !transform.any_op, !transform.any_op, "
                                 "!transform.any_op, !transform.any_op"
                               : "!transform.any_op, !transform.any_op, !transform.any_op, "
                                 "!transform.any_op";
   int loops = batch ? 4 : 3;
+  // The cache tiles of the parallel dims (batch, M, N) are the iterations of an scf.forall,
+  // which becomes an OpenMP worksharing loop: threads split the output and never share a
+  // reduction, so results do not depend on the thread count. K stays a sequential loop
+  // inside each thread's tile.
   return llvm::formatv(R"mlir(
     %op{0} = transform.structured.match ops{{["{1}"]} attributes {{cleave.schedule = {0} : i64}
         in %root : (!transform.any_op) -> !transform.any_op
-    %c{0}, %cl{0}:{2} = transform.structured.tile_using_for %op{0} tile_sizes [{3}{4}, {5}, {6}]
-        : (!transform.any_op) -> ({7})
+    %p{0}, %pl{0} = transform.structured.tile_using_forall %op{0} tile_sizes [{3}{4}, {5}]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    %c{0}, %cl{0} = transform.structured.tile_using_for %p{0} tile_sizes [{10}0, 0, {6}]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
     %r{0}, %rl{0}:{2} = transform.structured.tile_using_for %c{0} tile_sizes [{3}{8}, {9}, 1]
         : (!transform.any_op) -> ({7})
     transform.structured.vectorize %r{0} : !transform.any_op
 )mlir",
-                       id, opName, loops, b, cm, cn, ck, handles, rm, rn)
+                       id, opName, loops, b, cm, cn, ck, handles, rm, rn, zero)
       .str();
 }
 
