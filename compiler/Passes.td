@@ -157,7 +157,8 @@ def CpuTileAndVectorizePass : Pass<"cleave-cpu-tile-and-vectorize", "mlir::Modul
     worksharing loops) and K with `scf.for`, then into 8x32 register tiles over k = 1, and
     vectorises each tile (masked where a tile is partial); phase `buffer` (after
     bufferization) hoists the accumulator's loads and stores out of the k loop and lowers
-    vector contractions to outer products (FMAs).
+    vector contractions to outer products (FMAs). Phase `tensor` also splits all-parallel
+    generics of at least 64K elements into at most 16 `scf.forall` chunks.
 
     ```mlir
     %r = linalg.matmul ins(%a, %b : ...) outs(%c : ...)

@@ -27,3 +27,36 @@ func.func @matmul(%a: tensor<128x64xf32>, %b: tensor<64x256xf32>, %c: tensor<128
   %r = linalg.matmul ins(%a, %b : tensor<128x64xf32>, tensor<64x256xf32>) outs(%c : tensor<128x256xf32>) -> tensor<128x256xf32>
   return %r : tensor<128x256xf32>
 }
+
+// An elementwise op of 64K elements is split over threads along its first dim longer than
+// one (64, in 16 chunks of 4).
+// CHECK-LABEL: func.func @relu
+// CHECK:       scf.forall (%{{.*}}) in (16) shared_outs
+// CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<1x4x32x32xf32>)
+// OMP-LABEL:   func.func @relu
+// OMP:         omp.wsloop
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @relu(%x: tensor<1x64x32x32xf32>, %init: tensor<1x64x32x32xf32>) -> tensor<1x64x32x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+         ins(%x : tensor<1x64x32x32xf32>) outs(%init : tensor<1x64x32x32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.maximumf %a, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x64x32x32xf32>
+  return %r : tensor<1x64x32x32xf32>
+}
+
+// Below 64K elements the thread start-up would cost more than the loop: no forall.
+// CHECK-LABEL: func.func @small
+// CHECK-NOT:   scf.forall
+// CHECK:       linalg.generic
+func.func @small(%x: tensor<64x64xf32>, %init: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+         ins(%x : tensor<64x64xf32>) outs(%init : tensor<64x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  } -> tensor<64x64xf32>
+  return %r : tensor<64x64xf32>
+}
