@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# Benchmark driver: single-thread latency of Cleave vs onnxruntime on the e2e models, interleaved.
+# Benchmark driver: latency of Cleave vs onnxruntime (single-thread by default) on the e2e models, interleaved.
 """Usage: bench.py --bindir BINDIR [--models mlp,resnet18,mobilenet_v2,gpt] [--repeat 20]
                   [--rounds 3] [--threads 1] [--workdir BINDIR/../bench]
 

@@ -69,6 +69,9 @@ def CpuEntryPointsPass : Pass<"cleave-cpu-entry-points", "mlir::ModuleOp"> {
     The runtime calls `void cleave_stage_N(void *ctx, void **args)` (see
     docs/artifact-format.md). This pass adds that function, which loads each buffer pointer
     from `args` and calls the bare-pointer stage function, and `cleave_abi_version()`.
+    A module with OpenMP parallel regions also gets `void cleave_set_num_threads(int)`,
+    which keeps the runtime's thread count in a global and calls `omp_set_num_threads`;
+    the entry point applies the count again on the thread that runs the stage.
   }];
   let options = [
     Option<"entryName", "entry", "std::string", "\"cleave_stage_0\"",
@@ -151,12 +154,15 @@ def CpuTileAndVectorizePass : Pass<"cleave-cpu-tile-and-vectorize", "mlir::Modul
   let summary = "apply Cleave's CPU transform-dialect schedules";
   let description = [{
     Runs the schedules in `compiler/codegen/cpu/CpuSchedules.cpp` with the transform
-    interpreter. Phase `tensor` (before bufferization) tiles matmuls for the caches and then
-    into 8x32 register tiles over k = 1, and vectorises each tile (masked where a tile is
-    partial); phase `buffer` (after bufferization) hoists the accumulator's loads and stores
-    out of the k loop (Cleave's own hoisting: a tile whose buffer has no other access in the
-    loop is carried as a loop value, even if the buffer is viewed elsewhere, where upstream's
-    gives up) and lowers vector contractions to outer products (FMAs).
+    interpreter. Phase `tensor` (before bufferization) tiles matmuls for the caches, the
+    parallel dims (batch, M, N) with `scf.forall` (which the CPU pipeline turns into OpenMP
+    worksharing loops) and K with `scf.for`, then into 8x32 register tiles over k = 1, and
+    vectorises each tile (masked where a tile is partial); phase `buffer` (after
+    bufferization) hoists the accumulator's loads and stores out of the k loop (Cleave's own
+    hoisting: a tile whose buffer has no other access in the loop is carried as a loop value,
+    even if the buffer is viewed elsewhere, where upstream's gives up) and lowers vector
+    contractions to outer products (FMAs). Phase `tensor` also splits all-parallel
+    generics of at least 64K elements into at most 16 `scf.forall` chunks.
 
     ```mlir
     %r = linalg.matmul ins(%a, %b : ...) outs(%c : ...)

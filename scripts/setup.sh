@@ -13,6 +13,8 @@ PACKAGES=(
   cmake ninja-build ccache g++ pkg-config
   # LLVM/MLIR 22 (decision 1)
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
+  # LLVM's OpenMP runtime: generated code runs its parallel loops on it
+  libomp-22-dev
   # ONNX import (decision 2) and conformance data
   libonnx-dev protobuf-compiler libprotobuf-dev libonnx-testdata
   # MPI

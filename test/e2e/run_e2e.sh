@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end test of one model: generate, run onnxruntime, compile and run with Cleave, compare.
 #
-# Usage: test/e2e/run_e2e.sh BINDIR MODELNAME WORKDIR [--ranks N] [COMPILE_OPTION...]
+# Usage: test/e2e/run_e2e.sh BINDIR MODELNAME WORKDIR [--ranks N] [--threads T] [COMPILE_OPTION...]
 #   BINDIR     directory holding cleave-compile and cleave-run (CTest passes ${CMAKE_BINARY_DIR}/bin)
 #   MODELNAME  a name from `test/models/generate.py --list` (mlp, resnet18, mobilenet_v2, gpt, ...)
 #   WORKDIR    scratch directory, emptied first: model/, ref/, out/, model.cleave
 #   --ranks N  run the artifact with `mpirun -np N` (a plan over N devices)
+#   --threads T  run with `cleave-run --threads T` (default: cleave-run's, all cores; 1 per
+#              rank under mpirun)
 #   COMPILE_OPTION...  passed to cleave-compile (default --devices=cpu:0), e.g.
 #              --devices=cpu:0-3 --microbatches=4
 # Environment: E2E_RTOL / E2E_ATOL override the tolerances (default 1e-3 / 1e-4).
@@ -20,10 +22,12 @@ MODEL=$2
 WORK=$3
 shift 3
 RANKS=1
+THREADS=
 plan_args=()
 while [ $# -gt 0 ]; do
   case $1 in
     --ranks) RANKS=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
     *) plan_args+=("$1"); shift ;;
   esac
 done
@@ -82,9 +86,10 @@ if [ "$RANKS" -gt 1 ]; then
   export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
   export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
   step run timeout 300 mpirun -np "$RANKS" "$BINDIR/cleave-run" "$WORK/model.cleave" \
-    "${inputs[@]}" --output-dir "$WORK/out" --threads 1
+    "${inputs[@]}" --output-dir "$WORK/out" --threads "${THREADS:-1}"
 else
-  step run "$BINDIR/cleave-run" "$WORK/model.cleave" "${inputs[@]}" --output-dir "$WORK/out"
+  step run "$BINDIR/cleave-run" "$WORK/model.cleave" "${inputs[@]}" --output-dir "$WORK/out" \
+    ${THREADS:+--threads "$THREADS"}
 fi
 step compare "$PY" "$ROOT/test/e2e/compare.py" "$WORK/ref" "$WORK/out" --rtol "$RTOL" --atol "$ATOL"
 echo "run_e2e: $MODEL passed"

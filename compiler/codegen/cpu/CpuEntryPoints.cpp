@@ -2,6 +2,7 @@
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 
 using namespace mlir;
 using namespace cleave;
@@ -15,6 +16,43 @@ namespace {
 
 struct CpuEntryPointsPass : cleave::impl::CpuEntryPointsPassBase<CpuEntryPointsPass> {
   using CpuEntryPointsPassBase::CpuEntryPointsPassBase;
+
+  /// Adds `void cleave_set_num_threads(int n)`, which the runtime calls after loading the
+  /// code: it keeps `n` in a global (initially 1, so a caller that never sets it gets one
+  /// thread, as from code without parallel regions) and sets OpenMP's thread count. Returns
+  /// the global and the declaration of `omp_set_num_threads`. At most once per module.
+  std::pair<LLVM::GlobalOp, LLVM::LLVMFuncOp> addThreadControl(OpBuilder &b, Location loc) {
+    ModuleOp module = getOperation();
+    MLIRContext *context = &getContext();
+    auto i32 = IntegerType::get(context, 32);
+    auto voidType = LLVM::LLVMVoidType::get(context);
+    auto setterType = LLVM::LLVMFunctionType::get(voidType, {i32});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(module.getBody());
+    auto ompSet = module.lookupSymbol<LLVM::LLVMFuncOp>("omp_set_num_threads");
+    if (!ompSet)
+      ompSet = LLVM::LLVMFuncOp::create(b, loc, "omp_set_num_threads", setterType);
+    auto global = module.lookupSymbol<LLVM::GlobalOp>("cleave_num_threads");
+    if (!global)
+      global = LLVM::GlobalOp::create(b, loc, i32, /*isConstant=*/false,
+                                      LLVM::Linkage::Internal, "cleave_num_threads",
+                                      b.getI32IntegerAttr(1));
+    if (module.lookupSymbol("cleave_set_num_threads"))
+      return {global, ompSet};
+    auto setter = LLVM::LLVMFuncOp::create(b, loc, "cleave_set_num_threads", setterType);
+    Block *block = setter.addEntryBlock(b);
+    b.setInsertionPointToStart(block);
+    Value n = block->getArgument(0);
+    // The runtime checks the count, but the ABI is C: a count below one means one.
+    Value one = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(1));
+    Value tooFew = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, n, one);
+    Value count = LLVM::SelectOp::create(b, loc, tooFew, one, n);
+    Value addr = LLVM::AddressOfOp::create(b, loc, global);
+    LLVM::StoreOp::create(b, loc, count, addr);
+    LLVM::CallOp::create(b, loc, ompSet, ValueRange{count});
+    LLVM::ReturnOp::create(b, loc, ValueRange{});
+    return {global, ompSet};
+  }
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -35,6 +73,18 @@ struct CpuEntryPointsPass : cleave::impl::CpuEntryPointsPassBase<CpuEntryPointsP
 
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
     Location loc = impl.getLoc();
+    auto i32 = IntegerType::get(context, 32);
+    // Code with OpenMP parallel regions takes its thread count from the runtime; see
+    // addThreadControl.
+    bool threaded = false;
+    module.walk([&](omp::ParallelOp) {
+      threaded = true;
+      return WalkResult::interrupt();
+    });
+    LLVM::GlobalOp numThreads;
+    LLVM::LLVMFuncOp setOmpThreads;
+    if (threaded)
+      std::tie(numThreads, setOmpThreads) = addThreadControl(b, loc);
     // void cleave_stage_N(void *ctx, void **args)
     auto entryType = LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType});
     auto entry = LLVM::LLVMFuncOp::create(b, loc, entryName.getValue(), entryType);
@@ -47,12 +97,18 @@ struct CpuEntryPointsPass : cleave::impl::CpuEntryPointsPassBase<CpuEntryPointsP
                                        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
       operands.push_back(LLVM::LoadOp::create(b, loc, ptrType, slot));
     }
+    if (threaded) {
+      // omp_set_num_threads sets a per-thread setting: apply the session's count on the
+      // thread that runs the stage, which need not be the one that loaded the code.
+      Value addr = LLVM::AddressOfOp::create(b, loc, numThreads);
+      Value n = LLVM::LoadOp::create(b, loc, i32, addr);
+      LLVM::CallOp::create(b, loc, setOmpThreads, ValueRange{n});
+    }
     LLVM::CallOp::create(b, loc, impl, operands);
     LLVM::ReturnOp::create(b, loc, ValueRange{});
 
     if (!module.lookupSymbol("cleave_abi_version")) {
       b.setInsertionPointToEnd(module.getBody());
-      auto i32 = IntegerType::get(context, 32);
       auto versionFn = LLVM::LLVMFuncOp::create(b, loc, "cleave_abi_version",
                                                 LLVM::LLVMFunctionType::get(i32, {}));
       Block *vb = versionFn.addEntryBlock(b);

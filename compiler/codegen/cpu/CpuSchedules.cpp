@@ -55,26 +55,56 @@ std::string matmulSchedule(int64_t id, StringRef opName, int64_t m, int64_t n, i
   if (!ck)
     ck = k;
   std::string b = batch ? "1, " : "";
+  std::string zero = batch ? "0, " : "";
   std::string handles = batch ? "!transform.any_op, !transform.any_op, !transform.any_op, "
                                 "!transform.any_op, !transform.any_op"
                               : "!transform.any_op, !transform.any_op, !transform.any_op, "
                                 "!transform.any_op";
   int loops = batch ? 4 : 3;
+  // The cache tiles of the parallel dims (batch, M, N) are the iterations of an scf.forall,
+  // which becomes an OpenMP worksharing loop: threads split the output and never share a
+  // reduction, so results do not depend on the thread count. K stays a sequential loop
+  // inside each thread's tile.
   return llvm::formatv(R"mlir(
     %op{0} = transform.structured.match ops{{["{1}"]} attributes {{cleave.schedule = {0} : i64}
         in %root : (!transform.any_op) -> !transform.any_op
-    %c{0}, %cl{0}:{2} = transform.structured.tile_using_for %op{0} tile_sizes [{3}{4}, {5}, {6}]
-        : (!transform.any_op) -> ({7})
+    %p{0}, %pl{0} = transform.structured.tile_using_forall %op{0} tile_sizes [{3}{4}, {5}]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    %c{0}, %cl{0} = transform.structured.tile_using_for %p{0} tile_sizes [{10}0, 0, {6}]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
     %r{0}, %rl{0}:{2} = transform.structured.tile_using_for %c{0} tile_sizes [{3}{8}, {9}, 1]
         : (!transform.any_op) -> ({7})
     transform.structured.vectorize %r{0} : !transform.any_op
 )mlir",
-                       id, opName, loops, b, cm, cn, ck, handles, rm, rn)
+                       id, opName, loops, b, cm, cn, ck, handles, rm, rn, zero)
+      .str();
+}
+
+/// Element count from which an all-parallel generic (elementwise ops, im2col copies) is
+/// split over threads: below it, starting the threads costs more than the loop.
+constexpr int64_t kMinParallelElements = 1 << 16;
+
+/// The schedule of an all-parallel generic tagged `cleave.schedule = id`: dim `dim` (the
+/// outermost one longer than 1) in at most 16 chunks, the iterations of an scf.forall
+/// (threads). Chunks need not divide the dim, as the generic stays scalar loops.
+std::string parallelGenericSchedule(int64_t id, ArrayRef<int64_t> ranges, size_t dim) {
+  int64_t chunks = std::min<int64_t>(ranges[dim], 16);
+  std::string sizes;
+  for (size_t i = 0; i < ranges.size(); ++i)
+    sizes += (i ? ", " : "") +
+             std::to_string(i == dim ? (ranges[dim] + chunks - 1) / chunks : 0);
+  return llvm::formatv(R"mlir(
+    %op{0} = transform.structured.match ops{{["linalg.generic"]} attributes {{cleave.schedule = {0} : i64}
+        in %root : (!transform.any_op) -> !transform.any_op
+    %p{0}, %pl{0} = transform.structured.tile_using_forall %op{0} tile_sizes [{1}]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+)mlir",
+                       id, sizes)
       .str();
 }
 
 /// On tensors: tiles and vectorises every matmul and batch matmul that fits, then lowers
-/// the contractions to broadcasts and FMAs.
+/// the contractions to broadcasts and FMAs; splits big all-parallel generics over threads.
 std::string tensorSchedule(ModuleOp module) {
   std::string body;
   int64_t id = 0;
@@ -99,6 +129,25 @@ std::string tensorSchedule(ModuleOp module) {
       return;
     op->setAttr("cleave.schedule", IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
     body += schedule;
+    ++id;
+  });
+  module.walk([&](linalg::GenericOp op) {
+    if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+        op.getNumParallelLoops() != op.getNumLoops() || op.getNumLoops() == 0)
+      return;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic))
+      return;
+    const auto *split = llvm::find_if(ranges, [](int64_t r) { return r > 1; });
+    if (split == ranges.end())
+      return;
+    int64_t elements = 1;
+    for (int64_t r : ranges)
+      elements *= r;
+    if (elements < kMinParallelElements)
+      return;
+    op->setAttr("cleave.schedule", IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
+    body += parallelGenericSchedule(id, ranges, split - ranges.begin());
     ++id;
   });
   return R"mlir(

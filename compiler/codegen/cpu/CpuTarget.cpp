@@ -48,6 +48,10 @@ void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &,
   pm.addPass(createCpuTileAndVectorizePass(CpuTileAndVectorizePassOptions{"buffer"}));
   // Copies between strided views become loops instead of calls to MLIR's runtime library.
   pm.addPass(createCpuCopiesToLinalgPass());
+  // The matmul schedules' scf.forall loops over output tiles become OpenMP worksharing
+  // loops (through scf.parallel), which run on the thread count the runtime sets through
+  // cleave_set_num_threads. Nothing else produces scf.parallel, so only they are threaded.
+  addPassPipeline(pm, "scf-forall-to-parallel,convert-scf-to-openmp,canonicalize");
   // Structured ops to loops (tiled and vectorised schedules come before this step).
   addPassPipeline(pm, "convert-linalg-to-loops,fold-memref-alias-ops,lower-affine,"
                       "convert-scf-to-cf,expand-strided-metadata,lower-affine");
@@ -56,7 +60,8 @@ void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &,
   addPassPipeline(pm, "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
                       "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
                       "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
-                      "convert-cf-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts");
+                      "convert-cf-to-llvm,convert-ub-to-llvm,convert-openmp-to-llvm,"
+                      "reconcile-unrealized-casts");
   pm.addPass(createCpuEntryPointsPass(CpuEntryPointsPassOptions{entry, "main"}));
 }
 
@@ -158,6 +163,21 @@ bool cleave::emitCpuSharedObject(ModuleOp module, const CpuOptions &options,
   }
   std::string errMsg;
   SmallVector<StringRef> argv = {*lld, "-shared", "--as-needed", "-o", soPath, objPath};
+  // Parallel loops call LLVM's OpenMP runtime (libomp-22-dev). The runpath lets dlopen find
+  // it without LD_LIBRARY_PATH; code without parallel loops does not depend on it.
+  std::string ompDir = "/usr/lib/llvm-22/lib";
+  bool usesOpenMP = llvm::any_of(llvmModule->functions(), [](const llvm::Function &f) {
+    return f.isDeclaration() &&
+           (f.getName().starts_with("__kmpc_") || f.getName().starts_with("omp_"));
+  });
+  if (usesOpenMP) {
+    if (!llvm::sys::fs::exists(ompDir + "/libomp.so")) {
+      error = "the code has parallel loops but " + ompDir +
+              "/libomp.so is missing (install libomp-22-dev)";
+      return false;
+    }
+    argv.append({"-L", ompDir, "-rpath", ompDir, "-lomp"});
+  }
   if (llvm::sys::ExecuteAndWait(*lld, argv, std::nullopt, {}, 0, 0, &errMsg) != 0) {
     error = "linking the shared object failed" + (errMsg.empty() ? "" : ": " + errMsg);
     return false;
