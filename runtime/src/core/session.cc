@@ -11,6 +11,7 @@
 #include "cleave/runtime.h"
 
 #include "comm/transport.h"
+#include "core/stage_context.h"
 #include "hal/hal.h"
 
 #include <cstring>
@@ -58,6 +59,13 @@ struct Slice {
   Tensor staging;
 };
 
+/// What runtime calls made by generated code work with: ctx's `session`.
+struct CallState {
+  Transport *transport = nullptr; ///< null for single-stage plans
+  /// The first failure of a runtime call during the current invocation.
+  Status status;
+};
+
 struct Session::Impl {
   std::unique_ptr<hal::Device> device;
   std::unique_ptr<hal::Executable> executable;
@@ -71,6 +79,9 @@ struct Session::Impl {
   std::vector<Transfer> sends;
   std::vector<Slice> inputSlices;
   std::vector<Slice> outputSlices;
+  CallState calls;
+  /// What the entry point's ctx points to; `session` points to `calls`.
+  CleaveStageContext context{nullptr, nullptr};
 };
 
 namespace {
@@ -108,6 +119,35 @@ int cutPosition(const StageDesc &sender, const std::string &name) {
   }
   return -1;
 }
+
+/// The runtime's CleaveAllReduceFn: sums over every rank of the job (the
+/// tensor-parallel group of a pp=1 plan).
+void stageAllReduce(void *ctx, const void *in, void *out, int64_t count,
+                    int32_t dtype, int32_t op, int32_t group) {
+  auto &calls =
+      *static_cast<CallState *>(static_cast<CleaveStageContext *>(ctx)->session);
+  if (!calls.status.ok())
+    return;
+  if (op != 0 || group != 0 || count < 0 || dtype < 0 ||
+      dtype > static_cast<int32_t>(DType::BFloat16)) {
+    calls.status = internalError(
+        "all-reduce called with an unknown op, group, count or dtype");
+    return;
+  }
+  auto type = static_cast<DType>(dtype);
+  if (!calls.transport) {
+    // One rank: the sum is the rank's own data.
+    if (in != out)
+      std::memcpy(out, in, static_cast<size_t>(count) * dtypeSize(type));
+    return;
+  }
+  Status status =
+      calls.transport->allReduceSum(in, out, static_cast<size_t>(count), type);
+  if (!status.ok())
+    calls.status = Status(status.code(), "all-reduce: " + status.message());
+}
+
+const CleaveRuntimeTable kRuntimeTable = {&stageAllReduce};
 
 StatusOr<Slice> makeSlice(const TensorDesc &desc, int microbatches) {
   Slice slice;
@@ -182,10 +222,12 @@ Session::create(std::shared_ptr<const Artifact> artifact,
     session->impl_ = std::make_unique<Impl>();
     Impl &impl = *session->impl_;
     impl.stage = stage;
+    impl.context = CleaveStageContext{&kRuntimeTable, &impl.calls};
     impl.first = stage->id == 0;
     impl.last = stage->id == static_cast<int>(artifact->stages().size()) - 1;
     if (distributed)
       impl.transport = options.transport;
+    impl.calls.transport = impl.transport.get();
 
     const DeviceDesc &device = artifact->devices()[stage->device];
     StatusOr<std::unique_ptr<hal::Device>> created = hal::createDevice(
@@ -441,8 +483,11 @@ Status Session::run(const std::vector<Tensor> &inputs,
           return internalError("unbound stage argument");
         }
       }
+      impl.calls.status = Status();
       Status status =
-          impl.executable->invoke(impl.entry, /*ctx=*/nullptr, args.data());
+          impl.executable->invoke(impl.entry, &impl.context, args.data());
+      if (status.ok())
+        status = impl.calls.status;
       if (!status.ok())
         return Status(status.code(), where + status.message());
       for (size_t i = 0; i < impl.outputSlices.size(); ++i) {
