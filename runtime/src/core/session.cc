@@ -14,6 +14,7 @@
 #include "core/stage_context.h"
 #include "hal/hal.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <sched.h>
@@ -74,6 +75,7 @@ struct Session::Impl {
   const StageDesc *stage = nullptr;
   bool first = true;
   bool last = true;
+  bool returns = true; ///< last, and first in its tensor-parallel group
   std::shared_ptr<Transport> transport; ///< null for single-stage plans
   std::vector<Transfer> recvs;
   std::vector<Transfer> sends;
@@ -168,7 +170,7 @@ Session::~Session() = default;
 
 const StageDesc &Session::stage() const { return *impl_->stage; }
 bool Session::takesInputs() const { return impl_->first; }
-bool Session::returnsOutputs() const { return impl_->last; }
+bool Session::returnsOutputs() const { return impl_->returns; }
 
 StatusOr<std::unique_ptr<Session>>
 Session::create(std::shared_ptr<const Artifact> artifact,
@@ -197,10 +199,18 @@ Session::create(std::shared_ptr<const Artifact> artifact,
           ", the job has " + std::to_string(transport.size()));
     stage = artifact->stageOnRank(transport.rank());
     if (!stage)
-      return unimplementedError(prefix + "rank " +
-                                std::to_string(transport.rank()) +
-                                " runs no stage (plans with tensor "
-                                "parallelism are not supported yet)");
+      return failedPreconditionError(prefix + "rank " +
+                                     std::to_string(transport.rank()) +
+                                     " runs no stage");
+    // All-reduces run over the whole job (no sub-communicators yet).
+    if (stage->group.size() > 1 &&
+        static_cast<int>(stage->group.size()) != transport.size())
+      return unimplementedError(
+          prefix + "stage " + std::to_string(stage->id) + " is split over " +
+          plural(stage->group.size(), "rank") + " of a " +
+          std::to_string(transport.size()) +
+          "-rank job: tensor-parallel groups smaller than the job are not "
+          "supported yet");
     int tags = artifact->microbatches() * kTagsPerMicrobatch - 1;
     if (artifact->microbatches() > transport.maxTag() / kTagsPerMicrobatch)
       return unimplementedError(
@@ -224,7 +234,13 @@ Session::create(std::shared_ptr<const Artifact> artifact,
     impl.stage = stage;
     impl.context = CleaveStageContext{&kRuntimeTable, &impl.calls};
     impl.first = stage->id == 0;
-    impl.last = stage->id == static_cast<int>(artifact->stages().size()) - 1;
+    int lastId = 0;
+    for (const StageDesc &other : artifact->stages())
+      lastId = std::max(lastId, other.id);
+    impl.last = stage->id == lastId;
+    // In a tensor-parallel stage every rank computes the outputs; the group's
+    // first rank returns them.
+    impl.returns = impl.last && stage->group.front() == stage->rank;
     if (distributed)
       impl.transport = options.transport;
     impl.calls.transport = impl.transport.get();
