@@ -106,14 +106,21 @@ bool cleave::writeArtifact(const std::string &path, ArtifactSpec spec, std::stri
       llvm::json::Object estimate{{"flops", s.flops}, {"bytes", s.bytes}};
       if (s.seconds > 0)
         estimate["seconds"] = s.seconds;
-      stages.push_back(llvm::json::Object{
-          {"id", s.id},
-          {"rank", s.rank},
-          {"device", s.device},
-          {"code", s.codeSection},
-          {"entry", s.entry},
-          {"args", std::move(args)},
-          {"estimate", std::move(estimate)}});
+      llvm::json::Object stage{{"id", s.id},
+                               {"rank", s.rank},
+                               {"device", s.device},
+                               {"code", s.codeSection},
+                               {"entry", s.entry},
+                               {"args", std::move(args)},
+                               {"estimate", std::move(estimate)}};
+      if (s.group.size() > 1) {
+        llvm::json::Array group;
+        for (int64_t r : s.group)
+          group.push_back(r);
+        stage["group"] = std::move(group);
+        stage["shardings"] = llvm::json::Array(s.shardings);
+      }
+      stages.push_back(std::move(stage));
     }
     llvm::json::Object root{
         {"format_version", static_cast<int64_t>(kFormatVersion)},

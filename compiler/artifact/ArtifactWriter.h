@@ -37,6 +37,11 @@ struct ArtifactStage {
   std::vector<ArtifactArg> args;
   int64_t flops = 0, bytes = 0;
   double seconds = 0; ///< the cost model's time per microbatch; written when positive
+  /// Tensor-parallel stages: the ranks that run this stage id together (each has its own
+  /// entry), and the Megatron pairs split between them. Written when the group has more
+  /// than one rank.
+  std::vector<int64_t> group;
+  llvm::json::Array shardings;
 };
 
 struct ArtifactDevice {
