@@ -43,7 +43,9 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
                           inputs with dynamic dims; NAME may contain ':' (the split is at
                           the last '='); restating a static dim's value is accepted
   --pp=N                  pipeline stages (default: the number of devices)
-  --tp=M                  tensor-parallel ways (default: 1; pp x tp = number of devices)
+  --tp=M                  tensor-parallel ways (default: 1; pp x tp = number of devices;
+                          tp > 1 needs --pp=1: Megatron Gemm/MatMul pairs are split over
+                          the ranks, other ops replicated, see docs/partitioning.md)
   --microbatches=K        microbatches per batch (default: 1): K must divide dim 0 of
                           every input, and stages are compiled for dim 0 = B/K (on one
                           device too: the batch then runs as K calls of that code)
