@@ -249,7 +249,8 @@ def TensorParallelPass : Pass<"cleave-tensor-parallel", "mlir::ModuleOp"> {
     Rewrites the onnx-level @main into rank `rank`'s part of a `tp`-way tensor-parallel
     split (`applyTensorParallel` in compiler/partition/TensorParallel.h): a matmul-like op
     with a parameter weight (Gemm, or MatMul with its bias Add) whose result flows through
-    elementwise ops into a second one is split Megatron style: the first op's weight and bias
+    elementwise ops into a second one (where pairs overlap, the smaller all-reduce wins)
+    is split Megatron style: the first op's weight and bias
     are sliced by output columns, the elementwise ops work on the local columns, the second
     op's weight is sliced by input rows and its partial result is summed over the ranks by a
     call to a private function marked `cleave.collective = "all_reduce_sum"`. The second

@@ -9,6 +9,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/SetVector.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace cleave;
 
@@ -192,12 +194,15 @@ func::FuncOp collectiveDecl(ModuleOp module, StringRef kind, Type type, int64_t 
   return decl;
 }
 
+/// Elements of the all-reduce a pair needs (its row op's result).
+int64_t reduceElements(const Pair &pair) {
+  return cast<RankedTensorType>(pair.row.op->getResult(0).getType()).getNumElements();
+}
+
 std::vector<Pair> findPairs(func::FuncOp main, int64_t tp) {
-  std::vector<Pair> pairs;
-  llvm::SmallPtrSet<Operation *, 16> used;
+  // Every candidate first; an op can belong to two (as row of one, column of the next).
+  std::vector<Pair> candidates;
   for (Operation &op : main.getBody().front()) {
-    if (used.contains(&op))
-      continue;
     std::optional<Linear> column = matchLinear(&op);
     if (!column || column->features() % tp != 0)
       continue;
@@ -212,15 +217,30 @@ std::vector<Pair> findPairs(func::FuncOp main, int64_t tp) {
       continue;
     std::optional<Linear> row = matchLinear(*v.getUsers().begin());
     // The row op's input features are the column op's outputs (dim 1 - outDim of its weight).
-    if (!row || row->input != v || used.contains(row->op) ||
+    if (!row || row->input != v ||
         cast<RankedTensorType>(row->weight.getType()).getDimSize(1 - row->outDim) !=
             column->features())
       continue;
     pair.row = *row;
-    used.insert(column->op);
-    used.insert(row->op);
+    candidates.push_back(std::move(pair));
+  }
+  // Smallest all-reduce first (ties: program order), each op in one pair at most.
+  std::stable_sort(candidates.begin(), candidates.end(), [](const Pair &a, const Pair &b) {
+    return reduceElements(a) < reduceElements(b);
+  });
+  std::vector<Pair> pairs;
+  llvm::SmallPtrSet<Operation *, 16> used;
+  for (Pair &pair : candidates) {
+    if (used.contains(pair.column.op) || used.contains(pair.row.op))
+      continue;
+    used.insert(pair.column.op);
+    used.insert(pair.row.op);
     pairs.push_back(std::move(pair));
   }
+  // Rewritten in program order.
+  std::stable_sort(pairs.begin(), pairs.end(), [](const Pair &a, const Pair &b) {
+    return a.column.op->isBeforeInBlock(b.column.op);
+  });
   return pairs;
 }
 

@@ -23,9 +23,9 @@ struct TensorParallelPair {
 inline constexpr const char *kCollectiveAttr = "cleave.collective";
 
 /// Rewrites `module` (onnx level, @main) into rank `rank`'s part of a `tp`-way split: the
-/// Megatron pairs it finds get their weights and biases sliced for this rank, the shapes
-/// between them narrowed and an all-reduce after the row-split op; everything else is
-/// replicated. A row op's bias is added after the all-reduce (MatMul + Add) or kept by rank 0
+/// Megatron pairs it finds (overlapping candidates: smallest all-reduce first) get their
+/// weights and biases sliced for this rank, the shapes between them narrowed and an
+/// all-reduce after the row-split op; everything else is replicated. A row op's bias is added after the all-reduce (MatMul + Add) or kept by rank 0
 /// only (Gemm's C). Every parameter is renamed `<name>.rank<r>`. Returns the pairs, or
 /// fails with one error (on the node) when the model has no op that can be split.
 mlir::FailureOr<std::vector<TensorParallelPair>>
