@@ -275,4 +275,56 @@ def GpuMergeKernelModulesPass
   let dependentDialects = ["mlir::gpu::GPUDialect"];
 }
 
+def TensorParallelPass : Pass<"cleave-tensor-parallel", "mlir::ModuleOp"> {
+  let summary = "split Megatron Gemm/MatMul pairs of @main for one tensor-parallel rank";
+  let description = [{
+    Rewrites the onnx-level @main into rank `rank`'s part of a `tp`-way tensor-parallel
+    split (`applyTensorParallel` in compiler/partition/TensorParallel.h): a matmul-like op
+    with a parameter weight (Gemm, or MatMul with its bias Add) whose result flows through
+    elementwise ops into a second one (where pairs overlap, the smaller all-reduce wins)
+    is split Megatron style: the first op's weight and bias
+    are sliced by output columns, the elementwise ops work on the local columns, the second
+    op's weight is sliced by input rows and its partial result is summed over the ranks by a
+    call to a private function marked `cleave.collective = "all_reduce_sum"`. The second
+    op's bias is added after the sum (MatMul + Add) or by rank 0 only (Gemm's C). Other ops
+    are replicated. Every parameter is renamed `<name>.rank<r>`; the module records the
+    pairs in `cleave.tensor_parallel`.
+
+    ```mlir
+    %h = onnx.gemm %x, %w1, %b1 {transB = true} : (...) -> tensor<8x512xf32>  // of 1024
+    %r = onnx.relu %h : tensor<8x512xf32>
+    %p = onnx.matmul %r, %w2 : (tensor<8x512xf32>, tensor<512x256xf32>) -> tensor<8x256xf32>
+    %s = call @cleave_all_reduce_sum_0(%p) : (tensor<8x256xf32>) -> tensor<8x256xf32>
+    %y = onnx.add %s, %b2 : ...
+    ```
+  }];
+  let options = [
+    Option<"tp", "tp", "int64_t", "2", "number of tensor-parallel ranks">,
+    Option<"rank", "rank", "int64_t", "0", "the rank whose part is produced">,
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
+def LowerCollectivesPass : Pass<"cleave-lower-collectives", "mlir::ModuleOp"> {
+  let summary = "turn collective calls into calls of the runtime through the entry's ctx";
+  let description = [{
+    Runs after bufferization. Each call of a private function marked
+    `cleave.collective = "all_reduce_sum"` (returning a new buffer) becomes an allocation of
+    the result and a call of `cleave_rt_all_reduce(ctx, in, out, count, dtype, op, group)`;
+    `@main` gains a leading `!llvm.ptr` argument, the runtime context, and the attribute
+    `cleave.ctx_arg`, which tells `cleave-cpu-entry-points` to pass the entry point's ctx.
+    `cleave-cpu-entry-points` then defines `cleave_rt_all_reduce` in the module as a call
+    through the runtime's function table at ctx (docs/artifact-format.md).
+
+    ```mlir
+    %s = call @cleave_all_reduce_sum_0(%p) : (memref<8x256xf32>) -> memref<8x256xf32>
+    // becomes
+    %s = memref.alloc() : memref<8x256xf32>
+    call @cleave_rt_all_reduce(%ctx, %p, %s, %c2048, %c0, %c0, %c0) : (...) -> ()
+    ```
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect"];
+}
+
 #endif // CLEAVE_COMPILER_PASSES_TD

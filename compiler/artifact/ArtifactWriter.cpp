@@ -115,6 +115,13 @@ bool cleave::writeArtifact(const std::string &path, ArtifactSpec spec, std::stri
                                {"estimate", std::move(estimate)}};
       if (s.gpuProgram)
         stage["gpu_program"] = llvm::json::Object(*s.gpuProgram);
+      if (s.group.size() > 1) {
+        llvm::json::Array group;
+        for (int64_t r : s.group)
+          group.push_back(r);
+        stage["group"] = std::move(group);
+        stage["shardings"] = llvm::json::Array(s.shardings);
+      }
       stages.push_back(std::move(stage));
     }
     llvm::json::Object root{

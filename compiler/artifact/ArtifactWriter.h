@@ -40,6 +40,11 @@ struct ArtifactStage {
   double seconds = 0; ///< the cost model's time per microbatch; written when positive
   /// GPU stages: the host program the runtime replays (kernels, buffers, launches).
   std::optional<llvm::json::Object> gpuProgram;
+  /// Tensor-parallel stages: the ranks that run this stage id together (each has its own
+  /// entry), and the Megatron pairs split between them. Written when the group has more
+  /// than one rank.
+  std::vector<int64_t> group;
+  llvm::json::Array shardings;
 };
 
 struct ArtifactDevice {

@@ -7,6 +7,7 @@
 #include "compiler/partition/DeviceSpec.h"
 #include "compiler/partition/Partition.h"
 #include "compiler/partition/SplitStages.h"
+#include "compiler/partition/TensorParallel.h"
 #include "compiler/pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -44,7 +45,9 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
                           inputs with dynamic dims; NAME may contain ':' (the split is at
                           the last '='); restating a static dim's value is accepted
   --pp=N                  pipeline stages (default: the number of devices)
-  --tp=M                  tensor-parallel ways (default: 1; pp x tp = number of devices)
+  --tp=M                  tensor-parallel ways (default: 1; pp x tp = number of devices;
+                          tp > 1 needs --pp=1: Megatron Gemm/MatMul pairs are split over
+                          the ranks, other ops replicated, see docs/partitioning.md)
   --microbatches=K        microbatches per batch (default: 1): K must divide dim 0 of
                           every input, and stages are compiled for dim 0 = B/K (on one
                           device too: the batch then runs as K calls of that code)
@@ -348,8 +351,12 @@ int main(int argc, char **argv) {
   if (o.pp * o.tp != deviceCount)
     fail("--pp (" + llvm::Twine(o.pp) + ") x --tp (" + llvm::Twine(o.tp) +
          ") must equal the number of devices (" + llvm::Twine(deviceCount) + ")");
-  if (o.tp > 1)
-    fail("tensor parallelism is not supported yet (--tp=" + llvm::Twine(o.tp) + ")");
+  if (o.tp > 1 && o.pp > 1)
+    fail("--tp=" + llvm::Twine(o.tp) + " with --pp=" + llvm::Twine(o.pp) +
+         ": tensor parallelism within pipeline stages is not supported yet (use --pp=1)");
+  if (o.tp > 1 && o.explain)
+    fail("--explain does not describe tensor-parallel plans yet (--tp=" + llvm::Twine(o.tp) +
+         ")");
   if (*stopAfter == Phase::Artifact && o.output.empty() && !o.explain)
     fail("no output given: use -o OUT.cleave");
   bool progress = o.progress || isatty(STDERR_FILENO);
@@ -401,7 +408,28 @@ int main(int argc, char **argv) {
 
   std::vector<OwningOpRef<ModuleOp>> stageModules;
   std::vector<StagePlan> stagePlans; // empty for a single-device compile
-  if (o.pp > 1 || o.explain || *stopAfter == Phase::Partition) {
+  std::vector<TensorParallelPair> tpPairs;
+  if (o.tp > 1) {
+    // One module per rank of the tensor-parallel group, each with its slices of the
+    // weights (docs/partitioning.md, "Tensor parallelism").
+    report("splitting for tensor parallelism");
+    for (int64_t r = 0; r < o.tp; ++r) {
+      OwningOpRef<ModuleOp> rankModule(cast<ModuleOp>((*module)->clone()));
+      FailureOr<std::vector<TensorParallelPair>> pairs =
+          applyTensorParallel(*rankModule, o.tp, r);
+      if (failed(pairs))
+        fail("tensor-parallel partitioning failed");
+      tpPairs = *pairs;
+      stageModules.push_back(std::move(rankModule));
+    }
+    if (*stopAfter == Phase::Partition) {
+      std::vector<ModuleOp> views;
+      for (auto &m : stageModules)
+        views.push_back(*m);
+      printModules(views, o);
+      return 0;
+    }
+  } else if (o.pp > 1 || o.explain || *stopAfter == Phase::Partition) {
     report("partitioning into pipeline stages");
     FailureOr<PipelinePlan> plan = planPipeline(*module, cluster, o.pp);
     if (failed(plan) || failed(outlineStages(*module, *plan)))
@@ -453,6 +481,21 @@ int main(int argc, char **argv) {
     auto main = stageModule.lookupSymbol<func::FuncOp>("main");
     ArtifactStage stage;
     stage.id = stage.rank = stage.device = static_cast<int64_t>(k);
+    // The ranks of a tensor-parallel group all run stage 0; rank 0's entry declares the
+    // graph's inputs and outputs.
+    bool declaresGraph = true;
+    if (o.tp > 1) {
+      stage.id = 0;
+      declaresGraph = k == 0;
+      for (int64_t r = 0; r < o.tp; ++r)
+        stage.group.push_back(r);
+      for (const TensorParallelPair &p : tpPairs)
+        stage.shardings.push_back(llvm::json::Object{{"column", p.column},
+                                                     {"column_weight", p.columnWeight},
+                                                     {"row", p.row},
+                                                     {"row_weight", p.rowWeight},
+                                                     {"reduce", "all_reduce_sum"}});
+    }
     stage.codeSection = "code.rank" + std::to_string(k);
     stage.entry = "cleave_stage_" + std::to_string(k);
     if (k < stagePlans.size()) {
@@ -486,7 +529,9 @@ int main(int argc, char **argv) {
         continue;
       }
       if (auto name = main.getArgAttrOfType<StringAttr>(i, "onnx.name")) {
-        spec.inputs.push_back(describeBatchTensor(name.str(), inputTypes[i], batchShapes.inputs));
+        if (declaresGraph)
+          spec.inputs.push_back(
+              describeBatchTensor(name.str(), inputTypes[i], batchShapes.inputs));
         stage.args.push_back({"input", name.str()});
         continue;
       }
@@ -516,8 +561,9 @@ int main(int argc, char **argv) {
         continue;
       }
       auto name = main.getResultAttrOfType<StringAttr>(i, "onnx.name");
-      spec.outputs.push_back(
-          describeBatchTensor(name.str(), resultTypes[i], batchShapes.outputs));
+      if (declaresGraph)
+        spec.outputs.push_back(
+            describeBatchTensor(name.str(), resultTypes[i], batchShapes.outputs));
       stage.args.push_back({"output", name.str()});
     }
     lowered.push_back(stageModule);

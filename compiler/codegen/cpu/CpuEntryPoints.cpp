@@ -54,6 +54,26 @@ struct CpuEntryPointsPass : cleave::impl::CpuEntryPointsPassBase<CpuEntryPointsP
     return {global, ompSet};
   }
 
+  /// Gives `decl` (whose first argument is ctx) a body that calls entry `slot` of the
+  /// runtime's function table, which ctx's first member points to.
+  void defineTableCall(LLVM::LLVMFuncOp decl, int32_t slot) {
+    MLIRContext *context = &getContext();
+    auto ptrType = LLVM::LLVMPointerType::get(context);
+    Location loc = decl.getLoc();
+    OpBuilder b(context);
+    Block *block = decl.addEntryBlock(b);
+    b.setInsertionPointToStart(block);
+    Value table = LLVM::LoadOp::create(b, loc, ptrType, block->getArgument(0));
+    Value entry = LLVM::GEPOp::create(b, loc, ptrType, ptrType, table,
+                                      ArrayRef<LLVM::GEPArg>{slot});
+    Value fn = LLVM::LoadOp::create(b, loc, ptrType, entry);
+    SmallVector<Value> operands{fn};
+    llvm::append_range(operands, block->getArguments());
+    LLVM::CallOp::create(b, loc, decl.getFunctionType(), operands);
+    LLVM::ReturnOp::create(b, loc, ValueRange{});
+    decl.setLinkage(LLVM::Linkage::Internal);
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
@@ -92,9 +112,13 @@ struct CpuEntryPointsPass : cleave::impl::CpuEntryPointsPassBase<CpuEntryPointsP
     b.setInsertionPointToStart(block);
     Value args = block->getArgument(1);
     SmallVector<Value> operands;
-    for (unsigned i = 0; i < impl.getNumArguments(); ++i) {
+    // A stage that calls the runtime (cleave-lower-collectives) takes ctx first.
+    unsigned first = impl->hasAttr("cleave.ctx_arg") ? 1 : 0;
+    if (first)
+      operands.push_back(block->getArgument(0));
+    for (unsigned i = first; i < impl.getNumArguments(); ++i) {
       Value slot = LLVM::GEPOp::create(b, loc, ptrType, ptrType, args,
-                                       ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+                                       ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i - first)});
       operands.push_back(LLVM::LoadOp::create(b, loc, ptrType, slot));
     }
     if (threaded) {
@@ -116,6 +140,11 @@ struct CpuEntryPointsPass : cleave::impl::CpuEntryPointsPassBase<CpuEntryPointsP
       Value one = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(1));
       LLVM::ReturnOp::create(b, loc, one);
     }
+    // Runtime functions are reached through the table at ctx (CleaveStageContext in
+    // runtime/src/core/stage_context.h), not as symbols of the host process.
+    if (auto allReduce = module.lookupSymbol<LLVM::LLVMFuncOp>("cleave_rt_all_reduce");
+        allReduce && allReduce.isExternal())
+      defineTableCall(allReduce, /*slot=*/0);
     // The stage implementation is internal: only the C entry points are the ABI.
     impl.setLinkage(LLVM::Linkage::Internal);
   }

@@ -36,6 +36,8 @@ void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &,
   // non-writable, so bufferization copies rather than writing into them.
   addPassPipeline(pm, "one-shot-bufferize{bufferize-function-boundaries "
                       "function-boundary-type-conversion=identity-layout-map}");
+  // Collectives (tensor-parallel stages) become calls of the runtime through ctx.
+  pm.addPass(createLowerCollectivesPass());
   // Results become caller-provided output buffers (destination-passing style, as the
   // runtime's ABI wants); static result allocations are replaced by the out-params.
   addPassPipeline(pm, "buffer-results-to-out-params{hoist-static-allocs "

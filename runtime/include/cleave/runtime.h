@@ -279,6 +279,9 @@ struct StageDesc {
   std::vector<StageArg> args;
   double estimatedFlops = 0;
   double estimatedBytes = 0;
+  /// The ranks that run this stage id together, tensor-parallel, each from
+  /// its own entry (manifest "group"); just `rank` for other stages.
+  std::vector<int> group;
 };
 
 /// A binary section of the file (manifest "sections").

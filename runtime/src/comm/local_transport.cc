@@ -38,7 +38,22 @@ struct Hub {
   int arrived = 0;
   long barrierGeneration = 0;
   std::vector<Status> statuses;
+  /// Each rank's contribution to the current allReduceSum().
+  std::vector<std::vector<uint8_t>> contributions;
 };
+
+/// out[i] = sum over `parts` of part[i], for `count` elements of T.
+template <typename T>
+void sumInto(void *out, const std::vector<std::vector<uint8_t>> &parts,
+             size_t count) {
+  T *o = static_cast<T *>(out);
+  for (size_t i = 0; i < count; ++i) {
+    T sum = T();
+    for (const std::vector<uint8_t> &part : parts)
+      sum += reinterpret_cast<const T *>(part.data())[i];
+    o[i] = sum;
+  }
+}
 
 class LocalTransport final : public Transport {
 public:
@@ -92,6 +107,41 @@ public:
 
   Status barrier() override {
     std::unique_lock<std::mutex> lock(hub_->mutex);
+    hub_->arrive(lock);
+    return Status();
+  }
+
+  Status allReduceSum(const void *in, void *out, size_t count,
+                      DType dtype) override {
+    if (!allReduceSupports(dtype))
+      return unimplementedError(std::string("all-reduce of ") +
+                                dtypeName(dtype) + " is not supported");
+    std::unique_lock<std::mutex> lock(hub_->mutex);
+    if (hub_->contributions.size() != static_cast<size_t>(hub_->size))
+      hub_->contributions.resize(hub_->size);
+    const uint8_t *begin = static_cast<const uint8_t *>(in);
+    hub_->contributions[rank_].assign(begin, begin + count * dtypeSize(dtype));
+    hub_->arrive(lock);
+    for (const std::vector<uint8_t> &part : hub_->contributions)
+      if (part.size() != count * dtypeSize(dtype)) {
+        hub_->arrive(lock);
+        return internalError("all-reduce: ranks passed different counts");
+      }
+    switch (dtype) {
+    case DType::Float32:
+      sumInto<float>(out, hub_->contributions, count);
+      break;
+    case DType::Float64:
+      sumInto<double>(out, hub_->contributions, count);
+      break;
+    case DType::Int32:
+      sumInto<int32_t>(out, hub_->contributions, count);
+      break;
+    default:
+      sumInto<int64_t>(out, hub_->contributions, count);
+      break;
+    }
+    // Nobody may overwrite a contribution before everyone has summed them.
     hub_->arrive(lock);
     return Status();
   }

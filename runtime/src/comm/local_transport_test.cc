@@ -51,5 +51,33 @@ TEST(LocalTransportTest, AgreeReportsTheLowestFailingRank) {
   }
 }
 
+TEST(LocalTransportTest, AllReduceSumsEveryRanksElements) {
+  auto transports = createLocalTransports(3);
+  std::vector<std::vector<float>> data(3);
+  std::vector<std::vector<int64_t>> ints(3, std::vector<int64_t>(2));
+  Status results[3];
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 3; ++r)
+    threads.emplace_back([&, r] {
+      data[r] = {1.0f * r, 10.0f * r, 0.5f, -1.0f};
+      int64_t mine[2] = {r, int64_t(1) << 40};
+      // In place for floats, out of place for integers.
+      results[r] = transports[r]->allReduceSum(data[r].data(), data[r].data(),
+                                               4, DType::Float32);
+      if (results[r].ok())
+        results[r] = transports[r]->allReduceSum(mine, ints[r].data(), 2,
+                                                 DType::Int64);
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (int r = 0; r < 3; ++r) {
+    EXPECT_TRUE(results[r].ok()) << results[r].message();
+    EXPECT_EQ(data[r], (std::vector<float>{3.0f, 30.0f, 1.5f, -3.0f}));
+    EXPECT_EQ(ints[r], (std::vector<int64_t>{3, int64_t(3) << 40}));
+  }
+  EXPECT_FALSE(transports[0]->allReduceSum(nullptr, nullptr, 0, DType::Int8)
+                   .ok());
+}
+
 } // namespace
 } // namespace cleave

@@ -117,6 +117,36 @@ public:
                : internalError("MPI barrier failed: " + mpiError(code));
   }
 
+  Status allReduceSum(const void *in, void *out, size_t count,
+                      DType dtype) override {
+    MPI_Datatype type;
+    switch (dtype) {
+    case DType::Float32:
+      type = MPI_FLOAT;
+      break;
+    case DType::Float64:
+      type = MPI_DOUBLE;
+      break;
+    case DType::Int32:
+      type = MPI_INT32_T;
+      break;
+    case DType::Int64:
+      type = MPI_INT64_T;
+      break;
+    default:
+      return unimplementedError(std::string("all-reduce of ") +
+                                dtypeName(dtype) + " is not supported");
+    }
+    if (count > static_cast<size_t>(std::numeric_limits<int>::max()))
+      return unimplementedError("all-reduce of " + std::to_string(count) +
+                                " elements: more than MPI's int count");
+    int code = MPI_Allreduce(in == out ? MPI_IN_PLACE : in, out,
+                             static_cast<int>(count), type, MPI_SUM, comm_);
+    return code == MPI_SUCCESS
+               ? Status()
+               : internalError("MPI allreduce failed: " + mpiError(code));
+  }
+
   Status agree(const Status &local) override {
     int mine = local.ok() ? size_ : rank_;
     int lowest = size_;

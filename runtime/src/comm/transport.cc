@@ -6,6 +6,11 @@ namespace cleave {
 
 Transport::~Transport() = default;
 
+bool allReduceSupports(DType dtype) {
+  return dtype == DType::Float32 || dtype == DType::Float64 ||
+         dtype == DType::Int32 || dtype == DType::Int64;
+}
+
 #ifndef CLEAVE_HAVE_MPI
 bool haveMpi() { return false; }
 

@@ -49,6 +49,12 @@ public:
   /// Blocks until every rank has called barrier().
   virtual Status barrier() = 0;
 
+  /// Collective over every rank of the job: `out` receives the elementwise
+  /// sum of every rank's `count` elements of `dtype` at `in` (`in` may equal
+  /// `out`). Float32, Float64, Int32 and Int64 are supported.
+  virtual Status allReduceSum(const void *in, void *out, size_t count,
+                              DType dtype) = 0;
+
   /// Collective: every rank passes its own status and all get the same
   /// answer: ok when every rank succeeded, otherwise the failure of the
   /// lowest failing rank with its message prefixed by "rank R: ".
@@ -59,6 +65,9 @@ public:
   /// waiting for this rank.
   [[noreturn]] virtual void abort(int exitCode) = 0;
 };
+
+/// True when allReduceSum() supports `dtype`.
+bool allReduceSupports(DType dtype);
 
 /// True when this runtime was built with MPI.
 bool haveMpi();

@@ -4,7 +4,9 @@
 
 #include "core/json.h"
 
+#include <algorithm>
 #include <limits>
+#include <map>
 #include <set>
 
 namespace cleave {
@@ -295,6 +297,16 @@ std::vector<StageDesc> readStages(const Value &root) {
     const std::vector<Value> &args = getArray(entry, path, "args");
     for (size_t a = 0; a < args.size(); ++a)
       stage.args.push_back(readArg(args[a], indexed(join(path, "args"), a)));
+    if (const Value *group = entry.find("group")) {
+      std::string groupPath = join(path, "group");
+      const std::vector<Value> &ranks = getArray(entry, path, "group");
+      for (size_t r = 0; r < ranks.size(); ++r)
+        stage.group.push_back(static_cast<int>(
+            toInteger(ranks[r], indexed(groupPath, r), 0, 1 << 20)));
+      (void)group;
+    } else {
+      stage.group.push_back(stage.rank);
+    }
     if (const Value *estimate = entry.find("estimate")) {
       std::string estimatePath = join(path, "estimate");
       requireKind(*estimate, estimatePath, Value::Kind::Object);
@@ -353,16 +365,22 @@ void checkSplittable(const std::vector<TensorDesc> &tensors, const char *key,
 /// type, graph inputs only on the first stage and outputs only on the last.
 void checkPipeline(const Manifest &manifest) {
   const std::vector<StageDesc> &stages = manifest.stages;
-  int count = static_cast<int>(stages.size());
+  // A tensor-parallel stage has one entry per rank of its group.
+  int entries = static_cast<int>(stages.size());
+  std::set<int> distinctIds;
+  for (const StageDesc &stage : stages)
+    distinctIds.insert(stage.id);
+  int count = static_cast<int>(distinctIds.size());
   std::vector<int> indexOfId(count, -1);
   std::set<int> ranks;
-  for (int i = 0; i < count; ++i) {
+  for (int i = 0; i < entries; ++i) {
     std::string path = indexed("stages", i);
     if (stages[i].id >= count)
       fail(join(path, "id"), "stage id " + std::to_string(stages[i].id) +
                                  " out of range (stage ids are 0 to " +
                                  std::to_string(count - 1) + ")");
-    indexOfId[stages[i].id] = i;
+    if (indexOfId[stages[i].id] < 0)
+      indexOfId[stages[i].id] = i;
     if (!ranks.insert(stages[i].rank).second)
       fail(join(path, "rank"), "rank " + std::to_string(stages[i].rank) +
                                    " already runs another stage (one stage "
@@ -387,7 +405,7 @@ void checkPipeline(const Manifest &manifest) {
     return nullptr;
   };
 
-  for (int i = 0; i < count; ++i) {
+  for (int i = 0; i < entries; ++i) {
     const StageDesc &stage = stages[i];
     std::string stageName = "stage " + std::to_string(stage.id);
     std::set<std::pair<int, std::string>> transfers;
@@ -465,12 +483,31 @@ void checkReferences(const Manifest &manifest) {
     if (!findNamed(manifest.sections, param.section))
       fail(join(path, "section"), "no section named '" + param.section + "'");
   }
-  std::set<int> ids;
+  // Stage ids are unique except among the entries of one tensor-parallel
+  // group: one entry per rank of the group, each listing the same group.
+  std::map<int, const StageDesc *> firstOfId;
+  std::map<int, size_t> entriesOfId;
   for (size_t i = 0; i < manifest.stages.size(); ++i) {
     const StageDesc &stage = manifest.stages[i];
     std::string path = indexed("stages", i);
-    if (!ids.insert(stage.id).second)
-      fail(join(path, "id"), "duplicate stage id " + std::to_string(stage.id));
+    auto [first, isNew] = firstOfId.emplace(stage.id, &stage);
+    ++entriesOfId[stage.id];
+    if (std::find(stage.group.begin(), stage.group.end(), stage.rank) ==
+        stage.group.end())
+      fail(join(path, "group"), "does not hold the stage's rank " +
+                                    std::to_string(stage.rank));
+    if (!isNew && (stage.group.size() < 2 || first->second->group != stage.group))
+      fail(join(path, "id"), "duplicate stage id " + std::to_string(stage.id) +
+                                 " (entries of one stage id must be the ranks "
+                                 "of one tensor-parallel group)");
+    if (stage.group.size() > 1 && !stage.args.empty())
+      for (const StageArg &arg : stage.args)
+        if (arg.kind == StageArg::Kind::Recv || arg.kind == StageArg::Kind::Send)
+          fail(join(path, "args"),
+               "tensor-parallel stage " + std::to_string(stage.id) +
+                   " transfers '" + arg.name +
+                   "' (transfers between tensor-parallel stages are not "
+                   "supported by this runtime)");
     if (static_cast<size_t>(stage.device) >= manifest.devices.size())
       fail(join(path, "device"),
            "device " + std::to_string(stage.device) + " does not exist (" +
@@ -496,6 +533,12 @@ void checkReferences(const Manifest &manifest) {
         fail(argPath, "no " + arg.kindName + " named '" + arg.name + "'");
     }
   }
+  for (const auto &[id, first] : firstOfId)
+    if (entriesOfId[id] != first->group.size())
+      fail("stages", "stage " + std::to_string(id) + " has " +
+                         std::to_string(entriesOfId[id]) +
+                         " entries for a group of " +
+                         std::to_string(first->group.size()) + " ranks");
 }
 } // namespace
 

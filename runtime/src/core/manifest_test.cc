@@ -192,6 +192,64 @@ TEST(ManifestTest, ParsesPipelinePlans) {
   EXPECT_EQ(recv.shape, (Shape{2, 5}));
 }
 
+/// Two ranks running stage 0 tensor-parallel, each with its own parameter.
+std::string tensorParallelManifest() {
+  return R"({
+  "format_version": 1, "compiler_version": "0.1.0",
+  "options": {"devices": "cpu:0-1", "pp": 1, "tp": 2},
+  "inputs": [{"name": "x", "dtype": "float32", "shape": [1, 3]}],
+  "outputs": [{"name": "y", "dtype": "float32", "shape": [1, 3]}],
+  "devices": [{"rank": 0, "kind": "cpu", "index": 0},
+              {"rank": 1, "kind": "cpu", "index": 1}],
+  "parameters": [{"name": "w.rank0", "dtype": "float32", "shape": [3], "rank": 0,
+                  "section": "params.rank0", "offset": 0, "size": 12},
+                 {"name": "w.rank1", "dtype": "float32", "shape": [3], "rank": 1,
+                  "section": "params.rank1", "offset": 0, "size": 12}],
+  "stages": [{"id": 0, "rank": 0, "device": 0, "code": "code.rank0",
+              "entry": "cleave_stage_0", "group": [0, 1],
+              "args": [{"kind": "input", "name": "x"},
+                       {"kind": "param", "name": "w.rank0"},
+                       {"kind": "output", "name": "y"}]},
+             {"id": 0, "rank": 1, "device": 1, "code": "code.rank1",
+              "entry": "cleave_stage_1", "group": [0, 1],
+              "args": [{"kind": "input", "name": "x"},
+                       {"kind": "param", "name": "w.rank1"},
+                       {"kind": "output", "name": "y"}]}],
+  "sections": [
+    {"name": "code.rank0", "kind": "cpu-elf-so", "offset": 4096, "size": 10, "crc32": 0},
+    {"name": "code.rank1", "kind": "cpu-elf-so", "offset": 8192, "size": 10, "crc32": 0},
+    {"name": "params.rank0", "kind": "params", "offset": 12288, "size": 12, "crc32": 0},
+    {"name": "params.rank1", "kind": "params", "offset": 16384, "size": 12, "crc32": 0}]
+})";
+}
+
+TEST(ManifestTest, ParsesTensorParallelStages) {
+  StatusOr<Manifest> parsed = parseManifest(tensorParallelManifest());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
+  ASSERT_EQ(parsed->stages.size(), 2u);
+  EXPECT_EQ(parsed->stages[1].id, 0);
+  EXPECT_EQ(parsed->stages[1].group, (std::vector<int>{0, 1}));
+  // Without "group", a stage's group is its rank.
+  StatusOr<Manifest> single = parseManifest(validManifest());
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ(single->stages[0].group, (std::vector<int>{0}));
+}
+
+TEST(ManifestTest, TensorParallelErrorsNameTheStage) {
+  const std::string good = tensorParallelManifest();
+  expectError(replaced(good, R"("entry": "cleave_stage_1", "group": [0, 1],)",
+                       R"("entry": "cleave_stage_1",)"),
+              "stages[1].id: duplicate stage id 0 (entries of one stage id "
+              "must be the ranks of one tensor-parallel group)");
+  expectError(replaced(good, R"("entry": "cleave_stage_0", "group": [0, 1],)",
+                       R"("entry": "cleave_stage_0", "group": [1],)"),
+              "stages[0].group: does not hold the stage's rank 0");
+  expectError(replaced(good, R"("entry": "cleave_stage_0", "group": [0, 1],)",
+                       R"("entry": "cleave_stage_0", "group": [0, 1, 2],)"),
+              "stages[1].id: duplicate stage id 0 (entries of one stage id "
+              "must be the ranks of one tensor-parallel group)");
+}
+
 TEST(ManifestTest, MicrobatchesDefaultToOne) {
   std::string text = replaced(validManifest(), R"("pp": 1,)", "");
   StatusOr<Manifest> parsed = parseManifest(text);

@@ -11,8 +11,10 @@
 #include "cleave/runtime.h"
 
 #include "comm/transport.h"
+#include "core/stage_context.h"
 #include "hal/hal.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <sched.h>
@@ -58,6 +60,13 @@ struct Slice {
   Tensor staging;
 };
 
+/// What runtime calls made by generated code work with: ctx's `session`.
+struct CallState {
+  Transport *transport = nullptr; ///< null for single-stage plans
+  /// The first failure of a runtime call during the current invocation.
+  Status status;
+};
+
 struct Session::Impl {
   std::unique_ptr<hal::Device> device;
   std::unique_ptr<hal::Executable> executable;
@@ -66,11 +75,15 @@ struct Session::Impl {
   const StageDesc *stage = nullptr;
   bool first = true;
   bool last = true;
+  bool returns = true; ///< last, and first in its tensor-parallel group
   std::shared_ptr<Transport> transport; ///< null for single-stage plans
   std::vector<Transfer> recvs;
   std::vector<Transfer> sends;
   std::vector<Slice> inputSlices;
   std::vector<Slice> outputSlices;
+  CallState calls;
+  /// What the entry point's ctx points to; `session` points to `calls`.
+  CleaveStageContext context{nullptr, nullptr};
 };
 
 namespace {
@@ -109,6 +122,35 @@ int cutPosition(const StageDesc &sender, const std::string &name) {
   return -1;
 }
 
+/// The runtime's CleaveAllReduceFn: sums over every rank of the job (the
+/// tensor-parallel group of a pp=1 plan).
+void stageAllReduce(void *ctx, const void *in, void *out, int64_t count,
+                    int32_t dtype, int32_t op, int32_t group) {
+  auto &calls =
+      *static_cast<CallState *>(static_cast<CleaveStageContext *>(ctx)->session);
+  if (!calls.status.ok())
+    return;
+  if (op != 0 || group != 0 || count < 0 || dtype < 0 ||
+      dtype > static_cast<int32_t>(DType::BFloat16)) {
+    calls.status = internalError(
+        "all-reduce called with an unknown op, group, count or dtype");
+    return;
+  }
+  auto type = static_cast<DType>(dtype);
+  if (!calls.transport) {
+    // One rank: the sum is the rank's own data.
+    if (in != out)
+      std::memcpy(out, in, static_cast<size_t>(count) * dtypeSize(type));
+    return;
+  }
+  Status status =
+      calls.transport->allReduceSum(in, out, static_cast<size_t>(count), type);
+  if (!status.ok())
+    calls.status = Status(status.code(), "all-reduce: " + status.message());
+}
+
+const CleaveRuntimeTable kRuntimeTable = {&stageAllReduce};
+
 StatusOr<Slice> makeSlice(const TensorDesc &desc, int microbatches) {
   Slice slice;
   slice.bytes = desc.byteSize() / static_cast<size_t>(microbatches);
@@ -128,7 +170,7 @@ Session::~Session() = default;
 
 const StageDesc &Session::stage() const { return *impl_->stage; }
 bool Session::takesInputs() const { return impl_->first; }
-bool Session::returnsOutputs() const { return impl_->last; }
+bool Session::returnsOutputs() const { return impl_->returns; }
 
 StatusOr<std::unique_ptr<Session>>
 Session::create(std::shared_ptr<const Artifact> artifact,
@@ -157,10 +199,18 @@ Session::create(std::shared_ptr<const Artifact> artifact,
           ", the job has " + std::to_string(transport.size()));
     stage = artifact->stageOnRank(transport.rank());
     if (!stage)
-      return unimplementedError(prefix + "rank " +
-                                std::to_string(transport.rank()) +
-                                " runs no stage (plans with tensor "
-                                "parallelism are not supported yet)");
+      return failedPreconditionError(prefix + "rank " +
+                                     std::to_string(transport.rank()) +
+                                     " runs no stage");
+    // All-reduces run over the whole job (no sub-communicators yet).
+    if (stage->group.size() > 1 &&
+        static_cast<int>(stage->group.size()) != transport.size())
+      return unimplementedError(
+          prefix + "stage " + std::to_string(stage->id) + " is split over " +
+          plural(stage->group.size(), "rank") + " of a " +
+          std::to_string(transport.size()) +
+          "-rank job: tensor-parallel groups smaller than the job are not "
+          "supported yet");
     int tags = artifact->microbatches() * kTagsPerMicrobatch - 1;
     if (artifact->microbatches() > transport.maxTag() / kTagsPerMicrobatch)
       return unimplementedError(
@@ -182,10 +232,18 @@ Session::create(std::shared_ptr<const Artifact> artifact,
     session->impl_ = std::make_unique<Impl>();
     Impl &impl = *session->impl_;
     impl.stage = stage;
+    impl.context = CleaveStageContext{&kRuntimeTable, &impl.calls};
     impl.first = stage->id == 0;
-    impl.last = stage->id == static_cast<int>(artifact->stages().size()) - 1;
+    int lastId = 0;
+    for (const StageDesc &other : artifact->stages())
+      lastId = std::max(lastId, other.id);
+    impl.last = stage->id == lastId;
+    // In a tensor-parallel stage every rank computes the outputs; the group's
+    // first rank returns them.
+    impl.returns = impl.last && stage->group.front() == stage->rank;
     if (distributed)
       impl.transport = options.transport;
+    impl.calls.transport = impl.transport.get();
 
     const DeviceDesc &device = artifact->devices()[stage->device];
     StatusOr<std::unique_ptr<hal::Device>> created = hal::createDevice(
@@ -447,8 +505,11 @@ Status Session::run(const std::vector<Tensor> &inputs,
           return internalError("unbound stage argument");
         }
       }
+      impl.calls.status = Status();
       Status status =
-          impl.executable->invoke(impl.entry, /*ctx=*/nullptr, args.data());
+          impl.executable->invoke(impl.entry, &impl.context, args.data());
+      if (status.ok())
+        status = impl.calls.status;
       if (!status.ok())
         return Status(status.code(), where + status.message());
       for (size_t i = 0; i < impl.outputSlices.size(); ++i) {

@@ -1,0 +1,42 @@
+// Megatron split of a small MLP for rank 1 of 2. Two pairs are possible, fc1 -> fc2 (an
+// all-reduce of 4x16) and fc2 -> fc3 (4x2); the smaller all-reduce wins: fc2 (MatMul + Add)
+// is split by output columns with its bias, fc3 (Gemm) by input rows and followed by the
+// all-reduce; fc1 and its Relu are replicated.
+// RUN: cleave-opt %s --cleave-tensor-parallel="tp=2 rank=1" | FileCheck %s
+// RUN: cleave-opt %s --cleave-tensor-parallel="tp=2 rank=0" | FileCheck %s --check-prefix=RANK0
+
+// CHECK:       module attributes {cleave.tensor_parallel = [{column = "fc2", column_weight = "w2", row = "fc3", row_weight = "w3"}]}
+// CHECK:       func.func private @cleave_all_reduce_sum_0(tensor<4x2xf32>) -> tensor<4x2xf32> attributes {cleave.collective = "all_reduce_sum"}
+// CHECK-LABEL: func.func @main(
+// CHECK-DAG:     %[[W1:.*]] = onnx.parameter "w1.rank1" {{.*}} : tensor<8x8xf32>
+// CHECK-DAG:     %[[B1:.*]] = onnx.parameter "b1.rank1" {{.*}} : tensor<8xf32>
+// CHECK-DAG:     %[[W2:.*]] = onnx.parameter "w2.rank1" {{.*}} : tensor<8x4xf32>
+// CHECK-DAG:     %[[B2:.*]] = onnx.parameter "b2.rank1" {{.*}} : tensor<4xf32>
+// CHECK-DAG:     %[[W3:.*]] = onnx.parameter "w3.rank1" {{.*}} : tensor<4x2xf32>
+// CHECK:         %[[H:.*]] = onnx.gemm %{{.*}}, %[[W1]], %[[B1]] {transB = true} : {{.*}} -> tensor<4x8xf32>
+// CHECK:         %[[R:.*]] = onnx.relu %[[H]] : tensor<4x8xf32>
+// CHECK:         %[[P:.*]] = onnx.matmul %[[R]], %[[W2]] : {{.*}} -> tensor<4x4xf32>
+// CHECK:         %[[A:.*]] = onnx.add %[[P]], %[[B2]] : {{.*}} -> tensor<4x4xf32>
+// CHECK:         %[[Y:.*]] = onnx.gemm %[[A]], %[[W3]] : (tensor<4x4xf32>, tensor<4x2xf32>) -> tensor<4x2xf32>
+// CHECK:         %[[S:.*]] = call @cleave_all_reduce_sum_0(%[[Y]])
+// CHECK:         return %[[S]]
+
+// Rank 0 holds the other halves: the shapes are the same, the data is not.
+// RANK0:       onnx.parameter "b2.rank0" dense_resource<[[B:[a-z_0-9]+]]> : tensor<4xf32>
+// RANK0:       call @cleave_all_reduce_sum_0
+// Rank 0's half of b2 is [0, 1, 2, 3] (after the blob's alignment word).
+// RANK0:       [[B]]: "0x40000000000000000000803F0000004000004040"
+
+func.func @main(%x: tensor<4x8xf32> {onnx.name = "x"}) -> (tensor<4x2xf32> {onnx.name = "y"}) {
+  %w1 = onnx.parameter "w1" dense<0.5> : tensor<8x8xf32>
+  %b1 = onnx.parameter "b1" dense<1.0> : tensor<8xf32>
+  %w2 = onnx.parameter "w2" dense<0.25> : tensor<8x8xf32>
+  %b2 = onnx.parameter "b2" dense<[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]> : tensor<8xf32>
+  %w3 = onnx.parameter "w3" dense<1.0> : tensor<8x2xf32>
+  %h = onnx.gemm %x, %w1, %b1 {transB = true} : (tensor<4x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> loc("fc1")
+  %r = onnx.relu %h : tensor<4x8xf32> loc("relu1")
+  %p = onnx.matmul %r, %w2 : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32> loc("fc2")
+  %a = onnx.add %p, %b2 : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> loc("fc2.bias")
+  %y = onnx.gemm %a, %w3 : (tensor<4x8xf32>, tensor<8x2xf32>) -> tensor<4x2xf32> loc("fc3")
+  return %y : tensor<4x2xf32>
+}
