@@ -2,12 +2,12 @@
 // RUN: cleave-opt %s --cleave-print-cost -o /dev/null | FileCheck %s
 // RUN: cleave-opt %s --cleave-print-cost=device=cuda:0 -o /dev/null | FileCheck %s --check-prefix=GPU
 
-// The matmul is compute-bound on a cpu: 2*64*256*256 flops at 32 GFLOP/s.
-// CHECK:      cost on cpu:0: 32 GFLOP/s, 40 GB/s
-// CHECK-NEXT: @main 'mm' onnx.matmul flops=8388608 bytes=393216 param_bytes=262144 time_us=262.144
+// The matmul is compute-bound on a cpu: 2*64*256*256 flops at 64 GFLOP/s.
+// CHECK:      cost on cpu:0: 64 GFLOP/s, 40 GB/s
+// CHECK-NEXT: @main 'mm' onnx.matmul flops=8388608 bytes=393216 param_bytes=262144 time_us=131.072
 // The relu is memory-bound: 2 * 64 KiB at 40 GB/s.
 // CHECK-NEXT: @main 'act' onnx.relu flops=16384 bytes=131072 param_bytes=0 time_us=3.277
-// CHECK-NEXT: @main total flops=8404992 bytes=524288 param_bytes=262144 time_us=265.421
+// CHECK-NEXT: @main total flops=8404992 bytes=524288 param_bytes=262144 time_us=134.349
 
 // GPU: cost on cuda:0: 50000 GFLOP/s, 2000 GB/s
 // GPU: @main 'mm' onnx.matmul {{.*}} time_us=0.197
