@@ -118,10 +118,7 @@ def CpuConvToMatmulPass : Pass<"cleave-cpu-conv-to-matmul", "mlir::ModuleOp"> {
     `col[C*KH*KW, OH*OW]` (a `linalg.generic` whose input map is the convolution's window,
     so it needs no index arithmetic), a `linalg.matmul` of the weights `[F, C*KH*KW]` with it,
     and a reshape to `[1, F, OH, OW]`. The column count is padded to a multiple of 16 so
-    that the matmul schedule's register tiles divide it. The matmul accumulates into a
-    buffer of its own (the padded one, or a copy of the convolution's init), not into a
-    reshaped view of the convolution's, so that its accumulator tiles can stay in registers.
-    The matmul then gets the tiled, vectorised matmul schedule.
+    that the matmul schedule's register tiles divide it. The matmul then gets the tiled, vectorised matmul schedule.
 
     ```mlir
     %y = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>)

@@ -107,15 +107,7 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
         ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
     acc = tensor::CollapseShapeOp::create(rewriter, loc, acc2Type, acc,
                                           ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-    if (padded != p) {
-      acc = padColumns(rewriter, loc, acc, padded);
-    } else {
-      // The accumulator gets a buffer of its own: a view of the convolution's (a collapse
-      // of it) keeps the matmul schedule from holding accumulator tiles in registers across
-      // the k loop (upstream hoisting skips views), so every k step would store them.
-      Value fresh = tensor::EmptyOp::create(rewriter, loc, acc2Type.getShape(), elementType);
-      acc = linalg::CopyOp::create(rewriter, loc, acc, fresh).getResult(0);
-    }
+    acc = padColumns(rewriter, loc, acc, padded);
     Value product =
         linalg::MatmulOp::create(rewriter, loc, ValueRange{filter2, col2}, ValueRange{acc})
             .getResult(0);
