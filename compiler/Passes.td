@@ -273,19 +273,20 @@ def GpuMergeKernelModulesPass
 }
 
 def TensorParallelPass : Pass<"cleave-tensor-parallel", "mlir::ModuleOp"> {
-  let summary = "split Megatron Gemm/MatMul pairs of @main for one tensor-parallel rank";
+  let summary = "split @main over the ranks of a tensor-parallel group, for one rank";
   let description = [{
     Rewrites the onnx-level @main into rank `rank`'s part of a `tp`-way tensor-parallel
-    split (`applyTensorParallel` in compiler/partition/TensorParallel.h): a matmul-like op
-    with a parameter weight (Gemm, or MatMul with its bias Add) whose result flows through
-    elementwise ops into a second one (where pairs overlap, the smaller all-reduce wins)
-    is split Megatron style: the first op's weight and bias
-    are sliced by output columns, the elementwise ops work on the local columns, the second
-    op's weight is sliced by input rows and its partial result is summed over the ranks by a
-    call to a private function marked `cleave.collective = "all_reduce_sum"`. The second
-    op's bias is added after the sum (MatMul + Add) or by rank 0 only (Gemm's C). Other ops
-    are replicated. Every parameter is renamed `<name>.rank<r>`; the module records the
-    pairs in `cleave.tensor_parallel`.
+    split (`applyTensorParallel` in compiler/partition/TensorParallel.h). Splits start at
+    ops with a parameter weight (MatMul/Gemm by output columns, Conv by output channels,
+    an embedding Gather by vocabulary rows) and propagate through the ops that work on a
+    split tensor (elementwise ops, reshapes, transposes, block slices, softmax and
+    normalisation over other dims, batched matmuls, pooling) to a weighted op that
+    consumes the split along its input features (a row split: its partial sum is
+    all-reduced) or to a graph output (all-gathered). Collectives are calls of private
+    functions marked `cleave.collective` ("all_reduce_sum", "all_gather"). Candidate
+    splits are taken smallest collective first, each op in one at most; other ops are
+    replicated. Every parameter is renamed `<name>.rank<r>`; the module records the
+    splits in `cleave.tensor_parallel` and the collectives in `cleave.collectives`.
 
     ```mlir
     %h = onnx.gemm %x, %w1, %b1 {transB = true} : (...) -> tensor<8x512xf32>  // of 1024

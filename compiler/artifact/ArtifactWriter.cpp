@@ -121,6 +121,7 @@ bool cleave::writeArtifact(const std::string &path, ArtifactSpec spec, std::stri
           group.push_back(r);
         stage["group"] = std::move(group);
         stage["shardings"] = llvm::json::Array(s.shardings);
+        stage["collectives"] = llvm::json::Array(s.collectives);
       }
       stages.push_back(std::move(stage));
     }

@@ -41,10 +41,11 @@ struct ArtifactStage {
   /// GPU stages: the host program the runtime replays (kernels, buffers, launches).
   std::optional<llvm::json::Object> gpuProgram;
   /// Tensor-parallel stages: the ranks that run this stage id together (each has its own
-  /// entry), and the Megatron pairs split between them. Written when the group has more
-  /// than one rank.
+  /// entry), the ops whose weights are split between them and the collectives the split
+  /// needs (informative). Written when the group has more than one rank.
   std::vector<int64_t> group;
   llvm::json::Array shardings;
+  llvm::json::Array collectives;
 };
 
 struct ArtifactDevice {

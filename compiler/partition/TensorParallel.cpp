@@ -1,4 +1,5 @@
-// Tensor parallelism: finds Megatron column/row pairs and rewrites @main for one rank.
+// Tensor parallelism: propagates splits from weighted ops through @main and rewrites it for
+// one rank (docs/partitioning.md, "Tensor parallelism").
 #include "compiler/partition/TensorParallel.h"
 
 #include "compiler/Passes.h"
@@ -7,9 +8,14 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/Format.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 using namespace mlir;
 using namespace cleave;
@@ -21,21 +27,43 @@ namespace cleave {
 
 namespace {
 
-/// A matmul-like op whose weight is a parameter: Gemm (B a parameter, no transA) or a 2-D
-/// MatMul with a parameter right operand, with the bias it adds (Gemm's C, or the parameter
-/// of the single Add that follows a MatMul).
-struct Linear {
-  Operation *op = nullptr;
-  Value input;
-  onnxir::ParameterOp weight;
-  /// The weight's dim holding the output features (1 for a [K, N] weight, 0 for transB).
-  int64_t outDim = 1;
-  onnxir::ParameterOp bias; ///< may be null
-  onnxir::AddOp biasAdd;    ///< the Add of a MatMul's bias; null for Gemm
-  Value output;             ///< after the bias
-  int64_t features() {
-    return cast<RankedTensorType>(weight.getType()).getDimSize(outDim);
-  }
+/// How one value of a region is held by the ranks of the group.
+struct Layout {
+  enum Kind { Replicated, Split, Partial };
+  Kind kind = Replicated;
+  /// Split: the dim divided over the ranks. It is made of `blocks` equal blocks, and rank r
+  /// holds part r of each (blocks > 1 for fused projections such as QKV, sliced later).
+  int64_t dim = 0;
+  int64_t blocks = 1;
+
+  static Layout split(int64_t dim, int64_t blocks) { return {Split, dim, blocks}; }
+  static Layout partial() { return {Partial, 0, 1}; }
+  bool isSplit() const { return kind == Split; }
+  bool isReplicated() const { return kind == Replicated; }
+};
+
+/// A replicated operand that the rewrite cuts to the rank's part of `dim`: a parameter or
+/// constant at compile time, any other value with an onnx.slice (blocks == 1 only).
+struct OperandCut {
+  Operation *op;
+  unsigned index;
+  int64_t dim, blocks;
+};
+
+/// The ops one split spreads over, and what the rewrite does to them.
+struct SplitRegion {
+  Operation *start = nullptr;
+  llvm::DenseMap<Value, Layout> layouts; ///< the non-replicated values
+  SmallVector<Operation *> ops;          ///< members in program order, `start` first
+  llvm::SmallPtrSet<Operation *, 32> members;
+  SmallVector<OperandCut> cuts;
+  llvm::DenseMap<Operation *, SmallVector<int64_t>> sliceStarts; ///< rank-local starts
+  SmallVector<Operation *> biasOnRankZero; ///< row-split ops whose bias rank 0 alone adds
+  SmallVector<Operation *> vocabLookups;   ///< Gathers on a table sliced by rows
+  SmallVector<std::pair<Operation *, std::string>> splits; ///< (op, how) for the plan
+  SmallVector<Value> reduces; ///< partial sums all-reduced (for every use)
+  SmallVector<Value> gathers; ///< split values all-gathered for the graph outputs
+  int64_t commBytes = 0;
 };
 
 /// The node name of `op`, for the plan and for diagnostics.
@@ -45,261 +73,744 @@ std::string nodeName(Operation *op) {
   return op->getName().getStringRef().str();
 }
 
-/// Element types whose data slices byte-wise.
-bool sliceable(onnxir::ParameterOp param) {
-  auto type = cast<RankedTensorType>(param.getType());
-  Type element = type.getElementType();
-  if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
-    return false;
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(param.getValue()))
-    return resource.getRawHandle().getBlob() != nullptr;
-  if (auto dense = dyn_cast<DenseElementsAttr>(param.getValue()))
-    return true;
-  return false;
+RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
+int64_t rankOf(Value v) { return tensorType(v).getRank(); }
+int64_t dimOf(Value v, int64_t d) { return tensorType(v).getDimSize(d); }
+
+int64_t bytesOf(Value v) {
+  RankedTensorType type = tensorType(v);
+  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+  return type.getNumElements() * std::max<unsigned>(bits / 8, 1);
 }
 
-/// A 1-D bias of `features` elements, or one broadcast along them ([1], or [1, features]).
-bool biasFits(onnxir::ParameterOp bias, int64_t features) {
-  auto type = cast<RankedTensorType>(bias.getType());
-  if (type.getRank() == 0)
-    return true;
-  for (int64_t i = 0; i + 1 < type.getRank(); ++i)
-    if (type.getDimSize(i) != 1)
-      return false;
-  int64_t last = type.getDimSize(type.getRank() - 1);
-  return (last == features || last == 1) && sliceable(bias);
-}
-
-std::optional<Linear> matchLinear(Operation *op) {
-  Linear l;
-  l.op = op;
-  if (auto gemm = dyn_cast<onnxir::GemmOp>(op)) {
-    l.weight = gemm.getB().getDefiningOp<onnxir::ParameterOp>();
-    if (!l.weight || gemm.getTransA())
-      return std::nullopt;
-    l.input = gemm.getA();
-    l.outDim = gemm.getTransB() ? 0 : 1;
-    if (Value c = gemm.getC()) {
-      l.bias = c.getDefiningOp<onnxir::ParameterOp>();
-      if (!l.bias)
-        return std::nullopt;
-    }
-    l.output = gemm.getResult();
-  } else if (auto matmul = dyn_cast<onnxir::MatMulOp>(op)) {
-    l.weight = matmul.getRhs().getDefiningOp<onnxir::ParameterOp>();
-    auto lhsType = cast<RankedTensorType>(matmul.getLhs().getType());
-    if (!l.weight || lhsType.getRank() < 2)
-      return std::nullopt;
-    l.input = matmul.getLhs();
-    l.output = matmul.getResult();
-    if (l.output.hasOneUse())
-      if (auto add = dyn_cast<onnxir::AddOp>(*l.output.getUsers().begin())) {
-        Value other = add.getLhs() == l.output ? add.getRhs() : add.getLhs();
-        if (auto bias = other.getDefiningOp<onnxir::ParameterOp>())
-          if (add.getResult().getType() == l.output.getType()) {
-            l.bias = bias;
-            l.biasAdd = add;
-            l.output = add.getResult();
-          }
-      }
-  } else {
-    return std::nullopt;
-  }
-  if (cast<RankedTensorType>(l.weight.getType()).getRank() != 2 || !sliceable(l.weight))
-    return std::nullopt;
-  if (l.bias && !biasFits(l.bias, l.features()))
-    return std::nullopt;
-  return l;
-}
-
-/// Ops that act on each element alone, so a column-split tensor passes through them.
-bool isElementwiseUnary(Operation *op) {
-  return isa<onnxir::ReluOp, onnxir::LeakyReluOp, onnxir::SigmoidOp, onnxir::TanhOp,
-             onnxir::EluOp, onnxir::SeluOp, onnxir::HardSigmoidOp, onnxir::HardSwishOp,
-             onnxir::SoftplusOp, onnxir::SoftsignOp, onnxir::ErfOp, onnxir::ExpOp,
-             onnxir::NegOp, onnxir::AbsOp, onnxir::IdentityOp>(op);
-}
-
-/// A column op, the elementwise ops after it, and the row op they feed.
-struct Pair {
-  Linear column, row;
-  SmallVector<Operation *> between;
-};
-
-/// `value`'s type with its last dim divided by `tp`.
-RankedTensorType narrowLast(Type type, int64_t tp) {
-  auto t = cast<RankedTensorType>(type);
-  SmallVector<int64_t> shape(t.getShape());
-  shape.back() /= tp;
-  return t.clone(shape);
-}
-
-/// A new parameter holding part `rank` of `tp` equal parts of `param` along `dim`.
-onnxir::ParameterOp sliceParameter(OpBuilder &b, onnxir::ParameterOp param, int64_t dim,
-                                   int64_t tp, int64_t rank) {
-  auto type = cast<RankedTensorType>(param.getType());
-  SmallVector<int64_t> shape(type.getShape());
-  auto sliced = type.clone([&] {
-    SmallVector<int64_t> s = shape;
-    s[dim] /= tp;
-    return s;
-  }());
-  b.setInsertionPoint(param);
+/// The data of a parameter or constant whose bytes can be sliced, or null.
+ElementsAttr constantData(Value v) {
   ElementsAttr value;
-  auto dense = dyn_cast<DenseElementsAttr>(param.getValue());
-  if (dense && dense.isSplat()) {
-    value = dense.resizeSplat(sliced);
-  } else {
-    ArrayRef<char> data;
-    if (dense)
-      data = dense.getRawData();
-    else
-      data = cast<DenseResourceElementsAttr>(param.getValue()).getRawHandle().getBlob()->getData();
-    size_t elementBytes = type.getElementType().getIntOrFloatBitWidth() / 8;
-    int64_t outer = 1, inner = 1;
-    for (int64_t i = 0; i < dim; ++i)
-      outer *= shape[i];
-    for (int64_t i = dim + 1; i < static_cast<int64_t>(shape.size()); ++i)
-      inner *= shape[i];
-    int64_t part = shape[dim] / tp;
-    size_t chunk = part * inner * elementBytes;
-    std::vector<char> out;
-    out.reserve(outer * chunk);
-    for (int64_t o = 0; o < outer; ++o) {
-      const char *begin = data.data() + (o * shape[dim] + rank * part) * inner * elementBytes;
+  if (auto param = v.getDefiningOp<onnxir::ParameterOp>())
+    value = param.getValue();
+  else if (auto constant = v.getDefiningOp<onnxir::ConstantOp>())
+    value = constant.getValue();
+  if (!value)
+    return {};
+  Type element = cast<ShapedType>(value.getType()).getElementType();
+  if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() % 8 != 0)
+    return {};
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value))
+    return resource.getRawHandle().getBlob() ? value : ElementsAttr();
+  return isa<DenseElementsAttr>(value) ? value : ElementsAttr();
+}
+
+/// The name of the parameter `v` is, or "".
+std::string parameterName(Value v) {
+  if (auto param = v.getDefiningOp<onnxir::ParameterOp>())
+    return param.getName().str();
+  return "";
+}
+
+/// `type` with dim `dim` divided by `tp`.
+RankedTensorType narrow(RankedTensorType type, int64_t dim, int64_t tp) {
+  SmallVector<int64_t> shape(type.getShape());
+  shape[dim] /= tp;
+  return type.clone(shape);
+}
+
+/// Part `rank` of each of the `blocks` blocks of `value` along `dim`, split `tp` ways.
+ElementsAttr sliceData(ElementsAttr value, int64_t dim, int64_t blocks, int64_t tp,
+                       int64_t rank) {
+  auto type = cast<RankedTensorType>(value.getType());
+  RankedTensorType sliced = narrow(type, dim, tp);
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (dense && dense.isSplat())
+    return dense.resizeSplat(sliced);
+  ArrayRef<char> data = dense ? dense.getRawData()
+                              : cast<DenseResourceElementsAttr>(value)
+                                    .getRawHandle()
+                                    .getBlob()
+                                    ->getData();
+  ArrayRef<int64_t> shape = type.getShape();
+  size_t elementBytes = type.getElementType().getIntOrFloatBitWidth() / 8;
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < dim; ++i)
+    outer *= shape[i];
+  for (int64_t i = dim + 1; i < type.getRank(); ++i)
+    inner *= shape[i];
+  int64_t block = shape[dim] / blocks, part = block / tp;
+  size_t chunk = part * inner * elementBytes;
+  std::vector<char> out;
+  out.reserve(outer * blocks * chunk);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t k = 0; k < blocks; ++k) {
+      const char *begin =
+          data.data() + ((o * shape[dim]) + k * block + rank * part) * inner * elementBytes;
       out.insert(out.end(), begin, begin + chunk);
     }
-    auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(ArrayRef<char>(out), 64);
-    value = DenseResourceElementsAttr::get(sliced, "param", std::move(blob));
+  if (dense)
+    return DenseElementsAttr::getFromRawBuffer(sliced, ArrayRef<char>(out));
+  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(ArrayRef<char>(out), 64);
+  return DenseResourceElementsAttr::get(sliced, "param", std::move(blob));
+}
+
+/// Ops that compute each result element from the broadcast elements at the same position.
+bool isElementwise(Operation *op) {
+  return isa<onnxir::AddOp, onnxir::SubOp, onnxir::MulOp, onnxir::DivOp, onnxir::PowOp,
+             onnxir::MinOp, onnxir::MaxOp, onnxir::NegOp, onnxir::AbsOp, onnxir::SqrtOp,
+             onnxir::ExpOp, onnxir::LogOp, onnxir::ReciprocalOp, onnxir::TanhOp, onnxir::ErfOp,
+             onnxir::FloorOp, onnxir::CeilOp, onnxir::RoundOp, onnxir::SignOp, onnxir::SinOp,
+             onnxir::CosOp, onnxir::SoftplusOp, onnxir::SoftsignOp, onnxir::EluOp,
+             onnxir::SeluOp, onnxir::ReluOp, onnxir::LeakyReluOp, onnxir::SigmoidOp,
+             onnxir::HardSigmoidOp, onnxir::HardSwishOp, onnxir::ClipOp, onnxir::EqualOp,
+             onnxir::LessOp, onnxir::LessOrEqualOp, onnxir::GreaterOp,
+             onnxir::GreaterOrEqualOp, onnxir::NotOp, onnxir::AndOp, onnxir::OrOp,
+             onnxir::XorOp, onnxir::WhereOp, onnxir::CastOp, onnxir::IdentityOp>(op);
+}
+
+int64_t normalizeAxis(int64_t axis, int64_t rank) { return axis < 0 ? axis + rank : axis; }
+
+/// Follows one split from its start op through @main (see applyTensorParallel).
+class Simulator {
+public:
+  explicit Simulator(int64_t tp) : tp(tp) {}
+
+  /// The region of a split starting at `start` with `blocks`, or a reason it cannot be.
+  FailureOr<SplitRegion> run(Operation *start, int64_t blocks, std::string &reason);
+
+  /// Block counts a slice of a split tensor asked for (fused projections).
+  SmallVector<int64_t> wantedBlocks;
+
+private:
+  Layout layout(Value v) const { return region.layouts.lookup(v); }
+  bool cut(Operation *op, unsigned index, int64_t dim, int64_t blocks);
+  std::optional<Layout> startRule(Operation *op, int64_t blocks);
+  std::optional<Layout> rule(Operation *op);
+  std::optional<Layout> elementwise(Operation *op);
+  std::optional<Layout> matmul(onnxir::MatMulOp op);
+  std::optional<Layout> gemm(onnxir::GemmOp op);
+  std::optional<Layout> conv(onnxir::ConvOp op);
+  std::optional<Layout> reshape(onnxir::ReshapeOp op);
+  std::optional<Layout> slice(onnxir::SliceOp op);
+
+  int64_t tp;
+  SplitRegion region;
+};
+
+/// Records that operand `index` of `op`, replicated, is cut along `dim`; false when it
+/// cannot be. A dim of size 1 broadcasts and needs no cut.
+bool Simulator::cut(Operation *op, unsigned index, int64_t dim, int64_t blocks) {
+  Value v = op->getOperand(index);
+  if (!layout(v).isReplicated())
+    return false;
+  int64_t size = dimOf(v, dim);
+  if (size == 1)
+    return true;
+  if (size % (tp * blocks) != 0)
+    return false;
+  if (!constantData(v) && blocks != 1)
+    return false;
+  region.cuts.push_back({op, index, dim, blocks});
+  return true;
+}
+
+std::optional<Layout> Simulator::startRule(Operation *op, int64_t blocks) {
+  if (auto matmul = dyn_cast<onnxir::MatMulOp>(op)) {
+    Value w = matmul.getRhs();
+    if (!w.getDefiningOp<onnxir::ParameterOp>() || rankOf(w) != 2 ||
+        rankOf(matmul.getLhs()) < 2 || !constantData(w) || !cut(op, 1, 1, blocks))
+      return std::nullopt;
+    region.splits.push_back({op, "column"});
+    return Layout::split(rankOf(matmul.getResult()) - 1, blocks);
   }
-  return onnxir::ParameterOp::create(b, param.getLoc(), sliced, param.getName(), value);
+  if (auto gemm = dyn_cast<onnxir::GemmOp>(op)) {
+    Value w = gemm.getB();
+    int64_t outDim = gemm.getTransB() ? 0 : 1;
+    if (gemm.getTransA() || !w.getDefiningOp<onnxir::ParameterOp>() || !constantData(w) ||
+        !cut(op, 1, outDim, blocks))
+      return std::nullopt;
+    if (Value c = gemm.getC())
+      if (rankOf(c) > 0 && !cut(op, 2, rankOf(c) - 1, blocks))
+        return std::nullopt;
+    region.splits.push_back({op, "column"});
+    return Layout::split(1, blocks);
+  }
+  if (auto conv = dyn_cast<onnxir::ConvOp>(op)) {
+    if (blocks != 1 || conv.getGroup() != 1 ||
+        !conv.getWeight().getDefiningOp<onnxir::ParameterOp>() || !cut(op, 1, 0, 1))
+      return std::nullopt;
+    if (conv.getBias() && !cut(op, 2, 0, 1))
+      return std::nullopt;
+    region.splits.push_back({op, "column"});
+    return Layout::split(1, 1);
+  }
+  if (auto gather = dyn_cast<onnxir::GatherOp>(op)) {
+    Value table = gather.getData();
+    if (blocks != 1 || gather.getAxis() != 0 || !table.getDefiningOp<onnxir::ParameterOp>() ||
+        rankOf(table) < 1 || !cut(op, 0, 0, 1))
+      return std::nullopt;
+    region.vocabLookups.push_back(op);
+    region.splits.push_back({op, "vocab"});
+    return Layout::partial();
+  }
+  return std::nullopt;
 }
 
-/// Replaces `linear`'s use of `param` by `replacement` and erases `param` if now unused.
-void replaceParameter(Operation *user, onnxir::ParameterOp param,
-                      onnxir::ParameterOp replacement) {
-  user->replaceUsesOfWith(param.getResult(), replacement.getResult());
-  if (param->use_empty())
-    param->erase();
+/// Numpy broadcasting: the split operands agree on one result dim; the replicated ones are
+/// cut along it unless they broadcast there.
+std::optional<Layout> Simulator::elementwise(Operation *op) {
+  if (op->getNumResults() != 1)
+    return std::nullopt;
+  int64_t rank = rankOf(op->getResult(0));
+  std::optional<Layout> out;
+  for (Value v : op->getOperands()) {
+    Layout l = layout(v);
+    if (l.kind == Layout::Partial)
+      return std::nullopt;
+    if (!l.isSplit())
+      continue;
+    Layout mapped = Layout::split(l.dim + rank - rankOf(v), l.blocks);
+    if (out && (out->dim != mapped.dim || out->blocks != mapped.blocks))
+      return std::nullopt;
+    out = mapped;
+  }
+  if (!out)
+    return std::nullopt;
+  for (unsigned i = 0; i < op->getNumOperands(); ++i) {
+    Value v = op->getOperand(i);
+    int64_t dim = out->dim - (rank - rankOf(v));
+    if (layout(v).isReplicated() && dim >= 0 && !cut(op, i, dim, out->blocks))
+      return std::nullopt;
+  }
+  return out;
 }
 
-/// The private declaration standing for a `kind` collective on values of `type`.
-func::FuncOp collectiveDecl(ModuleOp module, StringRef kind, Type type, int64_t index) {
-  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  std::string name = ("cleave_" + kind + "_" + llvm::Twine(index)).str();
-  auto decl = func::FuncOp::create(b, module.getLoc(), name,
-                                   b.getFunctionType({type}, {type}));
+std::optional<Layout> Simulator::matmul(onnxir::MatMulOp op) {
+  Value lhs = op.getLhs(), rhs = op.getRhs();
+  Layout l = layout(lhs), r = layout(rhs);
+  int64_t a = rankOf(lhs), b = rankOf(rhs), rank = rankOf(op.getResult());
+  if (a < 2 || b < 2 || l.kind == Layout::Partial || r.kind == Layout::Partial)
+    return std::nullopt;
+  // Split along the contracted dim: each rank sums over its part.
+  if (l.isSplit() && l.dim == a - 1) {
+    if (r.isSplit())
+      return r.dim == b - 2 && r.blocks == l.blocks ? std::optional(Layout::partial())
+                                                    : std::nullopt;
+    if (l.blocks != 1 || !cut(op, 1, b - 2, 1))
+      return std::nullopt;
+    if (rhs.getDefiningOp<onnxir::ParameterOp>())
+      region.splits.push_back({op, "row"});
+    return Layout::partial();
+  }
+  if (r.isSplit() && r.dim == b - 2)
+    return std::nullopt;
+  // Otherwise the split passes to a result dim: batch, rows (lhs) or columns (rhs).
+  std::optional<Layout> out;
+  for (auto [operand, n] : {std::pair(l, a), std::pair(r, b)}) {
+    if (!operand.isSplit())
+      continue;
+    int64_t dim = operand.dim + rank - n;
+    if (out && (out->dim != dim || out->blocks != operand.blocks))
+      return std::nullopt;
+    out = Layout::split(dim, operand.blocks);
+  }
+  if (!out)
+    return std::nullopt;
+  if (out->dim < rank - 2)
+    for (auto [index, v, n] : {std::tuple(0u, lhs, a), std::tuple(1u, rhs, b)}) {
+      int64_t dim = out->dim - (rank - n);
+      if (layout(v).isReplicated() && dim >= 0 && !cut(op, index, dim, out->blocks))
+        return std::nullopt;
+    }
+  return out;
+}
+
+std::optional<Layout> Simulator::gemm(onnxir::GemmOp op) {
+  Layout a = layout(op.getA());
+  if (!a.isSplit() || op.getTransA() || !layout(op.getB()).isReplicated() ||
+      (op.getC() && !layout(op.getC()).isReplicated()))
+    return std::nullopt;
+  if (a.dim == 1) {
+    // Row split: the weight's input features are cut, C is added by rank 0 alone.
+    if (a.blocks != 1 || !op.getB().getDefiningOp<onnxir::ParameterOp>() ||
+        !cut(op, 1, op.getTransB() ? 1 : 0, 1))
+      return std::nullopt;
+    if (op.getC())
+      region.biasOnRankZero.push_back(op);
+    region.splits.push_back({op, "row"});
+    return Layout::partial();
+  }
+  if (Value c = op.getC(); c && rankOf(c) == 2 && !cut(op, 2, 0, a.blocks))
+    return std::nullopt;
+  return a;
+}
+
+std::optional<Layout> Simulator::conv(onnxir::ConvOp op) {
+  Layout in = layout(op.getInput());
+  if (!in.isSplit() || !layout(op.getWeight()).isReplicated())
+    return std::nullopt;
+  if (in.dim == 0)
+    return in;
+  if (in.dim != 1 || in.blocks != 1 || op.getGroup() != 1 ||
+      !op.getWeight().getDefiningOp<onnxir::ParameterOp>() || !cut(op, 1, 1, 1))
+    return std::nullopt;
+  if (op.getBias())
+    region.biasOnRankZero.push_back(op);
+  region.splits.push_back({op, "row"});
+  return Layout::partial();
+}
+
+/// A reshape keeps the split when the split dim leads its group of merged or divided dims
+/// and the group's leading result dim divides as finely.
+std::optional<Layout> Simulator::reshape(onnxir::ReshapeOp op) {
+  Layout in = layout(op.getInput());
+  if (!in.isSplit())
+    return std::nullopt;
+  ArrayRef<int64_t> from = tensorType(op.getInput()).getShape();
+  ArrayRef<int64_t> to = tensorType(op.getResult()).getShape();
+  size_t i = 0, j = 0;
+  while (i < from.size() && j < to.size()) {
+    size_t i0 = i, j0 = j;
+    int64_t p = from[i++], q = to[j++];
+    while (p != q) {
+      if (p < q) {
+        if (i == from.size())
+          return std::nullopt;
+        p *= from[i++];
+      } else {
+        if (j == to.size())
+          return std::nullopt;
+        q *= to[j++];
+      }
+    }
+    if (in.dim < static_cast<int64_t>(i0) || in.dim >= static_cast<int64_t>(i))
+      continue;
+    for (size_t k = i0; k < static_cast<size_t>(in.dim); ++k)
+      if (from[k] != 1)
+        return std::nullopt;
+    for (size_t k = j0; k < j; ++k)
+      if (to[k] != 1)
+        return to[k] % (tp * in.blocks) == 0
+                   ? std::optional(Layout::split(static_cast<int64_t>(k), in.blocks))
+                   : std::nullopt;
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+/// A slice along the split dim keeps it when it takes whole blocks: all of them, or one
+/// (which then is the rank's whole part).
+std::optional<Layout> Simulator::slice(onnxir::SliceOp op) {
+  Layout in = layout(op.getInput());
+  if (!in.isSplit())
+    return std::nullopt;
+  int64_t d = in.dim;
+  int64_t size = dimOf(op.getInput(), d), taken = dimOf(op.getResult(), d);
+  int64_t start = op.getStarts()[d], step = op.getSteps()[d];
+  SmallVector<int64_t> starts(op.getStarts());
+  if (taken == size && start == 0 && step == 1) {
+    region.sliceStarts[op] = starts;
+    return in;
+  }
+  int64_t block = size / in.blocks;
+  if (step != 1 || taken != block || start % block != 0) {
+    if (in.blocks == 1 && step == 1 && taken > 0 && size % taken == 0 && start % taken == 0)
+      wantedBlocks.push_back(size / taken);
+    return std::nullopt;
+  }
+  starts[d] = start / block * (block / tp);
+  region.sliceStarts[op] = starts;
+  return Layout::split(d, 1);
+}
+
+std::optional<Layout> Simulator::rule(Operation *op) {
+  if (op->getNumResults() != 1)
+    return std::nullopt;
+  if (isElementwise(op))
+    return elementwise(op);
+  if (auto matmulOp = dyn_cast<onnxir::MatMulOp>(op))
+    return matmul(matmulOp);
+  if (auto gemmOp = dyn_cast<onnxir::GemmOp>(op))
+    return gemm(gemmOp);
+  if (auto convOp = dyn_cast<onnxir::ConvOp>(op))
+    return conv(convOp);
+  if (auto reshapeOp = dyn_cast<onnxir::ReshapeOp>(op))
+    return reshape(reshapeOp);
+  if (auto sliceOp = dyn_cast<onnxir::SliceOp>(op))
+    return slice(sliceOp);
+  Value input = op->getOperand(0);
+  Layout in = layout(input);
+  if (!in.isSplit())
+    return std::nullopt;
+  for (Value v : op->getOperands().drop_front())
+    if (!layout(v).isReplicated())
+      return std::nullopt;
+  int64_t rank = rankOf(input);
+  if (auto transpose = dyn_cast<onnxir::TransposeOp>(op)) {
+    ArrayRef<int64_t> perm = transpose.getPerm();
+    int64_t dim = std::find(perm.begin(), perm.end(), in.dim) - perm.begin();
+    return Layout::split(dim, in.blocks);
+  }
+  if (isa<onnxir::SoftmaxOp, onnxir::LogSoftmaxOp>(op)) {
+    int64_t axis = normalizeAxis(op->getAttrOfType<IntegerAttr>("axis").getInt(), rank);
+    return axis == in.dim ? std::nullopt : std::optional(in);
+  }
+  if (auto norm = dyn_cast<onnxir::LayerNormalizationOp>(op))
+    return in.dim < normalizeAxis(norm.getAxis(), rank) ? std::optional(in) : std::nullopt;
+  if (isa<onnxir::ReduceSumOp, onnxir::ReduceMeanOp, onnxir::ReduceMaxOp>(op)) {
+    auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes").asArrayRef();
+    bool keep = op->getAttrOfType<BoolAttr>("keepdims").getValue();
+    int64_t dim = in.dim;
+    for (int64_t axis : axes) {
+      axis = normalizeAxis(axis, rank);
+      if (axis == in.dim)
+        return std::nullopt;
+      if (axis < in.dim && !keep)
+        --dim;
+    }
+    return Layout::split(dim, in.blocks);
+  }
+  if (isa<onnxir::MaxPoolOp, onnxir::AveragePoolOp, onnxir::GlobalAveragePoolOp,
+          onnxir::GlobalMaxPoolOp>(op))
+    return in.dim <= 1 ? std::optional(in) : std::nullopt;
+  if (isa<onnxir::BatchNormalizationOp>(op)) {
+    if (in.dim == 1)
+      for (unsigned i = 1; i < op->getNumOperands(); ++i)
+        if (!cut(op, i, 0, in.blocks))
+          return std::nullopt;
+    return in.dim <= 1 ? std::optional(in) : std::nullopt;
+  }
+  if (auto gather = dyn_cast<onnxir::GatherOp>(op)) {
+    int64_t axis = gather.getAxis();
+    if (in.dim == axis)
+      return std::nullopt;
+    int64_t dim = in.dim < axis ? in.dim : in.dim + rankOf(gather.getIndices()) - 1;
+    return Layout::split(dim, in.blocks);
+  }
+  return std::nullopt;
+}
+
+FailureOr<SplitRegion> Simulator::run(Operation *start, int64_t blocks, std::string &reason) {
+  region = SplitRegion();
+  region.start = start;
+  std::optional<Layout> first = startRule(start, blocks);
+  if (!first) {
+    reason = "its weight cannot be split " + std::to_string(tp) + " ways";
+    return failure();
+  }
+  region.ops.push_back(start);
+  region.members.insert(start);
+  region.layouts[start->getResult(0)] = *first;
+  for (Operation *op = start->getNextNode(); op; op = op->getNextNode()) {
+    if (llvm::all_of(op->getOperands(), [&](Value v) { return layout(v).isReplicated(); }))
+      continue;
+    if (std::optional<Layout> out = rule(op)) {
+      region.ops.push_back(op);
+      region.members.insert(op);
+      region.layouts[op->getResult(0)] = *out;
+      continue;
+    }
+    // The op needs whole values: partial sums are all-reduced, split values all-gathered
+    // if they are graph outputs.
+    for (Value v : op->getOperands()) {
+      Layout l = layout(v);
+      if (l.kind == Layout::Partial && !llvm::is_contained(region.reduces, v)) {
+        region.reduces.push_back(v);
+        region.commBytes += bytesOf(v);
+      } else if (l.isSplit()) {
+        if (!isa<func::ReturnOp>(op) || l.blocks != 1) {
+          reason = "'" + nodeName(op) + "' needs the whole of a split tensor";
+          return failure();
+        }
+        if (!llvm::is_contained(region.gathers, v)) {
+          region.gathers.push_back(v);
+          region.commBytes += bytesOf(v);
+        }
+      }
+    }
+  }
+  return std::move(region);
+}
+
+/// Rewrites @main for one rank, region by region.
+class Rewriter {
+public:
+  Rewriter(ModuleOp module, int64_t tp, int64_t rank)
+      : module(module), b(module.getContext()), tp(tp), rank(rank) {}
+
+  void apply(SplitRegion &region, TensorParallelPlan &plan);
+  /// Erases the parameters and constants that every cut left unused.
+  void finish();
+
+private:
+  Value cutValue(Value v, int64_t dim, int64_t blocks, Operation *user);
+  void rewriteVocabLookup(onnxir::GatherOp gather);
+  func::FuncOp collectiveDecl(StringRef kind, Type from, Type to);
+  Value constant(Location loc, Type element, double value);
+
+  ModuleOp module;
+  OpBuilder b;
+  int64_t tp, rank;
+  int64_t collectives = 0;
+  std::map<std::tuple<void *, int64_t, int64_t>, Value> cutCache;
+  llvm::DenseMap<Value, Value> lookupResults; ///< vocabulary lookup -> its masked result
+  llvm::SetVector<Operation *> cutSources;
+};
+
+void Rewriter::finish() {
+  for (Operation *op : cutSources)
+    if (op->use_empty())
+      op->erase();
+}
+
+Value Rewriter::cutValue(Value v, int64_t dim, int64_t blocks, Operation *user) {
+  auto key = std::tuple(v.getAsOpaquePointer(), dim, blocks);
+  if (auto it = cutCache.find(key); it != cutCache.end())
+    return it->second;
+  Value result;
+  if (ElementsAttr data = constantData(v)) {
+    Operation *def = v.getDefiningOp();
+    b.setInsertionPoint(def);
+    ElementsAttr sliced = sliceData(data, dim, blocks, tp, rank);
+    if (auto param = dyn_cast<onnxir::ParameterOp>(def))
+      result = onnxir::ParameterOp::create(b, def->getLoc(), sliced.getType(), param.getName(),
+                                           sliced);
+    else
+      result = onnxir::ConstantOp::create(b, def->getLoc(), sliced.getType(), sliced);
+  } else {
+    b.setInsertionPoint(user);
+    SmallVector<int64_t> starts(rankOf(v), 0), steps(rankOf(v), 1);
+    starts[dim] = rank * dimOf(v, dim) / tp;
+    result = onnxir::SliceOp::create(b, user->getLoc(), narrow(tensorType(v), dim, tp), v,
+                                     starts, steps);
+  }
+  cutCache[key] = result;
+  return result;
+}
+
+Value Rewriter::constant(Location loc, Type element, double value) {
+  auto type = RankedTensorType::get({}, element);
+  Attribute scalar = isa<FloatType>(element)
+                         ? Attribute(b.getFloatAttr(element, value))
+                         : Attribute(b.getIntegerAttr(element, static_cast<int64_t>(value)));
+  return onnxir::ConstantOp::create(b, loc, type, DenseElementsAttr::get(type, scalar));
+}
+
+/// A lookup in this rank's rows [lo, lo + rows) of the table: other ids read row 0 and
+/// are zeroed, so that the all-reduce of the ranks' results is the full lookup.
+void Rewriter::rewriteVocabLookup(onnxir::GatherOp gather) {
+  Location loc = gather.getLoc();
+  Value ids = gather.getIndices();
+  RankedTensorType idsType = tensorType(ids);
+  Type idType = idsType.getElementType();
+  auto mask = idsType.clone(b.getI1Type());
+  int64_t rows = dimOf(gather.getData(), 0), vocab = rows * tp;
+  b.setInsertionPoint(gather);
+  Value zero = constant(loc, idType, 0);
+  // ONNX counts negative ids from the end of the table.
+  Value negative = onnxir::LessOp::create(b, loc, mask, ids, zero);
+  Value wrapped = onnxir::AddOp::create(b, loc, idsType, ids, constant(loc, idType, vocab));
+  Value id = onnxir::WhereOp::create(b, loc, idsType, negative, wrapped, ids);
+  Value local = onnxir::SubOp::create(b, loc, idsType, id, constant(loc, idType, rank * rows));
+  Value above = onnxir::GreaterOrEqualOp::create(b, loc, mask, local, zero);
+  Value below = onnxir::LessOp::create(b, loc, mask, local, constant(loc, idType, rows));
+  Value mine = onnxir::AndOp::create(b, loc, mask, above, below);
+  Value row = onnxir::WhereOp::create(b, loc, idsType, mine, local, zero);
+  gather.getIndicesMutable().assign(row);
+  b.setInsertionPointAfter(gather);
+  RankedTensorType resultType = tensorType(gather.getResult());
+  SmallVector<int64_t> maskShape(idsType.getShape());
+  maskShape.append(rankOf(gather.getData()) - 1, 1);
+  Value expanded = onnxir::ReshapeOp::create(b, loc, mask.clone(maskShape), mine);
+  Value zeros = constant(loc, resultType.getElementType(), 0);
+  auto select = onnxir::WhereOp::create(b, loc, resultType, expanded, gather.getResult(), zeros);
+  gather.getResult().replaceAllUsesExcept(select.getResult(), select);
+  lookupResults[gather.getResult()] = select.getResult();
+}
+
+func::FuncOp Rewriter::collectiveDecl(StringRef kind, Type from, Type to) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(module.getBody());
+  std::string name = ("cleave_" + kind + "_" + llvm::Twine(collectives++)).str();
+  auto decl = func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType({from}, {to}));
   decl.setPrivate();
   decl->setAttr(kCollectiveAttr, b.getStringAttr(kind));
   return decl;
 }
 
-/// Elements of the all-reduce a pair needs (its row op's result).
-int64_t reduceElements(const Pair &pair) {
-  return cast<RankedTensorType>(pair.row.op->getResult(0).getType()).getNumElements();
+void Rewriter::apply(SplitRegion &region, TensorParallelPlan &plan) {
+  for (auto &[op, how] : region.splits) {
+    unsigned weight = isa<onnxir::GatherOp>(op) ? 0 : 1;
+    plan.splits.push_back({nodeName(op), how, parameterName(op->getOperand(weight))});
+  }
+  for (const OperandCut &c : region.cuts) {
+    Value original = c.op->getOperand(c.index);
+    c.op->setOperand(c.index, cutValue(original, c.dim, c.blocks, c.op));
+    if (Operation *def = original.getDefiningOp();
+        def && isa<onnxir::ParameterOp, onnxir::ConstantOp>(def))
+      cutSources.insert(def);
+  }
+  for (auto &[op, starts] : region.sliceStarts)
+    cast<onnxir::SliceOp>(op).setStarts(starts);
+  if (rank != 0)
+    for (Operation *op : region.biasOnRankZero) {
+      Value bias = op->getOperand(2);
+      if (auto gemm = dyn_cast<onnxir::GemmOp>(op))
+        gemm.getCMutable().clear();
+      else
+        cast<onnxir::ConvOp>(op).getBiasMutable().clear();
+      if (Operation *def = bias.getDefiningOp();
+          def && isa<onnxir::ParameterOp, onnxir::ConstantOp>(def))
+        cutSources.insert(def);
+    }
+  for (Operation *op : region.vocabLookups)
+    rewriteVocabLookup(cast<onnxir::GatherOp>(op));
+  for (Operation *op : region.ops) {
+    Layout l = region.layouts.lookup(op->getResult(0));
+    if (l.isSplit())
+      op->getResult(0).setType(narrow(tensorType(op->getResult(0)), l.dim, tp));
+  }
+  for (Value partial : region.reduces) {
+    func::FuncOp decl = collectiveDecl("all_reduce_sum", partial.getType(), partial.getType());
+    if (Value masked = lookupResults.lookup(partial))
+      partial = masked;
+    Operation *def = partial.getDefiningOp();
+    b.setInsertionPointAfter(def);
+    auto call = func::CallOp::create(b, def->getLoc(), decl, ValueRange{partial});
+    partial.replaceAllUsesExcept(call.getResult(0), call);
+    plan.collectives.push_back({"all_reduce_sum", nodeName(def),
+                                tensorType(partial).getNumElements(), bytesOf(partial)});
+  }
+  for (Value split : region.gathers) {
+    Layout l = region.layouts.lookup(split);
+    RankedTensorType local = tensorType(split);
+    SmallVector<int64_t> stacked{tp};
+    llvm::append_range(stacked, local.getShape());
+    func::FuncOp decl = collectiveDecl("all_gather", local, local.clone(stacked));
+    Operation *def = split.getDefiningOp();
+    Location loc = def->getLoc();
+    b.setInsertionPointAfter(def);
+    auto call = func::CallOp::create(b, loc, decl, ValueRange{split});
+    // [tp, d0 .. dn] -> [d0 .. tp, d_dim .. dn] -> the full tensor.
+    SmallVector<int64_t> perm, shape;
+    for (int64_t i = 0; i <= local.getRank(); ++i) {
+      int64_t from = i < l.dim ? i + 1 : i == l.dim ? 0 : i;
+      perm.push_back(from);
+      shape.push_back(stacked[from]);
+    }
+    Value moved = onnxir::TransposeOp::create(b, loc, local.clone(shape), call.getResult(0),
+                                              b.getDenseI64ArrayAttr(perm));
+    RankedTensorType full = narrow(local, l.dim, 1);
+    SmallVector<int64_t> fullShape(local.getShape());
+    fullShape[l.dim] *= tp;
+    Value whole = onnxir::ReshapeOp::create(b, loc, full.clone(fullShape), moved);
+    split.replaceUsesWithIf(whole, [](OpOperand &use) {
+      return isa<func::ReturnOp>(use.getOwner());
+    });
+    plan.collectives.push_back({"all_gather", nodeName(def),
+                                tensorType(whole).getNumElements(), bytesOf(whole)});
+  }
 }
 
-std::vector<Pair> findPairs(func::FuncOp main, int64_t tp) {
-  // Every candidate first; an op can belong to two (as row of one, column of the next).
-  std::vector<Pair> candidates;
-  for (Operation &op : main.getBody().front()) {
-    std::optional<Linear> column = matchLinear(&op);
-    if (!column || column->features() % tp != 0)
-      continue;
-    Pair pair;
-    pair.column = *column;
-    Value v = column->output;
-    while (v.hasOneUse() && isElementwiseUnary(*v.getUsers().begin())) {
-      pair.between.push_back(*v.getUsers().begin());
-      v = pair.between.back()->getResult(0);
-    }
-    if (!v.hasOneUse())
-      continue;
-    std::optional<Linear> row = matchLinear(*v.getUsers().begin());
-    // The row op's input features are the column op's outputs (dim 1 - outDim of its weight).
-    if (!row || row->input != v ||
-        cast<RankedTensorType>(row->weight.getType()).getDimSize(1 - row->outDim) !=
-            column->features())
-      continue;
-    pair.row = *row;
-    candidates.push_back(std::move(pair));
-  }
-  // Smallest all-reduce first (ties: program order), each op in one pair at most.
-  std::stable_sort(candidates.begin(), candidates.end(), [](const Pair &a, const Pair &b) {
-    return reduceElements(a) < reduceElements(b);
-  });
-  std::vector<Pair> pairs;
-  llvm::SmallPtrSet<Operation *, 16> used;
-  for (Pair &pair : candidates) {
-    if (used.contains(pair.column.op) || used.contains(pair.row.op))
-      continue;
-    used.insert(pair.column.op);
-    used.insert(pair.row.op);
-    pairs.push_back(std::move(pair));
-  }
-  // Rewritten in program order.
-  std::stable_sort(pairs.begin(), pairs.end(), [](const Pair &a, const Pair &b) {
-    return a.column.op->isBeforeInBlock(b.column.op);
-  });
-  return pairs;
+/// Ops with a parameter weight, where splits start (and which are reported if replicated).
+bool hasWeight(Operation *op) {
+  Value weight;
+  if (auto matmul = dyn_cast<onnxir::MatMulOp>(op))
+    weight = matmul.getRhs();
+  else if (auto gemm = dyn_cast<onnxir::GemmOp>(op))
+    weight = gemm.getB();
+  else if (auto conv = dyn_cast<onnxir::ConvOp>(op))
+    weight = conv.getWeight();
+  else if (auto gather = dyn_cast<onnxir::GatherOp>(op))
+    weight = gather.getData();
+  return weight && weight.getDefiningOp<onnxir::ParameterOp>();
 }
 
 } // namespace
 
-FailureOr<std::vector<TensorParallelPair>>
-cleave::applyTensorParallel(ModuleOp module, int64_t tp, int64_t rank) {
+FailureOr<TensorParallelPlan> cleave::applyTensorParallel(ModuleOp module, int64_t tp,
+                                                          int64_t rank) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || main.getBody().getBlocks().size() != 1)
     return module.emitError("expects one function @main with one block"), failure();
-  std::vector<Pair> pairs = findPairs(main, tp);
-  if (pairs.empty())
-    return main.emitError("tensor parallelism (--tp=")
-               << tp << ") found no Gemm/MatMul pair with parameter weights to split "
-               << "(a matmul with a weight whose output features divide by " << tp
-               << ", elementwise ops, then a matmul with a weight)",
-           failure();
 
-  OpBuilder b(module.getContext());
-  std::vector<TensorParallelPair> plan;
-  int64_t index = 0;
-  for (Pair &pair : pairs) {
-    Linear &col = pair.column, &row = pair.row;
-    plan.push_back({nodeName(col.op), nodeName(row.op), col.weight.getName().str(),
-                    row.weight.getName().str()});
-    int64_t features = col.features();
-    // Column op: weight sliced along its output features, bias with it.
-    replaceParameter(col.op, col.weight, sliceParameter(b, col.weight, col.outDim, tp, rank));
-    if (col.bias) {
-      auto biasType = cast<RankedTensorType>(col.bias.getType());
-      Operation *user = col.biasAdd ? col.biasAdd.getOperation() : col.op;
-      if (biasType.getRank() > 0 && biasType.getShape().back() == features)
-        replaceParameter(user, col.bias,
-                         sliceParameter(b, col.bias, biasType.getRank() - 1, tp, rank));
+  // Every candidate region on the unsplit graph, then the cheapest collectives first, each
+  // op in one region at most.
+  Simulator simulator(tp);
+  std::vector<SplitRegion> candidates;
+  std::string firstReason;
+  for (Operation &op : main.getBody().front()) {
+    if (!hasWeight(&op))
+      continue;
+    simulator.wantedBlocks.clear();
+    std::string reason;
+    FailureOr<SplitRegion> region = simulator.run(&op, 1, reason);
+    for (int64_t blocks : SmallVector<int64_t>(simulator.wantedBlocks)) {
+      if (succeeded(region))
+        break;
+      region = simulator.run(&op, blocks, reason);
     }
-    col.op->getResult(0).setType(narrowLast(col.op->getResult(0).getType(), tp));
-    if (col.biasAdd)
-      col.biasAdd.getResult().setType(narrowLast(col.biasAdd.getResult().getType(), tp));
-    for (Operation *op : pair.between)
-      op->getResult(0).setType(narrowLast(op->getResult(0).getType(), tp));
-
-    // Row op: weight sliced along its input features; its partial sums are all-reduced.
-    replaceParameter(row.op, row.weight,
-                     sliceParameter(b, row.weight, 1 - row.outDim, tp, rank));
-    if (auto gemm = dyn_cast<onnxir::GemmOp>(row.op); gemm && row.bias && rank != 0) {
-      gemm.getCMutable().clear();
-      if (row.bias->use_empty())
-        row.bias->erase();
-    }
-    Value partial = row.op->getResult(0);
-    func::FuncOp decl = collectiveDecl(module, "all_reduce_sum", partial.getType(), index++);
-    b.setInsertionPointAfter(row.op);
-    auto call = func::CallOp::create(b, row.op->getLoc(), decl, ValueRange{partial});
-    partial.replaceAllUsesExcept(call.getResult(0), call);
+    if (succeeded(region))
+      candidates.push_back(std::move(*region));
+    else if (firstReason.empty())
+      firstReason = "'" + nodeName(&op) + "': " + reason;
   }
+  std::stable_sort(candidates.begin(), candidates.end(), [](const SplitRegion &a, const SplitRegion &b) {
+    return a.commBytes < b.commBytes;
+  });
+  llvm::SmallPtrSet<Operation *, 32> taken;
+  std::vector<SplitRegion *> chosen;
+  for (SplitRegion &region : candidates) {
+    if (llvm::any_of(region.ops, [&](Operation *op) { return taken.contains(op); }))
+      continue;
+    taken.insert(region.ops.begin(), region.ops.end());
+    chosen.push_back(&region);
+  }
+  if (chosen.empty())
+    return main.emitError("tensor parallelism (--tp=")
+               << tp << ") found nothing to split: "
+               << (firstReason.empty()
+                       ? std::string("no MatMul, Gemm, Conv or Gather has a parameter weight")
+                       : "first candidate " + firstReason),
+           failure();
+  std::stable_sort(chosen.begin(), chosen.end(), [](SplitRegion *a, SplitRegion *b) {
+    return a->start->isBeforeInBlock(b->start);
+  });
+
+  TensorParallelPlan plan;
+  auto parameterBytes = [&] {
+    int64_t total = 0;
+    main.walk([&](onnxir::ParameterOp param) { total += bytesOf(param.getResult()); });
+    return total;
+  };
+  plan.parameterBytes = parameterBytes();
+  for (Operation &op : main.getBody().front())
+    if (hasWeight(&op) && !taken.contains(&op))
+      plan.replicated.push_back(nodeName(&op));
+  Rewriter rewriter(module, tp, rank);
+  for (SplitRegion *region : chosen)
+    rewriter.apply(*region, plan);
+  rewriter.finish();
+  plan.rankParameterBytes = parameterBytes();
+  OpBuilder b(module.getContext());
   main.walk([&](onnxir::ParameterOp param) {
     param.setNameAttr(b.getStringAttr(param.getName() + ".rank" + llvm::Twine(rank)));
   });
   return plan;
+}
+
+void cleave::printTensorParallelPlan(const TensorParallelPlan &plan, int64_t tp,
+                                     llvm::raw_ostream &os) {
+  os << "tensor-parallel group of " << tp << " ranks:\n";
+  for (const TensorParallelSplit &s : plan.splits)
+    os << "  split " << s.how << ": " << s.node << " (" << s.weight << ")\n";
+  for (const TensorParallelCollective &c : plan.collectives)
+    os << "  " << c.kind << " after " << c.after << ": " << c.elements << " elements, "
+       << c.bytes << " bytes\n";
+  for (const std::string &node : plan.replicated)
+    os << "  replicated: " << node << "\n";
+  os << llvm::format("  parameters per rank: %lld of %lld bytes (%.2fx)\n",
+                     static_cast<long long>(plan.rankParameterBytes),
+                     static_cast<long long>(plan.parameterBytes),
+                     plan.parameterBytes ? static_cast<double>(plan.rankParameterBytes) /
+                                               plan.parameterBytes
+                                         : 1.0);
 }
 
 namespace {
@@ -313,19 +824,22 @@ struct TensorParallelPass : cleave::impl::TensorParallelPassBase<TensorParallelP
           << tp.getValue() << ", rank = " << rank.getValue();
       return signalPassFailure();
     }
-    FailureOr<std::vector<TensorParallelPair>> pairs =
-        applyTensorParallel(getOperation(), tp, rank);
-    if (failed(pairs))
+    FailureOr<TensorParallelPlan> plan = applyTensorParallel(getOperation(), tp, rank);
+    if (failed(plan))
       return signalPassFailure();
     Builder b(&getContext());
-    SmallVector<Attribute> list;
-    for (const TensorParallelPair &p : *pairs)
-      list.push_back(b.getDictionaryAttr(
-          {b.getNamedAttr("column", b.getStringAttr(p.column)),
-           b.getNamedAttr("column_weight", b.getStringAttr(p.columnWeight)),
-           b.getNamedAttr("row", b.getStringAttr(p.row)),
-           b.getNamedAttr("row_weight", b.getStringAttr(p.rowWeight))}));
-    getOperation()->setAttr("cleave.tensor_parallel", b.getArrayAttr(list));
+    SmallVector<Attribute> splits, collectives;
+    for (const TensorParallelSplit &s : plan->splits)
+      splits.push_back(b.getDictionaryAttr({b.getNamedAttr("node", b.getStringAttr(s.node)),
+                                            b.getNamedAttr("split", b.getStringAttr(s.how)),
+                                            b.getNamedAttr("weight", b.getStringAttr(s.weight))}));
+    for (const TensorParallelCollective &c : plan->collectives)
+      collectives.push_back(
+          b.getDictionaryAttr({b.getNamedAttr("after", b.getStringAttr(c.after)),
+                               b.getNamedAttr("elements", b.getI64IntegerAttr(c.elements)),
+                               b.getNamedAttr("kind", b.getStringAttr(c.kind))}));
+    getOperation()->setAttr("cleave.tensor_parallel", b.getArrayAttr(splits));
+    getOperation()->setAttr("cleave.collectives", b.getArrayAttr(collectives));
   }
 };
 

@@ -1,35 +1,68 @@
-// Tensor parallelism: Megatron column/row splits of the onnx-level module, one module per rank.
+// Tensor parallelism: propagates Megatron-style splits through the onnx-level module and
+// rewrites it for one rank.
 #ifndef CLEAVE_COMPILER_PARTITION_TENSORPARALLEL_H
 #define CLEAVE_COMPILER_PARTITION_TENSORPARALLEL_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <string>
 #include <vector>
 
 namespace cleave {
 
-/// One Megatron pair found by planTensorParallel: `column` is split by output columns, the
-/// elementwise ops between stay local, `row` is split by input rows and followed by one
-/// all-reduce (sum) of its partial output.
-struct TensorParallelPair {
-  std::string column, row;           ///< ONNX node names of the two matmul-like ops
-  std::string columnWeight, rowWeight; ///< their weights' parameter names
+/// An op whose parameter is sliced over the ranks.
+struct TensorParallelSplit {
+  std::string node;   ///< the op's ONNX node name
+  std::string how;    ///< "column" (output features), "row" (input features: the result
+                      ///< is a partial sum) or "vocab" (a lookup table's rows)
+  std::string weight; ///< the sliced parameter's name
 };
 
+/// A collective the split needs.
+struct TensorParallelCollective {
+  std::string kind;  ///< "all_reduce_sum" or "all_gather"
+  std::string after; ///< the node producing the value it acts on
+  int64_t elements;  ///< elements of the full (reduced or gathered) value
+  int64_t bytes;
+};
+
+/// What applyTensorParallel decided, for the manifest and --explain.
+struct TensorParallelPlan {
+  std::vector<TensorParallelSplit> splits;
+  std::vector<TensorParallelCollective> collectives;
+  /// Ops with a parameter weight (matmuls, convolutions, lookups) left replicated.
+  std::vector<std::string> replicated;
+  /// Parameter bytes of the whole model and of this rank's part.
+  int64_t parameterBytes = 0, rankParameterBytes = 0;
+};
+
+/// Prints `plan` for --explain: the split ops, the collectives with their sizes, the
+/// replicated weighted ops and the parameter bytes per rank.
+void printTensorParallelPlan(const TensorParallelPlan &plan, int64_t tp,
+                             llvm::raw_ostream &os);
+
 /// The attribute that marks the private function declarations standing for collectives
-/// (`cleave.collective = "all_reduce_sum"`) until LowerCollectivesPass turns their calls
-/// into runtime calls.
+/// (`cleave.collective = "all_reduce_sum"` or `"all_gather"`) until LowerCollectivesPass
+/// turns their calls into runtime calls. An all-reduce's declaration maps a tensor to one of
+/// the same type; an all-gather's maps the rank's part `tensor<D0 x ... x T>` to the
+/// group's parts stacked in rank order, `tensor<tp x D0 x ... x T>`.
 inline constexpr const char *kCollectiveAttr = "cleave.collective";
 
-/// Rewrites `module` (onnx level, @main) into rank `rank`'s part of a `tp`-way split: the
-/// Megatron pairs it finds (overlapping candidates: smallest all-reduce first) get their
-/// weights and biases sliced for this rank, the shapes between them narrowed and an
-/// all-reduce after the row-split op; everything else is replicated. A row op's bias is added after the all-reduce (MatMul + Add) or kept by rank 0
-/// only (Gemm's C). Every parameter is renamed `<name>.rank<r>`. Returns the pairs, or
-/// fails with one error (on the node) when the model has no op that can be split.
-mlir::FailureOr<std::vector<TensorParallelPair>>
-applyTensorParallel(mlir::ModuleOp module, int64_t tp, int64_t rank);
+/// Rewrites `module` (onnx level, @main) into rank `rank`'s part of a `tp`-way split.
+///
+/// Splits start at ops with a parameter weight — a MatMul or Gemm by output columns, a
+/// convolution by output channels, an embedding lookup (Gather on a parameter table) by
+/// vocabulary rows — and propagate forward through the ops that can work on a split tensor
+/// (elementwise ops, reshapes, transposes, slices, softmax, normalisation over other dims,
+/// batched matmuls, pooling) until an op with a parameter weight consumes the split along
+/// its input features (row split: a partial sum, all-reduced), or the split reaches a graph
+/// output (all-gathered). A split that would need an all-gather anywhere else is not taken.
+/// Candidate splits are taken smallest collective first, each op in one at most. Every
+/// parameter of the rank is renamed `<name>.rank<r>`. Fails with one error when the model
+/// has nothing to split.
+mlir::FailureOr<TensorParallelPlan> applyTensorParallel(mlir::ModuleOp module, int64_t tp,
+                                                        int64_t rank);
 
 } // namespace cleave
 

@@ -354,9 +354,6 @@ int main(int argc, char **argv) {
   if (o.tp > 1 && o.pp > 1)
     fail("--tp=" + llvm::Twine(o.tp) + " with --pp=" + llvm::Twine(o.pp) +
          ": tensor parallelism within pipeline stages is not supported yet (use --pp=1)");
-  if (o.tp > 1 && o.explain)
-    fail("--explain does not describe tensor-parallel plans yet (--tp=" + llvm::Twine(o.tp) +
-         ")");
   if (*stopAfter == Phase::Artifact && o.output.empty() && !o.explain)
     fail("no output given: use -o OUT.cleave");
   bool progress = o.progress || isatty(STDERR_FILENO);
@@ -408,19 +405,22 @@ int main(int argc, char **argv) {
 
   std::vector<OwningOpRef<ModuleOp>> stageModules;
   std::vector<StagePlan> stagePlans; // empty for a single-device compile
-  std::vector<TensorParallelPair> tpPairs;
+  TensorParallelPlan tpPlan;
   if (o.tp > 1) {
     // One module per rank of the tensor-parallel group, each with its slices of the
     // weights (docs/partitioning.md, "Tensor parallelism").
     report("splitting for tensor parallelism");
     for (int64_t r = 0; r < o.tp; ++r) {
       OwningOpRef<ModuleOp> rankModule(cast<ModuleOp>((*module)->clone()));
-      FailureOr<std::vector<TensorParallelPair>> pairs =
-          applyTensorParallel(*rankModule, o.tp, r);
-      if (failed(pairs))
+      FailureOr<TensorParallelPlan> plan = applyTensorParallel(*rankModule, o.tp, r);
+      if (failed(plan))
         fail("tensor-parallel partitioning failed");
-      tpPairs = *pairs;
+      tpPlan = *plan;
       stageModules.push_back(std::move(rankModule));
+      if (o.explain) {
+        printTensorParallelPlan(tpPlan, o.tp, llvm::outs());
+        return 0;
+      }
     }
     if (*stopAfter == Phase::Partition) {
       std::vector<ModuleOp> views;
@@ -489,12 +489,12 @@ int main(int argc, char **argv) {
       declaresGraph = k == 0;
       for (int64_t r = 0; r < o.tp; ++r)
         stage.group.push_back(r);
-      for (const TensorParallelPair &p : tpPairs)
-        stage.shardings.push_back(llvm::json::Object{{"column", p.column},
-                                                     {"column_weight", p.columnWeight},
-                                                     {"row", p.row},
-                                                     {"row_weight", p.rowWeight},
-                                                     {"reduce", "all_reduce_sum"}});
+      for (const TensorParallelSplit &s : tpPlan.splits)
+        stage.shardings.push_back(
+            llvm::json::Object{{"node", s.node}, {"split", s.how}, {"weight", s.weight}});
+      for (const TensorParallelCollective &c : tpPlan.collectives)
+        stage.collectives.push_back(llvm::json::Object{
+            {"kind", c.kind}, {"after", c.after}, {"elements", c.elements}});
     }
     stage.codeSection = "code.rank" + std::to_string(k);
     stage.entry = "cleave_stage_" + std::to_string(k);

@@ -1,11 +1,12 @@
-// Megatron split of a small MLP for rank 1 of 2. Two pairs are possible, fc1 -> fc2 (an
-// all-reduce of 4x16) and fc2 -> fc3 (4x2); the smaller all-reduce wins: fc2 (MatMul + Add)
-// is split by output columns with its bias, fc3 (Gemm) by input rows and followed by the
-// all-reduce; fc1 and its Relu are replicated.
+// Megatron split of a small MLP for rank 1 of 2. Three splits are possible: fc1 -> fc2 (an
+// all-reduce of 4x8), fc2 -> fc3 (an all-reduce of 4x2) and fc3 alone (an all-gather of the
+// 4x2 output); the smallest collective comes first, ties in program order: fc2 (MatMul +
+// Add) is split by output columns with its bias, fc3 (Gemm) by input rows and followed by
+// the all-reduce; fc1 and its Relu are replicated.
 // RUN: cleave-opt %s --cleave-tensor-parallel="tp=2 rank=1" | FileCheck %s
 // RUN: cleave-opt %s --cleave-tensor-parallel="tp=2 rank=0" | FileCheck %s --check-prefix=RANK0
 
-// CHECK:       module attributes {cleave.tensor_parallel = [{column = "fc2", column_weight = "w2", row = "fc3", row_weight = "w3"}]}
+// CHECK:       module attributes {cleave.collectives = [{after = "fc3", elements = 8 : i64, kind = "all_reduce_sum"}], cleave.tensor_parallel = [{node = "fc2", split = "column", weight = "w2"}, {node = "fc3", split = "row", weight = "w3"}]}
 // CHECK:       func.func private @cleave_all_reduce_sum_0(tensor<4x2xf32>) -> tensor<4x2xf32> attributes {cleave.collective = "all_reduce_sum"}
 // CHECK-LABEL: func.func @main(
 // CHECK-DAG:     %[[W1:.*]] = onnx.parameter "w1.rank1" {{.*}} : tensor<8x8xf32>
@@ -21,11 +22,11 @@
 // CHECK:         %[[S:.*]] = call @cleave_all_reduce_sum_0(%[[Y]])
 // CHECK:         return %[[S]]
 
-// Rank 0 holds the other halves: the shapes are the same, the data is not.
-// RANK0:       onnx.parameter "b2.rank0" dense_resource<[[B:[a-z_0-9]+]]> : tensor<4xf32>
+// Rank 0 holds the other halves: the shapes are the same, the data is not. Rank 0 alone
+// adds fc3's bias.
+// RANK0:       onnx.parameter "b2.rank0" dense<[0.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00]> : tensor<4xf32>
+// RANK0:       onnx.gemm %{{.*}}, %{{.*}}, %{{.*}} : (tensor<4x4xf32>, tensor<4x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
 // RANK0:       call @cleave_all_reduce_sum_0
-// Rank 0's half of b2 is [0, 1, 2, 3] (after the blob's alignment word).
-// RANK0:       [[B]]: "0x40000000000000000000803F0000004000004040"
 
 func.func @main(%x: tensor<4x8xf32> {onnx.name = "x"}) -> (tensor<4x2xf32> {onnx.name = "y"}) {
   %w1 = onnx.parameter "w1" dense<0.5> : tensor<8x8xf32>
@@ -33,10 +34,11 @@ func.func @main(%x: tensor<4x8xf32> {onnx.name = "x"}) -> (tensor<4x2xf32> {onnx
   %w2 = onnx.parameter "w2" dense<0.25> : tensor<8x8xf32>
   %b2 = onnx.parameter "b2" dense<[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]> : tensor<8xf32>
   %w3 = onnx.parameter "w3" dense<1.0> : tensor<8x2xf32>
+  %b3 = onnx.parameter "b3" dense<0.5> : tensor<2xf32>
   %h = onnx.gemm %x, %w1, %b1 {transB = true} : (tensor<4x8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> loc("fc1")
   %r = onnx.relu %h : tensor<4x8xf32> loc("relu1")
   %p = onnx.matmul %r, %w2 : (tensor<4x8xf32>, tensor<8x8xf32>) -> tensor<4x8xf32> loc("fc2")
   %a = onnx.add %p, %b2 : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> loc("fc2.bias")
-  %y = onnx.gemm %a, %w3 : (tensor<4x8xf32>, tensor<8x2xf32>) -> tensor<4x2xf32> loc("fc3")
+  %y = onnx.gemm %a, %w3, %b3 : (tensor<4x8xf32>, tensor<8x2xf32>, tensor<2xf32>) -> tensor<4x2xf32> loc("fc3")
   return %y : tensor<4x2xf32>
 }
