@@ -46,15 +46,18 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
                           the last '='); restating a static dim's value is accepted
   --pp=N                  pipeline stages (default: the number of devices)
   --tp=M                  tensor-parallel ways (default: 1; pp x tp = number of devices;
-                          tp > 1 needs --pp=1: Megatron Gemm/MatMul pairs are split over
-                          the ranks, other ops replicated, see docs/partitioning.md)
+                          tp > 1 needs --pp=1: MatMul/Gemm/Conv weights and embedding
+                          tables are split over the ranks Megatron style, the splits
+                          followed through the graph to a collective; other ops are
+                          replicated, see docs/partitioning.md)
   --microbatches=K        microbatches per batch (default: 1): K must divide dim 0 of
                           every input, and stages are compiled for dim 0 = B/K (on one
                           device too: the batch then runs as K calls of that code)
   --device-file=FILE      JSON giving devices' throughput, memory bandwidth and memory and
                           the link between stages (see docs/partitioning.md)
   --explain               print the pipeline plan (stages, devices, estimates, bottleneck,
-                          predicted throughput) on stdout and stop (no artifact)
+                          predicted throughput), or with --tp the split ops, collectives
+                          and parameter bytes per rank, on stdout and stop (no artifact)
   --cpu=NAME              CPU to generate code for: host (default), or an LLVM CPU name
                           such as x86-64-v3, znver4, skylake-avx512
   --cuda-arch=CHIP        NVIDIA chip for cuda devices (default: sm_90); the artifact holds
