@@ -45,6 +45,20 @@ def FoldParameterTransposesPass
   }];
 }
 
+def FuseElementwisePass : Pass<"cleave-fuse-elementwise"> {
+  let summary = "fuse elementwise linalg ops, leaving contractions as they are";
+  let description = [{
+    Upstream's `linalg-fuse-elementwise-ops` (producer-consumer fusion of elementwise
+    generics, reshapes folded by expansion, constant folding), except that no op is fused
+    into or out of a contraction (`linalg.matmul`, `linalg.batch_matmul`, or a generic that
+    computes one) and no reshape is folded through one: the CPU schedules tile and vectorise
+    contractions only in their plain form, and a matmul that absorbed a transpose, a
+    softmax's division or a head reshape would run as scalar loops.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+                           "mlir::affine::AffineDialect"];
+}
+
 def ParametersToArgumentsPass : Pass<"cleave-parameters-to-arguments", "mlir::ModuleOp"> {
   let summary = "turn onnx.parameter ops into arguments of the entry function";
   let description = [{
@@ -145,6 +159,17 @@ def CpuCopiesToLinalgPass : Pass<"cleave-cpu-copies-to-linalg", "mlir::ModuleOp"
     ```
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def CpuApproximateMathPass : Pass<"cleave-cpu-approximate-math"> {
+  let summary = "inline polynomial approximations of exp, tanh, erf, log and friends (f32)";
+  let description = [{
+    Upstream's polynomial approximations replace `math` ops on f32 that would otherwise
+    become calls of libm (`expf`, `tanhf`, `erff`, `logf`, ...), so that the loops holding
+    them (softmax, GELU, sigmoid) stay free of calls and LLVM vectorises them.
+  }];
+  let dependentDialects = ["mlir::math::MathDialect", "mlir::arith::ArithDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 def CpuTileAndVectorizePass : Pass<"cleave-cpu-tile-and-vectorize", "mlir::ModuleOp"> {

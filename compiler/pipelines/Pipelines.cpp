@@ -41,8 +41,9 @@ void cleave::buildLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createFoldParameterTransposesPass());
   // Weights become stage-function arguments.
   pm.addPass(createParametersToArgumentsPass());
-  // Chains of elementwise linalg.generic ops become one loop nest each.
-  addPassPipeline(pm, "func.func(linalg-fuse-elementwise-ops)");
+  // Chains of elementwise linalg.generic ops become one loop nest each; contractions keep
+  // their plain form for the schedules.
+  pm.addNestedPass<func::FuncOp>(createFuseElementwisePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

@@ -57,6 +57,8 @@ void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &,
   // Structured ops to loops (tiled and vectorised schedules come before this step).
   addPassPipeline(pm, "convert-linalg-to-loops,fold-memref-alias-ops,lower-affine,"
                       "convert-scf-to-cf,expand-strided-metadata,lower-affine");
+  // Transcendental functions inline, so that their loops vectorise.
+  pm.addPass(createCpuApproximateMathPass());
   // Everything to the LLVM dialect; memrefs at the function boundary become bare pointers.
   addPassPipeline(pm, "convert-vector-to-scf{full-unroll},lower-affine,convert-scf-to-cf");
   addPassPipeline(pm, "convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"

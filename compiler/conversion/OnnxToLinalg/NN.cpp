@@ -189,8 +189,9 @@ Value convInit(OpBuilder &b, Location loc, RankedTensorType type, Value bias) {
 // MatMul and Gemm
 //===----------------------------------------------------------------------===//
 
-/// MatMul: 2-D -> linalg.matmul; batched -> linalg.batch_matmul after broadcasting and
-/// flattening the batch dims; 1-D operands get a unit dim that is dropped afterwards.
+/// MatMul: a 2-D right operand -> linalg.matmul (the left operand's batch dims folded into
+/// its rows); batched -> linalg.batch_matmul after broadcasting and flattening the batch
+/// dims; 1-D operands get a unit dim that is dropped afterwards.
 struct MatMulLowering : OpConversionPattern<onnxir::MatMulOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(onnxir::MatMulOp op, OpAdaptor adaptor,
@@ -216,8 +217,15 @@ struct MatMulLowering : OpConversionPattern<onnxir::MatMulOp> {
     int64_t n = rhsType.getShape().back();
     Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
 
-    if (lhsType.getRank() == 2 && rhsType.getRank() == 2) {
-      auto type = RankedTensorType::get({m, n}, elementType);
+    if (rhsType.getRank() == 2) {
+      // A weight-like right operand: the left operand's batch dims join its rows, so the
+      // weight is neither broadcast nor copied.
+      int64_t rows = 1;
+      for (int64_t d : lhsType.getShape().drop_back())
+        rows *= d;
+      if (lhsType.getRank() != 2)
+        lhs = reshapeTensor(rewriter, loc, lhs, RankedTensorType::get({rows, k}, elementType));
+      auto type = RankedTensorType::get({rows, n}, elementType);
       Value init = filledTensor(rewriter, loc, type, zero);
       Value result =
           linalg::MatmulOp::create(rewriter, loc, ValueRange{lhs, rhs}, ValueRange{init})

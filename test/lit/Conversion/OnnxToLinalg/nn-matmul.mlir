@@ -1,13 +1,26 @@
 // Lowering of MatMul and Gemm to linalg.matmul / linalg.batch_matmul.
 // RUN: cleave-opt %s --cleave-convert-onnx-to-linalg | FileCheck %s
 
-// CHECK-LABEL: func.func @matmul_batched
+// A 2-D right operand (a weight): the batch dims join the rows, the weight is not copied.
+// CHECK-LABEL: func.func @matmul_weight
 // CHECK-SAME:    %[[A:.*]]: tensor<2x8x16xf32>, %[[B:.*]]: tensor<16x4xf32>
-// CHECK:         %[[BB:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<16x4xf32>) outs(%{{.*}} : tensor<2x16x4xf32>)
+// CHECK:         %[[A2:.*]] = tensor.collapse_shape %[[A]] {{\[}}[0, 1], [2]] : tensor<2x8x16xf32> into tensor<16x16xf32>
+// CHECK:         %[[Z:.*]] = linalg.fill
+// CHECK:         %[[R:.*]] = linalg.matmul ins(%[[A2]], %[[B]] : tensor<16x16xf32>, tensor<16x4xf32>) outs(%[[Z]] : tensor<16x4xf32>)
+// CHECK:         tensor.expand_shape %[[R]] {{\[}}[0, 1], [2]] output_shape [2, 8, 4]
+func.func @matmul_weight(%a: tensor<2x8x16xf32>, %b: tensor<16x4xf32>) -> tensor<2x8x4xf32> {
+  %0 = onnx.matmul %a, %b : (tensor<2x8x16xf32>, tensor<16x4xf32>) -> tensor<2x8x4xf32>
+  return %0 : tensor<2x8x4xf32>
+}
+
+// Batched on both sides: the right operand is broadcast to the common batch shape.
+// CHECK-LABEL: func.func @matmul_batched
+// CHECK-SAME:    %[[A:.*]]: tensor<2x8x16xf32>, %[[B:.*]]: tensor<1x16x4xf32>
+// CHECK:         %[[BB:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<1x16x4xf32>) outs(%{{.*}} : tensor<2x16x4xf32>)
 // CHECK:         %[[Z:.*]] = linalg.fill
 // CHECK:         linalg.batch_matmul ins(%[[A]], %[[BB]] : tensor<2x8x16xf32>, tensor<2x16x4xf32>) outs(%[[Z]] : tensor<2x8x4xf32>)
-func.func @matmul_batched(%a: tensor<2x8x16xf32>, %b: tensor<16x4xf32>) -> tensor<2x8x4xf32> {
-  %0 = onnx.matmul %a, %b : (tensor<2x8x16xf32>, tensor<16x4xf32>) -> tensor<2x8x4xf32>
+func.func @matmul_batched(%a: tensor<2x8x16xf32>, %b: tensor<1x16x4xf32>) -> tensor<2x8x4xf32> {
+  %0 = onnx.matmul %a, %b : (tensor<2x8x16xf32>, tensor<1x16x4xf32>) -> tensor<2x8x4xf32>
   return %0 : tensor<2x8x4xf32>
 }
 
