@@ -463,6 +463,13 @@ int main(int argc, char **argv) {
     }
   } else if (o.pp > 1 || o.explain || *stopAfter == Phase::Partition) {
     report("partitioning into pipeline stages");
+    // One stage has nothing to replicate over instead: like the compile, --explain refuses
+    // a --pp=1 --tp=M model with no pair to split (the error is reported by the handler).
+    if (o.tp > 1 && o.pp == 1) {
+      OwningOpRef<ModuleOp> probe(cast<ModuleOp>((*module)->clone()));
+      if (failed(applyTensorParallel(*probe, o.tp, 0)))
+        fail("tensor-parallel partitioning failed");
+    }
     // With --tp, the partitioner sees each stage's group of devices as one faster device.
     FailureOr<PipelinePlan> plan =
         planPipeline(*module, o.tp > 1 ? groupDevices(cluster, o.tp) : cluster, o.pp);
