@@ -67,8 +67,8 @@ struct LowerCollectivesPass : cleave::impl::LowerCollectivesPassBase<LowerCollec
     if (kind.hasOp)
       inputs.push_back(i32);
     inputs.push_back(i32);
-    auto decl = func::FuncOp::create(b, module.getLoc(), kind.runtime,
-                                     b.getFunctionType(inputs, {}));
+    auto decl =
+        func::FuncOp::create(b, module.getLoc(), kind.runtime, b.getFunctionType(inputs, {}));
     decl.setPrivate();
     return decl;
   }
@@ -89,8 +89,8 @@ struct LowerCollectivesPass : cleave::impl::LowerCollectivesPassBase<LowerCollec
         calls.push_back({call, &kAllGather});
       } else {
         call.emitOpError("calls a collective of unknown kind ")
-            << callee->getAttr(kCollectiveAttr) << " (expected \"" << kAllReduce.name
-            << "\" or \"" << kAllGather.name << "\")";
+            << callee->getAttr(kCollectiveAttr) << " (expected \"" << kAllReduce.name << "\" or \""
+            << kAllGather.name << "\")";
         unknown = true;
       }
     });
@@ -122,17 +122,17 @@ struct LowerCollectivesPass : cleave::impl::LowerCollectivesPassBase<LowerCollec
       bool gather = kind == &kAllGather;
       auto type = dyn_cast<MemRefType>(call.getOperand(0).getType());
       auto resultType = dyn_cast<MemRefType>(call.getResult(0).getType());
-      int32_t dtype = type ? (gather ? gatherDType(type.getElementType())
-                                     : reduceDType(type.getElementType()))
-                           : -1;
+      int32_t dtype =
+          type ? (gather ? gatherDType(type.getElementType()) : reduceDType(type.getElementType()))
+               : -1;
       if (!type || !type.hasStaticShape() || dtype < 0) {
         if (gather)
           call.emitOpError("all-gather of ")
               << call.getOperand(0).getType()
               << " is not supported (static f32, f16, bf16, f64 or integers of 8 to 64 bits)";
         else
-          call.emitOpError("all-reduce of ") << call.getOperand(0).getType()
-                                             << " is not supported (static f32, f64, i32, i64)";
+          call.emitOpError("all-reduce of ")
+              << call.getOperand(0).getType() << " is not supported (static f32, f64, i32, i64)";
         return signalPassFailure();
       }
       // All-reduce: the result has the operand's shape; all-gather: one leading dim more,
@@ -152,8 +152,7 @@ struct LowerCollectivesPass : cleave::impl::LowerCollectivesPassBase<LowerCollec
       Location loc = call.getLoc();
       b.setInsertionPoint(call);
       auto contiguous = MemRefType::get(type.getShape(), type.getElementType());
-      auto contiguousResult =
-          MemRefType::get(resultType.getShape(), resultType.getElementType());
+      auto contiguousResult = MemRefType::get(resultType.getShape(), resultType.getElementType());
       Value in = call.getOperand(0);
       if (!type.getLayout().isIdentity()) {
         Value copy = memref::AllocOp::create(b, loc, contiguous);

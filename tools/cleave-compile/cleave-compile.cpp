@@ -323,11 +323,10 @@ void explainPlan(const PipelinePlan &plan, const Options &o, const BatchShapes &
       for (int64_t t = 0; t < o.tp; ++t)
         where += (t ? "," : "") + cluster.devices[k * o.tp + t].name();
     }
-    os << "stage " << k << " on " << where << ": " << s.opCount()
-       << " ops, nodes '" << s.firstNode << "' to '" << s.lastNode << "', time "
-       << us(s.seconds()) << " (compute " << us(s.computeSeconds) << ", send "
-       << us(s.sendSeconds) << "), flops " << s.flops << ", parameter bytes " << s.paramBytes
-       << ", activation bytes " << s.activationBytes;
+    os << "stage " << k << " on " << where << ": " << s.opCount() << " ops, nodes '" << s.firstNode
+       << "' to '" << s.lastNode << "', time " << us(s.seconds()) << " (compute "
+       << us(s.computeSeconds) << ", send " << us(s.sendSeconds) << "), flops " << s.flops
+       << ", parameter bytes " << s.paramBytes << ", activation bytes " << s.activationBytes;
     if (k + 1 < plan.stages.size())
       os << ", sends " << s.sendBytes << " bytes in " << s.sendCount << " tensor(s) to stage "
          << k + 1;
@@ -346,8 +345,7 @@ void explainPlan(const PipelinePlan &plan, const Options &o, const BatchShapes &
   int64_t worst = plan.bottleneck();
   const StagePlan &b = plan.stages[worst];
   os << "bottleneck: stage " << worst << (o.tp > 1 ? "" : " on " + b.device.name()) << ", "
-     << us(b.seconds())
-     << " per microbatch\n";
+     << us(b.seconds()) << " per microbatch\n";
   double batch = plan.batchSeconds(o.microbatches);
   os << "predicted batch time: " << llvm::format("%.3f ms", batch * 1e3) << " for "
      << o.microbatches << " microbatch(es), " << llvm::format("%.1f", 1.0 / batch)

@@ -2,10 +2,10 @@
 
 #include "comm/local_transport.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <deque>
 #include <map>
 #include <mutex>

@@ -3,9 +3,9 @@
 // The interface the pipeline schedule uses to talk to other ranks: rank and
 // size, non-blocking point-to-point sends and receives of bytes with tags,
 // waits, a barrier, error agreement and the collectives of tensor-parallel
-// groups (split() makes a Transport over a group of ranks). The MPI implementation lives in
-// mpi_transport.cc; no MPI header appears here, so code that includes this
-// builds with or without MPI.
+// groups (split() makes a Transport over a group of ranks). The MPI
+// implementation lives in mpi_transport.cc; no MPI header appears here, so code
+// that includes this builds with or without MPI.
 //
 //===----------------------------------------------------------------------===//
 

@@ -257,16 +257,17 @@ std::string tensorParallelPipelineManifest() {
   for (int r = 0; r < 4; ++r) {
     std::string rank = std::to_string(r);
     std::string transfer =
-        r < 2 ? R"({"kind": "send", "name": "h", "to": 1, "dtype": "float32", "shape": [1, 3]})"
-              : R"({"kind": "recv", "name": "h", "from": 0, "dtype": "float32", "shape": [1, 3]})";
+        r < 2
+            ? R"({"kind": "send", "name": "h", "to": 1, "dtype": "float32", "shape": [1, 3]})"
+            : R"({"kind": "recv", "name": "h", "from": 0, "dtype": "float32", "shape": [1, 3]})";
     std::string graph = r < 2 ? R"({"kind": "input", "name": "x"})"
                               : R"({"kind": "output", "name": "y"})";
     stages += std::string(r ? "," : "") + R"({"id": )" + std::to_string(r / 2) +
               R"(, "rank": )" + rank + R"(, "device": )" + rank +
-              R"(, "code": "code.rank)" + rank + R"(", "entry": "cleave_stage_)" +
-              rank + R"(", "group": )" + (r < 2 ? "[0, 1]" : "[2, 3]") +
-              R"(, "args": [)" + (r < 2 ? graph + ", " + transfer
-                                        : transfer + ", " + graph) +
+              R"(, "code": "code.rank)" + rank +
+              R"(", "entry": "cleave_stage_)" + rank + R"(", "group": )" +
+              (r < 2 ? "[0, 1]" : "[2, 3]") + R"(, "args": [)" +
+              (r < 2 ? graph + ", " + transfer : transfer + ", " + graph) +
               "]}";
   }
   std::string devices, sections;
@@ -276,14 +277,14 @@ std::string tensorParallelPipelineManifest() {
                R"(, "kind": "cpu", "index": )" + rank + "}";
     sections += std::string(r ? "," : "") + R"({"name": "code.rank)" + rank +
                 R"(", "kind": "cpu-elf-so", "offset": )" +
-                std::to_string(4096 * (r + 1)) +
-                R"(, "size": 10, "crc32": 0})";
+                std::to_string(4096 * (r + 1)) + R"(, "size": 10, "crc32": 0})";
   }
   return R"({"format_version": 1, "compiler_version": "0.1.0",
   "options": {"devices": "cpu:0-3", "pp": 2, "tp": 2},
   "inputs": [{"name": "x", "dtype": "float32", "shape": [1, 3]}],
   "outputs": [{"name": "y", "dtype": "float32", "shape": [1, 3]}],
-  "devices": [)" + devices + R"(], "parameters": [], "stages": [)" + stages +
+  "devices": [)" +
+         devices + R"(], "parameters": [], "stages": [)" + stages +
          R"(], "sections": [)" + sections + "]}";
 }
 

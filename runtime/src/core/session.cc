@@ -259,8 +259,8 @@ Session::create(std::shared_ptr<const Artifact> artifact,
           options.transport->split(color, key);
       if (!split.ok())
         return Status(split.status().code(),
-                      prefix + "tensor-parallel group: " +
-                          split.status().message());
+                      prefix +
+                          "tensor-parallel group: " + split.status().message());
       groupTransport = std::move(split).value();
     }
     if (!stage)
@@ -364,7 +364,8 @@ Session::create(std::shared_ptr<const Artifact> artifact,
         std::vector<Transfer> &list = isRecv ? impl.recvs : impl.sends;
         // The rank at this rank's place in the peer stage's group (groups
         // of adjacent stages have one size, as the manifest checks).
-        const std::vector<int> &peerGroup = artifact->findStage(arg.peer)->group;
+        const std::vector<int> &peerGroup =
+            artifact->findStage(arg.peer)->group;
         int peerRank = peerGroup[placeInGroup(*stage, stage->rank)];
         const StageDesc *sender =
             isRecv ? artifact->stageOnRank(peerRank) : stage;

@@ -368,8 +368,8 @@ TEST_F(SessionTest, RunsTensorParallelStagesInAPipeline) {
     for (std::thread &thread : threads)
       thread.join();
     for (int r = 0; r < 4; ++r) {
-      ASSERT_TRUE(statuses[r].ok()) << "rank " << r << ": "
-                                    << statuses[r].toString();
+      ASSERT_TRUE(statuses[r].ok())
+          << "rank " << r << ": " << statuses[r].toString();
       EXPECT_EQ(sessions[r]->stage().id, r / 2);
       EXPECT_EQ(sessions[r]->takesInputs(), r < 2);
       // Only the last group's first rank returns the outputs.

@@ -270,8 +270,7 @@ std::string manifestBody(const TestModel &model) {
       group += std::string(g ? "," : "") + std::to_string(stages[r].group[g]);
     if (!stages[r].group.empty())
       group = ",\"group\":[" + group + "]";
-    std::string id =
-        stages[r].id >= 0 ? std::to_string(stages[r].id) : rank;
+    std::string id = stages[r].id >= 0 ? std::to_string(stages[r].id) : rank;
     stageList += std::string(r ? "," : "") + "{\"id\":" + id + group +
                  ",\"rank\":" + rank + ",\"device\":" + rank +
                  ",\"code\":\"code.rank" + rank + "\",\"entry\":\"" + entry +
@@ -396,31 +395,50 @@ TestModel tensorParallelPipelineModel(int microbatches) {
     stage.group = r < 2 ? std::vector<int>{0, 1} : std::vector<int>{2, 3};
     std::string body;
     if (r < 2) {
-      stage.args = {{"input", "x"},
-                    {"send", "h", 1, DType::Float32, micro}};
-      body = "  float *p = malloc(" + count + " * sizeof(float));\n"
-             "  for (int i = 0; i < " + count + "; ++i)\n"
-             "    p[i] = in[i] * (" + t + " + 1);\n"
-             "  table->allReduce(ctx, p, out, " + count + ", 0, 0, 0);\n"
+      stage.args = {{"input", "x"}, {"send", "h", 1, DType::Float32, micro}};
+      body = "  float *p = malloc(" + count +
+             " * sizeof(float));\n"
+             "  for (int i = 0; i < " +
+             count +
+             "; ++i)\n"
+             "    p[i] = in[i] * (" +
+             t +
+             " + 1);\n"
+             "  table->allReduce(ctx, p, out, " +
+             count +
+             ", 0, 0, 0);\n"
              "  free(p);\n";
     } else {
-      stage.args = {{"recv", "h", 0, DType::Float32, micro},
-                    {"output", "y"}};
-      body = "  float *p = malloc(" + count + " * sizeof(float));\n"
-             "  float *g = malloc(2 * " + count + " * sizeof(float));\n"
-             "  for (int i = 0; i < " + count + "; ++i)\n"
-             "    p[i] = in[i] + " + t + ";\n"
-             "  table->allGather(ctx, p, g, " + count + ", 0, 0);\n"
-             "  for (int i = 0; i < " + count + "; ++i)\n"
-             "    out[i] = g[i] * 2 + g[" + count + " + i];\n"
+      stage.args = {{"recv", "h", 0, DType::Float32, micro}, {"output", "y"}};
+      body = "  float *p = malloc(" + count +
+             " * sizeof(float));\n"
+             "  float *g = malloc(2 * " +
+             count +
+             " * sizeof(float));\n"
+             "  for (int i = 0; i < " +
+             count +
+             "; ++i)\n"
+             "    p[i] = in[i] + " +
+             t +
+             ";\n"
+             "  table->allGather(ctx, p, g, " +
+             count +
+             ", 0, 0);\n"
+             "  for (int i = 0; i < " +
+             count +
+             "; ++i)\n"
+             "    out[i] = g[i] * 2 + g[" +
+             count +
+             " + i];\n"
              "  free(p);\n  free(g);\n";
     }
-    stage.cSource = header + "void cleave_stage_" + rank +
-                    "(void *ctx, void **args) {\n"
-                    "  const struct Table *table = *(const struct Table **)ctx;\n"
-                    "  const float *in = (const float *)args[0];\n"
-                    "  float *out = (float *)args[1];\n" +
-                    body + "}\n";
+    stage.cSource =
+        header + "void cleave_stage_" + rank +
+        "(void *ctx, void **args) {\n"
+        "  const struct Table *table = *(const struct Table **)ctx;\n"
+        "  const float *in = (const float *)args[0];\n"
+        "  float *out = (float *)args[1];\n" +
+        body + "}\n";
     model.pipeline.push_back(std::move(stage));
   }
   return model;
