@@ -45,7 +45,7 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
   --input-shape=NAME=DIMS bind an input's shape, DIMS like 1x3x224x224; required for
                           inputs with dynamic dims; NAME may contain ':' (the split is at
                           the last '='); restating a static dim's value is accepted
-  --pp=N                  pipeline stages (default: the number of devices)
+  --pp=N                  pipeline stages (default: the number of devices / tp)
   --tp=M                  tensor-parallel ways (default: 1; pp x tp = number of devices):
                           each pipeline stage runs on a group of M ranks (rank = stage x
                           M + place), its Megatron Gemm/MatMul pairs split over them and
