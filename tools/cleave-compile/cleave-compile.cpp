@@ -49,7 +49,8 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
   --tp=M                  tensor-parallel ways (default: 1; pp x tp = number of devices):
                           each pipeline stage runs on a group of M ranks (rank = stage x
                           M + place), its Megatron Gemm/MatMul pairs split over them and
-                          other ops replicated; a stage with no pair is replicated; see
+                          other ops replicated; with --pp > 1 a stage with no pair is
+                          replicated (with --pp=1 such a model is refused); see
                           docs/partitioning.md
   --microbatches=K        microbatches per batch (default: 1): K must divide dim 0 of
                           every input, and stages are compiled for dim 0 = B/K (on one
