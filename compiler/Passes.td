@@ -336,8 +336,13 @@ def LowerCollectivesPass : Pass<"cleave-lower-collectives", "mlir::ModuleOp"> {
     the result and a call of `cleave_rt_all_reduce(ctx, in, out, count, dtype, op, group)`;
     `@main` gains a leading `!llvm.ptr` argument, the runtime context, and the attribute
     `cleave.ctx_arg`, which tells `cleave-cpu-entry-points` to pass the entry point's ctx.
-    `cleave-cpu-entry-points` then defines `cleave_rt_all_reduce` in the module as a call
-    through the runtime's function table at ctx (docs/artifact-format.md).
+    A call of a declaration marked `cleave.collective = "all_gather"`, of type
+    `(memref<D0x...xT>) -> memref<TPxD0x...xT>` (the group's ranks' operands, rank-major),
+    becomes an allocation of the result and a call of
+    `cleave_rt_all_gather(ctx, in, out, count, dtype, group)` with `count` the operand's
+    elements. `cleave-cpu-entry-points` then defines `cleave_rt_all_reduce` and
+    `cleave_rt_all_gather` in the module as calls through slots 0 and 1 of the runtime's
+    function table at ctx (docs/artifact-format.md).
 
     ```mlir
     %s = call @cleave_all_reduce_sum_0(%p) : (memref<8x256xf32>) -> memref<8x256xf32>

@@ -15,9 +15,9 @@ namespace cleave {
 
 namespace {
 
-/// The runtime's DType number of `type` (runtime/include/cleave/runtime.h), or -1 where the
-/// runtime's all-reduce does not support it.
-int32_t runtimeDType(Type type) {
+/// The runtime's DType number of `type` (runtime/include/cleave/runtime.h) for an all-reduce
+/// (which sums, so f32, f64, i64, i32 only), or -1.
+int32_t reduceDType(Type type) {
   if (type.isF32())
     return 0;
   if (type.isF64())
@@ -29,16 +29,73 @@ int32_t runtimeDType(Type type) {
   return -1;
 }
 
+/// The runtime's DType number of `type` for an all-gather, which only moves bytes: any type
+/// of 1, 2, 4 or 8 bytes the runtime names (after bufferization signedness is gone, and the
+/// element size is all that matters), or -1.
+int32_t gatherDType(Type type) {
+  if (int32_t reduce = reduceDType(type); reduce >= 0)
+    return reduce;
+  if (type.isF16())
+    return 1;
+  if (type.isBF16())
+    return 12;
+  if (type.isInteger(8))
+    return 5;
+  if (type.isInteger(16))
+    return 8;
+  return -1;
+}
+
+/// The collectives this pass lowers: the value of `cleave.collective` on the declaration,
+/// the runtime function a call becomes and its type after (ctx, in, out, count, dtype).
+struct CollectiveKind {
+  StringRef name, runtime;
+  bool hasOp; ///< takes a reduction op (all-reduce) before the group
+};
+constexpr CollectiveKind kAllReduce{"all_reduce_sum", "cleave_rt_all_reduce", true};
+constexpr CollectiveKind kAllGather{"all_gather", "cleave_rt_all_gather", false};
+
 struct LowerCollectivesPass : cleave::impl::LowerCollectivesPassBase<LowerCollectivesPass> {
+  /// The runtime function of `kind`, declared on first use.
+  func::FuncOp runtimeDecl(ModuleOp module, const CollectiveKind &kind) {
+    if (auto decl = module.lookupSymbol<func::FuncOp>(kind.runtime))
+      return decl;
+    OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+    auto ptr = LLVM::LLVMPointerType::get(&getContext());
+    auto i32 = b.getI32Type(), i64 = b.getI64Type();
+    SmallVector<Type> inputs{ptr, ptr, ptr, i64, i32};
+    if (kind.hasOp)
+      inputs.push_back(i32);
+    inputs.push_back(i32);
+    auto decl =
+        func::FuncOp::create(b, module.getLoc(), kind.runtime, b.getFunctionType(inputs, {}));
+    decl.setPrivate();
+    return decl;
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
-    SmallVector<func::CallOp> calls;
+    SmallVector<std::pair<func::CallOp, const CollectiveKind *>> calls;
+    bool unknown = false;
     module.walk([&](func::CallOp call) {
-      if (auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee()))
-        if (callee->hasAttr(kCollectiveAttr))
-          calls.push_back(call);
+      auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+      if (!callee || !callee->hasAttr(kCollectiveAttr))
+        return;
+      auto kind = callee->getAttrOfType<StringAttr>(kCollectiveAttr);
+      if (kind && kind.getValue() == kAllReduce.name) {
+        calls.push_back({call, &kAllReduce});
+      } else if (kind && kind.getValue() == kAllGather.name) {
+        calls.push_back({call, &kAllGather});
+      } else {
+        call.emitOpError("calls a collective of unknown kind ")
+            << callee->getAttr(kCollectiveAttr) << " (expected \"" << kAllReduce.name << "\" or \""
+            << kAllGather.name << "\")";
+        unknown = true;
+      }
     });
+    if (unknown)
+      return signalPassFailure();
     if (calls.empty())
       return;
     auto main = module.lookupSymbol<func::FuncOp>("main");
@@ -55,51 +112,72 @@ struct LowerCollectivesPass : cleave::impl::LowerCollectivesPassBase<LowerCollec
     Value ctx = main.getArgument(0);
 
     OpBuilder b(context);
-    auto i32 = b.getI32Type(), i64 = b.getI64Type();
-    auto runtime = module.lookupSymbol<func::FuncOp>("cleave_rt_all_reduce");
-    if (!runtime) {
-      b.setInsertionPointToStart(module.getBody());
-      runtime = func::FuncOp::create(
-          b, module.getLoc(), "cleave_rt_all_reduce",
-          b.getFunctionType({ptrType, ptrType, ptrType, i64, i32, i32, i32}, {}));
-      runtime.setPrivate();
-    }
-    for (func::CallOp call : calls) {
+    auto i64 = b.getI64Type();
+    for (auto [call, kind] : calls) {
       if (call->getParentOfType<func::FuncOp>() != main || call.getNumOperands() != 1 ||
           call.getNumResults() != 1) {
         call.emitOpError("expects a collective call with one operand and one result in @main");
         return signalPassFailure();
       }
+      bool gather = kind == &kAllGather;
       auto type = dyn_cast<MemRefType>(call.getOperand(0).getType());
-      int32_t dtype = type ? runtimeDType(type.getElementType()) : -1;
+      auto resultType = dyn_cast<MemRefType>(call.getResult(0).getType());
+      int32_t dtype =
+          type ? (gather ? gatherDType(type.getElementType()) : reduceDType(type.getElementType()))
+               : -1;
       if (!type || !type.hasStaticShape() || dtype < 0) {
-        call.emitOpError("all-reduce of ") << call.getOperand(0).getType()
-                                           << " is not supported (static f32, f64, i32, i64)";
+        if (gather)
+          call.emitOpError("all-gather of ")
+              << call.getOperand(0).getType()
+              << " is not supported (static f32, f16, bf16, f64 or integers of 8 to 64 bits)";
+        else
+          call.emitOpError("all-reduce of ")
+              << call.getOperand(0).getType() << " is not supported (static f32, f64, i32, i64)";
+        return signalPassFailure();
+      }
+      // All-reduce: the result has the operand's shape; all-gather: one leading dim more,
+      // the group's size (the ranks' operands, rank-major).
+      if (!resultType || !resultType.hasStaticShape() ||
+          resultType.getElementType() != type.getElementType() ||
+          (gather ? resultType.getRank() != type.getRank() + 1 ||
+                        resultType.getShape().drop_front() != type.getShape() ||
+                        resultType.getDimSize(0) < 1
+                  : resultType.getShape() != type.getShape())) {
+        call.emitOpError(gather ? "all-gather of " : "all-reduce of ")
+            << type << " cannot give " << call.getResult(0).getType()
+            << (gather ? " (expected the operand's shape after a leading group-size dim)"
+                       : " (expected the operand's shape)");
         return signalPassFailure();
       }
       Location loc = call.getLoc();
       b.setInsertionPoint(call);
       auto contiguous = MemRefType::get(type.getShape(), type.getElementType());
+      auto contiguousResult = MemRefType::get(resultType.getShape(), resultType.getElementType());
       Value in = call.getOperand(0);
       if (!type.getLayout().isIdentity()) {
         Value copy = memref::AllocOp::create(b, loc, contiguous);
         memref::CopyOp::create(b, loc, in, copy);
         in = copy;
       }
-      Value out = memref::AllocOp::create(b, loc, contiguous, b.getI64IntegerAttr(64));
+      Value out = memref::AllocOp::create(b, loc, contiguousResult, b.getI64IntegerAttr(64));
       auto pointer = [&](Value buffer) -> Value {
         Value index = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
         Value word = arith::IndexCastOp::create(b, loc, i64, index);
         return LLVM::IntToPtrOp::create(b, loc, ptrType, word);
       };
       Value inPtr = pointer(in), outPtr = pointer(out);
+      // count: the elements each rank contributes.
       Value count = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(type.getNumElements()));
       Value dt = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(dtype));
       Value zero = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+      SmallVector<Value> operands{ctx, inPtr, outPtr, count, dt};
       // op 0: sum; group 0: the stage's tensor-parallel group.
-      func::CallOp::create(b, loc, runtime, ValueRange{ctx, inPtr, outPtr, count, dt, zero, zero});
+      if (kind->hasOp)
+        operands.push_back(zero);
+      operands.push_back(zero);
+      func::CallOp::create(b, loc, runtimeDecl(module, *kind), operands);
       Value result = out;
-      if (call.getResult(0).getType() != contiguous)
+      if (call.getResult(0).getType() != contiguousResult)
         result = memref::CastOp::create(b, loc, call.getResult(0).getType(), out);
       call.getResult(0).replaceAllUsesWith(result);
       call.erase();

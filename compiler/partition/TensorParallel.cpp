@@ -762,13 +762,13 @@ FailureOr<TensorParallelPlan> cleave::applyTensorParallel(ModuleOp module, int64
     taken.insert(region.ops.begin(), region.ops.end());
     chosen.push_back(&region);
   }
-  if (chosen.empty())
-    return main.emitError("tensor parallelism (--tp=")
-               << tp << ") found nothing to split: "
-               << (firstReason.empty()
+  if (chosen.empty()) {
+    TensorParallelPlan plan;
+    plan.refusal = firstReason.empty()
                        ? std::string("no MatMul, Gemm, Conv or Gather has a parameter weight")
-                       : "first candidate " + firstReason),
-           failure();
+                       : "first candidate " + firstReason;
+    return plan;
+  }
   std::stable_sort(chosen.begin(), chosen.end(), [](SplitRegion *a, SplitRegion *b) {
     return a->start->isBeforeInBlock(b->start);
   });
@@ -796,16 +796,22 @@ FailureOr<TensorParallelPlan> cleave::applyTensorParallel(ModuleOp module, int64
 }
 
 void cleave::printTensorParallelPlan(const TensorParallelPlan &plan, int64_t tp,
-                                     llvm::raw_ostream &os) {
-  os << "tensor-parallel group of " << tp << " ranks:\n";
+                                     llvm::raw_ostream &os, llvm::StringRef indent) {
+  os << indent << "tensor-parallel group of " << tp << " ranks:";
+  if (plan.splits.empty()) {
+    os << " nothing split, every rank runs all of it (" << plan.refusal << ")\n";
+    return;
+  }
+  os << "\n";
   for (const TensorParallelSplit &s : plan.splits)
-    os << "  split " << s.how << ": " << s.node << " (" << s.weight << ")\n";
+    os << indent << "  split " << s.how << ": " << s.node << " (" << s.weight << ")\n";
   for (const TensorParallelCollective &c : plan.collectives)
-    os << "  " << c.kind << " after " << c.after << ": " << c.elements << " elements, "
-       << c.bytes << " bytes\n";
+    os << indent << "  " << c.kind << " after " << c.after << ": " << c.elements
+       << " elements, " << c.bytes << " bytes\n";
   for (const std::string &node : plan.replicated)
-    os << "  replicated: " << node << "\n";
-  os << llvm::format("  parameters per rank: %lld of %lld bytes (%.2fx)\n",
+    os << indent << "  replicated: " << node << "\n";
+  os << indent
+     << llvm::format("  parameters per rank: %lld of %lld bytes (%.2fx)\n",
                      static_cast<long long>(plan.rankParameterBytes),
                      static_cast<long long>(plan.parameterBytes),
                      plan.parameterBytes ? static_cast<double>(plan.rankParameterBytes) /
@@ -827,6 +833,10 @@ struct TensorParallelPass : cleave::impl::TensorParallelPassBase<TensorParallelP
     FailureOr<TensorParallelPlan> plan = applyTensorParallel(getOperation(), tp, rank);
     if (failed(plan))
       return signalPassFailure();
+    if (plan->splits.empty()) {
+      getOperation().lookupSymbol<func::FuncOp>("main").emitError(plan->refusalMessage(tp));
+      return signalPassFailure();
+    }
     Builder b(&getContext());
     SmallVector<Attribute> splits, collectives;
     for (const TensorParallelSplit &s : plan->splits)

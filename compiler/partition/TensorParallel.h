@@ -35,12 +35,20 @@ struct TensorParallelPlan {
   std::vector<std::string> replicated;
   /// Parameter bytes of the whole model and of this rank's part.
   int64_t parameterBytes = 0, rankParameterBytes = 0;
+  /// When nothing was split (`splits` empty): why ("first candidate 'fc': ...").
+  std::string refusal;
+
+  /// The one-line error for a plan that must split something and did not.
+  std::string refusalMessage(int64_t tp) const {
+    return "tensor parallelism (--tp=" + std::to_string(tp) + ") found nothing to split: " +
+           refusal;
+  }
 };
 
 /// Prints `plan` for --explain: the split ops, the collectives with their sizes, the
 /// replicated weighted ops and the parameter bytes per rank.
-void printTensorParallelPlan(const TensorParallelPlan &plan, int64_t tp,
-                             llvm::raw_ostream &os);
+void printTensorParallelPlan(const TensorParallelPlan &plan, int64_t tp, llvm::raw_ostream &os,
+                             llvm::StringRef indent = "");
 
 /// The attribute that marks the private function declarations standing for collectives
 /// (`cleave.collective = "all_reduce_sum"` or `"all_gather"`) until LowerCollectivesPass
@@ -59,8 +67,9 @@ inline constexpr const char *kCollectiveAttr = "cleave.collective";
 /// its input features (row split: a partial sum, all-reduced), or the split reaches a graph
 /// output (all-gathered). A split that would need an all-gather anywhere else is not taken.
 /// Candidate splits are taken smallest collective first, each op in one at most. Every
-/// parameter of the rank is renamed `<name>.rank<r>`. Fails with one error when the model
-/// has nothing to split.
+/// parameter of the rank is renamed `<name>.rank<r>`. When nothing can be split, the module
+/// is left as it is and the plan has no splits and a `refusal` (callers decide whether a
+/// replicated module will do). Fails only on a module without one-block @main.
 mlir::FailureOr<TensorParallelPlan> applyTensorParallel(mlir::ModuleOp module, int64_t tp,
                                                         int64_t rank);
 

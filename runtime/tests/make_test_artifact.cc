@@ -5,7 +5,9 @@
 //         distributed (chain:2:1),
 //         chain:S:K (testing::chainModel with S stages, K microbatches),
 //         forward:K (testing::forwardModel, three stages),
-//         noentry:S (chain:S:1 whose last stage lacks its entry point)
+//         noentry:S (chain:S:1 whose last stage lacks its entry point),
+//         pptp:K (testing::tensorParallelPipelineModel: 2 stages x 2
+//         tensor-parallel ranks, K microbatches)
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,7 +22,7 @@ int main(int argc, char **argv) {
   if (argc != 3) {
     std::fprintf(stderr,
                  "usage: %s add|names|distributed|chain:S:K|forward:K|"
-                 "noentry:S OUT.cleave\n",
+                 "noentry:S|pptp:K OUT.cleave\n",
                  argv[0]);
     return 2;
   }
@@ -45,6 +47,9 @@ int main(int argc, char **argv) {
     model = testing::chainModel(stages, 1);
     model.pipeline.back().cSource =
         "int cleave_abi_version(void) { return 1; }\n";
+  } else if (std::sscanf(kind.c_str(), "pptp:%d", &microbatches) == 1 &&
+             microbatches > 0 && 8 % microbatches == 0) {
+    model = testing::tensorParallelPipelineModel(microbatches);
   } else {
     std::fprintf(stderr, "unknown kind '%s'\n", kind.c_str());
     return 2;

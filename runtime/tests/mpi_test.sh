@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# mpi_test.sh - Runs pipeline plans under mpirun with cleave-run, end to end.
+# mpi_test.sh - Runs pipeline plans (also with tensor-parallel stages) under
+# mpirun with cleave-run, end to end.
 #
 # usage: mpi_test.sh PATH/TO/mpirun PATH/TO/cleave-run
 #                    PATH/TO/cleave-make-test-artifact
@@ -36,7 +37,8 @@ if ! "$PY" -c 'import numpy' 2>/dev/null; then
   exit 1
 fi
 
-for kind in chain:2:1 chain:2:4 chain:4:1 chain:4:4 forward:1 forward:4 noentry:2; do
+for kind in chain:2:1 chain:2:4 chain:4:1 chain:4:4 forward:1 forward:4 noentry:2 \
+  pptp:1 pptp:2; do
   "$MAKE" "$kind" "$T/${kind//:/_}.cleave" || exit 1
 done
 
@@ -138,6 +140,15 @@ for k in 1 4; do
   check_npy "$T/fwd_$k/y.npy" "(x * np.float32(2) + np.float32(1)) * (x + np.float32(1))"
 done
 
+# Two stages on tensor-parallel groups of two ranks (ranks 0-1, 2-3): each
+# group all-reduces (stage 0) or all-gathers (stage 1) over its own ranks, and
+# rank t of stage 0 sends to rank t of stage 1.
+for k in 1 2; do
+  expect_ok "pp2 x tp2, $k microbatches" 4 "$T/pptp_$k.cleave" --input "$T/x.npy" \
+    --output-dir "$T/pptp_$k" --threads 1
+  check_npy "$T/pptp_$k/y.npy" "x * np.float32(9) + np.float32(1)"
+done
+
 expect_ok "--repeat" 4 "$T/chain_4_4.cleave" --input "$T/x.npy" --output-dir "$T/rep" \
   --repeat=3 --threads=1
 check_npy "$T/rep/y.npy" "chain(x, 4)"
@@ -153,8 +164,17 @@ for want in "stages:      3, 4 microbatches per run" "    send a: float32[2, 3] 
   grep -qF -- "$want" "$T/info" || fail "--info lacks '$want'"
 done
 
+checks=$((checks + 1))
+"$RUN" --info "$T/pptp_2.cleave" >"$T/info" 2>&1 || fail "--info failed: $(cat "$T/info")"
+for want in "stages:      4, 2 microbatches per run" \
+  "  stage 1: rank 3 (tensor-parallel group 2, 3), device 3, entry cleave_stage_3"; do
+  grep -qF -- "$want" "$T/info" || fail "--info lacks '$want': $(cat "$T/info")"
+done
+
 # ---- errors: every rank exits 1, the message appears once ------------------
 expect_error "error: the plan needs 4 ranks, mpirun started 2" 2 "$T/chain_4_1.cleave" \
+  --input "$T/x.npy" --output-dir "$T/o"
+expect_error "error: the plan needs 4 ranks, mpirun started 2" 2 "$T/pptp_1.cleave" \
   --input "$T/x.npy" --output-dir "$T/o"
 expect_error "error: rank 0: input 'x': cannot open '$T/nope.npy'" 2 "$T/chain_2_4.cleave" \
   --input "x=$T/nope.npy" --output-dir "$T/o"

@@ -7,6 +7,7 @@
 #include "compiler/partition/DeviceSpec.h"
 #include "compiler/partition/Partition.h"
 #include "compiler/partition/SplitStages.h"
+#include "compiler/partition/StageGroups.h"
 #include "compiler/partition/TensorParallel.h"
 #include "compiler/pipelines/Pipelines.h"
 
@@ -44,20 +45,23 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
   --input-shape=NAME=DIMS bind an input's shape, DIMS like 1x3x224x224; required for
                           inputs with dynamic dims; NAME may contain ':' (the split is at
                           the last '='); restating a static dim's value is accepted
-  --pp=N                  pipeline stages (default: the number of devices)
-  --tp=M                  tensor-parallel ways (default: 1; pp x tp = number of devices;
-                          tp > 1 needs --pp=1: MatMul/Gemm/Conv weights and embedding
-                          tables are split over the ranks Megatron style, the splits
-                          followed through the graph to a collective; other ops are
-                          replicated, see docs/partitioning.md)
+  --pp=N                  pipeline stages (default: the number of devices / tp)
+  --tp=M                  tensor-parallel ways (default: 1; pp x tp = number of devices):
+                          each pipeline stage runs on a group of M ranks (rank = stage x
+                          M + place); MatMul/Gemm/Conv weights and embedding tables are
+                          split over them Megatron style, the splits followed through
+                          the graph to a collective, other ops replicated; with --pp > 1
+                          a stage with nothing to split is replicated (with --pp=1 such
+                          a model is refused); see docs/partitioning.md
   --microbatches=K        microbatches per batch (default: 1): K must divide dim 0 of
                           every input, and stages are compiled for dim 0 = B/K (on one
                           device too: the batch then runs as K calls of that code)
   --device-file=FILE      JSON giving devices' throughput, memory bandwidth and memory and
                           the link between stages (see docs/partitioning.md)
   --explain               print the pipeline plan (stages, devices, estimates, bottleneck,
-                          predicted throughput), or with --tp the split ops, collectives
-                          and parameter bytes per rank, on stdout and stop (no artifact)
+                          predicted throughput; with --tp, each stage's split ops,
+                          collectives and parameter bytes per rank) on stdout and stop
+                          (no artifact)
   --cpu=NAME              CPU to generate code for: host (default), or an LLVM CPU name
                           such as x86-64-v3, znver4, skylake-avx512
   --cuda-arch=CHIP        NVIDIA chip for cuda devices (default: sm_90); the artifact holds
@@ -303,27 +307,40 @@ BatchShapes bindMicrobatch(ModuleOp module, int64_t microbatches, ImportOptions 
   return shapes;
 }
 
-/// Prints the pipeline plan for --explain.
-void explainPlan(const PipelinePlan &plan, const Options &o, const BatchShapes &shapes) {
+/// Prints the pipeline plan for --explain; with --tp > 1, `groups` holds the plan's ranks
+/// (stage-major) and `cluster` every device.
+void explainPlan(const PipelinePlan &plan, const Options &o, const BatchShapes &shapes,
+                 const Cluster &cluster, llvm::ArrayRef<StageGroupRank> groups) {
   llvm::raw_ostream &os = llvm::outs();
   auto us = [](double seconds) { return llvm::format("%.3f us", seconds * 1e6); };
   os << "pipeline plan: " << plan.stages.size() << " stage(s) on " << o.devices << ", "
      << o.microbatches << " microbatch(es); estimates are per microbatch\n";
+  if (o.tp > 1)
+    os << "tensor parallelism: each stage on a group of " << o.tp
+       << " devices; a stage's time is one device's divided by " << o.tp
+       << " (optimistic: replicated ops do not get faster)\n";
   for (auto [k, s] : llvm::enumerate(plan.stages)) {
-    os << "stage " << k << " on " << s.device.name() << ": " << s.opCount()
-       << " ops, nodes '" << s.firstNode << "' to '" << s.lastNode << "', time "
-       << us(s.seconds()) << " (compute " << us(s.computeSeconds) << ", send "
-       << us(s.sendSeconds) << "), flops " << s.flops << ", parameter bytes " << s.paramBytes
-       << ", activation bytes " << s.activationBytes;
+    std::string where = s.device.name();
+    if (o.tp > 1) {
+      where = "";
+      for (int64_t t = 0; t < o.tp; ++t)
+        where += (t ? "," : "") + cluster.devices[k * o.tp + t].name();
+    }
+    os << "stage " << k << " on " << where << ": " << s.opCount() << " ops, nodes '" << s.firstNode
+       << "' to '" << s.lastNode << "', time " << us(s.seconds()) << " (compute "
+       << us(s.computeSeconds) << ", send " << us(s.sendSeconds) << "), flops " << s.flops
+       << ", parameter bytes " << s.paramBytes << ", activation bytes " << s.activationBytes;
     if (k + 1 < plan.stages.size())
       os << ", sends " << s.sendBytes << " bytes in " << s.sendCount << " tensor(s) to stage "
          << k + 1;
     os << "\n";
+    if (o.tp > 1)
+      printTensorParallelPlan(groups[k * o.tp].plan, o.tp, os, "  ");
   }
   int64_t worst = plan.bottleneck();
   const StagePlan &b = plan.stages[worst];
-  os << "bottleneck: stage " << worst << " on " << b.device.name() << ", " << us(b.seconds())
-     << " per microbatch\n";
+  os << "bottleneck: stage " << worst << (o.tp > 1 ? "" : " on " + b.device.name()) << ", "
+     << us(b.seconds()) << " per microbatch\n";
   double batch = plan.batchSeconds(o.microbatches);
   os << "predicted batch time: " << llvm::format("%.3f ms", batch * 1e3) << " for "
      << o.microbatches << " microbatch(es), " << llvm::format("%.1f", 1.0 / batch)
@@ -354,9 +371,6 @@ int main(int argc, char **argv) {
   if (o.pp * o.tp != deviceCount)
     fail("--pp (" + llvm::Twine(o.pp) + ") x --tp (" + llvm::Twine(o.tp) +
          ") must equal the number of devices (" + llvm::Twine(deviceCount) + ")");
-  if (o.tp > 1 && o.pp > 1)
-    fail("--tp=" + llvm::Twine(o.tp) + " with --pp=" + llvm::Twine(o.pp) +
-         ": tensor parallelism within pipeline stages is not supported yet (use --pp=1)");
   if (*stopAfter == Phase::Artifact && o.output.empty() && !o.explain)
     fail("no output given: use -o OUT.cleave");
   bool progress = o.progress || isatty(STDERR_FILENO);
@@ -406,10 +420,17 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  // One module per rank, and what each rank runs: its stage id, the ranks of its
+  // tensor-parallel group (empty: just itself) and the pairs split over them.
   std::vector<OwningOpRef<ModuleOp>> stageModules;
-  std::vector<StagePlan> stagePlans; // empty for a single-device compile
-  TensorParallelPlan tpPlan;
-  if (o.tp > 1) {
+  std::vector<StagePlan> stagePlans; // per stage id; empty for a single-device compile
+  struct RankRole {
+    int64_t stage = 0;
+    std::vector<int64_t> group;
+    TensorParallelPlan plan;
+  };
+  std::vector<RankRole> roles;
+  if (o.tp > 1 && o.pp == 1) {
     // One module per rank of the tensor-parallel group, each with its slices of the
     // weights (docs/partitioning.md, "Tensor parallelism").
     report("splitting for tensor parallelism");
@@ -418,12 +439,19 @@ int main(int argc, char **argv) {
       FailureOr<TensorParallelPlan> plan = applyTensorParallel(*rankModule, o.tp, r);
       if (failed(plan))
         fail("tensor-parallel partitioning failed");
-      tpPlan = *plan;
-      stageModules.push_back(std::move(rankModule));
+      // One stage on all the devices: replicating it over them would gain nothing.
+      if (plan->splits.empty())
+        fail(plan->refusalMessage(o.tp));
       if (o.explain) {
-        printTensorParallelPlan(tpPlan, o.tp, llvm::outs());
+        printTensorParallelPlan(*plan, o.tp, llvm::outs());
         return 0;
       }
+      RankRole role;
+      for (int64_t t = 0; t < o.tp; ++t)
+        role.group.push_back(t);
+      role.plan = std::move(*plan);
+      roles.push_back(std::move(role));
+      stageModules.push_back(std::move(rankModule));
     }
     if (*stopAfter == Phase::Partition) {
       std::vector<ModuleOp> views;
@@ -434,22 +462,61 @@ int main(int argc, char **argv) {
     }
   } else if (o.pp > 1 || o.explain || *stopAfter == Phase::Partition) {
     report("partitioning into pipeline stages");
-    FailureOr<PipelinePlan> plan = planPipeline(*module, cluster, o.pp);
+    // With --tp, the partitioner sees each stage's group of devices as one faster device.
+    FailureOr<PipelinePlan> plan =
+        planPipeline(*module, o.tp > 1 ? groupDevices(cluster, o.tp) : cluster, o.pp);
     if (failed(plan) || failed(outlineStages(*module, *plan)))
       fail("pipeline partitioning failed");
-    if (o.explain)
-      explainPlan(*plan, o, batchShapes);
-    if (*stopAfter == Phase::Partition)
-      printModule(*module, o);
-    if (o.explain || *stopAfter == Phase::Partition)
-      return 0;
+    if (o.tp == 1) {
+      if (o.explain)
+        explainPlan(*plan, o, batchShapes, cluster, {});
+      if (*stopAfter == Phase::Partition)
+        printModule(*module, o);
+      if (o.explain || *stopAfter == Phase::Partition)
+        return 0;
+    }
     FailureOr<std::vector<OwningOpRef<ModuleOp>>> split = splitStages(*module);
     if (failed(split))
       fail("splitting the pipeline stages failed");
     stageModules = std::move(*split);
     stagePlans = plan->stages;
+    for (size_t k = 0; k < stageModules.size(); ++k)
+      roles.push_back({static_cast<int64_t>(k), {}, {}});
+    if (o.tp > 1) {
+      // Each stage over its group: rank stage * tp + place (docs/partitioning.md,
+      // "Pipeline x tensor parallelism").
+      report("splitting the stages for tensor parallelism");
+      FailureOr<std::vector<StageGroupRank>> ranks = splitStagesOverGroups(stageModules, o.tp);
+      if (failed(ranks))
+        fail("tensor-parallel partitioning failed");
+      if (o.explain) {
+        explainPlan(*plan, o, batchShapes, cluster, *ranks);
+        return 0;
+      }
+      stageModules.clear();
+      roles.clear();
+      for (StageGroupRank &rank : *ranks) {
+        RankRole role{rank.stage, {}, std::move(rank.plan)};
+        for (int64_t t = 0; t < o.tp; ++t)
+          role.group.push_back(rank.stage * o.tp + t);
+        // The plan put the stage on its group's first device; this rank has its own.
+        if (auto main = rank.module->lookupSymbol<func::FuncOp>("main"))
+          main->setAttr("cleave.device",
+                        StringAttr::get(&context, cluster.devices[roles.size()].name()));
+        roles.push_back(std::move(role));
+        stageModules.push_back(std::move(rank.module));
+      }
+      if (*stopAfter == Phase::Partition) {
+        std::vector<ModuleOp> views;
+        for (auto &m : stageModules)
+          views.push_back(*m);
+        printModules(views, o);
+        return 0;
+      }
+    }
   } else {
     stageModules.push_back(std::move(module));
+    roles.emplace_back();
   }
   for (const DeviceSpec &d : cluster.devices)
     if (d.kind != "cpu" && cluster.devices.size() > 1)
@@ -473,8 +540,8 @@ int main(int argc, char **argv) {
       llvm::sys::fs::remove_directories(gpuOptions.toolkit);
   });
 
-  // Each stage goes through the single-device pipeline on its own: stage k becomes code
-  // section code.rank<k> with entry cleave_stage_<k>, its parameters params.rank<k>.
+  // Each rank's module goes through the single-device pipeline on its own: rank k's becomes
+  // code section code.rank<k> with entry cleave_stage_<k>, its parameters params.rank<k>.
   ArtifactSpec spec;
   CpuOptions cpuOptions;
   cpuOptions.cpu = o.cpu;
@@ -482,30 +549,31 @@ int main(int argc, char **argv) {
   for (size_t k = 0; k < stageModules.size(); ++k) {
     ModuleOp stageModule = *stageModules[k];
     auto main = stageModule.lookupSymbol<func::FuncOp>("main");
+    const RankRole &role = roles[k];
     ArtifactStage stage;
-    stage.id = stage.rank = stage.device = static_cast<int64_t>(k);
-    // The ranks of a tensor-parallel group all run stage 0; rank 0's entry declares the
-    // graph's inputs and outputs.
-    bool declaresGraph = true;
-    if (o.tp > 1) {
-      stage.id = 0;
-      declaresGraph = k == 0;
-      for (int64_t r = 0; r < o.tp; ++r)
-        stage.group.push_back(r);
-      for (const TensorParallelSplit &s : tpPlan.splits)
-        stage.shardings.push_back(
-            llvm::json::Object{{"node", s.node}, {"split", s.how}, {"weight", s.weight}});
-      for (const TensorParallelCollective &c : tpPlan.collectives)
-        stage.collectives.push_back(llvm::json::Object{
-            {"kind", c.kind}, {"after", c.after}, {"elements", c.elements}});
-    }
+    stage.rank = stage.device = static_cast<int64_t>(k);
+    stage.id = role.stage;
+    // The ranks of a tensor-parallel group all run one stage id; the group's first rank's
+    // entry declares the graph's inputs and outputs.
+    bool declaresGraph = role.group.empty() || role.group.front() == stage.rank;
+    stage.group = role.group;
+    for (const TensorParallelSplit &s : role.plan.splits)
+      stage.shardings.push_back(
+          llvm::json::Object{{"node", s.node}, {"split", s.how}, {"weight", s.weight}});
+    for (const TensorParallelCollective &c : role.plan.collectives)
+      stage.collectives.push_back(llvm::json::Object{
+          {"kind", c.kind}, {"after", c.after}, {"elements", c.elements}});
     stage.codeSection = "code.rank" + std::to_string(k);
     stage.entry = "cleave_stage_" + std::to_string(k);
-    if (k < stagePlans.size()) {
-      stage.seconds = stagePlans[k].seconds();
-      stage.flops = stagePlans[k].flops;
-      stage.bytes = stagePlans[k].bytes;
+    if (role.stage < static_cast<int64_t>(stagePlans.size()) && o.tp == 1) {
+      stage.seconds = stagePlans[role.stage].seconds();
+      stage.flops = stagePlans[role.stage].flops;
+      stage.bytes = stagePlans[role.stage].bytes;
     } else {
+      // A rank of a tensor-parallel group: its own share of the work, and the group's
+      // estimated time.
+      if (role.stage < static_cast<int64_t>(stagePlans.size()))
+        stage.seconds = stagePlans[role.stage].seconds();
       main.walk([&](onnxir::CostInterface op) {
         stage.flops += op.getFlops();
         stage.bytes += op.getBytes();

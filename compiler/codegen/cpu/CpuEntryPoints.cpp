@@ -145,6 +145,9 @@ struct CpuEntryPointsPass : cleave::impl::CpuEntryPointsPassBase<CpuEntryPointsP
     if (auto allReduce = module.lookupSymbol<LLVM::LLVMFuncOp>("cleave_rt_all_reduce");
         allReduce && allReduce.isExternal())
       defineTableCall(allReduce, /*slot=*/0);
+    if (auto allGather = module.lookupSymbol<LLVM::LLVMFuncOp>("cleave_rt_all_gather");
+        allGather && allGather.isExternal())
+      defineTableCall(allGather, /*slot=*/1);
     // The stage implementation is internal: only the C entry points are the ABI.
     impl.setLinkage(LLVM::Linkage::Internal);
   }

@@ -2,6 +2,7 @@
 
 #include "comm/local_transport.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -38,8 +39,12 @@ struct Hub {
   int arrived = 0;
   long barrierGeneration = 0;
   std::vector<Status> statuses;
-  /// Each rank's contribution to the current allReduceSum().
+  /// Each rank's contribution to the current allReduceSum() or allGather().
   std::vector<std::vector<uint8_t>> contributions;
+  /// Each rank's (color, key) in the current split().
+  std::vector<std::pair<int, int>> splits;
+  /// The groups split() made: (the split's sequence number, color) -> hub.
+  std::map<std::pair<long, int>, std::shared_ptr<Hub>> groups;
 };
 
 /// out[i] = sum over `parts` of part[i], for `count` elements of T.
@@ -146,6 +151,56 @@ public:
     return Status();
   }
 
+  Status allGather(const void *in, void *out, size_t bytes) override {
+    std::unique_lock<std::mutex> lock(hub_->mutex);
+    if (hub_->contributions.size() != static_cast<size_t>(hub_->size))
+      hub_->contributions.resize(hub_->size);
+    const uint8_t *begin = static_cast<const uint8_t *>(in);
+    hub_->contributions[rank_].assign(begin, begin + bytes);
+    hub_->arrive(lock);
+    bool same = true;
+    for (const std::vector<uint8_t> &part : hub_->contributions)
+      same = same && part.size() == bytes;
+    if (same)
+      for (int r = 0; r < hub_->size; ++r)
+        if (bytes)
+          std::memcpy(static_cast<uint8_t *>(out) + r * bytes,
+                      hub_->contributions[r].data(), bytes);
+    // Nobody may overwrite a contribution before everyone has copied them.
+    hub_->arrive(lock);
+    if (!same)
+      return internalError("all-gather: ranks passed different sizes");
+    return Status();
+  }
+
+  StatusOr<std::shared_ptr<Transport>> split(int color, int key) override {
+    if (color < 0)
+      return invalidArgumentError("split with a negative color " +
+                                  std::to_string(color));
+    long sequence = splits_++;
+    std::unique_lock<std::mutex> lock(hub_->mutex);
+    hub_->splits.resize(hub_->size);
+    hub_->splits[rank_] = {color, key};
+    hub_->arrive(lock);
+    // The group: ranks of this color ordered by (key, rank).
+    std::vector<std::pair<int, int>> members;
+    for (int r = 0; r < hub_->size; ++r)
+      if (hub_->splits[r].first == color)
+        members.push_back({hub_->splits[r].second, r});
+    std::sort(members.begin(), members.end());
+    int groupRank = 0;
+    while (members[groupRank].second != rank_)
+      ++groupRank;
+    std::shared_ptr<Hub> &group = hub_->groups[{sequence, color}];
+    if (!group)
+      group = std::make_shared<Hub>(static_cast<int>(members.size()));
+    std::shared_ptr<Hub> mine = group;
+    // Nobody may overwrite a color before everyone has read them.
+    hub_->arrive(lock);
+    return std::shared_ptr<Transport>(
+        std::make_shared<LocalTransport>(std::move(mine), groupRank));
+  }
+
   Status agree(const Status &local) override {
     std::unique_lock<std::mutex> lock(hub_->mutex);
     hub_->statuses[rank_] = local;
@@ -182,6 +237,7 @@ private:
   int rank_;
   TransportRequest next_ = 0;
   std::map<TransportRequest, Pending> pending_;
+  long splits_ = 0; ///< split() calls so far (the same on every rank)
 };
 } // namespace
 

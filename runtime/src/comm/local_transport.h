@@ -18,8 +18,9 @@ namespace testing {
 
 /// `size` transports, one per rank, that deliver messages through shared
 /// memory. Sends complete at once (the bytes are copied); receives complete
-/// in wait(). Each transport must be used by one thread; barrier() and
-/// agree() block until every rank has called them.
+/// in wait(). Each transport must be used by one thread; barrier(), agree()
+/// and the collectives block until every rank has called them. split()
+/// gives transports over groups of these ranks, delivering the same way.
 std::vector<std::shared_ptr<Transport>> createLocalTransports(int size);
 
 } // namespace testing

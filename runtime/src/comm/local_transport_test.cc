@@ -79,5 +79,75 @@ TEST(LocalTransportTest, AllReduceSumsEveryRanksElements) {
                    .ok());
 }
 
+TEST(LocalTransportTest, AllGatherConcatenatesInRankOrder) {
+  auto transports = createLocalTransports(3);
+  std::vector<std::vector<int32_t>> gathered(3, std::vector<int32_t>(6));
+  Status results[3];
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 3; ++r)
+    threads.emplace_back([&, r] {
+      int32_t mine[2] = {r, 10 * r};
+      results[r] = transports[r]->allGather(mine, gathered[r].data(), 8);
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (int r = 0; r < 3; ++r) {
+    EXPECT_TRUE(results[r].ok()) << results[r].message();
+    EXPECT_EQ(gathered[r], (std::vector<int32_t>{0, 0, 1, 10, 2, 20}));
+  }
+}
+
+TEST(LocalTransportTest, SplitMakesIndependentGroups) {
+  // Four ranks, two groups as a 2x2 pipeline x tensor-parallel plan makes
+  // them: color = stage, key = place in the group (reversed in group 1, so
+  // that its ranks are ordered by key, not by rank).
+  auto transports = createLocalTransports(4);
+  std::vector<std::shared_ptr<Transport>> groups(4);
+  std::vector<std::vector<float>> sums(4);
+  std::vector<std::vector<float>> gathered(4, std::vector<float>(2));
+  Status results[4];
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 4; ++r)
+    threads.emplace_back([&, r] {
+      int color = r / 2, key = color == 0 ? r % 2 : 1 - r % 2;
+      StatusOr<std::shared_ptr<Transport>> group =
+          transports[r]->split(color, key);
+      results[r] = group.status();
+      if (!group.ok())
+        return;
+      groups[r] = *group;
+      sums[r] = {float(r), 1.0f};
+      results[r] = groups[r]->allReduceSum(sums[r].data(), sums[r].data(), 2,
+                                           DType::Float32);
+      float mine = float(r);
+      if (results[r].ok())
+        results[r] = groups[r]->allGather(&mine, gathered[r].data(), 4);
+      // Point-to-point within the group, by group rank.
+      int peer = 1 - groups[r]->rank();
+      float got = -1;
+      StatusOr<TransportRequest> sent = groups[r]->send(&mine, 4, peer, 7);
+      StatusOr<TransportRequest> recv = groups[r]->recv(&got, 4, peer, 7);
+      if (results[r].ok() && sent.ok() && recv.ok())
+        results[r] = groups[r]->wait(*recv);
+      if (results[r].ok())
+        results[r] = groups[r]->wait(*sent);
+      if (results[r].ok() && got != float(r % 2 == 0 ? r + 1 : r - 1))
+        results[r] = internalError("got " + std::to_string(got));
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  for (int r = 0; r < 4; ++r) {
+    SCOPED_TRACE("rank " + std::to_string(r));
+    ASSERT_TRUE(results[r].ok()) << results[r].message();
+    EXPECT_EQ(groups[r]->size(), 2);
+    EXPECT_EQ(groups[r]->rank(), r < 2 ? r : 3 - r);
+    float base = r < 2 ? 0.0f + 1.0f : 2.0f + 3.0f;
+    EXPECT_EQ(sums[r], (std::vector<float>{base, 2.0f}));
+    EXPECT_EQ(gathered[r], r < 2 ? (std::vector<float>{0.0f, 1.0f})
+                                 : (std::vector<float>{3.0f, 2.0f}));
+  }
+  EXPECT_FALSE(transports[0]->split(-1, 0).ok());
+}
+
 } // namespace
 } // namespace cleave

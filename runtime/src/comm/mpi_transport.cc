@@ -3,6 +3,8 @@
 // Compiled only when CMake finds MPI. The transport works on a duplicate of
 // MPI_COMM_WORLD, so that its tags cannot meet messages of anything else in
 // the process, with MPI_ERRORS_RETURN so that failures become Status values.
+// split() gives a transport over a communicator of its own (MPI_Comm_split);
+// MPI is finalised when the last transport of the process goes away.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,10 +28,37 @@ std::string mpiError(int code) {
   return std::string(text, static_cast<size_t>(length));
 }
 
+/// Finalises MPI, if this runtime initialised it, once every transport that
+/// uses it is gone.
+struct MpiLifetime {
+  explicit MpiLifetime(bool finalize) : finalize(finalize) {}
+  ~MpiLifetime() {
+    if (finalize)
+      MPI_Finalize();
+  }
+  bool finalize;
+};
+
+/// The MPI datatype of a reduction over `dtype`, or MPI_DATATYPE_NULL.
+MPI_Datatype reductionType(DType dtype) {
+  switch (dtype) {
+  case DType::Float32:
+    return MPI_FLOAT;
+  case DType::Float64:
+    return MPI_DOUBLE;
+  case DType::Int32:
+    return MPI_INT32_T;
+  case DType::Int64:
+    return MPI_INT64_T;
+  default:
+    return MPI_DATATYPE_NULL;
+  }
+}
+
 class MpiTransport final : public Transport {
 public:
-  MpiTransport(MPI_Comm comm, bool finalize)
-      : comm_(comm), finalize_(finalize) {
+  MpiTransport(MPI_Comm comm, std::shared_ptr<MpiLifetime> lifetime)
+      : comm_(comm), lifetime_(std::move(lifetime)) {
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
     void *value = nullptr;
@@ -43,8 +72,6 @@ public:
       if (slot.request != MPI_REQUEST_NULL)
         MPI_Request_free(&slot.request);
     MPI_Comm_free(&comm_);
-    if (finalize_)
-      MPI_Finalize();
   }
 
   int rank() const override { return rank_; }
@@ -119,24 +146,10 @@ public:
 
   Status allReduceSum(const void *in, void *out, size_t count,
                       DType dtype) override {
-    MPI_Datatype type;
-    switch (dtype) {
-    case DType::Float32:
-      type = MPI_FLOAT;
-      break;
-    case DType::Float64:
-      type = MPI_DOUBLE;
-      break;
-    case DType::Int32:
-      type = MPI_INT32_T;
-      break;
-    case DType::Int64:
-      type = MPI_INT64_T;
-      break;
-    default:
+    MPI_Datatype type = reductionType(dtype);
+    if (type == MPI_DATATYPE_NULL)
       return unimplementedError(std::string("all-reduce of ") +
                                 dtypeName(dtype) + " is not supported");
-    }
     if (count > static_cast<size_t>(std::numeric_limits<int>::max()))
       return unimplementedError("all-reduce of " + std::to_string(count) +
                                 " elements: more than MPI's int count");
@@ -145,6 +158,30 @@ public:
     return code == MPI_SUCCESS
                ? Status()
                : internalError("MPI allreduce failed: " + mpiError(code));
+  }
+
+  Status allGather(const void *in, void *out, size_t bytes) override {
+    if (bytes > static_cast<size_t>(std::numeric_limits<int>::max()))
+      return unimplementedError("all-gather of " + std::to_string(bytes) +
+                                " bytes per rank: more than MPI's int count");
+    int code = MPI_Allgather(in, static_cast<int>(bytes), MPI_BYTE, out,
+                             static_cast<int>(bytes), MPI_BYTE, comm_);
+    return code == MPI_SUCCESS
+               ? Status()
+               : internalError("MPI allgather failed: " + mpiError(code));
+  }
+
+  StatusOr<std::shared_ptr<Transport>> split(int color, int key) override {
+    if (color < 0)
+      return invalidArgumentError("split with a negative color " +
+                                  std::to_string(color));
+    MPI_Comm group;
+    int code = MPI_Comm_split(comm_, color, key, &group);
+    if (code != MPI_SUCCESS)
+      return internalError("cannot create the MPI communicator of group " +
+                           std::to_string(color) + ": " + mpiError(code));
+    MPI_Comm_set_errhandler(group, MPI_ERRORS_RETURN);
+    return std::shared_ptr<Transport>(new MpiTransport(group, lifetime_));
   }
 
   Status agree(const Status &local) override {
@@ -223,7 +260,7 @@ private:
   }
 
   MPI_Comm comm_;
-  bool finalize_;
+  std::shared_ptr<MpiLifetime> lifetime_;
   int rank_ = 0;
   int size_ = 1;
   int maxTag_ = 32767;
@@ -255,7 +292,8 @@ StatusOr<std::shared_ptr<Transport>> createMpiTransport(int *argc,
     return internalError("cannot create an MPI communicator: " +
                          mpiError(code));
   MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
-  return std::shared_ptr<Transport>(new MpiTransport(comm, ownsMpi));
+  return std::shared_ptr<Transport>(
+      new MpiTransport(comm, std::make_shared<MpiLifetime>(ownsMpi)));
 }
 
 } // namespace cleave

@@ -2,9 +2,10 @@
 //
 // The interface the pipeline schedule uses to talk to other ranks: rank and
 // size, non-blocking point-to-point sends and receives of bytes with tags,
-// waits, a barrier and error agreement. The MPI implementation lives in
-// mpi_transport.cc; no MPI header appears here, so code that includes this
-// builds with or without MPI.
+// waits, a barrier, error agreement and the collectives of tensor-parallel
+// groups (split() makes a Transport over a group of ranks). The MPI
+// implementation lives in mpi_transport.cc; no MPI header appears here, so code
+// that includes this builds with or without MPI.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,13 +16,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 namespace cleave {
 
 /// A handle on one outstanding send or receive; complete it with wait().
 using TransportRequest = int64_t;
 
-/// Point-to-point transfers and agreement between the ranks of one job.
+/// Point-to-point transfers, agreement and collectives between the ranks of
+/// one job, or of one group of its ranks (split()).
 /// Every call is made from one thread per rank.
 class Transport {
 public:
@@ -49,11 +52,24 @@ public:
   /// Blocks until every rank has called barrier().
   virtual Status barrier() = 0;
 
-  /// Collective over every rank of the job: `out` receives the elementwise
-  /// sum of every rank's `count` elements of `dtype` at `in` (`in` may equal
-  /// `out`). Float32, Float64, Int32 and Int64 are supported.
+  /// Collective over every rank of this transport: `out` receives the
+  /// elementwise sum of every rank's `count` elements of `dtype` at `in`
+  /// (`in` may equal `out`). Float32, Float64, Int32 and Int64 are supported.
   virtual Status allReduceSum(const void *in, void *out, size_t count,
                               DType dtype) = 0;
+
+  /// Collective over every rank of this transport: `out` (size() * `bytes`
+  /// bytes, distinct from `in`) receives every rank's `bytes` bytes at `in`,
+  /// concatenated in rank order. Every rank passes the same `bytes`.
+  virtual Status allGather(const void *in, void *out, size_t bytes) = 0;
+
+  /// Collective over every rank of this transport (MPI_Comm_split): the
+  /// ranks passing the same `color` (>= 0) form a group, ordered by `key`
+  /// (ties by rank here), and each gets a Transport over its group, whose
+  /// rank() is its place in that order. The group's transport is independent
+  /// of this one (its tags cannot meet this one's messages) and may outlive
+  /// it.
+  virtual StatusOr<std::shared_ptr<Transport>> split(int color, int key) = 0;
 
   /// Collective: every rank passes its own status and all get the same
   /// answer: ok when every rank succeeded, otherwise the failure of the

@@ -362,8 +362,15 @@ std::string Artifact::describe() const {
       args += ", " + counted(counts[4], "send");
     if (counts[5])
       args += ", " + counted(counts[5], "other arg");
+    std::string group;
+    if (stage.group.size() > 1) {
+      for (int rank : stage.group)
+        group += (group.empty() ? " (tensor-parallel group " : ", ") +
+                 std::to_string(rank);
+      group += ")";
+    }
     line("  stage " + std::to_string(stage.id) + ": rank " +
-         std::to_string(stage.rank) + ", device " +
+         std::to_string(stage.rank) + group + ", device " +
          std::to_string(stage.device) + ", entry " + stage.entry + " in " +
          stage.code + "; " + args +
          (stage.estimatedFlops || stage.estimatedBytes

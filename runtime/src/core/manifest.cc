@@ -362,7 +362,9 @@ void checkSplittable(const std::vector<TensorDesc> &tensors, const char *key,
 
 /// The pipeline rules of the plan schema: stage ids 0..N-1, one stage per
 /// rank, transfers only from stage k to k+1 with a matching recv of the same
-/// type, graph inputs only on the first stage and outputs only on the last.
+/// type in the peer entry at the same place of its group (groups of adjacent
+/// stages have one size), graph inputs only on the first stage and outputs
+/// only on the last.
 void checkPipeline(const Manifest &manifest) {
   const std::vector<StageDesc> &stages = manifest.stages;
   // A tensor-parallel stage has one entry per rank of its group.
@@ -372,6 +374,7 @@ void checkPipeline(const Manifest &manifest) {
     distinctIds.insert(stage.id);
   int count = static_cast<int>(distinctIds.size());
   std::vector<int> indexOfId(count, -1);
+  std::map<int, int> entryOfRank;
   std::set<int> ranks;
   for (int i = 0; i < entries; ++i) {
     std::string path = indexed("stages", i);
@@ -381,6 +384,7 @@ void checkPipeline(const Manifest &manifest) {
                                  std::to_string(count - 1) + ")");
     if (indexOfId[stages[i].id] < 0)
       indexOfId[stages[i].id] = i;
+    entryOfRank.emplace(stages[i].rank, i);
     if (!ranks.insert(stages[i].rank).second)
       fail(join(path, "rank"), "rank " + std::to_string(stages[i].rank) +
                                    " already runs another stage (one stage "
@@ -442,7 +446,17 @@ void checkPipeline(const Manifest &manifest) {
                        std::to_string(want) + ")");
       if (!transfers.insert({int(arg.kind), arg.name}).second)
         fail(path, what + " is listed twice in " + stageName);
-      const StageDesc &peer = stages[indexOfId[arg.peer]];
+      // The ranks at place t of two adjacent groups exchange the tensors.
+      const std::vector<int> &peerGroup = stages[indexOfId[arg.peer]].group;
+      if (peerGroup.size() != stage.group.size())
+        fail(path, what + ": " + stageName + " runs on " +
+                       std::to_string(stage.group.size()) + " rank(s) and " +
+                       peerName + " on " + std::to_string(peerGroup.size()) +
+                       " (a transfer pairs the ranks of groups of one size)");
+      size_t place = static_cast<size_t>(
+          std::find(stage.group.begin(), stage.group.end(), stage.rank) -
+          stage.group.begin());
+      const StageDesc &peer = stages[entryOfRank.at(peerGroup[place])];
       const StageArg *match =
           findArg(peer, isRecv ? StageArg::Kind::Send : StageArg::Kind::Recv,
                   arg.name, stage.id);
@@ -500,14 +514,6 @@ void checkReferences(const Manifest &manifest) {
       fail(join(path, "id"), "duplicate stage id " + std::to_string(stage.id) +
                                  " (entries of one stage id must be the ranks "
                                  "of one tensor-parallel group)");
-    if (stage.group.size() > 1 && !stage.args.empty())
-      for (const StageArg &arg : stage.args)
-        if (arg.kind == StageArg::Kind::Recv || arg.kind == StageArg::Kind::Send)
-          fail(join(path, "args"),
-               "tensor-parallel stage " + std::to_string(stage.id) +
-                   " transfers '" + arg.name +
-                   "' (transfers between tensor-parallel stages are not "
-                   "supported by this runtime)");
     if (static_cast<size_t>(stage.device) >= manifest.devices.size())
       fail(join(path, "device"),
            "device " + std::to_string(stage.device) + " does not exist (" +

@@ -250,6 +250,65 @@ TEST(ManifestTest, TensorParallelErrorsNameTheStage) {
               "must be the ranks of one tensor-parallel group)");
 }
 
+/// Stage 0 on ranks 0-1 (a tensor-parallel group) sends "h" to stage 1 on
+/// ranks 2-3; rank t of one group talks to rank t of the other.
+std::string tensorParallelPipelineManifest() {
+  std::string stages;
+  for (int r = 0; r < 4; ++r) {
+    std::string rank = std::to_string(r);
+    std::string transfer =
+        r < 2
+            ? R"({"kind": "send", "name": "h", "to": 1, "dtype": "float32", "shape": [1, 3]})"
+            : R"({"kind": "recv", "name": "h", "from": 0, "dtype": "float32", "shape": [1, 3]})";
+    std::string graph = r < 2 ? R"({"kind": "input", "name": "x"})"
+                              : R"({"kind": "output", "name": "y"})";
+    stages += std::string(r ? "," : "") + R"({"id": )" + std::to_string(r / 2) +
+              R"(, "rank": )" + rank + R"(, "device": )" + rank +
+              R"(, "code": "code.rank)" + rank +
+              R"(", "entry": "cleave_stage_)" + rank + R"(", "group": )" +
+              (r < 2 ? "[0, 1]" : "[2, 3]") + R"(, "args": [)" +
+              (r < 2 ? graph + ", " + transfer : transfer + ", " + graph) +
+              "]}";
+  }
+  std::string devices, sections;
+  for (int r = 0; r < 4; ++r) {
+    std::string rank = std::to_string(r);
+    devices += std::string(r ? "," : "") + R"({"rank": )" + rank +
+               R"(, "kind": "cpu", "index": )" + rank + "}";
+    sections += std::string(r ? "," : "") + R"({"name": "code.rank)" + rank +
+                R"(", "kind": "cpu-elf-so", "offset": )" +
+                std::to_string(4096 * (r + 1)) + R"(, "size": 10, "crc32": 0})";
+  }
+  return R"({"format_version": 1, "compiler_version": "0.1.0",
+  "options": {"devices": "cpu:0-3", "pp": 2, "tp": 2},
+  "inputs": [{"name": "x", "dtype": "float32", "shape": [1, 3]}],
+  "outputs": [{"name": "y", "dtype": "float32", "shape": [1, 3]}],
+  "devices": [)" +
+         devices + R"(], "parameters": [], "stages": [)" + stages +
+         R"(], "sections": [)" + sections + "]}";
+}
+
+TEST(ManifestTest, ParsesTensorParallelPipelines) {
+  StatusOr<Manifest> parsed = parseManifest(tensorParallelPipelineManifest());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
+  ASSERT_EQ(parsed->stages.size(), 4u);
+  EXPECT_EQ(parsed->stages[3].id, 1);
+  EXPECT_EQ(parsed->stages[3].group, (std::vector<int>{2, 3}));
+}
+
+TEST(ManifestTest, TransfersNeedGroupsOfOneSize) {
+  // Stage 1 on rank 2 alone; rank 3 becomes a third stage with nothing to do.
+  std::string text = replaced(tensorParallelPipelineManifest(),
+                              R"("cleave_stage_2", "group": [2, 3])",
+                              R"("cleave_stage_2", "group": [2])");
+  text = replaced(text, R"({"id": 1, "rank": 3)", R"({"id": 2, "rank": 3)");
+  text = replaced(text, R"("cleave_stage_3", "group": [2, 3], "args": [)",
+                  R"("cleave_stage_3", "args": [)");
+  expectError(text, "stages[0].args[1]: send 'h': stage 0 runs on 2 rank(s) "
+                    "and stage 1 on 1 (a transfer pairs the ranks of groups "
+                    "of one size)");
+}
+
 TEST(ManifestTest, MicrobatchesDefaultToOne) {
   std::string text = replaced(validManifest(), R"("pp": 1,)", "");
   StatusOr<Manifest> parsed = parseManifest(text);

@@ -4,7 +4,10 @@
 // pipeline plan, the stage of its transport's rank. The stage's code is loaded
 // once; each run streams the microbatches through it, binding input slices,
 // mapped parameters, output slices and double-buffered transfer buffers to
-// the entry point's argument list in manifest order.
+// the entry point's argument list in manifest order. In a plan with
+// tensor-parallel groups, every session splits the job's transport into one
+// transport per group, over which the stage's collectives run; the ranks at
+// place t of two adjacent groups exchange that pipeline edge's tensors.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,7 +65,8 @@ struct Slice {
 
 /// What runtime calls made by generated code work with: ctx's `session`.
 struct CallState {
-  Transport *transport = nullptr; ///< null for single-stage plans
+  /// The stage's tensor-parallel group; null for a group of one rank.
+  Transport *group = nullptr;
   /// The first failure of a runtime call during the current invocation.
   Status status;
 };
@@ -77,6 +81,9 @@ struct Session::Impl {
   bool last = true;
   bool returns = true; ///< last, and first in its tensor-parallel group
   std::shared_ptr<Transport> transport; ///< null for single-stage plans
+  /// Over the ranks of this stage's group, in the manifest's `group` order;
+  /// null unless the group has several ranks.
+  std::shared_ptr<Transport> groupTransport;
   std::vector<Transfer> recvs;
   std::vector<Transfer> sends;
   std::vector<Slice> inputSlices;
@@ -122,12 +129,16 @@ int cutPosition(const StageDesc &sender, const std::string &name) {
   return -1;
 }
 
-/// The runtime's CleaveAllReduceFn: sums over every rank of the job (the
-/// tensor-parallel group of a pp=1 plan).
+CallState &callState(void *ctx) {
+  return *static_cast<CallState *>(
+      static_cast<CleaveStageContext *>(ctx)->session);
+}
+
+/// The runtime's CleaveAllReduceFn: sums over the stage's tensor-parallel
+/// group.
 void stageAllReduce(void *ctx, const void *in, void *out, int64_t count,
                     int32_t dtype, int32_t op, int32_t group) {
-  auto &calls =
-      *static_cast<CallState *>(static_cast<CleaveStageContext *>(ctx)->session);
+  CallState &calls = callState(ctx);
   if (!calls.status.ok())
     return;
   if (op != 0 || group != 0 || count < 0 || dtype < 0 ||
@@ -137,19 +148,52 @@ void stageAllReduce(void *ctx, const void *in, void *out, int64_t count,
     return;
   }
   auto type = static_cast<DType>(dtype);
-  if (!calls.transport) {
+  if (!calls.group) {
     // One rank: the sum is the rank's own data.
     if (in != out)
       std::memcpy(out, in, static_cast<size_t>(count) * dtypeSize(type));
     return;
   }
   Status status =
-      calls.transport->allReduceSum(in, out, static_cast<size_t>(count), type);
+      calls.group->allReduceSum(in, out, static_cast<size_t>(count), type);
   if (!status.ok())
     calls.status = Status(status.code(), "all-reduce: " + status.message());
 }
 
-const CleaveRuntimeTable kRuntimeTable = {&stageAllReduce};
+/// The runtime's CleaveAllGatherFn: concatenates the group's ranks' elements
+/// in group-rank order.
+void stageAllGather(void *ctx, const void *in, void *out, int64_t count,
+                    int32_t dtype, int32_t group) {
+  CallState &calls = callState(ctx);
+  if (!calls.status.ok())
+    return;
+  if (group != 0 || count < 0 || dtype < 0 ||
+      dtype > static_cast<int32_t>(DType::BFloat16)) {
+    calls.status = internalError(
+        "all-gather called with an unknown group, count or dtype");
+    return;
+  }
+  size_t bytes =
+      static_cast<size_t>(count) * dtypeSize(static_cast<DType>(dtype));
+  if (!calls.group) {
+    // One rank: the gather is the rank's own data.
+    std::memcpy(out, in, bytes);
+    return;
+  }
+  Status status = calls.group->allGather(in, out, bytes);
+  if (!status.ok())
+    calls.status = Status(status.code(), "all-gather: " + status.message());
+}
+
+const CleaveRuntimeTable kRuntimeTable = {&stageAllReduce, &stageAllGather};
+
+/// The place of `rank` in `stage`'s group (0 for a stage on one rank).
+int placeInGroup(const StageDesc &stage, int rank) {
+  auto found = std::find(stage.group.begin(), stage.group.end(), rank);
+  return found == stage.group.end()
+             ? 0
+             : static_cast<int>(found - stage.group.begin());
+}
 
 StatusOr<Slice> makeSlice(const TensorDesc &desc, int microbatches) {
   Slice slice;
@@ -185,6 +229,7 @@ Session::create(std::shared_ptr<const Artifact> artifact,
   bool distributed =
       artifact->stages().size() != 1 || artifact->devices().size() != 1;
   const StageDesc *stage = &artifact->stages().front();
+  std::shared_ptr<Transport> groupTransport;
   if (distributed) {
     std::string plan = plural(artifact->stages().size(), "stage") + " on " +
                        plural(artifact->devices().size(), "rank");
@@ -198,19 +243,36 @@ Session::create(std::shared_ptr<const Artifact> artifact,
           prefix + "the plan needs " + plural(artifact->ranks(), "rank") +
           ", the job has " + std::to_string(transport.size()));
     stage = artifact->stageOnRank(transport.rank());
+    // Each tensor-parallel group gets a transport of its own. Splitting is
+    // collective, so every rank takes part before anything that only some
+    // ranks may fail: color = stage id, key = place in the group, so the
+    // group transport's ranks follow the manifest's `group` order.
+    bool groups = false;
+    for (const StageDesc &other : artifact->stages())
+      groups = groups || other.group.size() > 1;
+    if (groups) {
+      int color = stage ? stage->id
+                        : static_cast<int>(artifact->stages().size()) +
+                              transport.rank();
+      int key = stage ? placeInGroup(*stage, stage->rank) : 0;
+      StatusOr<std::shared_ptr<Transport>> split =
+          options.transport->split(color, key);
+      if (!split.ok())
+        return Status(split.status().code(),
+                      prefix +
+                          "tensor-parallel group: " + split.status().message());
+      groupTransport = std::move(split).value();
+    }
     if (!stage)
       return failedPreconditionError(prefix + "rank " +
                                      std::to_string(transport.rank()) +
                                      " runs no stage");
-    // All-reduces run over the whole job (no sub-communicators yet).
     if (stage->group.size() > 1 &&
-        static_cast<int>(stage->group.size()) != transport.size())
-      return unimplementedError(
-          prefix + "stage " + std::to_string(stage->id) + " is split over " +
-          plural(stage->group.size(), "rank") + " of a " +
-          std::to_string(transport.size()) +
-          "-rank job: tensor-parallel groups smaller than the job are not "
-          "supported yet");
+        (groupTransport->size() != static_cast<int>(stage->group.size()) ||
+         groupTransport->rank() != placeInGroup(*stage, stage->rank)))
+      return internalError(prefix + "stage " + std::to_string(stage->id) +
+                           ": the group transport does not match the "
+                           "manifest's group");
     int tags = artifact->microbatches() * kTagsPerMicrobatch - 1;
     if (artifact->microbatches() > transport.maxTag() / kTagsPerMicrobatch)
       return unimplementedError(
@@ -243,7 +305,9 @@ Session::create(std::shared_ptr<const Artifact> artifact,
     impl.returns = impl.last && stage->group.front() == stage->rank;
     if (distributed)
       impl.transport = options.transport;
-    impl.calls.transport = impl.transport.get();
+    if (stage->group.size() > 1)
+      impl.groupTransport = std::move(groupTransport);
+    impl.calls.group = impl.groupTransport.get();
 
     const DeviceDesc &device = artifact->devices()[stage->device];
     StatusOr<std::unique_ptr<hal::Device>> created = hal::createDevice(
@@ -298,12 +362,17 @@ Session::create(std::shared_ptr<const Artifact> artifact,
       case StageArg::Kind::Send: {
         bool isRecv = arg.kind == StageArg::Kind::Recv;
         std::vector<Transfer> &list = isRecv ? impl.recvs : impl.sends;
+        // The rank at this rank's place in the peer stage's group (groups
+        // of adjacent stages have one size, as the manifest checks).
+        const std::vector<int> &peerGroup =
+            artifact->findStage(arg.peer)->group;
+        int peerRank = peerGroup[placeInGroup(*stage, stage->rank)];
         const StageDesc *sender =
-            isRecv ? artifact->findStage(arg.peer) : stage;
+            isRecv ? artifact->stageOnRank(peerRank) : stage;
         Transfer transfer;
         transfer.name = arg.name;
         transfer.bytes = TensorDesc{arg.name, arg.dtype, arg.shape}.byteSize();
-        transfer.peerRank = artifact->findStage(arg.peer)->rank;
+        transfer.peerRank = peerRank;
         transfer.position = cutPosition(*sender, arg.name);
         if (transfer.position >= kTagsPerMicrobatch)
           return unimplementedError(

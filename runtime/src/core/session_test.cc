@@ -337,6 +337,55 @@ TEST_F(SessionTest, PipelineSessionErrors) {
                               "stage's rank passes them), got 1");
 }
 
+TEST_F(SessionTest, RunsTensorParallelStagesInAPipeline) {
+  for (int microbatches : {1, 2}) {
+    SCOPED_TRACE(std::to_string(microbatches) + " microbatches");
+    std::shared_ptr<const Artifact> artifact =
+        build(testing::tensorParallelPipelineModel(microbatches));
+    ASSERT_TRUE(artifact);
+    auto transports = testing::createLocalTransports(4);
+    std::vector<std::unique_ptr<Session>> sessions(4);
+    std::vector<Status> statuses(4);
+    std::vector<std::vector<Tensor>> outputs(4);
+    Tensor x = chainInput();
+    // Creating a session splits the job's transport: collective, so every
+    // rank creates its session at once.
+    std::vector<std::thread> threads;
+    for (int r = 0; r < 4; ++r)
+      threads.emplace_back([&, r] {
+        StatusOr<std::unique_ptr<Session>> session =
+            Session::create(artifact, SessionOptions{1, transports[r]});
+        statuses[r] = session.status();
+        if (!session.ok())
+          return;
+        sessions[r] = std::move(session).value();
+        std::vector<Tensor> inputs;
+        if (sessions[r]->takesInputs())
+          inputs.push_back(std::move(x.clone()).value());
+        for (int run = 0; run < 2 && statuses[r].ok(); ++run)
+          statuses[r] = sessions[r]->run(inputs, &outputs[r]);
+      });
+    for (std::thread &thread : threads)
+      thread.join();
+    for (int r = 0; r < 4; ++r) {
+      ASSERT_TRUE(statuses[r].ok())
+          << "rank " << r << ": " << statuses[r].toString();
+      EXPECT_EQ(sessions[r]->stage().id, r / 2);
+      EXPECT_EQ(sessions[r]->takesInputs(), r < 2);
+      // Only the last group's first rank returns the outputs.
+      EXPECT_EQ(sessions[r]->returnsOutputs(), r == 2);
+      EXPECT_EQ(outputs[r].size(), r >= 2 ? 1u : 0u) << "rank " << r;
+    }
+    for (int r = 2; r < 4; ++r) {
+      ASSERT_EQ(outputs[r].size(), 1u);
+      for (int i = 0; i < 24; ++i)
+        EXPECT_EQ(outputs[r][0].dataAs<float>()[i],
+                  x.dataAs<float>()[i] * 9.0f + 1.0f)
+            << "rank " << r << ", element " << i;
+    }
+  }
+}
+
 /// A rank-0 transport of a two-rank job whose sends fail.
 class FailingTransport final : public Transport {
 public:
@@ -352,6 +401,12 @@ public:
   Status wait(TransportRequest) override { return Status(); }
   Status barrier() override { return Status(); }
   Status allReduceSum(const void *, void *, size_t, DType) override {
+    return internalError("link down");
+  }
+  Status allGather(const void *, void *, size_t) override {
+    return internalError("link down");
+  }
+  StatusOr<std::shared_ptr<Transport>> split(int, int) override {
     return internalError("link down");
   }
   Status agree(const Status &local) override { return local; }

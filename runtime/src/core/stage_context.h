@@ -25,9 +25,20 @@ typedef void (*CleaveAllReduceFn)(void *ctx, const void *in, void *out,
                                   int64_t count, int32_t dtype, int32_t op,
                                   int32_t group);
 
-/// The runtime functions generated code may call, in ABI order.
+/// All-gather over the ranks of `group` (0: the calling stage's
+/// tensor-parallel group): `out` receives the `count` elements at `in` of
+/// every rank of the group, concatenated in group-rank order (the order of
+/// the stage's manifest `group`), so it holds group size x `count` elements;
+/// `out` and `in` do not overlap. `dtype` is the runtime's DType number (any
+/// dtype). Failures are recorded as for CleaveAllReduceFn.
+typedef void (*CleaveAllGatherFn)(void *ctx, const void *in, void *out,
+                                  int64_t count, int32_t dtype, int32_t group);
+
+/// The runtime functions generated code may call, in ABI order (table slot
+/// 0, 1, ...).
 struct CleaveRuntimeTable {
-  CleaveAllReduceFn allReduce;
+  CleaveAllReduceFn allReduce; ///< slot 0
+  CleaveAllGatherFn allGather; ///< slot 1
 };
 
 /// What ctx points to. Generated code reads only `table` (at offset 0).

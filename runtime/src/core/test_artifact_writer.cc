@@ -265,7 +265,13 @@ std::string manifestBody(const TestModel &model) {
       args += std::string(a ? "," : "") + argJson(stages[r].args[a]);
     std::string entry =
         model.pipeline.empty() ? "cleave_stage_0" : "cleave_stage_" + rank;
-    stageList += std::string(r ? "," : "") + "{\"id\":" + rank +
+    std::string group;
+    for (size_t g = 0; g < stages[r].group.size(); ++g)
+      group += std::string(g ? "," : "") + std::to_string(stages[r].group[g]);
+    if (!stages[r].group.empty())
+      group = ",\"group\":[" + group + "]";
+    std::string id = stages[r].id >= 0 ? std::to_string(stages[r].id) : rank;
+    stageList += std::string(r ? "," : "") + "{\"id\":" + id + group +
                  ",\"rank\":" + rank + ",\"device\":" + rank +
                  ",\"code\":\"code.rank" + rank + "\",\"entry\":\"" + entry +
                  "\",\"args\":[" + args +
@@ -361,6 +367,78 @@ TestModel chainModel(int stages, int microbatches) {
         "    return; /* misaligned: leave zeros */\n"
         "  for (int i = 0; i < " +
         count + "; ++i)\n    out[i] = in[i] * 2.0f + " + add + ";\n}\n";
+    model.pipeline.push_back(std::move(stage));
+  }
+  return model;
+}
+
+TestModel tensorParallelPipelineModel(int microbatches) {
+  TestModel model;
+  model.inputs = {{"x", DType::Float32, {8, 3}}};
+  model.outputs = {{"y", DType::Float32, {8, 3}}};
+  model.microbatches = microbatches;
+  Shape micro = {8 / microbatches, 3};
+  std::string count = std::to_string(8 / microbatches * 3);
+  std::string header =
+      "#include <stdint.h>\n"
+      "#include <stdlib.h>\n"
+      "typedef void (*AllReduce)(void *, const void *, void *, int64_t,\n"
+      "                          int32_t, int32_t, int32_t);\n"
+      "typedef void (*AllGather)(void *, const void *, void *, int64_t,\n"
+      "                          int32_t, int32_t);\n"
+      "struct Table { AllReduce allReduce; AllGather allGather; };\n"
+      "int cleave_abi_version(void) { return 1; }\n";
+  for (int r = 0; r < 4; ++r) {
+    std::string rank = std::to_string(r), t = std::to_string(r % 2);
+    TestStage stage;
+    stage.id = r / 2;
+    stage.group = r < 2 ? std::vector<int>{0, 1} : std::vector<int>{2, 3};
+    std::string body;
+    if (r < 2) {
+      stage.args = {{"input", "x"}, {"send", "h", 1, DType::Float32, micro}};
+      body = "  float *p = malloc(" + count +
+             " * sizeof(float));\n"
+             "  for (int i = 0; i < " +
+             count +
+             "; ++i)\n"
+             "    p[i] = in[i] * (" +
+             t +
+             " + 1);\n"
+             "  table->allReduce(ctx, p, out, " +
+             count +
+             ", 0, 0, 0);\n"
+             "  free(p);\n";
+    } else {
+      stage.args = {{"recv", "h", 0, DType::Float32, micro}, {"output", "y"}};
+      body = "  float *p = malloc(" + count +
+             " * sizeof(float));\n"
+             "  float *g = malloc(2 * " +
+             count +
+             " * sizeof(float));\n"
+             "  for (int i = 0; i < " +
+             count +
+             "; ++i)\n"
+             "    p[i] = in[i] + " +
+             t +
+             ";\n"
+             "  table->allGather(ctx, p, g, " +
+             count +
+             ", 0, 0);\n"
+             "  for (int i = 0; i < " +
+             count +
+             "; ++i)\n"
+             "    out[i] = g[i] * 2 + g[" +
+             count +
+             " + i];\n"
+             "  free(p);\n  free(g);\n";
+    }
+    stage.cSource =
+        header + "void cleave_stage_" + rank +
+        "(void *ctx, void **args) {\n"
+        "  const struct Table *table = *(const struct Table **)ctx;\n"
+        "  const float *in = (const float *)args[0];\n"
+        "  float *out = (float *)args[1];\n" +
+        body + "}\n";
     model.pipeline.push_back(std::move(stage));
   }
   return model;

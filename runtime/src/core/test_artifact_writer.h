@@ -80,11 +80,15 @@ struct TestArg {
   Shape shape; ///< send and recv only
 };
 
-/// One stage of a pipeline test model: stage k runs on rank k, its code is
-/// section "code.rank<k>" and its entry point "cleave_stage_<k>".
+/// One stage entry of a pipeline test model: entry k runs on rank k, its code
+/// is section "code.rank<k>" and its entry point "cleave_stage_<k>".
 struct TestStage {
   std::vector<TestArg> args;
   std::string cSource;
+  /// The stage id; -1: the entry's rank.
+  int id = -1;
+  /// The manifest's "group" (the ranks running this stage id); empty: none.
+  std::vector<int> group;
 };
 
 /// A CPU model. With `pipeline` empty, `stages` stages run the same code
@@ -122,6 +126,13 @@ TestModel chainModel(int stages, int microbatches);
 /// sends a = x * 2 and b = x + 1, stage 1 sends c = a + 1 and forwards b,
 /// and stage 2 writes y = c * b.
 TestModel forwardModel(int microbatches);
+
+/// Two pipeline stages of two tensor-parallel ranks each (ranks 0-1 run
+/// stage 0, ranks 2-3 stage 1) over x: float32[8, 3] -> y: float32[8, 3].
+/// Stage 0 rank t computes x * (t + 1), all-reduces it over its group (x * 3)
+/// and sends it as "h"; stage 1 rank t all-gathers h + t over its group
+/// into g and writes y = g[0] * 2 + g[1] (= h * 3 + 1 = x * 9 + 1).
+TestModel tensorParallelPipelineModel(int microbatches);
 
 /// The manifest body (everything but "sections") for `model`.
 std::string manifestBody(const TestModel &model);
