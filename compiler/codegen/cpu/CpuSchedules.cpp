@@ -103,6 +103,29 @@ std::string parallelGenericSchedule(int64_t id, ArrayRef<int64_t> ranges, size_t
       .str();
 }
 
+/// Depthwise convolutions (NCHW) iterate (n, oh, ow, c, kh, kw), so the innermost loops
+/// run over the 3x3 window and the channel, which is strided: LLVM then vectorises with
+/// gathers and scatters. Interchanged to (n, c, oh, kh, kw, ow), the innermost loop walks an
+/// output row and the matching input row, contiguous at stride 1; the channels are split
+/// over threads.
+std::string depthwiseSchedule(int64_t id, int64_t channels) {
+  int64_t chunks = std::min<int64_t>(channels, 16);
+  return llvm::formatv(R"mlir(
+    %dw{0} = transform.structured.match ops{{["linalg.depthwise_conv_2d_nchw_chw"]}
+        attributes {{cleave.schedule = {0} : i64} in %root
+        : (!transform.any_op) -> !transform.any_op
+    %dwg{0} = transform.structured.generalize %dw{0}
+        : (!transform.any_op) -> !transform.any_op
+    %dwi{0} = transform.structured.interchange %dwg{0} iterator_interchange = [0, 3, 1, 4, 5, 2]
+        : (!transform.any_op) -> !transform.any_op
+    %dwp{0}, %dwl{0} = transform.structured.tile_using_forall %dwi{0}
+        tile_sizes [0, {1}, 0, 0, 0, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+)mlir",
+                       id, (channels + chunks - 1) / chunks)
+      .str();
+}
+
 /// On tensors: tiles and vectorises every matmul and batch matmul that fits, then lowers
 /// the contractions to broadcasts and FMAs; splits big all-parallel generics over threads.
 std::string tensorSchedule(ModuleOp module) {
@@ -129,6 +152,16 @@ std::string tensorSchedule(ModuleOp module) {
       return;
     op->setAttr("cleave.schedule", IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
     body += schedule;
+    ++id;
+  });
+  module.walk([&](linalg::DepthwiseConv2DNchwChwOp op) {
+    if (!op.hasPureTensorSemantics())
+      return;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic))
+      return;
+    op->setAttr("cleave.schedule", IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
+    body += depthwiseSchedule(id, ranges[3]);
     ++id;
   });
   module.walk([&](linalg::GenericOp op) {
