@@ -243,6 +243,14 @@ void printModules(llvm::ArrayRef<ModuleOp> modules, const Options &o) {
 
 void printModule(ModuleOp module, const Options &o) { printModules({module}, o); }
 
+/// Prints the modules of a plan's ranks, in rank order.
+void printRankModules(llvm::ArrayRef<OwningOpRef<ModuleOp>> modules, const Options &o) {
+  std::vector<ModuleOp> views;
+  for (const OwningOpRef<ModuleOp> &m : modules)
+    views.push_back(*m);
+  printModules(views, o);
+}
+
 /// The manifest entry of graph input or output `name`: dtype from `type`, shape the full
 /// batch from `shapes` (the stage's own type holds one microbatch).
 ArtifactTensor describeBatchTensor(
@@ -454,10 +462,7 @@ int main(int argc, char **argv) {
       stageModules.push_back(std::move(rankModule));
     }
     if (*stopAfter == Phase::Partition) {
-      std::vector<ModuleOp> views;
-      for (auto &m : stageModules)
-        views.push_back(*m);
-      printModules(views, o);
+      printRankModules(stageModules, o);
       return 0;
     }
   } else if (o.pp > 1 || o.explain || *stopAfter == Phase::Partition) {
@@ -507,10 +512,7 @@ int main(int argc, char **argv) {
         stageModules.push_back(std::move(rank.module));
       }
       if (*stopAfter == Phase::Partition) {
-        std::vector<ModuleOp> views;
-        for (auto &m : stageModules)
-          views.push_back(*m);
-        printModules(views, o);
+        printRankModules(stageModules, o);
         return 0;
       }
     }
