@@ -23,10 +23,16 @@ DeviceSpec cleave::defaultDeviceSpec(llvm::StringRef kind, int64_t index) {
     d.bandwidthGBs = 40;
     d.memoryBytes = int64_t(8) << 30;
   } else {
-    // A data-centre GPU (H100/MI300 class), well below peak for generated code.
-    d.gflops = 50000;
-    d.bandwidthGBs = 2000;
+    // An assumption, not a measurement (no GPU was available to calibrate it): a
+    // data-centre GPU (H100/MI300 class) running Cleave's generated kernels, which are
+    // plain SIMT loops (one thread per output element, reductions sequential in it, no
+    // tensor cores, no shared-memory tiling), hence far below the chips' fp32 peak
+    // (~60 TFLOP/s) and memory bandwidth (3+ TB/s). Copies to and from the host go over
+    // PCIe at about 25 GB/s (Gen4 x16, sustained). See docs/partitioning.md.
+    d.gflops = 2000;
+    d.bandwidthGBs = 1000;
     d.memoryBytes = int64_t(64) << 30;
+    d.hostBandwidthGBs = 25;
   }
   return d;
 }
@@ -154,16 +160,24 @@ bool cleave::applyDeviceFile(llvm::StringRef path, Cluster &cluster, std::string
     }
     std::string where = ("device '" + *name + "'").str();
     for (const auto &[key, value] : *o)
-      if (key != "device" && key != "gflops" && key != "bandwidth_gbs" && key != "memory_bytes") {
+      if (key != "device" && key != "gflops" && key != "bandwidth_gbs" &&
+          key != "memory_bytes" && key != "host_bandwidth_gbs") {
         error = ("device file: " + where + ": unknown key '" + llvm::StringRef(key) +
-                 "' (expected gflops, bandwidth_gbs, memory_bytes)")
+                 "' (expected gflops, bandwidth_gbs, memory_bytes, host_bandwidth_gbs)")
                     .str();
         return false;
       }
+    if (o->get("host_bandwidth_gbs") && target->kind == "cpu") {
+      error = "device file: " + where +
+              ": 'host_bandwidth_gbs' applies to GPUs only (a cpu stage's data is in host "
+              "memory)";
+      return false;
+    }
     double memory = static_cast<double>(target->memoryBytes);
     if (!readPositive(*o, "gflops", where, target->gflops, error) ||
         !readPositive(*o, "bandwidth_gbs", where, target->bandwidthGBs, error) ||
-        !readPositive(*o, "memory_bytes", where, memory, error))
+        !readPositive(*o, "memory_bytes", where, memory, error) ||
+        !readPositive(*o, "host_bandwidth_gbs", where, target->hostBandwidthGBs, error))
       return false;
     target->memoryBytes = static_cast<int64_t>(memory);
   }
