@@ -65,8 +65,10 @@ bool cleave::parseDeviceList(llvm::StringRef list, std::vector<DeviceSpec> &devi
       return false;
     }
     for (int64_t i = a; i <= b; ++i) {
+      // Several ranks may share one GPU (each process has its own context on it); a CPU
+      // listed twice is a mistake.
       for (const DeviceSpec &d : devices)
-        if (d.kind == kind && d.index == i) {
+        if (kind == "cpu" && d.kind == kind && d.index == i) {
           error = "device '" + d.name() + "' is listed twice in --devices";
           return false;
         }
@@ -150,11 +152,12 @@ bool cleave::applyDeviceFile(llvm::StringRef path, Cluster &cluster, std::string
       error = "device file: each device entry needs \"device\": \"KIND:INDEX\"";
       return false;
     }
-    DeviceSpec *target = nullptr;
+    // A GPU listed several times (ranks sharing it) takes the entry at each place.
+    std::vector<DeviceSpec *> targets;
     for (DeviceSpec &d : cluster.devices)
       if (d.name() == *name)
-        target = &d;
-    if (!target) {
+        targets.push_back(&d);
+    if (targets.empty()) {
       error = ("device file names device '" + *name + "', which is not in --devices").str();
       return false;
     }
@@ -167,19 +170,21 @@ bool cleave::applyDeviceFile(llvm::StringRef path, Cluster &cluster, std::string
                     .str();
         return false;
       }
-    if (o->get("host_bandwidth_gbs") && target->kind == "cpu") {
+    if (o->get("host_bandwidth_gbs") && targets.front()->kind == "cpu") {
       error = "device file: " + where +
               ": 'host_bandwidth_gbs' applies to GPUs only (a cpu stage's data is in host "
               "memory)";
       return false;
     }
-    double memory = static_cast<double>(target->memoryBytes);
-    if (!readPositive(*o, "gflops", where, target->gflops, error) ||
-        !readPositive(*o, "bandwidth_gbs", where, target->bandwidthGBs, error) ||
-        !readPositive(*o, "memory_bytes", where, memory, error) ||
-        !readPositive(*o, "host_bandwidth_gbs", where, target->hostBandwidthGBs, error))
-      return false;
-    target->memoryBytes = static_cast<int64_t>(memory);
+    for (DeviceSpec *target : targets) {
+      double memory = static_cast<double>(target->memoryBytes);
+      if (!readPositive(*o, "gflops", where, target->gflops, error) ||
+          !readPositive(*o, "bandwidth_gbs", where, target->bandwidthGBs, error) ||
+          !readPositive(*o, "memory_bytes", where, memory, error) ||
+          !readPositive(*o, "host_bandwidth_gbs", where, target->hostBandwidthGBs, error))
+        return false;
+      target->memoryBytes = static_cast<int64_t>(memory);
+    }
   }
   return true;
 }

@@ -41,7 +41,8 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
   --devices=LIST          where the model runs: comma-separated KIND:INDEX or KIND:A-B,
                           KIND one of cpu, cuda, rocm; one MPI rank per device
                           (a pipeline plan may mix kinds, e.g. cuda:0,cpu:0; GPU
-                          stages are not tensor-parallel: --tp needs cpu devices)
+                          stages are not tensor-parallel: --tp needs cpu devices; a
+                          GPU listed twice, cuda:0,cuda:0, is shared by two ranks)
   -o, --output=FILE       the artifact to write (for --compile-to phases before 'artifact':
                           the IR, default stdout)
   --input-shape=NAME=DIMS bind an input's shape, DIMS like 1x3x224x224; required for
