@@ -75,14 +75,13 @@ GpuProgramRunner::create(const Artifact &artifact, const StageDesc &stage,
     else if (arg && arg->kind == StageArg::Kind::Param)
       once = static_cast<const uint8_t *>(
           artifact.parameterData(*artifact.findParameter(arg->name)));
-    if (once) {
+    if (once && bytes) {
       Status copied = device.copyToDevice(*memory, once, bytes);
       if (!copied.ok())
         return Status(copied.code(), what + ": " + copied.message());
-      continue;
     }
-    if (!arg)
-      continue; // a temporary
+    if (once || !arg)
+      continue; // set up once, or a temporary
     ArgCopy copy{static_cast<size_t>(desc.index), *memory, bytes};
     if (arg->kind == StageArg::Kind::Input || arg->kind == StageArg::Kind::Recv)
       runner->toDevice_.push_back(copy);
@@ -124,6 +123,8 @@ GpuProgramRunner::create(const Artifact &artifact, const StageDesc &stage,
 
 Status GpuProgramRunner::run(void *const *args) {
   for (const ArgCopy &copy : toDevice_) {
+    if (!copy.bytes)
+      continue; // zero-size tensors: nothing to move
     Status status = device_.copyToDevice(copy.device, args[copy.arg], copy.bytes);
     if (!status.ok())
       return status;
@@ -137,6 +138,8 @@ Status GpuProgramRunner::run(void *const *args) {
                     "kernel '" + packed.launch->kernel + "': " + status.message());
   }
   for (const ArgCopy &copy : toHost_) {
+    if (!copy.bytes)
+      continue;
     Status status = device_.copyToHost(args[copy.arg], copy.device, copy.bytes);
     if (!status.ok())
       return status;
