@@ -40,3 +40,14 @@ double cleave::transferSeconds(int64_t bytes, int64_t messages, const LinkSpec &
   return static_cast<double>(messages) * link.latencyUs * 1e-6 +
          static_cast<double>(bytes) / (link.bandwidthGBs * 1e9);
 }
+
+double cleave::cutSeconds(int64_t bytes, int64_t messages, const LinkSpec &link,
+                          const DeviceSpec &from, const DeviceSpec &to) {
+  double seconds = transferSeconds(bytes, messages, link);
+  if (messages == 0)
+    return seconds;
+  for (const DeviceSpec *end : {&from, &to})
+    if (end->hostBandwidthGBs > 0)
+      seconds += static_cast<double>(bytes) / (end->hostBandwidthGBs * 1e9);
+  return seconds;
+}

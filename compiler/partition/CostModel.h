@@ -30,6 +30,12 @@ double opSeconds(const OpCost &cost, const DeviceSpec &device);
 /// messages * latency + bytes / link bandwidth (zero for no messages).
 double transferSeconds(int64_t bytes, int64_t messages, const LinkSpec &link);
 
+/// Time to move a cut of `bytes` in `messages` messages from a stage on `from` to the next
+/// stage on `to`: transferSeconds over the link, plus, for each GPU end, the copy between
+/// device and host memory (bytes / hostBandwidthGBs), which the runtime does around MPI.
+double cutSeconds(int64_t bytes, int64_t messages, const LinkSpec &link, const DeviceSpec &from,
+                  const DeviceSpec &to);
+
 /// Bytes of a statically shaped tensor type (0 for anything else).
 int64_t typeBytes(mlir::Type type);
 

@@ -23,10 +23,16 @@ DeviceSpec cleave::defaultDeviceSpec(llvm::StringRef kind, int64_t index) {
     d.bandwidthGBs = 40;
     d.memoryBytes = int64_t(8) << 30;
   } else {
-    // A data-centre GPU (H100/MI300 class), well below peak for generated code.
-    d.gflops = 50000;
-    d.bandwidthGBs = 2000;
+    // An assumption, not a measurement (no GPU was available to calibrate it): a
+    // data-centre GPU (H100/MI300 class) running Cleave's generated kernels, which are
+    // plain SIMT loops (one thread per output element, reductions sequential in it, no
+    // tensor cores, no shared-memory tiling), hence far below the chips' fp32 peak
+    // (~60 TFLOP/s) and memory bandwidth (3+ TB/s). Copies to and from the host go over
+    // PCIe at about 25 GB/s (Gen4 x16, sustained). See docs/partitioning.md.
+    d.gflops = 2000;
+    d.bandwidthGBs = 1000;
     d.memoryBytes = int64_t(64) << 30;
+    d.hostBandwidthGBs = 25;
   }
   return d;
 }
@@ -59,8 +65,10 @@ bool cleave::parseDeviceList(llvm::StringRef list, std::vector<DeviceSpec> &devi
       return false;
     }
     for (int64_t i = a; i <= b; ++i) {
+      // Several ranks may share one GPU (each process has its own context on it); a CPU
+      // listed twice is a mistake.
       for (const DeviceSpec &d : devices)
-        if (d.kind == kind && d.index == i) {
+        if (kind == "cpu" && d.kind == kind && d.index == i) {
           error = "device '" + d.name() + "' is listed twice in --devices";
           return false;
         }
@@ -144,28 +152,39 @@ bool cleave::applyDeviceFile(llvm::StringRef path, Cluster &cluster, std::string
       error = "device file: each device entry needs \"device\": \"KIND:INDEX\"";
       return false;
     }
-    DeviceSpec *target = nullptr;
+    // A GPU listed several times (ranks sharing it) takes the entry at each place.
+    std::vector<DeviceSpec *> targets;
     for (DeviceSpec &d : cluster.devices)
       if (d.name() == *name)
-        target = &d;
-    if (!target) {
+        targets.push_back(&d);
+    if (targets.empty()) {
       error = ("device file names device '" + *name + "', which is not in --devices").str();
       return false;
     }
     std::string where = ("device '" + *name + "'").str();
     for (const auto &[key, value] : *o)
-      if (key != "device" && key != "gflops" && key != "bandwidth_gbs" && key != "memory_bytes") {
+      if (key != "device" && key != "gflops" && key != "bandwidth_gbs" &&
+          key != "memory_bytes" && key != "host_bandwidth_gbs") {
         error = ("device file: " + where + ": unknown key '" + llvm::StringRef(key) +
-                 "' (expected gflops, bandwidth_gbs, memory_bytes)")
+                 "' (expected gflops, bandwidth_gbs, memory_bytes, host_bandwidth_gbs)")
                     .str();
         return false;
       }
-    double memory = static_cast<double>(target->memoryBytes);
-    if (!readPositive(*o, "gflops", where, target->gflops, error) ||
-        !readPositive(*o, "bandwidth_gbs", where, target->bandwidthGBs, error) ||
-        !readPositive(*o, "memory_bytes", where, memory, error))
+    if (o->get("host_bandwidth_gbs") && targets.front()->kind == "cpu") {
+      error = "device file: " + where +
+              ": 'host_bandwidth_gbs' applies to GPUs only (a cpu stage's data is in host "
+              "memory)";
       return false;
-    target->memoryBytes = static_cast<int64_t>(memory);
+    }
+    for (DeviceSpec *target : targets) {
+      double memory = static_cast<double>(target->memoryBytes);
+      if (!readPositive(*o, "gflops", where, target->gflops, error) ||
+          !readPositive(*o, "bandwidth_gbs", where, target->bandwidthGBs, error) ||
+          !readPositive(*o, "memory_bytes", where, memory, error) ||
+          !readPositive(*o, "host_bandwidth_gbs", where, target->hostBandwidthGBs, error))
+        return false;
+      target->memoryBytes = static_cast<int64_t>(memory);
+    }
   }
   return true;
 }

@@ -17,6 +17,9 @@ struct DeviceSpec {
   double gflops = 0;       ///< sustained compute throughput, GFLOP/s
   double bandwidthGBs = 0; ///< memory bandwidth, GB/s (1e9 bytes per second)
   int64_t memoryBytes = 0; ///< memory available for parameters and activations
+  /// Bandwidth of copies between the device and host memory, GB/s: a GPU stage's
+  /// transfers to and from other stages go through the host. 0 for host devices (no copy).
+  double hostBandwidthGBs = 0;
 
   /// `kind:index`, as written in --devices.
   std::string name() const;

@@ -111,7 +111,8 @@ std::string nodeName(Operation *op) {
 
 /// The stage plan for ops [begin, end) on `device`; `last` stages send nothing.
 StagePlan describeStage(const Graph &g, const std::vector<OpCost> &costs, int64_t begin,
-                        int64_t end, const DeviceSpec &device, const LinkSpec &link, bool last) {
+                        int64_t end, const DeviceSpec &device, const DeviceSpec *next,
+                        const LinkSpec &link) {
   StagePlan s;
   s.begin = begin;
   s.end = end;
@@ -134,10 +135,10 @@ StagePlan describeStage(const Graph &g, const std::vector<OpCost> &costs, int64_
     for (Type t : g.ops[i]->getResultTypes())
       s.activationBytes += typeBytes(t);
   }
-  if (!last) {
+  if (next) {
     s.sendBytes = g.cutBytes[end];
     s.sendCount = g.cutCount[end];
-    s.sendSeconds = transferSeconds(s.sendBytes, s.sendCount, link);
+    s.sendSeconds = cutSeconds(s.sendBytes, s.sendCount, link, device, *next);
   }
   return s;
 }
@@ -185,7 +186,8 @@ std::optional<std::vector<int64_t>> solve(const Graph &g, const std::vector<OpCo
           continue;
         double time = compute;
         if (!last)
-          time += transferSeconds(g.cutBytes[j], g.cutCount[j], cluster.link);
+          time += cutSeconds(g.cutBytes[j], g.cutCount[j], cluster.link, device,
+                             cluster.devices[s + 1]);
         double value = std::max(before, time);
         if (value < best[s][j]) {
           best[s][j] = value;
@@ -246,7 +248,8 @@ FailureOr<PipelinePlan> cleave::planPipeline(ModuleOp module, const Cluster &clu
     for (int64_t s = 0; s < stages; ++s) {
       int64_t end = s + 1 < stages ? begins[s + 1] : g.size();
       plan.stages.push_back(describeStage(g, costs, begins[s], end, cluster.devices[s],
-                                          cluster.link, s + 1 == stages));
+                                          s + 1 == stages ? nullptr : &cluster.devices[s + 1],
+                                          cluster.link));
     }
     return plan;
   };

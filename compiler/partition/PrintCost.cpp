@@ -37,7 +37,10 @@ struct PrintCostPass : public cleave::impl::PrintCostPassBase<PrintCostPass> {
     const DeviceSpec &d = cluster.devices.front();
     llvm::raw_ostream &os = llvm::outs();
     os << "cost on " << d.name() << ": " << llvm::format("%g", d.gflops) << " GFLOP/s, "
-       << llvm::format("%g", d.bandwidthGBs) << " GB/s\n";
+       << llvm::format("%g", d.bandwidthGBs) << " GB/s";
+    if (d.hostBandwidthGBs > 0)
+      os << ", host copies " << llvm::format("%g", d.hostBandwidthGBs) << " GB/s";
+    os << "\n";
     for (auto func : module.getOps<func::FuncOp>()) {
       OpCost total;
       double seconds = 0;

@@ -21,6 +21,7 @@ Cluster cleave::groupDevices(const Cluster &cluster, int64_t tp) {
       device.gflops = std::min(device.gflops, member.gflops);
       device.bandwidthGBs = std::min(device.bandwidthGBs, member.bandwidthGBs);
       device.memoryBytes = std::min(device.memoryBytes, member.memoryBytes);
+      device.hostBandwidthGBs = std::max(device.hostBandwidthGBs, member.hostBandwidthGBs);
     }
     device.gflops *= static_cast<double>(tp);
     device.bandwidthGBs *= static_cast<double>(tp);

@@ -1,12 +1,17 @@
 #!/usr/bin/python3
 # Checks the GPU code sections of a Cleave artifact with the toolchain's object tools.
 """Usage: check_gpu_artifact.py ARTIFACT --kind cuda|rocm --arch CHIP [--extract DIR]
+                             [--stages KIND,KIND,...]
 
 For every stage with a gpu_program: extracts its code section and checks that
   cuda: the section is a fatbin holding a cubin for CHIP (sm_NN) and the PTX, and the cubin
         (per llvm-objdump-22 -t) defines every kernel the manifest names;
   rocm: the section is an hsaco for CHIP (per llvm-readobj-22) defining every kernel (and its
         kernel descriptor NAME.kd) the manifest names.
+With --stages (a mixed pipeline plan, e.g. cuda,cpu): stage k runs on a device of the k-th
+kind, GPU stages have entry gpu_program and the kind's code section, cpu stages a cpu-elf-so
+and entry cleave_stage_<k>, and every send of stage k has a recv of the same name, dtype and
+shape in stage k+1 (and the other way round).
 Prints one line per stage with the kernel and launch counts; exits 1 on any mismatch.
 """
 
@@ -101,6 +106,35 @@ def check_rocm(blob, arch, work):
     return path, symbols
 
 
+def check_stages(manifest, kinds):
+    """The per-stage device kinds, code kinds and send/recv pairs of a mixed plan."""
+    stages = sorted(manifest["stages"], key=lambda s: s["id"])
+    sections = {s["name"]: s for s in manifest["sections"]}
+    if len(stages) != len(kinds):
+        fail(f"{len(stages)} stages, expected {len(kinds)} ({','.join(kinds)})")
+    code_kind = {"cuda": "cuda-fatbin", "rocm": "rocm-hsaco", "cpu": "cpu-elf-so"}
+    for k, (stage, kind) in enumerate(zip(stages, kinds)):
+        device = manifest["devices"][stage["device"]]
+        if device["kind"] != kind:
+            fail(f"stage {k} runs on {device['kind']}:{device['index']}, expected {kind}")
+        section = sections[stage["code"]]["kind"]
+        if section != code_kind[kind]:
+            fail(f"stage {k}: code section kind {section}, expected {code_kind[kind]}")
+        want_entry = "gpu_program" if kind != "cpu" else f"cleave_stage_{stage['rank']}"
+        if stage["entry"] != want_entry or (kind != "cpu") != ("gpu_program" in stage):
+            fail(f"stage {k}: entry {stage['entry']}, expected {want_entry}")
+    for k in range(len(stages) - 1):
+        sends = {(a["name"], a["dtype"], tuple(a["shape"])) for a in stages[k]["args"]
+                 if a["kind"] == "send" and a["to"] == k + 1}
+        recvs = {(a["name"], a["dtype"], tuple(a["shape"])) for a in stages[k + 1]["args"]
+                 if a["kind"] == "recv" and a["from"] == k}
+        if not sends or sends != recvs:
+            fail(f"stages {k} -> {k + 1}: sends {sorted(sends)} differ from recvs {sorted(recvs)}")
+        print(f"stages {k} -> {k + 1}: {len(sends)} transfer(s) match")
+    for k, stage in enumerate(stages):
+        print(f"stage {k}: {kinds[k]}, {sections[stage['code']]['kind']}, entry {stage['entry']}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -108,9 +142,12 @@ def main():
     parser.add_argument("--kind", choices=["cuda", "rocm"], required=True)
     parser.add_argument("--arch", required=True)
     parser.add_argument("--extract", help="also keep the extracted binaries in this directory")
+    parser.add_argument("--stages", help="the device kind of each stage, comma-separated")
     args = parser.parse_args()
 
     data, manifest = read_artifact(args.artifact)
+    if args.stages:
+        check_stages(manifest, args.stages.split(","))
     sections = {s["name"]: s for s in manifest["sections"]}
     want_kind = "cuda-fatbin" if args.kind == "cuda" else "rocm-hsaco"
     gpu_stages = [s for s in manifest["stages"] if "gpu_program" in s]

@@ -34,11 +34,18 @@ def calibrate_batchnorm(model, generator):
     model.eval()
 
 
-def generate(out_dir, arch, batch=1):
+def build(arch, batch=1):
+    """The seeded, calibrated torch module (eval mode) and its inputs, as exported."""
     torch.manual_seed(common.SEED)
     model = ARCHS[arch](weights=None)
     calibrate_batchnorm(model, torch.Generator().manual_seed(common.SEED + 1))
     x = common.rng().standard_normal((batch, 3, 224, 224)).astype("float32")
+    return model, {"input": x}
+
+
+def generate(out_dir, arch, batch=1):
+    model, inputs = build(arch, batch)
+    x = inputs["input"]
     path = f"{out_dir}/model.onnx"
     onnx_model = common.export_torch(model, (torch.from_numpy(x),), path, ["input"], ["output"], 13)
     common.write_model(onnx_model, out_dir)

@@ -32,11 +32,18 @@ class MLP(torch.nn.Module):
         return self.fc3(x)
 
 
-def generate(out_dir, variant="default"):
+def build(variant="default"):
+    """The seeded torch module and its inputs (name -> numpy array), as exported."""
     cfg = VARIANTS[variant]
     torch.manual_seed(common.SEED)
     model = MLP(cfg["dims"])
     x = common.rng().standard_normal((cfg["batch"], cfg["dims"][0])).astype("float32")
+    return model, {"input": x}
+
+
+def generate(out_dir, variant="default"):
+    model, inputs = build(variant)
+    x = inputs["input"]
     path = f"{out_dir}/model.onnx"
     onnx_model = common.export_torch(model, (torch.from_numpy(x),), path, ["input"], ["output"], 13)
     common.write_model(onnx_model, out_dir)

@@ -26,6 +26,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <map>
 #include <unistd.h>
 
 using namespace mlir;
@@ -39,7 +40,9 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
 
   --devices=LIST          where the model runs: comma-separated KIND:INDEX or KIND:A-B,
                           KIND one of cpu, cuda, rocm; one MPI rank per device
-                          (code generation: one cuda or rocm device, or cpu devices)
+                          (a pipeline plan may mix kinds, e.g. cuda:0,cpu:0; GPU
+                          stages are not tensor-parallel: --tp needs cpu devices; a
+                          GPU listed twice, cuda:0,cuda:0, is shared by two ranks)
   -o, --output=FILE       the artifact to write (for --compile-to phases before 'artifact':
                           the IR, default stdout)
   --input-shape=NAME=DIMS bind an input's shape, DIMS like 1x3x224x224; required for
@@ -520,26 +523,31 @@ int main(int argc, char **argv) {
     stageModules.push_back(std::move(module));
     roles.emplace_back();
   }
+  // Generated GPU code makes no runtime calls, so it has no collectives.
   for (const DeviceSpec &d : cluster.devices)
-    if (d.kind != "cpu" && cluster.devices.size() > 1)
-      fail("device '" + d.name() + "': pipeline plans with " + d.kind +
-           " stages are not supported yet (compile for one " + d.kind + " device)");
-  GpuOptions gpuOptions;
+    if (d.kind != "cpu" && o.tp > 1)
+      fail("device '" + d.name() + "': tensor-parallel stages on " + d.kind +
+           " devices are not supported yet (--tp needs cpu devices)");
+  // Each GPU kind of the plan gets its own options (a plan may mix cuda, rocm and cpu
+  // stages: each stage goes through its own device kind's code generation).
+  std::map<std::string, GpuOptions> gpuOptions;
   for (const DeviceSpec &d : cluster.devices) {
-    if (d.kind == "cpu")
+    if (d.kind == "cpu" || gpuOptions.count(d.kind))
       continue;
-    gpuOptions.kind = d.kind;
-    gpuOptions.chip = d.kind == "rocm" ? o.rocmArch : o.cudaArch;
+    GpuOptions &options = gpuOptions[d.kind];
+    options.kind = d.kind;
+    options.chip = d.kind == "rocm" ? o.rocmArch : o.cudaArch;
     std::string error;
-    if (!checkGpuChip(gpuOptions, error))
+    if (!checkGpuChip(options, error))
       fail(error);
     if (d.kind == "rocm" && *stopAfter >= Phase::LLVM &&
-        !makeRocmToolkit(gpuOptions.toolkit, error))
+        !makeRocmToolkit(options.toolkit, error))
       fail(error);
   }
   auto removeToolkit = llvm::make_scope_exit([&] {
-    if (!gpuOptions.toolkit.empty())
-      llvm::sys::fs::remove_directories(gpuOptions.toolkit);
+    for (auto &[kind, options] : gpuOptions)
+      if (!options.toolkit.empty())
+        llvm::sys::fs::remove_directories(options.toolkit);
   });
 
   // Each rank's module goes through the single-device pipeline on its own: rank k's becomes
@@ -646,8 +654,9 @@ int main(int argc, char **argv) {
     const DeviceSpec &device = cluster.devices[k];
     if (device.kind != "cpu") {
       report(device.kind == "cuda" ? "generating CUDA code" : "generating ROCm code");
+      const GpuOptions &deviceOptions = gpuOptions.at(device.kind);
       PassManager codegen(&context);
-      buildGpuCodegenPipeline(codegen, gpuOptions);
+      buildGpuCodegenPipeline(codegen, deviceOptions);
       if (failed(codegen.run(stageModule)))
         fail("device '" + device.name() + "': GPU code generation failed");
       if (*stopAfter == Phase::LLVM)
@@ -660,7 +669,7 @@ int main(int argc, char **argv) {
       // host symbol to call.
       stage.entry = "gpu_program";
       stage.gpuProgram = std::move(program.json);
-      spec.code.push_back({stage.codeSection, gpuSectionKind(gpuOptions),
+      spec.code.push_back({stage.codeSection, gpuSectionKind(deviceOptions),
                            std::move(program.binary)});
       if (!program.constants.empty())
         spec.code.push_back({constants, "constants", std::move(program.constants)});

@@ -269,6 +269,46 @@ struct StageArg {
   Shape shape;
 };
 
+/// A device buffer of a GPU stage (manifest "stages[].gpu_program.buffers").
+struct GpuBufferDesc {
+  /// Arg: the stage's args[index], copied to the device before the launches
+  /// (inputs, parameters, received tensors) or back after them (outputs,
+  /// sent tensors). Temp: `size` bytes, contents undefined. Constant: `size`
+  /// bytes at `offset` of section `section`, copied to the device once.
+  enum class Kind { Arg, Temp, Constant };
+  Kind kind = Kind::Temp;
+  int index = 0; ///< Arg only
+  std::string section; ///< Constant only
+  uint64_t offset = 0; ///< Constant only
+  uint64_t size = 0;   ///< Temp and Constant
+};
+
+/// One kernel parameter of a launch: a buffer's device address or a scalar.
+struct GpuKernelArg {
+  enum class Type { Ptr, I64, I32, I16, I8, I1, F32, F64 };
+  Type type = Type::Ptr;
+  int buffer = 0; ///< Ptr: index into GpuProgram::buffers
+  /// Scalars: the value's bytes (two's complement for integers, the IEEE bit
+  /// pattern for floats), in the low bytes of the type's size.
+  uint64_t bits = 0;
+};
+
+/// One kernel launch (manifest "stages[].gpu_program.launches").
+struct GpuLaunch {
+  std::string kernel;
+  uint32_t grid[3] = {1, 1, 1};
+  uint32_t block[3] = {1, 1, 1};
+  std::vector<GpuKernelArg> args;
+};
+
+/// How a GPU stage runs its kernels (manifest "stages[].gpu_program"): the
+/// launches, in order, over the buffers.
+struct GpuProgram {
+  std::vector<std::string> kernels;
+  std::vector<GpuBufferDesc> buffers;
+  std::vector<GpuLaunch> launches;
+};
+
 /// One pipeline stage: an entry point in a code section (manifest "stages").
 struct StageDesc {
   int id = 0;
@@ -282,12 +322,15 @@ struct StageDesc {
   /// The ranks that run this stage id together, tensor-parallel, each from
   /// its own entry (manifest "group"); just `rank` for other stages.
   std::vector<int> group;
+  /// GPU stages (entry "gpu_program") only: the kernels to launch.
+  bool hasGpuProgram = false;
+  GpuProgram gpuProgram;
 };
 
 /// A binary section of the file (manifest "sections").
 struct SectionDesc {
   std::string name;
-  std::string kind; ///< "cpu-elf-so" or "params"
+  std::string kind; ///< "cpu-elf-so", "cuda-fatbin", "rocm-hsaco", "params", "constants"
   uint64_t offset = 0;
   uint64_t size = 0;
   uint32_t crc32 = 0;

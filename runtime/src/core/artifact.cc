@@ -194,8 +194,12 @@ Status ArtifactLoader::checkSections(int rank) {
   // A rank of a distributed plan reads only the sections it uses.
   std::set<std::string> used;
   for (const StageDesc &stage : artifact_.stages_)
-    if (stage.rank == rank)
+    if (stage.rank == rank) {
       used.insert(stage.code);
+      for (const GpuBufferDesc &buffer : stage.gpuProgram.buffers)
+        if (buffer.kind == GpuBufferDesc::Kind::Constant)
+          used.insert(buffer.section);
+    }
   for (const ParameterDesc &param : artifact_.parameters_)
     if (param.rank == rank)
       used.insert(param.section);
@@ -377,6 +381,17 @@ std::string Artifact::describe() const {
               ? "; estimate " + formatFlops(stage.estimatedFlops) + ", " +
                     formatBytes(stage.estimatedBytes)
               : std::string()));
+    if (stage.hasGpuProgram) {
+      uint64_t temp = 0, constant = 0;
+      for (const GpuBufferDesc &buffer : stage.gpuProgram.buffers)
+        (buffer.kind == GpuBufferDesc::Kind::Temp ? temp : constant) +=
+            buffer.kind == GpuBufferDesc::Kind::Arg ? 0 : buffer.size;
+      line("    gpu_program: " + std::to_string(stage.gpuProgram.kernels.size()) +
+           " kernels, " + std::to_string(stage.gpuProgram.launches.size()) +
+           " launches, " + std::to_string(stage.gpuProgram.buffers.size()) +
+           " buffers (temporaries " + formatBytes(static_cast<double>(temp)) +
+           ", constants " + formatBytes(static_cast<double>(constant)) + ")");
+    }
     for (const StageArg &arg : stage.args) {
       if (arg.kind == StageArg::Kind::Recv)
         line("    recv " + arg.name + ": " + dtypeName(arg.dtype) +

@@ -25,6 +25,13 @@ Value Value::makeNumber(double value, bool isInteger, int64_t integer) {
   return v;
 }
 
+Value Value::makeUnsigned(double value, uint64_t integer) {
+  Value v = makeNumber(value, false, 0);
+  v.isUnsigned_ = true;
+  v.unsigned_ = integer;
+  return v;
+}
+
 Value Value::makeString(std::string value) {
   Value v;
   v.kind_ = Kind::String;
@@ -112,6 +119,8 @@ std::string Value::toJson() const {
   case Kind::Number: {
     if (isInteger_)
       return std::to_string(integer_);
+    if (isUnsigned_)
+      return std::to_string(unsigned_);
     char buf[32];
     std::snprintf(buf, sizeof(buf), "%.17g", number_);
     return buf;
@@ -393,8 +402,14 @@ private:
     if (parsed.ec != std::errc() || !std::isfinite(value))
       fail("number out of range");
     int64_t integer = 0;
-    if (integral && std::from_chars(first, last, integer).ec != std::errc())
-      integral = false; // beyond int64: keep the double only
+    if (integral && std::from_chars(first, last, integer).ec != std::errc()) {
+      // Beyond int64: keep the double, and the exact value if it fits uint64.
+      uint64_t unsignedValue = 0;
+      if (*first != '-' &&
+          std::from_chars(first, last, unsignedValue).ec == std::errc())
+        return Value::makeUnsigned(value, unsignedValue);
+      integral = false;
+    }
     return Value::makeNumber(value, integral, integer);
   }
 

@@ -23,6 +23,8 @@ public:
   Value() = default;
   static Value makeBool(bool value);
   static Value makeNumber(double value, bool isInteger, int64_t integer);
+  /// A non-negative integer beyond int64 that fits in uint64.
+  static Value makeUnsigned(double value, uint64_t integer);
   static Value makeString(std::string value);
   static Value makeArray(std::vector<Value> elements);
   static Value makeObject(std::vector<Member> members);
@@ -33,6 +35,11 @@ public:
   bool isNumber() const { return kind_ == Kind::Number; }
   /// A number written without fraction or exponent that fits in int64.
   bool isInteger() const { return kind_ == Kind::Number && isInteger_; }
+  /// A number written without fraction, exponent or sign that fits in uint64
+  /// (bit patterns of 64-bit values are written so).
+  bool isUnsigned() const {
+    return kind_ == Kind::Number && (isUnsigned_ || (isInteger_ && integer_ >= 0));
+  }
   bool isString() const { return kind_ == Kind::String; }
   bool isArray() const { return kind_ == Kind::Array; }
   bool isObject() const { return kind_ == Kind::Object; }
@@ -41,6 +48,9 @@ public:
   bool asBool() const { return bool_; }
   double asDouble() const { return number_; }
   int64_t asInt() const { return integer_; }
+  uint64_t asUnsigned() const {
+    return isUnsigned_ ? unsigned_ : static_cast<uint64_t>(integer_);
+  }
   const std::string &asString() const { return string_; }
   const std::vector<Value> &asArray() const { return elements_; }
   const std::vector<Member> &asObject() const { return members_; }
@@ -58,6 +68,8 @@ private:
   bool isInteger_ = false;
   double number_ = 0;
   int64_t integer_ = 0;
+  bool isUnsigned_ = false; ///< beyond int64, in unsigned_
+  uint64_t unsigned_ = 0;
   std::string string_;
   std::vector<Value> elements_;
   std::vector<Member> members_;

@@ -54,6 +54,22 @@ TEST(JsonTest, HugeIntegerFallsBackToDouble) {
   ASSERT_TRUE(doc.ok());
   EXPECT_FALSE(doc->isInteger());
   EXPECT_GT(doc->asDouble(), 1e29);
+  EXPECT_FALSE(doc->isUnsigned());
+}
+
+// The bit pattern of a negative double is beyond int64 but exact in uint64.
+TEST(JsonTest, UnsignedIntegersBeyondInt64AreExact) {
+  StatusOr<Value> doc = parse("[13830554455654793216, 7, -7, 18446744073709551616]");
+  ASSERT_TRUE(doc.ok());
+  const std::vector<Value> &list = doc->asArray();
+  EXPECT_FALSE(list[0].isInteger());
+  EXPECT_TRUE(list[0].isUnsigned());
+  EXPECT_EQ(list[0].asUnsigned(), 0xBFF0000000000000ull);
+  EXPECT_EQ(list[0].toJson(), "13830554455654793216");
+  EXPECT_TRUE(list[1].isUnsigned());
+  EXPECT_EQ(list[1].asUnsigned(), 7u);
+  EXPECT_FALSE(list[2].isUnsigned());
+  EXPECT_FALSE(list[3].isUnsigned()); // 2^64
 }
 
 TEST(JsonTest, ErrorsNameLineAndColumn) {

@@ -278,6 +278,144 @@ StageArg readArg(const Value &value, const std::string &path) {
   return arg;
 }
 
+/// An integer kernel argument's "value": any value of the type, signed or
+/// unsigned (an i8 holds -128..255), kept as its two's complement bits.
+uint64_t readIntegerBits(const Value &entry, const std::string &path,
+                         int bits) {
+  const Value &value = require(entry, path, "value");
+  std::string valuePath = join(path, "value");
+  if (bits == 64) {
+    if (value.isInteger())
+      return static_cast<uint64_t>(value.asInt());
+    if (value.isUnsigned())
+      return value.asUnsigned();
+    fail(valuePath, "expected a 64-bit integer, got " + describeValue(value));
+  }
+  int64_t min = bits == 1 ? 0 : -(int64_t(1) << (bits - 1));
+  int64_t max = (int64_t(1) << bits) - 1;
+  uint64_t mask = (uint64_t(1) << bits) - 1;
+  return static_cast<uint64_t>(toInteger(value, valuePath, min, max)) & mask;
+}
+
+/// A float kernel argument's "bits": the IEEE bit pattern, exact in JSON.
+uint64_t readFloatBits(const Value &entry, const std::string &path, int bits) {
+  const Value &value = require(entry, path, "bits");
+  std::string bitsPath = join(path, "bits");
+  if (!value.isUnsigned() ||
+      (bits == 32 && value.asUnsigned() > 0xFFFFFFFFull))
+    fail(bitsPath, "expected the " + std::to_string(bits) +
+                       "-bit pattern as an integer in [0, " +
+                       (bits == 32 ? std::string("4294967295")
+                                   : std::string("18446744073709551615")) +
+                       "], got " + describeValue(value));
+  return value.asUnsigned();
+}
+
+/// A launch's "grid" or "block": three positive sizes.
+void readDims(const Value &entry, const std::string &path, const char *key,
+              uint32_t dims[3]) {
+  const std::vector<Value> &list = getArray(entry, path, key);
+  std::string listPath = join(path, key);
+  if (list.size() != 3)
+    fail(listPath, "expected 3 sizes (x, y, z), got " +
+                       std::to_string(list.size()));
+  for (size_t i = 0; i < 3; ++i)
+    dims[i] = static_cast<uint32_t>(
+        toInteger(list[i], indexed(listPath, i), 1, 0x7FFFFFFF));
+}
+
+/// A stage's "gpu_program" (docs/artifact-format.md, "GPU stages"): what can
+/// be checked inside it; references to sections and args are checked later.
+GpuProgram readGpuProgram(const Value &value, const std::string &path) {
+  const Value &program = requireKind(value, path, Value::Kind::Object);
+  GpuProgram gpu;
+  std::set<std::string> kernelNames;
+  const std::vector<Value> &kernels = getArray(program, path, "kernels");
+  std::string kernelsPath = join(path, "kernels");
+  for (size_t k = 0; k < kernels.size(); ++k) {
+    std::string kernelPath = indexed(kernelsPath, k);
+    std::string name =
+        requireKind(kernels[k], kernelPath, Value::Kind::String).asString();
+    if (name.empty())
+      fail(kernelPath, "must not be empty");
+    if (!kernelNames.insert(name).second)
+      fail(kernelPath, "kernel '" + name + "' is listed twice");
+    gpu.kernels.push_back(std::move(name));
+  }
+  const std::vector<Value> &buffers = getArray(program, path, "buffers");
+  std::string buffersPath = join(path, "buffers");
+  for (size_t b = 0; b < buffers.size(); ++b) {
+    std::string bufferPath = indexed(buffersPath, b);
+    const Value &entry = requireKind(buffers[b], bufferPath, Value::Kind::Object);
+    std::string kind = getString(entry, bufferPath, "kind");
+    GpuBufferDesc buffer;
+    if (kind == "arg") {
+      buffer.kind = GpuBufferDesc::Kind::Arg;
+      buffer.index = static_cast<int>(getInt(entry, bufferPath, "index", 0, 1 << 20));
+    } else if (kind == "temp") {
+      buffer.kind = GpuBufferDesc::Kind::Temp;
+      buffer.size = static_cast<uint64_t>(getInt(entry, bufferPath, "size"));
+    } else if (kind == "constant") {
+      buffer.kind = GpuBufferDesc::Kind::Constant;
+      buffer.section = getString(entry, bufferPath, "section");
+      buffer.offset = static_cast<uint64_t>(getInt(entry, bufferPath, "offset"));
+      buffer.size = static_cast<uint64_t>(getInt(entry, bufferPath, "size"));
+    } else {
+      fail(join(bufferPath, "kind"),
+           "unknown buffer kind '" + kind + "' (expected arg, temp or constant)");
+    }
+    gpu.buffers.push_back(std::move(buffer));
+  }
+  const std::vector<Value> &launches = getArray(program, path, "launches");
+  std::string launchesPath = join(path, "launches");
+  for (size_t l = 0; l < launches.size(); ++l) {
+    std::string launchPath = indexed(launchesPath, l);
+    const Value &entry = requireKind(launches[l], launchPath, Value::Kind::Object);
+    GpuLaunch launch;
+    launch.kernel = getString(entry, launchPath, "kernel");
+    if (!kernelNames.count(launch.kernel))
+      fail(join(launchPath, "kernel"),
+           "kernel '" + launch.kernel + "' is not listed in kernels");
+    readDims(entry, launchPath, "grid", launch.grid);
+    readDims(entry, launchPath, "block", launch.block);
+    const std::vector<Value> &args = getArray(entry, launchPath, "args");
+    std::string argsPath = join(launchPath, "args");
+    for (size_t a = 0; a < args.size(); ++a) {
+      std::string argPath = indexed(argsPath, a);
+      const Value &argEntry = requireKind(args[a], argPath, Value::Kind::Object);
+      std::string type = getString(argEntry, argPath, "type");
+      GpuKernelArg arg;
+      if (type == "ptr") {
+        arg.type = GpuKernelArg::Type::Ptr;
+        arg.buffer = static_cast<int>(getInt(argEntry, argPath, "buffer", 0, 1 << 30));
+        if (static_cast<size_t>(arg.buffer) >= gpu.buffers.size())
+          fail(join(argPath, "buffer"),
+               "buffer " + std::to_string(arg.buffer) + " does not exist (" +
+                   std::to_string(gpu.buffers.size()) + " buffers)");
+      } else if (type == "i64" || type == "i32" || type == "i16" ||
+                 type == "i8" || type == "i1") {
+        int bits = type == "i1" ? 1 : std::stoi(type.substr(1));
+        arg.type = bits == 64   ? GpuKernelArg::Type::I64
+                   : bits == 32 ? GpuKernelArg::Type::I32
+                   : bits == 16 ? GpuKernelArg::Type::I16
+                   : bits == 8  ? GpuKernelArg::Type::I8
+                                : GpuKernelArg::Type::I1;
+        arg.bits = readIntegerBits(argEntry, argPath, bits);
+      } else if (type == "f32" || type == "f64") {
+        arg.type = type == "f32" ? GpuKernelArg::Type::F32 : GpuKernelArg::Type::F64;
+        arg.bits = readFloatBits(argEntry, argPath, type == "f32" ? 32 : 64);
+      } else {
+        fail(join(argPath, "type"), "unknown argument type '" + type +
+                                        "' (expected ptr, i64, i32, i16, i8, "
+                                        "i1, f32 or f64)");
+      }
+      launch.args.push_back(arg);
+    }
+    gpu.launches.push_back(std::move(launch));
+  }
+  return gpu;
+}
+
 std::vector<StageDesc> readStages(const Value &root) {
   std::vector<StageDesc> stages;
   const std::vector<Value> &list = getArray(root, "", "stages");
@@ -307,6 +445,16 @@ std::vector<StageDesc> readStages(const Value &root) {
     } else {
       stage.group.push_back(stage.rank);
     }
+    if (const Value *program = entry.find("gpu_program")) {
+      stage.hasGpuProgram = true;
+      stage.gpuProgram = readGpuProgram(*program, join(path, "gpu_program"));
+    }
+    if (stage.hasGpuProgram != (stage.entry == "gpu_program"))
+      fail(join(path, stage.hasGpuProgram ? "entry" : "gpu_program"),
+           stage.hasGpuProgram
+               ? "a stage with a gpu_program has entry \"gpu_program\", got '" +
+                     stage.entry + "'"
+               : "missing (entry \"gpu_program\" needs one)");
     if (const Value *estimate = entry.find("estimate")) {
       std::string estimatePath = join(path, "estimate");
       requireKind(*estimate, estimatePath, Value::Kind::Object);
@@ -483,6 +631,77 @@ void checkPipeline(const Manifest &manifest) {
   }
 }
 
+/// The code section kind a device kind runs ("" for kinds with host code).
+std::string gpuCodeKind(const std::string &deviceKind) {
+  if (deviceKind == "cuda")
+    return "cuda-fatbin";
+  if (deviceKind == "rocm")
+    return "rocm-hsaco";
+  return "";
+}
+
+/// A stage on a GPU has a gpu_program whose code and buffers fit the stage:
+/// its code section holds the device kind's binary, every arg of the stage has
+/// exactly one arg buffer, constants lie inside a constants section.
+void checkGpuStage(const Manifest &manifest, const StageDesc &stage,
+                   const SectionDesc &code, const std::string &path) {
+  const DeviceDesc &device = manifest.devices[stage.device];
+  std::string wantCode = gpuCodeKind(device.kind);
+  std::string where = "stage " + std::to_string(stage.id) + " on " +
+                      device.kind + ":" + std::to_string(device.index);
+  if (!stage.hasGpuProgram) {
+    if (!wantCode.empty())
+      fail(join(path, "entry"), where + " runs GPU code: expected entry "
+                                        "\"gpu_program\" and a gpu_program, "
+                                        "got entry '" + stage.entry + "'");
+    return;
+  }
+  std::string programPath = join(path, "gpu_program");
+  if (wantCode.empty())
+    fail(programPath, where + ": only cuda and rocm stages have a gpu_program");
+  if (code.kind != wantCode)
+    fail(join(path, "code"), where + ": section '" + code.name + "' is " +
+                                 code.kind + ", expected " + wantCode);
+  const GpuProgram &program = stage.gpuProgram;
+  std::vector<int> bufferOfArg(stage.args.size(), -1);
+  for (size_t b = 0; b < program.buffers.size(); ++b) {
+    const GpuBufferDesc &buffer = program.buffers[b];
+    std::string bufferPath = indexed(join(programPath, "buffers"), b);
+    if (buffer.kind == GpuBufferDesc::Kind::Arg) {
+      if (static_cast<size_t>(buffer.index) >= stage.args.size())
+        fail(join(bufferPath, "index"),
+             "arg " + std::to_string(buffer.index) + " does not exist (" +
+                 where + " has " + std::to_string(stage.args.size()) + " args)");
+      int &owner = bufferOfArg[buffer.index];
+      if (owner >= 0)
+        fail(join(bufferPath, "index"),
+             "arg " + std::to_string(buffer.index) + " is already buffer " +
+                 std::to_string(owner));
+      owner = static_cast<int>(b);
+    } else if (buffer.kind == GpuBufferDesc::Kind::Constant) {
+      const SectionDesc *section = findNamed(manifest.sections, buffer.section);
+      if (!section)
+        fail(join(bufferPath, "section"),
+             "no section named '" + buffer.section + "'");
+      if (section->kind != "constants")
+        fail(join(bufferPath, "section"), "section '" + buffer.section +
+                                              "' is " + section->kind +
+                                              ", expected constants");
+      if (buffer.offset > section->size ||
+          buffer.size > section->size - buffer.offset)
+        fail(bufferPath, "bytes " + std::to_string(buffer.offset) + ".." +
+                             std::to_string(buffer.offset + buffer.size) +
+                             " lie outside section '" + buffer.section + "' (" +
+                             std::to_string(section->size) + " bytes)");
+    }
+  }
+  for (size_t a = 0; a < stage.args.size(); ++a)
+    if (bufferOfArg[a] < 0)
+      fail(join(programPath, "buffers"),
+           "arg " + std::to_string(a) + " (" + stage.args[a].kindName + " '" +
+               stage.args[a].name + "') has no buffer");
+}
+
 /// Cross-references: every name a stage or parameter mentions exists.
 void checkReferences(const Manifest &manifest) {
   std::set<int> ranks;
@@ -523,8 +742,10 @@ void checkReferences(const Manifest &manifest) {
            "rank " + std::to_string(stage.rank) +
                " differs from its device's rank " +
                std::to_string(manifest.devices[stage.device].rank));
-    if (!findNamed(manifest.sections, stage.code))
+    const SectionDesc *code = findNamed(manifest.sections, stage.code);
+    if (!code)
       fail(join(path, "code"), "no section named '" + stage.code + "'");
+    checkGpuStage(manifest, stage, *code, path);
     for (size_t a = 0; a < stage.args.size(); ++a) {
       const StageArg &arg = stage.args[a];
       std::string argPath = indexed(join(path, "args"), a);

@@ -433,5 +433,204 @@ TEST(ManifestTest, PipelineErrorsNameTheStageAndArg) {
   }
 }
 
+/// A valid manifest with one GPU stage; the GPU tests replace one piece.
+std::string validGpuManifest() {
+  return R"({
+  "format_version": 1,
+  "inputs": [{"name": "x", "dtype": "float32", "shape": [2, 3]}],
+  "outputs": [{"name": "y", "dtype": "float32", "shape": [2, 3]}],
+  "devices": [{"rank": 0, "kind": "cuda", "index": 0}],
+  "parameters": [{"name": "w", "dtype": "float32", "shape": [2, 3], "rank": 0,
+                  "section": "params.rank0", "offset": 0, "size": 24}],
+  "stages": [{"id": 0, "rank": 0, "device": 0, "code": "code.rank0",
+    "entry": "gpu_program",
+    "args": [{"kind": "input", "name": "x"}, {"kind": "param", "name": "w"},
+             {"kind": "output", "name": "y"}],
+    "gpu_program": {
+      "kernels": ["k0", "k1"],
+      "buffers": [{"kind": "arg", "index": 0}, {"kind": "arg", "index": 1},
+                  {"kind": "arg", "index": 2}, {"kind": "temp", "size": 24},
+                  {"kind": "constant", "section": "consts.rank0",
+                   "offset": 64, "size": 4}],
+      "launches": [
+        {"kernel": "k0", "grid": [1, 2, 1], "block": [16, 16, 1],
+         "args": [{"type": "ptr", "buffer": 0}, {"type": "ptr", "buffer": 1},
+                  {"type": "ptr", "buffer": 3}, {"type": "i64", "value": -1},
+                  {"type": "i32", "value": 4294967295},
+                  {"type": "i16", "value": -2}, {"type": "i8", "value": 200},
+                  {"type": "i1", "value": 1}]},
+        {"kernel": "k1", "grid": [1, 1, 1], "block": [6, 1, 1],
+         "args": [{"type": "ptr", "buffer": 3}, {"type": "ptr", "buffer": 4},
+                  {"type": "f32", "bits": 3212836864},
+                  {"type": "f64", "bits": 13830554455654793216},
+                  {"type": "ptr", "buffer": 2}]}]}}],
+  "sections": [
+    {"name": "code.rank0", "kind": "cuda-fatbin", "offset": 4096, "size": 100,
+     "crc32": 0},
+    {"name": "consts.rank0", "kind": "constants", "offset": 8192, "size": 68,
+     "crc32": 0},
+    {"name": "params.rank0", "kind": "params", "offset": 12288, "size": 24,
+     "crc32": 0}]
+})";
+}
+
+TEST(ManifestGpuTest, ParsesTheProgram) {
+  StatusOr<Manifest> parsed = parseManifest(validGpuManifest());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
+  const StageDesc &stage = parsed->stages[0];
+  ASSERT_TRUE(stage.hasGpuProgram);
+  const GpuProgram &program = stage.gpuProgram;
+  EXPECT_EQ(program.kernels, (std::vector<std::string>{"k0", "k1"}));
+  ASSERT_EQ(program.buffers.size(), 5u);
+  EXPECT_EQ(program.buffers[2].kind, GpuBufferDesc::Kind::Arg);
+  EXPECT_EQ(program.buffers[2].index, 2);
+  EXPECT_EQ(program.buffers[3].kind, GpuBufferDesc::Kind::Temp);
+  EXPECT_EQ(program.buffers[3].size, 24u);
+  EXPECT_EQ(program.buffers[4].kind, GpuBufferDesc::Kind::Constant);
+  EXPECT_EQ(program.buffers[4].section, "consts.rank0");
+  EXPECT_EQ(program.buffers[4].offset, 64u);
+  ASSERT_EQ(program.launches.size(), 2u);
+  const GpuLaunch &first = program.launches[0];
+  EXPECT_EQ(first.kernel, "k0");
+  EXPECT_EQ(first.grid[1], 2u);
+  EXPECT_EQ(first.block[0], 16u);
+  ASSERT_EQ(first.args.size(), 8u);
+  EXPECT_EQ(first.args[2].type, GpuKernelArg::Type::Ptr);
+  EXPECT_EQ(first.args[2].buffer, 3);
+  // Integers keep their two's complement bits in the type's width.
+  EXPECT_EQ(first.args[3].type, GpuKernelArg::Type::I64);
+  EXPECT_EQ(first.args[3].bits, ~uint64_t(0));
+  EXPECT_EQ(first.args[4].bits, 0xFFFFFFFFu);
+  EXPECT_EQ(first.args[5].bits, 0xFFFEu);
+  EXPECT_EQ(first.args[6].bits, 200u);
+  EXPECT_EQ(first.args[7].type, GpuKernelArg::Type::I1);
+  EXPECT_EQ(first.args[7].bits, 1u);
+  // Floats are exact bit patterns: -1.0f and -1.0.
+  const GpuLaunch &second = program.launches[1];
+  EXPECT_EQ(second.args[2].type, GpuKernelArg::Type::F32);
+  EXPECT_EQ(second.args[2].bits, 0xBF800000u);
+  EXPECT_EQ(second.args[3].type, GpuKernelArg::Type::F64);
+  EXPECT_EQ(second.args[3].bits, 0xBFF0000000000000ull);
+}
+
+TEST(ManifestGpuTest, RocmStagesTakeHsaco) {
+  std::string text = replaced(validGpuManifest(), R"("kind": "cuda")",
+                              R"("kind": "rocm")");
+  text = replaced(text, "cuda-fatbin", "rocm-hsaco");
+  StatusOr<Manifest> parsed = parseManifest(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
+}
+
+// Each malformed gpu_program gets one error naming the stage's field.
+TEST(ManifestGpuTest, RejectsMalformedPrograms) {
+  const std::string p = "stages[0].gpu_program";
+  struct Case {
+    std::string from, to, message;
+  };
+  const Case cases[] = {
+      {R"("entry": "gpu_program")", R"("entry": "main")",
+       "stages[0].entry: a stage with a gpu_program has entry "
+       "\"gpu_program\", got 'main'"},
+      {R"("gpu_program": {)", R"("gpu_programme": {)",
+       "stages[0].gpu_program: missing (entry \"gpu_program\" needs one)"},
+      {R"("gpu_program": {)", R"("gpu_program": 3, "x": {)",
+       p + ": expected object, got 3"},
+      {R"("kernels": ["k0", "k1"],)", "", p + ".kernels: missing"},
+      {R"("kernels": ["k0", "k1"])", R"("kernels": ["k0", 7])",
+       p + ".kernels[1]: expected string, got 7"},
+      {R"("kernels": ["k0", "k1"])", R"("kernels": ["k0", ""])",
+       p + ".kernels[1]: must not be empty"},
+      {R"("kernels": ["k0", "k1"])", R"("kernels": ["k0", "k1", "k0"])",
+       p + ".kernels[2]: kernel 'k0' is listed twice"},
+      {R"("buffers": [{"kind": "arg", "index": 0},)", R"("buffers": [7,)",
+       p + ".buffers[0]: expected object, got 7"},
+      {R"({"kind": "temp", "size": 24})", R"({"kind": "scratch", "size": 24})",
+       p + ".buffers[3].kind: unknown buffer kind 'scratch' (expected arg, "
+           "temp or constant)"},
+      {R"({"kind": "temp", "size": 24})", R"({"kind": "temp"})",
+       p + ".buffers[3].size: missing"},
+      {R"({"kind": "temp", "size": 24})", R"({"kind": "temp", "size": -1})",
+       p + ".buffers[3].size: expected an integer in [0, "
+           "9223372036854775807], got -1"},
+      {R"({"kind": "arg", "index": 2})", R"({"kind": "arg", "index": 3})",
+       p + ".buffers[2].index: arg 3 does not exist (stage 0 on cuda:0 has 3 "
+           "args)"},
+      {R"({"kind": "arg", "index": 2})", R"({"kind": "arg", "index": 1})",
+       p + ".buffers[2].index: arg 1 is already buffer 1"},
+      {R"({"kind": "arg", "index": 2},)", R"({"kind": "temp", "size": 24},)",
+       p + ".buffers: arg 2 (output 'y') has no buffer"},
+      {R"("section": "consts.rank0",)", R"("section": "consts.rank9",)",
+       p + ".buffers[4].section: no section named 'consts.rank9'"},
+      {R"("section": "consts.rank0",)", R"("section": "params.rank0",)",
+       p + ".buffers[4].section: section 'params.rank0' is params, expected "
+           "constants"},
+      {R"("offset": 64, "size": 4})", R"("offset": 64, "size": 5})",
+       p + ".buffers[4]: bytes 64..69 lie outside section 'consts.rank0' (68 "
+           "bytes)"},
+      {R"("offset": 64, "size": 4})", R"("size": 4})",
+       p + ".buffers[4].offset: missing"},
+      {R"("launches": [)", R"("launches": 1, "l": [)",
+       p + ".launches: expected array, got 1"},
+      {R"({"kernel": "k1",)", R"({"kernel": "k2",)",
+       p + ".launches[1].kernel: kernel 'k2' is not listed in kernels"},
+      {R"({"kernel": "k1",)", R"({)", p + ".launches[1].kernel: missing"},
+      {R"("grid": [1, 2, 1])", R"("grid": [1, 2])",
+       p + ".launches[0].grid: expected 3 sizes (x, y, z), got 2"},
+      {R"("grid": [1, 2, 1])", R"("grid": [1, 0, 1])",
+       p + ".launches[0].grid[1]: expected an integer in [1, 2147483647], "
+           "got 0"},
+      {R"("block": [16, 16, 1])", R"("block": [16, 16, 1.5])",
+       p + ".launches[0].block[2]: expected an integer in [1, 2147483647], "
+           "got 1.5"},
+      {R"("block": [16, 16, 1])", R"("blocks": [16, 16, 1])",
+       p + ".launches[0].block: missing"},
+      {R"("args": [{"type": "ptr", "buffer": 0},)", R"("args": [{"type": "ptr"},)",
+       p + ".launches[0].args[0].buffer: missing"},
+      {R"({"type": "ptr", "buffer": 3}, {"type": "i64")",
+       R"({"type": "ptr", "buffer": 5}, {"type": "i64")",
+       p + ".launches[0].args[2].buffer: buffer 5 does not exist (5 buffers)"},
+      {R"({"type": "i64", "value": -1})", R"({"type": "u64", "value": 1})",
+       p + ".launches[0].args[3].type: unknown argument type 'u64' (expected "
+           "ptr, i64, i32, i16, i8, i1, f32 or f64)"},
+      {R"({"type": "i64", "value": -1})", R"({"type": "i64", "value": 1.5})",
+       p + ".launches[0].args[3].value: expected a 64-bit integer, got 1.5"},
+      {R"({"type": "i64", "value": -1})", R"({"type": "i64"})",
+       p + ".launches[0].args[3].value: missing"},
+      {R"({"type": "i8", "value": 200})", R"({"type": "i8", "value": 256})",
+       p + ".launches[0].args[6].value: expected an integer in [-128, 255], "
+           "got 256"},
+      {R"({"type": "i1", "value": 1})", R"({"type": "i1", "value": 2})",
+       p + ".launches[0].args[7].value: expected an integer in [0, 1], got 2"},
+      {R"({"type": "f32", "bits": 3212836864})",
+       R"({"type": "f32", "bits": 4294967296})",
+       p + ".launches[1].args[2].bits: expected the 32-bit pattern as an "
+           "integer in [0, 4294967295], got 4294967296"},
+      {R"({"type": "f32", "bits": 3212836864})",
+       R"({"type": "f32", "value": -1.0})",
+       p + ".launches[1].args[2].bits: missing"},
+      {R"({"type": "f64", "bits": 13830554455654793216})",
+       R"({"type": "f64", "bits": -1})",
+       p + ".launches[1].args[3].bits: expected the 64-bit pattern as an "
+           "integer in [0, 18446744073709551615], got -1"},
+      {"cuda-fatbin", "rocm-hsaco",
+       "stages[0].code: stage 0 on cuda:0: section 'code.rank0' is "
+       "rocm-hsaco, expected cuda-fatbin"},
+      {R"("kind": "cuda")", R"("kind": "cpu")",
+       p + ": stage 0 on cpu:0: only cuda and rocm stages have a gpu_program"},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.to);
+    expectError(replaced(validGpuManifest(), c.from, c.to), c.message);
+  }
+}
+
+// A stage on a GPU without a gpu_program (host code on a GPU) is refused.
+TEST(ManifestGpuTest, GpuStageNeedsAProgram) {
+  expectError(replaced(validManifest(), R"("kind": "cpu")", R"("kind": "cuda")"),
+              "stages[0].entry: stage 0 on cuda:0 runs GPU code: expected "
+              "entry \"gpu_program\" and a gpu_program, got entry "
+              "'cleave_stage_0'");
+}
+
 } // namespace
 } // namespace cleave

@@ -14,6 +14,7 @@
 #include "cleave/runtime.h"
 
 #include "comm/transport.h"
+#include "core/gpu_program.h"
 #include "core/stage_context.h"
 #include "hal/hal.h"
 
@@ -75,6 +76,9 @@ struct Session::Impl {
   std::unique_ptr<hal::Device> device;
   std::unique_ptr<hal::Executable> executable;
   void *entry = nullptr;
+  /// GPU stages: replays the gpu_program instead of calling an entry point.
+  /// Declared after the device and executable, so it is destroyed first.
+  std::unique_ptr<GpuProgramRunner> gpu;
   std::vector<ArgBinding> bindings;
   const StageDesc *stage = nullptr;
   bool first = true;
@@ -316,14 +320,8 @@ Session::create(std::shared_ptr<const Artifact> artifact,
       return Status(created.status().code(),
                     prefix + created.status().message());
     impl.device = std::move(created).value();
-    // GPU stages hold a host program (the manifest's gpu_program) that the
-    // session does not replay yet: the devices open, the kernels do not run.
-    if (stage->entry == "gpu_program")
-      return unimplementedError(prefix + impl.device->name() +
-                                ": running GPU stages is not implemented yet "
-                                "(the session does not replay gpu_program)");
-
-    // Only this stage's code section is loaded.
+    // Only this stage's code section is loaded: a host shared object, or a
+    // GPU stage's kernels (cuda-fatbin, rocm-hsaco).
     const SectionDesc *code = artifact->findSection(stage->code);
     std::string where = prefix + "section '" + stage->code + "': ";
     StatusOr<std::unique_ptr<hal::Executable>> loaded =
@@ -333,12 +331,25 @@ Session::create(std::shared_ptr<const Artifact> artifact,
       return Status(loaded.status().code(), where + loaded.status().message());
     impl.executable = std::move(loaded).value();
 
-    StatusOr<void *> entry = impl.executable->lookup(stage->entry);
-    if (!entry.ok())
-      return Status(entry.status().code(),
-                    where + "stage " + std::to_string(stage->id) +
-                        " entry point: " + entry.status().message());
-    impl.entry = *entry;
+    if (stage->hasGpuProgram) {
+      // The kernels are launched from the manifest's gpu_program; parameters
+      // and constants go to the device once, here.
+      StatusOr<std::unique_ptr<GpuProgramRunner>> runner =
+          GpuProgramRunner::create(*artifact, *stage, artifact->microbatches(),
+                                   *impl.device, *impl.executable);
+      if (!runner.ok())
+        return Status(runner.status().code(),
+                      prefix + impl.device->name() + ": " +
+                          runner.status().message());
+      impl.gpu = std::move(runner).value();
+    } else {
+      StatusOr<void *> entry = impl.executable->lookup(stage->entry);
+      if (!entry.ok())
+        return Status(entry.status().code(),
+                      where + "stage " + std::to_string(stage->id) +
+                          " entry point: " + entry.status().message());
+      impl.entry = *entry;
+    }
 
     int microbatches = artifact->microbatches();
     std::vector<bool> written(artifact->outputs().size(), false);
@@ -576,7 +587,9 @@ Status Session::run(const std::vector<Tensor> &inputs,
       }
       impl.calls.status = Status();
       Status status =
-          impl.executable->invoke(impl.entry, &impl.context, args.data());
+          impl.gpu ? impl.gpu->run(args.data())
+                   : impl.executable->invoke(impl.entry, &impl.context,
+                                             args.data());
       if (status.ok())
         status = impl.calls.status;
       if (!status.ok())

@@ -7,6 +7,8 @@
 
 #include <thread>
 
+#include <dlfcn.h>
+
 #include <gtest/gtest.h>
 
 namespace cleave {
@@ -175,21 +177,39 @@ TEST_F(SessionTest, CodeThatIsNotElf) {
                 "': section 'code.rank0': code is not an ELF shared object");
 }
 
-// Without a driver (the build machines) the device fails to open; with one, the
-// CPU code section is refused. Either way one error naming the device.
-TEST_F(SessionTest, GpuDeviceErrorNamesTheDevice) {
-  std::string body = testing::manifestBody(testing::addModel());
-  body.replace(body.find("\"kind\":\"cpu\""), 12, "\"kind\":\"cuda\"");
-  AssembledArtifact built = testing::assembleArtifact(
-      body, {{"code.rank0", "cpu-elf-so", {0x7f, 'E', 'L', 'F'}},
-             {"params.rank0", "params", std::vector<uint8_t>(24, 0)}});
-  std::shared_ptr<const Artifact> artifact = open(built.bytes);
-  ASSERT_TRUE(artifact);
-  StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
-  ASSERT_FALSE(session.ok());
-  std::string prefix = "artifact '" + artifact->path() + "': cuda:0";
-  EXPECT_EQ(session.status().message().rfind(prefix, 0), 0u)
-      << session.status().message();
+// A GPU stage with a gpu_program: without a driver (the build machines) the
+// device fails to open, with one line naming it. With a driver, the
+// placeholder code section is refused; either way the error names the device.
+TEST_F(SessionTest, GpuStageWithoutDriverNamesTheDevice) {
+  for (const char *kind : {"cuda", "rocm"}) {
+    std::string body = testing::gpuManifestBody();
+    std::vector<testing::RawSection> sections = testing::gpuSections();
+    bool rocm = std::string(kind) == "rocm";
+    const char *library = rocm ? "libamdhip64.so" : "libcuda.so.1";
+    if (rocm) {
+      body.replace(body.find("\"kind\":\"cuda\""), 13, "\"kind\":\"rocm\"");
+      sections[0].kind = "rocm-hsaco";
+    }
+    std::shared_ptr<const Artifact> artifact =
+        open(testing::assembleArtifact(body, sections).bytes);
+    ASSERT_TRUE(artifact);
+    StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
+    ASSERT_FALSE(session.ok()) << kind;
+    std::string prefix = "artifact '" + artifact->path() + "': ";
+    void *driver = ::dlopen(library, RTLD_NOW | RTLD_LOCAL);
+    if (driver) {
+      ::dlclose(driver);
+      EXPECT_NE(session.status().message().find(std::string(kind) + ":0"),
+                std::string::npos)
+          << session.status().message();
+      continue;
+    }
+    EXPECT_EQ(session.status().code(), StatusCode::FailedPrecondition);
+    EXPECT_EQ(session.status().message(),
+              prefix + kind + ":0: cannot load " + library + " (no " +
+                  (rocm ? "ROCm HIP runtime" : "NVIDIA driver") +
+                  " on this machine)");
+  }
 }
 
 TEST_F(SessionTest, IndependentSessionsKeepTheirOwnCode) {

@@ -488,5 +488,45 @@ TestModel forwardModel(int microbatches) {
   return model;
 }
 
+std::string gpuManifestBody(int microbatches) {
+  std::string rows = std::to_string(2 * microbatches);
+  return R"("format_version":1,"options":{"devices":"cuda:0","microbatches":)" +
+         std::to_string(microbatches) +
+         R"(},"inputs":[{"name":"x","dtype":"float32","shape":[)" + rows +
+         R"(,3]}],"outputs":[{"name":"y","dtype":"float32","shape":[)" + rows +
+         R"(,3]}],"devices":[{"rank":0,"kind":"cuda","index":0}],)"
+         R"("parameters":[{"name":"w","dtype":"float32","shape":[2,3],"rank":0,)"
+         R"("section":"params.rank0","offset":0,"size":24}],)"
+         R"("stages":[{"id":0,"rank":0,"device":0,"code":"code.rank0",)"
+         R"("entry":"gpu_program","args":[{"kind":"input","name":"x"},)"
+         R"({"kind":"param","name":"w"},{"kind":"output","name":"y"}],)"
+         R"("gpu_program":{"kernels":["add","scale"],"buffers":[)"
+         R"({"kind":"arg","index":0},{"kind":"arg","index":1},)"
+         R"({"kind":"arg","index":2},{"kind":"temp","size":24},)"
+         R"({"kind":"constant","section":"consts.rank0","offset":0,"size":4}],)"
+         R"("launches":[{"kernel":"add","grid":[1,1,1],"block":[6,1,1],)"
+         R"("args":[{"type":"ptr","buffer":0},{"type":"ptr","buffer":1},)"
+         R"({"type":"ptr","buffer":3}]},)"
+         R"({"kernel":"scale","grid":[2,1,1],"block":[3,1,1],)"
+         R"("args":[{"type":"ptr","buffer":3},{"type":"ptr","buffer":4},)"
+         R"({"type":"f32","bits":1073741824},{"type":"i64","value":6},)"
+         R"({"type":"ptr","buffer":2}]}]}}])";
+}
+
+std::vector<RawSection> gpuSections() {
+  std::vector<uint8_t> code(64, 0xAB);
+  float c = 3.0f;
+  std::vector<uint8_t> constants(4);
+  std::memcpy(constants.data(), &c, 4);
+  std::vector<uint8_t> params(24);
+  for (int i = 0; i < 6; ++i) {
+    float w = 0.5f + i;
+    std::memcpy(params.data() + 4 * i, &w, 4);
+  }
+  return {{"code.rank0", "cuda-fatbin", code},
+          {"consts.rank0", "constants", constants},
+          {"params.rank0", "params", params}};
+}
+
 } // namespace testing
 } // namespace cleave

@@ -140,6 +140,17 @@ std::string manifestBody(const TestModel &model);
 /// Compiles and assembles `model`.
 StatusOr<AssembledArtifact> buildArtifact(const TestModel &model);
 
+/// The manifest body of a single-stage cuda:0 plan with a gpu_program over
+/// x: float32[2K, 3] -> y: float32[2K, 3] in K microbatches, parameter
+/// w: float32[2, 3] and a 4-byte constant c. Launch "add"(x, w, t) then
+/// "scale"(t, c, f32 2.0, i64 6, y): y = (x + w) * c * 2 when run.
+std::string gpuManifestBody(int microbatches = 1);
+
+/// The sections of gpuManifestBody(): code.rank0 (cuda-fatbin) holds
+/// placeholder bytes, not GPU code; consts.rank0 holds c = 3.0f; params.rank0
+/// holds w = {0.5, 1.5, ..., 5.5}.
+std::vector<RawSection> gpuSections();
+
 /// Writes `bytes` to `path`; aborts the test binary on failure.
 void writeBytes(const std::string &path, const std::vector<uint8_t> &bytes);
 

@@ -24,6 +24,15 @@ TEST(CudaDeviceTest, MissingDriverFailsCleanly) {
             "driver on this machine)");
 }
 
+// A library that loads but is not the driver (here the C library).
+TEST(CudaDeviceTest, LibraryWithoutTheDriverApiFailsCleanly) {
+  auto device = createCudaDevice(0, "libc.so.6");
+  ASSERT_FALSE(device.ok());
+  EXPECT_EQ(device.status().code(), StatusCode::FailedPrecondition);
+  EXPECT_EQ(device.status().message(),
+            "cuda:0: libc.so.6 has no cuInit (driver too old?)");
+}
+
 TEST(CudaDeviceTest, RealDriverFailureNamesTheDevice) {
   auto device = createDevice("cuda", 3, DeviceOptions{});
   if (device.ok()) {
@@ -41,6 +50,13 @@ TEST(HipDeviceTest, MissingLibraryFailsCleanly) {
   EXPECT_EQ(device.status().message(),
             "rocm:1: cannot load libcleave-no-such-amdhip64.so (no ROCm HIP "
             "runtime on this machine)");
+}
+
+TEST(HipDeviceTest, LibraryWithoutHipFailsCleanly) {
+  auto device = createHipDevice(2, "libc.so.6");
+  ASSERT_FALSE(device.ok());
+  EXPECT_EQ(device.status().code(), StatusCode::FailedPrecondition);
+  EXPECT_EQ(device.status().message(), "rocm:2: libc.so.6 has no hipInit");
 }
 
 TEST(HipDeviceTest, RealRuntimeFailureNamesTheDevice) {

@@ -6,6 +6,8 @@
 // RUN: not cleave-opt %t/model.mlir --cleave-print-cost="device-file=%t/devices.json" 2>&1 | FileCheck %s --check-prefix=DEVICES
 // RUN: not cleave-opt %t/model.mlir --cleave-print-cost="device-file=%t/entry.json" 2>&1 | FileCheck %s --check-prefix=ENTRY
 // RUN: not cleave-opt %t/model.mlir --cleave-print-cost="device-file=%t/key.json" 2>&1 | FileCheck %s --check-prefix=KEY
+// RUN: not cleave-opt %t/model.mlir --cleave-print-cost="device-file=%t/host.json" 2>&1 | FileCheck %s --check-prefix=HOST
+// RUN: not cleave-opt %t/model.mlir --cleave-print-cost="device=cuda:0 device-file=%t/host-zero.json" 2>&1 | FileCheck %s --check-prefix=HOST-ZERO
 // RUN: not cleave-opt %t/model.mlir --cleave-print-cost="device=cpu:0-1" 2>&1 | FileCheck %s --check-prefix=ONE
 // RUN: not cleave-opt %t/model.mlir --cleave-print-cost="device=tpu:0" 2>&1 | FileCheck %s --check-prefix=UNKNOWN-KIND
 // RUN: not cleave-opt %t/model.mlir --cleave-partition-pipeline="stages=-1" 2>&1 | FileCheck %s --check-prefix=STAGES
@@ -16,7 +18,9 @@
 // LINK-KEY: error: device file: link: unknown key 'bandwidth' (expected bandwidth_gbs, latency_us)
 // DEVICES: error: device file: 'devices' must be an array
 // ENTRY: error: device file: each device entry needs "device": "KIND:INDEX"
-// KEY: error: device file: device 'cpu:0': unknown key 'flops' (expected gflops, bandwidth_gbs, memory_bytes)
+// KEY: error: device file: device 'cpu:0': unknown key 'flops' (expected gflops, bandwidth_gbs, memory_bytes, host_bandwidth_gbs)
+// HOST: error: device file: device 'cpu:0': 'host_bandwidth_gbs' applies to GPUs only (a cpu stage's data is in host memory)
+// HOST-ZERO: error: device file: device 'cuda:0': 'host_bandwidth_gbs' must be a positive number
 // ONE: error: cleave-print-cost expects one device, got 'cpu:0-1'
 // UNKNOWN-KIND: error: unknown device kind 'tpu' in --devices (expected cpu, cuda or rocm)
 // STAGES: error: pipeline partitioning expects a positive number of stages
@@ -50,3 +54,9 @@ func.func @main(%x: tensor<4xf32> {onnx.name = "x"}) -> tensor<4xf32> {
   %y = onnx.relu %x : tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+//--- host.json
+{ "devices": [ { "device": "cpu:0", "host_bandwidth_gbs": 10 } ] }
+
+//--- host-zero.json
+{ "devices": [ { "device": "cuda:0", "host_bandwidth_gbs": 0 } ] }
