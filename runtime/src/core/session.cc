@@ -15,6 +15,7 @@
 #include "hal/hal.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include <sched.h>
@@ -84,11 +85,19 @@ struct Session::Impl {
   CallState calls;
   /// What the entry point's ctx points to; `session` points to `calls`.
   CleaveStageContext context{nullptr, nullptr};
+  StageProfile profile;
 };
 
 namespace {
 /// Tags: microbatch * kTagsPerMicrobatch + position of the tensor in its cut.
 constexpr int kTagsPerMicrobatch = 1024;
+
+/// Seconds on a monotonic clock, for the profile.
+double now() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 template <typename T>
 size_t indexOf(const std::vector<T> &list, const std::string &name) {
@@ -171,6 +180,8 @@ Session::~Session() = default;
 const StageDesc &Session::stage() const { return *impl_->stage; }
 bool Session::takesInputs() const { return impl_->first; }
 bool Session::returnsOutputs() const { return impl_->returns; }
+const StageProfile &Session::profile() const { return impl_->profile; }
+void Session::resetProfile() { impl_->profile = StageProfile(); }
 
 StatusOr<std::unique_ptr<Session>>
 Session::create(std::shared_ptr<const Artifact> artifact,
@@ -397,6 +408,8 @@ Status Session::run(const std::vector<Tensor> &inputs,
   if (!valid.ok())
     return valid;
   Impl &impl = *impl_;
+  StageProfile &profile = impl.profile;
+  double runStart = now();
   std::string where = "stage " + std::to_string(impl.stage->id) + ": ";
   try {
     std::vector<Tensor> results;
@@ -428,11 +441,13 @@ Status Session::run(const std::vector<Tensor> &inputs,
       }
       return Status();
     };
-    auto complete = [&](Transfer &transfer, int slot,
-                        const char *kind) -> Status {
+    auto complete = [&](Transfer &transfer, int slot, const char *kind,
+                        double &waited) -> Status {
       if (transfer.pending[slot] < 0)
         return Status();
+      double start = now();
       Status done = transport->wait(transfer.pending[slot]);
+      waited += now() - start;
       transfer.pending[slot] = -1;
       if (!done.ok())
         return Status(done.code(), where + kind + " '" + transfer.name +
@@ -449,7 +464,7 @@ Status Session::run(const std::vector<Tensor> &inputs,
     for (int m = 0; m < microbatches; ++m) {
       int slot = m & 1;
       for (Transfer &recv : impl.recvs) {
-        Status done = complete(recv, slot, "recv");
+        Status done = complete(recv, slot, "recv", profile.recvWaitSeconds);
         if (!done.ok())
           return done;
       }
@@ -461,7 +476,7 @@ Status Session::run(const std::vector<Tensor> &inputs,
       }
       // This slot's send buffers were last sent two microbatches ago.
       for (Transfer &send : impl.sends) {
-        Status done = complete(send, slot, "send");
+        Status done = complete(send, slot, "send", profile.sendWaitSeconds);
         if (!done.ok())
           return done;
       }
@@ -506,8 +521,13 @@ Status Session::run(const std::vector<Tensor> &inputs,
         }
       }
       impl.calls.status = Status();
+      double computeStart = now();
       Status status =
           impl.executable->invoke(impl.entry, &impl.context, args.data());
+      double computed = now() - computeStart;
+      profile.computeSeconds += computed;
+      if (profile.microbatches++ == 0 || computed < profile.computeMinSeconds)
+        profile.computeMinSeconds = computed;
       if (status.ok())
         status = impl.calls.status;
       if (!status.ok())
@@ -532,11 +552,13 @@ Status Session::run(const std::vector<Tensor> &inputs,
     }
     for (Transfer &send : impl.sends)
       for (int slot = 0; slot < 2; ++slot) {
-        Status done = complete(send, slot, "send");
+        Status done = complete(send, slot, "send", profile.sendWaitSeconds);
         if (!done.ok())
           return done;
       }
     *outputs = std::move(results);
+    profile.runs++;
+    profile.runSeconds += now() - runStart;
     return Status();
   } catch (const std::bad_alloc &) {
     return resourceExhaustedError("out of memory running the session");
