@@ -12,10 +12,38 @@ bool cleave::isFreeOp(Operation *op) { return isa<onnxir::ConstantOp, onnxir::Pa
 
 int64_t cleave::typeBytes(Type type) { return onnxir::tensorBytes(type); }
 
+/// The last dim of a ranked tensor type (0 for anything else).
+static int64_t lastDim(Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  return ranked && ranked.getRank() > 0 ? ranked.getShape().back() : 0;
+}
+
+OpClass cleave::opClass(Operation *op) {
+  // Output columns of the matmul each op becomes (one group's for convolutions).
+  int64_t columns = -1;
+  if (auto conv = dyn_cast<onnxir::ConvOp>(op)) {
+    auto weight = dyn_cast<RankedTensorType>(conv.getWeight().getType());
+    if (weight && weight.getRank() > 0)
+      columns = weight.getDimSize(0) / std::max<int64_t>(conv.getGroup(), 1);
+  } else if (auto conv = dyn_cast<onnxir::ConvTransposeOp>(op)) {
+    auto weight = dyn_cast<RankedTensorType>(conv.getWeight().getType());
+    if (weight && weight.getRank() > 1)
+      columns = weight.getDimSize(1);
+  } else if (isa<onnxir::GemmOp, onnxir::MatMulOp>(op)) {
+    columns = lastDim(op->getResult(0).getType());
+  } else if (isa<onnxir::MaxPoolOp, onnxir::AveragePoolOp>(op)) {
+    return OpClass::Window;
+  }
+  if (columns < 0)
+    return OpClass::Other;
+  return columns >= kWideColumns ? OpClass::Matmul : OpClass::NarrowMatmul;
+}
+
 OpCost cleave::opCost(Operation *op) {
   OpCost cost;
   if (isFreeOp(op))
     return cost;
+  cost.opClass = opClass(op);
   if (auto costly = dyn_cast<onnxir::CostInterface>(op)) {
     cost.flops = costly.getFlops();
     cost.bytes = costly.getBytes();
@@ -29,7 +57,12 @@ OpCost cleave::opCost(Operation *op) {
 }
 
 double cleave::opSeconds(const OpCost &cost, const DeviceSpec &device) {
-  double compute = static_cast<double>(cost.flops) / (device.gflops * 1e9);
+  double efficiency = 1;
+  if (cost.opClass == OpClass::NarrowMatmul)
+    efficiency = device.narrowMatmulEfficiency;
+  else if (cost.opClass == OpClass::Window)
+    efficiency = device.windowEfficiency;
+  double compute = static_cast<double>(cost.flops) / (device.gflops * efficiency * 1e9);
   double memory = static_cast<double>(cost.bytes) / (device.bandwidthGBs * 1e9);
   return std::max(compute, memory);
 }

@@ -8,12 +8,29 @@
 
 namespace cleave {
 
+/// Kinds of work that generated code runs at different fractions of a device's throughput
+/// (DeviceSpec's efficiencies).
+enum class OpClass {
+  Other,        ///< elementwise, normalisation, data movement: the device's throughput
+  Matmul,       ///< conv, gemm, matmul with at least kWideColumns output columns per group
+  NarrowMatmul, ///< the same with fewer output columns (a narrower cache tile)
+  Window,       ///< max and average pooling windows
+};
+
+/// Output columns (channels per group for a conv) from which a matmul-like op fills the CPU
+/// code generator's cache tile (CpuSchedules.cpp: 128 columns of B).
+constexpr int64_t kWideColumns = 128;
+
 /// What one op costs, independent of the device.
 struct OpCost {
   int64_t flops = 0;      ///< from the op's CostInterface
   int64_t bytes = 0;      ///< bytes read and written, from the CostInterface
   int64_t paramBytes = 0; ///< bytes of the onnx.parameter ops among its operands
+  OpClass opClass = OpClass::Other;
 };
+
+/// The class of `op` (Other for ops the cost model does not single out).
+OpClass opClass(mlir::Operation *op);
 
 /// True for ops that do no work at run time and go wherever they are used: onnx.constant
 /// and onnx.parameter.
@@ -23,7 +40,7 @@ bool isFreeOp(mlir::Operation *op);
 OpCost opCost(mlir::Operation *op);
 
 /// Roofline time of an op on a device, in seconds:
-/// max(flops / throughput, bytes / memory bandwidth).
+/// max(flops / (throughput x efficiency of its class), bytes / memory bandwidth).
 double opSeconds(const OpCost &cost, const DeviceSpec &device);
 
 /// Time to send `bytes` in `messages` messages over the link, in seconds:

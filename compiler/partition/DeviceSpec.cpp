@@ -15,11 +15,15 @@ DeviceSpec cleave::defaultDeviceSpec(llvm::StringRef kind, int64_t index) {
   d.kind = kind.str();
   d.index = index;
   if (kind == "cpu") {
-    // One core of the project's Zen 4 machines running Cleave's generated code: resnet18
-    // runs at about 64 GFLOP/s end to end (the tiled matmul alone reaches ~90, the peak is
-    // 116; im2col, pooling and elementwise code bring the average down). A single core
-    // streams about 40 GB/s.
-    d.gflops = 64;
+    // One core of the project's Zen 4 machines running Cleave's generated code, measured
+    // per op kind with `cleave-run --profile` on resnet18's layers, in a pipeline stage
+    // (docs/partitioning.md): convolutions with 128 or more output channels run at about
+    // 78 GFLOP/s (the tiled matmul alone reaches ~95 when its weights stay in cache; the
+    // peak is 116), those with 64 (the stem and layer1) at 0.86 of that, and max pooling,
+    // which is not vectorised, at about 1.7 GFLOP/s. A single core streams about 40 GB/s.
+    d.gflops = 78;
+    d.narrowMatmulEfficiency = 0.86;
+    d.windowEfficiency = 0.022;
     d.bandwidthGBs = 40;
     d.memoryBytes = int64_t(8) << 30;
   } else {

@@ -14,12 +14,17 @@ namespace cleave {
 struct DeviceSpec {
   std::string kind; ///< cpu, cuda or rocm
   int64_t index = 0;
-  double gflops = 0;       ///< sustained compute throughput, GFLOP/s
+  double gflops = 0;       ///< sustained compute throughput, GFLOP/s (matmul-like ops)
   double bandwidthGBs = 0; ///< memory bandwidth, GB/s (1e9 bytes per second)
   int64_t memoryBytes = 0; ///< memory available for parameters and activations
   /// Bandwidth of copies between the device and host memory, GB/s: a GPU stage's
   /// transfers to and from other stages go through the host. 0 for host devices (no copy).
   double hostBandwidthGBs = 0;
+  /// The fraction of `gflops` generated code reaches on matmul-like ops with fewer than
+  /// kWideColumns output columns (CostModel.h).
+  double narrowMatmulEfficiency = 1;
+  /// The fraction of `gflops` reached on pooling windows (one op per window element).
+  double windowEfficiency = 1;
 
   /// `kind:index`, as written in --devices.
   std::string name() const;

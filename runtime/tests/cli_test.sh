@@ -127,6 +127,19 @@ grep -Eq '^latency_ms median=[0-9]+\.[0-9]{3} min=[0-9]+\.[0-9]{3} max=[0-9]+\.[
   fail "--repeat output: $(cat "$T/stdout")"
 [[ $(wc -l <"$T/stdout") -eq 1 ]] || fail "--repeat printed more than one line"
 
+expect_ok "--profile" "$T/add.cleave" --input "$T/x.npy" --output-dir "$T/out3p" --repeat 2 \
+  --profile
+checks=$((checks + 1))
+num='[0-9]+\.[0-9]{3}'
+grep -Eq "^profile rank=0 stage=0 runs=2 microbatches=1 compute_ms mean=$num min=$num recv_wait_ms=$num send_wait_ms=$num run_ms=$num\$" \
+  "$T/stdout" || fail "--profile output: $(cat "$T/stdout")"
+[[ $(wc -l <"$T/stdout") -eq 2 ]] || fail "--profile printed other than two lines: $(cat "$T/stdout")"
+expect_ok "--profile without --repeat" "$T/add.cleave" --input "$T/x.npy" --output-dir "$T/out3p" \
+  --profile
+checks=$((checks + 1))
+grep -Eq "^profile rank=0 stage=0 runs=1 microbatches=1 " "$T/stdout" ||
+  fail "--profile output of one run: $(cat "$T/stdout")"
+
 expect_ok "--info" --info "$T/add.cleave"
 checks=$((checks + 1))
 for want in "format:      version 1, compiler 0.1.0-test" "  x: float32[2, 3]" \
@@ -139,7 +152,7 @@ expect_ok "--info=ART" --info="$T/add.cleave"
 expect_ok "--help" --help
 checks=$((checks + 1))
 for want in "--input NAME=FILE" "--output-dir DIR" "--repeat N" "--threads T" "--info" \
-  "examples:"; do
+  "--profile" "examples:"; do
   grep -qF -- "$want" "$T/stdout" || fail "--help lacks '$want'"
 done
 
@@ -187,6 +200,8 @@ expect_error "unknown option '-x'" "$T/add.cleave" -x
 expect_error "option '--repeat' expects a positive integer" "$T/add.cleave" --input "$T/x.npy" \
   --output-dir "$T/o" --repeat abc
 expect_error "option '--repeat' expects a positive integer" "$T/add.cleave" --repeat=0
+expect_error "option '--profile' takes no value" "$T/add.cleave" --input "$T/x.npy" \
+  --output-dir "$T/o" --profile=yes
 expect_error "option '--threads' expects a positive integer" "$T/add.cleave" --threads -2
 expect_error "option '--output-dir' needs a value" "$T/add.cleave" --input "$T/x.npy" --output-dir
 expect_error "option '--output-dir' given more than once" "$T/add.cleave" --output-dir a \

@@ -157,6 +157,19 @@ grep -Eq '^latency_ms median=[0-9]+\.[0-9]{3} min=[0-9]+\.[0-9]{3} max=[0-9]+\.[
   fail "--repeat output: $(cat "$T/stdout")"
 [[ $(wc -l <"$T/stdout") -eq 1 ]] || fail "--repeat printed other than one line: $(cat "$T/stdout")"
 
+# --profile: rank 0 prints one line per rank, in rank order, after the latency.
+expect_ok "--profile" 4 "$T/chain_4_4.cleave" --input "$T/x.npy" --output-dir "$T/prof" \
+  --repeat=2 --threads=1 --profile
+check_npy "$T/prof/y.npy" "chain(x, 4)"
+checks=$((checks + 1))
+num='[0-9]+\.[0-9]{3}'
+[[ $(wc -l <"$T/stdout") -eq 5 ]] || fail "--profile printed other than five lines: $(cat "$T/stdout")"
+for r in 0 1 2 3; do
+  line=$(sed -n "$((r + 2))p" "$T/stdout")
+  [[ $line =~ ^profile\ rank=$r\ stage=$r\ runs=2\ microbatches=4\ compute_ms\ mean=$num\ min=$num\ recv_wait_ms=$num\ send_wait_ms=$num\ run_ms=$num$ ]] ||
+    fail "--profile line for rank $r: '$line'"
+done
+
 checks=$((checks + 1))
 "$RUN" --info "$T/forward_4.cleave" >"$T/info" 2>&1 || fail "--info failed: $(cat "$T/info")"
 for want in "stages:      3, 4 microbatches per run" "    send a: float32[2, 3] to stage 1" \

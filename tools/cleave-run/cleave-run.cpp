@@ -3,7 +3,7 @@
 // The command-line contract is in /work/shared/DESIGN.md and docs/runtime.md:
 //   cleave-run OUT.cleave [--input NAME=FILE | --input FILE]... --output-dir
 //   DIR
-//              [--repeat N] [--threads T]
+//              [--repeat N] [--threads T] [--profile]
 //   cleave-run --info OUT.cleave
 //   mpirun -np N cleave-run OUT.cleave ... (plans on N ranks)
 // Every failure prints exactly one line, "cleave-run: error: <message>", on
@@ -39,7 +39,7 @@ namespace {
 
 const char kUsage[] =
     R"(usage: cleave-run ARTIFACT.cleave [--input NAME=FILE | --input FILE]...
-                  --output-dir DIR [--repeat N] [--threads T]
+                  --output-dir DIR [--repeat N] [--threads T] [--profile]
        cleave-run --info ARTIFACT.cleave
        cleave-run --help
 
@@ -61,6 +61,16 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
                      "latency_ms median=M min=A max=B" on stdout.
   --threads T        CPU threads to use (default: all cores this process may
                      run on).
+  --profile          after the run(s), prints where each rank's time went, one
+                     line per rank in rank order, on rank 0's stdout:
+                       profile rank=R stage=S runs=N microbatches=K
+                         compute_ms mean=C min=M recv_wait_ms=W
+                         send_wait_ms=X run_ms=T
+                     (one line): K entry-point calls per run, each taking C ms
+                     on average and M at best; W and X the ms per run blocked
+                     waiting for received activations and for sends to
+                     complete; T the ms per run inside the session. With
+                     --repeat the warm-up run is not counted.
   --info             prints what the artifact holds (provenance, options,
                      inputs, outputs, devices, parameters, stages) and exits.
   --help, -h         prints this help and exits.
@@ -87,6 +97,7 @@ struct Options {
   int threads = 0;
   bool info = false;
   bool help = false;
+  bool profile = false;
 };
 
 Status parsePositive(const std::string &option, const std::string &text,
@@ -131,6 +142,12 @@ Status parseArgs(int argc, char **argv, Options *options) {
     bool inlineValue = equals != std::string::npos;
     std::string value = inlineValue ? arg.substr(equals + 1) : "";
 
+    if (name == "--profile") {
+      if (inlineValue)
+        return invalidArgumentError("option '--profile' takes no value");
+      options->profile = true;
+      continue;
+    }
     if (name == "--help" || name == "--info") {
       if (name == "--help") {
         if (inlineValue)
@@ -335,6 +352,37 @@ void printLatencies(std::vector<double> latencies) {
               latencies.front(), latencies.back());
 }
 
+/// The fields of one rank's line of --profile, as doubles so that the ranks'
+/// rows can be gathered with one all-reduce (each rank fills its own row).
+constexpr size_t kProfileFields = 8;
+
+void profileRow(const Session &session, double *row) {
+  const StageProfile &p = session.profile();
+  double values[kProfileFields] = {static_cast<double>(session.stage().id),
+                                   static_cast<double>(p.runs),
+                                   static_cast<double>(p.microbatches),
+                                   p.computeSeconds,
+                                   p.computeMinSeconds,
+                                   p.recvWaitSeconds,
+                                   p.sendWaitSeconds,
+                                   p.runSeconds};
+  std::copy(values, values + kProfileFields, row);
+}
+
+/// Prints one --profile line per row of `rows` (rank order).
+void printProfiles(const std::vector<double> &rows) {
+  for (size_t rank = 0; rank * kProfileFields < rows.size(); ++rank) {
+    const double *r = &rows[rank * kProfileFields];
+    double runs = std::max(r[1], 1.0), calls = std::max(r[2], 1.0);
+    std::printf("profile rank=%zu stage=%d runs=%d microbatches=%d "
+                "compute_ms mean=%.3f min=%.3f recv_wait_ms=%.3f "
+                "send_wait_ms=%.3f run_ms=%.3f\n",
+                rank, static_cast<int>(r[0]), static_cast<int>(r[1]),
+                static_cast<int>(r[2] / runs), r[3] / calls * 1e3, r[4] * 1e3,
+                r[5] / runs * 1e3, r[6] / runs * 1e3, r[7] / runs * 1e3);
+  }
+}
+
 double millisecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(
              std::chrono::steady_clock::now() - start)
@@ -366,11 +414,18 @@ Status runLocal(std::shared_ptr<const Artifact> artifact,
       return ran;
     if (r > 0) // the first run is the warm-up
       latencies.push_back(elapsed);
+    else if (runs > 1)
+      (*session)->resetProfile();
   }
   Status written = writeOutputs(*artifact, options, outputs);
   if (!written.ok())
     return written;
   printLatencies(std::move(latencies));
+  if (options.profile) {
+    std::vector<double> row(kProfileFields);
+    profileRow(**session, row.data());
+    printProfiles(row);
+  }
   return Status();
 }
 
@@ -503,6 +558,8 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
     abortOn(transport->barrier());
     if (r > 0) // the first run is the warm-up
       latencies.push_back(millisecondsSince(start));
+    else if (runs > 1)
+      (*session)->resetProfile();
   }
 
   agreed = transport->agree((*session)->returnsOutputs()
@@ -512,6 +569,15 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
     return reportOnce(*transport, agreed);
   if (rank == 0)
     printLatencies(std::move(latencies));
+  if (options.profile) {
+    // Gathered to rank 0, which prints every rank's line in rank order.
+    std::vector<double> rows(kProfileFields * transport->size(), 0.0);
+    profileRow(**session, &rows[kProfileFields * rank]);
+    abortOn(transport->allReduceSum(rows.data(), rows.data(), rows.size(),
+                                    DType::Float64));
+    if (rank == 0)
+      printProfiles(rows);
+  }
   return Status();
 }
 

@@ -447,6 +447,18 @@ struct SessionOptions {
   std::shared_ptr<Transport> transport;
 };
 
+/// Where a session's time went, summed over the runs since it was created or
+/// since Session::resetProfile() (what `cleave-run --profile` prints).
+struct StageProfile {
+  int runs = 0;                 ///< run() calls that succeeded
+  int64_t microbatches = 0;     ///< entry-point calls, over all those runs
+  double computeSeconds = 0;    ///< inside the entry point, summed
+  double computeMinSeconds = 0; ///< the fastest single entry-point call
+  double recvWaitSeconds = 0;   ///< blocked waiting for received activations
+  double sendWaitSeconds = 0;   ///< blocked waiting for sends to complete
+  double runSeconds = 0;        ///< inside run(), summed
+};
+
 /// Runs an artifact's plan: loads its code onto the devices once, then runs
 /// inference any number of times. One run at a time per Session.
 ///
@@ -491,6 +503,10 @@ public:
   bool takesInputs() const;
   /// True when this session runs the last stage and returns the outputs.
   bool returnsOutputs() const;
+  /// Time spent computing and waiting for transfers (see StageProfile).
+  const StageProfile &profile() const;
+  /// Starts the profile afresh, e.g. after a warm-up run.
+  void resetProfile();
 
 private:
   struct Impl;

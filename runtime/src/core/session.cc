@@ -19,6 +19,7 @@
 #include "hal/hal.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include <sched.h>
@@ -95,11 +96,19 @@ struct Session::Impl {
   CallState calls;
   /// What the entry point's ctx points to; `session` points to `calls`.
   CleaveStageContext context{nullptr, nullptr};
+  StageProfile profile;
 };
 
 namespace {
 /// Tags: microbatch * kTagsPerMicrobatch + position of the tensor in its cut.
 constexpr int kTagsPerMicrobatch = 1024;
+
+/// Seconds on a monotonic clock, for the profile.
+double now() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 template <typename T>
 size_t indexOf(const std::vector<T> &list, const std::string &name) {
@@ -219,6 +228,8 @@ Session::~Session() = default;
 const StageDesc &Session::stage() const { return *impl_->stage; }
 bool Session::takesInputs() const { return impl_->first; }
 bool Session::returnsOutputs() const { return impl_->returns; }
+const StageProfile &Session::profile() const { return impl_->profile; }
+void Session::resetProfile() { impl_->profile = StageProfile(); }
 
 StatusOr<std::unique_ptr<Session>>
 Session::create(std::shared_ptr<const Artifact> artifact,
@@ -477,6 +488,8 @@ Status Session::run(const std::vector<Tensor> &inputs,
   if (!valid.ok())
     return valid;
   Impl &impl = *impl_;
+  StageProfile &profile = impl.profile;
+  double runStart = now();
   std::string where = "stage " + std::to_string(impl.stage->id) + ": ";
   try {
     std::vector<Tensor> results;
@@ -508,11 +521,13 @@ Status Session::run(const std::vector<Tensor> &inputs,
       }
       return Status();
     };
-    auto complete = [&](Transfer &transfer, int slot,
-                        const char *kind) -> Status {
+    auto complete = [&](Transfer &transfer, int slot, const char *kind,
+                        double &waited) -> Status {
       if (transfer.pending[slot] < 0)
         return Status();
+      double start = now();
       Status done = transport->wait(transfer.pending[slot]);
+      waited += now() - start;
       transfer.pending[slot] = -1;
       if (!done.ok())
         return Status(done.code(), where + kind + " '" + transfer.name +
@@ -529,7 +544,7 @@ Status Session::run(const std::vector<Tensor> &inputs,
     for (int m = 0; m < microbatches; ++m) {
       int slot = m & 1;
       for (Transfer &recv : impl.recvs) {
-        Status done = complete(recv, slot, "recv");
+        Status done = complete(recv, slot, "recv", profile.recvWaitSeconds);
         if (!done.ok())
           return done;
       }
@@ -541,7 +556,7 @@ Status Session::run(const std::vector<Tensor> &inputs,
       }
       // This slot's send buffers were last sent two microbatches ago.
       for (Transfer &send : impl.sends) {
-        Status done = complete(send, slot, "send");
+        Status done = complete(send, slot, "send", profile.sendWaitSeconds);
         if (!done.ok())
           return done;
       }
@@ -586,10 +601,15 @@ Status Session::run(const std::vector<Tensor> &inputs,
         }
       }
       impl.calls.status = Status();
+      double computeStart = now();
       Status status =
           impl.gpu ? impl.gpu->run(args.data())
                    : impl.executable->invoke(impl.entry, &impl.context,
                                              args.data());
+      double computed = now() - computeStart;
+      profile.computeSeconds += computed;
+      if (profile.microbatches++ == 0 || computed < profile.computeMinSeconds)
+        profile.computeMinSeconds = computed;
       if (status.ok())
         status = impl.calls.status;
       if (!status.ok())
@@ -614,11 +634,13 @@ Status Session::run(const std::vector<Tensor> &inputs,
     }
     for (Transfer &send : impl.sends)
       for (int slot = 0; slot < 2; ++slot) {
-        Status done = complete(send, slot, "send");
+        Status done = complete(send, slot, "send", profile.sendWaitSeconds);
         if (!done.ok())
           return done;
       }
     *outputs = std::move(results);
+    profile.runs++;
+    profile.runSeconds += now() - runStart;
     return Status();
   } catch (const std::bad_alloc &) {
     return resourceExhaustedError("out of memory running the session");

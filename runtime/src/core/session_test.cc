@@ -459,5 +459,37 @@ TEST_F(SessionTest, SingleStagePlansSplitIntoMicrobatches) {
     EXPECT_EQ(outputs[0].dataAs<float>()[i], x.dataAs<float>()[i] * 2.0f);
 }
 
+TEST_F(SessionTest, ProfileCountsRunsAndMicrobatches) {
+  std::shared_ptr<const Artifact> artifact = build(testing::chainModel(1, 4));
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
+  ASSERT_TRUE(session.ok()) << session.status().toString();
+  EXPECT_EQ((*session)->profile().runs, 0);
+  EXPECT_EQ((*session)->profile().microbatches, 0);
+  Tensor x = chainInput();
+  std::vector<Tensor> outputs;
+  for (int run = 0; run < 3; ++run)
+    ASSERT_TRUE(
+        (*session)->run(inputsOf(std::move(x.clone()).value()), &outputs).ok());
+  const StageProfile &profile = (*session)->profile();
+  EXPECT_EQ(profile.runs, 3);
+  EXPECT_EQ(profile.microbatches, 12);
+  EXPECT_GT(profile.computeSeconds, 0.0);
+  EXPECT_GT(profile.computeMinSeconds, 0.0);
+  EXPECT_LE(profile.computeMinSeconds * 12, profile.computeSeconds);
+  EXPECT_LE(profile.computeSeconds, profile.runSeconds);
+  // One stage: nothing to wait for.
+  EXPECT_EQ(profile.recvWaitSeconds, 0.0);
+  EXPECT_EQ(profile.sendWaitSeconds, 0.0);
+
+  (*session)->resetProfile();
+  EXPECT_EQ((*session)->profile().runs, 0);
+  EXPECT_EQ((*session)->profile().computeSeconds, 0.0);
+  ASSERT_TRUE(
+      (*session)->run(inputsOf(std::move(x.clone()).value()), &outputs).ok());
+  EXPECT_EQ((*session)->profile().runs, 1);
+  EXPECT_EQ((*session)->profile().microbatches, 4);
+}
+
 } // namespace
 } // namespace cleave

@@ -1,5 +1,5 @@
 // A heavy matmul among cheap elementwise ops: the cut goes right after the matmul, not at
-// the middle op (3 + 3 ops would put 84 us of matmul and 2 relus on stage 0).
+// the middle op (3 + 3 ops would put 108 us of matmul and 2 relus on stage 0).
 // RUN: cleave-opt %s --cleave-partition-pipeline=stages=2 | FileCheck %s
 
 // CHECK-LABEL: func.func @stage_0(
