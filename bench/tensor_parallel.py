@@ -2,6 +2,7 @@
 # Benchmark driver: latency and parameter bytes per rank of a tensor-parallel plan against one rank.
 """Usage: tensor_parallel.py --bindir BINDIR [--models mlp,gpt] [--tp 2]
                             [--repeat 200] [--rounds 3] [--workdir BINDIR/../bench]
+                            [--single-copy cma|none]
 
 For each model, compiles it on one device (`--devices=cpu:0`) and split over TP ranks
 (`--devices=cpu:0-<TP-1> --tp=TP`). Each round runs `cleave-run --threads=1 --repeat N` on one
@@ -75,10 +76,14 @@ def main():
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workdir")
+    parser.add_argument("--single-copy", choices=["cma", "none"], default="cma",
+                        help="OpenMPI's shared-memory single-copy mechanism (as in "
+                        "bench/pipeline.py)")
     args = parser.parse_args()
     bindir = os.path.abspath(args.bindir)
     base = os.path.abspath(args.workdir or os.path.join(bindir, "..", "bench"))
     os.environ.update(MPI_ENV)
+    os.environ["OMPI_MCA_btl_vader_single_copy_mechanism"] = args.single_copy
     print(f"threads=1 per rank, repeat={args.repeat} rounds={args.rounds}")
     print(f"{'model':<8} {'1 rank ms':>10} {'tp=' + str(args.tp) + ' ms':>9} {'ratio':>6} "
           f"{'params/rank':>12} {'of':>12} {'ratio':>6} {'max |diff|':>10}")
