@@ -103,26 +103,28 @@ std::string parallelGenericSchedule(int64_t id, ArrayRef<int64_t> ranges, size_t
       .str();
 }
 
-/// Depthwise convolutions (NCHW) iterate (n, oh, ow, c, kh, kw), so the innermost loops
-/// run over the 3x3 window and the channel, which is strided: LLVM then vectorises with
-/// gathers and scatters. Interchanged to (n, c, oh, kh, kw, ow), the innermost loop walks an
-/// output row and the matching input row, contiguous at stride 1; the channels are split
+/// Depthwise convolutions and poolings (NCHW) iterate with the window innermost: the named
+/// ops' loops are (n, oh, ow, c, kh, kw) and (n, c, oh, ow, kh, kw). LLVM then vectorises
+/// the tiny window loops, or the strided channel dim with gathers and scatters. Interchanged
+/// to (n, c, oh, kh, kw, ow), the innermost loop walks an output row and the matching input
+/// row (contiguous at stride 1, interleaved at stride 2); the channels (then dim 1) are split
 /// over threads.
-std::string depthwiseSchedule(int64_t id, int64_t channels) {
+std::string windowSchedule(int64_t id, StringRef opName, StringRef interchange,
+                           int64_t channels) {
   int64_t chunks = std::min<int64_t>(channels, 16);
   return llvm::formatv(R"mlir(
-    %dw{0} = transform.structured.match ops{{["linalg.depthwise_conv_2d_nchw_chw"]}
+    %w{0} = transform.structured.match ops{{["{1}"]}
         attributes {{cleave.schedule = {0} : i64} in %root
         : (!transform.any_op) -> !transform.any_op
-    %dwg{0} = transform.structured.generalize %dw{0}
+    %wg{0} = transform.structured.generalize %w{0}
         : (!transform.any_op) -> !transform.any_op
-    %dwi{0} = transform.structured.interchange %dwg{0} iterator_interchange = [0, 3, 1, 4, 5, 2]
+    %wi{0} = transform.structured.interchange %wg{0} iterator_interchange = [{2}]
         : (!transform.any_op) -> !transform.any_op
-    %dwp{0}, %dwl{0} = transform.structured.tile_using_forall %dwi{0}
-        tile_sizes [0, {1}, 0, 0, 0, 0]
+    %wp{0}, %wl{0} = transform.structured.tile_using_forall %wi{0}
+        tile_sizes [0, {3}, 0, 0, 0, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
 )mlir",
-                       id, (channels + chunks - 1) / chunks)
+                       id, opName, interchange, (channels + chunks - 1) / chunks)
       .str();
 }
 
@@ -154,14 +156,25 @@ std::string tensorSchedule(ModuleOp module) {
     body += schedule;
     ++id;
   });
-  module.walk([&](linalg::DepthwiseConv2DNchwChwOp op) {
+  module.walk([&](linalg::LinalgOp op) {
+    // (op, its loops' interchange to (n, c, oh, kh, kw, ow), its channel loop)
+    StringRef interchange;
+    int64_t channelLoop = 1;
+    if (isa<linalg::DepthwiseConv2DNchwChwOp>(op)) {
+      interchange = "0, 3, 1, 4, 5, 2";
+      channelLoop = 3;
+    } else if (isa<linalg::PoolingNchwMaxOp, linalg::PoolingNchwSumOp>(op)) {
+      interchange = "0, 1, 2, 4, 5, 3";
+    } else {
+      return;
+    }
     if (!op.hasPureTensorSemantics())
       return;
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     if (llvm::any_of(ranges, ShapedType::isDynamic))
       return;
     op->setAttr("cleave.schedule", IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
-    body += depthwiseSchedule(id, ranges[3]);
+    body += windowSchedule(id, op->getName().getStringRef(), interchange, ranges[channelLoop]);
     ++id;
   });
   module.walk([&](linalg::GenericOp op) {
