@@ -23,7 +23,7 @@ DeviceSpec cleave::defaultDeviceSpec(llvm::StringRef kind, int64_t index) {
     // which is not vectorised, at about 1.7 GFLOP/s. A single core streams about 40 GB/s.
     d.gflops = 78;
     d.narrowMatmulEfficiency = 0.86;
-    d.windowEfficiency = 0.022;
+    d.windowEfficiency = 0.042;
     d.bandwidthGBs = 40;
     d.memoryBytes = int64_t(8) << 30;
   } else {

@@ -1,5 +1,5 @@
-// The cut follows the per-class cpu efficiencies: max pooling runs at 0.022 of the
-// throughput and a 64-channel conv at 0.86, so the pool (344 us, not 13 us) goes with the
+// The cut follows the per-class cpu efficiencies: max pooling runs at 0.042 of the
+// throughput and a 64-channel conv at 0.86, so the pool (180 us, not 13 us) goes with the
 // 1x1 conv (269 us) on stage 1, behind the 64-channel conv (281 us, not 242 us). With every
 // op at the full throughput the cut would fall after the pool (255 us | 269 us).
 // RUN: cleave-opt %s --cleave-partition-pipeline=stages=2 | FileCheck %s

@@ -12,10 +12,10 @@
 
 // A convolution with 64 output channels runs at 0.86 of the throughput: 2*64*32*32*16*9 flops
 // at 67.08 GFLOP/s; with 128 at all of it; max pooling (one op per window element,
-// 64*16*16*9) at 0.022 of it.
+// 64*16*16*9) at 0.042 of it.
 // CHECK-NEXT: @classes 'narrow' onnx.conv flops=18874368 bytes=364544 param_bytes=36864 time_us=281.371
 // CHECK-NEXT: @classes 'wide' onnx.conv flops=37748736 bytes=663552 param_bytes=73728 time_us=483.958
-// CHECK-NEXT: @classes 'pool' onnx.max_pool flops=147456 bytes=327680 param_bytes=0 time_us=85.930
+// CHECK-NEXT: @classes 'pool' onnx.max_pool flops=147456 bytes=327680 param_bytes=0 time_us=45.011
 
 // On a GPU (the assumed defaults of docs/partitioning.md) it takes 8388608 flops at 2000
 // GFLOP/s.
