@@ -25,9 +25,7 @@ run (on the GPU machine, with PyTorch, CUDA and the carried cleave-run): for eac
 
 import argparse
 import os
-import re
 import statistics
-import subprocess
 import sys
 import time
 
@@ -35,30 +33,15 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
-# compare.py lies in test/e2e in the repository, beside this file in a gpu-check bundle.
+# compare.py lies in test/e2e in the repository; it and bench.py lie beside this file in a
+# gpu-check bundle.
 sys.path.insert(0, os.path.join(ROOT, "test", "e2e"))
 sys.path.insert(0, HERE)
 from compare import compare_arrays  # noqa: E402
 
-LATENCY = re.compile(r"latency_ms median=([0-9.eE+-]+)")
-STEP_TIMEOUT = 600
+from bench import LATENCY, StepError, run  # noqa: E402
+
 DEFAULT_MODELS = "mlp,resnet18"
-
-
-class StepError(Exception):
-    pass
-
-
-def run(cmd, what):
-    """Runs cmd; returns stdout; raises StepError with the first stderr line on failure."""
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=STEP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise StepError(f"{what}: timed out after {STEP_TIMEOUT} s")
-    if p.returncode != 0:
-        lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
-        raise StepError(f"{what}: exit {p.returncode}: {lines[0] if lines else '<no stderr>'}")
-    return p.stdout
 
 
 def read_inputs(model_dir):

@@ -10,7 +10,7 @@
 # PyTorch for the model generators) and writes BUNDLE, a self-contained directory:
 #   bin/cleave-run            the runtime's driver (it needs OpenMPI's libmpi.so.40 there)
 #   lib/libomp.so.5           LLVM's OpenMP runtime, for the CPU stage of the mixed plan
-#   tools/                    compare.py, gpu_bench.py and this script
+#   tools/                    compare.py, bench.py, gpu_bench.py and this script
 #   cases/NAME/               model/ (ONNX, inputs), ref/ (onnxruntime's outputs),
 #                             model.cleave, ranks (1 or 2)
 #   bench/MODEL/              bench/gpu_bench.py's prepared models (cleave vs PyTorch eager)
@@ -70,8 +70,8 @@ prepare() {
   # The CPU stage's code finds libomp through its runpath (/usr/lib/llvm-22/lib), which the
   # GPU machine lacks; `run` puts lib/ on LD_LIBRARY_PATH, which is searched first.
   cp -L /usr/lib/llvm-22/lib/libomp.so.5 "$bundle/lib/"
-  cp "$root/test/e2e/compare.py" "$root/bench/gpu_bench.py" "$root/scripts/gpu-check.sh" \
-    "$bundle/tools/"
+  cp "$root/test/e2e/compare.py" "$root/bench/bench.py" "$root/bench/gpu_bench.py" \
+    "$root/scripts/gpu-check.sh" "$bundle/tools/"
   ln -s tools/gpu-check.sh "$bundle/gpu-check.sh"
   for entry in "${CASES[@]}"; do
     IFS='|' read -r name model ranks options <<<"$entry"
