@@ -12,10 +12,12 @@ but wrong result is visible. Exits 1 if any model failed to generate, compile or
 """
 
 import argparse
+import json
 import os
 import platform
 import re
 import statistics
+import struct
 import subprocess
 import sys
 
@@ -53,15 +55,67 @@ def median_ms(stdout, what):
     return float(m.group(1))
 
 
-def read_inputs(model_dir):
-    args = []
+def input_paths(model_dir):
+    """(name, path) per line of the model's inputs.txt, in order."""
+    inputs = []
     with open(os.path.join(model_dir, "inputs.txt")) as f:
         for line in f:
             line = line.strip()
             if line:
                 name, rel = line.split("=", 1)
-                args += ["--input", f"{name}={os.path.join(model_dir, rel)}"]
+                inputs.append((name, os.path.join(model_dir, rel)))
+    return inputs
+
+
+def read_inputs(model_dir):
+    """The model's inputs as cleave-run / ort-run arguments."""
+    args = []
+    for name, path in input_paths(model_dir):
+        args += ["--input", f"{name}={path}"]
     return args
+
+
+def generate_model(model, model_dir, python=PY):
+    """Generates `model` into `model_dir`; returns the compile options it asks for
+    (compile_args.txt: shapes of dynamic inputs)."""
+    run([python, os.path.join(ROOT, "test", "models", "generate.py"), model, "--out", model_dir],
+        "generate")
+    compile_args = os.path.join(model_dir, "compile_args.txt")
+    if not os.path.exists(compile_args):
+        return []
+    with open(compile_args) as f:
+        return [ln.strip() for ln in f if ln.strip()]
+
+
+# mpirun on this machine: as root, oversubscribed, unbound, over shared memory.
+MPI_ENV = {
+    "OMPI_ALLOW_RUN_AS_ROOT": "1",
+    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+    "OMPI_MCA_rmaps_base_oversubscribe": "1",
+    "OMPI_MCA_hwloc_base_binding_policy": "none",
+    "OMPI_MCA_btl": "self,vader",
+}
+
+
+def add_single_copy_option(parser):
+    parser.add_argument("--single-copy", choices=["cma", "none"], default="cma",
+                        help="OpenMPI's shared-memory single-copy mechanism (default: cma, "
+                        "OpenMPI's own default; none where the container forbids "
+                        "process_vm_readv)")
+
+
+def set_mpi_env(single_copy):
+    """Environment for the mpirun commands of a bench run."""
+    os.environ.update(MPI_ENV)
+    os.environ["OMPI_MCA_btl_vader_single_copy_mechanism"] = single_copy
+
+
+def manifest(path):
+    """The artifact's manifest (docs/artifact-format.md: header at 0, manifest at offset 16)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    offset, size = struct.unpack_from("<QQ", data, 16)
+    return json.loads(data[offset:offset + size])
 
 
 def outputs_match(ref_dir, out_dir):
@@ -78,11 +132,10 @@ def outputs_match(ref_dir, out_dir):
 def bench_model(model, args):
     work = os.path.join(args.workdir, model)
     model_dir = os.path.join(work, "model")
-    run([PY, os.path.join(ROOT, "test", "models", "generate.py"), model, "--out", model_dir],
-        "generate")
+    extra = generate_model(model, model_dir)
     artifact = os.path.join(work, "model.cleave")
     run([os.path.join(args.bindir, "cleave-compile"), os.path.join(model_dir, "model.onnx"),
-         "--devices=cpu:0", "-o", artifact], "cleave-compile")
+         "--devices=cpu:0", "-o", artifact, *extra], "cleave-compile")
     inputs = read_inputs(model_dir)
     cleave_cmd = [os.path.join(args.bindir, "cleave-run"), artifact, *inputs,
                   "--output-dir", os.path.join(work, "cleave-out"),

@@ -39,21 +39,9 @@ sys.path.insert(0, os.path.join(ROOT, "test", "e2e"))
 sys.path.insert(0, HERE)
 from compare import compare_arrays  # noqa: E402
 
-from bench import LATENCY, StepError, run  # noqa: E402
+from bench import LATENCY, StepError, generate_model, input_paths, run  # noqa: E402
 
 DEFAULT_MODELS = "mlp,resnet18"
-
-
-def read_inputs(model_dir):
-    """(name, path) per line of inputs.txt, in order."""
-    inputs = []
-    with open(os.path.join(model_dir, "inputs.txt")) as f:
-        for line in f:
-            line = line.strip()
-            if line:
-                name, rel = line.split("=", 1)
-                inputs.append((name, os.path.join(model_dir, rel)))
-    return inputs
 
 
 def prepare(args):
@@ -73,15 +61,14 @@ def prepare(args):
             gen = __import__(module_name)
             if not hasattr(gen, "build"):
                 raise StepError(f"{module_name} has no build() giving the torch module")
-            run([sys.executable, os.path.join(ROOT, "test", "models", "generate.py"), model,
-                 "--out", model_dir], "generate")
+            generate_model(model, model_dir, python=sys.executable)
             run([os.path.join(args.bindir, "cleave-compile"),
                  os.path.join(model_dir, "model.onnx"), "--devices=cuda:0",
                  f"--cuda-arch={args.cuda_arch}", "-o", os.path.join(work, "model.cleave")],
                 "cleave-compile")
             module, inputs = gen.build(**kwargs)
             module.eval()
-            example = tuple(torch.from_numpy(inputs[name]) for name, _ in read_inputs(model_dir))
+            example = tuple(torch.from_numpy(inputs[name]) for name, _ in input_paths(model_dir))
             with torch.no_grad():
                 traced = torch.jit.trace(module, example)
             traced.save(os.path.join(work, "model.pt"))
@@ -116,7 +103,7 @@ def bench_model(work, args):
     import torch
 
     model_dir = os.path.join(work, "model")
-    inputs = read_inputs(model_dir)
+    inputs = input_paths(model_dir)
     out_dir = os.path.join(work, "cleave-out")
     cleave_cmd = [args.cleave_run, os.path.join(work, "model.cleave"),
                   *[a for name, path in inputs for a in ("--input", f"{name}={path}")],

@@ -17,26 +17,16 @@ load average before and after, and whether the pipeline's outputs equal the sing
 """
 
 import argparse
-import json
 import os
 import re
 import statistics
-import struct
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import PY, ROOT, StepError, median_ms, read_inputs, run  # noqa: E402
-
-MPI_ENV = {
-    "OMPI_ALLOW_RUN_AS_ROOT": "1",
-    "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-    "OMPI_MCA_rmaps_base_oversubscribe": "1",
-    "OMPI_MCA_hwloc_base_binding_policy": "none",
-    "OMPI_MCA_btl": "self,vader",
-}
-
+from bench import (StepError, add_single_copy_option, generate_model, manifest,  # noqa: E402
+                   median_ms, read_inputs, run, set_mpi_env)
 
 PROFILE = re.compile(r"^profile rank=(\d+) stage=(\d+) runs=\d+ microbatches=(\d+) "
                      r"compute_ms mean=([0-9.]+) min=([0-9.]+) recv_wait_ms=([0-9.]+) "
@@ -53,14 +43,6 @@ def profiles(stdout, what):
     return rows
 
 
-def manifest(path):
-    """The artifact's manifest (docs/artifact-format.md: header at 0, manifest at offset 16)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    offset, size = struct.unpack_from("<QQ", data, 16)
-    return json.loads(data[offset:offset + size])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -71,25 +53,16 @@ def main():
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workdir")
-    parser.add_argument("--single-copy", choices=["cma", "none"], default="cma",
-                        help="OpenMPI's shared-memory single-copy mechanism (default: cma, "
-                        "OpenMPI's own default; none where the container forbids "
-                        "process_vm_readv)")
+    add_single_copy_option(parser)
     args = parser.parse_args()
     bindir = os.path.abspath(args.bindir)
     work = os.path.abspath(args.workdir or os.path.join(bindir, "..", "bench"))
     work = os.path.join(work, f"pipeline-{args.model}")
     model_dir = os.path.join(work, "model")
-    os.environ.update(MPI_ENV)
-    os.environ["OMPI_MCA_btl_vader_single_copy_mechanism"] = args.single_copy
+    set_mpi_env(args.single_copy)
 
     try:
-        run([PY, os.path.join(ROOT, "test", "models", "generate.py"), args.model, "--out",
-             model_dir], "generate")
-        extra = []
-        compile_args = os.path.join(model_dir, "compile_args.txt")
-        if os.path.exists(compile_args):
-            extra = [ln.strip() for ln in open(compile_args) if ln.strip()]
+        extra = generate_model(args.model, model_dir)
         inputs = read_inputs(model_dir)
         plans = {
             "1 rank": (1, "cpu:0"),

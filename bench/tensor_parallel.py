@@ -21,8 +21,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import PY, ROOT, StepError, median_ms, read_inputs, run  # noqa: E402
-from pipeline import MPI_ENV, manifest  # noqa: E402
+from bench import (StepError, add_single_copy_option, generate_model, manifest,  # noqa: E402
+                   median_ms, read_inputs, run, set_mpi_env)
 
 
 def parameter_bytes(artifact):
@@ -33,12 +33,7 @@ def parameter_bytes(artifact):
 
 def measure(bindir, model, tp, repeat, rounds, work):
     model_dir = os.path.join(work, "model")
-    run([PY, os.path.join(ROOT, "test", "models", "generate.py"), model, "--out", model_dir],
-        "generate")
-    extra = []
-    compile_args = os.path.join(model_dir, "compile_args.txt")
-    if os.path.exists(compile_args):
-        extra = [ln.strip() for ln in open(compile_args) if ln.strip()]
+    extra = generate_model(model, model_dir)
     inputs = read_inputs(model_dir)
     plans = {"1 rank": (1, ["--devices=cpu:0"]),
              f"tp={tp}": (tp, [f"--devices=cpu:0-{tp - 1}", f"--tp={tp}"])}
@@ -76,14 +71,11 @@ def main():
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workdir")
-    parser.add_argument("--single-copy", choices=["cma", "none"], default="cma",
-                        help="OpenMPI's shared-memory single-copy mechanism (as in "
-                        "bench/pipeline.py)")
+    add_single_copy_option(parser)
     args = parser.parse_args()
     bindir = os.path.abspath(args.bindir)
     base = os.path.abspath(args.workdir or os.path.join(bindir, "..", "bench"))
-    os.environ.update(MPI_ENV)
-    os.environ["OMPI_MCA_btl_vader_single_copy_mechanism"] = args.single_copy
+    set_mpi_env(args.single_copy)
     print(f"threads=1 per rank, repeat={args.repeat} rounds={args.rounds}")
     print(f"{'model':<8} {'1 rank ms':>10} {'tp=' + str(args.tp) + ' ms':>9} {'ratio':>6} "
           f"{'params/rank':>12} {'of':>12} {'ratio':>6} {'max |diff|':>10}")
