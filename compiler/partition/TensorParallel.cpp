@@ -55,7 +55,6 @@ struct SplitRegion {
   Operation *start = nullptr;
   llvm::DenseMap<Value, Layout> layouts; ///< the non-replicated values
   SmallVector<Operation *> ops;          ///< members in program order, `start` first
-  llvm::SmallPtrSet<Operation *, 32> members;
   SmallVector<OperandCut> cuts;
   llvm::DenseMap<Operation *, SmallVector<int64_t>> sliceStarts; ///< rank-local starts
   SmallVector<Operation *> biasOnRankZero; ///< row-split ops whose bias rank 0 alone adds
@@ -495,14 +494,12 @@ FailureOr<SplitRegion> Simulator::run(Operation *start, int64_t blocks, std::str
     return failure();
   }
   region.ops.push_back(start);
-  region.members.insert(start);
   region.layouts[start->getResult(0)] = *first;
   for (Operation *op = start->getNextNode(); op; op = op->getNextNode()) {
     if (llvm::all_of(op->getOperands(), [&](Value v) { return layout(v).isReplicated(); }))
       continue;
     if (std::optional<Layout> out = rule(op)) {
       region.ops.push_back(op);
-      region.members.insert(op);
       region.layouts[op->getResult(0)] = *out;
       continue;
     }
