@@ -297,6 +297,55 @@ def GpuMergeKernelModulesPass
   let dependentDialects = ["mlir::gpu::GPUDialect"];
 }
 
+def GpuSchedulesPass : Pass<"cleave-gpu-schedules"> {
+  let summary = "turn contractions and reductions on buffers into tiled GPU kernels";
+  let description = [{
+    Two schedules, applied to statically shaped f32 linalg ops on buffers; other ops are
+    left to the generic mapping (one thread per output element).
+
+    Contractions (a body `out + a * b`; matmuls, batched matmuls and 2-D convolutions):
+    loop dims are grouped into batch (used by both inputs), m (first input only), n (second
+    input only) and k (reduced). A block of 16x16 threads computes a 64x64 (32x32 where
+    that gives fewer than 128 blocks) tile of (m, n) for one batch index; the k dims advance
+    16 at a time through shared-memory copies of both operand tiles, each thread
+    accumulating a 4x4 (2x2) micro-tile strided by 16. A convolution's input window is read
+    through its indexing map, so no im2col buffer is materialised.
+
+    Reductions (a body `combine(x, out)` with add, mul, max or min, over at least 32
+    elements): a block per output element; each thread folds a strided share of the
+    reduced elements, then a tree in shared memory combines the partial results.
+
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<64x256xf32>, memref<256x64xf32>)
+                  outs(%c : memref<64x64xf32>)
+    // becomes
+    gpu.launch blocks(...) in (%gx = %c2, %gy = %c2, %gz = %c1)
+               threads(...) in (%tx = %c256, ...)
+               workgroup(%ta : memref<32x16xf32, #gpu.address_space<workgroup>>, ...) {
+      scf.for %k0 = %c0 to %c256 step %c16 {
+        scf.for %e = %tx to %c512 step %c256 { ... copy A and B tiles ... }
+        gpu.barrier
+        scf.for %t = %tx to %c256 step %c256 { ... 2x2 micro-tile ... }
+        gpu.barrier
+      }
+      ...
+    }
+    ```
+
+    With `serial`, the same schedules become loops over the blocks and, in order, over
+    each step's work items, with the shared buffers on the stack: the CPU can then run the
+    GPU kernels' tiling, indexing, guards and reduction trees and check them against a
+    reference (`cleave-compile --emulate-gpu-kernels`).
+  }];
+  let options = [
+    Option<"serial", "serial", "bool", "false",
+           "emit loops for the host instead of gpu.launch">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::memref::MemRefDialect", "mlir::arith::ArithDialect",
+                           "mlir::affine::AffineDialect"];
+}
+
 def TensorParallelPass : Pass<"cleave-tensor-parallel", "mlir::ModuleOp"> {
   let summary = "split @main over the ranks of a tensor-parallel group, for one rank";
   let description = [{

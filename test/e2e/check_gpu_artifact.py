@@ -12,6 +12,9 @@ With --stages (a mixed pipeline plan, e.g. cuda,cpu): stage k runs on a device o
 kind, GPU stages have entry gpu_program and the kind's code section, cpu stages a cpu-elf-so
 and entry cleave_stage_<k>, and every send of stage k has a recv of the same name, dtype and
 shape in stage k+1 (and the other way round).
+With --shared-kernels N: exactly N kernels of the GPU stages use shared (workgroup) memory,
+which is how the tiled contractions and cooperative reductions show in the binary (cuda: a
+.nv.shared.KERNEL section; rocm: a non-zero .group_segment_fixed_size).
 Prints one line per stage with the kernel and launch counts; exits 1 on any mismatch.
 """
 
@@ -94,6 +97,31 @@ def check_cuda(blob, arch, work):
     return path, defined_functions(path)
 
 
+def shared_memory_kernels(path, kind):
+    """The kernels of a cubin or hsaco that use shared (workgroup) memory."""
+    if kind == "cuda":
+        out = subprocess.run([OBJDUMP, "-h", path], check=True, capture_output=True,
+                             text=True).stdout
+        prefix = ".nv.shared."
+        return {f[1][len(prefix):] for f in (line.split() for line in out.splitlines())
+                if len(f) > 2 and f[1].startswith(prefix) and int(f[2], 16) > 0}
+    out = subprocess.run([READOBJ, "--notes", path], check=True, capture_output=True,
+                         text=True).stdout
+    # The amdhsa.kernels metadata lists each kernel's fields; .name ends a kernel's entry
+    # after its .group_segment_fixed_size.
+    kernels, size = set(), 0
+    for line in out.splitlines():
+        line = line.strip().lstrip("- ")
+        if line.startswith(".group_segment_fixed_size:"):
+            size = int(line.split(":")[1])
+        elif line.startswith(".name:") and size > 0:
+            kernels.add(line.split(":")[1].strip())
+            size = 0
+        elif line.startswith(".name:"):
+            size = 0
+    return kernels
+
+
 def check_rocm(blob, arch, work):
     path = os.path.join(work, "kernels.hsaco")
     with open(path, "wb") as f:
@@ -143,6 +171,8 @@ def main():
     parser.add_argument("--arch", required=True)
     parser.add_argument("--extract", help="also keep the extracted binaries in this directory")
     parser.add_argument("--stages", help="the device kind of each stage, comma-separated")
+    parser.add_argument("--shared-kernels", type=int,
+                        help="the number of kernels expected to use shared memory")
     args = parser.parse_args()
 
     data, manifest = read_artifact(args.artifact)
@@ -153,6 +183,7 @@ def main():
     gpu_stages = [s for s in manifest["stages"] if "gpu_program" in s]
     if not gpu_stages:
         fail("the artifact has no GPU stage")
+    shared_total = 0
     for stage in gpu_stages:
         program = stage["gpu_program"]
         section = sections[stage["code"]]
@@ -162,6 +193,8 @@ def main():
         with tempfile.TemporaryDirectory() as work:
             check = check_cuda if args.kind == "cuda" else check_rocm
             path, symbols = check(blob, args.arch, work)
+            shared = shared_memory_kernels(path, args.kind) & set(program["kernels"])
+            shared_total += len(shared)
             if args.extract:
                 os.makedirs(args.extract, exist_ok=True)
                 with open(path, "rb") as f, open(os.path.join(
@@ -178,7 +211,10 @@ def main():
         if missing:
             fail(f"stage {stage['id']}: kernels missing from the binary: {missing[:5]}")
         print(f"stage {stage['id']}: {want_kind} for {args.arch}: {len(kernels)} kernels, "
-              f"{len(program['launches'])} launches, {len(program['buffers'])} buffers")
+              f"{len(program['launches'])} launches, {len(program['buffers'])} buffers, "
+              f"{len(shared)} kernels with shared memory")
+    if args.shared_kernels is not None and shared_total != args.shared_kernels:
+        fail(f"{shared_total} kernels use shared memory, expected {args.shared_kernels}")
     return 0
 
 

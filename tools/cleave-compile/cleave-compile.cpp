@@ -70,6 +70,10 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
   --cuda-arch=CHIP        NVIDIA chip for cuda devices (default: sm_90); the artifact holds
                           its SASS and the PTX, which the driver can JIT for newer chips
   --rocm-arch=CHIP        AMD chip for rocm devices (default: gfx942)
+  --emulate-gpu-kernels   testing: cpu devices run the GPU kernel schedules (shared-memory
+                          tiles, cooperative reductions) as serial loops instead of the
+                          CPU's, so GPU code generation's numerics can be checked on a
+                          machine without a GPU; slow
   --compile-to=PHASE      stop after PHASE and print its IR: import (onnx dialect),
                           partition (one function per pipeline stage), linalg (upstream
                           ops on tensors), llvm (LLVM dialect; for GPUs the host program
@@ -98,6 +102,7 @@ struct Options {
   std::vector<std::string> inputShapes;
   int64_t pp = 0, tp = 1, microbatches = 1;
   bool printWeights = false, printLocations = false, progress = false, explain = false;
+  bool emulateGpuKernels = false;
 };
 
 int64_t parsePositive(llvm::StringRef option, llvm::StringRef value) {
@@ -142,6 +147,8 @@ Options parseArgs(int argc, char **argv) {
       o.progress = true;
     } else if (name == "--explain") {
       o.explain = true;
+    } else if (name == "--emulate-gpu-kernels") {
+      o.emulateGpuKernels = true;
     } else if (name == "--device-file") {
       o.deviceFile = takeValue().str();
     } else if (name == "-o" || name == "--output") {
@@ -555,6 +562,7 @@ int main(int argc, char **argv) {
   ArtifactSpec spec;
   CpuOptions cpuOptions;
   cpuOptions.cpu = o.cpu;
+  cpuOptions.emulateGpuKernels = o.emulateGpuKernels;
   std::vector<ModuleOp> lowered;
   for (size_t k = 0; k < stageModules.size(); ++k) {
     ModuleOp stageModule = *stageModules[k];

@@ -22,16 +22,18 @@
 using namespace mlir;
 using namespace cleave;
 
-void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &,
+void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &options,
                                      const std::string &entry) {
   // Zero-size tensors at the boundary become rank 1, which the bare-pointer calling
   // convention used below can lower whatever the position of the zero.
   pm.addPass(createCpuZeroSizeBoundariesPass());
-  // Convolutions become im2col + matmul, so that the matmul schedule covers them.
-  pm.addPass(createCpuConvToMatmulPass());
-  addPassPipeline(pm, "canonicalize,cse");
-  // Matmuls tiled for the caches and registers and vectorised, while still on tensors.
-  pm.addPass(createCpuTileAndVectorizePass(CpuTileAndVectorizePassOptions{"tensor"}));
+  if (!options.emulateGpuKernels) {
+    // Convolutions become im2col + matmul, so that the matmul schedule covers them.
+    pm.addPass(createCpuConvToMatmulPass());
+    addPassPipeline(pm, "canonicalize,cse");
+    // Matmuls tiled for the caches and registers and vectorised, while still on tensors.
+    pm.addPass(createCpuTileAndVectorizePass(CpuTileAndVectorizePassOptions{"tensor"}));
+  }
   // Tensors to buffers across the whole module; graph inputs and parameters are marked
   // non-writable, so bufferization copies rather than writing into them.
   addPassPipeline(pm, "one-shot-bufferize{bufferize-function-boundaries "
@@ -45,6 +47,9 @@ void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &,
   // Temporaries get deallocations.
   addPassPipeline(pm, "buffer-deallocation-pipeline");
   addPassPipeline(pm, "canonicalize,cse");
+  // The GPU schedules as loops, at the point of the GPU pipeline where they apply.
+  if (options.emulateGpuKernels)
+    pm.addNestedPass<func::FuncOp>(createGpuSchedulesPass(GpuSchedulesPassOptions{true}));
   // Accumulators kept in registers across the k loop; vector ops lowered to 1-D FMAs,
   // loads and stores.
   pm.addPass(createCpuTileAndVectorizePass(CpuTileAndVectorizePassOptions{"buffer"}));

@@ -12,6 +12,9 @@ namespace cleave {
 struct CpuOptions {
   /// LLVM CPU name (`znver4`, `x86-64-v3`, ...) or `host` for the compiling machine.
   std::string cpu = "host";
+  /// Run the GPU kernel schedules (GpuSchedulesPass) serially instead of the CPU ones: a
+  /// test of GPU code generation's numerics on a machine without a GPU.
+  bool emulateGpuKernels = false;
 };
 
 /// Bufferizes linalg-on-tensors and lowers it to the LLVM dialect with the runtime's entry

@@ -26,10 +26,13 @@ void cleave::buildGpuCodegenPipeline(OpPassManager &pm, const GpuOptions &option
   addPassPipeline(pm, "buffer-results-to-out-params{hoist-static-allocs "
                       "modify-public-functions}");
   addPassPipeline(pm, "canonicalize,cse");
+  // Contractions become shared-memory tiled kernels and long reductions a block of
+  // threads per output (GpuSchedules.cpp); each is a gpu.launch from here on.
+  pm.addNestedPass<func::FuncOp>(createGpuSchedulesPass());
   // Copies become structured ops, so that they run as kernels like everything else.
   pm.addPass(createCpuCopiesToLinalgPass());
-  // Parallel dimensions become scf.parallel, reductions sequential scf.for inside them (one
-  // thread owns each output element: correct, if not fast, for any reduction). Loads
+  // The other ops' parallel dimensions become scf.parallel, their reductions sequential
+  // scf.for inside them (one thread owns each output element). Loads
   // through views (subview, expand/collapse_shape) are folded into index arithmetic on the
   // base buffer, so kernels only ever see whole buffers. Tiles of 16x16 are one block of
   // threads; gpu-map-parallel-loops maps the tile loops to the grid and the loops inside a
@@ -40,7 +43,8 @@ void cleave::buildGpuCodegenPipeline(OpPassManager &pm, const GpuOptions &option
                       "convert-parallel-loops-to-gpu)");
   // The views that only fed loads are now dead.
   addPassPipeline(pm, "canonicalize,cse");
-  addPassPipeline(pm, "gpu-kernel-outlining,lower-affine,canonicalize");
+  addPassPipeline(pm, "gpu-launch-sink-index-computations,gpu-kernel-outlining,lower-affine,"
+                      "canonicalize");
   // One gpu.module, hence one binary per stage.
   pm.addPass(createGpuMergeKernelModulesPass());
   // Kernels take one pointer per buffer (all buffers are static and contiguous), which

@@ -3,27 +3,33 @@
 // RUN: cleave-opt %s --cleave-gpu-codegen="kind=cuda chip=sm_90 binary=true" | FileCheck %s --check-prefix=BIN
 
 // A fill, a 20x24x8 matmul and a bias-add + ReLU (sizes that are not multiples of the 16x16
-// tile): each becomes one kernel of 2x2 blocks of 16x16 threads with a guard for the partial
-// tiles, the host function holds only the launches, and the matmul's reduction is a
-// sequential loop inside the kernel. Kernels take bare pointers.
+// tile). The fill and the bias-add each become a kernel of 2x2 blocks of 16x16 threads with
+// a guard for the partial tiles; the matmul is a shared-memory tiled kernel of one block of
+// 256 threads (schedules.mlir). The host function holds only the launches; constants are
+// sunk into the kernels, which take bare pointers.
 // NVVM-LABEL: func.func @main
 // NVVM-SAME:    %[[X:.*]]: memref<20x8xf32>, %[[W:.*]]: memref<8x24xf32>, %[[B:.*]]: memref<24xf32>, %[[OUT:.*]]: memref<20x24xf32>
-// NVVM:         gpu.launch_func @cleave_kernels::@main_kernel blocks in (%[[C2:.*]], %[[C2]], %{{.*}}) threads in (%[[C16:.*]], %[[C16]], %{{.*}}) args({{.*}}%[[OUT]] : memref<20x24xf32>)
-// NVVM:         gpu.launch_func @cleave_kernels::@[[MM:main_kernel_0]] {{.*}} args({{.*}}%[[X]] : memref<20x8xf32>, %[[W]] : memref<8x24xf32>, %[[OUT]] : memref<20x24xf32>
-// NVVM:         gpu.launch_func @cleave_kernels::@main_kernel_1 {{.*}} args({{.*}}%[[OUT]] : memref<20x24xf32>, %[[B]] : memref<24xf32>
+// NVVM:         gpu.launch_func @cleave_kernels::@main_kernel blocks in (%[[C2:.*]], %[[C2]], %{{.*}}) threads in (%[[C16:.*]], %[[C16]], %{{.*}}) args(%[[OUT]] : memref<20x24xf32>)
+// NVVM:         gpu.launch_func @cleave_kernels::@[[MM:main_kernel_0]] blocks in (%[[C1:.*]], %[[C1]], %[[C1]]) threads in (%c256, %[[C1]], %[[C1]]) args(%[[X]] : memref<20x8xf32>, %[[W]] : memref<8x24xf32>, %[[OUT]] : memref<20x24xf32>)
+// NVVM:         gpu.launch_func @cleave_kernels::@main_kernel_1 {{.*}} args(%[[OUT]] : memref<20x24xf32>, %[[B]] : memref<24xf32>)
 // NVVM-NEXT:    return
 // NVVM-NOT:     linalg.
 // NVVM:         gpu.module @cleave_kernels [#nvvm.target<chip = "sm_90">]
-// NVVM:         llvm.func @[[MM]](%{{.*}}: i64, %{{.*}}: i64, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, {{.*}}) attributes {gpu.kernel
+// NVVM:         llvm.mlir.global internal @__wg_[[MM]]_0() {addr_space = 3 : i32} : !llvm.array<512 x f32>
+// NVVM:         llvm.func @[[MM]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) attributes {gpu.kernel
+// NVVM:           nvvm.read.ptx.sreg.tid.x
+// NVVM:           llvm.fmul
+// NVVM:           llvm.fadd
+// NVVM:           nvvm.barrier0
+// NVVM:         llvm.func @main_kernel_1(
 // NVVM:           nvvm.read.ptx.sreg.ctaid.x
 // NVVM:           nvvm.read.ptx.sreg.tid.x
 // NVVM:           llvm.cond_br
-// NVVM:           llvm.fmul
-// NVVM:           llvm.fadd
 
 // ROCDL:        gpu.module @cleave_kernels [#rocdl.target<chip = "gfx942">]
-// ROCDL:          rocdl.workgroup.id
 // ROCDL:          rocdl.workitem.id
+// ROCDL:          rocdl.barrier
+// ROCDL:          rocdl.workgroup.id
 
 // BIN:          gpu.launch_func @cleave_kernels::
 // BIN:          gpu.binary @cleave_kernels [#gpu.object<#nvvm.target<chip = "sm_90">, properties =

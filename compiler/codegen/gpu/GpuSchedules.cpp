@@ -1,0 +1,571 @@
+// GPU code generation: kernel schedules for contractions (shared-memory tiles) and
+// reductions (a block of threads per output), emitted for the GPU or serially for the host.
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace cleave;
+
+namespace cleave {
+#define GEN_PASS_DEF_GPUSCHEDULESPASS
+#include "compiler/Passes.h.inc"
+} // namespace cleave
+
+namespace {
+
+/// Grid dimensions y and z are limited to 65535 blocks on both vendors; x to 2^31 - 1.
+constexpr int64_t kMaxGridYZ = 65535;
+constexpr int64_t kMaxGridX = std::numeric_limits<int32_t>::max();
+
+/// Emits one kernel: on the GPU a gpu.launch whose work items are spread over the threads
+/// of a block with a barrier after each step; serially (for testing on the host) loops over
+/// the blocks and, inside, over each step's work items in order. The schedules are written
+/// once against this class, so the serial form executes exactly their tiling, indexing,
+/// guards and reduction trees. Kernels keep everything that crosses a step in shared
+/// memory, which is what makes the two forms equivalent: one step's items never read what
+/// another item of the same step writes.
+class KernelEmitter {
+public:
+  KernelEmitter(OpBuilder &b, Location loc, bool serial, int64_t threads)
+      : b(b), loc(loc), serial(serial), threads(threads) {}
+
+  /// Opens a kernel of `grid` (x, y, z) blocks with `shared` workgroup buffers; returns the
+  /// block ids (x, y, z) and sets `buffers`.
+  SmallVector<Value> open(ArrayRef<int64_t> grid, ArrayRef<MemRefType> shared,
+                          SmallVectorImpl<Value> &buffers) {
+    SmallVector<Value> ids;
+    if (!serial) {
+      auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
+                                                  gpu::AddressSpace::Workgroup);
+      SmallVector<Type> types;
+      for (MemRefType type : shared)
+        types.push_back(MemRefType::get(type.getShape(), type.getElementType(),
+                                        MemRefLayoutAttrInterface(), workgroup));
+      auto launch = gpu::LaunchOp::create(b, loc, index(grid[0]), index(grid[1]),
+                                          index(grid[2]), index(threads), index(1), index(1),
+                                          nullptr, nullptr, {}, types);
+      Block &body = launch.getBody().front();
+      b.setInsertionPointToStart(&body);
+      gpu::TerminatorOp::create(b, loc);
+      b.setInsertionPointToStart(&body);
+      after = launch->getNextNode();
+      for (BlockArgument arg : launch.getWorkgroupAttributions())
+        buffers.push_back(arg);
+      gpu::KernelDim3 blockIds = launch.getBlockIds();
+      threadId = launch.getThreadIds().x;
+      return {blockIds.x, blockIds.y, blockIds.z};
+    }
+    // Shared buffers are allocated once, before the block loops: every schedule writes a
+    // shared element before it reads it.
+    for (MemRefType type : shared)
+      buffers.push_back(memref::AllocaOp::create(b, loc, type));
+    for (int64_t extent : grid) {
+      if (extent == 1) {
+        ids.push_back(index(0));
+        continue;
+      }
+      auto loop = scf::ForOp::create(b, loc, index(0), index(extent), index(1));
+      b.setInsertionPointToStart(loop.getBody());
+      ids.push_back(loop.getInductionVar());
+      if (!after)
+        after = loop->getNextNode();
+    }
+    return ids;
+  }
+
+  /// One step: `fn(i)` for every i in [0, count), spread over the threads, then (on the
+  /// GPU, unless `sync` is false) a barrier.
+  void step(int64_t count, function_ref<void(Value)> fn, bool sync = true) {
+    OpBuilder::InsertionGuard guard(b);
+    Value lower = serial ? index(0) : threadId;
+    Value stride = serial ? index(1) : index(threads);
+    auto loop = scf::ForOp::create(b, loc, lower, index(count), stride);
+    b.setInsertionPointToStart(loop.getBody());
+    fn(loop.getInductionVar());
+    b.setInsertionPointAfter(loop);
+    if (!serial && sync)
+      gpu::BarrierOp::create(b, loc);
+  }
+
+  /// Leaves the builder after the kernel.
+  void close() {
+    if (after)
+      b.setInsertionPoint(after);
+  }
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+private:
+  OpBuilder &b;
+  Location loc;
+  bool serial;
+  int64_t threads;
+  Value threadId;
+  Operation *after = nullptr;
+};
+
+/// Splits the linear index `linear` over `sizes` (row-major, the last fastest).
+SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
+                               ArrayRef<int64_t> sizes) {
+  SmallVector<Value> parts(sizes.size());
+  for (int64_t i = static_cast<int64_t>(sizes.size()) - 1; i >= 0; --i) {
+    if (i == 0) {
+      parts[i] = linear;
+      break;
+    }
+    Value size = arith::ConstantIndexOp::create(b, loc, sizes[i]);
+    parts[i] = arith::RemUIOp::create(b, loc, linear, size);
+    linear = arith::DivUIOp::create(b, loc, linear, size);
+  }
+  return parts;
+}
+
+/// The element of `buffer` that `map` selects at the loop indices `dims`.
+SmallVector<Value> mapIndices(OpBuilder &b, Location loc, AffineMap map, ValueRange dims) {
+  SmallVector<Value> indices;
+  for (AffineExpr expr : map.getResults()) {
+    if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+      indices.push_back(dims[dim.getPosition()]);
+      continue;
+    }
+    indices.push_back(affine::AffineApplyOp::create(
+        b, loc, AffineMap::get(map.getNumDims(), 0, expr), dims));
+  }
+  return indices;
+}
+
+int64_t productOf(ArrayRef<int64_t> sizes) {
+  int64_t n = 1;
+  for (int64_t s : sizes)
+    n *= s;
+  return n;
+}
+
+bool usesDim(AffineMap map, unsigned dim) {
+  return llvm::any_of(map.getResults(),
+                      [&](AffineExpr e) { return e.isFunctionOfDim(dim); });
+}
+
+/// A statically shaped f32 op on buffers with one output whose map is a projected
+/// permutation of all the parallel dims; sets `sizes`.
+bool isScheduleCandidate(linalg::LinalgOp op, SmallVectorImpl<int64_t> &sizes) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 || op.hasIndexSemantics())
+    return false;
+    auto outType = dyn_cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
+  if (!outType || !outType.getElementType().isF32())
+    return false;
+  sizes = op.getStaticLoopRanges();
+  if (llvm::any_of(sizes, ShapedType::isDynamic) || llvm::any_of(sizes, [](int64_t s) {
+        return s <= 0;
+      }))
+    return false;
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!out.isProjectedPermutation())
+    return false;
+  auto iterators = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < iterators.size(); ++d)
+    if (usesDim(out, d) != (iterators[d] == utils::IteratorType::parallel))
+      return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// Contractions: out[batch, m, n] += A[batch, m, k] * B[batch, k, n], for any op whose body
+// is a multiply-add and whose loop dims group that way (matmuls, batched matmuls, 2-D
+// convolutions, whose input window is the A operand).
+// ---------------------------------------------------------------------------------------
+
+struct Contraction {
+  SmallVector<unsigned> batch, m, n, k;
+  unsigned lhs = 0, rhs = 1; ///< the inputs playing A (uses the m dims) and B
+};
+
+std::optional<Contraction> matchContraction(linalg::LinalgOp op, ArrayRef<int64_t> sizes) {
+  if (op.getNumDpsInputs() != 2 || op.getNumReductionLoops() == 0)
+    return std::nullopt;
+  Block *body = op.getBlock();
+  if (body->getOperations().size() != 3)
+    return std::nullopt;
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return std::nullopt;
+  BlockArgument acc = body->getArgument(2);
+  Value product = add.getLhs() == acc ? add.getRhs() : add.getLhs();
+  if ((add.getLhs() != acc && add.getRhs() != acc) || product == acc)
+    return std::nullopt;
+  auto mul = product.getDefiningOp<arith::MulFOp>();
+  if (!mul)
+    return std::nullopt;
+  Value a = body->getArgument(0), b = body->getArgument(1);
+  if (!((mul.getLhs() == a && mul.getRhs() == b) || (mul.getLhs() == b && mul.getRhs() == a)))
+    return std::nullopt;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    auto type = dyn_cast<MemRefType>(input->get().getType());
+    if (!type || !type.getElementType().isF32())
+      return std::nullopt;
+  }
+
+  Contraction c;
+  AffineMap mapA = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap mapB = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  auto iterators = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < sizes.size(); ++d) {
+    bool inA = usesDim(mapA, d), inB = usesDim(mapB, d);
+    if (iterators[d] == utils::IteratorType::reduction) {
+      if (!inA && !inB)
+        return std::nullopt;
+      c.k.push_back(d);
+    } else if (inA && !inB) {
+      c.m.push_back(d);
+    } else if (inB && !inA) {
+      c.n.push_back(d);
+    } else {
+      c.batch.push_back(d);
+    }
+  }
+  if (c.m.empty() || c.n.empty())
+    return std::nullopt;
+  return c;
+}
+
+SmallVector<int64_t> sizesOf(ArrayRef<unsigned> dims, ArrayRef<int64_t> sizes) {
+  SmallVector<int64_t> out;
+  for (unsigned d : dims)
+    out.push_back(sizes[d]);
+  return out;
+}
+
+/// Tiles of TM x TN outputs per block of 16x16 threads, each thread owning a micro-tile of
+/// (TM/16) x (TN/16) outputs strided by 16 (so that neighbouring threads touch neighbouring
+/// shared-memory words); the k dims advance TK at a time through shared-memory copies of
+/// the A and B tiles. Accumulators live in shared memory between k steps.
+constexpr int64_t kTileK = 16;
+constexpr int64_t kThreadsSide = 16;
+
+LogicalResult scheduleContraction(OpBuilder &b, linalg::LinalgOp op, const Contraction &c,
+                                  ArrayRef<int64_t> sizes, bool serial) {
+  int64_t M = productOf(sizesOf(c.m, sizes)), N = productOf(sizesOf(c.n, sizes));
+  int64_t K = productOf(sizesOf(c.k, sizes)), B = productOf(sizesOf(c.batch, sizes));
+  // 64x64 tiles where there are enough of them to fill a large GPU, 32x32 otherwise.
+  int64_t tile = (M + 63) / 64 * ((N + 63) / 64) * B >= 128 ? 64 : 32;
+  int64_t micro = tile / kThreadsSide;
+  int64_t gridX = (N + tile - 1) / tile, gridY = (M + tile - 1) / tile;
+  if (gridX > kMaxGridX || gridY > kMaxGridYZ || B > kMaxGridYZ)
+    return failure();
+
+  Location loc = op.getLoc();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(op);
+  Type f32 = b.getF32Type();
+  KernelEmitter kernel(b, loc, serial, kThreadsSide * kThreadsSide);
+  SmallVector<Value> shared;
+  SmallVector<Value> ids = kernel.open(
+      {gridX, gridY, B},
+      {MemRefType::get({tile, kTileK}, f32), MemRefType::get({kTileK, tile}, f32),
+       MemRefType::get({tile, tile}, f32)},
+      shared);
+  Value tileA = shared[0], tileB = shared[1], accumulators = shared[2];
+  Value m0 = arith::MulIOp::create(b, loc, ids[1], kernel.index(tile));
+  Value n0 = arith::MulIOp::create(b, loc, ids[0], kernel.index(tile));
+  SmallVector<Value> batchIdx = delinearize(b, loc, ids[2], sizesOf(c.batch, sizes));
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+
+  Value operandA = op.getDpsInputOperand(0)->get();
+  Value operandB = op.getDpsInputOperand(1)->get();
+  Value output = op.getDpsInitOperand(0)->get();
+  AffineMap mapA = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap mapB = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  AffineMap mapOut = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+
+  // The loop indices of a point (m, n, k) of the tile, linear within each group; dims of a
+  // group an operand does not use are left at 0.
+  auto loopIndices = [&](Value m, Value n, Value k) {
+    SmallVector<Value> dims(sizes.size(), kernel.index(0));
+    auto scatter = [&](ArrayRef<unsigned> group, Value linear) {
+      if (!linear)
+        return;
+      SmallVector<Value> parts = delinearize(b, loc, linear, sizesOf(group, sizes));
+      for (auto [d, v] : llvm::zip(group, parts))
+        dims[d] = v;
+    };
+    for (auto [d, v] : llvm::zip(c.batch, batchIdx))
+      dims[d] = v;
+    scatter(c.m, m);
+    scatter(c.n, n);
+    scatter(c.k, k);
+    return dims;
+  };
+  auto inBounds = [&](Value v, int64_t bound) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v, kernel.index(bound));
+  };
+  // Loads element (row, col) of an operand tile, or 0 outside the operand.
+  auto guardedLoad = [&](Value operand, AffineMap map, Value cond,
+                         function_ref<SmallVector<Value>()> dims) {
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{f32}, cond, /*withElse=*/true);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      Value v = memref::LoadOp::create(b, loc, operand, mapIndices(b, loc, map, dims()));
+      scf::YieldOp::create(b, loc, v);
+      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+      scf::YieldOp::create(b, loc, zero);
+    }
+    return ifOp.getResult(0);
+  };
+
+  kernel.step(tile * tile, [&](Value e) {
+    SmallVector<Value> ij = delinearize(b, loc, e, {tile, tile});
+    memref::StoreOp::create(b, loc, zero, accumulators, ij);
+  }, /*sync=*/false);
+
+  auto kLoop = scf::ForOp::create(b, loc, kernel.index(0), kernel.index(K),
+                                  kernel.index(kTileK));
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(kLoop.getBody());
+    Value k0 = kLoop.getInductionVar();
+    // Both tiles in one step: the copies are independent, one barrier follows them.
+    kernel.step(tile * kTileK, [&](Value e) {
+      SmallVector<Value> ik = delinearize(b, loc, e, {tile, kTileK});
+      Value m = arith::AddIOp::create(b, loc, m0, ik[0]);
+      Value k = arith::AddIOp::create(b, loc, k0, ik[1]);
+      Value cond = arith::AndIOp::create(b, loc, inBounds(m, M), inBounds(k, K));
+      Value v = guardedLoad(operandA, mapA, cond, [&] { return loopIndices(m, nullptr, k); });
+      memref::StoreOp::create(b, loc, v, tileA, ik);
+    }, /*sync=*/false);
+    kernel.step(kTileK * tile, [&](Value e) {
+      SmallVector<Value> kj = delinearize(b, loc, e, {kTileK, tile});
+      Value k = arith::AddIOp::create(b, loc, k0, kj[0]);
+      Value n = arith::AddIOp::create(b, loc, n0, kj[1]);
+      Value cond = arith::AndIOp::create(b, loc, inBounds(k, K), inBounds(n, N));
+      Value v = guardedLoad(operandB, mapB, cond, [&] { return loopIndices(nullptr, n, k); });
+      memref::StoreOp::create(b, loc, v, tileB, kj);
+    });
+    // Each thread's micro-tile: accumulators from shared memory into registers for the
+    // TK products, and back.
+    kernel.step(kThreadsSide * kThreadsSide, [&](Value t) {
+      SmallVector<Value> yx = delinearize(b, loc, t, {kThreadsSide, kThreadsSide});
+      SmallVector<Value> rows, cols, init;
+      for (int64_t r = 0; r < micro; ++r) {
+        rows.push_back(arith::AddIOp::create(b, loc, yx[0], kernel.index(r * kThreadsSide)));
+        cols.push_back(arith::AddIOp::create(b, loc, yx[1], kernel.index(r * kThreadsSide)));
+      }
+      for (Value row : rows)
+        for (Value col : cols)
+          init.push_back(memref::LoadOp::create(b, loc, accumulators, ValueRange{row, col}));
+      auto kk = scf::ForOp::create(b, loc, kernel.index(0), kernel.index(kTileK),
+                                   kernel.index(1), init);
+      {
+        OpBuilder::InsertionGuard g2(b);
+        b.setInsertionPointToStart(kk.getBody());
+        Value i = kk.getInductionVar();
+        SmallVector<Value> as, bs, next;
+        for (Value row : rows)
+          as.push_back(memref::LoadOp::create(b, loc, tileA, ValueRange{row, i}));
+        for (Value col : cols)
+          bs.push_back(memref::LoadOp::create(b, loc, tileB, ValueRange{i, col}));
+        for (int64_t r = 0; r < micro; ++r)
+          for (int64_t q = 0; q < micro; ++q) {
+            Value prod = arith::MulFOp::create(b, loc, as[r], bs[q]);
+            next.push_back(arith::AddFOp::create(b, loc, kk.getRegionIterArgs()[r * micro + q],
+                                                 prod));
+          }
+        scf::YieldOp::create(b, loc, next);
+      }
+      for (int64_t r = 0; r < micro; ++r)
+        for (int64_t q = 0; q < micro; ++q)
+          memref::StoreOp::create(b, loc, kk.getResult(r * micro + q), accumulators,
+                                  ValueRange{rows[r], cols[q]});
+    });
+  }
+
+  // The output keeps its initial value (the op accumulates into it).
+  kernel.step(tile * tile, [&](Value e) {
+    SmallVector<Value> ij = delinearize(b, loc, e, {tile, tile});
+    Value m = arith::AddIOp::create(b, loc, m0, ij[0]);
+    Value n = arith::AddIOp::create(b, loc, n0, ij[1]);
+    Value cond = arith::AndIOp::create(b, loc, inBounds(m, M), inBounds(n, N));
+    auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    SmallVector<Value> indices = mapIndices(b, loc, mapOut, loopIndices(m, n, nullptr));
+    Value old = memref::LoadOp::create(b, loc, output, indices);
+    Value acc = memref::LoadOp::create(b, loc, accumulators, ij);
+    memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, acc), output, indices);
+  }, /*sync=*/false);
+  kernel.close();
+  return success();
+}
+
+// ---------------------------------------------------------------------------------------
+// Reductions: out[p] = combine(x(p, r) for r) with an associative, commutative combine.
+// ---------------------------------------------------------------------------------------
+
+/// Reductions shorter than this keep one thread per output.
+constexpr int64_t kMinCooperativeReduction = 32;
+constexpr int64_t kMaxReductionThreads = 256;
+
+struct Reduction {
+  Operation *combine = nullptr; ///< the body's combining op, combine(x, acc)
+  Value element;                ///< x, computed from the inputs
+  TypedAttr identity;
+};
+
+std::optional<Reduction> matchReduction(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  Operation *combine = yield.getValues()[0].getDefiningOp();
+  if (!combine || combine->getBlock() != body || combine->getNumOperands() != 2)
+    return std::nullopt;
+  BlockArgument acc = body->getArguments().back();
+  if (!acc.hasOneUse() || acc.getUses().begin()->getOwner() != combine)
+    return std::nullopt;
+  Value element = combine->getOperand(0) == acc ? combine->getOperand(1)
+                                                : combine->getOperand(0);
+  if (element == acc)
+    return std::nullopt;
+  Builder b(op.getContext());
+  float inf = std::numeric_limits<float>::infinity();
+  TypedAttr identity;
+  if (isa<arith::AddFOp>(combine))
+    identity = b.getF32FloatAttr(0.0f);
+  else if (isa<arith::MulFOp>(combine))
+    identity = b.getF32FloatAttr(1.0f);
+  else if (isa<arith::MaximumFOp, arith::MaxNumFOp>(combine))
+    identity = b.getF32FloatAttr(-inf);
+  else if (isa<arith::MinimumFOp, arith::MinNumFOp>(combine))
+    identity = b.getF32FloatAttr(inf);
+  else
+    return std::nullopt;
+  // Everything else in the body computes x; it is cloned into the kernel.
+  for (Operation &inner : body->without_terminator())
+    if (&inner != combine && !isPure(&inner))
+      return std::nullopt;
+  return Reduction{combine, element, identity};
+}
+
+/// Combines two partial results with the body's combining op.
+Value combineWith(OpBuilder &b, Operation *combine, Value lhs, Value rhs) {
+  OperationState state(combine->getLoc(), combine->getName());
+  state.addOperands({lhs, rhs});
+  state.addTypes(lhs.getType());
+  state.addAttributes(combine->getAttrs());
+  return b.create(state)->getResult(0);
+}
+
+LogicalResult scheduleReduction(OpBuilder &b, linalg::LinalgOp op, const Reduction &red,
+                                ArrayRef<int64_t> sizes, bool serial) {
+  SmallVector<unsigned> parallel, reduced;
+  auto iterators = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < sizes.size(); ++d)
+    (iterators[d] == utils::IteratorType::parallel ? parallel : reduced).push_back(d);
+  int64_t P = productOf(sizesOf(parallel, sizes)), R = productOf(sizesOf(reduced, sizes));
+  if (R < kMinCooperativeReduction || P > kMaxGridX)
+    return failure();
+  int64_t threads = kMaxReductionThreads;
+  while (threads / 2 >= R && threads > 32)
+    threads /= 2;
+
+  Location loc = op.getLoc();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(op);
+  Type f32 = b.getF32Type();
+  KernelEmitter kernel(b, loc, serial, threads);
+  SmallVector<Value> shared;
+  SmallVector<Value> ids = kernel.open({P, 1, 1}, {MemRefType::get({threads}, f32)}, shared);
+  Value partials = shared[0];
+  SmallVector<Value> dims(sizes.size());
+  for (auto [d, v] : llvm::zip(parallel, delinearize(b, loc, ids[0], sizesOf(parallel, sizes))))
+    dims[d] = v;
+
+  // Each thread folds the elements t, t + threads, ... into one partial result.
+  Block *body = op.getBlock();
+  Value identity = arith::ConstantOp::create(b, loc, red.identity);
+  kernel.step(threads, [&](Value t) {
+    auto loop = scf::ForOp::create(b, loc, t, kernel.index(R), kernel.index(threads),
+                                   ValueRange{identity});
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> point(dims);
+      for (auto [d, v] : llvm::zip(reduced, delinearize(b, loc, loop.getInductionVar(),
+                                                        sizesOf(reduced, sizes))))
+        point[d] = v;
+      IRMapping mapping;
+      for (OpOperand *input : op.getDpsInputOperands()) {
+        BlockArgument arg = body->getArgument(input->getOperandNumber());
+        if (arg.use_empty())
+          continue;
+        AffineMap map = op.getMatchingIndexingMap(input);
+        mapping.map(arg, memref::LoadOp::create(b, loc, input->get(),
+                                                mapIndices(b, loc, map, point)));
+      }
+      for (Operation &inner : body->without_terminator())
+        if (&inner != red.combine)
+          b.clone(inner, mapping);
+      Value x = mapping.lookupOrDefault(red.element);
+      scf::YieldOp::create(
+          b, loc, combineWith(b, red.combine, loop.getRegionIterArgs()[0], x));
+    }
+    memref::StoreOp::create(b, loc, loop.getResult(0), partials, ValueRange{t});
+  });
+  // A tree over the partial results, halving the active threads each step.
+  for (int64_t half = threads / 2; half >= 1; half /= 2) {
+    kernel.step(half, [&](Value i) {
+      Value j = arith::AddIOp::create(b, loc, i, kernel.index(half));
+      Value lhs = memref::LoadOp::create(b, loc, partials, ValueRange{i});
+      Value rhs = memref::LoadOp::create(b, loc, partials, ValueRange{j});
+      memref::StoreOp::create(b, loc, combineWith(b, red.combine, lhs, rhs), partials,
+                              ValueRange{i});
+    }, /*sync=*/half > 1);
+  }
+  Value output = op.getDpsInitOperand(0)->get();
+  AffineMap mapOut = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  kernel.step(1, [&](Value) {
+    for (unsigned d : reduced)
+      dims[d] = kernel.index(0);
+    SmallVector<Value> indices = mapIndices(b, loc, mapOut, dims);
+    Value old = memref::LoadOp::create(b, loc, output, indices);
+    Value total = memref::LoadOp::create(b, loc, partials, ValueRange{kernel.index(0)});
+    memref::StoreOp::create(b, loc, combineWith(b, red.combine, total, old), output,
+                            indices);
+  }, /*sync=*/false);
+  kernel.close();
+  return success();
+}
+
+struct GpuSchedulesPass : cleave::impl::GpuSchedulesPassBase<GpuSchedulesPass> {
+  using GpuSchedulesPassBase::GpuSchedulesPassBase;
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation()->walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    OpBuilder b(&getContext());
+    for (linalg::LinalgOp op : ops) {
+      SmallVector<int64_t> sizes;
+      if (!isScheduleCandidate(op, sizes) || op.getNumReductionLoops() == 0)
+        continue;
+      LogicalResult scheduled = failure();
+      if (std::optional<Contraction> c = matchContraction(op, sizes))
+        scheduled = scheduleContraction(b, op, *c, sizes, serial);
+      else if (std::optional<Reduction> r = matchReduction(op))
+        scheduled = scheduleReduction(b, op, *r, sizes, serial);
+      if (succeeded(scheduled))
+        op->erase();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,96 @@
+// RUN: cleave-opt %s --pass-pipeline='builtin.module(func.func(cleave-gpu-schedules))' | FileCheck %s --check-prefix=GPU
+// RUN: cleave-opt %s --pass-pipeline='builtin.module(func.func(cleave-gpu-schedules{serial=true}))' | FileCheck %s --check-prefix=SERIAL
+
+// A 20x40 * 40x24 matmul: one block (32x32 tiles, as 2x2 blocks of 64 would be too few) of
+// 256 threads, A and B tiles and the accumulators in workgroup memory, the k dims 16 at a
+// time with a barrier after the copies and after the products, the output updated at the end.
+// GPU-LABEL: func.func @matmul
+// GPU-SAME:    %[[A:.*]]: memref<20x40xf32>, %[[B:.*]]: memref<40x24xf32>, %[[C:.*]]: memref<20x24xf32>
+// GPU:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads(%[[TX:[^,]*]], {{.*}}) in ({{.*}} = %c256
+// GPU-SAME:      workgroup(%[[TA:.*]] : memref<32x16xf32, #gpu.address_space<workgroup>>, %[[TB:.*]] : memref<16x32xf32, #gpu.address_space<workgroup>>, %[[ACC:.*]] : memref<32x32xf32, #gpu.address_space<workgroup>>)
+// GPU:           scf.for %[[K0:.*]] = %{{.*}} to %c40{{.*}} step %c16
+// GPU:             scf.for %{{.*}} = %[[TX]] to %c512
+// GPU:               memref.load %[[A]]
+// GPU:               memref.store %{{.*}}, %[[TA]]
+// GPU:             scf.for %{{.*}} = %[[TX]] to %c512
+// GPU:               memref.load %[[B]]
+// GPU:               memref.store %{{.*}}, %[[TB]]
+// GPU-NEXT:        }
+// GPU-NEXT:        gpu.barrier
+// GPU:             scf.for %{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32)
+// GPU-COUNT-4:       arith.mulf
+// GPU:             gpu.barrier
+// GPU-NEXT:      }
+// GPU:           memref.load %[[ACC]]
+// GPU:           memref.store %{{.*}}, %[[C]]
+// GPU:           gpu.terminator
+// GPU-NOT:     linalg.matmul
+
+// Serially: no launch, the shared buffers on the stack, the same steps as loops from 0.
+// SERIAL-LABEL: func.func @matmul
+// SERIAL:         memref.alloca() : memref<32x16xf32>
+// SERIAL:         memref.alloca() : memref<16x32xf32>
+// SERIAL:         memref.alloca() : memref<32x32xf32>
+// SERIAL-NOT:     gpu.
+// SERIAL-NOT:     linalg.matmul
+// SERIAL:         return
+func.func @matmul(%a: memref<20x40xf32>, %b: memref<40x24xf32>, %c: memref<20x24xf32>) {
+  linalg.matmul ins(%a, %b : memref<20x40xf32>, memref<40x24xf32>)
+                outs(%c : memref<20x24xf32>)
+  return
+}
+
+// A strided convolution is a contraction too: its input window is read through the
+// indexing map (oh * 2 + kh), without an im2col buffer.
+// GPU-LABEL: func.func @conv
+// GPU:         gpu.launch
+// GPU:           affine.apply #{{.*}}(%{{.*}})
+// GPU-NOT:     linalg.conv_2d_nchw_fchw
+func.func @conv(%x: memref<1x3x10x10xf32>, %w: memref<8x3x3x3xf32>, %y: memref<1x8x4x4xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%x, %w : memref<1x3x10x10xf32>, memref<8x3x3x3xf32>) outs(%y : memref<1x8x4x4xf32>)
+  return
+}
+
+// A sum of exps over 100 elements: a block of 128 threads per output, each folding a strided
+// share (the body's exp cloned in), then a tree of 7 halving steps in workgroup memory.
+// GPU-LABEL: func.func @sum_exp
+// GPU:         gpu.launch blocks({{.*}}) in ({{.*}} = %c6{{.*}}) threads(%[[T:[^,]*]], {{.*}}) in ({{.*}} = %c128{{.*}}) workgroup(%[[P:.*]] : memref<128xf32, #gpu.address_space<workgroup>>)
+// GPU:           %[[ZERO:.*]] = arith.constant 0.000000e+00
+// GPU:           scf.for %[[I:.*]] = %[[T]] to %c128
+// GPU:             scf.for %{{.*}} = %[[I]] to %c100{{.*}} step %c128{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]])
+// GPU:               math.exp
+// GPU:               arith.addf %[[ACC]]
+// GPU:           gpu.barrier
+// GPU-COUNT-6:   gpu.barrier
+// GPU:           scf.for %{{.*}} = %[[T]] to %c1
+// GPU:             memref.load %[[P]]
+// GPU:             memref.store
+// GPU-NOT:       gpu.barrier
+// GPU:           gpu.terminator
+func.func @sum_exp(%x: memref<6x100xf32>, %y: memref<6xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<6x100xf32>) outs(%y : memref<6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %e = math.exp %in : f32
+    %s = arith.addf %e, %out : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// Reductions shorter than 32 and elementwise ops keep the generic mapping.
+// GPU-LABEL: func.func @short_max
+// GPU-NOT:     gpu.launch
+// GPU:         linalg.generic
+func.func @short_max(%x: memref<6x8xf32>, %y: memref<6xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<6x8xf32>) outs(%y : memref<6xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.maximumf %in, %out : f32
+    linalg.yield %s : f32
+  }
+  return
+}
