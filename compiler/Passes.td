@@ -308,7 +308,7 @@ def GpuSchedulesPass : Pass<"cleave-gpu-schedules"> {
     input only) and k (reduced). A block of 16x16 threads computes a 64x64 (32x32 where
     that gives fewer than 128 blocks) tile of (m, n) for one batch index; the k dims advance
     16 at a time through shared-memory copies of both operand tiles, each thread
-    accumulating a 4x4 (2x2) micro-tile strided by 16. A convolution's input window is read
+    accumulating a 4x4 (2x2) micro-tile strided by 16 in a private buffer (registers). A convolution's input window is read
     through its indexing map, so no im2col buffer is materialised.
 
     Reductions (a body `combine(x, out)` with add, mul, max or min, over at least 32
@@ -333,7 +333,8 @@ def GpuSchedulesPass : Pass<"cleave-gpu-schedules"> {
     ```
 
     With `serial`, the same schedules become loops over the blocks and, in order, over
-    each step's work items, with the shared buffers on the stack: the CPU can then run the
+    each step's work items, with the shared buffers on the stack (private ones with a
+    leading dim over the threads): the CPU can then run the
     GPU kernels' tiling, indexing, guards and reduction trees and check them against a
     reference (`cleave-compile --emulate-gpu-kernels`).
   }];

@@ -4,8 +4,10 @@
                              [--stages KIND,KIND,...]
 
 For every stage with a gpu_program: extracts its code section and checks that
-  cuda: the section is a fatbin holding a cubin for CHIP (sm_NN) and the PTX, and the cubin
-        (per llvm-objdump-22 -t) defines every kernel the manifest names;
+  cuda: the section is a fatbin holding a cubin for CHIP (sm_NN) and the PTX, the cubin
+        (per llvm-objdump-22 -t) defines every kernel the manifest names, and ptxas -v on
+        the PTX reports no kernel with a stack frame or register spills (the tiled
+        kernels' accumulators stay in registers);
   rocm: the section is an hsaco for CHIP (per llvm-readobj-22) defining every kernel (and its
         kernel descriptor NAME.kd) the manifest names.
 With --stages (a mixed pipeline plan, e.g. cuda,cpu): stage k runs on a device of the k-th
@@ -22,12 +24,16 @@ import argparse
 import json
 import os
 import struct
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 
 OBJDUMP = "/usr/lib/llvm-22/bin/llvm-objdump"
 READOBJ = "/usr/lib/llvm-22/bin/llvm-readobj"
+PTXAS = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 FATBIN_MAGIC = 0xBA55ED50
 FATBIN_PTX, FATBIN_ELF = 1, 2
 
@@ -56,8 +62,10 @@ def fatbin_entries(blob):
         kind, _v, entry_header, payload = struct.unpack_from("<HHIQ", blob, offset)
         sm = struct.unpack_from("<I", blob, offset + 28)[0]
         flags = struct.unpack_from("<Q", blob, offset + 40)[0]
+        # A compressed entry gives its unpadded size here (0 otherwise).
+        size = struct.unpack_from("<I", blob, offset + 16)[0] or payload
         start = offset + entry_header
-        entries.append((kind, sm, flags, blob[start:start + payload]))
+        entries.append((kind, sm, flags, blob[start:start + min(size, payload)]))
         offset = start + payload
     return entries
 
@@ -94,7 +102,35 @@ def check_cuda(blob, arch, work):
     path = os.path.join(work, "kernels.cubin")
     with open(path, "wb") as f:
         f.write(cubin)
+    check_ptx_resources(ptx[0][3], arch, work)
     return path, defined_functions(path)
+
+
+def check_ptx_resources(payload, arch, work):
+    """Assembles the fatbin's PTX (zstd-compressed by the CUDA toolkit's fatbin writer when
+    it starts with the zstd magic) with ptxas -v: no kernel may need a stack frame or spill
+    registers. Prints the kernel count and the most registers a kernel uses."""
+    if payload.startswith(ZSTD_MAGIC):
+        payload = subprocess.run(["zstd", "-dq", "-c"], input=payload, check=True,
+                                 capture_output=True).stdout
+    path = os.path.join(work, "kernels.ptx")
+    with open(path, "wb") as f:
+        f.write(payload.replace(b"\0", b""))
+    out = subprocess.run([PTXAS, "-v", f"-arch={arch}", path, "-o", os.devnull],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        fail(f"ptxas rejects the PTX: {out.stderr.strip().splitlines()[:3]}")
+    kernels = re.findall(r"Function properties for (\S+)\n\s+(\d+) bytes stack frame, "
+                         r"(\d+) bytes spill stores, (\d+) bytes spill loads\n"
+                         r"ptxas info\s+: Used (\d+) registers", out.stderr)
+    if not kernels:
+        fail("ptxas -v reported no kernels")
+    heavy = [k for k in kernels if any(int(v) for v in k[1:4])]
+    if heavy:
+        fail(f"{len(heavy)} kernels need a stack frame or spill registers, such as "
+             f"{heavy[0][0]} ({heavy[0][1]} bytes stack, {heavy[0][2]} bytes spill stores)")
+    print(f"ptxas: {len(kernels)} kernels, no stack frames or spills, at most "
+          f"{max(int(k[4]) for k in kernels)} registers")
 
 
 def shared_memory_kernels(path, kind):

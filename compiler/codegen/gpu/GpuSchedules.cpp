@@ -32,44 +32,54 @@ constexpr int64_t kMaxGridX = std::numeric_limits<int32_t>::max();
 /// of a block with a barrier after each step; serially (for testing on the host) loops over
 /// the blocks and, inside, over each step's work items in order. The schedules are written
 /// once against this class, so the serial form executes exactly their tiling, indexing,
-/// guards and reduction trees. Kernels keep everything that crosses a step in shared
-/// memory, which is what makes the two forms equivalent: one step's items never read what
-/// another item of the same step writes.
+/// guards and reduction trees. Kernels keep everything that crosses a step in shared or
+/// private buffers, never in SSA values, which is what makes the two forms equivalent: one
+/// step's items never read what another item of the same step writes.
 class KernelEmitter {
 public:
   KernelEmitter(OpBuilder &b, Location loc, bool serial, int64_t threads)
       : b(b), loc(loc), serial(serial), threads(threads) {}
 
-  /// Opens a kernel of `grid` (x, y, z) blocks with `shared` workgroup buffers; returns the
-  /// block ids (x, y, z) and sets `buffers`.
+  /// Opens a kernel of `grid` (x, y, z) blocks with `shared` workgroup buffers and
+  /// `privates` per-thread buffers; returns the block ids (x, y, z) and sets `buffers` (the
+  /// shared ones, then the private ones; index private ones through `at`).
   SmallVector<Value> open(ArrayRef<int64_t> grid, ArrayRef<MemRefType> shared,
-                          SmallVectorImpl<Value> &buffers) {
-    SmallVector<Value> ids;
+                          ArrayRef<MemRefType> privates, SmallVectorImpl<Value> &buffers) {
     if (!serial) {
-      auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
-                                                  gpu::AddressSpace::Workgroup);
-      SmallVector<Type> types;
+      auto inSpace = [&](MemRefType type, gpu::AddressSpace space) -> Type {
+        return MemRefType::get(type.getShape(), type.getElementType(),
+                               MemRefLayoutAttrInterface(),
+                               gpu::AddressSpaceAttr::get(b.getContext(), space));
+      };
+      SmallVector<Type> workgroup, thread;
       for (MemRefType type : shared)
-        types.push_back(MemRefType::get(type.getShape(), type.getElementType(),
-                                        MemRefLayoutAttrInterface(), workgroup));
+        workgroup.push_back(inSpace(type, gpu::AddressSpace::Workgroup));
+      for (MemRefType type : privates)
+        thread.push_back(inSpace(type, gpu::AddressSpace::Private));
       auto launch = gpu::LaunchOp::create(b, loc, index(grid[0]), index(grid[1]),
                                           index(grid[2]), index(threads), index(1), index(1),
-                                          nullptr, nullptr, {}, types);
+                                          nullptr, nullptr, {}, workgroup, thread);
       Block &body = launch.getBody().front();
       b.setInsertionPointToStart(&body);
       gpu::TerminatorOp::create(b, loc);
       b.setInsertionPointToStart(&body);
-      after = launch->getNextNode();
-      for (BlockArgument arg : launch.getWorkgroupAttributions())
-        buffers.push_back(arg);
+      llvm::append_range(buffers, launch.getWorkgroupAttributions());
+      llvm::append_range(buffers, launch.getPrivateAttributions());
       gpu::KernelDim3 blockIds = launch.getBlockIds();
       threadId = launch.getThreadIds().x;
       return {blockIds.x, blockIds.y, blockIds.z};
     }
-    // Shared buffers are allocated once, before the block loops: every schedule writes a
-    // shared element before it reads it.
+    // Buffers are allocated once, before the block loops: every schedule writes an element
+    // before it reads it. A private buffer gets a leading dim over the threads.
     for (MemRefType type : shared)
       buffers.push_back(memref::AllocaOp::create(b, loc, type));
+    for (MemRefType type : privates) {
+      SmallVector<int64_t> shape{threads};
+      llvm::append_range(shape, type.getShape());
+      buffers.push_back(
+          memref::AllocaOp::create(b, loc, MemRefType::get(shape, type.getElementType())));
+    }
+    SmallVector<Value> ids;
     for (int64_t extent : grid) {
       if (extent == 1) {
         ids.push_back(index(0));
@@ -78,8 +88,6 @@ public:
       auto loop = scf::ForOp::create(b, loc, index(0), index(extent), index(1));
       b.setInsertionPointToStart(loop.getBody());
       ids.push_back(loop.getInductionVar());
-      if (!after)
-        after = loop->getNextNode();
     }
     return ids;
   }
@@ -98,10 +106,20 @@ public:
       gpu::BarrierOp::create(b, loc);
   }
 
-  /// Leaves the builder after the kernel.
-  void close() {
-    if (after)
-      b.setInsertionPoint(after);
+  /// A step of one work item per thread, `fn(t)` with t the thread: the only steps that
+  /// may touch private buffers.
+  void stepPerThread(function_ref<void(Value)> fn, bool sync = true) {
+    step(threads, fn, sync);
+  }
+
+  /// The indices of element `indices` of thread `t`'s part of a private buffer.
+  SmallVector<Value> at(Value t, ArrayRef<int64_t> indices) {
+    SmallVector<Value> out;
+    if (serial)
+      out.push_back(t);
+    for (int64_t i : indices)
+      out.push_back(index(i));
+    return out;
   }
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -112,7 +130,6 @@ private:
   bool serial;
   int64_t threads;
   Value threadId;
-  Operation *after = nullptr;
 };
 
 /// Splits the linear index `linear` over `sizes` (row-major, the last fastest).
@@ -250,7 +267,8 @@ SmallVector<int64_t> sizesOf(ArrayRef<unsigned> dims, ArrayRef<int64_t> sizes) {
 /// Tiles of TM x TN outputs per block of 16x16 threads, each thread owning a micro-tile of
 /// (TM/16) x (TN/16) outputs strided by 16 (so that neighbouring threads touch neighbouring
 /// shared-memory words); the k dims advance TK at a time through shared-memory copies of
-/// the A and B tiles. Accumulators live in shared memory between k steps.
+/// the A and B tiles. A thread's accumulators are a private buffer indexed by constants,
+/// which LLVM keeps in registers.
 constexpr int64_t kTileK = 16;
 constexpr int64_t kThreadsSide = 16;
 
@@ -273,9 +291,8 @@ LogicalResult scheduleContraction(OpBuilder &b, linalg::LinalgOp op, const Contr
   SmallVector<Value> shared;
   SmallVector<Value> ids = kernel.open(
       {gridX, gridY, B},
-      {MemRefType::get({tile, kTileK}, f32), MemRefType::get({kTileK, tile}, f32),
-       MemRefType::get({tile, tile}, f32)},
-      shared);
+      {MemRefType::get({tile, kTileK}, f32), MemRefType::get({kTileK, tile}, f32)},
+      {MemRefType::get({micro, micro}, f32)}, shared);
   Value tileA = shared[0], tileB = shared[1], accumulators = shared[2];
   Value m0 = arith::MulIOp::create(b, loc, ids[1], kernel.index(tile));
   Value n0 = arith::MulIOp::create(b, loc, ids[0], kernel.index(tile));
@@ -325,9 +342,19 @@ LogicalResult scheduleContraction(OpBuilder &b, linalg::LinalgOp op, const Contr
     return ifOp.getResult(0);
   };
 
-  kernel.step(tile * tile, [&](Value e) {
-    SmallVector<Value> ij = delinearize(b, loc, e, {tile, tile});
-    memref::StoreOp::create(b, loc, zero, accumulators, ij);
+  // The rows and columns of thread t's micro-tile within the block's tile.
+  auto microTile = [&](Value t, SmallVectorImpl<Value> &rows, SmallVectorImpl<Value> &cols) {
+    SmallVector<Value> yx = delinearize(b, loc, t, {kThreadsSide, kThreadsSide});
+    for (int64_t r = 0; r < micro; ++r) {
+      rows.push_back(arith::AddIOp::create(b, loc, yx[0], kernel.index(r * kThreadsSide)));
+      cols.push_back(arith::AddIOp::create(b, loc, yx[1], kernel.index(r * kThreadsSide)));
+    }
+  };
+
+  kernel.stepPerThread([&](Value t) {
+    for (int64_t r = 0; r < micro; ++r)
+      for (int64_t q = 0; q < micro; ++q)
+        memref::StoreOp::create(b, loc, zero, accumulators, kernel.at(t, {r, q}));
   }, /*sync=*/false);
 
   auto kLoop = scf::ForOp::create(b, loc, kernel.index(0), kernel.index(K),
@@ -336,35 +363,35 @@ LogicalResult scheduleContraction(OpBuilder &b, linalg::LinalgOp op, const Contr
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(kLoop.getBody());
     Value k0 = kLoop.getInductionVar();
+    // Copies a rows x cols tile starting at (row0, col0) of the operand's linearised
+    // dims into `buffer`, zeros outside the operand.
+    auto copyTile = [&](Value operand, AffineMap map, Value buffer, int64_t rows,
+                        int64_t cols, Value row0, int64_t rowBound, Value col0,
+                        int64_t colBound, function_ref<SmallVector<Value>(Value, Value)> at,
+                        bool sync) {
+      kernel.step(rows * cols, [&](Value e) {
+        SmallVector<Value> rc = delinearize(b, loc, e, {rows, cols});
+        Value row = arith::AddIOp::create(b, loc, row0, rc[0]);
+        Value col = arith::AddIOp::create(b, loc, col0, rc[1]);
+        Value cond = arith::AndIOp::create(b, loc, inBounds(row, rowBound),
+                                           inBounds(col, colBound));
+        Value v = guardedLoad(operand, map, cond, [&] { return at(row, col); });
+        memref::StoreOp::create(b, loc, v, buffer, rc);
+      }, sync);
+    };
     // Both tiles in one step: the copies are independent, one barrier follows them.
-    kernel.step(tile * kTileK, [&](Value e) {
-      SmallVector<Value> ik = delinearize(b, loc, e, {tile, kTileK});
-      Value m = arith::AddIOp::create(b, loc, m0, ik[0]);
-      Value k = arith::AddIOp::create(b, loc, k0, ik[1]);
-      Value cond = arith::AndIOp::create(b, loc, inBounds(m, M), inBounds(k, K));
-      Value v = guardedLoad(operandA, mapA, cond, [&] { return loopIndices(m, nullptr, k); });
-      memref::StoreOp::create(b, loc, v, tileA, ik);
-    }, /*sync=*/false);
-    kernel.step(kTileK * tile, [&](Value e) {
-      SmallVector<Value> kj = delinearize(b, loc, e, {kTileK, tile});
-      Value k = arith::AddIOp::create(b, loc, k0, kj[0]);
-      Value n = arith::AddIOp::create(b, loc, n0, kj[1]);
-      Value cond = arith::AndIOp::create(b, loc, inBounds(k, K), inBounds(n, N));
-      Value v = guardedLoad(operandB, mapB, cond, [&] { return loopIndices(nullptr, n, k); });
-      memref::StoreOp::create(b, loc, v, tileB, kj);
-    });
-    // Each thread's micro-tile: accumulators from shared memory into registers for the
-    // TK products, and back.
-    kernel.step(kThreadsSide * kThreadsSide, [&](Value t) {
-      SmallVector<Value> yx = delinearize(b, loc, t, {kThreadsSide, kThreadsSide});
+    copyTile(operandA, mapA, tileA, tile, kTileK, m0, M, k0, K,
+             [&](Value m, Value k) { return loopIndices(m, nullptr, k); }, /*sync=*/false);
+    copyTile(operandB, mapB, tileB, kTileK, tile, k0, K, n0, N,
+             [&](Value k, Value n) { return loopIndices(nullptr, n, k); }, /*sync=*/true);
+    // Each thread's micro-tile: TK products of a column of A's tile by a row of B's.
+    kernel.stepPerThread([&](Value t) {
       SmallVector<Value> rows, cols, init;
-      for (int64_t r = 0; r < micro; ++r) {
-        rows.push_back(arith::AddIOp::create(b, loc, yx[0], kernel.index(r * kThreadsSide)));
-        cols.push_back(arith::AddIOp::create(b, loc, yx[1], kernel.index(r * kThreadsSide)));
-      }
-      for (Value row : rows)
-        for (Value col : cols)
-          init.push_back(memref::LoadOp::create(b, loc, accumulators, ValueRange{row, col}));
+      microTile(t, rows, cols);
+      for (int64_t r = 0; r < micro; ++r)
+        for (int64_t q = 0; q < micro; ++q)
+          init.push_back(
+              memref::LoadOp::create(b, loc, accumulators, kernel.at(t, {r, q})));
       auto kk = scf::ForOp::create(b, loc, kernel.index(0), kernel.index(kTileK),
                                    kernel.index(1), init);
       {
@@ -387,28 +414,32 @@ LogicalResult scheduleContraction(OpBuilder &b, linalg::LinalgOp op, const Contr
       for (int64_t r = 0; r < micro; ++r)
         for (int64_t q = 0; q < micro; ++q)
           memref::StoreOp::create(b, loc, kk.getResult(r * micro + q), accumulators,
-                                  ValueRange{rows[r], cols[q]});
+                                  kernel.at(t, {r, q}));
     });
   }
 
-  // The output keeps its initial value (the op accumulates into it).
-  kernel.step(tile * tile, [&](Value e) {
-    SmallVector<Value> ij = delinearize(b, loc, e, {tile, tile});
-    Value m = arith::AddIOp::create(b, loc, m0, ij[0]);
-    Value n = arith::AddIOp::create(b, loc, n0, ij[1]);
-    Value cond = arith::AndIOp::create(b, loc, inBounds(m, M), inBounds(n, N));
-    auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    SmallVector<Value> indices = mapIndices(b, loc, mapOut, loopIndices(m, n, nullptr));
-    Value old = memref::LoadOp::create(b, loc, output, indices);
-    Value acc = memref::LoadOp::create(b, loc, accumulators, ij);
-    memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, acc), output, indices);
+  // Each thread adds its micro-tile to the output (the op accumulates into its initial
+  // value).
+  kernel.stepPerThread([&](Value t) {
+    SmallVector<Value> rows, cols;
+    microTile(t, rows, cols);
+    for (int64_t r = 0; r < micro; ++r)
+      for (int64_t q = 0; q < micro; ++q) {
+        Value m = arith::AddIOp::create(b, loc, m0, rows[r]);
+        Value n = arith::AddIOp::create(b, loc, n0, cols[q]);
+        Value cond = arith::AndIOp::create(b, loc, inBounds(m, M), inBounds(n, N));
+        auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        SmallVector<Value> indices = mapIndices(b, loc, mapOut, loopIndices(m, n, nullptr));
+        Value old = memref::LoadOp::create(b, loc, output, indices);
+        Value acc = memref::LoadOp::create(b, loc, accumulators, kernel.at(t, {r, q}));
+        memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, acc), output,
+                                indices);
+      }
   }, /*sync=*/false);
-  kernel.close();
   return success();
 }
-
 // ---------------------------------------------------------------------------------------
 // Reductions: out[p] = combine(x(p, r) for r) with an associative, commutative combine.
 // ---------------------------------------------------------------------------------------
@@ -484,7 +515,8 @@ LogicalResult scheduleReduction(OpBuilder &b, linalg::LinalgOp op, const Reducti
   Type f32 = b.getF32Type();
   KernelEmitter kernel(b, loc, serial, threads);
   SmallVector<Value> shared;
-  SmallVector<Value> ids = kernel.open({P, 1, 1}, {MemRefType::get({threads}, f32)}, shared);
+  SmallVector<Value> ids =
+      kernel.open({P, 1, 1}, {MemRefType::get({threads}, f32)}, {}, shared);
   Value partials = shared[0];
   SmallVector<Value> dims(sizes.size());
   for (auto [d, v] : llvm::zip(parallel, delinearize(b, loc, ids[0], sizesOf(parallel, sizes))))
@@ -493,7 +525,7 @@ LogicalResult scheduleReduction(OpBuilder &b, linalg::LinalgOp op, const Reducti
   // Each thread folds the elements t, t + threads, ... into one partial result.
   Block *body = op.getBlock();
   Value identity = arith::ConstantOp::create(b, loc, red.identity);
-  kernel.step(threads, [&](Value t) {
+  kernel.stepPerThread([&](Value t) {
     auto loop = scf::ForOp::create(b, loc, t, kernel.index(R), kernel.index(threads),
                                    ValueRange{identity});
     {
@@ -542,7 +574,6 @@ LogicalResult scheduleReduction(OpBuilder &b, linalg::LinalgOp op, const Reducti
     memref::StoreOp::create(b, loc, combineWith(b, red.combine, total, old), output,
                             indices);
   }, /*sync=*/false);
-  kernel.close();
   return success();
 }
 

@@ -2,12 +2,13 @@
 // RUN: cleave-opt %s --pass-pipeline='builtin.module(func.func(cleave-gpu-schedules{serial=true}))' | FileCheck %s --check-prefix=SERIAL
 
 // A 20x40 * 40x24 matmul: one block (32x32 tiles, as 2x2 blocks of 64 would be too few) of
-// 256 threads, A and B tiles and the accumulators in workgroup memory, the k dims 16 at a
-// time with a barrier after the copies and after the products, the output updated at the end.
+// 256 threads, A and B tiles in workgroup memory, each thread's 2x2 accumulators private,
+// the k dims 16 at a time with a barrier after the copies and after the products, the
+// output updated at the end.
 // GPU-LABEL: func.func @matmul
 // GPU-SAME:    %[[A:.*]]: memref<20x40xf32>, %[[B:.*]]: memref<40x24xf32>, %[[C:.*]]: memref<20x24xf32>
 // GPU:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads(%[[TX:[^,]*]], {{.*}}) in ({{.*}} = %c256
-// GPU-SAME:      workgroup(%[[TA:.*]] : memref<32x16xf32, #gpu.address_space<workgroup>>, %[[TB:.*]] : memref<16x32xf32, #gpu.address_space<workgroup>>, %[[ACC:.*]] : memref<32x32xf32, #gpu.address_space<workgroup>>)
+// GPU-SAME:      workgroup(%[[TA:[^ ]*]] : memref<32x16xf32, #gpu.address_space<workgroup>>, %[[TB:[^ ]*]] : memref<16x32xf32, #gpu.address_space<workgroup>>) private(%[[ACC:[^ ]*]] : memref<2x2xf32, #gpu.address_space<private>>)
 // GPU:           scf.for %[[K0:.*]] = %{{.*}} to %c40{{.*}} step %c16
 // GPU:             scf.for %{{.*}} = %[[TX]] to %c512
 // GPU:               memref.load %[[A]]
@@ -26,11 +27,12 @@
 // GPU:           gpu.terminator
 // GPU-NOT:     linalg.matmul
 
-// Serially: no launch, the shared buffers on the stack, the same steps as loops from 0.
+// Serially: no launch, the shared buffers on the stack, the private ones with a leading dim
+// over the threads, the same steps as loops from 0.
 // SERIAL-LABEL: func.func @matmul
 // SERIAL:         memref.alloca() : memref<32x16xf32>
 // SERIAL:         memref.alloca() : memref<16x32xf32>
-// SERIAL:         memref.alloca() : memref<32x32xf32>
+// SERIAL:         memref.alloca() : memref<256x2x2xf32>
 // SERIAL-NOT:     gpu.
 // SERIAL-NOT:     linalg.matmul
 // SERIAL:         return
