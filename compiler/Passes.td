@@ -298,10 +298,10 @@ def GpuMergeKernelModulesPass
 }
 
 def GpuSchedulesPass : Pass<"cleave-gpu-schedules"> {
-  let summary = "turn contractions and reductions on buffers into tiled GPU kernels";
+  let summary = "turn structured ops on buffers into GPU kernels";
   let description = [{
-    Two schedules, applied to statically shaped f32 linalg ops on buffers; other ops are
-    left to the generic mapping (one thread per output element).
+    Three schedules for statically shaped linalg ops on buffers, each op becoming one
+    gpu.launch; ops with dynamic or zero-size dims are left to upstream's mapping.
 
     Contractions (a body `out + a * b`; matmuls, batched matmuls and 2-D convolutions):
     loop dims are grouped into batch (used by both inputs), m (first input only), n (second
@@ -314,6 +314,9 @@ def GpuSchedulesPass : Pass<"cleave-gpu-schedules"> {
     Reductions (a body `combine(x, out)` with add, mul, max or min, over at least 32
     elements): a block per output element; each thread folds a strided share of the
     reduced elements, then a tree in shared memory combines the partial results.
+
+    Everything else: one thread per output element, the parallel dims linearised over
+    blocks of 256 threads, the reduction dims (if any) a loop in the thread.
 
     ```mlir
     linalg.matmul ins(%a, %b : memref<64x256xf32>, memref<256x64xf32>)

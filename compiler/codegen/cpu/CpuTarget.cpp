@@ -47,14 +47,14 @@ void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &option
   // Temporaries get deallocations.
   addPassPipeline(pm, "buffer-deallocation-pipeline");
   addPassPipeline(pm, "canonicalize,cse");
-  // The GPU schedules as loops, at the point of the GPU pipeline where they apply.
-  if (options.emulateGpuKernels)
-    pm.addNestedPass<func::FuncOp>(createGpuSchedulesPass(GpuSchedulesPassOptions{true}));
   // Accumulators kept in registers across the k loop; vector ops lowered to 1-D FMAs,
   // loads and stores.
   pm.addPass(createCpuTileAndVectorizePass(CpuTileAndVectorizePassOptions{"buffer"}));
   // Copies between strided views become loops instead of calls to MLIR's runtime library.
   pm.addPass(createCpuCopiesToLinalgPass());
+  // The GPU schedules as loops, at the point of the GPU pipeline where they apply.
+  if (options.emulateGpuKernels)
+    pm.addNestedPass<func::FuncOp>(createGpuSchedulesPass(GpuSchedulesPassOptions{true}));
   // The matmul schedules' scf.forall loops over output tiles become OpenMP worksharing
   // loops (through scf.parallel), which run on the thread count the runtime sets through
   // cleave_set_num_threads. Nothing else produces scf.parallel, so only they are threaded.

@@ -174,27 +174,34 @@ bool usesDim(AffineMap map, unsigned dim) {
                       [&](AffineExpr e) { return e.isFunctionOfDim(dim); });
 }
 
-/// A statically shaped f32 op on buffers with one output whose map is a projected
-/// permutation of all the parallel dims; sets `sizes`.
-bool isScheduleCandidate(linalg::LinalgOp op, SmallVectorImpl<int64_t> &sizes) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 || op.hasIndexSemantics())
-    return false;
-    auto outType = dyn_cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
-  if (!outType || !outType.getElementType().isF32())
+/// A statically shaped op on buffers (no zero-size dims) whose region has an argument per
+/// operand and whose outputs each map the parallel dims, all of them and nothing else, so
+/// that each output element has one parallel index; sets `sizes`.
+bool isStaticOnBuffers(linalg::LinalgOp op, SmallVectorImpl<int64_t> &sizes) {
+  if (!op.hasPureBufferSemantics() ||
+      op.getBlock()->getNumArguments() != op->getNumOperands())
     return false;
   sizes = op.getStaticLoopRanges();
-  if (llvm::any_of(sizes, ShapedType::isDynamic) || llvm::any_of(sizes, [](int64_t s) {
-        return s <= 0;
-      }))
-    return false;
-  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-  if (!out.isProjectedPermutation())
+  if (llvm::any_of(sizes, [](int64_t s) { return ShapedType::isDynamic(s) || s <= 0; }))
     return false;
   auto iterators = op.getIteratorTypesArray();
-  for (unsigned d = 0; d < iterators.size(); ++d)
-    if (usesDim(out, d) != (iterators[d] == utils::IteratorType::parallel))
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    AffineMap out = op.getMatchingIndexingMap(&init);
+    if (!isa<MemRefType>(init.get().getType()) || !out.isProjectedPermutation())
       return false;
+    for (unsigned d = 0; d < iterators.size(); ++d)
+      if (usesDim(out, d) != (iterators[d] == utils::IteratorType::parallel))
+        return false;
+  }
   return true;
+}
+
+/// One f32 output and no linalg.index: what the contraction and reduction schedules take.
+bool isSingleF32Output(linalg::LinalgOp op) {
+  if (op.getNumDpsInits() != 1 || op.hasIndexSemantics())
+    return false;
+  auto type = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
+  return type.getElementType().isF32();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -577,6 +584,107 @@ LogicalResult scheduleReduction(OpBuilder &b, linalg::LinalgOp op, const Reducti
   return success();
 }
 
+// ---------------------------------------------------------------------------------------
+// Everything else: one thread per output element, the parallel dims linearised over blocks
+// of 256 threads and the reduction dims (if any) a sequential loop in the thread.
+// ---------------------------------------------------------------------------------------
+
+constexpr int64_t kThreadsPerBlock = 256;
+
+LogicalResult schedulePerElement(OpBuilder &b, linalg::LinalgOp op, ArrayRef<int64_t> sizes,
+                                 bool serial) {
+  SmallVector<unsigned> parallel, reduced;
+  auto iterators = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < sizes.size(); ++d)
+    (iterators[d] == utils::IteratorType::parallel ? parallel : reduced).push_back(d);
+  int64_t P = productOf(sizesOf(parallel, sizes)), R = productOf(sizesOf(reduced, sizes));
+  // Small ops get a block of as many warps as they need.
+  int64_t threads = std::min(kThreadsPerBlock, (P + 31) / 32 * 32);
+  int64_t grid = (P + threads - 1) / threads;
+  if (grid > kMaxGridX)
+    return failure();
+
+  Location loc = op.getLoc();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(op);
+  KernelEmitter kernel(b, loc, serial, threads);
+  SmallVector<Value> buffers;
+  SmallVector<Value> ids = kernel.open({grid, 1, 1}, {}, {}, buffers);
+  Block *body = op.getBlock();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+
+  // The body at one point of the iteration space, its output arguments bound to `outputs`
+  // (null where unused); returns the yielded values.
+  auto evaluate = [&](ArrayRef<Value> point, ArrayRef<Value> outputs) {
+    IRMapping mapping;
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      BlockArgument arg = body->getArgument(input->getOperandNumber());
+      if (arg.use_empty())
+        continue;
+      if (!isa<ShapedType>(input->get().getType())) {
+        mapping.map(arg, input->get()); // a scalar operand, such as a fill's value
+        continue;
+      }
+      AffineMap map = op.getMatchingIndexingMap(input);
+      mapping.map(arg, memref::LoadOp::create(b, loc, input->get(),
+                                              mapIndices(b, loc, map, point)));
+    }
+    for (auto [i, value] : llvm::enumerate(outputs))
+      if (value)
+        mapping.map(body->getArgument(op.getNumDpsInputs() + i), value);
+    for (Operation &inner : body->without_terminator()) {
+      if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+        mapping.map(index.getResult(), point[index.getDim()]);
+        continue;
+      }
+      b.clone(inner, mapping);
+    }
+    return llvm::map_to_vector(yield.getValues(),
+                               [&](Value v) { return mapping.lookupOrDefault(v); });
+  };
+
+  kernel.stepPerThread([&](Value t) {
+    Value p = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, ids[0], kernel.index(threads)), t);
+    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, p,
+                                         kernel.index(P));
+    auto ifOp = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    SmallVector<Value> point(sizes.size(), kernel.index(0));
+    for (auto [d, v] : llvm::zip(parallel, delinearize(b, loc, p, sizesOf(parallel, sizes))))
+      point[d] = v;
+    SmallVector<SmallVector<Value>> outIndices;
+    SmallVector<Value> outputs;
+    for (OpOperand &init : op.getDpsInitsMutable()) {
+      outIndices.push_back(mapIndices(b, loc, op.getMatchingIndexingMap(&init), point));
+      bool used = reduced.empty() ? !body->getArgument(init.getOperandNumber()).use_empty()
+                                  : true;
+      outputs.push_back(used ? memref::LoadOp::create(b, loc, init.get(), outIndices.back())
+                             : Value());
+    }
+    SmallVector<Value> results;
+    if (reduced.empty()) {
+      results = evaluate(point, outputs);
+    } else {
+      auto loop = scf::ForOp::create(b, loc, kernel.index(0), kernel.index(R),
+                                     kernel.index(1), outputs);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> inner(point);
+      for (auto [d, v] : llvm::zip(reduced, delinearize(b, loc, loop.getInductionVar(),
+                                                        sizesOf(reduced, sizes))))
+        inner[d] = v;
+      SmallVector<Value> carried(loop.getRegionIterArgs());
+      scf::YieldOp::create(b, loc, evaluate(inner, carried));
+      results = loop.getResults();
+    }
+    for (auto [value, init, indices] :
+         llvm::zip(results, op.getDpsInitsMutable(), outIndices))
+      memref::StoreOp::create(b, loc, value, init.get(), indices);
+  }, /*sync=*/false);
+  return success();
+}
+
 struct GpuSchedulesPass : cleave::impl::GpuSchedulesPassBase<GpuSchedulesPass> {
   using GpuSchedulesPassBase::GpuSchedulesPassBase;
 
@@ -586,13 +694,17 @@ struct GpuSchedulesPass : cleave::impl::GpuSchedulesPassBase<GpuSchedulesPass> {
     OpBuilder b(&getContext());
     for (linalg::LinalgOp op : ops) {
       SmallVector<int64_t> sizes;
-      if (!isScheduleCandidate(op, sizes) || op.getNumReductionLoops() == 0)
+      if (!isStaticOnBuffers(op, sizes))
         continue;
       LogicalResult scheduled = failure();
-      if (std::optional<Contraction> c = matchContraction(op, sizes))
-        scheduled = scheduleContraction(b, op, *c, sizes, serial);
-      else if (std::optional<Reduction> r = matchReduction(op))
-        scheduled = scheduleReduction(b, op, *r, sizes, serial);
+      if (isSingleF32Output(op) && op.getNumReductionLoops() > 0) {
+        if (std::optional<Contraction> c = matchContraction(op, sizes))
+          scheduled = scheduleContraction(b, op, *c, sizes, serial);
+        else if (std::optional<Reduction> r = matchReduction(op))
+          scheduled = scheduleReduction(b, op, *r, sizes, serial);
+      }
+      if (failed(scheduled))
+        scheduled = schedulePerElement(b, op, sizes, serial);
       if (succeeded(scheduled))
         op->erase();
     }

@@ -26,17 +26,16 @@ void cleave::buildGpuCodegenPipeline(OpPassManager &pm, const GpuOptions &option
   addPassPipeline(pm, "buffer-results-to-out-params{hoist-static-allocs "
                       "modify-public-functions}");
   addPassPipeline(pm, "canonicalize,cse");
-  // Contractions become shared-memory tiled kernels and long reductions a block of
-  // threads per output (GpuSchedules.cpp); each is a gpu.launch from here on.
-  pm.addNestedPass<func::FuncOp>(createGpuSchedulesPass());
   // Copies become structured ops, so that they run as kernels like everything else.
   pm.addPass(createCpuCopiesToLinalgPass());
-  // The other ops' parallel dimensions become scf.parallel, their reductions sequential
-  // scf.for inside them (one thread owns each output element). Loads
-  // through views (subview, expand/collapse_shape) are folded into index arithmetic on the
-  // base buffer, so kernels only ever see whole buffers. Tiles of 16x16 are one block of
-  // threads; gpu-map-parallel-loops maps the tile loops to the grid and the loops inside a
-  // tile to threads, with guards for partial tiles.
+  // Every statically shaped structured op becomes a gpu.launch (GpuSchedules.cpp):
+  // contractions shared-memory tiled kernels, long reductions a block of threads per
+  // output, the rest one thread per output element over linearised parallel dims.
+  pm.addNestedPass<func::FuncOp>(createGpuSchedulesPass());
+  // Loads and stores through views (subview, expand/collapse_shape) are folded into index
+  // arithmetic on the base buffer, so kernels only ever see whole buffers. Anything the
+  // schedules left (they take every op with static shapes, which GPU stages have) would
+  // take upstream's mapping: parallel loops tiled 16x16 onto blocks and threads.
   addPassPipeline(pm, "func.func(convert-linalg-to-parallel-loops,fold-memref-alias-ops,"
                       "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
                       "no-min-max-bounds},gpu-map-parallel-loops,"

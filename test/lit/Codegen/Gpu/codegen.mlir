@@ -2,16 +2,16 @@
 // RUN: cleave-opt %s --cleave-gpu-codegen="kind=rocm chip=gfx942" | FileCheck %s --check-prefix=ROCDL
 // RUN: cleave-opt %s --cleave-gpu-codegen="kind=cuda chip=sm_90 binary=true" | FileCheck %s --check-prefix=BIN
 
-// A fill, a 20x24x8 matmul and a bias-add + ReLU (sizes that are not multiples of the 16x16
-// tile). The fill and the bias-add each become a kernel of 2x2 blocks of 16x16 threads with
-// a guard for the partial tiles; the matmul is a shared-memory tiled kernel of one block of
-// 256 threads (schedules.mlir). The host function holds only the launches; constants are
-// sunk into the kernels, which take bare pointers.
+// A fill, a 20x24x8 matmul and a bias-add + ReLU (sizes that are not multiples of any
+// tile). The fill and the bias-add each become a kernel of 2 blocks of 256 threads, one per
+// output element with a guard past the 480th; the matmul is a shared-memory tiled kernel of
+// one block of 256 threads (schedules.mlir). The host function holds only the launches;
+// constants are sunk into the kernels, which take bare pointers.
 // NVVM-LABEL: func.func @main
 // NVVM-SAME:    %[[X:.*]]: memref<20x8xf32>, %[[W:.*]]: memref<8x24xf32>, %[[B:.*]]: memref<24xf32>, %[[OUT:.*]]: memref<20x24xf32>
-// NVVM:         gpu.launch_func @cleave_kernels::@main_kernel blocks in (%[[C2:.*]], %[[C2]], %{{.*}}) threads in (%[[C16:.*]], %[[C16]], %{{.*}}) args(%[[OUT]] : memref<20x24xf32>)
-// NVVM:         gpu.launch_func @cleave_kernels::@[[MM:main_kernel_0]] blocks in (%[[C1:.*]], %[[C1]], %[[C1]]) threads in (%c256, %[[C1]], %[[C1]]) args(%[[X]] : memref<20x8xf32>, %[[W]] : memref<8x24xf32>, %[[OUT]] : memref<20x24xf32>)
-// NVVM:         gpu.launch_func @cleave_kernels::@main_kernel_1 {{.*}} args(%[[OUT]] : memref<20x24xf32>, %[[B]] : memref<24xf32>)
+// NVVM:         gpu.launch_func @cleave_kernels::@main_kernel blocks in (%c2, %[[C1:.*]], %[[C1]]) threads in (%[[C256:.*]], %[[C1]], %[[C1]]) args(%[[OUT]] : memref<20x24xf32>)
+// NVVM:         gpu.launch_func @cleave_kernels::@[[MM:main_kernel_0]] blocks in (%[[C1]], %[[C1]], %[[C1]]) threads in (%[[C256]], %[[C1]], %[[C1]]) args(%[[X]] : memref<20x8xf32>, %[[W]] : memref<8x24xf32>, %[[OUT]] : memref<20x24xf32>)
+// NVVM:         gpu.launch_func @cleave_kernels::@main_kernel_1 blocks in (%c2, %[[C1]], %[[C1]]) threads in (%[[C256]], %[[C1]], %[[C1]]) args(%[[OUT]] : memref<20x24xf32>, %[[B]] : memref<24xf32>)
 // NVVM-NEXT:    return
 // NVVM-NOT:     linalg.
 // NVVM:         gpu.module @cleave_kernels [#nvvm.target<chip = "sm_90">]

@@ -82,10 +82,20 @@ func.func @sum_exp(%x: memref<6x100xf32>, %y: memref<6xf32>) {
   return
 }
 
-// Reductions shorter than 32 and elementwise ops keep the generic mapping.
+// Everything else gets one thread per output element. A reduction shorter than 32: one
+// block of 32 threads (6 outputs), the 8 elements a loop in the thread from the output's
+// initial value.
 // GPU-LABEL: func.func @short_max
-// GPU-NOT:     gpu.launch
-// GPU:         linalg.generic
+// GPU:         gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}}) threads(%[[T:[^,]*]], {{.*}}) in ({{.*}} = %c32
+// GPU:           %[[P:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// GPU:           %[[IN:.*]] = arith.cmpi ult, %[[P]], %c6
+// GPU:           scf.if %[[IN]]
+// GPU:             %[[INIT:.*]] = memref.load %{{.*}}[%[[P]]] : memref<6xf32>
+// GPU:             %[[MAX:.*]] = scf.for %[[R:.*]] = %{{.*}} to %c8{{.*}} iter_args(%[[ACC:.*]] = %[[INIT]])
+// GPU:               %[[X:.*]] = memref.load %{{.*}}[%[[P]], %[[R]]]
+// GPU:               arith.maximumf %[[X]], %[[ACC]]
+// GPU:             memref.store %[[MAX]], %{{.*}}[%[[P]]]
+// GPU-NOT:     linalg.generic
 func.func @short_max(%x: memref<6x8xf32>, %y: memref<6xf32>) {
   linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
                   iterator_types = ["parallel", "reduction"]}
@@ -94,5 +104,38 @@ func.func @short_max(%x: memref<6x8xf32>, %y: memref<6xf32>) {
     %s = arith.maximumf %in, %out : f32
     linalg.yield %s : f32
   }
+  return
+}
+
+// An elementwise op over 2x3x50 points: linearised over 2 blocks of 256 threads, guarded,
+// linalg.index read from the delinearised point, the unused output not loaded.
+// GPU-LABEL: func.func @iota
+// GPU:         gpu.launch blocks({{.*}}) in ({{.*}} = %c2{{.*}}, {{.*}}) threads({{.*}}) in ({{.*}} = %c256
+// GPU:           %[[P:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// GPU:           arith.cmpi ult, %[[P]], %c300
+// GPU:           %[[D2:.*]] = arith.remui %[[P]], %c50
+// GPU-NOT:       memref.load
+// GPU:           arith.index_cast %[[D2]] : index to i32
+// GPU:           memref.store
+func.func @iota(%y: memref<2x3x50xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      outs(%y : memref<2x3x50xf32>) {
+  ^bb0(%out: f32):
+    %i = linalg.index 2 : index
+    %c = arith.index_cast %i : index to i32
+    %f = arith.sitofp %c : i32 to f32
+    linalg.yield %f : f32
+  }
+  return
+}
+
+// A fill's value is a scalar operand, stored as it is.
+// GPU-LABEL: func.func @fill
+// GPU-SAME:    %[[V:[^:]*]]: f32
+// GPU:         gpu.launch
+// GPU:           memref.store %[[V]]
+func.func @fill(%v: f32, %y: memref<40xf32>) {
+  linalg.fill ins(%v : f32) outs(%y : memref<40xf32>)
   return
 }
