@@ -3,9 +3,10 @@
 """Usage: run_node_tests.py --bindir BINDIR [--workdir DIR] [--filter REGEX] [--supported-only]
                            [--expected FILE [--update-expected]] [--report FILE] [--jobs 2]
                            [--timeout 60] [--data-dir DIR] [--keep] [--verbose]
+                           [--compile-option OPTION ...]
 
 For each test directory (model.onnx, test_data_set_0/input_*.pb, output_*.pb): compiles with
-`cleave-compile model.onnx --devices=cpu:0`, runs `cleave-run` with the input .pb files in
+`cleave-compile model.onnx --devices=cpu:0` (plus each --compile-option), runs `cleave-run` with the input .pb files in
 order (unnamed `--input FILE`), and compares every output with the expected .pb: floating
 types with rtol 1e-3 / atol 1e-4 (NaN equal to NaN), integer and bool types exactly.
 
@@ -109,7 +110,7 @@ def describe_exit(rc):
     return f"killed by signal {-rc}" if rc < 0 else f"exit {rc}"
 
 
-def run_test(test_dir, bindir, workdir, timeout, keep):
+def run_test(test_dir, bindir, workdir, timeout, keep, compile_options):
     """Compiles, runs and checks one test; returns (name, passed, reason)."""
     name = os.path.basename(test_dir.rstrip("/"))
     work = os.path.join(workdir, name)
@@ -122,7 +123,7 @@ def run_test(test_dir, bindir, workdir, timeout, keep):
         artifact = os.path.join(work, "model.cleave")
         rc, err = run_command([os.path.join(bindir, "cleave-compile"),
                                os.path.join(test_dir, "model.onnx"), "--devices=cpu:0",
-                               "-o", artifact],
+                               *compile_options, "-o", artifact],
                               deadline - time.monotonic(), os.path.join(work, "compile.log"))
         if rc is None:
             return name, False, f"compile: timed out after {timeout:g} s"
@@ -175,6 +176,9 @@ def main():
     parser.add_argument("--timeout", type=float, default=60, help="seconds per test (default 60)")
     parser.add_argument("--keep", action="store_true", help="keep work dirs of passing tests")
     parser.add_argument("--verbose", action="store_true", help="print passing tests too")
+    parser.add_argument("--compile-option", action="append", default=[],
+                        help="an extra cleave-compile option, e.g. --emulate-gpu-kernels "
+                             "(repeatable; write it as --compile-option=--OPT)")
     args = parser.parse_args()
     if args.update_expected and not args.expected:
         parser.error("--update-expected needs --expected")
@@ -216,7 +220,7 @@ def main():
     start = time.monotonic()
     with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(run_test, os.path.join(args.data_dir, t), bindir, workdir,
-                               args.timeout, args.keep) for t in to_run]
+                               args.timeout, args.keep, args.compile_option) for t in to_run]
         for n, future in enumerate(concurrent.futures.as_completed(futures), 1):
             name, ok, reason = future.result()
             results[name] = (ok, reason)
