@@ -137,6 +137,17 @@ Status GpuProgramRunner::run(void *const *args) {
       return Status(status.code(),
                     "kernel '" + packed.launch->kernel + "': " + status.message());
   }
+  // One wait for all the kernels rather than one per kernel. A kernel that
+  // faults is reported here, without its name: CUDA_LAUNCH_BLOCKING=1 (or
+  // AMD_SERIALIZE_KERNEL=3 for HIP) makes each launch wait, naming it.
+  if (!launches_.empty()) {
+    Status status = executable_.synchronize();
+    if (!status.ok())
+      return Status(status.code(),
+                    status.message() + " (to find the kernel, run with "
+                                       "CUDA_LAUNCH_BLOCKING=1 or "
+                                       "AMD_SERIALIZE_KERNEL=3)");
+  }
   for (const ArgCopy &copy : toHost_) {
     if (!copy.bytes)
       continue;

@@ -35,8 +35,9 @@ public:
 
   /// One microbatch: `args` are the stage's host buffers in manifest args
   /// order (as a CPU entry point gets them). Inputs and received tensors are
-  /// copied to the device, the launches run in order, then outputs and sent
-  /// tensors are copied back into their host buffers. Parameters are not
+  /// copied to the device, the launches are queued in order and waited for
+  /// once, then outputs and sent tensors are copied back into their host
+  /// buffers. Parameters are not
   /// copied again.
   Status run(void *const *args);
 

@@ -73,7 +73,14 @@ public:
     reinterpret_cast<Kernel>(kernel)(params, grid, block);
     return Status();
   }
+  Status synchronize() override {
+    log_.events.push_back("wait");
+    if (failKernels)
+      return internalError("test: a kernel faulted");
+    return Status();
+  }
   bool failLaunches = false;
+  bool failKernels = false; ///< launches succeed, the wait reports a fault
 
 private:
   Log &log_;
@@ -157,9 +164,9 @@ TEST_F(GpuProgramTest, CopiesOnceThenRunsTheLaunchesInOrder) {
   }
   EXPECT_EQ(log.events,
             (std::vector<std::string>{"to device 24", "launch add",
-                                      "launch scale", "to host 24",
+                                      "launch scale", "wait", "to host 24",
                                       "to device 24", "launch add",
-                                      "launch scale", "to host 24"}));
+                                      "launch scale", "wait", "to host 24"}));
   runner->reset();
   EXPECT_TRUE(log.live.empty()) << "device buffers leaked";
 }
@@ -214,6 +221,25 @@ TEST_F(GpuProgramTest, LaunchFailureNamesTheKernel) {
   Status status = (*runner)->run(args);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.message(), "kernel 'add': test: launch failed");
+}
+
+TEST_F(GpuProgramTest, KernelFaultSaysHowToFindTheKernel) {
+  std::shared_ptr<const Artifact> artifact = open(1);
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<GpuProgramRunner>> runner = GpuProgramRunner::create(
+      *artifact, artifact->stages()[0], 1, device, executable);
+  ASSERT_TRUE(runner.ok());
+  executable.failKernels = true;
+  float x[6] = {}, y[6] = {};
+  void *args[3] = {x, nullptr, y};
+  log.events.clear();
+  Status status = (*runner)->run(args);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message(), "test: a kernel faulted (to find the kernel, run with "
+                              "CUDA_LAUNCH_BLOCKING=1 or AMD_SERIALIZE_KERNEL=3)");
+  // Both kernels were queued before the one wait; nothing was copied back.
+  EXPECT_EQ(log.events, (std::vector<std::string>{"to device 24", "launch add",
+                                                  "launch scale", "wait"}));
 }
 
 } // namespace

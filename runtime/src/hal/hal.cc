@@ -16,6 +16,8 @@ Status Executable::launch(void *, const uint32_t[3], const uint32_t[3],
   return unimplementedError("this code has no GPU kernels to launch");
 }
 
+Status Executable::synchronize() { return Status(); }
+
 Status Device::copyToDevice(void *device, const void *host, size_t bytes) {
   if (bytes)
     std::memcpy(device, host, bytes);

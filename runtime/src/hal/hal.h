@@ -34,12 +34,16 @@ public:
   /// Calls an entry point found by lookup() with the ABI signature
   /// `void entry(void *ctx, void **args)`.
   virtual Status invoke(void *entry, void *ctx, void **args) = 0;
-  /// GPU code: launches kernel `kernel` (from lookup()) on a grid of `grid`
+  /// GPU code: queues kernel `kernel` (from lookup()) on a grid of `grid`
   /// blocks of `block` threads, with `params` pointing at each argument's
-  /// value (as cuLaunchKernel and hipModuleLaunchKernel take them), and waits
-  /// for it. Host code has no kernels: Unimplemented.
+  /// value (as cuLaunchKernel and hipModuleLaunchKernel take them). Kernels
+  /// run in the order they are queued; the call does not wait for them (see
+  /// synchronize). Host code has no kernels: Unimplemented.
   virtual Status launch(void *kernel, const uint32_t grid[3],
                         const uint32_t block[3], void **params);
+  /// Waits for every queued kernel; an error is that of the first kernel that
+  /// failed. Host code: nothing to wait for.
+  virtual Status synchronize();
 };
 
 /// How a device is set up.

@@ -127,16 +127,20 @@ public:
   Status launch(void *kernel, const uint32_t grid[3], const uint32_t block[3],
                 void **params) override {
     driver_->cuCtxSetCurrent(context_);
+    // The NULL stream: kernels and the synchronous copies run in queue order.
     Status status = check(
         *driver_,
         driver_->cuLaunchKernel(kernel, grid[0], grid[1], grid[2], block[0],
                                 block[1], block[2], 0, nullptr, params,
                                 nullptr),
         device_, "launching a kernel");
-    if (!status.ok())
-      return status;
+    return status;
+  }
+
+  Status synchronize() override {
+    driver_->cuCtxSetCurrent(context_);
     return check(*driver_, driver_->cuCtxSynchronize(), device_,
-                 "running a kernel");
+                 "running the kernels");
   }
 
 private:

@@ -114,16 +114,20 @@ public:
   Status launch(void *kernel, const uint32_t grid[3], const uint32_t block[3],
                 void **params) override {
     api_->hipSetDevice(index_);
+    // The NULL stream: kernels and the synchronous copies run in queue order.
     Status status =
         check(*api_,
               api_->hipModuleLaunchKernel(kernel, grid[0], grid[1], grid[2],
                                           block[0], block[1], block[2], 0,
                                           nullptr, params, nullptr),
               device_, "launching a kernel");
-    if (!status.ok())
-      return status;
+    return status;
+  }
+
+  Status synchronize() override {
+    api_->hipSetDevice(index_);
     return check(*api_, api_->hipDeviceSynchronize(), device_,
-                 "running a kernel");
+                 "running the kernels");
   }
 
 private:
