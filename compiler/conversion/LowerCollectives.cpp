@@ -15,37 +15,6 @@ namespace cleave {
 
 namespace {
 
-/// The runtime's DType number of `type` (runtime/include/cleave/runtime.h) for an all-reduce
-/// (which sums, so f32, f64, i64, i32 only), or -1.
-int32_t reduceDType(Type type) {
-  if (type.isF32())
-    return 0;
-  if (type.isF64())
-    return 2;
-  if (type.isInteger(64))
-    return 3;
-  if (type.isInteger(32))
-    return 4;
-  return -1;
-}
-
-/// The runtime's DType number of `type` for an all-gather, which only moves bytes: any type
-/// of 1, 2, 4 or 8 bytes the runtime names (after bufferization signedness is gone, and the
-/// element size is all that matters), or -1.
-int32_t gatherDType(Type type) {
-  if (int32_t reduce = reduceDType(type); reduce >= 0)
-    return reduce;
-  if (type.isF16())
-    return 1;
-  if (type.isBF16())
-    return 12;
-  if (type.isInteger(8))
-    return 5;
-  if (type.isInteger(16))
-    return 8;
-  return -1;
-}
-
 /// The collectives this pass lowers: the value of `cleave.collective` on the declaration,
 /// the runtime function a call becomes and its type after (ctx, in, out, count, dtype).
 struct CollectiveKind {
@@ -123,7 +92,7 @@ struct LowerCollectivesPass : cleave::impl::LowerCollectivesPassBase<LowerCollec
       auto type = dyn_cast<MemRefType>(call.getOperand(0).getType());
       auto resultType = dyn_cast<MemRefType>(call.getResult(0).getType());
       int32_t dtype =
-          type ? (gather ? gatherDType(type.getElementType()) : reduceDType(type.getElementType()))
+          type ? (gather ? allGatherDType(type.getElementType()) : allReduceDType(type.getElementType()))
                : -1;
       if (!type || !type.hasStaticShape() || dtype < 0) {
         if (gather)

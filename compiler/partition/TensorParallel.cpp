@@ -851,3 +851,29 @@ struct TensorParallelPass : cleave::impl::TensorParallelPassBase<TensorParallelP
 };
 
 } // namespace
+
+int32_t cleave::allReduceDType(Type type) {
+  if (type.isF32())
+    return 0;
+  if (type.isF64())
+    return 2;
+  if (type.isInteger(64))
+    return 3;
+  if (type.isInteger(32))
+    return 4;
+  return -1;
+}
+
+int32_t cleave::allGatherDType(Type type) {
+  if (int32_t reduce = allReduceDType(type); reduce >= 0)
+    return reduce;
+  if (type.isF16())
+    return 1;
+  if (type.isBF16())
+    return 12;
+  if (type.isInteger(8))
+    return 5;
+  if (type.isInteger(16))
+    return 8;
+  return -1;
+}

@@ -57,6 +57,15 @@ void printTensorParallelPlan(const TensorParallelPlan &plan, int64_t tp, llvm::r
 /// group's parts stacked in rank order, `tensor<tp x D0 x ... x T>`.
 inline constexpr const char *kCollectiveAttr = "cleave.collective";
 
+/// The runtime's DType number (runtime/include/cleave/runtime.h) of an all-reduce's element
+/// type (it sums, so f32, f64, i64, i32 only), or -1.
+int32_t allReduceDType(mlir::Type type);
+
+/// The runtime's DType number of an all-gather's element type, which only moves bytes: any
+/// type of 1, 2, 4 or 8 bytes the runtime names (after bufferization signedness is gone), or
+/// -1.
+int32_t allGatherDType(mlir::Type type);
+
 /// Rewrites `module` (onnx level, @main) into rank `rank`'s part of a `tp`-way split.
 ///
 /// Splits start at ops with a parameter weight — a MatMul or Gemm by output columns, a

@@ -14,6 +14,8 @@ With --stages (a mixed pipeline plan, e.g. cuda,cpu): stage k runs on a device o
 kind, GPU stages have entry gpu_program and the kind's code section, cpu stages a cpu-elf-so
 and entry cleave_stage_<k>, and every send of stage k has a recv of the same name, dtype and
 shape in stage k+1 (and the other way round).
+With --collectives N: each GPU stage (a tensor-parallel plan's ranks) has N collective
+steps in its gpu_program.
 With --shared-kernels N: exactly N kernels of the GPU stages use shared (workgroup) memory,
 which is how the tiled contractions and cooperative reductions show in the binary (cuda: a
 .nv.shared.KERNEL section; rocm: a non-zero .group_segment_fixed_size).
@@ -207,6 +209,8 @@ def main():
     parser.add_argument("--arch", required=True)
     parser.add_argument("--extract", help="also keep the extracted binaries in this directory")
     parser.add_argument("--stages", help="the device kind of each stage, comma-separated")
+    parser.add_argument("--collectives", type=int,
+                        help="the number of collective steps expected in each GPU stage")
     parser.add_argument("--shared-kernels", type=int,
                         help="the number of kernels expected to use shared memory")
     args = parser.parse_args()
@@ -238,7 +242,11 @@ def main():
                         "wb") as out:
                     out.write(f.read())
         kernels = set(program["kernels"])
-        launched = {launch["kernel"] for launch in program["launches"]}
+        launched = {launch["kernel"] for launch in program["launches"] if "kernel" in launch}
+        collectives = [launch for launch in program["launches"] if "collective" in launch]
+        if args.collectives is not None and len(collectives) != args.collectives:
+            fail(f"stage {stage['id']} (rank {stage['rank']}): {len(collectives)} collective "
+                 f"steps, expected {args.collectives}")
         if launched != kernels:
             fail(f"stage {stage['id']}: launched kernels differ from the listed ones")
         missing = sorted(k for k in kernels if k not in symbols)
@@ -247,7 +255,8 @@ def main():
         if missing:
             fail(f"stage {stage['id']}: kernels missing from the binary: {missing[:5]}")
         print(f"stage {stage['id']}: {want_kind} for {args.arch}: {len(kernels)} kernels, "
-              f"{len(program['launches'])} launches, {len(program['buffers'])} buffers, "
+              f"{len(program['launches']) - len(collectives)} launches, "
+              f"{len(collectives)} collectives, {len(program['buffers'])} buffers, "
               f"{len(shared)} kernels with shared memory")
     if args.shared_kernels is not None and shared_total != args.shared_kernels:
         fail(f"{shared_total} kernels use shared memory, expected {args.shared_kernels}")

@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# Compile-only test of a mixed pipeline plan: stage 0 on a GPU, stage 1 on the CPU.
+# Compile-only test of a two-rank plan with GPU ranks: a mixed pipeline (stage 0 on a GPU,
+# stage 1 on the CPU) or a tensor-parallel stage on two GPUs.
 #
-# Usage: test/e2e/gpu_mixed_compile.sh BINDIR MODELNAME WORKDIR KIND ARCH
+# Usage: test/e2e/gpu_mixed_compile.sh BINDIR MODELNAME WORKDIR KIND ARCH [tp COLLECTIVES]
 #   KIND  cuda or rocm;  ARCH  sm_90, gfx942, ...
+#   tp COLLECTIVES  compile --devices=KIND:0-1 --tp=2 instead, each rank's gpu_program
+#                   holding COLLECTIVES collective steps
 # Compiles with --devices=KIND:0,cpu:0 and checks the artifact with check_gpu_artifact.py:
 # stage 0 holds every kernel it launches in a binary for ARCH, stage 1 is CPU code, and the
-# sends of stage 0 match the recvs of stage 1. Then, when mpirun is found, runs it under
+# sends of stage 0 match the recvs of stage 1 (tp: every rank's kernels are in its binary
+# and it has the expected collectives). Then, when mpirun is found, runs it under
 # `mpirun -np 2`: with no GPU on this machine, session creation on rank 0 must fail with one
 # line naming the rank and the device (the exact line when the driver library is missing).
 # Nothing runs on a GPU.
 set -euo pipefail
-if [ $# -ne 5 ]; then
-  echo "usage: $0 BINDIR MODELNAME WORKDIR KIND ARCH" >&2
+if [ $# -ne 5 ] && { [ $# -ne 7 ] || [ "$6" != tp ]; }; then
+  echo "usage: $0 BINDIR MODELNAME WORKDIR KIND ARCH [tp COLLECTIVES]" >&2
   exit 2
 fi
-BINDIR=$1 MODEL=$2 WORK=$3 KIND=$4 ARCH=$5
+BINDIR=$1 MODEL=$2 WORK=$3 KIND=$4 ARCH=$5 PLAN=${6:-pipeline} COLLECTIVES=${7:-0}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PY=/usr/bin/python3
 rm -rf "$WORK" && mkdir -p "$WORK"
@@ -27,10 +31,17 @@ if [ -f "$WORK/model/compile_args.txt" ]; then
     [ -n "$line" ] && compile_args+=("$line")
   done <"$WORK/model/compile_args.txt"
 fi
-"$BINDIR/cleave-compile" "$WORK/model/model.onnx" --devices="$KIND:0,cpu:0" "$arch_opt" \
+if [ "$PLAN" = tp ]; then
+  plan=(--devices="$KIND:0-1" --tp=2)
+  check=(--collectives "$COLLECTIVES")
+else
+  plan=(--devices="$KIND:0,cpu:0")
+  check=(--stages "$KIND,cpu")
+fi
+"$BINDIR/cleave-compile" "$WORK/model/model.onnx" "${plan[@]}" "$arch_opt" \
   "${compile_args[@]}" -o "$WORK/model.cleave"
 "$PY" "$ROOT/test/e2e/check_gpu_artifact.py" "$WORK/model.cleave" --kind "$KIND" --arch "$ARCH" \
-  --stages "$KIND,cpu"
+  "${check[@]}"
 
 MPIRUN=$(command -v mpirun || true)
 if [ -z "$MPIRUN" ]; then

@@ -40,9 +40,10 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
 
   --devices=LIST          where the model runs: comma-separated KIND:INDEX or KIND:A-B,
                           KIND one of cpu, cuda, rocm; one MPI rank per device
-                          (a pipeline plan may mix kinds, e.g. cuda:0,cpu:0; GPU
-                          stages are not tensor-parallel: --tp needs cpu devices; a
-                          GPU listed twice, cuda:0,cuda:0, is shared by two ranks)
+                          (a plan may mix kinds, e.g. cuda:0,cpu:0; a GPU listed
+                          twice, cuda:0,cuda:0, is shared by two ranks; GPU ranks of
+                          a tensor-parallel group run their collectives through host
+                          memory)
   -o, --output=FILE       the artifact to write (for --compile-to phases before 'artifact':
                           the IR, default stdout)
   --input-shape=NAME=DIMS bind an input's shape, DIMS like 1x3x224x224; required for
@@ -530,11 +531,6 @@ int main(int argc, char **argv) {
     stageModules.push_back(std::move(module));
     roles.emplace_back();
   }
-  // Generated GPU code makes no runtime calls, so it has no collectives.
-  for (const DeviceSpec &d : cluster.devices)
-    if (d.kind != "cpu" && o.tp > 1)
-      fail("device '" + d.name() + "': tensor-parallel stages on " + d.kind +
-           " devices are not supported yet (--tp needs cpu devices)");
   // Each GPU kind of the plan gets its own options (a plan may mix cuda, rocm and cpu
   // stages: each stage goes through its own device kind's code generation).
   std::map<std::string, GpuOptions> gpuOptions;

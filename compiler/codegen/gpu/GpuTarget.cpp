@@ -2,6 +2,7 @@
 #include "compiler/codegen/gpu/GpuTarget.h"
 
 #include "compiler/Passes.h"
+#include "compiler/partition/TensorParallel.h"
 #include "compiler/pipelines/Pipelines.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -247,6 +248,46 @@ bool cleave::extractGpuProgram(ModuleOp module, const std::string &constantsSect
       }
       bufferIds[get] = it->second;
       continue;
+    }
+    // Reshapes of a contiguous buffer (feeding a collective) are the same bytes.
+    if (isa<memref::ExpandShapeOp, memref::CollapseShapeOp>(op)) {
+      auto id = bufferIds.find(op.getOperand(0));
+      if (id != bufferIds.end() &&
+          cast<MemRefType>(op.getResult(0).getType()).getLayout().isIdentity()) {
+        bufferIds[op.getResult(0)] = id->second;
+        continue;
+      }
+    }
+    // A collective of a tensor-parallel stage: the runtime moves `in` to the host, runs the
+    // collective over the stage's group and moves the result to a new device buffer.
+    if (auto call = dyn_cast<func::CallOp>(op)) {
+      auto callee = module.lookupSymbol<func::FuncOp>(call.getCalleeAttr());
+      auto kind = callee ? callee->getAttrOfType<StringAttr>(kCollectiveAttr) : nullptr;
+      if (kind && call.getNumOperands() == 1 && call.getNumResults() == 1) {
+        auto in = bufferIds.find(call.getOperand(0));
+        auto inType = cast<MemRefType>(call.getOperand(0).getType());
+        auto outType = cast<MemRefType>(call.getResult(0).getType());
+        bool gather = kind.getValue() == "all_gather";
+        int32_t dtype = gather ? allGatherDType(inType.getElementType())
+                               : allReduceDType(inType.getElementType());
+        if (in == bufferIds.end() || !outType.hasStaticShape() || dtype < 0) {
+          error = nodeOf(&op) + "gpu code generation: a collective of " +
+                  llvm::formatv("{0}", inType).str() +
+                  " is not a whole static buffer of a supported type";
+          return false;
+        }
+        int64_t inId = in->second, outId = static_cast<int64_t>(buffers.size());
+        bufferIds[call.getResult(0)] = outId;
+        buffers.push_back(llvm::json::Object{
+            {"kind", "temp"},
+            {"size", outType.getNumElements() * elementBytes(outType.getElementType())}});
+        launches.push_back(llvm::json::Object{{"collective", kind.getValue().str()},
+                                              {"in", inId},
+                                              {"out", outId},
+                                              {"count", inType.getNumElements()},
+                                              {"dtype", dtype}});
+        continue;
+      }
     }
     auto launch = dyn_cast<gpu::LaunchFuncOp>(op);
     if (!launch) {

@@ -293,12 +293,22 @@ struct GpuKernelArg {
   uint64_t bits = 0;
 };
 
-/// One kernel launch (manifest "stages[].gpu_program.launches").
+/// One step of a GPU stage (manifest "stages[].gpu_program.launches"): a
+/// kernel launch, or a collective of a tensor-parallel stage over its group.
 struct GpuLaunch {
+  /// Kernel: `kernel` on `grid` x `block` with `args`. AllReduceSum and
+  /// AllGather: `count` elements of `dtype` at buffer `in` go to the host, the
+  /// collective runs over the stage's group, and the result (count elements,
+  /// or group size x count for a gather) goes to buffer `out`.
+  enum class Kind { Kernel, AllReduceSum, AllGather };
+  Kind kind = Kind::Kernel;
   std::string kernel;
   uint32_t grid[3] = {1, 1, 1};
   uint32_t block[3] = {1, 1, 1};
   std::vector<GpuKernelArg> args;
+  int in = 0, out = 0; ///< collectives: indices into GpuProgram::buffers
+  uint64_t count = 0;  ///< collectives
+  DType dtype = DType::Float32; ///< collectives
 };
 
 /// How a GPU stage runs its kernels (manifest "stages[].gpu_program"): the

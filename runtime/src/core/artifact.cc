@@ -386,9 +386,17 @@ std::string Artifact::describe() const {
       for (const GpuBufferDesc &buffer : stage.gpuProgram.buffers)
         (buffer.kind == GpuBufferDesc::Kind::Temp ? temp : constant) +=
             buffer.kind == GpuBufferDesc::Kind::Arg ? 0 : buffer.size;
+      size_t collectives = 0;
+      for (const GpuLaunch &launch : stage.gpuProgram.launches)
+        collectives += launch.kind != GpuLaunch::Kind::Kernel;
       line("    gpu_program: " + std::to_string(stage.gpuProgram.kernels.size()) +
-           " kernels, " + std::to_string(stage.gpuProgram.launches.size()) +
-           " launches, " + std::to_string(stage.gpuProgram.buffers.size()) +
+           " kernels, " +
+           std::to_string(stage.gpuProgram.launches.size() - collectives) +
+           " launches, " +
+           (collectives ? std::to_string(collectives) +
+                                (collectives == 1 ? " collective, " : " collectives, ")
+                          : "") +
+           std::to_string(stage.gpuProgram.buffers.size()) +
            " buffers (temporaries " + formatBytes(static_cast<double>(temp)) +
            ", constants " + formatBytes(static_cast<double>(constant)) + ")");
     }

@@ -2,6 +2,9 @@
 
 #include "core/gpu_program.h"
 
+#include "core/stage_context.h"
+
+#include <algorithm>
 #include <map>
 
 namespace cleave {
@@ -66,6 +69,7 @@ GpuProgramRunner::create(const Artifact &artifact, const StageDesc &stage,
       return Status(memory.status().code(),
                     what + ": " + memory.status().message());
     runner->buffers_.push_back(*memory);
+    runner->bufferBytes_.push_back(bytes);
 
     // What is the same for every run goes to the device now.
     const uint8_t *once = nullptr;
@@ -104,6 +108,26 @@ GpuProgramRunner::create(const Artifact &artifact, const StageDesc &stage,
     const GpuLaunch &launch = program.launches[l];
     PackedLaunch &packed = runner->launches_[l];
     packed.launch = &launch;
+    if (launch.kind != GpuLaunch::Kind::Kernel) {
+      // The result holds the group's parts for a gather, one part otherwise.
+      size_t in = launch.count * dtypeSize(launch.dtype);
+      size_t parts = launch.kind == GpuLaunch::Kind::AllGather
+                         ? std::max<size_t>(1, stage.group.size())
+                         : 1;
+      if (runner->bufferBytes_[launch.in] < in ||
+          runner->bufferBytes_[launch.out] != in * parts)
+        return invalidArgumentError(
+            where + "launch " + std::to_string(l) + ": a collective of " +
+            std::to_string(in) + " bytes from buffer " +
+            std::to_string(launch.in) + " (" +
+            std::to_string(runner->bufferBytes_[launch.in]) +
+            " bytes) cannot fill buffer " + std::to_string(launch.out) + " (" +
+            std::to_string(runner->bufferBytes_[launch.out]) + " bytes; " +
+            std::to_string(in * parts) + " expected)");
+      packed.hostIn.resize(in);
+      packed.hostOut.resize(in * parts);
+      continue;
+    }
     packed.kernel = kernels.at(launch.kernel);
     packed.slots.resize(launch.args.size());
     for (size_t a = 0; a < launch.args.size(); ++a) {
@@ -121,7 +145,47 @@ GpuProgramRunner::create(const Artifact &artifact, const StageDesc &stage,
   return runner;
 }
 
-Status GpuProgramRunner::run(void *const *args) {
+Status GpuProgramRunner::waitForKernels() {
+  // One wait for all the kernels queued so far rather than one per kernel. A
+  // kernel that faults is reported here, without its name:
+  // CUDA_LAUNCH_BLOCKING=1 (or AMD_SERIALIZE_KERNEL=3 for HIP) makes each
+  // launch wait, naming it.
+  Status status = executable_.synchronize();
+  if (!status.ok())
+    return Status(status.code(),
+                  status.message() + " (to find the kernel, run with "
+                                     "CUDA_LAUNCH_BLOCKING=1 or "
+                                     "AMD_SERIALIZE_KERNEL=3)");
+  return Status();
+}
+
+Status GpuProgramRunner::runCollective(PackedLaunch &packed, void *ctx) {
+  const GpuLaunch &launch = *packed.launch;
+  if (!ctx)
+    return internalError("a collective step needs the stage's context");
+  Status status = waitForKernels();
+  if (!status.ok())
+    return status;
+  status = device_.copyToHost(packed.hostIn.data(), buffers_[launch.in],
+                              packed.hostIn.size());
+  if (!status.ok())
+    return status;
+  const CleaveRuntimeTable *table =
+      static_cast<CleaveStageContext *>(ctx)->table;
+  auto count = static_cast<int64_t>(launch.count);
+  auto dtype = static_cast<int32_t>(launch.dtype);
+  // op 0: sum; group 0: the stage's tensor-parallel group.
+  if (launch.kind == GpuLaunch::Kind::AllReduceSum)
+    table->allReduce(ctx, packed.hostIn.data(), packed.hostOut.data(), count,
+                     dtype, 0, 0);
+  else
+    table->allGather(ctx, packed.hostIn.data(), packed.hostOut.data(), count,
+                     dtype, 0);
+  return device_.copyToDevice(buffers_[launch.out], packed.hostOut.data(),
+                              packed.hostOut.size());
+}
+
+Status GpuProgramRunner::run(void *const *args, void *ctx) {
   for (const ArgCopy &copy : toDevice_) {
     if (!copy.bytes)
       continue; // zero-size tensors: nothing to move
@@ -129,24 +193,27 @@ Status GpuProgramRunner::run(void *const *args) {
     if (!status.ok())
       return status;
   }
+  bool queued = false;
   for (PackedLaunch &packed : launches_) {
+    if (packed.launch->kind != GpuLaunch::Kind::Kernel) {
+      Status status = runCollective(packed, ctx);
+      if (!status.ok())
+        return status;
+      queued = false;
+      continue;
+    }
     Status status =
         executable_.launch(packed.kernel, packed.launch->grid,
                            packed.launch->block, packed.params.data());
     if (!status.ok())
       return Status(status.code(),
                     "kernel '" + packed.launch->kernel + "': " + status.message());
+    queued = true;
   }
-  // One wait for all the kernels rather than one per kernel. A kernel that
-  // faults is reported here, without its name: CUDA_LAUNCH_BLOCKING=1 (or
-  // AMD_SERIALIZE_KERNEL=3 for HIP) makes each launch wait, naming it.
-  if (!launches_.empty()) {
-    Status status = executable_.synchronize();
+  if (queued) {
+    Status status = waitForKernels();
     if (!status.ok())
-      return Status(status.code(),
-                    status.message() + " (to find the kernel, run with "
-                                       "CUDA_LAUNCH_BLOCKING=1 or "
-                                       "AMD_SERIALIZE_KERNEL=3)");
+      return status;
   }
   for (const ArgCopy &copy : toHost_) {
     if (!copy.bytes)

@@ -37,9 +37,11 @@ public:
   /// order (as a CPU entry point gets them). Inputs and received tensors are
   /// copied to the device, the launches are queued in order and waited for
   /// once, then outputs and sent tensors are copied back into their host
-  /// buffers. Parameters are not
-  /// copied again.
-  Status run(void *const *args);
+  /// buffers. Parameters are not copied again. A collective step waits for
+  /// the kernels before it, moves its input to the host, calls the runtime
+  /// table of `ctx` (a CleaveStageContext, as generated CPU code does; its
+  /// failures are recorded there) and moves the result to the device.
+  Status run(void *const *args, void *ctx = nullptr);
 
 private:
   GpuProgramRunner(hal::Device &device, hal::Executable &executable)
@@ -54,6 +56,8 @@ private:
   struct PackedLaunch {
     const GpuLaunch *launch = nullptr;
     void *kernel = nullptr;
+    /// Collectives: host copies of the input and the result.
+    std::vector<uint8_t> hostIn, hostOut;
     /// One 8-byte slot per kernel argument (a device address or a scalar's
     /// bits in its low bytes: the HAL targets are little-endian), and the
     /// pointers to them that the launch takes.
@@ -61,9 +65,15 @@ private:
     std::vector<void *> params;
   };
 
+  /// Waits for the queued kernels.
+  Status waitForKernels();
+  /// Runs collective step `packed` through `ctx`'s runtime table.
+  Status runCollective(PackedLaunch &packed, void *ctx);
+
   hal::Device &device_;
   hal::Executable &executable_;
   std::vector<void *> buffers_; ///< device memory, one per gpu_program buffer
+  std::vector<size_t> bufferBytes_;
   std::vector<ArgCopy> toDevice_;
   std::vector<ArgCopy> toHost_;
   std::vector<PackedLaunch> launches_;

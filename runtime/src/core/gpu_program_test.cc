@@ -10,6 +10,7 @@
 
 #include "core/gpu_program.h"
 
+#include "core/stage_context.h"
 #include "core/test_artifact_writer.h"
 
 #include <algorithm>
@@ -124,11 +125,11 @@ private:
 
 class GpuProgramTest : public ::testing::Test {
 protected:
-  std::shared_ptr<const Artifact> open(int microbatches) {
+  std::shared_ptr<const Artifact> open(int microbatches, bool allReduce = false) {
     static int counter = 0;
     static std::string dir = testing::makeTempDir();
     testing::AssembledArtifact built = testing::assembleArtifact(
-        testing::gpuManifestBody(microbatches), testing::gpuSections());
+        testing::gpuManifestBody(microbatches, allReduce), testing::gpuSections());
     std::string path = dir + "/g" + std::to_string(counter++) + ".cleave";
     testing::writeBytes(path, built.bytes);
     StatusOr<std::unique_ptr<Artifact>> artifact = Artifact::open(path);
@@ -240,6 +241,50 @@ TEST_F(GpuProgramTest, KernelFaultSaysHowToFindTheKernel) {
   // Both kernels were queued before the one wait; nothing was copied back.
   EXPECT_EQ(log.events, (std::vector<std::string>{"to device 24", "launch add",
                                                   "launch scale", "wait"}));
+}
+
+/// A runtime table whose all-reduce stands for two ranks holding the same
+/// data (it doubles), logging each call.
+Log *collectiveLog = nullptr;
+void doublingAllReduce(void *, const void *in, void *out, int64_t count,
+                       int32_t dtype, int32_t op, int32_t group) {
+  collectiveLog->events.push_back("all-reduce " + std::to_string(count) +
+                                  " dtype " + std::to_string(dtype) + " op " +
+                                  std::to_string(op) + " group " +
+                                  std::to_string(group));
+  for (int64_t i = 0; i < count; ++i)
+    static_cast<float *>(out)[i] = 2 * static_cast<const float *>(in)[i];
+}
+void unusedAllGather(void *, const void *, void *, int64_t, int32_t, int32_t) {
+  collectiveLog->events.push_back("all-gather");
+}
+
+TEST_F(GpuProgramTest, CollectiveRunsOnTheHostBetweenKernels) {
+  std::shared_ptr<const Artifact> artifact = open(1, /*allReduce=*/true);
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<GpuProgramRunner>> runner = GpuProgramRunner::create(
+      *artifact, artifact->stages()[0], 1, device, executable);
+  ASSERT_TRUE(runner.ok()) << runner.status().toString();
+  collectiveLog = &log;
+  CleaveRuntimeTable table{&doublingAllReduce, &unusedAllGather};
+  CleaveStageContext context{&table, nullptr};
+  float x[6] = {1, 2, 3, 4, 5, 6}, y[6] = {};
+  void *args[3] = {x, nullptr, y};
+  log.events.clear();
+  Status status = (*runner)->run(args, &context);
+  ASSERT_TRUE(status.ok()) << status.toString();
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(y[i], (x[i] + 0.5f + i) * 2.0f * 3.0f * 2.0f) << i;
+  // The kernel before the collective is waited for, its result moved to the
+  // host and the reduction back to the device; the next kernel is waited for
+  // before the output is copied.
+  EXPECT_EQ(log.events,
+            (std::vector<std::string>{"to device 24", "launch add", "wait",
+                                      "to host 24", "all-reduce 6 dtype 0 op 0 group 0",
+                                      "to device 24", "launch scale", "wait",
+                                      "to host 24"}));
+  // Without a context there is nothing to run the collective with.
+  EXPECT_FALSE((*runner)->run(args).ok());
 }
 
 } // namespace

@@ -372,6 +372,30 @@ GpuProgram readGpuProgram(const Value &value, const std::string &path) {
     std::string launchPath = indexed(launchesPath, l);
     const Value &entry = requireKind(launches[l], launchPath, Value::Kind::Object);
     GpuLaunch launch;
+    if (entry.find("collective")) {
+      std::string collective = getString(entry, launchPath, "collective");
+      if (collective == "all_reduce_sum")
+        launch.kind = GpuLaunch::Kind::AllReduceSum;
+      else if (collective == "all_gather")
+        launch.kind = GpuLaunch::Kind::AllGather;
+      else
+        fail(join(launchPath, "collective"),
+             "unknown collective '" + collective +
+                 "' (expected all_reduce_sum or all_gather)");
+      for (auto [key, field] : {std::pair{"in", &launch.in}, {"out", &launch.out}}) {
+        *field = static_cast<int>(getInt(entry, launchPath, key, 0, 1 << 30));
+        if (static_cast<size_t>(*field) >= gpu.buffers.size())
+          fail(join(launchPath, key), "buffer " + std::to_string(*field) +
+                                          " does not exist (" +
+                                          std::to_string(gpu.buffers.size()) +
+                                          " buffers)");
+      }
+      launch.count = static_cast<uint64_t>(getInt(entry, launchPath, "count"));
+      launch.dtype = static_cast<DType>(getInt(entry, launchPath, "dtype", 0,
+                                               static_cast<int64_t>(DType::BFloat16)));
+      gpu.launches.push_back(std::move(launch));
+      continue;
+    }
     launch.kernel = getString(entry, launchPath, "kernel");
     if (!kernelNames.count(launch.kernel))
       fail(join(launchPath, "kernel"),

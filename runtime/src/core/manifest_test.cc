@@ -624,6 +624,52 @@ TEST(ManifestGpuTest, RejectsMalformedPrograms) {
   }
 }
 
+// A step that is a collective: an all-reduce of the temporary between the two
+// kernels.
+std::string collectiveGpuManifest(const std::string &fields) {
+  return replaced(validGpuManifest(), R"({"kernel": "k1",)",
+                  R"({"collective": )" + fields + R"(}, {"kernel": "k1",)");
+}
+
+TEST(ManifestGpuTest, ParsesCollectives) {
+  StatusOr<Manifest> parsed = parseManifest(collectiveGpuManifest(
+      R"("all_gather", "in": 3, "out": 4, "count": 6, "dtype": 12)"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
+  const GpuProgram &program = parsed->stages[0].gpuProgram;
+  ASSERT_EQ(program.launches.size(), 3u);
+  const GpuLaunch &step = program.launches[1];
+  EXPECT_EQ(step.kind, GpuLaunch::Kind::AllGather);
+  EXPECT_EQ(step.in, 3);
+  EXPECT_EQ(step.out, 4);
+  EXPECT_EQ(step.count, 6u);
+  EXPECT_EQ(step.dtype, DType::BFloat16);
+  EXPECT_EQ(program.launches[2].kind, GpuLaunch::Kind::Kernel);
+}
+
+TEST(ManifestGpuTest, RejectsMalformedCollectives) {
+  const std::string p = "stages[0].gpu_program.launches[1]";
+  struct Case {
+    std::string fields, message;
+  };
+  const Case cases[] = {
+      {R"("broadcast", "in": 3, "out": 3, "count": 6, "dtype": 0)",
+       p + ".collective: unknown collective 'broadcast' (expected "
+           "all_reduce_sum or all_gather)"},
+      {R"(3, "in": 3, "out": 3, "count": 6, "dtype": 0)",
+       p + ".collective: expected string, got 3"},
+      {R"("all_reduce_sum", "in": 9, "out": 3, "count": 6, "dtype": 0)",
+       p + ".in: buffer 9 does not exist (5 buffers)"},
+      {R"("all_reduce_sum", "in": 3, "count": 6, "dtype": 0)", p + ".out: missing"},
+      {R"("all_reduce_sum", "in": 3, "out": 3, "dtype": 0)", p + ".count: missing"},
+      {R"("all_reduce_sum", "in": 3, "out": 3, "count": 6, "dtype": 13)",
+       p + ".dtype: expected an integer in [0, 12], got 13"},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.fields);
+    expectError(collectiveGpuManifest(c.fields), c.message);
+  }
+}
+
 // A stage on a GPU without a gpu_program (host code on a GPU) is refused.
 TEST(ManifestGpuTest, GpuStageNeedsAProgram) {
   expectError(replaced(validManifest(), R"("kind": "cpu")", R"("kind": "cuda")"),

@@ -603,7 +603,7 @@ Status Session::run(const std::vector<Tensor> &inputs,
       impl.calls.status = Status();
       double computeStart = now();
       Status status =
-          impl.gpu ? impl.gpu->run(args.data())
+          impl.gpu ? impl.gpu->run(args.data(), &impl.context)
                    : impl.executable->invoke(impl.entry, &impl.context,
                                              args.data());
       double computed = now() - computeStart;

@@ -488,8 +488,16 @@ TestModel forwardModel(int microbatches) {
   return model;
 }
 
-std::string gpuManifestBody(int microbatches) {
+std::string gpuManifestBody(int microbatches, bool allReduce) {
   std::string rows = std::to_string(2 * microbatches);
+  // With allReduce, the sum goes through an all-reduce into buffer 5 before
+  // the scale kernel reads it.
+  std::string collective =
+      allReduce ? R"({"collective":"all_reduce_sum","in":3,"out":5,"count":6,)"
+                  R"("dtype":0},)"
+                : "";
+  std::string extraBuffer = allReduce ? R"(,{"kind":"temp","size":24})" : "";
+  std::string scaled = allReduce ? "5" : "3";
   return R"("format_version":1,"options":{"devices":"cuda:0","microbatches":)" +
          std::to_string(microbatches) +
          R"(},"inputs":[{"name":"x","dtype":"float32","shape":[)" + rows +
@@ -503,12 +511,14 @@ std::string gpuManifestBody(int microbatches) {
          R"("gpu_program":{"kernels":["add","scale"],"buffers":[)"
          R"({"kind":"arg","index":0},{"kind":"arg","index":1},)"
          R"({"kind":"arg","index":2},{"kind":"temp","size":24},)"
-         R"({"kind":"constant","section":"consts.rank0","offset":0,"size":4}],)"
+         R"({"kind":"constant","section":"consts.rank0","offset":0,"size":4})" +
+         extraBuffer + R"(],)"
          R"("launches":[{"kernel":"add","grid":[1,1,1],"block":[6,1,1],)"
          R"("args":[{"type":"ptr","buffer":0},{"type":"ptr","buffer":1},)"
-         R"({"type":"ptr","buffer":3}]},)"
-         R"({"kernel":"scale","grid":[2,1,1],"block":[3,1,1],)"
-         R"("args":[{"type":"ptr","buffer":3},{"type":"ptr","buffer":4},)"
+         R"({"type":"ptr","buffer":3}]},)" +
+         collective + R"({"kernel":"scale","grid":[2,1,1],"block":[3,1,1],)"
+         R"("args":[{"type":"ptr","buffer":)" + scaled +
+         R"(},{"type":"ptr","buffer":4},)"
          R"({"type":"f32","bits":1073741824},{"type":"i64","value":6},)"
          R"({"type":"ptr","buffer":2}]}]}}])";
 }

@@ -143,8 +143,10 @@ StatusOr<AssembledArtifact> buildArtifact(const TestModel &model);
 /// The manifest body of a single-stage cuda:0 plan with a gpu_program over
 /// x: float32[2K, 3] -> y: float32[2K, 3] in K microbatches, parameter
 /// w: float32[2, 3] and a 4-byte constant c. Launch "add"(x, w, t) then
-/// "scale"(t, c, f32 2.0, i64 6, y): y = (x + w) * c * 2 when run.
-std::string gpuManifestBody(int microbatches = 1);
+/// "scale"(t, c, f32 2.0, i64 6, y): y = (x + w) * c * 2 when run. With
+/// `allReduce`, t goes through an all-reduce over the stage's group into a
+/// sixth buffer, which "scale" reads instead.
+std::string gpuManifestBody(int microbatches = 1, bool allReduce = false);
 
 /// The sections of gpuManifestBody(): code.rank0 (cuda-fatbin) holds
 /// placeholder bytes, not GPU code; consts.rank0 holds c = 3.0f; params.rank0
