@@ -271,6 +271,16 @@ SmallVector<int64_t> sizesOf(ArrayRef<unsigned> dims, ArrayRef<int64_t> sizes) {
   return out;
 }
 
+/// `point` (loop indices, null where not set) with `dims` set from the linear index
+/// `linear` over their sizes.
+SmallVector<Value> withDims(OpBuilder &b, Location loc, ArrayRef<Value> point,
+                            ArrayRef<unsigned> dims, Value linear, ArrayRef<int64_t> sizes) {
+  SmallVector<Value> out(point);
+  for (auto [d, v] : llvm::zip(dims, delinearize(b, loc, linear, sizesOf(dims, sizes))))
+    out[d] = v;
+  return out;
+}
+
 /// Tiles of TM x TN outputs per block of 16x16 threads, each thread owning a micro-tile of
 /// (TM/16) x (TN/16) outputs strided by 16 (so that neighbouring threads touch neighbouring
 /// shared-memory words); the k dims advance TK at a time through shared-memory copies of
@@ -525,9 +535,8 @@ LogicalResult scheduleReduction(OpBuilder &b, linalg::LinalgOp op, const Reducti
   SmallVector<Value> ids =
       kernel.open({P, 1, 1}, {MemRefType::get({threads}, f32)}, {}, shared);
   Value partials = shared[0];
-  SmallVector<Value> dims(sizes.size());
-  for (auto [d, v] : llvm::zip(parallel, delinearize(b, loc, ids[0], sizesOf(parallel, sizes))))
-    dims[d] = v;
+  SmallVector<Value> dims =
+      withDims(b, loc, SmallVector<Value>(sizes.size()), parallel, ids[0], sizes);
 
   // Each thread folds the elements t, t + threads, ... into one partial result.
   Block *body = op.getBlock();
@@ -538,10 +547,8 @@ LogicalResult scheduleReduction(OpBuilder &b, linalg::LinalgOp op, const Reducti
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
-      SmallVector<Value> point(dims);
-      for (auto [d, v] : llvm::zip(reduced, delinearize(b, loc, loop.getInductionVar(),
-                                                        sizesOf(reduced, sizes))))
-        point[d] = v;
+      SmallVector<Value> point =
+          withDims(b, loc, dims, reduced, loop.getInductionVar(), sizes);
       IRMapping mapping;
       for (OpOperand *input : op.getDpsInputOperands()) {
         BlockArgument arg = body->getArgument(input->getOperandNumber());
@@ -650,9 +657,8 @@ LogicalResult schedulePerElement(OpBuilder &b, linalg::LinalgOp op, ArrayRef<int
                                          kernel.index(P));
     auto ifOp = scf::IfOp::create(b, loc, inside, /*withElseRegion=*/false);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    SmallVector<Value> point(sizes.size(), kernel.index(0));
-    for (auto [d, v] : llvm::zip(parallel, delinearize(b, loc, p, sizesOf(parallel, sizes))))
-      point[d] = v;
+    SmallVector<Value> point = withDims(
+        b, loc, SmallVector<Value>(sizes.size(), kernel.index(0)), parallel, p, sizes);
     SmallVector<SmallVector<Value>> outIndices;
     SmallVector<Value> outputs;
     for (OpOperand &init : op.getDpsInitsMutable()) {
@@ -670,10 +676,8 @@ LogicalResult schedulePerElement(OpBuilder &b, linalg::LinalgOp op, ArrayRef<int
                                      kernel.index(1), outputs);
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
-      SmallVector<Value> inner(point);
-      for (auto [d, v] : llvm::zip(reduced, delinearize(b, loc, loop.getInductionVar(),
-                                                        sizesOf(reduced, sizes))))
-        inner[d] = v;
+      SmallVector<Value> inner =
+          withDims(b, loc, point, reduced, loop.getInductionVar(), sizes);
       SmallVector<Value> carried(loop.getRegionIterArgs());
       scf::YieldOp::create(b, loc, evaluate(inner, carried));
       results = loop.getResults();
