@@ -148,7 +148,7 @@ SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
   return parts;
 }
 
-/// The element of `buffer` that `map` selects at the loop indices `dims`.
+/// The operand indices that `map` gives at the loop indices `dims`.
 SmallVector<Value> mapIndices(OpBuilder &b, Location loc, AffineMap map, ValueRange dims) {
   SmallVector<Value> indices;
   for (AffineExpr expr : map.getResults()) {
@@ -162,6 +162,7 @@ SmallVector<Value> mapIndices(OpBuilder &b, Location loc, AffineMap map, ValueRa
   return indices;
 }
 
+/// The number of points of a box of `sizes`.
 int64_t productOf(ArrayRef<int64_t> sizes) {
   int64_t n = 1;
   for (int64_t s : sizes)
@@ -169,6 +170,7 @@ int64_t productOf(ArrayRef<int64_t> sizes) {
   return n;
 }
 
+/// Whether any result of `map` depends on loop dim `dim`.
 bool usesDim(AffineMap map, unsigned dim) {
   return llvm::any_of(map.getResults(),
                       [&](AffineExpr e) { return e.isFunctionOfDim(dim); });
@@ -210,11 +212,14 @@ bool isSingleF32Output(linalg::LinalgOp op) {
 // convolutions, whose input window is the A operand).
 // ---------------------------------------------------------------------------------------
 
+/// The loop dims of a contraction by role: used by both inputs and the output (batch), by
+/// the first input and the output (m), by the second input and the output (n), reduced (k).
 struct Contraction {
   SmallVector<unsigned> batch, m, n, k;
-  unsigned lhs = 0, rhs = 1; ///< the inputs playing A (uses the m dims) and B
 };
 
+/// The roles of `op`'s loop dims if its body is `out + a * b` in f32 and both m and n are
+/// non-empty.
 std::optional<Contraction> matchContraction(linalg::LinalgOp op, ArrayRef<int64_t> sizes) {
   if (op.getNumDpsInputs() != 2 || op.getNumReductionLoops() == 0)
     return std::nullopt;
@@ -264,6 +269,7 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op, ArrayRef<int64_
   return c;
 }
 
+/// The sizes of loop dims `dims`.
 SmallVector<int64_t> sizesOf(ArrayRef<unsigned> dims, ArrayRef<int64_t> sizes) {
   SmallVector<int64_t> out;
   for (unsigned d : dims)
@@ -286,9 +292,11 @@ SmallVector<Value> withDims(OpBuilder &b, Location loc, ArrayRef<Value> point,
 /// shared-memory words); the k dims advance TK at a time through shared-memory copies of
 /// the A and B tiles. A thread's accumulators are a private buffer indexed by constants,
 /// which LLVM keeps in registers.
-constexpr int64_t kTileK = 16;
-constexpr int64_t kThreadsSide = 16;
+constexpr int64_t kTileK = 16;       ///< k elements per shared-memory step
+constexpr int64_t kThreadsSide = 16; ///< a block is kThreadsSide^2 threads
 
+/// Emits contraction `op` as a shared-memory tiled kernel before it; fails (emitting
+/// nothing) past the grid's limits.
 LogicalResult scheduleContraction(OpBuilder &b, linalg::LinalgOp op, const Contraction &c,
                                   ArrayRef<int64_t> sizes, bool serial) {
   int64_t M = productOf(sizesOf(c.m, sizes)), N = productOf(sizesOf(c.n, sizes));
@@ -465,12 +473,15 @@ LogicalResult scheduleContraction(OpBuilder &b, linalg::LinalgOp op, const Contr
 constexpr int64_t kMinCooperativeReduction = 32;
 constexpr int64_t kMaxReductionThreads = 256;
 
+/// A reduction body `combine(x, out)`: the combining op, x, and combine's identity.
 struct Reduction {
   Operation *combine = nullptr; ///< the body's combining op, combine(x, acc)
   Value element;                ///< x, computed from the inputs
   TypedAttr identity;
 };
 
+/// The combining op of `op`'s body, if it is an f32 add, mul, max or min of the output
+/// argument (used nowhere else) with a value computed by pure ops.
 std::optional<Reduction> matchReduction(linalg::LinalgOp op) {
   Block *body = op.getBlock();
   auto yield = cast<linalg::YieldOp>(body->getTerminator());
@@ -513,6 +524,8 @@ Value combineWith(OpBuilder &b, Operation *combine, Value lhs, Value rhs) {
   return b.create(state)->getResult(0);
 }
 
+/// Emits reduction `op` as a block of threads per output before it; fails (emitting
+/// nothing) for fewer than kMinCooperativeReduction reduced elements or too many outputs.
 LogicalResult scheduleReduction(OpBuilder &b, linalg::LinalgOp op, const Reduction &red,
                                 ArrayRef<int64_t> sizes, bool serial) {
   SmallVector<unsigned> parallel, reduced;
@@ -598,6 +611,7 @@ LogicalResult scheduleReduction(OpBuilder &b, linalg::LinalgOp op, const Reducti
 
 constexpr int64_t kThreadsPerBlock = 256;
 
+/// Emits `op` as one thread per output element; fails only past the grid's limit.
 LogicalResult schedulePerElement(OpBuilder &b, linalg::LinalgOp op, ArrayRef<int64_t> sizes,
                                  bool serial) {
   SmallVector<unsigned> parallel, reduced;
