@@ -16,7 +16,8 @@
 #   bench/MODEL/              bench/gpu_bench.py's prepared models (cleave vs PyTorch eager)
 # Cases: mlp, resnet18 and gpt on cuda:0; mlp.pp2 and gpt.pp2_mb4, pipelines of two ranks
 # sharing the GPU (--devices=cuda:0,cuda:0; mpirun -np 2); mlp.cuda_cpu, stage 0 on the GPU
-# and stage 1 on the CPU (mpirun -np 2).
+# and stage 1 on the CPU (mpirun -np 2); mlp.tp2 and gpt.tp2, a tensor-parallel group of two
+# ranks sharing the GPU (--devices=cuda:0,cuda:0 --tp=2: collectives through host memory).
 # `run` (on the GPU machine) runs each case with cleave-run (under `mpirun -np 2` for two
 # ranks), compares the outputs with the references (compare.py: rtol 1e-3, atol 1e-4 unless
 # GPU_CHECK_RTOL / GPU_CHECK_ATOL say otherwise) and prints one line per case; exits 1 if any
@@ -41,6 +42,8 @@ CASES=(
   "mlp.pp2|mlp|2|--devices=cuda:0,cuda:0"
   "gpt.pp2_mb4|gpt_b4|2|--devices=cuda:0,cuda:0 --microbatches=4"
   "mlp.cuda_cpu|mlp|2|--devices=cuda:0,cpu:0"
+  "mlp.tp2|mlp|2|--devices=cuda:0,cuda:0 --tp=2"
+  "gpt.tp2|gpt|2|--devices=cuda:0,cuda:0 --tp=2"
 )
 
 prepare() {

@@ -13,7 +13,7 @@ BUILD=$1 WORK=$2
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 rm -rf "$WORK" && mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
-cases=mlp,mlp.pp2,mlp.cuda_cpu
+cases=mlp,mlp.pp2,mlp.cuda_cpu,mlp.tp2
 "$ROOT/scripts/gpu-check.sh" prepare "$BUILD" "$WORK/bundle" --cases "$cases" \
   --bench-models mlp >"$WORK/prepare.log"
 for c in ${cases//,/ }; do
@@ -35,7 +35,7 @@ rc=$?
 set -e
 cat "$WORK/run.log"
 [ "$rc" = 1 ] || { echo "expected exit 1 without a GPU, got $rc" >&2; exit 1; }
-grep -qx 'gpu-check: 0 passed, 3 failed' "$WORK/run.log" || { echo "unexpected summary" >&2; exit 1; }
+grep -qx 'gpu-check: 0 passed, 4 failed' "$WORK/run.log" || { echo "unexpected summary" >&2; exit 1; }
 for c in ${cases//,/ }; do
   rank=
   [ "$(cat "$WORK/bundle/cases/$c/ranks")" = 1 ] || rank="rank 0: "
