@@ -308,7 +308,11 @@ def GpuSchedulesPass : Pass<"cleave-gpu-schedules"> {
     input only) and k (reduced). A block of 16x16 threads computes a 64x64 (32x32 where
     that gives fewer than 128 blocks) tile of (m, n) for one batch index; the k dims advance
     16 at a time through shared-memory copies of both operand tiles, each thread
-    accumulating a 4x4 (2x2) micro-tile strided by 16 in a private buffer (registers). A convolution's input window is read
+    accumulating a 4x4 (2x2) micro-tile strided by 16 in a private buffer (registers).
+    The kernel computes the op right before it that writes its output buffer (a fill, a
+    broadcast bias) and applies the elementwise op right after it that reads the result
+    (bias, activation, residual) in its epilogue, when no block could see the other's
+    writes. A convolution's input window is read
     through its indexing map, so no im2col buffer is materialised.
 
     Reductions (a body `combine(x, out)` with add, mul, max or min, over at least 32

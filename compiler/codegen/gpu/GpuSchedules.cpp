@@ -10,6 +10,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/STLExtras.h"
 
 #include <limits>
@@ -287,6 +288,75 @@ SmallVector<Value> withDims(OpBuilder &b, Location loc, ArrayRef<Value> point,
   return out;
 }
 
+/// Clones `op`'s body at loop indices `point`: inputs loaded through their maps (scalar
+/// operands used as they are), the block arguments in `bound` replaced by their values,
+/// linalg.index by the point's indices. Returns the yielded values.
+SmallVector<Value> cloneBodyAt(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                               ArrayRef<Value> point, const llvm::DenseMap<Value, Value> &bound) {
+  Block *body = op.getBlock();
+  IRMapping mapping;
+  for (auto [arg, value] : bound)
+    mapping.map(arg, value);
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    BlockArgument arg = body->getArgument(input->getOperandNumber());
+    if (arg.use_empty() || bound.count(arg))
+      continue;
+    if (!isa<ShapedType>(input->get().getType())) {
+      mapping.map(arg, input->get()); // a scalar operand, such as a fill's value
+      continue;
+    }
+    AffineMap map = op.getMatchingIndexingMap(input);
+    mapping.map(arg, memref::LoadOp::create(b, loc, input->get(),
+                                            mapIndices(b, loc, map, point)));
+  }
+  for (Operation &inner : body->without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+      mapping.map(index.getResult(), point[index.getDim()]);
+      continue;
+    }
+    b.clone(inner, mapping);
+  }
+  return llvm::map_to_vector(cast<linalg::YieldOp>(body->getTerminator()).getValues(),
+                             [&](Value v) { return mapping.lookupOrDefault(v); });
+}
+
+/// Whether all-parallel `op` touches each element of `operand` at exactly one point of its
+/// iteration space: every result of the operand's map is a loop dim of the operand dim's
+/// size (each dim once) or the constant 0 on a dim of size 1, and every loop dim of size
+/// greater than 1 is among them.
+bool isOneToOne(linalg::LinalgOp op, OpOperand *operand, ArrayRef<int64_t> loopSizes) {
+  auto type = dyn_cast<MemRefType>(operand->get().getType());
+  if (!type || !type.hasStaticShape() || productOf(type.getShape()) != productOf(loopSizes))
+    return false;
+  AffineMap map = op.getMatchingIndexingMap(operand);
+  llvm::SmallDenseSet<unsigned> seen;
+  for (auto [expr, size] : llvm::zip(map.getResults(), type.getShape())) {
+    if (auto dim = dyn_cast<AffineDimExpr>(expr)) {
+      if (loopSizes[dim.getPosition()] != size || !seen.insert(dim.getPosition()).second)
+        return false;
+      continue;
+    }
+    auto constant = dyn_cast<AffineConstantExpr>(expr);
+    if (!constant || constant.getValue() != 0 || size != 1)
+      return false;
+  }
+  for (auto [d, size] : llvm::enumerate(loopSizes))
+    if (size > 1 && !seen.count(d))
+      return false;
+  return true;
+}
+
+/// The point at which `op` touches element `indices` of `operand` (isOneToOne).
+SmallVector<Value> pointOfElement(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                                  OpOperand *operand, ValueRange indices) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  SmallVector<Value> point(op.getNumLoops(), zero);
+  for (auto [expr, index] : llvm::zip(op.getMatchingIndexingMap(operand).getResults(), indices))
+    if (auto dim = dyn_cast<AffineDimExpr>(expr))
+      point[dim.getPosition()] = index;
+  return point;
+}
+
 /// Tiles of TM x TN outputs per block of 16x16 threads, each thread owning a micro-tile of
 /// (TM/16) x (TN/16) outputs strided by 16 (so that neighbouring threads touch neighbouring
 /// shared-memory words); the k dims advance TK at a time through shared-memory copies of
@@ -297,16 +367,110 @@ constexpr int64_t kThreadsSide = 16; ///< a block is kThreadsSide^2 threads
 
 /// Emits contraction `op` as a shared-memory tiled kernel before it; fails (emitting
 /// nothing) past the grid's limits.
-LogicalResult scheduleContraction(OpBuilder &b, linalg::LinalgOp op, const Contraction &c,
-                                  ArrayRef<int64_t> sizes, bool serial) {
+/// The output tile side of a contraction: 64 where there are enough 64x64 tiles to fill a
+/// large GPU, 32 otherwise; 0 if the grid would pass its limits.
+int64_t contractionTile(const Contraction &c, ArrayRef<int64_t> sizes) {
+  int64_t M = productOf(sizesOf(c.m, sizes)), N = productOf(sizesOf(c.n, sizes));
+  int64_t B = productOf(sizesOf(c.batch, sizes));
+  int64_t tile = (M + 63) / 64 * ((N + 63) / 64) * B >= 128 ? 64 : 32;
+  if ((N + tile - 1) / tile > kMaxGridX || (M + tile - 1) / tile > kMaxGridYZ ||
+      B > kMaxGridYZ)
+    return 0;
+  return tile;
+}
+
+/// Ops fused into a contraction's kernel: the op that writes its output buffer right
+/// before it (a fill, a broadcast bias: computed per element instead of loaded) and the
+/// elementwise op right after it that reads the result (bias, activation, residual: applied
+/// before the store), with the operand through which it reads it. Null where none.
+struct ContractionFusion {
+  linalg::LinalgOp producer, consumer;
+  OpOperand *read = nullptr;
+};
+
+/// The root buffer of a chain of views.
+Value rootOf(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
+  return value;
+}
+
+/// An all-parallel op on buffers with one output, each element of which it writes once
+/// from its inputs alone (the output argument unused); sets `sizes`.
+bool isPointwiseWrite(linalg::LinalgOp op, SmallVectorImpl<int64_t> &sizes) {
+  return isStaticOnBuffers(op, sizes) && op.getNumDpsInits() == 1 &&
+         op.getNumReductionLoops() == 0 &&
+         op.getBlock()->getArgument(op.getDpsInitOperand(0)->getOperandNumber()).use_empty() &&
+         isOneToOne(op, op.getDpsInitOperand(0), sizes);
+}
+
+/// What the kernel of contraction `op` can take in (see ContractionFusion). The producer
+/// must write exactly the contraction's output buffer and read none of it. The consumer
+/// must read that buffer once, element for element, write either it (at the element read)
+/// or a buffer that no input of the kernel is a view of; when it writes elsewhere, the
+/// contraction's buffer must be a temporary nothing else uses.
+ContractionFusion fusionFor(linalg::LinalgOp op) {
+  ContractionFusion fusion;
+  Value buffer = op.getDpsInitOperand(0)->get();
+  SmallVector<int64_t> sizes;
+  auto producer = dyn_cast_or_null<linalg::LinalgOp>(op->getPrevNode());
+  if (producer && isPointwiseWrite(producer, sizes) &&
+      producer.getDpsInitOperand(0)->get() == buffer &&
+      llvm::none_of(producer.getDpsInputOperands(),
+                    [&](OpOperand *in) { return rootOf(in->get()) == rootOf(buffer); }))
+    fusion.producer = producer;
+
+  auto consumer = dyn_cast_or_null<linalg::LinalgOp>(op->getNextNode());
+  if (!consumer || !isPointwiseWrite(consumer, sizes))
+    return fusion;
+  Value out = consumer.getDpsInitOperand(0)->get();
+  // The buffers the kernel reads besides the result: written to, they would change under
+  // the blocks still reading them.
+  SmallVector<Value> read;
+  for (OpOperand *in : op.getDpsInputOperands())
+    read.push_back(rootOf(in->get()));
+  if (fusion.producer)
+    for (OpOperand *in : fusion.producer.getDpsInputOperands())
+      read.push_back(rootOf(in->get()));
+  for (OpOperand *in : consumer.getDpsInputOperands()) {
+    if (!isa<ShapedType>(in->get().getType()))
+      continue;
+    if (in->get() == buffer && !fusion.read) {
+      fusion.read = in;
+      continue;
+    }
+    if (rootOf(in->get()) == rootOf(buffer) || rootOf(in->get()) == rootOf(out))
+      return fusion;
+    read.push_back(rootOf(in->get()));
+  }
+  if (!fusion.read || !isOneToOne(consumer, fusion.read, sizes) ||
+      llvm::is_contained(read, rootOf(out)))
+    return fusion;
+  if (out == buffer) {
+    if (consumer.getMatchingIndexingMap(fusion.read) !=
+        consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)))
+      return fusion;
+  } else if (rootOf(out) == rootOf(buffer) || !buffer.getDefiningOp<memref::AllocOp>() ||
+             llvm::any_of(buffer.getUsers(), [&](Operation *user) {
+               return user != op && user != consumer && user != fusion.producer &&
+                      !isa<memref::DeallocOp>(user);
+             })) {
+    return fusion;
+  }
+  fusion.consumer = consumer;
+  return fusion;
+}
+
+/// Emits contraction `op` as a shared-memory tiled kernel before it, with `fusion`'s ops
+/// computed in its epilogue (the caller erases them). `contractionTile` must be non-zero.
+void scheduleContraction(OpBuilder &b, linalg::LinalgOp op, const Contraction &c,
+                         ArrayRef<int64_t> sizes, const ContractionFusion &fusion,
+                         bool serial) {
   int64_t M = productOf(sizesOf(c.m, sizes)), N = productOf(sizesOf(c.n, sizes));
   int64_t K = productOf(sizesOf(c.k, sizes)), B = productOf(sizesOf(c.batch, sizes));
-  // 64x64 tiles where there are enough of them to fill a large GPU, 32x32 otherwise.
-  int64_t tile = (M + 63) / 64 * ((N + 63) / 64) * B >= 128 ? 64 : 32;
+  int64_t tile = contractionTile(c, sizes);
   int64_t micro = tile / kThreadsSide;
   int64_t gridX = (N + tile - 1) / tile, gridY = (M + tile - 1) / tile;
-  if (gridX > kMaxGridX || gridY > kMaxGridYZ || B > kMaxGridYZ)
-    return failure();
 
   Location loc = op.getLoc();
   OpBuilder::InsertionGuard guard(b);
@@ -457,13 +621,30 @@ LogicalResult scheduleContraction(OpBuilder &b, linalg::LinalgOp op, const Contr
         OpBuilder::InsertionGuard g(b);
         b.setInsertionPointToStart(&ifOp.getThenRegion().front());
         SmallVector<Value> indices = mapIndices(b, loc, mapOut, loopIndices(m, n, nullptr));
-        Value old = memref::LoadOp::create(b, loc, output, indices);
+        Value init;
+        if (linalg::LinalgOp producer = fusion.producer) {
+          SmallVector<Value> point =
+              pointOfElement(b, loc, producer, producer.getDpsInitOperand(0), indices);
+          init = cloneBodyAt(b, loc, producer, point, {})[0];
+        } else {
+          init = memref::LoadOp::create(b, loc, output, indices);
+        }
         Value acc = memref::LoadOp::create(b, loc, accumulators, kernel.at(t, {r, q}));
-        memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, acc), output,
-                                indices);
+        Value value = arith::AddFOp::create(b, loc, init, acc);
+        linalg::LinalgOp consumer = fusion.consumer;
+        if (!consumer) {
+          memref::StoreOp::create(b, loc, value, output, indices);
+          continue;
+        }
+        OpOperand *written = consumer.getDpsInitOperand(0);
+        SmallVector<Value> point = pointOfElement(b, loc, consumer, fusion.read, indices);
+        llvm::DenseMap<Value, Value> bound{
+            {consumer.getBlock()->getArgument(fusion.read->getOperandNumber()), value}};
+        memref::StoreOp::create(
+            b, loc, cloneBodyAt(b, loc, consumer, point, bound)[0], written->get(),
+            mapIndices(b, loc, consumer.getMatchingIndexingMap(written), point));
       }
   }, /*sync=*/false);
-  return success();
 }
 // ---------------------------------------------------------------------------------------
 // Reductions: out[p] = combine(x(p, r) for r) with an associative, commutative combine.
@@ -632,36 +813,13 @@ LogicalResult schedulePerElement(OpBuilder &b, linalg::LinalgOp op, ArrayRef<int
   SmallVector<Value> buffers;
   SmallVector<Value> ids = kernel.open({grid, 1, 1}, {}, {}, buffers);
   Block *body = op.getBlock();
-  auto yield = cast<linalg::YieldOp>(body->getTerminator());
-
-  // The body at one point of the iteration space, its output arguments bound to `outputs`
-  // (null where unused); returns the yielded values.
+  // The body at a point, the output arguments bound to `outputs` (null where unused).
   auto evaluate = [&](ArrayRef<Value> point, ArrayRef<Value> outputs) {
-    IRMapping mapping;
-    for (OpOperand *input : op.getDpsInputOperands()) {
-      BlockArgument arg = body->getArgument(input->getOperandNumber());
-      if (arg.use_empty())
-        continue;
-      if (!isa<ShapedType>(input->get().getType())) {
-        mapping.map(arg, input->get()); // a scalar operand, such as a fill's value
-        continue;
-      }
-      AffineMap map = op.getMatchingIndexingMap(input);
-      mapping.map(arg, memref::LoadOp::create(b, loc, input->get(),
-                                              mapIndices(b, loc, map, point)));
-    }
+    llvm::DenseMap<Value, Value> bound;
     for (auto [i, value] : llvm::enumerate(outputs))
       if (value)
-        mapping.map(body->getArgument(op.getNumDpsInputs() + i), value);
-    for (Operation &inner : body->without_terminator()) {
-      if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
-        mapping.map(index.getResult(), point[index.getDim()]);
-        continue;
-      }
-      b.clone(inner, mapping);
-    }
-    return llvm::map_to_vector(yield.getValues(),
-                               [&](Value v) { return mapping.lookupOrDefault(v); });
+        bound[body->getArgument(op.getNumDpsInputs() + i)] = value;
+    return cloneBodyAt(b, loc, op, point, bound);
   };
 
   kernel.stepPerThread([&](Value t) {
@@ -709,18 +867,34 @@ struct GpuSchedulesPass : cleave::impl::GpuSchedulesPassBase<GpuSchedulesPass> {
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
     getOperation()->walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    // Contractions first: their kernels take in the ops around them, which must still be
+    // linalg ops when they are looked at.
+    llvm::DenseSet<Operation *> fused;
     OpBuilder b(&getContext());
     for (linalg::LinalgOp op : ops) {
       SmallVector<int64_t> sizes;
-      if (!isStaticOnBuffers(op, sizes))
+      if (fused.count(op) || !isStaticOnBuffers(op, sizes) || !isSingleF32Output(op) ||
+          op.getNumReductionLoops() == 0)
+        continue;
+      std::optional<Contraction> c = matchContraction(op, sizes);
+      if (!c || !contractionTile(*c, sizes))
+        continue;
+      ContractionFusion fusion = fusionFor(op);
+      scheduleContraction(b, op, *c, sizes, fusion, serial);
+      for (linalg::LinalgOp done : {fusion.producer, fusion.consumer, op})
+        if (done) {
+          fused.insert(done);
+          done->erase();
+        }
+    }
+    for (linalg::LinalgOp op : ops) {
+      SmallVector<int64_t> sizes;
+      if (fused.count(op) || !isStaticOnBuffers(op, sizes))
         continue;
       LogicalResult scheduled = failure();
-      if (isSingleF32Output(op) && op.getNumReductionLoops() > 0) {
-        if (std::optional<Contraction> c = matchContraction(op, sizes))
-          scheduled = scheduleContraction(b, op, *c, sizes, serial);
-        else if (std::optional<Reduction> r = matchReduction(op))
+      if (isSingleF32Output(op) && op.getNumReductionLoops() > 0)
+        if (std::optional<Reduction> r = matchReduction(op))
           scheduled = scheduleReduction(b, op, *r, sizes, serial);
-      }
       if (failed(scheduled))
         scheduled = schedulePerElement(b, op, sizes, serial);
       if (succeeded(scheduled))

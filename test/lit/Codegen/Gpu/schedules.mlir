@@ -139,3 +139,54 @@ func.func @fill(%v: f32, %y: memref<40xf32>) {
   linalg.fill ins(%v : f32) outs(%y : memref<40xf32>)
   return
 }
+
+// The fill before a contraction and the elementwise op after it go into its kernel: the
+// epilogue adds the fill's value (not a load) to the accumulator, applies the ReLU and
+// stores into the ReLU's buffer; the temporary is no longer written.
+// GPU-LABEL: func.func @fused
+// GPU-SAME:    %[[A:[^:]*]]: memref<20x40xf32>, %[[B:[^:]*]]: memref<40x24xf32>, %[[Y:[^:]*]]: memref<20x24xf32>
+// GPU:         %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// GPU:         gpu.launch
+// GPU-NOT:       memref.load %alloc
+// GPU:           %[[SUM:.*]] = arith.addf %[[ZERO]], %{{.*}} : f32
+// GPU:           %[[RELU:.*]] = arith.maximumf %[[SUM]], %[[ZERO]]
+// GPU-NEXT:      memref.store %[[RELU]], %[[Y]]
+// GPU:           gpu.terminator
+// GPU-NOT:     gpu.launch
+// GPU-NOT:     linalg.
+// GPU:         return
+func.func @fused(%a: memref<20x40xf32>, %b: memref<40x24xf32>, %y: memref<20x24xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %t = memref.alloc() : memref<20x24xf32>
+  linalg.fill ins(%zero : f32) outs(%t : memref<20x24xf32>)
+  linalg.matmul ins(%a, %b : memref<20x40xf32>, memref<40x24xf32>) outs(%t : memref<20x24xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%t : memref<20x24xf32>) outs(%y : memref<20x24xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// An elementwise op writing into the buffer the contraction reads (blocks still read it
+// while others would store) stays a kernel of its own; the fill still goes in.
+// GPU-LABEL: func.func @not_fused
+// GPU-COUNT-2: gpu.launch
+// GPU-NOT:     gpu.launch
+// GPU:         return
+func.func @not_fused(%a: memref<24x24xf32>, %b: memref<24x24xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %t = memref.alloc() : memref<24x24xf32>
+  linalg.fill ins(%zero : f32) outs(%t : memref<24x24xf32>)
+  linalg.matmul ins(%a, %b : memref<24x24xf32>, memref<24x24xf32>) outs(%t : memref<24x24xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%t : memref<24x24xf32>) outs(%a : memref<24x24xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
