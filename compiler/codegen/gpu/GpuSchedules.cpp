@@ -1,5 +1,6 @@
-// GPU code generation: kernel schedules for contractions (shared-memory tiles) and
-// reductions (a block of threads per output), emitted for the GPU or serially for the host.
+// GPU code generation: kernel schedules for contractions (shared-memory tiles, with their
+// neighbouring elementwise ops), reductions (a block of threads per output) and everything
+// else (a thread per output element), emitted for the GPU or serially for the host.
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -270,6 +271,13 @@ std::optional<Contraction> matchContraction(linalg::LinalgOp op, ArrayRef<int64_
   return c;
 }
 
+/// Splits `op`'s loop dims into its parallel and its reduction dims.
+void splitDims(linalg::LinalgOp op, SmallVectorImpl<unsigned> &parallel,
+               SmallVectorImpl<unsigned> &reduced) {
+  for (auto [d, iterator] : llvm::enumerate(op.getIteratorTypesArray()))
+    (iterator == utils::IteratorType::parallel ? parallel : reduced).push_back(d);
+}
+
 /// The sizes of loop dims `dims`.
 SmallVector<int64_t> sizesOf(ArrayRef<unsigned> dims, ArrayRef<int64_t> sizes) {
   SmallVector<int64_t> out;
@@ -365,8 +373,6 @@ SmallVector<Value> pointOfElement(OpBuilder &b, Location loc, linalg::LinalgOp o
 constexpr int64_t kTileK = 16;       ///< k elements per shared-memory step
 constexpr int64_t kThreadsSide = 16; ///< a block is kThreadsSide^2 threads
 
-/// Emits contraction `op` as a shared-memory tiled kernel before it; fails (emitting
-/// nothing) past the grid's limits.
 /// The output tile side of a contraction: 64 where there are enough 64x64 tiles to fill a
 /// large GPU, 32 otherwise; 0 if the grid would pass its limits.
 int64_t contractionTile(const Contraction &c, ArrayRef<int64_t> sizes) {
@@ -516,21 +522,6 @@ void scheduleContraction(OpBuilder &b, linalg::LinalgOp op, const Contraction &c
   auto inBounds = [&](Value v, int64_t bound) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v, kernel.index(bound));
   };
-  // Loads element (row, col) of an operand tile, or 0 outside the operand.
-  auto guardedLoad = [&](Value operand, AffineMap map, Value cond,
-                         function_ref<SmallVector<Value>()> dims) {
-    auto ifOp = scf::IfOp::create(b, loc, TypeRange{f32}, cond, /*withElse=*/true);
-    {
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      Value v = memref::LoadOp::create(b, loc, operand, mapIndices(b, loc, map, dims()));
-      scf::YieldOp::create(b, loc, v);
-      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-      scf::YieldOp::create(b, loc, zero);
-    }
-    return ifOp.getResult(0);
-  };
-
   // The rows and columns of thread t's micro-tile within the block's tile.
   auto microTile = [&](Value t, SmallVectorImpl<Value> &rows, SmallVectorImpl<Value> &cols) {
     SmallVector<Value> yx = delinearize(b, loc, t, {kThreadsSide, kThreadsSide});
@@ -564,8 +555,18 @@ void scheduleContraction(OpBuilder &b, linalg::LinalgOp op, const Contraction &c
         Value col = arith::AddIOp::create(b, loc, col0, rc[1]);
         Value cond = arith::AndIOp::create(b, loc, inBounds(row, rowBound),
                                            inBounds(col, colBound));
-        Value v = guardedLoad(operand, map, cond, [&] { return at(row, col); });
-        memref::StoreOp::create(b, loc, v, buffer, rc);
+        auto ifOp = scf::IfOp::create(b, loc, TypeRange{f32}, cond, /*withElse=*/true);
+        {
+          OpBuilder::InsertionGuard g2(b);
+          b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+          scf::YieldOp::create(b, loc,
+                               memref::LoadOp::create(b, loc, operand,
+                                                      mapIndices(b, loc, map, at(row, col)))
+                                   .getResult());
+          b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+          scf::YieldOp::create(b, loc, zero);
+        }
+        memref::StoreOp::create(b, loc, ifOp.getResult(0), buffer, rc);
       }, sync);
     };
     // Both tiles in one step: the copies are independent, one barrier follows them.
@@ -654,46 +655,32 @@ void scheduleContraction(OpBuilder &b, linalg::LinalgOp op, const Contraction &c
 constexpr int64_t kMinCooperativeReduction = 32;
 constexpr int64_t kMaxReductionThreads = 256;
 
-/// A reduction body `combine(x, out)`: the combining op, x, and combine's identity.
+/// A reduction body `combine(x, out)`: the combining op and its identity.
 struct Reduction {
-  Operation *combine = nullptr; ///< the body's combining op, combine(x, acc)
-  Value element;                ///< x, computed from the inputs
+  Operation *combine = nullptr;
   TypedAttr identity;
 };
 
-/// The combining op of `op`'s body, if it is an f32 add, mul, max or min of the output
-/// argument (used nowhere else) with a value computed by pure ops.
+/// The combining op of `op`'s body, if it is an op with an identity (add, mul, max, min)
+/// of the output argument (used nowhere else) with a value computed by pure ops.
 std::optional<Reduction> matchReduction(linalg::LinalgOp op) {
   Block *body = op.getBlock();
   auto yield = cast<linalg::YieldOp>(body->getTerminator());
   Operation *combine = yield.getValues()[0].getDefiningOp();
   if (!combine || combine->getBlock() != body || combine->getNumOperands() != 2)
     return std::nullopt;
+  // The output argument is one operand of combine, and only that (so x is the other).
   BlockArgument acc = body->getArguments().back();
   if (!acc.hasOneUse() || acc.getUses().begin()->getOwner() != combine)
     return std::nullopt;
-  Value element = combine->getOperand(0) == acc ? combine->getOperand(1)
-                                                : combine->getOperand(0);
-  if (element == acc)
-    return std::nullopt;
-  Builder b(op.getContext());
-  float inf = std::numeric_limits<float>::infinity();
-  TypedAttr identity;
-  if (isa<arith::AddFOp>(combine))
-    identity = b.getF32FloatAttr(0.0f);
-  else if (isa<arith::MulFOp>(combine))
-    identity = b.getF32FloatAttr(1.0f);
-  else if (isa<arith::MaximumFOp, arith::MaxNumFOp>(combine))
-    identity = b.getF32FloatAttr(-inf);
-  else if (isa<arith::MinimumFOp, arith::MinNumFOp>(combine))
-    identity = b.getF32FloatAttr(inf);
-  else
+  std::optional<TypedAttr> identity = arith::getNeutralElement(combine);
+  if (!identity)
     return std::nullopt;
   // Everything else in the body computes x; it is cloned into the kernel.
   for (Operation &inner : body->without_terminator())
     if (&inner != combine && !isPure(&inner))
       return std::nullopt;
-  return Reduction{combine, element, identity};
+  return Reduction{combine, *identity};
 }
 
 /// Combines two partial results with the body's combining op.
@@ -710,9 +697,7 @@ Value combineWith(OpBuilder &b, Operation *combine, Value lhs, Value rhs) {
 LogicalResult scheduleReduction(OpBuilder &b, linalg::LinalgOp op, const Reduction &red,
                                 ArrayRef<int64_t> sizes, bool serial) {
   SmallVector<unsigned> parallel, reduced;
-  auto iterators = op.getIteratorTypesArray();
-  for (unsigned d = 0; d < sizes.size(); ++d)
-    (iterators[d] == utils::IteratorType::parallel ? parallel : reduced).push_back(d);
+  splitDims(op, parallel, reduced);
   int64_t P = productOf(sizesOf(parallel, sizes)), R = productOf(sizesOf(reduced, sizes));
   if (R < kMinCooperativeReduction || P > kMaxGridX)
     return failure();
@@ -732,8 +717,9 @@ LogicalResult scheduleReduction(OpBuilder &b, linalg::LinalgOp op, const Reducti
   SmallVector<Value> dims =
       withDims(b, loc, SmallVector<Value>(sizes.size()), parallel, ids[0], sizes);
 
-  // Each thread folds the elements t, t + threads, ... into one partial result.
-  Block *body = op.getBlock();
+  // Each thread folds the elements t, t + threads, ... into one partial result: the
+  // body, its output argument bound to the partial result so far.
+  BlockArgument accumulated = op.getBlock()->getArguments().back();
   Value identity = arith::ConstantOp::create(b, loc, red.identity);
   kernel.stepPerThread([&](Value t) {
     auto loop = scf::ForOp::create(b, loc, t, kernel.index(R), kernel.index(threads),
@@ -743,21 +729,8 @@ LogicalResult scheduleReduction(OpBuilder &b, linalg::LinalgOp op, const Reducti
       b.setInsertionPointToStart(loop.getBody());
       SmallVector<Value> point =
           withDims(b, loc, dims, reduced, loop.getInductionVar(), sizes);
-      IRMapping mapping;
-      for (OpOperand *input : op.getDpsInputOperands()) {
-        BlockArgument arg = body->getArgument(input->getOperandNumber());
-        if (arg.use_empty())
-          continue;
-        AffineMap map = op.getMatchingIndexingMap(input);
-        mapping.map(arg, memref::LoadOp::create(b, loc, input->get(),
-                                                mapIndices(b, loc, map, point)));
-      }
-      for (Operation &inner : body->without_terminator())
-        if (&inner != red.combine)
-          b.clone(inner, mapping);
-      Value x = mapping.lookupOrDefault(red.element);
-      scf::YieldOp::create(
-          b, loc, combineWith(b, red.combine, loop.getRegionIterArgs()[0], x));
+      llvm::DenseMap<Value, Value> bound{{accumulated, loop.getRegionIterArgs()[0]}};
+      scf::YieldOp::create(b, loc, cloneBodyAt(b, loc, op, point, bound));
     }
     memref::StoreOp::create(b, loc, loop.getResult(0), partials, ValueRange{t});
   });
@@ -796,9 +769,7 @@ constexpr int64_t kThreadsPerBlock = 256;
 LogicalResult schedulePerElement(OpBuilder &b, linalg::LinalgOp op, ArrayRef<int64_t> sizes,
                                  bool serial) {
   SmallVector<unsigned> parallel, reduced;
-  auto iterators = op.getIteratorTypesArray();
-  for (unsigned d = 0; d < sizes.size(); ++d)
-    (iterators[d] == utils::IteratorType::parallel ? parallel : reduced).push_back(d);
+  splitDims(op, parallel, reduced);
   int64_t P = productOf(sizesOf(parallel, sizes)), R = productOf(sizesOf(reduced, sizes));
   // Small ops get a block of as many warps as they need.
   int64_t threads = std::min(kThreadsPerBlock, (P + 31) / 32 * 32);
@@ -835,8 +806,10 @@ LogicalResult schedulePerElement(OpBuilder &b, linalg::LinalgOp op, ArrayRef<int
     SmallVector<Value> outputs;
     for (OpOperand &init : op.getDpsInitsMutable()) {
       outIndices.push_back(mapIndices(b, loc, op.getMatchingIndexingMap(&init), point));
-      bool used = reduced.empty() ? !body->getArgument(init.getOperandNumber()).use_empty()
-                                  : true;
+      // A reduction starts from the output's value; otherwise load it only if the body
+      // reads it.
+      bool used =
+          !reduced.empty() || !body->getArgument(init.getOperandNumber()).use_empty();
       outputs.push_back(used ? memref::LoadOp::create(b, loc, init.get(), outIndices.back())
                              : Value());
     }

@@ -125,11 +125,21 @@ private:
 
 class GpuProgramTest : public ::testing::Test {
 protected:
-  std::shared_ptr<const Artifact> open(int microbatches, bool allReduce = false) {
+  /// The gpuManifestBody() artifact, with `from` replaced by `to` in its manifest.
+  std::shared_ptr<const Artifact> open(int microbatches, bool allReduce = false,
+                                       const std::string &from = "",
+                                       const std::string &to = "") {
     static int counter = 0;
     static std::string dir = testing::makeTempDir();
-    testing::AssembledArtifact built = testing::assembleArtifact(
-        testing::gpuManifestBody(microbatches, allReduce), testing::gpuSections());
+    std::string body = testing::gpuManifestBody(microbatches, allReduce);
+    if (!from.empty()) {
+      size_t at = body.find(from);
+      EXPECT_NE(at, std::string::npos) << from;
+      if (at != std::string::npos)
+        body.replace(at, from.size(), to);
+    }
+    testing::AssembledArtifact built =
+        testing::assembleArtifact(body, testing::gpuSections());
     std::string path = dir + "/g" + std::to_string(counter++) + ".cleave";
     testing::writeBytes(path, built.bytes);
     StatusOr<std::unique_ptr<Artifact>> artifact = Artifact::open(path);
@@ -285,6 +295,20 @@ TEST_F(GpuProgramTest, CollectiveRunsOnTheHostBetweenKernels) {
                                       "to host 24"}));
   // Without a context there is nothing to run the collective with.
   EXPECT_FALSE((*runner)->run(args).ok());
+}
+
+TEST_F(GpuProgramTest, CollectiveOfTheWrongSizeIsRefused) {
+  // 7 elements (28 bytes) do not fit the 24-byte buffers.
+  std::shared_ptr<const Artifact> artifact =
+      open(1, /*allReduce=*/true, R"("count":6)", R"("count":7)");
+  ASSERT_TRUE(artifact);
+  StatusOr<std::unique_ptr<GpuProgramRunner>> runner = GpuProgramRunner::create(
+      *artifact, artifact->stages()[0], 1, device, executable);
+  ASSERT_FALSE(runner.ok());
+  EXPECT_EQ(runner.status().message(),
+            "stage 0: launch 1: a collective of 28 bytes from buffer 3 (24 bytes) "
+            "cannot fill buffer 5 (24 bytes; 28 expected)");
+  EXPECT_TRUE(log.live.empty()) << "device buffers leaked";
 }
 
 } // namespace

@@ -366,6 +366,16 @@ GpuProgram readGpuProgram(const Value &value, const std::string &path) {
     }
     gpu.buffers.push_back(std::move(buffer));
   }
+  // A buffer index under `key`, which must name one of the buffers.
+  auto readBuffer = [&](const Value &entry, const std::string &entryPath,
+                        const char *key) {
+    int buffer = static_cast<int>(getInt(entry, entryPath, key, 0, 1 << 30));
+    if (static_cast<size_t>(buffer) >= gpu.buffers.size())
+      fail(join(entryPath, key), "buffer " + std::to_string(buffer) +
+                                     " does not exist (" +
+                                     std::to_string(gpu.buffers.size()) + " buffers)");
+    return buffer;
+  };
   const std::vector<Value> &launches = getArray(program, path, "launches");
   std::string launchesPath = join(path, "launches");
   for (size_t l = 0; l < launches.size(); ++l) {
@@ -382,14 +392,8 @@ GpuProgram readGpuProgram(const Value &value, const std::string &path) {
         fail(join(launchPath, "collective"),
              "unknown collective '" + collective +
                  "' (expected all_reduce_sum or all_gather)");
-      for (auto [key, field] : {std::pair{"in", &launch.in}, {"out", &launch.out}}) {
-        *field = static_cast<int>(getInt(entry, launchPath, key, 0, 1 << 30));
-        if (static_cast<size_t>(*field) >= gpu.buffers.size())
-          fail(join(launchPath, key), "buffer " + std::to_string(*field) +
-                                          " does not exist (" +
-                                          std::to_string(gpu.buffers.size()) +
-                                          " buffers)");
-      }
+      launch.in = readBuffer(entry, launchPath, "in");
+      launch.out = readBuffer(entry, launchPath, "out");
       launch.count = static_cast<uint64_t>(getInt(entry, launchPath, "count"));
       launch.dtype = static_cast<DType>(getInt(entry, launchPath, "dtype", 0,
                                                static_cast<int64_t>(DType::BFloat16)));
@@ -411,11 +415,7 @@ GpuProgram readGpuProgram(const Value &value, const std::string &path) {
       GpuKernelArg arg;
       if (type == "ptr") {
         arg.type = GpuKernelArg::Type::Ptr;
-        arg.buffer = static_cast<int>(getInt(argEntry, argPath, "buffer", 0, 1 << 30));
-        if (static_cast<size_t>(arg.buffer) >= gpu.buffers.size())
-          fail(join(argPath, "buffer"),
-               "buffer " + std::to_string(arg.buffer) + " does not exist (" +
-                   std::to_string(gpu.buffers.size()) + " buffers)");
+        arg.buffer = readBuffer(argEntry, argPath, "buffer");
       } else if (type == "i64" || type == "i32" || type == "i16" ||
                  type == "i8" || type == "i1") {
         int bits = type == "i1" ? 1 : std::stoi(type.substr(1));

@@ -62,7 +62,7 @@ func.func @conv(%x: memref<1x3x10x10xf32>, %w: memref<8x3x3x3xf32>, %y: memref<1
 // GPU:           scf.for %[[I:.*]] = %[[T]] to %c128
 // GPU:             scf.for %{{.*}} = %[[I]] to %c100{{.*}} step %c128{{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]])
 // GPU:               math.exp
-// GPU:               arith.addf %[[ACC]]
+// GPU:               arith.addf %{{.*}}, %[[ACC]]
 // GPU:           gpu.barrier
 // GPU-COUNT-6:   gpu.barrier
 // GPU:           scf.for %{{.*}} = %[[T]] to %c1
