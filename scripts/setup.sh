@@ -23,6 +23,8 @@ PACKAGES=(
   rocm-device-libs libamdhip64-dev
   # model generation for tests
   python3-onnx python3-numpy python3-torch python3-torchvision
+  # the Python package (pybind11) and its tests; the artifact writer's JSON
+  pybind11-dev python3-pybind11 python3-dev python3-pytest nlohmann-json3-dev
   # misc (zstd: the GPU tests decompress the PTX of CUDA fatbins)
   zstd zlib1g-dev libzstd-dev libedit-dev libcurl4-openssl-dev libxml2-dev
 )
