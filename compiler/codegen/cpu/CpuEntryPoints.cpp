@@ -140,7 +140,7 @@ struct CpuEntryPointsPass : cleave::impl::CpuEntryPointsPassBase<CpuEntryPointsP
       Value one = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(1));
       LLVM::ReturnOp::create(b, loc, one);
     }
-    // Runtime functions are reached through the table at ctx (CleaveStageContext in
+    // Runtime functions are reached through the table at ctx (cleave_stage_context in
     // runtime/src/core/stage_context.h), not as symbols of the host process.
     if (auto allReduce = module.lookupSymbol<LLVM::LLVMFuncOp>("cleave_rt_all_reduce");
         allReduce && allReduce.isExternal())

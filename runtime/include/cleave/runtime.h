@@ -9,6 +9,8 @@
 #ifndef CLEAVE_RUNTIME_H
 #define CLEAVE_RUNTIME_H
 
+#include "cleave/abi.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -114,23 +116,25 @@ private:
 // Element types and shapes
 //===----------------------------------------------------------------------===//
 
-/// Element types of tensors; the artifact and .npy files use numpy's names.
-/// BFloat16 has no numpy type: it is named "bfloat16", and .npy files hold it
-/// as its uint16 bit patterns (see io/npy.h).
-enum class DType {
-  Float32,
-  Float16,
-  Float64,
-  Int64,
-  Int32,
-  Int8,
-  UInt8,
-  Bool,
-  Int16,
-  UInt16,
-  UInt32,
-  UInt64,
-  BFloat16,
+/// Element types of tensors. The values are the contract's codes
+/// (cleave/abi.h, CLEAVE_DTYPES), which generated code passes to collectives;
+/// the artifact and .npy files use numpy's names. BFloat16 has no numpy type:
+/// it is named "bfloat16", and .npy files hold it as its uint16 bit patterns
+/// (see io/npy.h).
+enum class DType : int32_t {
+  Float32 = CLEAVE_DTYPE_FLOAT32,
+  Float16 = CLEAVE_DTYPE_FLOAT16,
+  Float64 = CLEAVE_DTYPE_FLOAT64,
+  Int64 = CLEAVE_DTYPE_INT64,
+  Int32 = CLEAVE_DTYPE_INT32,
+  Int8 = CLEAVE_DTYPE_INT8,
+  UInt8 = CLEAVE_DTYPE_UINT8,
+  Bool = CLEAVE_DTYPE_BOOL,
+  Int16 = CLEAVE_DTYPE_INT16,
+  UInt16 = CLEAVE_DTYPE_UINT16,
+  UInt32 = CLEAVE_DTYPE_UINT32,
+  UInt64 = CLEAVE_DTYPE_UINT64,
+  BFloat16 = CLEAVE_DTYPE_BFLOAT16,
 };
 
 /// numpy's name of `dtype`: "float32", ..., "bool".
@@ -269,55 +273,9 @@ struct StageArg {
   Shape shape;
 };
 
-/// A device buffer of a GPU stage (manifest "stages[].gpu_program.buffers").
-struct GpuBufferDesc {
-  /// Arg: the stage's args[index], copied to the device before the launches
-  /// (inputs, parameters, received tensors) or back after them (outputs,
-  /// sent tensors). Temp: `size` bytes, contents undefined. Constant: `size`
-  /// bytes at `offset` of section `section`, copied to the device once.
-  enum class Kind { Arg, Temp, Constant };
-  Kind kind = Kind::Temp;
-  int index = 0; ///< Arg only
-  std::string section; ///< Constant only
-  uint64_t offset = 0; ///< Constant only
-  uint64_t size = 0;   ///< Temp and Constant
-};
-
-/// One kernel parameter of a launch: a buffer's device address or a scalar.
-struct GpuKernelArg {
-  enum class Type { Ptr, I64, I32, I16, I8, I1, F32, F64 };
-  Type type = Type::Ptr;
-  int buffer = 0; ///< Ptr: index into GpuProgram::buffers
-  /// Scalars: the value's bytes (two's complement for integers, the IEEE bit
-  /// pattern for floats), in the low bytes of the type's size.
-  uint64_t bits = 0;
-};
-
-/// One step of a GPU stage (manifest "stages[].gpu_program.launches"): a
-/// kernel launch, or a collective of a tensor-parallel stage over its group.
-struct GpuLaunch {
-  /// Kernel: `kernel` on `grid` x `block` with `args`. AllReduceSum and
-  /// AllGather: `count` elements of `dtype` at buffer `in` go to the host, the
-  /// collective runs over the stage's group, and the result (count elements,
-  /// or group size x count for a gather) goes to buffer `out`.
-  enum class Kind { Kernel, AllReduceSum, AllGather };
-  Kind kind = Kind::Kernel;
-  std::string kernel;
-  uint32_t grid[3] = {1, 1, 1};
-  uint32_t block[3] = {1, 1, 1};
-  std::vector<GpuKernelArg> args;
-  int in = 0, out = 0; ///< collectives: indices into GpuProgram::buffers
-  uint64_t count = 0;  ///< collectives
-  DType dtype = DType::Float32; ///< collectives
-};
-
 /// How a GPU stage runs its kernels (manifest "stages[].gpu_program"): the
-/// launches, in order, over the buffers.
-struct GpuProgram {
-  std::vector<std::string> kernels;
-  std::vector<GpuBufferDesc> buffers;
-  std::vector<GpuLaunch> launches;
-};
+/// runtime's own replay plan, opaque to embedders.
+struct GpuProgram;
 
 /// One pipeline stage: an entry point in a code section (manifest "stages").
 struct StageDesc {
@@ -332,9 +290,9 @@ struct StageDesc {
   /// The ranks that run this stage id together, tensor-parallel, each from
   /// its own entry (manifest "group"); just `rank` for other stages.
   std::vector<int> group;
-  /// GPU stages (entry "gpu_program") only: the kernels to launch.
-  bool hasGpuProgram = false;
-  GpuProgram gpuProgram;
+  /// GPU stages (entry "gpu_program") only: the kernels to launch; null
+  /// for stages with host code.
+  std::shared_ptr<const GpuProgram> gpuProgram;
 };
 
 /// A binary section of the file (manifest "sections").
@@ -351,9 +309,6 @@ struct SectionDesc {
 /// is read straight from the mapping, without copies.
 class Artifact {
 public:
-  /// The artifact format version this runtime reads.
-  static constexpr uint32_t kFormatVersion = 1;
-
   /// Passed as `rank` to open(): checksum every section.
   static constexpr int kAllRanks = -1;
 

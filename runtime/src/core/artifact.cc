@@ -23,10 +23,6 @@
 namespace cleave {
 
 namespace {
-constexpr char kMagic[8] = {'C', 'L', 'E', 'A', 'V', 'E', '\0', '\1'};
-constexpr size_t kHeaderSize = 64;
-constexpr uint64_t kSectionAlignment = 4096;
-constexpr uint64_t kParameterAlignment = 64;
 
 template <typename T> T readLE(const uint8_t *bytes) {
   T value; // hosts are little-endian, as the format is
@@ -119,25 +115,26 @@ Status ArtifactLoader::map(const std::string &path) {
 Status ArtifactLoader::checkHeader() {
   const uint8_t *base = artifact_.base_;
   size_t size = artifact_.fileSize_;
-  if (size >= sizeof(kMagic) && std::memcmp(base, kMagic, sizeof(kMagic)) != 0)
+  if (size >= CLEAVE_MAGIC_SIZE && std::memcmp(base, CLEAVE_MAGIC, CLEAVE_MAGIC_SIZE) != 0)
     return invalidArgumentError(prefix_ +
                                 "not a Cleave artifact (bad magic bytes)");
-  if (size < kHeaderSize)
+  if (size < CLEAVE_HEADER_SIZE)
     return dataLossError(prefix_ + "truncated header (" + std::to_string(size) +
                          " of 64 bytes)");
-  uint32_t version = readLE<uint32_t>(base + 8);
-  if (version != Artifact::kFormatVersion)
+  uint32_t version = readLE<uint32_t>(base + CLEAVE_HEADER_VERSION_OFFSET);
+  if (version != CLEAVE_FORMAT_VERSION)
     return failedPreconditionError(
         prefix_ + "format version " + std::to_string(version) +
         " is not supported (this runtime reads version " +
-        std::to_string(Artifact::kFormatVersion) +
+        std::to_string(CLEAVE_FORMAT_VERSION) +
         "); recompile the model "
         "with a matching cleave-compile");
-  if (readLE<uint32_t>(base + 36) != crc32(base, 36))
+  if (readLE<uint32_t>(base + CLEAVE_HEADER_CRC_OFFSET) !=
+      crc32(base, CLEAVE_HEADER_CRC_OFFSET))
     return dataLossError(prefix_ + "header checksum mismatch (file damaged?)");
-  artifact_.manifestOffset_ = readLE<uint64_t>(base + 16);
-  artifact_.manifestSize_ = readLE<uint64_t>(base + 24);
-  if (artifact_.manifestOffset_ < kHeaderSize ||
+  artifact_.manifestOffset_ = readLE<uint64_t>(base + CLEAVE_HEADER_MANIFEST_OFFSET_OFFSET);
+  artifact_.manifestSize_ = readLE<uint64_t>(base + CLEAVE_HEADER_MANIFEST_SIZE_OFFSET);
+  if (artifact_.manifestOffset_ < CLEAVE_HEADER_SIZE ||
       artifact_.manifestOffset_ > size ||
       artifact_.manifestSize_ > size - artifact_.manifestOffset_)
     return dataLossError(prefix_ + "manifest (offset " +
@@ -150,7 +147,7 @@ Status ArtifactLoader::checkHeader() {
 
 Status ArtifactLoader::readManifest() {
   const uint8_t *manifest = artifact_.base_ + artifact_.manifestOffset_;
-  if (readLE<uint32_t>(artifact_.base_ + 32) !=
+  if (readLE<uint32_t>(artifact_.base_ + CLEAVE_HEADER_MANIFEST_CRC_OFFSET) !=
       crc32(manifest, artifact_.manifestSize_))
     return dataLossError(prefix_ +
                          "manifest checksum mismatch (file damaged?)");
@@ -159,11 +156,11 @@ Status ArtifactLoader::readManifest() {
     return Status(parsed.status().code(),
                   prefix_ + "manifest: " + parsed.status().message());
   Manifest &m = *parsed;
-  if (m.provenance.formatVersion != Artifact::kFormatVersion)
+  if (m.provenance.formatVersion != CLEAVE_FORMAT_VERSION)
     return dataLossError(prefix_ + "manifest format_version " +
                          std::to_string(m.provenance.formatVersion) +
                          " differs from the header's " +
-                         std::to_string(Artifact::kFormatVersion));
+                         std::to_string(CLEAVE_FORMAT_VERSION));
   artifact_.provenance_ = std::move(m.provenance);
   artifact_.inputs_ = std::move(m.inputs);
   artifact_.outputs_ = std::move(m.outputs);
@@ -179,7 +176,7 @@ Status ArtifactLoader::checkSections(int rank) {
   uint64_t manifestEnd = artifact_.manifestOffset_ + artifact_.manifestSize_;
   for (const SectionDesc &section : artifact_.sections_) {
     std::string where = prefix_ + "section '" + section.name + "' ";
-    if (section.offset % kSectionAlignment != 0)
+    if (section.offset % CLEAVE_SECTION_ALIGNMENT != 0)
       return dataLossError(where + "offset " + std::to_string(section.offset) +
                            " is not 4096-byte aligned");
     if (section.offset < manifestEnd)
@@ -196,9 +193,10 @@ Status ArtifactLoader::checkSections(int rank) {
   for (const StageDesc &stage : artifact_.stages_)
     if (stage.rank == rank) {
       used.insert(stage.code);
-      for (const GpuBufferDesc &buffer : stage.gpuProgram.buffers)
-        if (buffer.kind == GpuBufferDesc::Kind::Constant)
-          used.insert(buffer.section);
+      if (stage.gpuProgram)
+        for (const GpuBufferDesc &buffer : stage.gpuProgram->buffers)
+          if (buffer.kind == GpuBufferDesc::Kind::Constant)
+            used.insert(buffer.section);
     }
   for (const ParameterDesc &param : artifact_.parameters_)
     if (param.rank == rank)
@@ -215,11 +213,11 @@ Status ArtifactLoader::checkParameters() {
   for (const ParameterDesc &param : artifact_.parameters_) {
     const SectionDesc *section = artifact_.findSection(param.section);
     std::string where = prefix_ + "parameter '" + param.name + "' ";
-    if (section->kind != "params")
+    if (section->kind != CLEAVE_SECTION_PARAMS)
       return dataLossError(where + "lies in section '" + section->name +
                            "' of kind '" + section->kind +
                            "', expected 'params'");
-    if (param.offset % kParameterAlignment != 0)
+    if (param.offset % CLEAVE_PARAMETER_ALIGNMENT != 0)
       return dataLossError(where + "offset " + std::to_string(param.offset) +
                            " is not 64-byte aligned");
     if (param.offset > section->size ||
@@ -381,22 +379,22 @@ std::string Artifact::describe() const {
               ? "; estimate " + formatFlops(stage.estimatedFlops) + ", " +
                     formatBytes(stage.estimatedBytes)
               : std::string()));
-    if (stage.hasGpuProgram) {
+    if (stage.gpuProgram) {
       uint64_t temp = 0, constant = 0;
-      for (const GpuBufferDesc &buffer : stage.gpuProgram.buffers)
+      for (const GpuBufferDesc &buffer : stage.gpuProgram->buffers)
         (buffer.kind == GpuBufferDesc::Kind::Temp ? temp : constant) +=
             buffer.kind == GpuBufferDesc::Kind::Arg ? 0 : buffer.size;
       size_t collectives = 0;
-      for (const GpuLaunch &launch : stage.gpuProgram.launches)
+      for (const GpuLaunch &launch : stage.gpuProgram->launches)
         collectives += launch.kind != GpuLaunch::Kind::Kernel;
-      line("    gpu_program: " + std::to_string(stage.gpuProgram.kernels.size()) +
+      line("    gpu_program: " + std::to_string(stage.gpuProgram->kernels.size()) +
            " kernels, " +
-           std::to_string(stage.gpuProgram.launches.size() - collectives) +
+           std::to_string(stage.gpuProgram->launches.size() - collectives) +
            " launches, " +
            (collectives ? std::to_string(collectives) +
                                 (collectives == 1 ? " collective, " : " collectives, ")
                           : "") +
-           std::to_string(stage.gpuProgram.buffers.size()) +
+           std::to_string(stage.gpuProgram->buffers.size()) +
            " buffers (temporaries " + formatBytes(static_cast<double>(temp)) +
            ", constants " + formatBytes(static_cast<double>(constant)) + ")");
     }

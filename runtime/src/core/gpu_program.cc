@@ -2,7 +2,6 @@
 
 #include "core/gpu_program.h"
 
-#include "core/stage_context.h"
 
 #include <algorithm>
 #include <map>
@@ -51,7 +50,7 @@ GpuProgramRunner::create(const Artifact &artifact, const StageDesc &stage,
                          hal::Executable &executable) {
   std::unique_ptr<GpuProgramRunner> runner(
       new GpuProgramRunner(device, executable));
-  const GpuProgram &program = stage.gpuProgram;
+  const GpuProgram &program = *stage.gpuProgram;
   std::string where = "stage " + std::to_string(stage.id) + ": ";
 
   for (size_t b = 0; b < program.buffers.size(); ++b) {
@@ -170,16 +169,15 @@ Status GpuProgramRunner::runCollective(PackedLaunch &packed, void *ctx) {
                               packed.hostIn.size());
   if (!status.ok())
     return status;
-  const CleaveRuntimeTable *table =
-      static_cast<CleaveStageContext *>(ctx)->table;
+  const cleave_runtime_table *table =
+      static_cast<cleave_stage_context *>(ctx)->table;
   auto count = static_cast<int64_t>(launch.count);
   auto dtype = static_cast<int32_t>(launch.dtype);
-  // op 0: sum; group 0: the stage's tensor-parallel group.
   if (launch.kind == GpuLaunch::Kind::AllReduceSum)
-    table->allReduce(ctx, packed.hostIn.data(), packed.hostOut.data(), count,
-                     dtype, 0, 0);
+    table->all_reduce(ctx, packed.hostIn.data(), packed.hostOut.data(), count,
+                      dtype, CLEAVE_REDUCE_SUM, CLEAVE_GROUP_STAGE);
   else
-    table->allGather(ctx, packed.hostIn.data(), packed.hostOut.data(), count,
+    table->all_gather(ctx, packed.hostIn.data(), packed.hostOut.data(), count,
                      dtype, 0);
   return device_.copyToDevice(buffers_[launch.out], packed.hostOut.data(),
                               packed.hostOut.size());

@@ -11,6 +11,7 @@
 #define CLEAVE_RUNTIME_CORE_GPU_PROGRAM_H
 
 #include "cleave/runtime.h"
+#include "core/manifest.h"
 #include "hal/hal.h"
 
 #include <memory>
@@ -39,7 +40,7 @@ public:
   /// once, then outputs and sent tensors are copied back into their host
   /// buffers. Parameters are not copied again. A collective step waits for
   /// the kernels before it, moves its input to the host, calls the runtime
-  /// table of `ctx` (a CleaveStageContext, as generated CPU code does; its
+  /// table of `ctx` (a cleave_stage_context, as generated CPU code does; its
   /// failures are recorded there) and moves the result to the device.
   Status run(void *const *args, void *ctx = nullptr);
 

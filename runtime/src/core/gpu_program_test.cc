@@ -10,7 +10,6 @@
 
 #include "core/gpu_program.h"
 
-#include "core/stage_context.h"
 #include "core/test_artifact_writer.h"
 
 #include <algorithm>
@@ -199,7 +198,9 @@ TEST_F(GpuProgramTest, MissingKernelNamesTheStage) {
   std::shared_ptr<const Artifact> artifact = open(1);
   ASSERT_TRUE(artifact);
   StageDesc stage = artifact->stages()[0];
-  stage.gpuProgram.kernels.push_back("absent");
+  auto program = std::make_shared<GpuProgram>(*stage.gpuProgram);
+  program->kernels.push_back("absent");
+  stage.gpuProgram = program;
   StatusOr<std::unique_ptr<GpuProgramRunner>> runner =
       GpuProgramRunner::create(*artifact, stage, 1, device, executable);
   ASSERT_FALSE(runner.ok());
@@ -276,8 +277,8 @@ TEST_F(GpuProgramTest, CollectiveRunsOnTheHostBetweenKernels) {
       *artifact, artifact->stages()[0], 1, device, executable);
   ASSERT_TRUE(runner.ok()) << runner.status().toString();
   collectiveLog = &log;
-  CleaveRuntimeTable table{&doublingAllReduce, &unusedAllGather};
-  CleaveStageContext context{&table, nullptr};
+  cleave_runtime_table table{&doublingAllReduce, &unusedAllGather};
+  cleave_stage_context context{&table, nullptr};
   float x[6] = {1, 2, 3, 4, 5, 6}, y[6] = {};
   void *args[3] = {x, nullptr, y};
   log.events.clear();

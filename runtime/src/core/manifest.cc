@@ -99,23 +99,23 @@ double getOptionalNumber(const Value &object, const std::string &path,
 }
 
 std::string getName(const Value &object, const std::string &path) {
-  std::string name = getString(object, path, "name");
+  std::string name = getString(object, path, CLEAVE_KEY_NAME);
   if (name.empty())
-    fail(join(path, "name"), "must not be empty");
+    fail(join(path, CLEAVE_KEY_NAME), "must not be empty");
   return name;
 }
 
 DType getDType(const Value &object, const std::string &path) {
-  StatusOr<DType> dtype = parseDType(getString(object, path, "dtype"));
+  StatusOr<DType> dtype = parseDType(getString(object, path, CLEAVE_KEY_DTYPE));
   if (!dtype.ok())
-    fail(join(path, "dtype"), dtype.status().message());
+    fail(join(path, CLEAVE_KEY_DTYPE), dtype.status().message());
   return *dtype;
 }
 
 Shape getShape(const Value &object, const std::string &path) {
-  std::string shapePath = join(path, "shape");
+  std::string shapePath = join(path, CLEAVE_KEY_SHAPE);
   Shape shape;
-  const std::vector<Value> &dims = getArray(object, path, "shape");
+  const std::vector<Value> &dims = getArray(object, path, CLEAVE_KEY_SHAPE);
   for (size_t i = 0; i < dims.size(); ++i)
     shape.push_back(toInteger(dims[i], indexed(shapePath, i), 0,
                               std::numeric_limits<int64_t>::max()));
@@ -163,19 +163,19 @@ std::vector<TensorDesc> readTensors(const Value &root, const char *key) {
 Provenance readProvenance(const Value &root) {
   Provenance provenance;
   provenance.formatVersion =
-      static_cast<uint32_t>(getInt(root, "", "format_version", 0, 0xFFFFFFFF));
-  provenance.compilerVersion = getOptionalString(root, "", "compiler_version");
-  if (const Value *source = root.find("source")) {
-    requireKind(*source, "source", Value::Kind::Object);
-    provenance.source.path = getOptionalString(*source, "source", "path");
-    provenance.source.sha256 = getOptionalString(*source, "source", "sha256");
+      static_cast<uint32_t>(getInt(root, "", CLEAVE_KEY_FORMAT_VERSION, 0, 0xFFFFFFFF));
+  provenance.compilerVersion = getOptionalString(root, "", CLEAVE_KEY_COMPILER_VERSION);
+  if (const Value *source = root.find(CLEAVE_KEY_SOURCE)) {
+    requireKind(*source, CLEAVE_KEY_SOURCE, Value::Kind::Object);
+    provenance.source.path = getOptionalString(*source, CLEAVE_KEY_SOURCE, CLEAVE_KEY_PATH);
+    provenance.source.sha256 = getOptionalString(*source, CLEAVE_KEY_SOURCE, CLEAVE_KEY_SHA256);
     provenance.source.producer =
-        getOptionalString(*source, "source", "producer");
-    if (source->find("opset"))
-      provenance.source.opset = getInt(*source, "source", "opset");
+        getOptionalString(*source, CLEAVE_KEY_SOURCE, CLEAVE_KEY_PRODUCER);
+    if (source->find(CLEAVE_KEY_OPSET))
+      provenance.source.opset = getInt(*source, CLEAVE_KEY_SOURCE, CLEAVE_KEY_OPSET);
   }
-  if (const Value *options = root.find("options")) {
-    requireKind(*options, "options", Value::Kind::Object);
+  if (const Value *options = root.find(CLEAVE_KEY_OPTIONS)) {
+    requireKind(*options, CLEAVE_KEY_OPTIONS, Value::Kind::Object);
     for (const Value::Member &member : options->asObject())
       provenance.options.emplace_back(member.first,
                                       renderOption(member.second));
@@ -186,16 +186,16 @@ Provenance readProvenance(const Value &root) {
 std::vector<DeviceDesc> readDevices(const Value &root) {
   std::vector<DeviceDesc> devices;
   std::set<int> ranks;
-  const std::vector<Value> &list = getArray(root, "", "devices");
+  const std::vector<Value> &list = getArray(root, "", CLEAVE_KEY_DEVICES);
   if (list.empty())
-    fail("devices", "must list at least one device");
+    fail(CLEAVE_KEY_DEVICES, "must list at least one device");
   for (size_t i = 0; i < list.size(); ++i) {
-    std::string path = indexed("devices", i);
+    std::string path = indexed(CLEAVE_KEY_DEVICES, i);
     const Value &entry = requireKind(list[i], path, Value::Kind::Object);
     DeviceDesc device;
-    device.rank = static_cast<int>(getInt(entry, path, "rank", 0, 1 << 20));
-    device.kind = getString(entry, path, "kind");
-    device.index = static_cast<int>(getInt(entry, path, "index", 0, 1 << 20));
+    device.rank = static_cast<int>(getInt(entry, path, CLEAVE_KEY_RANK, 0, 1 << 20));
+    device.kind = getString(entry, path, CLEAVE_KEY_KIND);
+    device.index = static_cast<int>(getInt(entry, path, CLEAVE_KEY_INDEX, 0, 1 << 20));
     if (!ranks.insert(device.rank).second)
       fail(path, "duplicate rank " + std::to_string(device.rank));
     devices.push_back(std::move(device));
@@ -206,17 +206,17 @@ std::vector<DeviceDesc> readDevices(const Value &root) {
 std::vector<SectionDesc> readSections(const Value &root) {
   std::vector<SectionDesc> sections;
   std::set<std::string> names;
-  const std::vector<Value> &list = getArray(root, "", "sections");
+  const std::vector<Value> &list = getArray(root, "", CLEAVE_KEY_SECTIONS);
   for (size_t i = 0; i < list.size(); ++i) {
-    std::string path = indexed("sections", i);
+    std::string path = indexed(CLEAVE_KEY_SECTIONS, i);
     const Value &entry = requireKind(list[i], path, Value::Kind::Object);
     SectionDesc section;
     section.name = getName(entry, path);
-    section.kind = getString(entry, path, "kind");
-    section.offset = static_cast<uint64_t>(getInt(entry, path, "offset"));
-    section.size = static_cast<uint64_t>(getInt(entry, path, "size"));
+    section.kind = getString(entry, path, CLEAVE_KEY_KIND);
+    section.offset = static_cast<uint64_t>(getInt(entry, path, CLEAVE_KEY_OFFSET));
+    section.size = static_cast<uint64_t>(getInt(entry, path, CLEAVE_KEY_SIZE));
     section.crc32 =
-        static_cast<uint32_t>(getInt(entry, path, "crc32", 0, 0xFFFFFFFF));
+        static_cast<uint32_t>(getInt(entry, path, CLEAVE_KEY_CRC32, 0, 0xFFFFFFFF));
     if (!names.insert(section.name).second)
       fail(path, "duplicate section name '" + section.name + "'");
     sections.push_back(std::move(section));
@@ -227,18 +227,18 @@ std::vector<SectionDesc> readSections(const Value &root) {
 std::vector<ParameterDesc> readParameters(const Value &root) {
   std::vector<ParameterDesc> parameters;
   std::set<std::string> names;
-  const std::vector<Value> &list = getArray(root, "", "parameters");
+  const std::vector<Value> &list = getArray(root, "", CLEAVE_KEY_PARAMETERS);
   for (size_t i = 0; i < list.size(); ++i) {
-    std::string path = indexed("parameters", i);
+    std::string path = indexed(CLEAVE_KEY_PARAMETERS, i);
     const Value &entry = requireKind(list[i], path, Value::Kind::Object);
     ParameterDesc param;
     param.name = getName(entry, path);
     param.dtype = getDType(entry, path);
     param.shape = getShape(entry, path);
-    param.rank = static_cast<int>(getInt(entry, path, "rank", 0, 1 << 20));
-    param.section = getString(entry, path, "section");
-    param.offset = static_cast<uint64_t>(getInt(entry, path, "offset"));
-    param.size = static_cast<uint64_t>(getInt(entry, path, "size"));
+    param.rank = static_cast<int>(getInt(entry, path, CLEAVE_KEY_RANK, 0, 1 << 20));
+    param.section = getString(entry, path, CLEAVE_KEY_SECTION);
+    param.offset = static_cast<uint64_t>(getInt(entry, path, CLEAVE_KEY_OFFSET));
+    param.size = static_cast<uint64_t>(getInt(entry, path, CLEAVE_KEY_SIZE));
     TensorDesc type{param.name, param.dtype, param.shape};
     if (param.size != type.byteSize())
       fail(path, "size " + std::to_string(param.size) + " does not match " +
@@ -254,23 +254,23 @@ std::vector<ParameterDesc> readParameters(const Value &root) {
 StageArg readArg(const Value &value, const std::string &path) {
   const Value &entry = requireKind(value, path, Value::Kind::Object);
   StageArg arg;
-  arg.kindName = getString(entry, path, "kind");
+  arg.kindName = getString(entry, path, CLEAVE_KEY_KIND);
   arg.name = getName(entry, path);
-  if (arg.kindName == "input")
+  if (arg.kindName == CLEAVE_ARG_INPUT)
     arg.kind = StageArg::Kind::Input;
-  else if (arg.kindName == "param")
+  else if (arg.kindName == CLEAVE_ARG_PARAM)
     arg.kind = StageArg::Kind::Param;
-  else if (arg.kindName == "output")
+  else if (arg.kindName == CLEAVE_ARG_OUTPUT)
     arg.kind = StageArg::Kind::Output;
-  else if (arg.kindName == "recv")
+  else if (arg.kindName == CLEAVE_ARG_RECV)
     arg.kind = StageArg::Kind::Recv;
-  else if (arg.kindName == "send")
+  else if (arg.kindName == CLEAVE_ARG_SEND)
     arg.kind = StageArg::Kind::Send;
   else
     arg.kind = StageArg::Kind::Other;
   if (arg.kind == StageArg::Kind::Recv || arg.kind == StageArg::Kind::Send) {
     arg.peer = static_cast<int>(
-        getInt(entry, path, arg.kind == StageArg::Kind::Recv ? "from" : "to", 0,
+        getInt(entry, path, arg.kind == StageArg::Kind::Recv ? CLEAVE_KEY_FROM : CLEAVE_KEY_TO, 0,
                1 << 20));
     arg.dtype = getDType(entry, path);
     arg.shape = getShape(entry, path);
@@ -282,8 +282,8 @@ StageArg readArg(const Value &value, const std::string &path) {
 /// unsigned (an i8 holds -128..255), kept as its two's complement bits.
 uint64_t readIntegerBits(const Value &entry, const std::string &path,
                          int bits) {
-  const Value &value = require(entry, path, "value");
-  std::string valuePath = join(path, "value");
+  const Value &value = require(entry, path, CLEAVE_KEY_VALUE);
+  std::string valuePath = join(path, CLEAVE_KEY_VALUE);
   if (bits == 64) {
     if (value.isInteger())
       return static_cast<uint64_t>(value.asInt());
@@ -299,8 +299,8 @@ uint64_t readIntegerBits(const Value &entry, const std::string &path,
 
 /// A float kernel argument's "bits": the IEEE bit pattern, exact in JSON.
 uint64_t readFloatBits(const Value &entry, const std::string &path, int bits) {
-  const Value &value = require(entry, path, "bits");
-  std::string bitsPath = join(path, "bits");
+  const Value &value = require(entry, path, CLEAVE_KEY_BITS);
+  std::string bitsPath = join(path, CLEAVE_KEY_BITS);
   if (!value.isUnsigned() ||
       (bits == 32 && value.asUnsigned() > 0xFFFFFFFFull))
     fail(bitsPath, "expected the " + std::to_string(bits) +
@@ -330,8 +330,8 @@ GpuProgram readGpuProgram(const Value &value, const std::string &path) {
   const Value &program = requireKind(value, path, Value::Kind::Object);
   GpuProgram gpu;
   std::set<std::string> kernelNames;
-  const std::vector<Value> &kernels = getArray(program, path, "kernels");
-  std::string kernelsPath = join(path, "kernels");
+  const std::vector<Value> &kernels = getArray(program, path, CLEAVE_KEY_KERNELS);
+  std::string kernelsPath = join(path, CLEAVE_KEY_KERNELS);
   for (size_t k = 0; k < kernels.size(); ++k) {
     std::string kernelPath = indexed(kernelsPath, k);
     std::string name =
@@ -342,26 +342,26 @@ GpuProgram readGpuProgram(const Value &value, const std::string &path) {
       fail(kernelPath, "kernel '" + name + "' is listed twice");
     gpu.kernels.push_back(std::move(name));
   }
-  const std::vector<Value> &buffers = getArray(program, path, "buffers");
-  std::string buffersPath = join(path, "buffers");
+  const std::vector<Value> &buffers = getArray(program, path, CLEAVE_KEY_BUFFERS);
+  std::string buffersPath = join(path, CLEAVE_KEY_BUFFERS);
   for (size_t b = 0; b < buffers.size(); ++b) {
     std::string bufferPath = indexed(buffersPath, b);
     const Value &entry = requireKind(buffers[b], bufferPath, Value::Kind::Object);
-    std::string kind = getString(entry, bufferPath, "kind");
+    std::string kind = getString(entry, bufferPath, CLEAVE_KEY_KIND);
     GpuBufferDesc buffer;
-    if (kind == "arg") {
+    if (kind == CLEAVE_BUFFER_ARG) {
       buffer.kind = GpuBufferDesc::Kind::Arg;
-      buffer.index = static_cast<int>(getInt(entry, bufferPath, "index", 0, 1 << 20));
-    } else if (kind == "temp") {
+      buffer.index = static_cast<int>(getInt(entry, bufferPath, CLEAVE_KEY_INDEX, 0, 1 << 20));
+    } else if (kind == CLEAVE_BUFFER_TEMP) {
       buffer.kind = GpuBufferDesc::Kind::Temp;
-      buffer.size = static_cast<uint64_t>(getInt(entry, bufferPath, "size"));
-    } else if (kind == "constant") {
+      buffer.size = static_cast<uint64_t>(getInt(entry, bufferPath, CLEAVE_KEY_SIZE));
+    } else if (kind == CLEAVE_BUFFER_CONSTANT) {
       buffer.kind = GpuBufferDesc::Kind::Constant;
-      buffer.section = getString(entry, bufferPath, "section");
-      buffer.offset = static_cast<uint64_t>(getInt(entry, bufferPath, "offset"));
-      buffer.size = static_cast<uint64_t>(getInt(entry, bufferPath, "size"));
+      buffer.section = getString(entry, bufferPath, CLEAVE_KEY_SECTION);
+      buffer.offset = static_cast<uint64_t>(getInt(entry, bufferPath, CLEAVE_KEY_OFFSET));
+      buffer.size = static_cast<uint64_t>(getInt(entry, bufferPath, CLEAVE_KEY_SIZE));
     } else {
-      fail(join(bufferPath, "kind"),
+      fail(join(bufferPath, CLEAVE_KEY_KIND),
            "unknown buffer kind '" + kind + "' (expected arg, temp or constant)");
     }
     gpu.buffers.push_back(std::move(buffer));
@@ -376,60 +376,60 @@ GpuProgram readGpuProgram(const Value &value, const std::string &path) {
                                      std::to_string(gpu.buffers.size()) + " buffers)");
     return buffer;
   };
-  const std::vector<Value> &launches = getArray(program, path, "launches");
-  std::string launchesPath = join(path, "launches");
+  const std::vector<Value> &launches = getArray(program, path, CLEAVE_KEY_LAUNCHES);
+  std::string launchesPath = join(path, CLEAVE_KEY_LAUNCHES);
   for (size_t l = 0; l < launches.size(); ++l) {
     std::string launchPath = indexed(launchesPath, l);
     const Value &entry = requireKind(launches[l], launchPath, Value::Kind::Object);
     GpuLaunch launch;
-    if (entry.find("collective")) {
-      std::string collective = getString(entry, launchPath, "collective");
-      if (collective == "all_reduce_sum")
+    if (entry.find(CLEAVE_KEY_COLLECTIVE)) {
+      std::string collective = getString(entry, launchPath, CLEAVE_KEY_COLLECTIVE);
+      if (collective == CLEAVE_COLLECTIVE_ALL_REDUCE_SUM)
         launch.kind = GpuLaunch::Kind::AllReduceSum;
-      else if (collective == "all_gather")
+      else if (collective == CLEAVE_COLLECTIVE_ALL_GATHER)
         launch.kind = GpuLaunch::Kind::AllGather;
       else
-        fail(join(launchPath, "collective"),
+        fail(join(launchPath, CLEAVE_KEY_COLLECTIVE),
              "unknown collective '" + collective +
                  "' (expected all_reduce_sum or all_gather)");
-      launch.in = readBuffer(entry, launchPath, "in");
-      launch.out = readBuffer(entry, launchPath, "out");
-      launch.count = static_cast<uint64_t>(getInt(entry, launchPath, "count"));
-      launch.dtype = static_cast<DType>(getInt(entry, launchPath, "dtype", 0,
+      launch.in = readBuffer(entry, launchPath, CLEAVE_KEY_IN);
+      launch.out = readBuffer(entry, launchPath, CLEAVE_KEY_OUT);
+      launch.count = static_cast<uint64_t>(getInt(entry, launchPath, CLEAVE_KEY_COUNT));
+      launch.dtype = static_cast<DType>(getInt(entry, launchPath, CLEAVE_KEY_DTYPE, 0,
                                                static_cast<int64_t>(DType::BFloat16)));
       gpu.launches.push_back(std::move(launch));
       continue;
     }
-    launch.kernel = getString(entry, launchPath, "kernel");
+    launch.kernel = getString(entry, launchPath, CLEAVE_KEY_KERNEL);
     if (!kernelNames.count(launch.kernel))
-      fail(join(launchPath, "kernel"),
+      fail(join(launchPath, CLEAVE_KEY_KERNEL),
            "kernel '" + launch.kernel + "' is not listed in kernels");
-    readDims(entry, launchPath, "grid", launch.grid);
-    readDims(entry, launchPath, "block", launch.block);
-    const std::vector<Value> &args = getArray(entry, launchPath, "args");
-    std::string argsPath = join(launchPath, "args");
+    readDims(entry, launchPath, CLEAVE_KEY_GRID, launch.grid);
+    readDims(entry, launchPath, CLEAVE_KEY_BLOCK, launch.block);
+    const std::vector<Value> &args = getArray(entry, launchPath, CLEAVE_KEY_ARGS);
+    std::string argsPath = join(launchPath, CLEAVE_KEY_ARGS);
     for (size_t a = 0; a < args.size(); ++a) {
       std::string argPath = indexed(argsPath, a);
       const Value &argEntry = requireKind(args[a], argPath, Value::Kind::Object);
-      std::string type = getString(argEntry, argPath, "type");
+      std::string type = getString(argEntry, argPath, CLEAVE_KEY_TYPE);
       GpuKernelArg arg;
-      if (type == "ptr") {
+      if (type == CLEAVE_KERNEL_ARG_PTR) {
         arg.type = GpuKernelArg::Type::Ptr;
-        arg.buffer = readBuffer(argEntry, argPath, "buffer");
-      } else if (type == "i64" || type == "i32" || type == "i16" ||
-                 type == "i8" || type == "i1") {
-        int bits = type == "i1" ? 1 : std::stoi(type.substr(1));
+        arg.buffer = readBuffer(argEntry, argPath, CLEAVE_KEY_BUFFER);
+      } else if (type == CLEAVE_KERNEL_ARG_I64 || type == CLEAVE_KERNEL_ARG_I32 || type == CLEAVE_KERNEL_ARG_I16 ||
+                 type == CLEAVE_KERNEL_ARG_I8 || type == CLEAVE_KERNEL_ARG_I1) {
+        int bits = type == CLEAVE_KERNEL_ARG_I1 ? 1 : std::stoi(type.substr(1));
         arg.type = bits == 64   ? GpuKernelArg::Type::I64
                    : bits == 32 ? GpuKernelArg::Type::I32
                    : bits == 16 ? GpuKernelArg::Type::I16
                    : bits == 8  ? GpuKernelArg::Type::I8
                                 : GpuKernelArg::Type::I1;
         arg.bits = readIntegerBits(argEntry, argPath, bits);
-      } else if (type == "f32" || type == "f64") {
-        arg.type = type == "f32" ? GpuKernelArg::Type::F32 : GpuKernelArg::Type::F64;
-        arg.bits = readFloatBits(argEntry, argPath, type == "f32" ? 32 : 64);
+      } else if (type == CLEAVE_KERNEL_ARG_F32 || type == CLEAVE_KERNEL_ARG_F64) {
+        arg.type = type == CLEAVE_KERNEL_ARG_F32 ? GpuKernelArg::Type::F32 : GpuKernelArg::Type::F64;
+        arg.bits = readFloatBits(argEntry, argPath, type == CLEAVE_KERNEL_ARG_F32 ? 32 : 64);
       } else {
-        fail(join(argPath, "type"), "unknown argument type '" + type +
+        fail(join(argPath, CLEAVE_KEY_TYPE), "unknown argument type '" + type +
                                         "' (expected ptr, i64, i32, i16, i8, "
                                         "i1, f32 or f64)");
       }
@@ -442,26 +442,26 @@ GpuProgram readGpuProgram(const Value &value, const std::string &path) {
 
 std::vector<StageDesc> readStages(const Value &root) {
   std::vector<StageDesc> stages;
-  const std::vector<Value> &list = getArray(root, "", "stages");
+  const std::vector<Value> &list = getArray(root, "", CLEAVE_KEY_STAGES);
   if (list.empty())
-    fail("stages", "must list at least one stage");
+    fail(CLEAVE_KEY_STAGES, "must list at least one stage");
   for (size_t i = 0; i < list.size(); ++i) {
-    std::string path = indexed("stages", i);
+    std::string path = indexed(CLEAVE_KEY_STAGES, i);
     const Value &entry = requireKind(list[i], path, Value::Kind::Object);
     StageDesc stage;
-    stage.id = static_cast<int>(getInt(entry, path, "id", 0, 1 << 20));
-    stage.rank = static_cast<int>(getInt(entry, path, "rank", 0, 1 << 20));
-    stage.device = static_cast<int>(getInt(entry, path, "device", 0, 1 << 20));
-    stage.code = getString(entry, path, "code");
-    stage.entry = getString(entry, path, "entry");
+    stage.id = static_cast<int>(getInt(entry, path, CLEAVE_KEY_ID, 0, 1 << 20));
+    stage.rank = static_cast<int>(getInt(entry, path, CLEAVE_KEY_RANK, 0, 1 << 20));
+    stage.device = static_cast<int>(getInt(entry, path, CLEAVE_KEY_DEVICE, 0, 1 << 20));
+    stage.code = getString(entry, path, CLEAVE_KEY_CODE);
+    stage.entry = getString(entry, path, CLEAVE_KEY_ENTRY);
     if (stage.entry.empty())
-      fail(join(path, "entry"), "must not be empty");
-    const std::vector<Value> &args = getArray(entry, path, "args");
+      fail(join(path, CLEAVE_KEY_ENTRY), "must not be empty");
+    const std::vector<Value> &args = getArray(entry, path, CLEAVE_KEY_ARGS);
     for (size_t a = 0; a < args.size(); ++a)
-      stage.args.push_back(readArg(args[a], indexed(join(path, "args"), a)));
-    if (const Value *group = entry.find("group")) {
-      std::string groupPath = join(path, "group");
-      const std::vector<Value> &ranks = getArray(entry, path, "group");
+      stage.args.push_back(readArg(args[a], indexed(join(path, CLEAVE_KEY_ARGS), a)));
+    if (const Value *group = entry.find(CLEAVE_KEY_GROUP)) {
+      std::string groupPath = join(path, CLEAVE_KEY_GROUP);
+      const std::vector<Value> &ranks = getArray(entry, path, CLEAVE_KEY_GROUP);
       for (size_t r = 0; r < ranks.size(); ++r)
         stage.group.push_back(static_cast<int>(
             toInteger(ranks[r], indexed(groupPath, r), 0, 1 << 20)));
@@ -469,23 +469,24 @@ std::vector<StageDesc> readStages(const Value &root) {
     } else {
       stage.group.push_back(stage.rank);
     }
-    if (const Value *program = entry.find("gpu_program")) {
-      stage.hasGpuProgram = true;
-      stage.gpuProgram = readGpuProgram(*program, join(path, "gpu_program"));
+    if (const Value *program = entry.find(CLEAVE_KEY_GPU_PROGRAM)) {
+      stage.gpuProgram = std::make_shared<const GpuProgram>(
+          readGpuProgram(*program, join(path, CLEAVE_KEY_GPU_PROGRAM)));
     }
-    if (stage.hasGpuProgram != (stage.entry == "gpu_program"))
-      fail(join(path, stage.hasGpuProgram ? "entry" : "gpu_program"),
-           stage.hasGpuProgram
+    bool hasGpuProgram = stage.gpuProgram != nullptr;
+    if (hasGpuProgram != (stage.entry == CLEAVE_ENTRY_GPU_PROGRAM))
+      fail(join(path, hasGpuProgram ? CLEAVE_KEY_ENTRY : CLEAVE_KEY_GPU_PROGRAM),
+           hasGpuProgram
                ? "a stage with a gpu_program has entry \"gpu_program\", got '" +
                      stage.entry + "'"
                : "missing (entry \"gpu_program\" needs one)");
-    if (const Value *estimate = entry.find("estimate")) {
-      std::string estimatePath = join(path, "estimate");
+    if (const Value *estimate = entry.find(CLEAVE_KEY_ESTIMATE)) {
+      std::string estimatePath = join(path, CLEAVE_KEY_ESTIMATE);
       requireKind(*estimate, estimatePath, Value::Kind::Object);
       stage.estimatedFlops =
-          getOptionalNumber(*estimate, estimatePath, "flops");
+          getOptionalNumber(*estimate, estimatePath, CLEAVE_KEY_FLOPS);
       stage.estimatedBytes =
-          getOptionalNumber(*estimate, estimatePath, "bytes");
+          getOptionalNumber(*estimate, estimatePath, CLEAVE_KEY_BYTES);
     }
     stages.push_back(std::move(stage));
   }
@@ -501,8 +502,8 @@ const T *findNamed(const std::vector<T> &list, const std::string &name) {
 }
 
 int readMicrobatches(const Value &root) {
-  const Value *options = root.find("options");
-  const Value *value = options ? options->find("microbatches") : nullptr;
+  const Value *options = root.find(CLEAVE_KEY_OPTIONS);
+  const Value *value = options ? options->find(CLEAVE_KEY_MICROBATCHES) : nullptr;
   if (!value || value->isNull())
     return 1;
   return static_cast<int>(
@@ -549,22 +550,22 @@ void checkPipeline(const Manifest &manifest) {
   std::map<int, int> entryOfRank;
   std::set<int> ranks;
   for (int i = 0; i < entries; ++i) {
-    std::string path = indexed("stages", i);
+    std::string path = indexed(CLEAVE_KEY_STAGES, i);
     if (stages[i].id >= count)
-      fail(join(path, "id"), "stage id " + std::to_string(stages[i].id) +
+      fail(join(path, CLEAVE_KEY_ID), "stage id " + std::to_string(stages[i].id) +
                                  " out of range (stage ids are 0 to " +
                                  std::to_string(count - 1) + ")");
     if (indexOfId[stages[i].id] < 0)
       indexOfId[stages[i].id] = i;
     entryOfRank.emplace(stages[i].rank, i);
     if (!ranks.insert(stages[i].rank).second)
-      fail(join(path, "rank"), "rank " + std::to_string(stages[i].rank) +
+      fail(join(path, CLEAVE_KEY_RANK), "rank " + std::to_string(stages[i].rank) +
                                    " already runs another stage (one stage "
                                    "per rank)");
   }
   int last = count - 1;
-  checkSplittable(manifest.inputs, "inputs", manifest.microbatches);
-  checkSplittable(manifest.outputs, "outputs", manifest.microbatches);
+  checkSplittable(manifest.inputs, CLEAVE_KEY_INPUTS, manifest.microbatches);
+  checkSplittable(manifest.outputs, CLEAVE_KEY_OUTPUTS, manifest.microbatches);
 
   // Microbatch type of a graph tensor that a transfer may forward.
   auto microbatchShape = [&](const TensorDesc &t) {
@@ -587,7 +588,7 @@ void checkPipeline(const Manifest &manifest) {
     std::set<std::pair<int, std::string>> transfers;
     for (size_t a = 0; a < stage.args.size(); ++a) {
       const StageArg &arg = stage.args[a];
-      std::string path = indexed(join(indexed("stages", i), "args"), a);
+      std::string path = indexed(join(indexed(CLEAVE_KEY_STAGES, i), CLEAVE_KEY_ARGS), a);
       std::string what = arg.kindName + " '" + arg.name + "'";
       if (arg.kind == StageArg::Kind::Input && stage.id != 0)
         fail(path, what + " is read by " + stageName +
@@ -657,10 +658,10 @@ void checkPipeline(const Manifest &manifest) {
 
 /// The code section kind a device kind runs ("" for kinds with host code).
 std::string gpuCodeKind(const std::string &deviceKind) {
-  if (deviceKind == "cuda")
-    return "cuda-fatbin";
-  if (deviceKind == "rocm")
-    return "rocm-hsaco";
+  if (deviceKind == CLEAVE_DEVICE_CUDA)
+    return CLEAVE_SECTION_CUDA_FATBIN;
+  if (deviceKind == CLEAVE_DEVICE_ROCM)
+    return CLEAVE_SECTION_ROCM_HSACO;
   return "";
 }
 
@@ -673,42 +674,42 @@ void checkGpuStage(const Manifest &manifest, const StageDesc &stage,
   std::string wantCode = gpuCodeKind(device.kind);
   std::string where = "stage " + std::to_string(stage.id) + " on " +
                       device.kind + ":" + std::to_string(device.index);
-  if (!stage.hasGpuProgram) {
+  if (!stage.gpuProgram) {
     if (!wantCode.empty())
-      fail(join(path, "entry"), where + " runs GPU code: expected entry "
+      fail(join(path, CLEAVE_KEY_ENTRY), where + " runs GPU code: expected entry "
                                         "\"gpu_program\" and a gpu_program, "
                                         "got entry '" + stage.entry + "'");
     return;
   }
-  std::string programPath = join(path, "gpu_program");
+  std::string programPath = join(path, CLEAVE_KEY_GPU_PROGRAM);
   if (wantCode.empty())
     fail(programPath, where + ": only cuda and rocm stages have a gpu_program");
   if (code.kind != wantCode)
-    fail(join(path, "code"), where + ": section '" + code.name + "' is " +
+    fail(join(path, CLEAVE_KEY_CODE), where + ": section '" + code.name + "' is " +
                                  code.kind + ", expected " + wantCode);
-  const GpuProgram &program = stage.gpuProgram;
+  const GpuProgram &program = *stage.gpuProgram;
   std::vector<int> bufferOfArg(stage.args.size(), -1);
   for (size_t b = 0; b < program.buffers.size(); ++b) {
     const GpuBufferDesc &buffer = program.buffers[b];
-    std::string bufferPath = indexed(join(programPath, "buffers"), b);
+    std::string bufferPath = indexed(join(programPath, CLEAVE_KEY_BUFFERS), b);
     if (buffer.kind == GpuBufferDesc::Kind::Arg) {
       if (static_cast<size_t>(buffer.index) >= stage.args.size())
-        fail(join(bufferPath, "index"),
+        fail(join(bufferPath, CLEAVE_KEY_INDEX),
              "arg " + std::to_string(buffer.index) + " does not exist (" +
                  where + " has " + std::to_string(stage.args.size()) + " args)");
       int &owner = bufferOfArg[buffer.index];
       if (owner >= 0)
-        fail(join(bufferPath, "index"),
+        fail(join(bufferPath, CLEAVE_KEY_INDEX),
              "arg " + std::to_string(buffer.index) + " is already buffer " +
                  std::to_string(owner));
       owner = static_cast<int>(b);
     } else if (buffer.kind == GpuBufferDesc::Kind::Constant) {
       const SectionDesc *section = findNamed(manifest.sections, buffer.section);
       if (!section)
-        fail(join(bufferPath, "section"),
+        fail(join(bufferPath, CLEAVE_KEY_SECTION),
              "no section named '" + buffer.section + "'");
-      if (section->kind != "constants")
-        fail(join(bufferPath, "section"), "section '" + buffer.section +
+      if (section->kind != CLEAVE_SECTION_CONSTANTS)
+        fail(join(bufferPath, CLEAVE_KEY_SECTION), "section '" + buffer.section +
                                               "' is " + section->kind +
                                               ", expected constants");
       if (buffer.offset > section->size ||
@@ -721,7 +722,7 @@ void checkGpuStage(const Manifest &manifest, const StageDesc &stage,
   }
   for (size_t a = 0; a < stage.args.size(); ++a)
     if (bufferOfArg[a] < 0)
-      fail(join(programPath, "buffers"),
+      fail(join(programPath, CLEAVE_KEY_BUFFERS),
            "arg " + std::to_string(a) + " (" + stage.args[a].kindName + " '" +
                stage.args[a].name + "') has no buffer");
 }
@@ -733,12 +734,12 @@ void checkReferences(const Manifest &manifest) {
     ranks.insert(device.rank);
   for (size_t i = 0; i < manifest.parameters.size(); ++i) {
     const ParameterDesc &param = manifest.parameters[i];
-    std::string path = indexed("parameters", i);
+    std::string path = indexed(CLEAVE_KEY_PARAMETERS, i);
     if (!ranks.count(param.rank))
-      fail(join(path, "rank"),
+      fail(join(path, CLEAVE_KEY_RANK),
            "no device has rank " + std::to_string(param.rank));
     if (!findNamed(manifest.sections, param.section))
-      fail(join(path, "section"), "no section named '" + param.section + "'");
+      fail(join(path, CLEAVE_KEY_SECTION), "no section named '" + param.section + "'");
   }
   // Stage ids are unique except among the entries of one tensor-parallel
   // group: one entry per rank of the group, each listing the same group.
@@ -746,33 +747,33 @@ void checkReferences(const Manifest &manifest) {
   std::map<int, size_t> entriesOfId;
   for (size_t i = 0; i < manifest.stages.size(); ++i) {
     const StageDesc &stage = manifest.stages[i];
-    std::string path = indexed("stages", i);
+    std::string path = indexed(CLEAVE_KEY_STAGES, i);
     auto [first, isNew] = firstOfId.emplace(stage.id, &stage);
     ++entriesOfId[stage.id];
     if (std::find(stage.group.begin(), stage.group.end(), stage.rank) ==
         stage.group.end())
-      fail(join(path, "group"), "does not hold the stage's rank " +
+      fail(join(path, CLEAVE_KEY_GROUP), "does not hold the stage's rank " +
                                     std::to_string(stage.rank));
     if (!isNew && (stage.group.size() < 2 || first->second->group != stage.group))
-      fail(join(path, "id"), "duplicate stage id " + std::to_string(stage.id) +
+      fail(join(path, CLEAVE_KEY_ID), "duplicate stage id " + std::to_string(stage.id) +
                                  " (entries of one stage id must be the ranks "
                                  "of one tensor-parallel group)");
     if (static_cast<size_t>(stage.device) >= manifest.devices.size())
-      fail(join(path, "device"),
+      fail(join(path, CLEAVE_KEY_DEVICE),
            "device " + std::to_string(stage.device) + " does not exist (" +
                std::to_string(manifest.devices.size()) + " devices)");
     if (manifest.devices[stage.device].rank != stage.rank)
-      fail(join(path, "rank"),
+      fail(join(path, CLEAVE_KEY_RANK),
            "rank " + std::to_string(stage.rank) +
                " differs from its device's rank " +
                std::to_string(manifest.devices[stage.device].rank));
     const SectionDesc *code = findNamed(manifest.sections, stage.code);
     if (!code)
-      fail(join(path, "code"), "no section named '" + stage.code + "'");
+      fail(join(path, CLEAVE_KEY_CODE), "no section named '" + stage.code + "'");
     checkGpuStage(manifest, stage, *code, path);
     for (size_t a = 0; a < stage.args.size(); ++a) {
       const StageArg &arg = stage.args[a];
-      std::string argPath = indexed(join(path, "args"), a);
+      std::string argPath = indexed(join(path, CLEAVE_KEY_ARGS), a);
       bool known = true;
       if (arg.kind == StageArg::Kind::Input)
         known = findNamed(manifest.inputs, arg.name) != nullptr;
@@ -786,7 +787,7 @@ void checkReferences(const Manifest &manifest) {
   }
   for (const auto &[id, first] : firstOfId)
     if (entriesOfId[id] != first->group.size())
-      fail("stages", "stage " + std::to_string(id) + " has " +
+      fail(CLEAVE_KEY_STAGES, "stage " + std::to_string(id) + " has " +
                          std::to_string(entriesOfId[id]) +
                          " entries for a group of " +
                          std::to_string(first->group.size()) + " ranks");
@@ -802,8 +803,8 @@ StatusOr<Manifest> parseManifest(std::string_view text) {
       fail("manifest", "expected a JSON object, got " + describeValue(*root));
     Manifest manifest;
     manifest.provenance = readProvenance(*root);
-    manifest.inputs = readTensors(*root, "inputs");
-    manifest.outputs = readTensors(*root, "outputs");
+    manifest.inputs = readTensors(*root, CLEAVE_KEY_INPUTS);
+    manifest.outputs = readTensors(*root, CLEAVE_KEY_OUTPUTS);
     manifest.devices = readDevices(*root);
     manifest.sections = readSections(*root);
     manifest.parameters = readParameters(*root);

@@ -16,6 +16,56 @@
 
 namespace cleave {
 
+/// A device buffer of a GPU stage (manifest "stages[].gpu_program.buffers").
+struct GpuBufferDesc {
+  /// Arg: the stage's args[index], copied to the device before the launches
+  /// (inputs, parameters, received tensors) or back after them (outputs,
+  /// sent tensors). Temp: `size` bytes, contents undefined. Constant: `size`
+  /// bytes at `offset` of section `section`, copied to the device once.
+  enum class Kind { Arg, Temp, Constant };
+  Kind kind = Kind::Temp;
+  int index = 0; ///< Arg only
+  std::string section; ///< Constant only
+  uint64_t offset = 0; ///< Constant only
+  uint64_t size = 0;   ///< Temp and Constant
+};
+
+/// One kernel parameter of a launch: a buffer's device address or a scalar.
+struct GpuKernelArg {
+  enum class Type { Ptr, I64, I32, I16, I8, I1, F32, F64 };
+  Type type = Type::Ptr;
+  int buffer = 0; ///< Ptr: index into GpuProgram::buffers
+  /// Scalars: the value's bytes (two's complement for integers, the IEEE bit
+  /// pattern for floats), in the low bytes of the type's size.
+  uint64_t bits = 0;
+};
+
+/// One step of a GPU stage (manifest "stages[].gpu_program.launches"): a
+/// kernel launch, or a collective of a tensor-parallel stage over its group.
+struct GpuLaunch {
+  /// Kernel: `kernel` on `grid` x `block` with `args`. AllReduceSum and
+  /// AllGather: `count` elements of `dtype` at buffer `in` go to the host, the
+  /// collective runs over the stage's group, and the result (count elements,
+  /// or group size x count for a gather) goes to buffer `out`.
+  enum class Kind { Kernel, AllReduceSum, AllGather };
+  Kind kind = Kind::Kernel;
+  std::string kernel;
+  uint32_t grid[3] = {1, 1, 1};
+  uint32_t block[3] = {1, 1, 1};
+  std::vector<GpuKernelArg> args;
+  int in = 0, out = 0; ///< collectives: indices into GpuProgram::buffers
+  uint64_t count = 0;  ///< collectives
+  DType dtype = DType::Float32; ///< collectives
+};
+
+/// How a GPU stage runs its kernels (manifest "stages[].gpu_program"): the
+/// launches, in order, over the buffers.
+struct GpuProgram {
+  std::vector<std::string> kernels;
+  std::vector<GpuBufferDesc> buffers;
+  std::vector<GpuLaunch> launches;
+};
+
 /// The typed content of a manifest.
 struct Manifest {
   Provenance provenance;

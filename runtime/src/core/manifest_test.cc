@@ -100,8 +100,8 @@ TEST(ManifestTest, ErrorsNameTheField) {
   expectError(
       replaced(validManifest(), R"("dtype": "int64")", R"("dtype": "int4")"),
       "outputs[0].dtype: unknown dtype 'int4' (expected one of "
-      "float32, float16, float64, int64, int32, int16, int8, uint64, uint32, "
-      "uint16, uint8, bool, bfloat16)");
+      "float32, float16, float64, int64, int32, int8, uint8, bool, int16, "
+      "uint16, uint32, uint64, bfloat16)");
   expectError(
       replaced(validManifest(), R"("inputs": [)",
                R"("inputs": [{"name": "x", "dtype": "bool", "shape": []},)"),
@@ -478,8 +478,8 @@ TEST(ManifestGpuTest, ParsesTheProgram) {
   StatusOr<Manifest> parsed = parseManifest(validGpuManifest());
   ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
   const StageDesc &stage = parsed->stages[0];
-  ASSERT_TRUE(stage.hasGpuProgram);
-  const GpuProgram &program = stage.gpuProgram;
+  ASSERT_TRUE(stage.gpuProgram);
+  const GpuProgram &program = *stage.gpuProgram;
   EXPECT_EQ(program.kernels, (std::vector<std::string>{"k0", "k1"}));
   ASSERT_EQ(program.buffers.size(), 5u);
   EXPECT_EQ(program.buffers[2].kind, GpuBufferDesc::Kind::Arg);
@@ -635,7 +635,7 @@ TEST(ManifestGpuTest, ParsesCollectives) {
   StatusOr<Manifest> parsed = parseManifest(collectiveGpuManifest(
       R"("all_gather", "in": 3, "out": 4, "count": 6, "dtype": 12)"));
   ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
-  const GpuProgram &program = parsed->stages[0].gpuProgram;
+  const GpuProgram &program = *parsed->stages[0].gpuProgram;
   ASSERT_EQ(program.launches.size(), 3u);
   const GpuLaunch &step = program.launches[1];
   EXPECT_EQ(step.kind, GpuLaunch::Kind::AllGather);

@@ -15,11 +15,11 @@
 
 #include "comm/transport.h"
 #include "core/gpu_program.h"
-#include "core/stage_context.h"
 #include "hal/hal.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 
 #include <sched.h>
@@ -95,7 +95,7 @@ struct Session::Impl {
   std::vector<Slice> outputSlices;
   CallState calls;
   /// What the entry point's ctx points to; `session` points to `calls`.
-  CleaveStageContext context{nullptr, nullptr};
+  cleave_stage_context context{nullptr, nullptr};
   StageProfile profile;
 };
 
@@ -144,18 +144,18 @@ int cutPosition(const StageDesc &sender, const std::string &name) {
 
 CallState &callState(void *ctx) {
   return *static_cast<CallState *>(
-      static_cast<CleaveStageContext *>(ctx)->session);
+      static_cast<cleave_stage_context *>(ctx)->session);
 }
 
-/// The runtime's CleaveAllReduceFn: sums over the stage's tensor-parallel
+/// The runtime's cleave_all_reduce_fn: sums over the stage's tensor-parallel
 /// group.
 void stageAllReduce(void *ctx, const void *in, void *out, int64_t count,
                     int32_t dtype, int32_t op, int32_t group) {
   CallState &calls = callState(ctx);
   if (!calls.status.ok())
     return;
-  if (op != 0 || group != 0 || count < 0 || dtype < 0 ||
-      dtype > static_cast<int32_t>(DType::BFloat16)) {
+  if (op != CLEAVE_REDUCE_SUM || group != CLEAVE_GROUP_STAGE || count < 0 ||
+      dtype < 0 || dtype >= CLEAVE_DTYPE_COUNT) {
     calls.status = internalError(
         "all-reduce called with an unknown op, group, count or dtype");
     return;
@@ -173,15 +173,15 @@ void stageAllReduce(void *ctx, const void *in, void *out, int64_t count,
     calls.status = Status(status.code(), "all-reduce: " + status.message());
 }
 
-/// The runtime's CleaveAllGatherFn: concatenates the group's ranks' elements
+/// The runtime's cleave_all_gather_fn: concatenates the group's ranks' elements
 /// in group-rank order.
 void stageAllGather(void *ctx, const void *in, void *out, int64_t count,
                     int32_t dtype, int32_t group) {
   CallState &calls = callState(ctx);
   if (!calls.status.ok())
     return;
-  if (group != 0 || count < 0 || dtype < 0 ||
-      dtype > static_cast<int32_t>(DType::BFloat16)) {
+  if (group != CLEAVE_GROUP_STAGE || count < 0 || dtype < 0 ||
+      dtype >= CLEAVE_DTYPE_COUNT) {
     calls.status = internalError(
         "all-gather called with an unknown group, count or dtype");
     return;
@@ -198,7 +198,17 @@ void stageAllGather(void *ctx, const void *in, void *out, int64_t count,
     calls.status = Status(status.code(), "all-gather: " + status.message());
 }
 
-const CleaveRuntimeTable kRuntimeTable = {&stageAllReduce, &stageAllGather};
+const cleave_runtime_table kRuntimeTable = {&stageAllReduce, &stageAllGather};
+// Generated code finds each function at its slot (cleave/abi.h).
+static_assert(offsetof(cleave_runtime_table, all_reduce) ==
+                  CLEAVE_RT_SLOT_ALL_REDUCE * sizeof(void *),
+              "all_reduce is not at its slot");
+static_assert(offsetof(cleave_runtime_table, all_gather) ==
+                  CLEAVE_RT_SLOT_ALL_GATHER * sizeof(void *),
+              "all_gather is not at its slot");
+static_assert(sizeof(cleave_runtime_table) ==
+                  CLEAVE_RT_SLOT_COUNT * sizeof(void *),
+              "the runtime table has a function without a slot");
 
 /// The place of `rank` in `stage`'s group (0 for a stage on one rank).
 int placeInGroup(const StageDesc &stage, int rank) {
@@ -309,7 +319,7 @@ Session::create(std::shared_ptr<const Artifact> artifact,
     session->impl_ = std::make_unique<Impl>();
     Impl &impl = *session->impl_;
     impl.stage = stage;
-    impl.context = CleaveStageContext{&kRuntimeTable, &impl.calls};
+    impl.context = cleave_stage_context{&kRuntimeTable, &impl.calls};
     impl.first = stage->id == 0;
     int lastId = 0;
     for (const StageDesc &other : artifact->stages())
@@ -342,7 +352,7 @@ Session::create(std::shared_ptr<const Artifact> artifact,
       return Status(loaded.status().code(), where + loaded.status().message());
     impl.executable = std::move(loaded).value();
 
-    if (stage->hasGpuProgram) {
+    if (stage->gpuProgram) {
       // The kernels are launched from the manifest's gpu_program; parameters
       // and constants go to the device once, here.
       StatusOr<std::unique_ptr<GpuProgramRunner>> runner =

@@ -17,14 +17,12 @@ struct DTypeInfo {
   const char *name;
   size_t size;
 };
+/// Every element type, from the contract's one list (cleave/abi.h).
 constexpr DTypeInfo kDTypes[] = {
-    {DType::Float32, "float32", 4},   {DType::Float16, "float16", 2},
-    {DType::Float64, "float64", 8},   {DType::Int64, "int64", 8},
-    {DType::Int32, "int32", 4},       {DType::Int8, "int8", 1},
-    {DType::UInt8, "uint8", 1},       {DType::Bool, "bool", 1},
-    {DType::Int16, "int16", 2},       {DType::UInt16, "uint16", 2},
-    {DType::UInt32, "uint32", 4},     {DType::UInt64, "uint64", 8},
-    {DType::BFloat16, "bfloat16", 2},
+#define CLEAVE_DTYPE_INFO(name, code, numpy, bytes)                            \
+  {static_cast<DType>(code), numpy, bytes},
+    CLEAVE_DTYPES(CLEAVE_DTYPE_INFO)
+#undef CLEAVE_DTYPE_INFO
 };
 } // namespace
 
@@ -39,10 +37,11 @@ StatusOr<DType> parseDType(std::string_view name) {
   for (const DTypeInfo &info : kDTypes)
     if (name == info.name)
       return info.dtype;
+  std::string known;
+  for (const DTypeInfo &info : kDTypes)
+    known += (known.empty() ? "" : ", ") + std::string(info.name);
   return invalidArgumentError("unknown dtype '" + std::string(name) +
-                              "' (expected one of float32, float16, float64, "
-                              "int64, int32, int16, int8, uint64, uint32, "
-                              "uint16, uint8, bool, bfloat16)");
+                              "' (expected one of " + known + ")");
 }
 
 size_t dtypeSize(DType dtype) {

@@ -21,10 +21,6 @@
 namespace cleave {
 namespace hal {
 
-/// The entry-point ABI version the generated code must report through
-/// `int cleave_abi_version(void)`.
-constexpr int kAbiVersion = 1;
-
 /// Code loaded onto a device (one code section of an artifact).
 class Executable {
 public:

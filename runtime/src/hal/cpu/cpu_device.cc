@@ -145,10 +145,10 @@ StatusOr<void *> CpuDevice::openLibrary(const uint8_t *bytes, size_t size,
 StatusOr<std::unique_ptr<Executable>>
 CpuDevice::loadExecutable(const uint8_t *bytes, size_t size,
                           std::string_view kind) {
-  if (kind != kCpuElfSoKind)
+  if (kind != CLEAVE_SECTION_CPU_ELF_SO)
     return invalidArgumentError("the cpu device cannot load code of kind '" +
                                 std::string(kind) + "' (expected '" +
-                                std::string(kCpuElfSoKind) + "')");
+                                std::string(CLEAVE_SECTION_CPU_ELF_SO) + "')");
   if (size < sizeof(kElfMagic) ||
       std::memcmp(bytes, kElfMagic, sizeof(kElfMagic)) != 0)
     return invalidArgumentError("code is not an ELF shared object");
@@ -158,19 +158,19 @@ CpuDevice::loadExecutable(const uint8_t *bytes, size_t size,
     return handle.status();
   auto executable = std::make_unique<CpuExecutable>(*handle, fd);
 
-  StatusOr<void *> abiSymbol = executable->lookup("cleave_abi_version");
+  StatusOr<void *> abiSymbol = executable->lookup(CLEAVE_SYMBOL_ABI_VERSION);
   if (!abiSymbol.ok())
     return failedPreconditionError(
         "code does not export cleave_abi_version (not built by "
         "cleave-compile?)");
   int abi = reinterpret_cast<int (*)()>(*abiSymbol)();
-  if (abi != kAbiVersion)
+  if (abi != CLEAVE_ABI_VERSION)
     return failedPreconditionError(
         "code has entry-point ABI version " + std::to_string(abi) +
-        ", this runtime supports version " + std::to_string(kAbiVersion));
+        ", this runtime supports version " + std::to_string(CLEAVE_ABI_VERSION));
 
   // Optional: code built without a thread pool does not export it.
-  StatusOr<void *> setThreads = executable->lookup("cleave_set_num_threads");
+  StatusOr<void *> setThreads = executable->lookup(CLEAVE_SYMBOL_SET_NUM_THREADS);
   if (setThreads.ok())
     reinterpret_cast<void (*)(int)> (*setThreads)(options_.threads);
   return std::unique_ptr<Executable>(std::move(executable));

@@ -8,9 +8,6 @@
 namespace cleave {
 namespace hal {
 
-/// The section kind of host shared objects.
-constexpr std::string_view kCpuElfSoKind = "cpu-elf-so";
-
 /// The host CPU as device `cpu:index`. It loads `cpu-elf-so` code sections
 /// from memory, checks their ABI version, and hands `options.threads` to the
 /// code's optional `void cleave_set_num_threads(int)`.

@@ -25,7 +25,7 @@ std::vector<uint8_t> compile(const std::string &source) {
 
 StatusOr<std::unique_ptr<Executable>> load(Device &device,
                                            const std::vector<uint8_t> &so) {
-  return device.loadExecutable(so.data(), so.size(), kCpuElfSoKind);
+  return device.loadExecutable(so.data(), so.size(), CLEAVE_SECTION_CPU_ELF_SO);
 }
 
 /// Code whose stage writes `value` into args[0][0].

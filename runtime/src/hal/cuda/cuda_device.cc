@@ -198,10 +198,10 @@ public:
   StatusOr<std::unique_ptr<Executable>>
   loadExecutable(const uint8_t *bytes, size_t size,
                  std::string_view kind) override {
-    if (kind != kCudaFatbinKind)
+    if (kind != CLEAVE_SECTION_CUDA_FATBIN)
       return invalidArgumentError(name() + " cannot load code of kind '" +
                                   std::string(kind) + "' (expected " +
-                                  std::string(kCudaFatbinKind) + ")");
+                                  std::string(CLEAVE_SECTION_CUDA_FATBIN) + ")");
     if (size < 16)
       return invalidArgumentError(name() + ": the code section is truncated");
     driver_->cuCtxSetCurrent(context_);

@@ -8,9 +8,6 @@
 namespace cleave {
 namespace hal {
 
-/// The section kind of CUDA code: a fatbin holding SASS and PTX.
-constexpr std::string_view kCudaFatbinKind = "cuda-fatbin";
-
 /// The NVIDIA GPU `cuda:index`. libcuda.so.1 is loaded with dlopen on first
 /// use, so the runtime has no link-time dependency on it; without a driver (or
 /// a device of that index) this fails with FailedPrecondition, naming the

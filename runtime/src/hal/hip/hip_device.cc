@@ -176,10 +176,10 @@ public:
   StatusOr<std::unique_ptr<Executable>>
   loadExecutable(const uint8_t *bytes, size_t size,
                  std::string_view kind) override {
-    if (kind != kRocmHsacoKind)
+    if (kind != CLEAVE_SECTION_ROCM_HSACO)
       return invalidArgumentError(name() + " cannot load code of kind '" +
                                   std::string(kind) + "' (expected " +
-                                  std::string(kRocmHsacoKind) + ")");
+                                  std::string(CLEAVE_SECTION_ROCM_HSACO) + ")");
     if (size < 4)
       return invalidArgumentError(name() + ": the code section is truncated");
     api_->hipSetDevice(index_);

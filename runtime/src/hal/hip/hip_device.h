@@ -8,9 +8,6 @@
 namespace cleave {
 namespace hal {
 
-/// The section kind of ROCm code: an AMDGPU code object (hsaco).
-constexpr std::string_view kRocmHsacoKind = "rocm-hsaco";
-
 /// The AMD GPU `rocm:index`. libamdhip64.so is loaded with dlopen on first
 /// use, so the runtime has no link-time dependency on it; without HIP (or a
 /// device of that index) this fails with FailedPrecondition, naming the device
