@@ -11,7 +11,8 @@
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void cleave::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<cleave::onnxir::OnnxDialect, cleave::pipe::PipeDialect>();
+  registry.insert<cleave::onnxir::OnnxDialect, cleave::pipe::PipeDialect,
+                  cleave::plan::CleaveDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::registerAllToLLVMIRTranslations(registry);

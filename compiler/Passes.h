@@ -2,6 +2,7 @@
 #ifndef CLEAVE_COMPILER_PASSES_H
 #define CLEAVE_COMPILER_PASSES_H
 
+#include "dialects/Cleave/IR/CleaveOps.h"
 #include "dialects/Pipe/IR/PipeOps.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"

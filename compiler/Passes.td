@@ -75,6 +75,7 @@ def ParametersToArgumentsPass : Pass<"cleave-parameters-to-arguments", "mlir::Mo
     func.func @main(%x: tensor<4xf32>, %w: tensor<4xf32> {cleave.param = "w"}) -> ...
     ```
   }];
+  let dependentDialects = ["cleave::plan::CleaveDialect"];
 }
 
 def CpuEntryPointsPass : Pass<"cleave-cpu-entry-points", "mlir::ModuleOp"> {
@@ -93,7 +94,7 @@ def CpuEntryPointsPass : Pass<"cleave-cpu-entry-points", "mlir::ModuleOp"> {
     Option<"implName", "impl", "std::string", "\"main\"",
            "name of the lowered stage function it calls">,
   ];
-  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+  let dependentDialects = ["cleave::plan::CleaveDialect", "mlir::LLVM::LLVMDialect"];
 }
 
 def CpuZeroSizeBoundariesPass
@@ -196,7 +197,8 @@ def CpuTileAndVectorizePass : Pass<"cleave-cpu-tile-and-vectorize", "mlir::Modul
     Option<"phase", "phase", "std::string", "\"tensor\"",
            "which schedule to apply: tensor or buffer">,
   ];
-  let dependentDialects = ["mlir::transform::TransformDialect", "mlir::vector::VectorDialect",
+  let dependentDialects = ["cleave::plan::CleaveDialect", "mlir::transform::TransformDialect",
+                           "mlir::vector::VectorDialect",
                            "mlir::scf::SCFDialect"];
 }
 
@@ -254,7 +256,8 @@ def PartitionPipelinePass : Pass<"cleave-partition-pipeline", "mlir::ModuleOp"> 
     Option<"deviceFile", "device-file", "std::string", "\"\"",
            "a device file giving the devices' capabilities and the link">,
   ];
-  let dependentDialects = ["cleave::pipe::PipeDialect", "mlir::func::FuncDialect"];
+  let dependentDialects = ["cleave::plan::CleaveDialect", "cleave::pipe::PipeDialect",
+                           "mlir::func::FuncDialect"];
 }
 
 def SplitStagesPass : Pass<"cleave-split-stages", "mlir::ModuleOp"> {
@@ -273,6 +276,7 @@ def SplitStagesPass : Pass<"cleave-split-stages", "mlir::ModuleOp"> {
     }
     ```
   }];
+  let dependentDialects = ["cleave::plan::CleaveDialect"];
 }
 
 
@@ -364,17 +368,19 @@ def TensorParallelPass : Pass<"cleave-tensor-parallel", "mlir::ModuleOp"> {
     split tensor (elementwise ops, reshapes, transposes, block slices, softmax and
     normalisation over other dims, batched matmuls, pooling) to a weighted op that
     consumes the split along its input features (a row split: its partial sum is
-    all-reduced) or to a graph output (all-gathered). Collectives are calls of private
-    functions marked `cleave.collective` ("all_reduce_sum", "all_gather"). Candidate
-    splits are taken smallest collective first, each op in one at most; other ops are
-    replicated. Every parameter is renamed `<name>.rank<r>`; the module records the
-    splits in `cleave.tensor_parallel` and the collectives in `cleave.collectives`.
+    all-reduced) or to a graph output (all-gathered). Collectives are the cleave dialect's
+    `cleave.all_reduce` and `cleave.all_gather` on tensors, into a `tensor.empty`.
+    Candidate splits are taken smallest collective first, each op in one at most; other
+    ops are replicated. Every parameter is renamed `<name>.rank<r>`; the module records
+    the splits in `cleave.tensor_parallel` (#cleave.split) and the collectives in
+    `cleave.collectives` (#cleave.collective).
 
     ```mlir
     %h = onnx.gemm %x, %w1, %b1 {transB = true} : (...) -> tensor<8x512xf32>  // of 1024
     %r = onnx.relu %h : tensor<8x512xf32>
     %p = onnx.matmul %r, %w2 : (tensor<8x512xf32>, tensor<512x256xf32>) -> tensor<8x256xf32>
-    %s = call @cleave_all_reduce_sum_0(%p) : (tensor<8x256xf32>) -> tensor<8x256xf32>
+    %e = tensor.empty() : tensor<8x256xf32>
+    %s = cleave.all_reduce %p into %e : tensor<8x256xf32>, tensor<8x256xf32> -> tensor<8x256xf32>
     %y = onnx.add %s, %b2 : ...
     ```
   }];
@@ -382,33 +388,33 @@ def TensorParallelPass : Pass<"cleave-tensor-parallel", "mlir::ModuleOp"> {
     Option<"tp", "tp", "int64_t", "2", "number of tensor-parallel ranks">,
     Option<"rank", "rank", "int64_t", "0", "the rank whose part is produced">,
   ];
-  let dependentDialects = ["mlir::func::FuncDialect"];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::tensor::TensorDialect",
+                           "cleave::plan::CleaveDialect"];
 }
 
 def LowerCollectivesPass : Pass<"cleave-lower-collectives", "mlir::ModuleOp"> {
-  let summary = "turn collective calls into calls of the runtime through the entry's ctx";
+  let summary = "turn collectives on buffers into calls of the runtime through the entry's ctx";
   let description = [{
-    Runs after bufferization. Each call of a private function marked
-    `cleave.collective = "all_reduce_sum"` (returning a new buffer) becomes an allocation of
-    the result and a call of `cleave_rt_all_reduce(ctx, in, out, count, dtype, op, group)`;
-    `@main` gains a leading `!llvm.ptr` argument, the runtime context, and the attribute
-    `cleave.ctx_arg`, which tells `cleave-cpu-entry-points` to pass the entry point's ctx.
-    A call of a declaration marked `cleave.collective = "all_gather"`, of type
-    `(memref<D0x...xT>) -> memref<TPxD0x...xT>` (the group's ranks' operands, rank-major),
-    becomes an allocation of the result and a call of
-    `cleave_rt_all_gather(ctx, in, out, count, dtype, group)` with `count` the operand's
-    elements. `cleave-cpu-entry-points` then defines `cleave_rt_all_reduce` and
-    `cleave_rt_all_gather` in the module as calls through slots 0 and 1 of the runtime's
-    function table at ctx (docs/artifact-format.md).
+    Runs after bufferization. Each `cleave.all_reduce %in into %out` on buffers becomes a
+    call of `cleave_rt_all_reduce(ctx, in, out, count, dtype, op, group)` and each
+    `cleave.all_gather %in into %out` (`%out` of type `memref<GxD0x...xT>`, the group's
+    contributions in group order) a call of `cleave_rt_all_gather(ctx, in, out, count,
+    dtype, group)`, with `count` the elements of `%in`, `dtype` the contract's code of the
+    element type and `op`/`group` the contract's sum and stage group (cleave/abi.h). A
+    strided operand goes through a contiguous copy. `@main` gains a leading `!llvm.ptr`
+    argument, the runtime context, and the attribute `cleave.ctx_arg`, which tells
+    `cleave-cpu-entry-points` to pass the entry point's ctx. `cleave-cpu-entry-points` then
+    defines `cleave_rt_all_reduce` and `cleave_rt_all_gather` in the module as calls through
+    their slots of the runtime's function table at ctx (docs/artifact-format.md).
 
     ```mlir
-    %s = call @cleave_all_reduce_sum_0(%p) : (memref<8x256xf32>) -> memref<8x256xf32>
+    cleave.all_reduce %p into %s : memref<8x256xf32>, memref<8x256xf32>
     // becomes
-    %s = memref.alloc() : memref<8x256xf32>
-    call @cleave_rt_all_reduce(%ctx, %p, %s, %c2048, %c0, %c0, %c0) : (...) -> ()
+    call @cleave_rt_all_reduce(%ctx, %pp, %sp, %c2048, %c0, %c0, %c0) : (...) -> ()
     ```
   }];
-  let dependentDialects = ["mlir::func::FuncDialect", "mlir::memref::MemRefDialect",
+  let dependentDialects = ["cleave::plan::CleaveDialect", "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect"];
 }
 

@@ -2,6 +2,7 @@
 #ifndef CLEAVE_DIALECTS_INITALLDIALECTS_H
 #define CLEAVE_DIALECTS_INITALLDIALECTS_H
 
+#include "dialects/Cleave/IR/CleaveOps.h"
 #include "dialects/Onnx/IR/OnnxOps.h"
 #include "dialects/Pipe/IR/PipeOps.h"
 

@@ -1,6 +1,5 @@
-// Lowers collective calls, after bufferization, to calls of the runtime through ctx.
+// Lowers collectives on buffers, after bufferization, to calls of the runtime through ctx.
 #include "compiler/Passes.h"
-#include "compiler/partition/TensorParallel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -15,29 +14,20 @@ namespace cleave {
 
 namespace {
 
-/// The collectives this pass lowers: the value of `cleave.collective` on the declaration,
-/// the runtime function a call becomes and its type after (ctx, in, out, count, dtype).
-struct CollectiveKind {
-  StringRef name, runtime;
-  bool hasOp; ///< takes a reduction op (all-reduce) before the group
-};
-constexpr CollectiveKind kAllReduce{"all_reduce_sum", "cleave_rt_all_reduce", true};
-constexpr CollectiveKind kAllGather{"all_gather", "cleave_rt_all_gather", false};
-
 struct LowerCollectivesPass : cleave::impl::LowerCollectivesPassBase<LowerCollectivesPass> {
-  /// The runtime function of `kind`, declared on first use.
-  func::FuncOp runtimeDecl(ModuleOp module, const CollectiveKind &kind) {
-    if (auto decl = module.lookupSymbol<func::FuncOp>(kind.runtime))
+  /// The runtime function `name`, declared on first use: (ctx, in, out, count, dtype[, op],
+  /// group).
+  func::FuncOp runtimeDecl(ModuleOp module, StringRef name, bool takesOp) {
+    if (auto decl = module.lookupSymbol<func::FuncOp>(name))
       return decl;
     OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
     auto ptr = LLVM::LLVMPointerType::get(&getContext());
     auto i32 = b.getI32Type(), i64 = b.getI64Type();
     SmallVector<Type> inputs{ptr, ptr, ptr, i64, i32};
-    if (kind.hasOp)
+    if (takesOp)
       inputs.push_back(i32);
     inputs.push_back(i32);
-    auto decl =
-        func::FuncOp::create(b, module.getLoc(), kind.runtime, b.getFunctionType(inputs, {}));
+    auto decl = func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType(inputs, {}));
     decl.setPrivate();
     return decl;
   }
@@ -45,115 +35,79 @@ struct LowerCollectivesPass : cleave::impl::LowerCollectivesPassBase<LowerCollec
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
-    SmallVector<std::pair<func::CallOp, const CollectiveKind *>> calls;
-    bool unknown = false;
-    module.walk([&](func::CallOp call) {
-      auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
-      if (!callee || !callee->hasAttr(kCollectiveAttr))
+    SmallVector<Operation *> collectives;
+    bool onTensors = false;
+    module.walk([&](Operation *op) {
+      if (!isa<plan::AllReduceOp, plan::AllGatherOp>(op))
         return;
-      auto kind = callee->getAttrOfType<StringAttr>(kCollectiveAttr);
-      if (kind && kind.getValue() == kAllReduce.name) {
-        calls.push_back({call, &kAllReduce});
-      } else if (kind && kind.getValue() == kAllGather.name) {
-        calls.push_back({call, &kAllGather});
-      } else {
-        call.emitOpError("calls a collective of unknown kind ")
-            << callee->getAttr(kCollectiveAttr) << " (expected \"" << kAllReduce.name << "\" or \""
-            << kAllGather.name << "\")";
-        unknown = true;
-      }
+      collectives.push_back(op);
+      onTensors |= op->getNumResults() != 0;
     });
-    if (unknown)
-      return signalPassFailure();
-    if (calls.empty())
+    if (collectives.empty())
       return;
+    if (onTensors) {
+      collectives.front()->emitOpError("must be bufferized before its collectives are lowered");
+      return signalPassFailure();
+    }
     auto main = module.lookupSymbol<func::FuncOp>("main");
     if (!main) {
       module.emitError("collectives need the stage function @main");
       return signalPassFailure();
     }
     auto ptrType = LLVM::LLVMPointerType::get(context);
-    if (!main->hasAttr("cleave.ctx_arg")) {
+    if (!main->hasAttr(plan::CleaveDialect::kCtxArgAttr)) {
       if (failed(main.insertArgument(0, ptrType, {}, main.getLoc())))
         return signalPassFailure();
-      main->setAttr("cleave.ctx_arg", UnitAttr::get(context));
+      main->setAttr(plan::CleaveDialect::kCtxArgAttr, UnitAttr::get(context));
     }
     Value ctx = main.getArgument(0);
 
     OpBuilder b(context);
-    auto i64 = b.getI64Type();
-    for (auto [call, kind] : calls) {
-      if (call->getParentOfType<func::FuncOp>() != main || call.getNumOperands() != 1 ||
-          call.getNumResults() != 1) {
-        call.emitOpError("expects a collective call with one operand and one result in @main");
+    auto i64 = b.getI64Type(), i32 = b.getI32Type();
+    for (Operation *op : collectives) {
+      if (op->getParentOfType<func::FuncOp>() != main) {
+        op->emitOpError("must be in the stage function @main");
         return signalPassFailure();
       }
-      bool gather = kind == &kAllGather;
-      auto type = dyn_cast<MemRefType>(call.getOperand(0).getType());
-      auto resultType = dyn_cast<MemRefType>(call.getResult(0).getType());
-      int32_t dtype =
-          type ? (gather ? allGatherDType(type.getElementType()) : allReduceDType(type.getElementType()))
-               : -1;
-      if (!type || !type.hasStaticShape() || dtype < 0) {
-        if (gather)
-          call.emitOpError("all-gather of ")
-              << call.getOperand(0).getType()
-              << " is not supported (static f32, f16, bf16, f64 or integers of 8 to 64 bits)";
-        else
-          call.emitOpError("all-reduce of ")
-              << call.getOperand(0).getType() << " is not supported (static f32, f64, i32, i64)";
-        return signalPassFailure();
-      }
-      // All-reduce: the result has the operand's shape; all-gather: one leading dim more,
-      // the group's size (the ranks' operands, rank-major).
-      if (!resultType || !resultType.hasStaticShape() ||
-          resultType.getElementType() != type.getElementType() ||
-          (gather ? resultType.getRank() != type.getRank() + 1 ||
-                        resultType.getShape().drop_front() != type.getShape() ||
-                        resultType.getDimSize(0) < 1
-                  : resultType.getShape() != type.getShape())) {
-        call.emitOpError(gather ? "all-gather of " : "all-reduce of ")
-            << type << " cannot give " << call.getResult(0).getType()
-            << (gather ? " (expected the operand's shape after a leading group-size dim)"
-                       : " (expected the operand's shape)");
-        return signalPassFailure();
-      }
-      Location loc = call.getLoc();
-      b.setInsertionPoint(call);
-      auto contiguous = MemRefType::get(type.getShape(), type.getElementType());
-      auto contiguousResult = MemRefType::get(resultType.getShape(), resultType.getElementType());
-      Value in = call.getOperand(0);
-      if (!type.getLayout().isIdentity()) {
-        Value copy = memref::AllocOp::create(b, loc, contiguous);
+      bool reduce = isa<plan::AllReduceOp>(op);
+      Value in = op->getOperand(0), out = op->getOperand(1);
+      auto inType = cast<MemRefType>(in.getType()), outType = cast<MemRefType>(out.getType());
+      Location loc = op->getLoc();
+      b.setInsertionPoint(op);
+      // The runtime reads and writes contiguous elements: strided views go through copies.
+      auto contiguous = [&](MemRefType type) {
+        return MemRefType::get(type.getShape(), type.getElementType());
+      };
+      if (!inType.getLayout().isIdentity()) {
+        Value copy = memref::AllocOp::create(b, loc, contiguous(inType));
         memref::CopyOp::create(b, loc, in, copy);
         in = copy;
       }
-      Value out = memref::AllocOp::create(b, loc, contiguousResult, b.getI64IntegerAttr(64));
+      Value target = out;
+      if (!outType.getLayout().isIdentity())
+        target = memref::AllocOp::create(b, loc, contiguous(outType), b.getI64IntegerAttr(64));
       auto pointer = [&](Value buffer) -> Value {
         Value index = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
         Value word = arith::IndexCastOp::create(b, loc, i64, index);
         return LLVM::IntToPtrOp::create(b, loc, ptrType, word);
       };
-      Value inPtr = pointer(in), outPtr = pointer(out);
+      auto constant = [&](Type type, int64_t value) -> Value {
+        return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, value));
+      };
+      cleave_dtype dtype = reduce ? cast<plan::AllReduceOp>(op).getDType()
+                                  : cast<plan::AllGatherOp>(op).getDType();
       // count: the elements each rank contributes.
-      Value count = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(type.getNumElements()));
-      Value dt = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(dtype));
-      Value zero = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
-      SmallVector<Value> operands{ctx, inPtr, outPtr, count, dt};
-      // op 0: sum; group 0: the stage's tensor-parallel group.
-      if (kind->hasOp)
-        operands.push_back(zero);
-      operands.push_back(zero);
-      func::CallOp::create(b, loc, runtimeDecl(module, *kind), operands);
-      Value result = out;
-      if (call.getResult(0).getType() != contiguousResult)
-        result = memref::CastOp::create(b, loc, call.getResult(0).getType(), out);
-      call.getResult(0).replaceAllUsesWith(result);
-      call.erase();
+      SmallVector<Value> operands{ctx, pointer(in), pointer(target),
+                                  constant(i64, inType.getNumElements()), constant(i32, dtype)};
+      if (reduce)
+        operands.push_back(constant(i32, CLEAVE_REDUCE_SUM));
+      operands.push_back(constant(i32, CLEAVE_GROUP_STAGE));
+      func::CallOp::create(b, loc, runtimeDecl(module, reduce ? plan::kAllReduceRuntimeFn : plan::kAllGatherRuntimeFn, reduce),
+                           operands);
+      if (target != out)
+        memref::CopyOp::create(b, loc, target, out);
+      op->erase();
     }
-    for (func::FuncOp decl : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
-      if (decl->hasAttr(kCollectiveAttr) && decl.symbolKnownUseEmpty(module))
-        decl.erase();
   }
 };
 

@@ -1,6 +1,7 @@
 // Turns onnx.parameter ops into arguments of the entry function.
 #include "compiler/Passes.h"
 
+#include "dialects/Cleave/IR/CleaveOps.h"
 #include "dialects/Onnx/IR/OnnxOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -37,8 +38,8 @@ struct ParametersToArgumentsPass
           elementType = IntegerType::get(intType.getContext(), intType.getWidth());
         auto argType = RankedTensorType::get(paramType.getShape(), elementType);
         NamedAttribute attrs[] = {
-            b.getNamedAttr("cleave.param", param.getNameAttr()),
-            b.getNamedAttr("cleave.param_value", param.getValue()),
+            b.getNamedAttr(plan::CleaveDialect::kParamAttr, param.getNameAttr()),
+            b.getNamedAttr(plan::CleaveDialect::kParamValueAttr, param.getValue()),
             b.getNamedAttr("bufferization.writable", b.getBoolAttr(false))};
         if (failed(func.insertArgument(index, argType, b.getDictionaryAttr(attrs),
                                        param.getLoc())))

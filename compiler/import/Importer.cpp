@@ -84,10 +84,15 @@ private:
 LogicalResult ModelImporter::load(const std::string &path, ::onnx::ModelProto &model,
                                   ModelInfo *info) {
   Location loc = FileLineColLoc::get(&context, path, 0, 0);
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
-  if (!buffer)
-    return error(loc) << "cannot read model '" << path << "': " << buffer.getError().message();
-  StringRef bytes = (*buffer)->getBuffer();
+  std::unique_ptr<llvm::MemoryBuffer> file;
+  StringRef bytes(options.modelBytes.data(), options.modelBytes.size());
+  if (bytes.empty()) {
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
+    if (!buffer)
+      return error(loc) << "cannot read model '" << path << "': " << buffer.getError().message();
+    file = std::move(*buffer);
+    bytes = file->getBuffer();
+  }
   if (bytes.empty())
     return error(loc) << "model '" << path << "' is an empty file";
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))

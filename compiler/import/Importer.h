@@ -7,6 +7,7 @@
 #include "llvm/ADT/StringMap.h"
 
 #include <map>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ namespace cleave {
 
 /// What the user asked of the import: dynamic-dim bindings from `--input-shape`.
 struct ImportOptions {
+  /// The model's bytes when the caller holds them (the path then only names the model and
+  /// locates its external data); empty: read the path. They must outlive the import.
+  std::string_view modelBytes;
   /// Input name -> full static shape.
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// Lets a binding replace dims the model fixes: microbatching imports the model with

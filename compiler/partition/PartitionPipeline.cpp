@@ -3,6 +3,7 @@
 #include "compiler/partition/CostModel.h"
 #include "compiler/partition/Partition.h"
 
+#include "dialects/Cleave/IR/CleaveOps.h"
 #include "dialects/Onnx/IR/OnnxOps.h"
 #include "dialects/Pipe/IR/PipeOps.h"
 
@@ -117,8 +118,10 @@ StagePlan describeStage(const Graph &g, const std::vector<OpCost> &costs, int64_
   s.begin = begin;
   s.end = end;
   s.device = device;
-  s.firstNode = nodeName(g.ops[begin]);
-  s.lastNode = nodeName(g.ops[end - 1]);
+  if (end > begin) { // a single stage may have no op at all
+    s.firstNode = nodeName(g.ops[begin]);
+    s.lastNode = nodeName(g.ops[end - 1]);
+  }
   llvm::SmallPtrSet<Operation *, 16> params;
   s.activationBytes = begin == 0 ? 0 : g.cutBytes[begin];
   if (begin == 0)
@@ -235,7 +238,8 @@ FailureOr<PipelinePlan> cleave::planPipeline(ModuleOp module, const Cluster &clu
     return module.emitError("pipeline partitioning into ")
            << stages << " stages needs " << stages << " devices, got " << cluster.devices.size();
   Graph g = analyse(main);
-  if (g.size() < stages)
+  // One stage takes the whole model, however small: there is nothing to choose.
+  if (stages > 1 && g.size() < stages)
     return module.emitError("the model has ")
            << g.size() << " ops, too few for " << stages << " pipeline stages";
   std::vector<OpCost> costs;
@@ -253,6 +257,8 @@ FailureOr<PipelinePlan> cleave::planPipeline(ModuleOp module, const Cluster &clu
     }
     return plan;
   };
+  if (stages == 1)
+    return makePlan({0});
   if (auto begins = solve(g, costs, cluster, stages, /*checkMemory=*/true))
     return makePlan(*begins);
   // No plan fits: name the first stage of the best plan that ignores memory which does not.
@@ -320,6 +326,7 @@ void cloneFreeOperands(Operation *op, OpBuilder &builder, IRMapping &mapping) {
 } // namespace
 
 LogicalResult cleave::outlineStages(ModuleOp module, const PipelinePlan &plan) {
+  module.getContext()->loadDialect<plan::CleaveDialect, pipe::PipeDialect>();
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main)
     return module.emitError("pipeline partitioning expects a function @main");
@@ -346,20 +353,15 @@ LogicalResult cleave::outlineStages(ModuleOp module, const PipelinePlan &plan) {
     auto func =
         func::FuncOp::create(moduleBuilder, main.getLoc(), "stage_" + std::to_string(k), type);
     Builder b(context);
-    func->setAttr("cleave.stage", b.getI64IntegerAttr(k));
-    func->setAttr("cleave.device", b.getStringAttr(stage.device.name()));
-    func->setAttr(
-        "cleave.estimate",
-        b.getDictionaryAttr({
-            b.getNamedAttr("seconds", b.getF64FloatAttr(stage.seconds())),
-            b.getNamedAttr("compute_seconds", b.getF64FloatAttr(stage.computeSeconds)),
-            b.getNamedAttr("send_seconds", b.getF64FloatAttr(stage.sendSeconds)),
-            b.getNamedAttr("flops", b.getI64IntegerAttr(stage.flops)),
-            b.getNamedAttr("bytes", b.getI64IntegerAttr(stage.bytes)),
-            b.getNamedAttr("param_bytes", b.getI64IntegerAttr(stage.paramBytes)),
-            b.getNamedAttr("activation_bytes", b.getI64IntegerAttr(stage.activationBytes)),
-            b.getNamedAttr("send_bytes", b.getI64IntegerAttr(stage.sendBytes)),
-        }));
+    func->setAttr(plan::CleaveDialect::kStageAttr, b.getI64IntegerAttr(k));
+    func->setAttr(plan::CleaveDialect::kDeviceAttr, b.getStringAttr(stage.device.name()));
+    func->setAttr(plan::CleaveDialect::kEstimateAttr,
+                  plan::EstimateAttr::get(context, llvm::APFloat(stage.seconds()),
+                                          llvm::APFloat(stage.computeSeconds),
+                                          llvm::APFloat(stage.sendSeconds), stage.flops,
+                                          stage.bytes,
+                                          stage.paramBytes, stage.activationBytes,
+                                          stage.sendBytes));
     if (first)
       for (unsigned i = 0; i < main.getNumArguments(); ++i)
         if (DictionaryAttr attrs = main.getArgAttrDict(i))

@@ -2,6 +2,7 @@
 #include "compiler/partition/SplitStages.h"
 
 #include "compiler/Passes.h"
+#include "dialects/Cleave/IR/CleaveOps.h"
 #include "dialects/Pipe/IR/PipeOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -40,8 +41,8 @@ LogicalResult rewriteStage(func::FuncOp func) {
     SmallVector<Location> locs(count, recv.getLoc());
     for (Attribute name : recv.getNames())
       attrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
-          "cleave.recv", b.getDictionaryAttr({b.getNamedAttr("name", name),
-                                              b.getNamedAttr("from", recv.getFromAttr())}))));
+          plan::CleaveDialect::kRecvAttr,
+          plan::TransferAttr::get(context, cast<StringAttr>(name), recv.getFrom()))));
     if (failed(func.insertArguments(indices, types, attrs, locs)))
       return func.emitError("cannot add the received tensors as arguments");
     for (unsigned i = 0; i < count; ++i)
@@ -59,8 +60,8 @@ LogicalResult rewriteStage(func::FuncOp func) {
     SmallVector<DictionaryAttr> attrs;
     for (Attribute name : send.getNames())
       attrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
-          "cleave.send", b.getDictionaryAttr({b.getNamedAttr("name", name),
-                                              b.getNamedAttr("to", send.getToAttr())}))));
+          plan::CleaveDialect::kSendAttr,
+          plan::TransferAttr::get(context, cast<StringAttr>(name), send.getTo()))));
     if (failed(func.insertResults(indices, types, attrs)))
       return func.emitError("cannot add the sent tensors as results");
     ret->insertOperands(ret->getNumOperands(), send.getValues());
@@ -73,15 +74,16 @@ LogicalResult rewriteStage(func::FuncOp func) {
 } // namespace
 
 FailureOr<std::vector<OwningOpRef<ModuleOp>>> cleave::splitStages(ModuleOp partitioned) {
+  partitioned.getContext()->loadDialect<plan::CleaveDialect>();
   std::vector<func::FuncOp> stages;
   for (auto func : partitioned.getOps<func::FuncOp>()) {
-    auto id = func->getAttrOfType<IntegerAttr>("cleave.stage");
+    std::optional<int64_t> id = plan::stageOf(func);
     if (!id)
       return partitioned.emitError("function '")
              << func.getSymName() << "' is not a pipeline stage (no cleave.stage)";
-    if (id.getInt() != static_cast<int64_t>(stages.size()))
+    if (*id != static_cast<int64_t>(stages.size()))
       return partitioned.emitError("expects stages in order 0, 1, ..., got stage ")
-             << id.getInt() << " at position " << stages.size();
+             << *id << " at position " << stages.size();
     stages.push_back(func);
   }
   if (stages.empty())

@@ -3,9 +3,11 @@
 #include "compiler/partition/TensorParallel.h"
 
 #include "compiler/Passes.h"
+#include "dialects/Cleave/IR/CleaveOps.h"
 #include "dialects/Onnx/IR/OnnxOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/DenseMap.h"
@@ -538,13 +540,11 @@ public:
 private:
   Value cutValue(Value v, int64_t dim, int64_t blocks, Operation *user);
   void rewriteVocabLookup(onnxir::GatherOp gather);
-  func::FuncOp collectiveDecl(StringRef kind, Type from, Type to);
   Value constant(Location loc, Type element, double value);
 
   ModuleOp module;
   OpBuilder b;
   int64_t tp, rank;
-  int64_t collectives = 0;
   std::map<std::tuple<void *, int64_t, int64_t>, Value> cutCache;
   llvm::DenseMap<Value, Value> lookupResults; ///< vocabulary lookup -> its masked result
   llvm::SetVector<Operation *> cutSources;
@@ -621,16 +621,6 @@ void Rewriter::rewriteVocabLookup(onnxir::GatherOp gather) {
   lookupResults[gather.getResult()] = select.getResult();
 }
 
-func::FuncOp Rewriter::collectiveDecl(StringRef kind, Type from, Type to) {
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(module.getBody());
-  std::string name = ("cleave_" + kind + "_" + llvm::Twine(collectives++)).str();
-  auto decl = func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType({from}, {to}));
-  decl.setPrivate();
-  decl->setAttr(kCollectiveAttr, b.getStringAttr(kind));
-  return decl;
-}
-
 void Rewriter::apply(SplitRegion &region, TensorParallelPlan &plan) {
   for (auto &[op, how] : region.splits) {
     unsigned weight = isa<onnxir::GatherOp>(op) ? 0 : 1;
@@ -664,14 +654,16 @@ void Rewriter::apply(SplitRegion &region, TensorParallelPlan &plan) {
       op->getResult(0).setType(narrow(tensorType(op->getResult(0)), l.dim, tp));
   }
   for (Value partial : region.reduces) {
-    func::FuncOp decl = collectiveDecl("all_reduce_sum", partial.getType(), partial.getType());
     if (Value masked = lookupResults.lookup(partial))
       partial = masked;
     Operation *def = partial.getDefiningOp();
+    Location loc = def->getLoc();
     b.setInsertionPointAfter(def);
-    auto call = func::CallOp::create(b, def->getLoc(), decl, ValueRange{partial});
-    partial.replaceAllUsesExcept(call.getResult(0), call);
-    plan.collectives.push_back({"all_reduce_sum", nodeName(def),
+    RankedTensorType type = tensorType(partial);
+    Value init = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+    auto reduce = plan::AllReduceOp::create(b, loc, TypeRange{type}, partial, init);
+    partial.replaceAllUsesExcept(reduce.getResult()[0], reduce);
+    plan.collectives.push_back({CLEAVE_COLLECTIVE_ALL_REDUCE_SUM, nodeName(def),
                                 tensorType(partial).getNumElements(), bytesOf(partial)});
   }
   for (Value split : region.gathers) {
@@ -679,11 +671,11 @@ void Rewriter::apply(SplitRegion &region, TensorParallelPlan &plan) {
     RankedTensorType local = tensorType(split);
     SmallVector<int64_t> stacked{tp};
     llvm::append_range(stacked, local.getShape());
-    func::FuncOp decl = collectiveDecl("all_gather", local, local.clone(stacked));
     Operation *def = split.getDefiningOp();
     Location loc = def->getLoc();
     b.setInsertionPointAfter(def);
-    auto call = func::CallOp::create(b, loc, decl, ValueRange{split});
+    Value init = tensor::EmptyOp::create(b, loc, stacked, local.getElementType());
+    auto gather = plan::AllGatherOp::create(b, loc, TypeRange{local.clone(stacked)}, split, init);
     // [tp, d0 .. dn] -> [d0 .. tp, d_dim .. dn] -> the full tensor.
     SmallVector<int64_t> perm, shape;
     for (int64_t i = 0; i <= local.getRank(); ++i) {
@@ -691,7 +683,7 @@ void Rewriter::apply(SplitRegion &region, TensorParallelPlan &plan) {
       perm.push_back(from);
       shape.push_back(stacked[from]);
     }
-    Value moved = onnxir::TransposeOp::create(b, loc, local.clone(shape), call.getResult(0),
+    Value moved = onnxir::TransposeOp::create(b, loc, local.clone(shape), gather.getResult()[0],
                                               b.getDenseI64ArrayAttr(perm));
     RankedTensorType full = narrow(local, l.dim, 1);
     SmallVector<int64_t> fullShape(local.getShape());
@@ -700,7 +692,7 @@ void Rewriter::apply(SplitRegion &region, TensorParallelPlan &plan) {
     split.replaceUsesWithIf(whole, [](OpOperand &use) {
       return isa<func::ReturnOp>(use.getOwner());
     });
-    plan.collectives.push_back({"all_gather", nodeName(def),
+    plan.collectives.push_back({CLEAVE_COLLECTIVE_ALL_GATHER, nodeName(def),
                                 tensorType(whole).getNumElements(), bytesOf(whole)});
   }
 }
@@ -726,6 +718,8 @@ FailureOr<TensorParallelPlan> cleave::applyTensorParallel(ModuleOp module, int64
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || main.getBody().getBlocks().size() != 1)
     return module.emitError("expects one function @main with one block"), failure();
+  // The collectives the split inserts, and their destinations.
+  module.getContext()->loadDialect<plan::CleaveDialect, tensor::TensorDialect>();
 
   // Every candidate region on the unsplit graph, then the cheapest collectives first, each
   // op in one region at most.
@@ -834,46 +828,19 @@ struct TensorParallelPass : cleave::impl::TensorParallelPassBase<TensorParallelP
       getOperation().lookupSymbol<func::FuncOp>("main").emitError(plan->refusalMessage(tp));
       return signalPassFailure();
     }
-    Builder b(&getContext());
+    MLIRContext *context = &getContext();
+    Builder b(context);
     SmallVector<Attribute> splits, collectives;
     for (const TensorParallelSplit &s : plan->splits)
-      splits.push_back(b.getDictionaryAttr({b.getNamedAttr("node", b.getStringAttr(s.node)),
-                                            b.getNamedAttr("split", b.getStringAttr(s.how)),
-                                            b.getNamedAttr("weight", b.getStringAttr(s.weight))}));
+      splits.push_back(plan::SplitAttr::get(context, b.getStringAttr(s.node),
+                                            b.getStringAttr(s.how), b.getStringAttr(s.weight)));
     for (const TensorParallelCollective &c : plan->collectives)
-      collectives.push_back(
-          b.getDictionaryAttr({b.getNamedAttr("after", b.getStringAttr(c.after)),
-                               b.getNamedAttr("elements", b.getI64IntegerAttr(c.elements)),
-                               b.getNamedAttr("kind", b.getStringAttr(c.kind))}));
-    getOperation()->setAttr("cleave.tensor_parallel", b.getArrayAttr(splits));
-    getOperation()->setAttr("cleave.collectives", b.getArrayAttr(collectives));
+      collectives.push_back(plan::CollectiveAttr::get(context, b.getStringAttr(c.kind),
+                                                      b.getStringAttr(c.after), c.elements));
+    getOperation()->setAttr(plan::CleaveDialect::kTensorParallelAttr, b.getArrayAttr(splits));
+    getOperation()->setAttr(plan::CleaveDialect::kCollectivesAttr,
+                            b.getArrayAttr(collectives));
   }
 };
 
 } // namespace
-
-int32_t cleave::allReduceDType(Type type) {
-  if (type.isF32())
-    return 0;
-  if (type.isF64())
-    return 2;
-  if (type.isInteger(64))
-    return 3;
-  if (type.isInteger(32))
-    return 4;
-  return -1;
-}
-
-int32_t cleave::allGatherDType(Type type) {
-  if (int32_t reduce = allReduceDType(type); reduce >= 0)
-    return reduce;
-  if (type.isF16())
-    return 1;
-  if (type.isBF16())
-    return 12;
-  if (type.isInteger(8))
-    return 5;
-  if (type.isInteger(16))
-    return 8;
-  return -1;
-}

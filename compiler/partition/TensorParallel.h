@@ -21,7 +21,7 @@ struct TensorParallelSplit {
 
 /// A collective the split needs.
 struct TensorParallelCollective {
-  std::string kind;  ///< "all_reduce_sum" or "all_gather"
+  std::string kind;  ///< CLEAVE_COLLECTIVE_ALL_REDUCE_SUM or CLEAVE_COLLECTIVE_ALL_GATHER
   std::string after; ///< the node producing the value it acts on
   int64_t elements;  ///< elements of the full (reduced or gathered) value
   int64_t bytes;
@@ -49,22 +49,6 @@ struct TensorParallelPlan {
 /// replicated weighted ops and the parameter bytes per rank.
 void printTensorParallelPlan(const TensorParallelPlan &plan, int64_t tp, llvm::raw_ostream &os,
                              llvm::StringRef indent = "");
-
-/// The attribute that marks the private function declarations standing for collectives
-/// (`cleave.collective = "all_reduce_sum"` or `"all_gather"`) until LowerCollectivesPass
-/// turns their calls into runtime calls. An all-reduce's declaration maps a tensor to one of
-/// the same type; an all-gather's maps the rank's part `tensor<D0 x ... x T>` to the
-/// group's parts stacked in rank order, `tensor<tp x D0 x ... x T>`.
-inline constexpr const char *kCollectiveAttr = "cleave.collective";
-
-/// The runtime's DType number (runtime/include/cleave/runtime.h) of an all-reduce's element
-/// type (it sums, so f32, f64, i64, i32 only), or -1.
-int32_t allReduceDType(mlir::Type type);
-
-/// The runtime's DType number of an all-gather's element type, which only moves bytes: any
-/// type of 1, 2, 4 or 8 bytes the runtime names (after bufferization signedness is gone), or
-/// -1.
-int32_t allGatherDType(mlir::Type type);
 
 /// Rewrites `module` (onnx level, @main) into rank `rank`'s part of a `tp`-way split.
 ///

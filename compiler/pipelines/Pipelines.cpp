@@ -1,27 +1,14 @@
-// Compilation pipelines and their named phases.
+// Compilation pipelines shared by the targets.
 #include "compiler/pipelines/Pipelines.h"
 
 #include "compiler/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 using namespace cleave;
-
-std::optional<Phase> cleave::parsePhase(llvm::StringRef name) {
-  return llvm::StringSwitch<std::optional<Phase>>(name)
-      .Case("import", Phase::Import)
-      .Case("partition", Phase::Partition)
-      .Case("linalg", Phase::Linalg)
-      .Case("llvm", Phase::LLVM)
-      .Case("artifact", Phase::Artifact)
-      .Default(std::nullopt);
-}
-
-const char *cleave::phaseNames() { return "import, partition, linalg, llvm, artifact"; }
 
 void cleave::addPassPipeline(OpPassManager &pm, llvm::StringRef pipeline) {
   std::string message;

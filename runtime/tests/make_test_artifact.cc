@@ -45,8 +45,7 @@ int main(int argc, char **argv) {
   } else if (std::sscanf(kind.c_str(), "noentry:%d", &stages) == 1 &&
              stages > 1) {
     model = testing::chainModel(stages, 1);
-    model.pipeline.back().cSource =
-        "int cleave_abi_version(void) { return 1; }\n";
+    model.pipeline.back().cSource = testing::abiVersionSource();
   } else if (std::sscanf(kind.c_str(), "pptp:%d", &microbatches) == 1 &&
              microbatches > 0 && 8 % microbatches == 0) {
     model = testing::tensorParallelPipelineModel(microbatches);

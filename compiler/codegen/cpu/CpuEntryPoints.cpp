@@ -37,9 +37,9 @@ struct CpuEntryPointsPass : cleave::impl::CpuEntryPointsPassBase<CpuEntryPointsP
       global = LLVM::GlobalOp::create(b, loc, i32, /*isConstant=*/false,
                                       LLVM::Linkage::Internal, "cleave_num_threads",
                                       b.getI32IntegerAttr(1));
-    if (module.lookupSymbol("cleave_set_num_threads"))
+    if (module.lookupSymbol(CLEAVE_SYMBOL_SET_NUM_THREADS))
       return {global, ompSet};
-    auto setter = LLVM::LLVMFuncOp::create(b, loc, "cleave_set_num_threads", setterType);
+    auto setter = LLVM::LLVMFuncOp::create(b, loc, CLEAVE_SYMBOL_SET_NUM_THREADS, setterType);
     Block *block = setter.addEntryBlock(b);
     b.setInsertionPointToStart(block);
     Value n = block->getArgument(0);
@@ -113,7 +113,7 @@ struct CpuEntryPointsPass : cleave::impl::CpuEntryPointsPassBase<CpuEntryPointsP
     Value args = block->getArgument(1);
     SmallVector<Value> operands;
     // A stage that calls the runtime (cleave-lower-collectives) takes ctx first.
-    unsigned first = impl->hasAttr("cleave.ctx_arg") ? 1 : 0;
+    unsigned first = impl->hasAttr(plan::CleaveDialect::kCtxArgAttr) ? 1 : 0;
     if (first)
       operands.push_back(block->getArgument(0));
     for (unsigned i = first; i < impl.getNumArguments(); ++i) {
@@ -131,23 +131,24 @@ struct CpuEntryPointsPass : cleave::impl::CpuEntryPointsPassBase<CpuEntryPointsP
     LLVM::CallOp::create(b, loc, impl, operands);
     LLVM::ReturnOp::create(b, loc, ValueRange{});
 
-    if (!module.lookupSymbol("cleave_abi_version")) {
+    if (!module.lookupSymbol(CLEAVE_SYMBOL_ABI_VERSION)) {
       b.setInsertionPointToEnd(module.getBody());
-      auto versionFn = LLVM::LLVMFuncOp::create(b, loc, "cleave_abi_version",
+      auto versionFn = LLVM::LLVMFuncOp::create(b, loc, CLEAVE_SYMBOL_ABI_VERSION,
                                                 LLVM::LLVMFunctionType::get(i32, {}));
       Block *vb = versionFn.addEntryBlock(b);
       b.setInsertionPointToStart(vb);
-      Value one = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(1));
-      LLVM::ReturnOp::create(b, loc, one);
+      Value version =
+          LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(CLEAVE_ABI_VERSION));
+      LLVM::ReturnOp::create(b, loc, version);
     }
     // Runtime functions are reached through the table at ctx (cleave_stage_context in
-    // runtime/src/core/stage_context.h), not as symbols of the host process.
-    if (auto allReduce = module.lookupSymbol<LLVM::LLVMFuncOp>("cleave_rt_all_reduce");
+    // cleave/abi.h), not as symbols of the host process.
+    if (auto allReduce = module.lookupSymbol<LLVM::LLVMFuncOp>(plan::kAllReduceRuntimeFn);
         allReduce && allReduce.isExternal())
-      defineTableCall(allReduce, /*slot=*/0);
-    if (auto allGather = module.lookupSymbol<LLVM::LLVMFuncOp>("cleave_rt_all_gather");
+      defineTableCall(allReduce, CLEAVE_RT_SLOT_ALL_REDUCE);
+    if (auto allGather = module.lookupSymbol<LLVM::LLVMFuncOp>(plan::kAllGatherRuntimeFn);
         allGather && allGather.isExternal())
-      defineTableCall(allGather, /*slot=*/1);
+      defineTableCall(allGather, CLEAVE_RT_SLOT_ALL_GATHER);
     // The stage implementation is internal: only the C entry points are the ABI.
     impl.setLinkage(LLVM::Linkage::Internal);
   }

@@ -1,5 +1,6 @@
 // CPU code generation: transform-dialect schedules for tiling and vectorisation.
 #include "compiler/Passes.h"
+#include "dialects/Cleave/IR/CleaveOps.h"
 
 #include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
@@ -152,7 +153,8 @@ std::string tensorSchedule(ModuleOp module) {
         matmulSchedule(id, op->getName().getStringRef(), r[0], r[1], r[2], batch);
     if (schedule.empty())
       return;
-    op->setAttr("cleave.schedule", IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
+    op->setAttr(plan::CleaveDialect::kScheduleAttr,
+                IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
     body += schedule;
     ++id;
   });
@@ -173,7 +175,8 @@ std::string tensorSchedule(ModuleOp module) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     if (llvm::any_of(ranges, ShapedType::isDynamic))
       return;
-    op->setAttr("cleave.schedule", IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
+    op->setAttr(plan::CleaveDialect::kScheduleAttr,
+                IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
     body += windowSchedule(id, op->getName().getStringRef(), interchange, ranges[channelLoop]);
     ++id;
   });
@@ -192,7 +195,8 @@ std::string tensorSchedule(ModuleOp module) {
       elements *= r;
     if (elements < kMinParallelElements)
       return;
-    op->setAttr("cleave.schedule", IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
+    op->setAttr(plan::CleaveDialect::kScheduleAttr,
+                IntegerAttr::get(IntegerType::get(op->getContext(), 64), id));
     body += parallelGenericSchedule(id, ranges, split - ranges.begin());
     ++id;
   });
@@ -339,7 +343,8 @@ struct CpuTileAndVectorizePass
     if (failed(transform::applyTransformNamedSequence(getOperation(), entry, *schedule,
                                                       transform::TransformOptions())))
       return signalPassFailure();
-    getOperation().walk([](Operation *op) { op->removeAttr("cleave.schedule"); });
+    getOperation().walk(
+        [](Operation *op) { op->removeAttr(plan::CleaveDialect::kScheduleAttr); });
   }
 };
 

@@ -2,17 +2,16 @@
 #include "compiler/codegen/gpu/GpuTarget.h"
 
 #include "compiler/Passes.h"
-#include "compiler/partition/TensorParallel.h"
 #include "compiler/pipelines/Pipelines.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
 
 #include <set>
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 
 using namespace mlir;
 using namespace cleave;
@@ -70,7 +69,7 @@ void cleave::buildGpuCodegenPipeline(OpPassManager &pm, const GpuOptions &option
 }
 
 std::string cleave::gpuSectionKind(const GpuOptions &options) {
-  return options.kind == "rocm" ? "rocm-hsaco" : "cuda-fatbin";
+  return options.kind == CLEAVE_DEVICE_ROCM ? CLEAVE_SECTION_ROCM_HSACO : CLEAVE_SECTION_CUDA_FATBIN;
 }
 
 bool cleave::checkGpuChip(const GpuOptions &options, std::string &error) {
@@ -127,23 +126,24 @@ bool cleave::makeRocmToolkit(std::string &dir, std::string &error) {
 
 namespace {
 
-/// The scalar kernel-argument type names of the manifest.
-std::string scalarTypeName(Type type) {
+/// The manifest's type of a scalar kernel argument of `type`, or nothing.
+std::optional<artifact::GpuKernelArg::Type> scalarType(Type type) {
+  using T = artifact::GpuKernelArg::Type;
   if (type.isIndex() || type.isInteger(64))
-    return "i64";
+    return T::I64;
   if (type.isInteger(32))
-    return "i32";
+    return T::I32;
   if (type.isInteger(16))
-    return "i16";
+    return T::I16;
   if (type.isInteger(8))
-    return "i8";
+    return T::I8;
   if (type.isInteger(1))
-    return "i1";
+    return T::I1;
   if (type.isF32())
-    return "f32";
+    return T::F32;
   if (type.isF64())
-    return "f64";
-  return "";
+    return T::F64;
+  return std::nullopt;
 }
 
 /// Bytes per element in device memory (i1 takes a byte).
@@ -193,7 +193,7 @@ bool appendGlobalData(memref::GlobalOp global, std::string &out, int64_t &offset
 } // namespace
 
 bool cleave::extractGpuProgram(ModuleOp module, const std::string &constantsSection,
-                               GpuProgram &program, std::string &error) {
+                               GpuCode &program, std::string &error) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main) {
     error = "internal compiler error: no host function 'main'";
@@ -204,11 +204,13 @@ bool cleave::extractGpuProgram(ModuleOp module, const std::string &constantsSect
       return "node '" + name.getName().str() + "': ";
     return "";
   };
-  llvm::json::Array buffers, launches;
+  using artifact::GpuBuffer;
+  std::vector<GpuBuffer> &buffers = program.program.buffers;
+  std::vector<artifact::GpuStep> &launches = program.program.launches;
   llvm::DenseMap<Value, int64_t> bufferIds;
   for (BlockArgument arg : main.getArguments()) {
     bufferIds[arg] = static_cast<int64_t>(buffers.size());
-    buffers.push_back(llvm::json::Object{{"kind", "arg"}, {"index", arg.getArgNumber()}});
+    buffers.push_back({GpuBuffer::Kind::Arg, arg.getArgNumber()});
   }
   llvm::StringMap<int64_t> globalIds;
   std::set<std::string> kernels;
@@ -224,9 +226,8 @@ bool cleave::extractGpuProgram(ModuleOp module, const std::string &constantsSect
         return false;
       }
       bufferIds[alloc] = static_cast<int64_t>(buffers.size());
-      buffers.push_back(llvm::json::Object{
-          {"kind", "temp"},
-          {"size", type.getNumElements() * elementBytes(type.getElementType())}});
+      buffers.push_back({GpuBuffer::Kind::Temp, 0, "", 0,
+                         type.getNumElements() * elementBytes(type.getElementType())});
       continue;
     }
     if (auto get = dyn_cast<memref::GetGlobalOp>(op)) {
@@ -241,10 +242,7 @@ bool cleave::extractGpuProgram(ModuleOp module, const std::string &constantsSect
           return false;
         }
         it->second = static_cast<int64_t>(buffers.size());
-        buffers.push_back(llvm::json::Object{{"kind", "constant"},
-                                             {"section", constantsSection},
-                                             {"offset", offset},
-                                             {"size", size}});
+        buffers.push_back({GpuBuffer::Kind::Constant, 0, constantsSection, offset, size});
       }
       bufferIds[get] = it->second;
       continue;
@@ -259,35 +257,25 @@ bool cleave::extractGpuProgram(ModuleOp module, const std::string &constantsSect
       }
     }
     // A collective of a tensor-parallel stage: the runtime moves `in` to the host, runs the
-    // collective over the stage's group and moves the result to a new device buffer.
-    if (auto call = dyn_cast<func::CallOp>(op)) {
-      auto callee = module.lookupSymbol<func::FuncOp>(call.getCalleeAttr());
-      auto kind = callee ? callee->getAttrOfType<StringAttr>(kCollectiveAttr) : nullptr;
-      if (kind && call.getNumOperands() == 1 && call.getNumResults() == 1) {
-        auto in = bufferIds.find(call.getOperand(0));
-        auto inType = cast<MemRefType>(call.getOperand(0).getType());
-        auto outType = cast<MemRefType>(call.getResult(0).getType());
-        bool gather = kind.getValue() == "all_gather";
-        int32_t dtype = gather ? allGatherDType(inType.getElementType())
-                               : allReduceDType(inType.getElementType());
-        if (in == bufferIds.end() || !outType.hasStaticShape() || dtype < 0) {
-          error = nodeOf(&op) + "gpu code generation: a collective of " +
-                  llvm::formatv("{0}", inType).str() +
-                  " is not a whole static buffer of a supported type";
-          return false;
-        }
-        int64_t inId = in->second, outId = static_cast<int64_t>(buffers.size());
-        bufferIds[call.getResult(0)] = outId;
-        buffers.push_back(llvm::json::Object{
-            {"kind", "temp"},
-            {"size", outType.getNumElements() * elementBytes(outType.getElementType())}});
-        launches.push_back(llvm::json::Object{{"collective", kind.getValue().str()},
-                                              {"in", inId},
-                                              {"out", outId},
-                                              {"count", inType.getNumElements()},
-                                              {"dtype", dtype}});
-        continue;
+    // collective over the stage's group and moves the result to `out`.
+    if (isa<plan::AllReduceOp, plan::AllGatherOp>(op)) {
+      auto in = bufferIds.find(op.getOperand(0)), out = bufferIds.find(op.getOperand(1));
+      auto inType = cast<MemRefType>(op.getOperand(0).getType());
+      if (in == bufferIds.end() || out == bufferIds.end()) {
+        error = nodeOf(&op) + "gpu code generation: a collective of " +
+                llvm::formatv("{0}", inType).str() + " is not between whole buffers";
+        return false;
       }
+      artifact::GpuStep step;
+      bool reduce = isa<plan::AllReduceOp>(op);
+      step.collective = reduce ? CLEAVE_COLLECTIVE_ALL_REDUCE_SUM : CLEAVE_COLLECTIVE_ALL_GATHER;
+      step.in = in->second;
+      step.out = out->second;
+      step.count = inType.getNumElements();
+      step.dtype = reduce ? cast<plan::AllReduceOp>(op).getDType()
+                          : cast<plan::AllGatherOp>(op).getDType();
+      launches.push_back(std::move(step));
+      continue;
     }
     auto launch = dyn_cast<gpu::LaunchFuncOp>(op);
     if (!launch) {
@@ -295,38 +283,44 @@ bool cleave::extractGpuProgram(ModuleOp module, const std::string &constantsSect
               "' was not mapped to a kernel";
       return false;
     }
-    auto dims = [&](gpu::KernelDim3 d, llvm::json::Array &out) {
-      for (Value v : {d.x, d.y, d.z}) {
-        std::optional<int64_t> n = getConstantIntValue(v);
+    auto dims = [&](gpu::KernelDim3 d, std::array<int64_t, 3> &out) {
+      Value sizes[3] = {d.x, d.y, d.z};
+      for (int i = 0; i < 3; ++i) {
+        std::optional<int64_t> n = getConstantIntValue(sizes[i]);
         if (!n)
           return false;
-        out.push_back(*n);
+        out[i] = *n;
       }
       return true;
     };
-    llvm::json::Array grid, block, args;
-    if (!dims(launch.getGridSizeOperandValues(), grid) ||
-        !dims(launch.getBlockSizeOperandValues(), block)) {
+    artifact::GpuStep step;
+    step.kernel = launch.getKernelName().str();
+    if (!dims(launch.getGridSizeOperandValues(), step.grid) ||
+        !dims(launch.getBlockSizeOperandValues(), step.block)) {
       error = nodeOf(&op) + "gpu code generation: a kernel launch has dynamic dimensions";
       return false;
     }
     for (Value operand : launch.getKernelOperands()) {
+      artifact::GpuKernelArg arg;
       auto id = bufferIds.find(operand);
       if (id != bufferIds.end()) {
-        args.push_back(llvm::json::Object{{"type", "ptr"}, {"buffer", id->second}});
+        arg.buffer = id->second;
+        step.args.push_back(arg);
         continue;
       }
-      std::string type = scalarTypeName(operand.getType());
+      std::optional<artifact::GpuKernelArg::Type> type = scalarType(operand.getType());
       Attribute value;
-      if (!type.empty() && matchPattern(operand, m_Constant(&value))) {
+      if (type && matchPattern(operand, m_Constant(&value))) {
+        arg.type = *type;
         if (auto i = dyn_cast<IntegerAttr>(value)) {
-          args.push_back(llvm::json::Object{{"type", type}, {"value", i.getInt()}});
+          arg.value = i.getInt();
+          step.args.push_back(arg);
           continue;
         }
         if (auto f = dyn_cast<FloatAttr>(value)) {
           // Bit patterns, so that no value is rounded through JSON's doubles.
-          uint64_t bits = f.getValue().bitcastToAPInt().getZExtValue();
-          args.push_back(llvm::json::Object{{"type", type}, {"bits", bits}});
+          arg.bits = f.getValue().bitcastToAPInt().getZExtValue();
+          step.args.push_back(arg);
           continue;
         }
       }
@@ -335,11 +329,8 @@ bool cleave::extractGpuProgram(ModuleOp module, const std::string &constantsSect
               " is neither a buffer nor a constant";
       return false;
     }
-    kernels.insert(launch.getKernelName().str());
-    launches.push_back(llvm::json::Object{{"kernel", launch.getKernelName().str()},
-                                          {"grid", std::move(grid)},
-                                          {"block", std::move(block)},
-                                          {"args", std::move(args)}});
+    kernels.insert(step.kernel);
+    launches.push_back(std::move(step));
   }
 
   auto binaries = llvm::to_vector(module.getOps<gpu::BinaryOp>());
@@ -356,11 +347,6 @@ bool cleave::extractGpuProgram(ModuleOp module, const std::string &constantsSect
     }
     program.binary = cast<gpu::ObjectAttr>(objects[0]).getObject().str();
   }
-  llvm::json::Array kernelNames;
-  for (const std::string &k : kernels)
-    kernelNames.push_back(k);
-  program.json = llvm::json::Object{{"kernels", std::move(kernelNames)},
-                                    {"buffers", std::move(buffers)},
-                                    {"launches", std::move(launches)}};
+  program.program.kernels.assign(kernels.begin(), kernels.end());
   return true;
 }

@@ -2,9 +2,10 @@
 #ifndef CLEAVE_COMPILER_CODEGEN_GPU_GPUTARGET_H
 #define CLEAVE_COMPILER_CODEGEN_GPU_GPUTARGET_H
 
+#include "compiler/artifact/ArtifactWriter.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
-#include "llvm/Support/JSON.h"
 
 #include <string>
 
@@ -40,10 +41,10 @@ bool makeRocmToolkit(std::string &dir, std::string &error);
 
 /// What a GPU stage's host side does, for the runtime to replay without LLVM: the kernels'
 /// binary, the constant data, and the manifest's `gpu_program` (docs/artifact-format.md).
-struct GpuProgram {
+struct GpuCode {
   std::string binary;
   std::string constants; ///< the bytes of every constant buffer, 64-byte aligned
-  llvm::json::Object json;
+  artifact::GpuProgram program;
 };
 
 /// Reads the host program of `module` after buildGpuCodegenPipeline. `numArgs` is the
@@ -51,7 +52,7 @@ struct GpuProgram {
 /// constant data will have. False with `error` set (naming the op) on anything the runtime
 /// could not replay.
 bool extractGpuProgram(mlir::ModuleOp module, const std::string &constantsSection,
-                       GpuProgram &program, std::string &error);
+                       GpuCode &program, std::string &error);
 
 } // namespace cleave
 

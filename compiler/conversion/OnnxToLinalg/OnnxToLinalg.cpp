@@ -125,13 +125,32 @@ struct ConstantLowering : OpConversionPattern<onnxir::ConstantOp> {
   }
 };
 
+/// Collectives keep their place; their element types are made signless like their
+/// operands', with a fresh destination of the converted type.
+template <typename OpT> struct CollectiveTypes : OpConversionPattern<OpT> {
+  using OpConversionPattern<OpT>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    SmallVector<Type> types;
+    if (failed(this->getTypeConverter()->convertTypes(op->getResultTypes(), types)) ||
+        types.size() != 1)
+      return rewriter.notifyMatchFailure(op, "expects one convertible tensor result");
+    auto type = cast<RankedTensorType>(types.front());
+    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(),
+                                         type.getElementType());
+    rewriter.replaceOpWithNewOp<OpT>(op, TypeRange{type}, adaptor.getInput(), init);
+    return success();
+  }
+};
+
 struct ConvertOnnxToLinalgPass
     : cleave::impl::ConvertOnnxToLinalgPassBase<ConvertOnnxToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     OnnxTypeConverter converter;
     RewritePatternSet patterns(context);
-    patterns.add<ConstantLowering>(converter, context);
+    patterns.add<ConstantLowering, CollectiveTypes<plan::AllReduceOp>,
+                 CollectiveTypes<plan::AllGatherOp>>(converter, context);
     populateElementwiseToLinalgPatterns(converter, patterns);
     populateNNToLinalgPatterns(converter, patterns);
     populateNormToLinalgPatterns(converter, patterns);
@@ -150,6 +169,8 @@ struct ConvertOnnxToLinalgPass
     });
     target.addDynamicallyLegalOp<func::ReturnOp>(
         [&](func::ReturnOp op) { return converter.isLegal(op.getOperandTypes()); });
+    target.addDynamicallyLegalDialect<plan::CleaveDialect>(
+        [&](Operation *op) { return converter.isLegal(op); });
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

@@ -63,6 +63,32 @@ typedef enum cleave_dtype {
   CLEAVE_DTYPE_COUNT = 13
 } cleave_dtype;
 
+/** numpy's name of element type `code` ("float32", ...), or NULL. */
+static inline const char *cleave_dtype_name(int32_t code) {
+  switch (code) {
+#define CLEAVE_DTYPE_NAME_CASE(name, value, numpy, bytes)                      \
+  case value:                                                                  \
+    return numpy;
+    CLEAVE_DTYPES(CLEAVE_DTYPE_NAME_CASE)
+#undef CLEAVE_DTYPE_NAME_CASE
+  default:
+    return 0;
+  }
+}
+
+/** Bytes per element of element type `code` (bool: 1), or 0. */
+static inline int32_t cleave_dtype_size(int32_t code) {
+  switch (code) {
+#define CLEAVE_DTYPE_SIZE_CASE(name, value, numpy, bytes)                      \
+  case value:                                                                  \
+    return bytes;
+    CLEAVE_DTYPES(CLEAVE_DTYPE_SIZE_CASE)
+#undef CLEAVE_DTYPE_SIZE_CASE
+  default:
+    return 0;
+  }
+}
+
 /*===----------------------------------------------------------------------===*
  * Entry points of generated CPU code
  *===----------------------------------------------------------------------===*/

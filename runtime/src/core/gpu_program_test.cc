@@ -124,21 +124,16 @@ private:
 
 class GpuProgramTest : public ::testing::Test {
 protected:
-  /// The gpuManifestBody() artifact, with `from` replaced by `to` in its manifest.
+  /// The gpuSpec() artifact, with `from` replaced by `to` in its manifest.
   std::shared_ptr<const Artifact> open(int microbatches, bool allReduce = false,
                                        const std::string &from = "",
                                        const std::string &to = "") {
     static int counter = 0;
     static std::string dir = testing::makeTempDir();
-    std::string body = testing::gpuManifestBody(microbatches, allReduce);
-    if (!from.empty()) {
-      size_t at = body.find(from);
-      EXPECT_NE(at, std::string::npos) << from;
-      if (at != std::string::npos)
-        body.replace(at, from.size(), to);
-    }
     testing::AssembledArtifact built =
-        testing::assembleArtifact(body, testing::gpuSections());
+        testing::buildArtifact(testing::gpuSpec(microbatches, allReduce));
+    if (!from.empty())
+      testing::patchManifest(&built, from, to);
     std::string path = dir + "/g" + std::to_string(counter++) + ".cleave";
     testing::writeBytes(path, built.bytes);
     StatusOr<std::unique_ptr<Artifact>> artifact = Artifact::open(path);
@@ -301,7 +296,7 @@ TEST_F(GpuProgramTest, CollectiveRunsOnTheHostBetweenKernels) {
 TEST_F(GpuProgramTest, CollectiveOfTheWrongSizeIsRefused) {
   // 7 elements (28 bytes) do not fit the 24-byte buffers.
   std::shared_ptr<const Artifact> artifact =
-      open(1, /*allReduce=*/true, R"("count":6)", R"("count":7)");
+      open(1, /*allReduce=*/true, R"("count": 6)", R"("count": 7)");
   ASSERT_TRUE(artifact);
   StatusOr<std::unique_ptr<GpuProgramRunner>> runner = GpuProgramRunner::create(
       *artifact, artifact->stages()[0], 1, device, executable);

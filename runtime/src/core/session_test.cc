@@ -135,7 +135,7 @@ TEST_F(SessionTest, DistributedPlansNeedMpirun) {
 
 TEST_F(SessionTest, MissingEntryPoint) {
   TestModel model = testing::addModel();
-  model.cSource = "int cleave_abi_version(void) { return 1; }\n";
+  model.cSource = testing::abiVersionSource();
   std::shared_ptr<const Artifact> artifact = build(model);
   ASSERT_TRUE(artifact);
   StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
@@ -149,7 +149,7 @@ TEST_F(SessionTest, MissingEntryPoint) {
 
 TEST_F(SessionTest, WrongAbiVersion) {
   TestModel model = testing::addModel();
-  model.cSource = "int cleave_abi_version(void) { return 2; }\n"
+  model.cSource = testing::abiVersionSource(CLEAVE_ABI_VERSION + 1) +
                   "void cleave_stage_0(void *c, void **a) {}\n";
   std::shared_ptr<const Artifact> artifact = build(model);
   ASSERT_TRUE(artifact);
@@ -163,11 +163,11 @@ TEST_F(SessionTest, WrongAbiVersion) {
 }
 
 TEST_F(SessionTest, CodeThatIsNotElf) {
-  std::vector<uint8_t> params(24, 0);
-  AssembledArtifact built = testing::assembleArtifact(
-      testing::manifestBody(testing::addModel()),
-      {{"code.rank0", "cpu-elf-so", {'n', 'o', 't', ' ', 'e', 'l', 'f'}},
-       {"params.rank0", "params", params}});
+  TestModel model = testing::addModel();
+  StatusOr<artifact::Spec> spec = testing::specOf(model);
+  ASSERT_TRUE(spec.ok());
+  spec->code[0].bytes = "not elf";
+  AssembledArtifact built = testing::buildArtifact(*spec);
   std::shared_ptr<const Artifact> artifact = open(built.bytes);
   ASSERT_TRUE(artifact);
   StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
@@ -182,16 +182,15 @@ TEST_F(SessionTest, CodeThatIsNotElf) {
 // placeholder code section is refused; either way the error names the device.
 TEST_F(SessionTest, GpuStageWithoutDriverNamesTheDevice) {
   for (const char *kind : {"cuda", "rocm"}) {
-    std::string body = testing::gpuManifestBody();
-    std::vector<testing::RawSection> sections = testing::gpuSections();
-    bool rocm = std::string(kind) == "rocm";
+    artifact::Spec spec = testing::gpuSpec();
+    bool rocm = std::string(kind) == CLEAVE_DEVICE_ROCM;
     const char *library = rocm ? "libamdhip64.so" : "libcuda.so.1";
     if (rocm) {
-      body.replace(body.find("\"kind\":\"cuda\""), 13, "\"kind\":\"rocm\"");
-      sections[0].kind = "rocm-hsaco";
+      spec.devices[0].kind = CLEAVE_DEVICE_ROCM;
+      spec.code[0].kind = CLEAVE_SECTION_ROCM_HSACO;
     }
     std::shared_ptr<const Artifact> artifact =
-        open(testing::assembleArtifact(body, sections).bytes);
+        open(testing::buildArtifact(spec).bytes);
     ASSERT_TRUE(artifact);
     StatusOr<std::unique_ptr<Session>> session = Session::create(artifact);
     ASSERT_FALSE(session.ok()) << kind;

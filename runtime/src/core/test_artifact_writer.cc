@@ -2,11 +2,11 @@
 
 #include "core/test_artifact_writer.h"
 
-#include "core/crc32.h"
 #include "core/json.h"
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -15,60 +15,44 @@ namespace cleave {
 namespace testing {
 
 namespace {
-constexpr uint64_t kSectionAlignment = 4096;
 
-uint64_t alignTo(uint64_t value, uint64_t alignment) {
-  return (value + alignment - 1) / alignment * alignment;
+artifact::Tensor tensorOf(const TensorDesc &desc) {
+  return {desc.name, static_cast<cleave_dtype>(desc.dtype), desc.shape};
+}
+
+/// The writer's kind of a test argument's kind name.
+artifact::ArgKind argKindOf(const std::string &kind) {
+  if (kind == CLEAVE_ARG_PARAM)
+    return artifact::ArgKind::Param;
+  if (kind == CLEAVE_ARG_OUTPUT)
+    return artifact::ArgKind::Output;
+  if (kind == CLEAVE_ARG_RECV)
+    return artifact::ArgKind::Recv;
+  if (kind == CLEAVE_ARG_SEND)
+    return artifact::ArgKind::Send;
+  return artifact::ArgKind::Input;
+}
+
+AssembledArtifact toAssembled(const artifact::Image &image) {
+  AssembledArtifact out;
+  out.bytes.assign(image.bytes.begin(), image.bytes.end());
+  out.manifestOffset = image.manifestOffset;
+  out.manifestSize = image.manifestSize;
+  for (const artifact::Placement &p : image.sections)
+    out.sections[p.name] = {p.offset, p.size};
+  return out;
+}
+
+artifact::Image toImage(const AssembledArtifact &assembled) {
+  artifact::Image image;
+  image.bytes.assign(assembled.bytes.begin(), assembled.bytes.end());
+  image.manifestOffset = assembled.manifestOffset;
+  image.manifestSize = assembled.manifestSize;
+  return image;
 }
 
 template <typename T> void putLE(std::vector<uint8_t> &bytes, size_t at, T v) {
   std::memcpy(bytes.data() + at, &v, sizeof(T));
-}
-
-/// The members of a tensor description, without braces.
-std::string tensorFields(const TensorDesc &desc) {
-  std::string shape;
-  for (size_t i = 0; i < desc.shape.size(); ++i)
-    shape += (i ? "," : "") + std::to_string(desc.shape[i]);
-  return "\"name\":" + json::quote(desc.name) + ",\"dtype\":\"" +
-         dtypeName(desc.dtype) + "\",\"shape\":[" + shape + "]";
-}
-
-std::string tensorListJson(const std::vector<TensorDesc> &list) {
-  std::string out = "[";
-  for (size_t i = 0; i < list.size(); ++i)
-    out += std::string(i ? "," : "") + "{" + tensorFields(list[i]) + "}";
-  return out + "]";
-}
-
-/// Parameters are packed into one section per rank at 64-byte aligned
-/// offsets.
-std::vector<uint64_t> paramOffsets(const TestModel &model) {
-  std::vector<uint64_t> offsets;
-  std::map<int, uint64_t> next;
-  for (const TestParam &param : model.params) {
-    uint64_t &offset = next[param.rank];
-    offsets.push_back(offset);
-    offset = alignTo(offset + param.bytes.size(), 64);
-  }
-  return offsets;
-}
-
-std::string shapeJson(const Shape &shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    out += (i ? "," : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
-std::string argJson(const TestArg &arg) {
-  std::string out = "{\"kind\":" + json::quote(arg.kind) +
-                    ",\"name\":" + json::quote(arg.name);
-  if (arg.kind == "send" || arg.kind == "recv")
-    out += std::string(arg.kind == "send" ? ",\"to\":" : ",\"from\":") +
-           std::to_string(arg.peer) + ",\"dtype\":\"" + dtypeName(arg.dtype) +
-           "\",\"shape\":" + shapeJson(arg.shape);
-  return out + "}";
 }
 
 /// The stages of `model`, with the single-code form expanded.
@@ -110,11 +94,18 @@ void writeBytes(const std::string &path, const std::vector<uint8_t> &bytes) {
   }
 }
 
+std::string abiVersionSource(int version) {
+  return "#include \"cleave/abi.h\"\n"
+         "int cleave_abi_version(void) { return " +
+         std::to_string(version) + "; }\n";
+}
+
 StatusOr<std::vector<uint8_t>> compileSharedObject(const std::string &source) {
   std::string dir = makeTempDir();
   std::string src = dir + "/code.c", lib = dir + "/code.so";
   writeBytes(src, std::vector<uint8_t>(source.begin(), source.end()));
-  std::string command = "cc -shared -fPIC -O1 -o '" + lib + "' '" + src +
+  std::string command = "cc -shared -fPIC -O1 -I'" CLEAVE_RUNTIME_INCLUDE_DIR
+                        "' -o '" + lib + "' '" + src +
                         "' 2>'" + dir + "/cc.log'";
   if (std::system(command.c_str()) != 0)
     return internalError("cannot compile test code (see " + dir + "/cc.log)");
@@ -128,68 +119,59 @@ StatusOr<std::vector<uint8_t>> compileSharedObject(const std::string &source) {
 AssembledArtifact assembleArtifact(const std::string &manifestBody,
                                    const std::vector<RawSection> &sections,
                                    uint32_t version) {
-  // Section offsets depend on the manifest's length, which contains them:
-  // iterate until the layout is stable (two rounds in practice).
-  std::string manifest;
-  std::vector<uint64_t> offsets(sections.size());
-  for (int round = 0; round < 8; ++round) {
-    uint64_t offset = alignTo(64 + manifest.size(), kSectionAlignment);
-    for (size_t i = 0; i < sections.size(); ++i) {
-      offsets[i] = offset;
-      offset = alignTo(offset + sections[i].bytes.size(), kSectionAlignment);
-    }
+  std::vector<artifact::Section> raw;
+  for (const RawSection &section : sections)
+    raw.push_back({section.name, section.kind,
+                   std::string(section.bytes.begin(), section.bytes.end())});
+  auto manifestFor = [&](const std::vector<artifact::Placement> &placements) {
     std::string list;
-    for (size_t i = 0; i < sections.size(); ++i) {
-      const RawSection &s = sections[i];
-      list += std::string(i ? "," : "") + "{\"name\":" + json::quote(s.name) +
-              ",\"kind\":" + json::quote(s.kind) +
-              ",\"offset\":" + std::to_string(offsets[i]) +
-              ",\"size\":" + std::to_string(s.bytes.size()) + ",\"crc32\":" +
-              std::to_string(crc32(s.bytes.data(), s.bytes.size())) + "}";
+    for (size_t i = 0; i < placements.size(); ++i) {
+      const artifact::Placement &p = placements[i];
+      list += std::string(i ? "," : "") + "{\"" CLEAVE_KEY_NAME "\":" +
+              json::quote(p.name) + ",\"" CLEAVE_KEY_KIND "\":" +
+              json::quote(p.kind) + ",\"" CLEAVE_KEY_OFFSET "\":" +
+              std::to_string(p.offset) + ",\"" CLEAVE_KEY_SIZE "\":" +
+              std::to_string(p.size) + ",\"" CLEAVE_KEY_CRC32 "\":" +
+              std::to_string(p.crc32) + "}";
     }
-    std::string next = "{" + manifestBody + ",\"sections\":[" + list + "]}";
-    bool stable = next.size() == manifest.size();
-    manifest = std::move(next);
-    if (stable)
-      break;
-  }
-
-  AssembledArtifact out;
-  out.manifestOffset = 64;
-  out.manifestSize = manifest.size();
-  uint64_t end = 64 + manifest.size();
-  for (size_t i = 0; i < sections.size(); ++i)
-    end = offsets[i] + sections[i].bytes.size();
-  out.bytes.assign(end, 0);
-  std::memcpy(out.bytes.data(), "CLEAVE\0\1", 8);
-  putLE<uint32_t>(out.bytes, 8, version);
-  putLE<uint64_t>(out.bytes, 16, 64);
-  putLE<uint64_t>(out.bytes, 24, manifest.size());
-  putLE<uint32_t>(out.bytes, 32, crc32(manifest.data(), manifest.size()));
-  putLE<uint32_t>(out.bytes, 36, crc32(out.bytes.data(), 36));
-  std::memcpy(out.bytes.data() + 64, manifest.data(), manifest.size());
-  for (size_t i = 0; i < sections.size(); ++i) {
-    if (!sections[i].bytes.empty())
-      std::memcpy(out.bytes.data() + offsets[i], sections[i].bytes.data(),
-                  sections[i].bytes.size());
-    out.sections[sections[i].name] = {offsets[i], sections[i].bytes.size()};
-  }
-  return out;
+    return "{" + manifestBody + ",\"" CLEAVE_KEY_SECTIONS "\":[" + list + "]}";
+  };
+  return toAssembled(artifact::assemble(manifestFor, std::move(raw), version));
 }
 
 void patchManifest(AssembledArtifact *artifact, const std::string &from,
                    const std::string &to) {
-  char *manifest = reinterpret_cast<char *>(artifact->bytes.data()) +
-                   artifact->manifestOffset;
+  const char *manifest = reinterpret_cast<const char *>(artifact->bytes.data()) +
+                         artifact->manifestOffset;
   std::string text(manifest, artifact->manifestSize);
   size_t at = text.find(from);
-  if (at == std::string::npos || from.size() != to.size()) {
+  uint64_t firstSection = artifact->bytes.size();
+  for (const auto &entry : artifact->sections)
+    firstSection = std::min(firstSection, entry.second.first);
+  if (at == std::string::npos ||
+      artifact->manifestOffset + text.size() - from.size() + to.size() >
+          firstSection) {
     std::fprintf(stderr, "patchManifest: cannot replace '%s'\n", from.c_str());
     std::abort();
   }
-  std::memcpy(manifest + at, to.data(), to.size());
-  putLE<uint32_t>(artifact->bytes, 32, crc32(manifest, artifact->manifestSize));
-  putLE<uint32_t>(artifact->bytes, 36, crc32(artifact->bytes.data(), 36));
+  text.replace(at, from.size(), to);
+  std::vector<uint8_t> &bytes = artifact->bytes;
+  // The manifest's old bytes up to the first section become zeros.
+  std::fill(bytes.begin() + artifact->manifestOffset,
+            bytes.begin() + std::min<uint64_t>(firstSection, bytes.size()), 0);
+  std::memcpy(bytes.data() + artifact->manifestOffset, text.data(), text.size());
+  artifact->manifestSize = text.size();
+  putLE<uint64_t>(bytes, CLEAVE_HEADER_MANIFEST_SIZE_OFFSET, text.size());
+  artifact::Image image = toImage(*artifact);
+  artifact::sealHeader(image);
+  bytes.assign(image.bytes.begin(), image.bytes.end());
+}
+
+void setHeaderVersion(AssembledArtifact *artifact, uint32_t version) {
+  putLE<uint32_t>(artifact->bytes, CLEAVE_HEADER_VERSION_OFFSET, version);
+  artifact::Image image = toImage(*artifact);
+  artifact::sealHeader(image);
+  artifact->bytes.assign(image.bytes.begin(), image.bytes.end());
 }
 
 TestModel addModel() {
@@ -197,14 +179,14 @@ TestModel addModel() {
   model.inputs = {{"x", DType::Float32, {2, 3}}};
   model.outputs = {{"y", DType::Float32, {2, 3}}};
   model.params = {{{"w", DType::Float32, {2, 3}},
-                   floatBytes({0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f}),
-                   std::nullopt}};
+                   floatBytes({0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f})}};
   model.args = {{"input", "x"}, {"param", "w"}, {"output", "y"}};
   model.cSource = R"(
 #include <math.h>
 #include <stdint.h>
+#include "cleave/abi.h"
 static int num_threads = -1;
-int cleave_abi_version(void) { return 1; }
+int cleave_abi_version(void) { return CLEAVE_ABI_VERSION; }
 void cleave_set_num_threads(int n) { num_threads = n; }
 int cleave_test_num_threads(void) { return num_threads; }
 void cleave_stage_0(void *ctx, void **args) {
@@ -227,8 +209,7 @@ TestModel awkwardNamesModel() {
   model.outputs = {{"out/prod:0", DType::Float32, {4}}};
   model.args = {
       {"input", "in:0"}, {"input", "scale=2"}, {"output", "out/prod:0"}};
-  model.cSource = R"(
-int cleave_abi_version(void) { return 1; }
+  model.cSource = abiVersionSource() + R"(
 void cleave_stage_0(void *ctx, void **args) {
   (void)ctx;
   const float *a = (const float *)args[0], *b = (const float *)args[1];
@@ -240,88 +221,72 @@ void cleave_stage_0(void *ctx, void **args) {
   return model;
 }
 
-std::string manifestBody(const TestModel &model) {
+StatusOr<artifact::Spec> specOf(const TestModel &model) {
   std::vector<TestStage> stages = stagesOf(model);
   int count = static_cast<int>(stages.size());
-  std::string body =
-      "\"format_version\":1,\"compiler_version\":\"0.1.0-test\","
-      "\"source\":{\"path\":\"test.onnx\",\"sha256\":\"" +
-      std::string(64, 'a') +
-      "\",\"opset\":17,\"producer\":\"cleave tests\"},"
-      "\"options\":{\"devices\":\"cpu:0" +
-      (count > 1 ? "-" + std::to_string(count - 1) : std::string()) +
-      "\",\"pp\":" + std::to_string(count) +
-      ",\"tp\":1,\"microbatches\":" + std::to_string(model.microbatches) +
-      ",\"input_shapes\":[]}";
-  body += ",\"inputs\":" + tensorListJson(model.inputs);
-  body += ",\"outputs\":" + tensorListJson(model.outputs);
-  std::string devices, stageList;
+  artifact::Spec spec;
+  spec.source = {"test.onnx", std::string(64, 'a'), 17, "cleave tests"};
+  spec.options.devices =
+      "cpu:0" + (count > 1 ? "-" + std::to_string(count - 1) : std::string());
+  spec.options.pp = count;
+  spec.options.microbatches = model.microbatches;
+  spec.options.cpu = "x86-64";
+  spec.options.cudaArch = "sm_90";
+  spec.options.rocmArch = "gfx942";
+  for (const TensorDesc &t : model.inputs)
+    spec.inputs.push_back(tensorOf(t));
+  for (const TensorDesc &t : model.outputs)
+    spec.outputs.push_back(tensorOf(t));
+  std::map<std::string, std::string> compiled;
   for (int r = 0; r < count; ++r) {
-    std::string rank = std::to_string(r);
-    devices += std::string(r ? "," : "") + "{\"rank\":" + rank +
-               ",\"kind\":\"cpu\",\"index\":" + rank + "}";
-    std::string args;
-    for (size_t a = 0; a < stages[r].args.size(); ++a)
-      args += std::string(a ? "," : "") + argJson(stages[r].args[a]);
-    std::string entry =
-        model.pipeline.empty() ? "cleave_stage_0" : "cleave_stage_" + rank;
-    std::string group;
-    for (size_t g = 0; g < stages[r].group.size(); ++g)
-      group += std::string(g ? "," : "") + std::to_string(stages[r].group[g]);
-    if (!stages[r].group.empty())
-      group = ",\"group\":[" + group + "]";
-    std::string id = stages[r].id >= 0 ? std::to_string(stages[r].id) : rank;
-    stageList += std::string(r ? "," : "") + "{\"id\":" + id + group +
-                 ",\"rank\":" + rank + ",\"device\":" + rank +
-                 ",\"code\":\"code.rank" + rank + "\",\"entry\":\"" + entry +
-                 "\",\"args\":[" + args +
-                 "],\"estimate\":{\"flops\":6,\"bytes\":72}}";
+    const TestStage &stage = stages[r];
+    auto found = compiled.find(stage.cSource);
+    if (found == compiled.end()) {
+      StatusOr<std::vector<uint8_t>> code = compileSharedObject(stage.cSource);
+      if (!code.ok())
+        return code.status();
+      found = compiled
+                  .emplace(stage.cSource,
+                           std::string(code->begin(), code->end()))
+                  .first;
+    }
+    std::string section = CLEAVE_SECTION_NAME_CODE + std::to_string(r);
+    spec.code.push_back({section, CLEAVE_SECTION_CPU_ELF_SO, found->second});
+    spec.devices.push_back({r, CLEAVE_DEVICE_CPU, r});
+    artifact::Stage entry;
+    entry.id = stage.id >= 0 ? stage.id : r;
+    entry.rank = entry.device = r;
+    entry.code = section;
+    entry.entry = CLEAVE_ENTRY_PREFIX +
+                  std::to_string(model.pipeline.empty() ? 0 : r);
+    entry.flops = 6;
+    entry.bytes = 72;
+    entry.group.assign(stage.group.begin(), stage.group.end());
+    for (const TestArg &arg : stage.args)
+      entry.args.push_back({argKindOf(arg.kind),
+                            arg.name,
+                            arg.peer,
+                            {arg.name, static_cast<cleave_dtype>(arg.dtype),
+                             arg.shape}});
+    spec.stages.push_back(std::move(entry));
   }
-  body += ",\"devices\":[" + devices + "]";
-  std::string params;
-  std::vector<uint64_t> offsets = paramOffsets(model);
-  for (size_t i = 0; i < model.params.size(); ++i) {
-    const TestParam &param = model.params[i];
-    std::string rank = std::to_string(param.rank);
-    params +=
-        std::string(i ? "," : "") + "{" + tensorFields(param.desc) +
-        ",\"rank\":" + rank + ",\"section\":\"params.rank" + rank +
-        "\",\"offset\":" + std::to_string(param.offset.value_or(offsets[i])) +
-        ",\"size\":" + std::to_string(param.bytes.size()) + "}";
-  }
-  body += ",\"parameters\":[" + params + "]";
-  body += ",\"stages\":[" + stageList + "]";
-  return body;
+  for (const TestParam &param : model.params)
+    spec.parameters.push_back(
+        {tensorOf(param.desc), param.rank,
+         std::string_view(reinterpret_cast<const char *>(param.bytes.data()),
+                          param.bytes.size())});
+  return spec;
 }
 
 StatusOr<AssembledArtifact> buildArtifact(const TestModel &model) {
-  std::vector<TestStage> stages = stagesOf(model);
-  std::vector<RawSection> sections;
-  std::map<std::string, std::vector<uint8_t>> compiled;
-  for (size_t r = 0; r < stages.size(); ++r) {
-    auto found = compiled.find(stages[r].cSource);
-    if (found == compiled.end()) {
-      StatusOr<std::vector<uint8_t>> code =
-          compileSharedObject(stages[r].cSource);
-      if (!code.ok())
-        return code.status();
-      found = compiled.emplace(stages[r].cSource, *code).first;
-    }
-    sections.push_back(
-        {"code.rank" + std::to_string(r), "cpu-elf-so", found->second});
-  }
-  std::vector<uint64_t> offsets = paramOffsets(model);
-  std::map<int, std::vector<uint8_t>> params;
-  for (size_t i = 0; i < model.params.size(); ++i) {
-    std::vector<uint8_t> &bytes = params[model.params[i].rank];
-    bytes.resize(offsets[i], 0);
-    bytes.insert(bytes.end(), model.params[i].bytes.begin(),
-                 model.params[i].bytes.end());
-  }
-  for (auto &entry : params)
-    sections.push_back({"params.rank" + std::to_string(entry.first), "params",
-                        std::move(entry.second)});
-  return assembleArtifact(manifestBody(model), sections);
+  StatusOr<artifact::Spec> spec = specOf(model);
+  if (!spec.ok())
+    return spec.status();
+  return buildArtifact(*spec);
+}
+
+AssembledArtifact buildArtifact(const artifact::Spec &spec) {
+  return toAssembled(artifact::build(spec));
 }
 
 TestModel chainModel(int stages, int microbatches) {
@@ -344,7 +309,6 @@ TestModel chainModel(int stages, int microbatches) {
       stage.args.push_back({"param", "c" + id});
       model.params.push_back({{"c" + id, DType::Float32, {3}},
                               floatBytes({float(k), float(k), float(k)}),
-                              std::nullopt,
                               k});
     }
     if (k + 1 < stages)
@@ -353,8 +317,7 @@ TestModel chainModel(int stages, int microbatches) {
       stage.args.push_back({"output", "y"});
     std::string add = hasParam ? "c[i % 3]" : id + ".0f";
     stage.cSource =
-        "#include <stdint.h>\n"
-        "int cleave_abi_version(void) { return 1; }\n"
+        abiVersionSource() + "#include <stdint.h>\n"
         "void cleave_stage_" +
         id +
         "(void *ctx, void **args) {\n"
@@ -379,15 +342,7 @@ TestModel tensorParallelPipelineModel(int microbatches) {
   model.microbatches = microbatches;
   Shape micro = {8 / microbatches, 3};
   std::string count = std::to_string(8 / microbatches * 3);
-  std::string header =
-      "#include <stdint.h>\n"
-      "#include <stdlib.h>\n"
-      "typedef void (*AllReduce)(void *, const void *, void *, int64_t,\n"
-      "                          int32_t, int32_t, int32_t);\n"
-      "typedef void (*AllGather)(void *, const void *, void *, int64_t,\n"
-      "                          int32_t, int32_t);\n"
-      "struct Table { AllReduce allReduce; AllGather allGather; };\n"
-      "int cleave_abi_version(void) { return 1; }\n";
+  std::string header = abiVersionSource() + "#include <stdlib.h>\n";
   for (int r = 0; r < 4; ++r) {
     std::string rank = std::to_string(r), t = std::to_string(r % 2);
     TestStage stage;
@@ -404,9 +359,9 @@ TestModel tensorParallelPipelineModel(int microbatches) {
              "    p[i] = in[i] * (" +
              t +
              " + 1);\n"
-             "  table->allReduce(ctx, p, out, " +
+             "  table->all_reduce(ctx, p, out, " +
              count +
-             ", 0, 0, 0);\n"
+             ", CLEAVE_DTYPE_FLOAT32, CLEAVE_REDUCE_SUM, CLEAVE_GROUP_STAGE);\n"
              "  free(p);\n";
     } else {
       stage.args = {{"recv", "h", 0, DType::Float32, micro}, {"output", "y"}};
@@ -421,9 +376,9 @@ TestModel tensorParallelPipelineModel(int microbatches) {
              "    p[i] = in[i] + " +
              t +
              ";\n"
-             "  table->allGather(ctx, p, g, " +
+             "  table->all_gather(ctx, p, g, " +
              count +
-             ", 0, 0);\n"
+             ", CLEAVE_DTYPE_FLOAT32, CLEAVE_GROUP_STAGE);\n"
              "  for (int i = 0; i < " +
              count +
              "; ++i)\n"
@@ -435,7 +390,8 @@ TestModel tensorParallelPipelineModel(int microbatches) {
     stage.cSource =
         header + "void cleave_stage_" + rank +
         "(void *ctx, void **args) {\n"
-        "  const struct Table *table = *(const struct Table **)ctx;\n"
+        "  const cleave_runtime_table *table =\n"
+        "      ((const cleave_stage_context *)ctx)->table;\n"
         "  const float *in = (const float *)args[0];\n"
         "  float *out = (float *)args[1];\n" +
         body + "}\n";
@@ -451,7 +407,7 @@ TestModel forwardModel(int microbatches) {
   model.microbatches = microbatches;
   Shape micro = {8 / microbatches, 3};
   std::string count = std::to_string(8 / microbatches * 3);
-  std::string header = "int cleave_abi_version(void) { return 1; }\n";
+  std::string header = abiVersionSource();
   auto loop = [&](const std::string &body) {
     return "  for (int i = 0; i < " + count + "; ++i) {\n" + body + "  }\n}\n";
   };
@@ -488,54 +444,73 @@ TestModel forwardModel(int microbatches) {
   return model;
 }
 
-std::string gpuManifestBody(int microbatches, bool allReduce) {
-  std::string rows = std::to_string(2 * microbatches);
-  // With allReduce, the sum goes through an all-reduce into buffer 5 before
-  // the scale kernel reads it.
-  std::string collective =
-      allReduce ? R"({"collective":"all_reduce_sum","in":3,"out":5,"count":6,)"
-                  R"("dtype":0},)"
-                : "";
-  std::string extraBuffer = allReduce ? R"(,{"kind":"temp","size":24})" : "";
-  std::string scaled = allReduce ? "5" : "3";
-  return R"("format_version":1,"options":{"devices":"cuda:0","microbatches":)" +
-         std::to_string(microbatches) +
-         R"(},"inputs":[{"name":"x","dtype":"float32","shape":[)" + rows +
-         R"(,3]}],"outputs":[{"name":"y","dtype":"float32","shape":[)" + rows +
-         R"(,3]}],"devices":[{"rank":0,"kind":"cuda","index":0}],)"
-         R"("parameters":[{"name":"w","dtype":"float32","shape":[2,3],"rank":0,)"
-         R"("section":"params.rank0","offset":0,"size":24}],)"
-         R"("stages":[{"id":0,"rank":0,"device":0,"code":"code.rank0",)"
-         R"("entry":"gpu_program","args":[{"kind":"input","name":"x"},)"
-         R"({"kind":"param","name":"w"},{"kind":"output","name":"y"}],)"
-         R"("gpu_program":{"kernels":["add","scale"],"buffers":[)"
-         R"({"kind":"arg","index":0},{"kind":"arg","index":1},)"
-         R"({"kind":"arg","index":2},{"kind":"temp","size":24},)"
-         R"({"kind":"constant","section":"consts.rank0","offset":0,"size":4})" +
-         extraBuffer + R"(],)"
-         R"("launches":[{"kernel":"add","grid":[1,1,1],"block":[6,1,1],)"
-         R"("args":[{"type":"ptr","buffer":0},{"type":"ptr","buffer":1},)"
-         R"({"type":"ptr","buffer":3}]},)" +
-         collective + R"({"kernel":"scale","grid":[2,1,1],"block":[3,1,1],)"
-         R"("args":[{"type":"ptr","buffer":)" + scaled +
-         R"(},{"type":"ptr","buffer":4},)"
-         R"({"type":"f32","bits":1073741824},{"type":"i64","value":6},)"
-         R"({"type":"ptr","buffer":2}]}]}}])";
-}
-
-std::vector<RawSection> gpuSections() {
-  std::vector<uint8_t> code(64, 0xAB);
+artifact::Spec gpuSpec(int microbatches, bool allReduce) {
+  using artifact::GpuBuffer;
+  using artifact::GpuKernelArg;
+  static const std::vector<uint8_t> params = floatBytes({0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f});
+  int64_t rows = 2 * microbatches;
+  artifact::Spec spec;
+  spec.options.devices = "cuda:0";
+  spec.options.microbatches = microbatches;
+  spec.inputs = {{"x", CLEAVE_DTYPE_FLOAT32, {rows, 3}}};
+  spec.outputs = {{"y", CLEAVE_DTYPE_FLOAT32, {rows, 3}}};
+  spec.devices = {{0, CLEAVE_DEVICE_CUDA, 0}};
+  spec.parameters = {{{"w", CLEAVE_DTYPE_FLOAT32, {2, 3}},
+                      0,
+                      std::string_view(reinterpret_cast<const char *>(params.data()),
+                                       params.size())}};
   float c = 3.0f;
-  std::vector<uint8_t> constants(4);
-  std::memcpy(constants.data(), &c, 4);
-  std::vector<uint8_t> params(24);
-  for (int i = 0; i < 6; ++i) {
-    float w = 0.5f + i;
-    std::memcpy(params.data() + 4 * i, &w, 4);
+  spec.code = {{"code.rank0", CLEAVE_SECTION_CUDA_FATBIN, std::string(64, '\xAB')},
+               {"consts.rank0", CLEAVE_SECTION_CONSTANTS,
+                std::string(reinterpret_cast<const char *>(&c), sizeof(c))}};
+  artifact::GpuProgram program;
+  program.kernels = {"add", "scale"};
+  program.buffers = {{GpuBuffer::Kind::Arg, 0},
+                     {GpuBuffer::Kind::Arg, 1},
+                     {GpuBuffer::Kind::Arg, 2},
+                     {GpuBuffer::Kind::Temp, 0, "", 0, 24},
+                     {GpuBuffer::Kind::Constant, 0, "consts.rank0", 0, 4}};
+  auto ptr = [](int64_t buffer) {
+    GpuKernelArg arg;
+    arg.buffer = buffer;
+    return arg;
+  };
+  artifact::GpuStep add;
+  add.kernel = "add";
+  add.block = {6, 1, 1};
+  add.args = {ptr(0), ptr(1), ptr(3)};
+  program.launches.push_back(add);
+  int64_t scaled = 3;
+  if (allReduce) {
+    // The sum goes through an all-reduce into buffer 5 before "scale" reads it.
+    program.buffers.push_back({GpuBuffer::Kind::Temp, 0, "", 0, 24});
+    artifact::GpuStep reduce;
+    reduce.collective = CLEAVE_COLLECTIVE_ALL_REDUCE_SUM;
+    reduce.in = 3;
+    reduce.out = scaled = 5;
+    reduce.count = 6;
+    program.launches.push_back(reduce);
   }
-  return {{"code.rank0", "cuda-fatbin", code},
-          {"consts.rank0", "constants", constants},
-          {"params.rank0", "params", params}};
+  artifact::GpuStep scale;
+  scale.kernel = "scale";
+  scale.grid = {2, 1, 1};
+  scale.block = {3, 1, 1};
+  GpuKernelArg two, six;
+  two.type = GpuKernelArg::Type::F32;
+  two.bits = 0x40000000; // 2.0f
+  six.type = GpuKernelArg::Type::I64;
+  six.value = 6;
+  scale.args = {ptr(scaled), ptr(4), two, six, ptr(2)};
+  program.launches.push_back(scale);
+  artifact::Stage stage;
+  stage.code = "code.rank0";
+  stage.entry = CLEAVE_ENTRY_GPU_PROGRAM;
+  stage.args = {{artifact::ArgKind::Input, "x"},
+                {artifact::ArgKind::Param, "w"},
+                {artifact::ArgKind::Output, "y"}};
+  stage.gpuProgram = std::move(program);
+  spec.stages = {std::move(stage)};
+  return spec;
 }
 
 } // namespace testing

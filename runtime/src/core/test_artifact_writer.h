@@ -1,8 +1,9 @@
 //===- test_artifact_writer.h - Writes .cleave files for tests ------------===//
 //
 // Test-only: the compiler is not needed to exercise the runtime. Artifacts
-// are laid out exactly as docs/artifact-format.md says, with code compiled
-// from small C sources by the `cc` on PATH.
+// are written by the compiler's own writer (compiler/artifact/ArtifactWriter.h,
+// which has no LLVM dependency), with code compiled from small C sources by
+// the `cc` on PATH.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,7 @@
 #define CLEAVE_RUNTIME_CORE_TEST_ARTIFACT_WRITER_H
 
 #include "cleave/runtime.h"
+#include "compiler/artifact/ArtifactWriter.h"
 
 #include <cstdint>
 #include <map>
@@ -24,7 +26,12 @@ namespace testing {
 /// A fresh, empty temporary directory (left behind for inspection).
 std::string makeTempDir();
 
-/// Compiles C source into a shared object with `cc -shared -fPIC -O1`.
+/// C source exporting `int cleave_abi_version(void)` returning `version`; it
+/// includes cleave/abi.h, so test code may use the contract's names.
+std::string abiVersionSource(int version = CLEAVE_ABI_VERSION);
+
+/// Compiles C source into a shared object with `cc -shared -fPIC -O1`, with
+/// the runtime's include directory (cleave/abi.h) on the include path.
 StatusOr<std::vector<uint8_t>> compileSharedObject(const std::string &source);
 
 /// A binary section to place in an artifact.
@@ -43,25 +50,27 @@ struct AssembledArtifact {
   std::map<std::string, std::pair<uint64_t, uint64_t>> sections;
 };
 
-/// Lays out header, manifest and sections. The manifest is
+/// Lays out header, raw manifest and sections with the compiler's writer, for
+/// tests of manifests the compiler would never write. The manifest is
 /// `{<manifestBody>,"sections":[...]}` with offsets, sizes and CRCs filled in;
 /// `version` goes into the header.
 AssembledArtifact assembleArtifact(const std::string &manifestBody,
                                    const std::vector<RawSection> &sections,
-                                   uint32_t version = 1);
+                                   uint32_t version = CLEAVE_FORMAT_VERSION);
 
-/// Replaces the first `from` in the manifest by `to` (of the same length)
-/// and recomputes the manifest and header checksums, so that only the
-/// edit is wrong.
+/// Replaces the first `from` in the manifest by `to` and recomputes the
+/// manifest and header checksums, so that only the edit is wrong. The edited
+/// manifest must still end before the first section.
 void patchManifest(AssembledArtifact *artifact, const std::string &from,
                    const std::string &to);
+
+/// Sets the header's format version and recomputes its checksum.
+void setHeaderVersion(AssembledArtifact *artifact, uint32_t version);
 
 /// A parameter of a test model.
 struct TestParam {
   TensorDesc desc;
   std::vector<uint8_t> bytes;
-  /// Overrides the offset the manifest states (to test bounds checks).
-  std::optional<uint64_t> offset;
   /// The rank holding it; it goes into section "params.rank<rank>".
   int rank = 0;
 };
@@ -134,24 +143,25 @@ TestModel forwardModel(int microbatches);
 /// into g and writes y = g[0] * 2 + g[1] (= h * 3 + 1 = x * 9 + 1).
 TestModel tensorParallelPipelineModel(int microbatches);
 
-/// The manifest body (everything but "sections") for `model`.
-std::string manifestBody(const TestModel &model);
+/// The artifact of `model` as the compiler's writer describes it, its C
+/// sources compiled. The spec refers to `model`'s parameter bytes: `model`
+/// must outlive it.
+StatusOr<artifact::Spec> specOf(const TestModel &model);
 
 /// Compiles and assembles `model`.
 StatusOr<AssembledArtifact> buildArtifact(const TestModel &model);
 
-/// The manifest body of a single-stage cuda:0 plan with a gpu_program over
-/// x: float32[2K, 3] -> y: float32[2K, 3] in K microbatches, parameter
-/// w: float32[2, 3] and a 4-byte constant c. Launch "add"(x, w, t) then
-/// "scale"(t, c, f32 2.0, i64 6, y): y = (x + w) * c * 2 when run. With
-/// `allReduce`, t goes through an all-reduce over the stage's group into a
-/// sixth buffer, which "scale" reads instead.
-std::string gpuManifestBody(int microbatches = 1, bool allReduce = false);
+/// Assembles `spec` with the compiler's writer.
+AssembledArtifact buildArtifact(const artifact::Spec &spec);
 
-/// The sections of gpuManifestBody(): code.rank0 (cuda-fatbin) holds
-/// placeholder bytes, not GPU code; consts.rank0 holds c = 3.0f; params.rank0
-/// holds w = {0.5, 1.5, ..., 5.5}.
-std::vector<RawSection> gpuSections();
+/// A single-stage cuda:0 plan with a gpu_program over x: float32[2K, 3] ->
+/// y: float32[2K, 3] in K microbatches, parameter w: float32[2, 3] =
+/// {0.5, 1.5, ..., 5.5} and a 4-byte constant c = 3.0f. Launch "add"(x, w, t)
+/// then "scale"(t, c, f32 2.0, i64 6, y): y = (x + w) * c * 2 when run. With
+/// `allReduce`, t goes through an all-reduce over the stage's group into a
+/// sixth buffer, which "scale" reads instead. code.rank0 (cuda-fatbin) holds
+/// placeholder bytes, not GPU code.
+artifact::Spec gpuSpec(int microbatches = 1, bool allReduce = false);
 
 /// Writes `bytes` to `path`; aborts the test binary on failure.
 void writeBytes(const std::string &path, const std::vector<uint8_t> &bytes);

@@ -4,7 +4,7 @@
 
 // CHECK-LABEL: func.func @stage_0(
 // CHECK-SAME:    %[[X:.*]]: tensor<64x256xf32> {onnx.name = "x"})
-// CHECK-SAME:    attributes {cleave.device = "cpu:0", cleave.estimate = {{{.*}}}, cleave.stage = 0 : i64}
+// CHECK-SAME:    attributes {cleave.device = "cpu:0", cleave.estimate = #cleave.estimate<{{.*}}>, cleave.stage = 0 : i64}
 // CHECK:         %[[W:.*]] = onnx.parameter "w"
 // CHECK:         %[[H:.*]] = onnx.matmul %[[X]], %[[W]]
 // CHECK-NEXT:    pipe.send %[[H]] to 1 as ["mm"] : tensor<64x256xf32>

@@ -4,17 +4,17 @@
 
 // CHECK-LABEL: module @stage_0
 // CHECK:       func.func @main(%[[X:.*]]: tensor<64x256xf32> {onnx.name = "x"})
-// CHECK-SAME:    -> (tensor<64x256xf32> {cleave.send = {name = "x", to = 1 : i64}}, tensor<64x256xf32> {cleave.send = {name = "mm1", to = 1 : i64}})
+// CHECK-SAME:    -> (tensor<64x256xf32> {cleave.send = #cleave.transfer<"x", 1>}, tensor<64x256xf32> {cleave.send = #cleave.transfer<"mm1", 1>})
 // CHECK-SAME:    cleave.stage = 0
 // CHECK:         %[[A:.*]] = onnx.matmul %[[X]]
 // CHECK:         return %[[X]], %[[A]]
 // CHECK-LABEL: module @stage_1
-// CHECK:       func.func @main(%[[RX:.*]]: tensor<64x256xf32> {cleave.recv = {from = 0 : i64, name = "x"}}, %[[RA:.*]]: tensor<64x256xf32> {cleave.recv = {from = 0 : i64, name = "mm1"}})
-// CHECK-SAME:    -> (tensor<64x256xf32> {cleave.send = {name = "x", to = 2 : i64}}, tensor<64x256xf32> {cleave.send = {name = "mm2", to = 2 : i64}})
+// CHECK:       func.func @main(%[[RX:.*]]: tensor<64x256xf32> {cleave.recv = #cleave.transfer<"x", 0>}, %[[RA:.*]]: tensor<64x256xf32> {cleave.recv = #cleave.transfer<"mm1", 0>})
+// CHECK-SAME:    -> (tensor<64x256xf32> {cleave.send = #cleave.transfer<"x", 2>}, tensor<64x256xf32> {cleave.send = #cleave.transfer<"mm2", 2>})
 // CHECK:         %[[B:.*]] = onnx.matmul %[[RA]]
 // CHECK:         return %[[RX]], %[[B]]
 // CHECK-LABEL: module @stage_2
-// CHECK:       func.func @main(%[[RX2:.*]]: tensor<64x256xf32> {cleave.recv = {from = 1 : i64, name = "x"}}, %[[RB:.*]]: tensor<64x256xf32> {cleave.recv = {from = 1 : i64, name = "mm2"}})
+// CHECK:       func.func @main(%[[RX2:.*]]: tensor<64x256xf32> {cleave.recv = #cleave.transfer<"x", 1>}, %[[RB:.*]]: tensor<64x256xf32> {cleave.recv = #cleave.transfer<"mm2", 1>})
 // CHECK-SAME:    -> (tensor<64x256xf32> {onnx.name = "y"})
 // CHECK:         onnx.parameter "w"
 // CHECK-NOT:   pipe.

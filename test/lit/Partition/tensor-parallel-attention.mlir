@@ -4,7 +4,7 @@
 // output projection is split by input rows and followed by the all-reduce.
 // RUN: cleave-opt %s --cleave-tensor-parallel="tp=2 rank=1" | FileCheck %s
 
-// CHECK:       module attributes {cleave.collectives = [{after = "proj", elements = 32 : i64, kind = "all_reduce_sum"}], cleave.tensor_parallel = [{node = "qkv", split = "column", weight = "qkv.w"}, {node = "proj", split = "row", weight = "proj.w"}]}
+// CHECK:       module attributes {cleave.collectives = [#cleave.collective<kind = "all_reduce_sum", after = "proj", elements = 32>], cleave.tensor_parallel = [#cleave.split<node = "qkv", how = "column", weight = "qkv.w">, #cleave.split<node = "proj", how = "row", weight = "proj.w">]}
 // CHECK-LABEL: func.func @main(
 // Rank 1's parts of the q, k and v blocks of the bias.
 // CHECK-DAG:     %[[B:.*]] = onnx.parameter "qkv.b.rank1" dense<[4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00, 1.200000e+01, 1.300000e+01, 1.400000e+01, 1.500000e+01, 2.000000e+01, 2.100000e+01, 2.200000e+01, 2.300000e+01]> : tensor<12xf32>
@@ -21,7 +21,7 @@
 // CHECK:         onnx.softmax {{.*}} : tensor<1x1x4x4xf32>
 // CHECK:         %[[O:.*]] = onnx.reshape {{.*}} : tensor<1x4x1x4xf32> -> tensor<1x4x4xf32>
 // CHECK:         %[[Y:.*]] = onnx.matmul %[[O]], %[[WO]] : (tensor<1x4x4xf32>, tensor<4x8xf32>) -> tensor<1x4x8xf32>
-// CHECK:         %[[S:.*]] = call @cleave_all_reduce_sum_0(%[[Y]])
+// CHECK:         %[[S:.*]] = cleave.all_reduce %[[Y]] into
 // CHECK:         return %[[S]]
 
 func.func @main(%x: tensor<1x4x8xf32> {onnx.name = "x"}) -> (tensor<1x4x8xf32> {onnx.name = "y"}) {

@@ -4,7 +4,7 @@
 // RUN: cleave-opt %s --cleave-tensor-parallel="tp=2 rank=1" | FileCheck %s
 // RUN: cleave-opt %s --cleave-tensor-parallel="tp=2 rank=0" | FileCheck %s --check-prefix=RANK0
 
-// CHECK:       module attributes {cleave.collectives = [{after = "conv2", elements = 256 : i64, kind = "all_reduce_sum"}], cleave.tensor_parallel = [{node = "conv1", split = "column", weight = "c1.w"}, {node = "conv2", split = "row", weight = "c2.w"}]}
+// CHECK:       module attributes {cleave.collectives = [#cleave.collective<kind = "all_reduce_sum", after = "conv2", elements = 256>], cleave.tensor_parallel = [#cleave.split<node = "conv1", how = "column", weight = "c1.w">, #cleave.split<node = "conv2", how = "row", weight = "c2.w">]}
 // CHECK-LABEL: func.func @main(
 // CHECK-NOT:     onnx.parameter "c2.b
 // CHECK-DAG:     %[[W1:.*]] = onnx.parameter "c1.w.rank1" {{.*}} : tensor<4x3x3x3xf32>
@@ -15,7 +15,7 @@
 // CHECK:         %[[BN:.*]] = onnx.batch_normalization %[[C1]], %{{.*}}, %{{.*}}, %[[MEAN]], %{{.*}} : {{.*}} -> tensor<1x4x8x8xf32>
 // CHECK:         %[[R:.*]] = onnx.relu %[[BN]] : tensor<1x4x8x8xf32>
 // CHECK:         %[[C2:.*]] = onnx.conv %[[R]], %[[W2]] {{.*}} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32>
-// CHECK:         %[[S:.*]] = call @cleave_all_reduce_sum_0(%[[C2]])
+// CHECK:         %[[S:.*]] = cleave.all_reduce %[[C2]] into
 // CHECK:         return %[[S]]
 // RANK0:         onnx.conv %{{.*}}, %{{.*}}, %{{.*}} {{.*}} : (tensor<1x4x8x8xf32>, tensor<4x4x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
 

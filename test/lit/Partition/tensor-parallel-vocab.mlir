@@ -6,9 +6,7 @@
 // and reshaped to [2, 3, 6].
 // RUN: cleave-opt %s --cleave-tensor-parallel="tp=2 rank=1" | FileCheck %s
 
-// CHECK:       module attributes {cleave.collectives = [{after = "embed", elements = 24 : i64, kind = "all_reduce_sum"}, {after = "head", elements = 36 : i64, kind = "all_gather"}], cleave.tensor_parallel = [{node = "embed", split = "vocab", weight = "tok"}, {node = "head", split = "column", weight = "head"}]}
-// CHECK-DAG:   func.func private @cleave_all_gather_1(tensor<2x3x3xf32>) -> tensor<2x2x3x3xf32> attributes {cleave.collective = "all_gather"}
-// CHECK-DAG:   func.func private @cleave_all_reduce_sum_0(tensor<2x3x4xf32>) -> tensor<2x3x4xf32> attributes {cleave.collective = "all_reduce_sum"}
+// CHECK:       module attributes {cleave.collectives = [#cleave.collective<kind = "all_reduce_sum", after = "embed", elements = 24>, #cleave.collective<kind = "all_gather", after = "head", elements = 36>], cleave.tensor_parallel = [#cleave.split<node = "embed", how = "vocab", weight = "tok">, #cleave.split<node = "head", how = "column", weight = "head">]}
 // CHECK-LABEL: func.func @main(
 // CHECK-SAME:      %[[IDS:.*]]: tensor<2x3xi64>
 // CHECK-DAG:     %[[T:.*]] = onnx.parameter "tok.rank1" dense<{{\[}}[3.000000e+00, {{.*}}]]> : tensor<3x4xf32>
@@ -27,10 +25,10 @@
 // CHECK:         %[[E:.*]] = onnx.gather %[[T]], %[[ROW]] {axis = 0 : i64} : (tensor<3x4xf32>, tensor<2x3xi64>) -> tensor<2x3x4xf32>
 // CHECK:         %[[M:.*]] = onnx.reshape %[[MINE]] : tensor<2x3xi1> -> tensor<2x3x1xi1>
 // CHECK:         %[[SEL:.*]] = onnx.where %[[M]], %[[E]], %{{.*}} : (tensor<2x3x1xi1>, tensor<2x3x4xf32>, tensor<f32>) -> tensor<2x3x4xf32>
-// CHECK:         %[[SUM:.*]] = call @cleave_all_reduce_sum_0(%[[SEL]])
+// CHECK:         %[[SUM:.*]] = cleave.all_reduce %[[SEL]] into
 // CHECK:         %[[R:.*]] = onnx.relu %[[SUM]]
 // CHECK:         %[[L:.*]] = onnx.matmul %[[R]], %[[H]] : (tensor<2x3x4xf32>, tensor<4x3xf32>) -> tensor<2x3x3xf32>
-// CHECK:         %[[ALL:.*]] = call @cleave_all_gather_1(%[[L]])
+// CHECK:         %[[ALL:.*]] = cleave.all_gather %[[L]] into
 // CHECK:         %[[MOVED:.*]] = onnx.transpose %[[ALL]] {perm = array<i64: 1, 2, 0, 3>} : tensor<2x2x3x3xf32> -> tensor<2x3x2x3xf32>
 // CHECK:         %[[FULL:.*]] = onnx.reshape %[[MOVED]] : tensor<2x3x2x3xf32> -> tensor<2x3x6xf32>
 // CHECK:         return %[[FULL]]

@@ -6,8 +6,7 @@
 // RUN: cleave-opt %s --cleave-tensor-parallel="tp=2 rank=1" | FileCheck %s
 // RUN: cleave-opt %s --cleave-tensor-parallel="tp=2 rank=0" | FileCheck %s --check-prefix=RANK0
 
-// CHECK:       module attributes {cleave.collectives = [{after = "fc3", elements = 8 : i64, kind = "all_reduce_sum"}], cleave.tensor_parallel = [{node = "fc2", split = "column", weight = "w2"}, {node = "fc3", split = "row", weight = "w3"}]}
-// CHECK:       func.func private @cleave_all_reduce_sum_0(tensor<4x2xf32>) -> tensor<4x2xf32> attributes {cleave.collective = "all_reduce_sum"}
+// CHECK:       module attributes {cleave.collectives = [#cleave.collective<kind = "all_reduce_sum", after = "fc3", elements = 8>], cleave.tensor_parallel = [#cleave.split<node = "fc2", how = "column", weight = "w2">, #cleave.split<node = "fc3", how = "row", weight = "w3">]}
 // CHECK-LABEL: func.func @main(
 // CHECK-DAG:     %[[W1:.*]] = onnx.parameter "w1.rank1" {{.*}} : tensor<8x8xf32>
 // CHECK-DAG:     %[[B1:.*]] = onnx.parameter "b1.rank1" {{.*}} : tensor<8xf32>
@@ -19,14 +18,14 @@
 // CHECK:         %[[P:.*]] = onnx.matmul %[[R]], %[[W2]] : {{.*}} -> tensor<4x4xf32>
 // CHECK:         %[[A:.*]] = onnx.add %[[P]], %[[B2]] : {{.*}} -> tensor<4x4xf32>
 // CHECK:         %[[Y:.*]] = onnx.gemm %[[A]], %[[W3]] : (tensor<4x4xf32>, tensor<4x2xf32>) -> tensor<4x2xf32>
-// CHECK:         %[[S:.*]] = call @cleave_all_reduce_sum_0(%[[Y]])
+// CHECK:         %[[S:.*]] = cleave.all_reduce %[[Y]] into
 // CHECK:         return %[[S]]
 
 // Rank 0 holds the other halves: the shapes are the same, the data is not. Rank 0 alone
 // adds fc3's bias.
 // RANK0:       onnx.parameter "b2.rank0" dense<[0.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00]> : tensor<4xf32>
 // RANK0:       onnx.gemm %{{.*}}, %{{.*}}, %{{.*}} : (tensor<4x4xf32>, tensor<4x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
-// RANK0:       call @cleave_all_reduce_sum_0
+// RANK0:       cleave.all_reduce
 
 func.func @main(%x: tensor<4x8xf32> {onnx.name = "x"}) -> (tensor<4x2xf32> {onnx.name = "y"}) {
   %w1 = onnx.parameter "w1" dense<0.5> : tensor<8x8xf32>

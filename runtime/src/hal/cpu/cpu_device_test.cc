@@ -30,7 +30,7 @@ StatusOr<std::unique_ptr<Executable>> load(Device &device,
 
 /// Code whose stage writes `value` into args[0][0].
 std::string constantCode(int value) {
-  return "int cleave_abi_version(void) { return 1; }\n"
+  return testing::abiVersionSource() +
          "void cleave_stage_0(void *ctx, void **args) { (void)ctx;\n"
          "  *(int *)args[0] = " +
          std::to_string(value) + "; }\n";
@@ -139,7 +139,7 @@ TEST(CpuDeviceTest, RefusesBadCode) {
             "cleave-compile?)");
 
   StatusOr<std::unique_ptr<Executable>> newAbi =
-      load(*device, compile("int cleave_abi_version(void) { return 9; }\n"));
+      load(*device, compile(testing::abiVersionSource(CLEAVE_ABI_VERSION + 8)));
   ASSERT_FALSE(newAbi.ok());
   EXPECT_EQ(newAbi.status().code(), StatusCode::FailedPrecondition);
 }
