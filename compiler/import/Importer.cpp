@@ -1,6 +1,7 @@
 // ONNX import: load and check the model, bind dynamic dims, infer shapes, import every node.
 #include "compiler/import/Importer.h"
 #include "compiler/import/NodeImporter.h"
+#include "compiler/support/Message.h"
 
 #include "dialects/Onnx/IR/OnnxOps.h"
 
@@ -125,10 +126,10 @@ LogicalResult ModelImporter::load(const std::string &path, ::onnx::ModelProto &m
   try {
     ::onnx::checker::check_model(model);
   } catch (const std::exception &e) {
-    std::string what = e.what();
-    // libonnx appends the checker's context on later lines; the first names the problem.
-    return error(loc) << "model '" << path << "' fails the ONNX checker: "
-                      << StringRef(what).split('\n').first.trim();
+    // libonnx puts the checker's context on later lines ("==> Context: Bad node spec for
+    // node. Name: ..."); folded into the one line, it names the node.
+    return error(loc) << "model '" << path
+                      << "' fails the ONNX checker: " << oneLineMessage(e.what());
   }
   return success();
 }
@@ -400,8 +401,7 @@ OwningOpRef<ModuleOp> ModelImporter::run(const std::string &path, ModelInfo *inf
     ::onnx::shape_inference::InferShapes(model, ::onnx::OpSchemaRegistry::Instance(),
                                          shapeOptions);
   } catch (const std::exception &e) {
-    std::string what = e.what();
-    error(modelLoc) << "ONNX shape inference failed: " << StringRef(what).split('\n').first.trim();
+    error(modelLoc) << "ONNX shape inference failed: " << oneLineMessage(e.what());
     return {};
   }
   for (const auto &vi : graph.value_info())

@@ -5,8 +5,10 @@
 #   BINDIR   directory holding cleave-compile and cleave-run (CTest passes ${CMAKE_BINARY_DIR}/bin)
 #   WORKDIR  scratch directory, emptied first
 # Each case must exit with status exactly 1 within 60 s, print exactly one non-empty line on
-# stderr, and print no crash text (stack dumps, LLVM ERROR, assertions, signals). Two positive
-# controls (compile and run the good model) must succeed. Prints one line per case and a final
+# stderr with no control bytes in it (names from a model are escaped), and print no crash text
+# (stack dumps, LLVM ERROR, assertions, signals); cases run with expect_fail_saying must also
+# name the key words of their error. Two positive controls (compile and run the good model)
+# must succeed. Prints one line per case and a final
 # `N passed, N failed`; exits 1 if any case failed.
 set -uo pipefail
 
@@ -49,9 +51,12 @@ run_case() {
   rc=$?
 }
 
-# expect_fail NAME CMD...: exit status exactly 1, one non-empty stderr line, no crash text.
+# expect_fail NAME CMD...: exit status exactly 1, one non-empty stderr line without control
+# bytes, no crash text.
+EXPECT_WORDS=
 expect_fail() {
-  local name=$1
+  local name=$1 words=$EXPECT_WORDS missing
+  EXPECT_WORDS=
   shift
   if [ "$NO_ARTIFACT" = 1 ]; then
     report FAIL "$name" "not run: the good model does not compile and run"
@@ -73,9 +78,36 @@ expect_fail() {
     report FAIL "$name" "exit status $rc, expected 1 (stderr: ${first:-<empty>})"
   elif [ "$nlines" -ne 1 ] || [ -z "$(tr -d '[:space:]' <"$err")" ]; then
     report FAIL "$name" "stderr has $nlines lines, expected exactly one non-empty line (first: ${first:-<empty>})"
+  elif LC_ALL=C grep -q '[[:cntrl:]]' "$err"; then
+    report FAIL "$name" "stderr holds control bytes: $(head -n 1 "$err" | cut -c 1-300 | cat -v)"
+  elif ! missing=$(missing_words "$words" "$err"); then
+    report FAIL "$name" "stderr does not say '$missing': $first"
   else
     report PASS "$name" "$first"
   fi
+}
+
+# missing_words 'WORD|WORD...' FILE: prints the first WORD (a fixed string) that FILE lacks,
+# and fails; succeeds when FILE has them all.
+missing_words() {
+  local words word
+  [ -n "$1" ] || return 0
+  IFS='|' read -r -a words <<<"$1"
+  for word in "${words[@]}"; do
+    if ! grep -qF -- "$word" "$2"; then
+      printf '%s' "$word"
+      return 1
+    fi
+  done
+}
+
+# expect_fail_saying NAME 'WORD|WORD...' CMD...: expect_fail, and the error line holds every
+# WORD (fixed strings, compared byte for byte; expect_fail reads them from EXPECT_WORDS).
+expect_fail_saying() {
+  local name=$1
+  EXPECT_WORDS=$2
+  shift 2
+  expect_fail "$name" "$@"
 }
 
 # expect_ok NAME CMD...: exit status 0 (the positive controls).
@@ -115,6 +147,13 @@ expect_fail compile.unknown_input_shape_name "$COMPILE" "$MODEL" --devices=cpu:0
   --input-shape=no_such_input=4x16
 expect_fail compile.unknown_device_kind "$COMPILE" "$MODEL" --devices=tpu:0 -o "$WORK/x.cleave"
 expect_fail compile.unknown_option "$COMPILE" "$MODEL" --devices=cpu:0 -o "$WORK/x.cleave" --no-such-option
+# Names from the model are escaped and libonnx's multi-line messages folded into one line.
+expect_fail_saying compile.control_bytes_in_node_name \
+  "node 'nms second line\x1b[2J\x07' (NonMaxSuppression|unsupported operator" \
+  "$COMPILE" "$BAD/control_name.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail_saying compile.checker_multiline_message \
+  "fails the ONNX checker: Unrecognized attribute: alpha for operator Relu ==> Context:|Name: relu" \
+  "$COMPILE" "$BAD/checker_multiline.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
 
 # ---- cleave-run --------------------------------------------------------------------------
 OUT=$WORK/run-out

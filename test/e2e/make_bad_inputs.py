@@ -6,9 +6,11 @@
 
 models writes: unsupported_op.onnx (NonMaxSuppression), custom_domain_op.onnx (an op of a
 made-up domain), unknown_op.onnx (a made-up op in the ONNX domain), dynamic_dim.onnx (input
-dim 'N'), random.onnx (random bytes), and for the runtime: wrong_shape.npy, wrong_dtype.npy
-(float64), corrupt.npy (bad header). The good model is gen_mlp --variant small, input
-`input` float32 [4, 16].
+dim 'N'), random.onnx (random bytes), control_name.onnx (an unsupported node whose name holds
+a line break and control bytes), checker_multiline.onnx (an attribute the ONNX checker
+rejects with a message of several lines), and for the runtime: wrong_shape.npy,
+wrong_dtype.npy (float64), corrupt.npy (bad header). The good model is gen_mlp --variant
+small, input `input` float32 [4, 16].
 
 artifacts writes: flipped_middle.cleave (a byte in the middle of the largest section
 inverted), flipped_manifest.cleave (a byte in the middle of the manifest inverted),
@@ -71,6 +73,29 @@ def make_models(out):
     model = helper.make_model(dyn, opset_imports=[helper.make_opsetid("", 13)])
     onnx.checker.check_model(model)
     onnx.save(model, os.path.join(out, "dynamic_dim.onnx"))
+
+    # A node name with a line break and terminal control bytes (clear screen, bell): the
+    # error quoting it must stay one line with the bytes escaped.
+    nms = helper.make_graph(
+        [helper.make_node("NonMaxSuppression", ["boxes", "scores"], ["selected"],
+                          name="nms\nsecond line\x1b[2J\x07")],
+        "control_name",
+        [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, 6, 4]),
+         helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 1, 6])],
+        [helper.make_tensor_value_info("selected", TensorProto.INT64, [None, 3])])
+    model = helper.make_model(nms, opset_imports=[helper.make_opsetid("", 11)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out, "control_name.onnx"))
+
+    # Relu has no attribute 'alpha': libonnx's checker says so on one line and names the
+    # node on a third ("==> Context: Bad node spec for node. Name: relu OpType: Relu").
+    relu = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu", alpha=0.5)],
+        "checker_multiline",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+    onnx.save(helper.make_model(relu, opset_imports=[helper.make_opsetid("", 13)]),
+              os.path.join(out, "checker_multiline.onnx"))
 
     with open(os.path.join(out, "random.onnx"), "wb") as f:
         f.write(rng.integers(0, 256, 4096, dtype=np.uint8).tobytes())

@@ -10,6 +10,7 @@
 #include "compiler/partition/StageGroups.h"
 #include "compiler/partition/TensorParallel.h"
 #include "compiler/pipelines/Pipelines.h"
+#include "compiler/support/Message.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -92,7 +93,7 @@ Example:
 )";
 
 [[noreturn]] void fail(const llvm::Twine &message) {
-  llvm::errs() << "cleave-compile: error: " << message << "\n";
+  llvm::errs() << "cleave-compile: error: " << oneLineMessage(message.str()) << "\n";
   llvm::errs().flush();
   std::_Exit(1);
 }
