@@ -20,6 +20,7 @@
 #include "onnx/shape_inference/implementation.h"
 
 #include <fstream>
+#include <limits>
 
 using namespace mlir;
 using namespace cleave;
@@ -85,12 +86,25 @@ private:
 LogicalResult ModelImporter::load(const std::string &path, ::onnx::ModelProto &model,
                                   ModelInfo *info) {
   Location loc = FileLineColLoc::get(&context, path, 0, 0);
+  // protobuf takes the size as an int and aborts on a bigger one; asked before reading, so
+  // that a huge file is not read at all.
+  constexpr uint64_t kMaxProtoBytes = std::numeric_limits<int>::max();
+  auto tooBig = [&](uint64_t size) {
+    return error(loc) << "model '" << path << "' is " << size
+                      << " bytes, past protobuf's limit of 2 GiB; a model this large keeps "
+                         "its weights in external data files";
+  };
+  uint64_t fileSize = 0;
+  if (!llvm::sys::fs::file_size(path, fileSize) && fileSize > kMaxProtoBytes)
+    return tooBig(fileSize);
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
   if (!buffer)
     return error(loc) << "cannot read model '" << path << "': " << buffer.getError().message();
   StringRef bytes = (*buffer)->getBuffer();
   if (bytes.empty())
     return error(loc) << "model '" << path << "' is an empty file";
+  if (bytes.size() > kMaxProtoBytes)
+    return tooBig(bytes.size());
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return error(loc) << "'" << path
                       << "' is not a valid ONNX model (protobuf parsing failed; truncated?)";

@@ -154,6 +154,16 @@ expect_fail_saying compile.control_bytes_in_node_name \
 expect_fail_saying compile.checker_multiline_message \
   "fails the ONNX checker: Unrecognized attribute: alpha for operator Relu ==> Context:|Name: relu" \
   "$COMPILE" "$BAD/checker_multiline.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail_saying compile.huge_initializer "tensor 'huge' has shape 4294967296x4294967296|overflows" \
+  "$COMPILE" "$BAD/huge_initializer.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+# Past 2 GiB protobuf aborts; a sparse file costs no disk.
+if truncate -s 2200M "$BAD/over_2gib.onnx" 2>/dev/null; then
+  expect_fail_saying compile.model_over_2gib "is 2306867200 bytes, past protobuf's limit of 2 GiB" \
+    "$COMPILE" "$BAD/over_2gib.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+  rm -f "$BAD/over_2gib.onnx"
+else
+  report FAIL compile.model_over_2gib "cannot create a sparse 2200 MiB file in $BAD"
+fi
 
 # ---- cleave-run --------------------------------------------------------------------------
 OUT=$WORK/run-out

@@ -8,9 +8,9 @@ models writes: unsupported_op.onnx (NonMaxSuppression), custom_domain_op.onnx (a
 made-up domain), unknown_op.onnx (a made-up op in the ONNX domain), dynamic_dim.onnx (input
 dim 'N'), random.onnx (random bytes), control_name.onnx (an unsupported node whose name holds
 a line break and control bytes), checker_multiline.onnx (an attribute the ONNX checker
-rejects with a message of several lines), and for the runtime: wrong_shape.npy,
-wrong_dtype.npy (float64), corrupt.npy (bad header). The good model is gen_mlp --variant
-small, input `input` float32 [4, 16].
+rejects with a message of several lines), huge_initializer.onnx (dims 2^32 x 2^32, no data),
+and for the runtime: wrong_shape.npy, wrong_dtype.npy (float64), corrupt.npy (bad header).
+The good model is gen_mlp --variant small, input `input` float32 [4, 16].
 
 artifacts writes: flipped_middle.cleave (a byte in the middle of the largest section
 inverted), flipped_manifest.cleave (a byte in the middle of the manifest inverted),
@@ -27,6 +27,12 @@ import onnx
 from onnx import TensorProto, helper
 
 GOOD_INPUT_SHAPE = (4, 16)
+
+
+def save_unchecked(model, path):
+    """Serialises a model as it is, without onnx.save's handling of external data."""
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
 
 
 def make_models(out):
@@ -96,6 +102,19 @@ def make_models(out):
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
     onnx.save(helper.make_model(relu, opset_imports=[helper.make_opsetid("", 13)]),
               os.path.join(out, "checker_multiline.onnx"))
+
+    # An initializer whose shape has 2^64 elements and no data: the element count wraps to
+    # 0, which the empty data would match.
+    huge = TensorProto()
+    huge.name = "huge"
+    huge.data_type = TensorProto.FLOAT
+    huge.dims.extend([2**32, 2**32])
+    huge.raw_data = b""
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["huge"], ["y"], name="identity")], "huge_initializer",
+        [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["a", "b"])], [huge])
+    save_unchecked(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
+                   os.path.join(out, "huge_initializer.onnx"))
 
     with open(os.path.join(out, "random.onnx"), "wb") as f:
         f.write(rng.integers(0, 256, 4096, dtype=np.uint8).tobytes())
