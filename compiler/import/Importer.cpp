@@ -21,6 +21,7 @@
 
 #include <fstream>
 #include <limits>
+#include <optional>
 
 using namespace mlir;
 using namespace cleave;
@@ -49,6 +50,27 @@ std::string describeNode(const ::onnx::NodeProto &node, int64_t index) {
   return name;
 }
 
+/// Parses an `external_data` offset or length: decimal digits only (no sign, no spaces, no
+/// base prefix), at most 2^64 - 1. On failure, `problem` says what is wrong.
+bool parseByteCount(StringRef text, uint64_t &value, std::string &problem) {
+  if (text.empty() || !llvm::all_of(text, llvm::isDigit)) {
+    problem = "is not a non-negative decimal integer";
+    return false;
+  }
+  if (text.getAsInteger(10, value)) {
+    problem = "is larger than 2^64 - 1";
+    return false;
+  }
+  return true;
+}
+
+/// Whether the real path `file` is the real directory `dir` or lies below it.
+bool isWithin(StringRef file, StringRef dir) {
+  if (dir == "/")
+    return file.starts_with("/");
+  return file.consume_front(dir) && (file.empty() || file.starts_with("/"));
+}
+
 class ModelImporter {
 public:
   ModelImporter(MLIRContext &context, const ImportOptions &options)
@@ -58,7 +80,10 @@ public:
 
 private:
   LogicalResult load(const std::string &path, ::onnx::ModelProto &model, ModelInfo *info);
-  LogicalResult resolveExternalData(::onnx::TensorProto &tensor, StringRef baseDir);
+  /// Reads a tensor's external data into its raw data. `what` names the tensor in errors
+  /// ("tensor 'w'", "node 'n' attribute 'value'").
+  LogicalResult resolveExternalData(::onnx::TensorProto &tensor, StringRef what, Location loc,
+                                    StringRef baseDir);
   LogicalResult bindInputShapes(::onnx::GraphProto &graph,
                                 const llvm::StringSet<> &initializers);
   Type valueInfoType(const ::onnx::TypeProto &type);
@@ -130,12 +155,19 @@ LogicalResult ModelImporter::load(const std::string &path, ::onnx::ModelProto &m
   SmallString<256> baseDir(path);
   llvm::sys::path::remove_filename(baseDir);
   for (auto &tensor : *model.mutable_graph()->mutable_initializer())
-    if (failed(resolveExternalData(tensor, baseDir)))
+    if (failed(resolveExternalData(tensor, "tensor '" + tensor.name() + "'",
+                                   NameLoc::get(StringAttr::get(&context, tensor.name())),
+                                   baseDir)))
       return failure();
-  for (auto &node : *model.mutable_graph()->mutable_node())
+  for (auto [index, node] : llvm::enumerate(*model.mutable_graph()->mutable_node())) {
+    std::string name = describeNode(node, index);
     for (auto &attr : *node.mutable_attribute())
-      if (attr.has_t() && failed(resolveExternalData(*attr.mutable_t(), baseDir)))
+      if (attr.has_t() &&
+          failed(resolveExternalData(*attr.mutable_t(),
+                                     "node '" + name + "' attribute '" + attr.name() + "'",
+                                     NameLoc::get(StringAttr::get(&context, name)), baseDir)))
         return failure();
+  }
 
   try {
     ::onnx::checker::check_model(model);
@@ -148,41 +180,103 @@ LogicalResult ModelImporter::load(const std::string &path, ::onnx::ModelProto &m
   return success();
 }
 
-LogicalResult ModelImporter::resolveExternalData(::onnx::TensorProto &tensor,
-                                                 StringRef baseDir) {
+LogicalResult ModelImporter::resolveExternalData(::onnx::TensorProto &tensor, StringRef what,
+                                                 Location loc, StringRef baseDir) {
   if (tensor.data_location() != ::onnx::TensorProto::EXTERNAL)
     return success();
-  std::string location;
-  uint64_t offset = 0, length = 0;
-  bool hasLength = false;
+  auto fail = [&]() { return error(loc) << what << ": "; };
+
+  // The keys of the ONNX spec (onnx.proto, TensorProto.external_data): another key is a typo
+  // or a format we do not know, either way not safe to ignore. The checksum is optional and
+  // not checked.
+  std::optional<std::string> location, offsetText, lengthText;
   for (const auto &entry : tensor.external_data()) {
-    if (entry.key() == "location")
-      location = entry.value();
-    else if (entry.key() == "offset")
-      offset = std::stoull(entry.value());
-    else if (entry.key() == "length") {
-      length = std::stoull(entry.value());
-      hasLength = true;
-    }
+    const std::string &key = entry.key();
+    if (key == "checksum")
+      continue;
+    std::optional<std::string> *slot = key == "location" ? &location
+                                       : key == "offset" ? &offsetText
+                                       : key == "length" ? &lengthText
+                                                         : nullptr;
+    if (!slot)
+      return fail() << "unknown external data key '" << entry.key()
+                    << "' (expected location, offset, length, checksum)";
+    if (*slot)
+      return fail() << "external data key '" << entry.key() << "' is given twice";
+    *slot = entry.value();
   }
-  Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()));
-  if (location.empty() || llvm::sys::path::is_absolute(location) ||
-      StringRef(location).contains(".."))
-    return error(loc) << "tensor '" << tensor.name()
-                      << "': external data location must be a relative path beside the model";
+  if (!location)
+    return fail() << "external data has no 'location'";
+  uint64_t offset = 0, length = 0;
+  std::string problem;
+  if (offsetText && !parseByteCount(*offsetText, offset, problem))
+    return fail() << "external data offset '" << *offsetText << "' " << problem;
+  if (lengthText && !parseByteCount(*lengthText, length, problem))
+    return fail() << "external data length '" << *lengthText << "' " << problem;
+  if (offset > std::numeric_limits<uint64_t>::max() - length)
+    return fail() << "external data offset " << offset << " + length " << length
+                  << " overflows 64 bits";
+
+  // The data must be exactly what the tensor's shape and type need.
+  std::string message;
+  RankedTensorType type = tensorProtoType(&context, tensor, message);
+  if (!type)
+    return tensor.name().empty() ? fail() << message : error(loc) << message;
+  uint64_t expected = tensorByteSize(type);
+  if (!lengthText)
+    length = expected;
+  else if (length != expected)
+    return fail() << "external data length " << length << " does not match the tensor (" << type
+                  << " holds " << expected << " bytes)";
+
+  // The location names a file in the model's directory or below it: not an absolute path,
+  // no '..', and no symbolic link that leads out (a model from elsewhere must not make the
+  // compiler read, say, ~/.ssh into an artifact).
+  if (location->empty())
+    return fail() << "external data location is empty";
+  if (StringRef(*location).contains('\0'))
+    return fail() << "external data location contains a NUL byte";
+  if (llvm::sys::path::is_absolute(*location))
+    return fail() << "external data location '" << *location
+                  << "' is an absolute path; it must be relative to the model's directory";
+  for (StringRef component :
+       llvm::make_range(llvm::sys::path::begin(*location), llvm::sys::path::end(*location)))
+    if (component == "..")
+      return fail() << "external data location '" << *location
+                    << "' leaves the model's directory ('..')";
+  SmallString<256> realDir, realFile;
+  if (std::error_code ec = llvm::sys::fs::real_path(baseDir.empty() ? "." : baseDir, realDir))
+    return fail() << "cannot resolve the model's directory '" << baseDir << "': " << ec.message();
   SmallString<256> file(baseDir);
-  llvm::sys::path::append(file, location);
-  auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false);
-  if (!buffer)
-    return error(loc) << "tensor '" << tensor.name() << "': cannot read external data '"
-                      << file << "': " << buffer.getError().message();
-  StringRef data = (*buffer)->getBuffer();
-  if (!hasLength)
-    length = data.size() - std::min<uint64_t>(offset, data.size());
-  if (offset + length > data.size())
-    return error(loc) << "tensor '" << tensor.name() << "': external data '" << file
-                      << "' is shorter than offset + length";
-  tensor.set_raw_data(data.substr(offset, length).str());
+  llvm::sys::path::append(file, *location);
+  if (std::error_code ec = llvm::sys::fs::real_path(file, realFile))
+    return fail() << "cannot read external data '" << file << "': " << ec.message();
+  if (!isWithin(realFile, realDir))
+    return fail() << "external data location '" << *location << "' resolves to '" << realFile
+                  << "', outside the model's directory '" << realDir << "'";
+
+  // Read the resolved file, so that what was checked is what is read. A FIFO or device
+  // would block or never end: only regular files.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(realFile, status))
+    return fail() << "cannot read external data '" << file << "': " << ec.message();
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return fail() << "external data '" << file << "' is not a regular file";
+  uint64_t size = status.getSize();
+  if (offset > size || length > size - offset)
+    return fail() << "external data offset " << offset << " + length " << length
+                  << " runs past the end of '" << file << "' (" << size << " bytes)";
+  std::string bytes;
+  if (length > 0) {
+    auto buffer = llvm::MemoryBuffer::getFileSlice(realFile, length, offset);
+    if (!buffer)
+      return fail() << "cannot read external data '" << file
+                    << "': " << buffer.getError().message();
+    if ((*buffer)->getBufferSize() != length)
+      return fail() << "external data '" << file << "' changed while being read";
+    bytes = (*buffer)->getBuffer().str();
+  }
+  tensor.set_raw_data(std::move(bytes));
   tensor.clear_external_data();
   tensor.set_data_location(::onnx::TensorProto::DEFAULT);
   return success();

@@ -7,8 +7,8 @@
 # Each case must exit with status exactly 1 within 60 s, print exactly one non-empty line on
 # stderr with no control bytes in it (names from a model are escaped), and print no crash text
 # (stack dumps, LLVM ERROR, assertions, signals); cases run with expect_fail_saying must also
-# name the key words of their error. Two positive controls (compile and run the good model)
-# must succeed. Prints one line per case and a final
+# name the key words of their error. The positive controls (compile and run the good model,
+# compile a model with external data) must succeed. Prints one line per case and a final
 # `N passed, N failed`; exits 1 if any case failed.
 set -uo pipefail
 
@@ -164,6 +164,32 @@ if truncate -s 2200M "$BAD/over_2gib.onnx" 2>/dev/null; then
 else
   report FAIL compile.model_over_2gib "cannot create a sparse 2200 MiB file in $BAD"
 fi
+
+# External data (make_bad_inputs.py, make_external_data_models): ext/ok.onnx compiles, each
+# other model has one thing wrong, and nothing outside ext/ is read.
+EXT=$BAD/ext
+expect_ok ok.compile_external_data "$COMPILE" "$EXT/ok.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+ext_case() {  # ext_case CASE 'WORD|WORD...'
+  expect_fail_saying "compile.external_data.$1" "tensor 'w': |$2" \
+    "$COMPILE" "$EXT/$1.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+}
+ext_case offset_not_number "external data offset 'abc' is not a non-negative decimal integer"
+ext_case length_not_number "external data length '0x100' is not a non-negative decimal integer"
+ext_case offset_negative "external data offset '-16' is not a non-negative decimal integer"
+ext_case offset_too_large "external data offset '18446744073709551616' is larger than 2^64 - 1"
+ext_case offset_length_overflow "offset 18446744073709551615 + length 256 overflows 64 bits"
+ext_case past_end "offset 4096 + length 256 runs past the end of|weights.bin' (256 bytes)"
+ext_case length_mismatch "external data length 128 does not match the tensor|holds 256 bytes"
+ext_case parent_dir "location '../outside.bin' leaves the model's directory"
+ext_case absolute "is an absolute path; it must be relative to the model's directory"
+ext_case symlink_outside "location 'link.bin' resolves to|outside.bin', outside the model's directory"
+ext_case fifo "fifo.bin' is not a regular file"
+ext_case missing_file "cannot read external data|missing.bin"
+ext_case unknown_key "unknown external data key 'offest'"
+ext_case no_location "external data has no 'location'"
+expect_fail_saying compile.external_data.control_bytes_in_tensor_name \
+  "tensor 'w second line\x1b[2J\x07': external data offset 'abc'" \
+  "$COMPILE" "$EXT/control_tensor_name.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
 
 # ---- cleave-run --------------------------------------------------------------------------
 OUT=$WORK/run-out
