@@ -11,6 +11,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InterleavedRange.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
@@ -86,6 +87,10 @@ private:
                                     StringRef baseDir);
   LogicalResult bindInputShapes(::onnx::GraphProto &graph,
                                 const llvm::StringSet<> &initializers);
+  /// Refuses strides that are not positive, in `graph` and its subgraphs: libonnx's
+  /// convolution and pooling shape inference divides by them, and a zero stride (or a
+  /// negative one with pads that make INT64_MIN / -1) kills the process with SIGFPE.
+  LogicalResult checkStrides(const ::onnx::GraphProto &graph);
   Type valueInfoType(const ::onnx::TypeProto &type);
   Value importInitializer(const ::onnx::TensorProto &tensor, Location loc);
   LogicalResult importNode(const ::onnx::NodeProto &node, int64_t index);
@@ -279,6 +284,28 @@ LogicalResult ModelImporter::resolveExternalData(::onnx::TensorProto &tensor, St
   tensor.set_raw_data(std::move(bytes));
   tensor.clear_external_data();
   tensor.set_data_location(::onnx::TensorProto::DEFAULT);
+  return success();
+}
+
+LogicalResult ModelImporter::checkStrides(const ::onnx::GraphProto &graph) {
+  for (auto [index, node] : llvm::enumerate(graph.node())) {
+    bool onnxDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    for (const auto &attr : node.attribute()) {
+      if (attr.has_g() && failed(checkStrides(attr.g())))
+        return failure();
+      for (const auto &subgraph : attr.graphs())
+        if (failed(checkStrides(subgraph)))
+          return failure();
+      if (!onnxDomain || attr.name() != "strides" ||
+          llvm::all_of(attr.ints(), [](int64_t stride) { return stride > 0; }))
+        continue;
+      std::string name = describeNode(node, index), strides;
+      llvm::raw_string_ostream(strides) << llvm::interleaved_array(attr.ints());
+      return error(NameLoc::get(StringAttr::get(&context, name)))
+             << "node '" << name << "' (" << node.op_type() << "): expects positive strides, got "
+             << strides;
+    }
+  }
   return success();
 }
 
@@ -502,6 +529,8 @@ OwningOpRef<ModuleOp> ModelImporter::run(const std::string &path, ModelInfo *inf
         output.mutable_type()->mutable_tensor_type()->clear_shape();
   }
 
+  if (failed(checkStrides(graph)))
+    return {};
   Location modelLoc = FileLineColLoc::get(&context, path, 0, 0);
   try {
     ::onnx::ShapeInferenceOptions shapeOptions(/*check_type=*/true, /*strict_mode=*/1,

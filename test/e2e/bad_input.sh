@@ -156,6 +156,10 @@ expect_fail_saying compile.checker_multiline_message \
   "$COMPILE" "$BAD/checker_multiline.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
 expect_fail_saying compile.huge_initializer "tensor 'huge' has shape 4294967296x4294967296|overflows" \
   "$COMPILE" "$BAD/huge_initializer.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail_saying compile.zero_stride "node 'conv' (Conv): expects positive strides, got [0, 0]" \
+  "$COMPILE" "$BAD/zero_stride.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail_saying compile.negative_stride "node 'pool' (MaxPool): expects positive strides, got [-1, 1]" \
+  "$COMPILE" "$BAD/negative_stride.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
 # Past 2 GiB protobuf aborts; a sparse file costs no disk.
 if truncate -s 2200M "$BAD/over_2gib.onnx" 2>/dev/null; then
   expect_fail_saying compile.model_over_2gib "is 2306867200 bytes, past protobuf's limit of 2 GiB" \

@@ -9,6 +9,7 @@ made-up domain), unknown_op.onnx (a made-up op in the ONNX domain), dynamic_dim.
 dim 'N'), random.onnx (random bytes), control_name.onnx (an unsupported node whose name holds
 a line break and control bytes), checker_multiline.onnx (an attribute the ONNX checker
 rejects with a message of several lines), huge_initializer.onnx (dims 2^32 x 2^32, no data),
+zero_stride.onnx and negative_stride.onnx (strides ONNX shape inference divides by),
 ext/*.onnx (external data, see make_external_data_models), and for the runtime:
 wrong_shape.npy, wrong_dtype.npy (float64), corrupt.npy (bad header). The good model is
 gen_mlp --variant small, input `input` float32 [4, 16].
@@ -25,7 +26,7 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 GOOD_INPUT_SHAPE = (4, 16)
 
@@ -116,6 +117,23 @@ def make_models(out):
         [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["a", "b"])], [huge])
     save_unchecked(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
                    os.path.join(out, "huge_initializer.onnx"))
+
+    # libonnx's convolution and pooling shape inference divides by the strides: 0, or -1
+    # with pads that bring the dividend to INT64_MIN, raised SIGFPE.
+    image = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])]
+    result = [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", "c", "h", "w"])]
+    conv = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", strides=[0, 0])],
+        "zero_stride", image, result,
+        [numpy_helper.from_array(np.ones((1, 1, 2, 2), np.float32), "w")])
+    save_unchecked(helper.make_model(conv, opset_imports=[helper.make_opsetid("", 13)]),
+                   os.path.join(out, "zero_stride.onnx"))
+    pool = helper.make_graph(
+        [helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[1, 1],
+                          strides=[-1, 1], pads=[-2**62, 0, -2**62 - 3, 0])],
+        "negative_stride", image, result)
+    save_unchecked(helper.make_model(pool, opset_imports=[helper.make_opsetid("", 13)]),
+                   os.path.join(out, "negative_stride.onnx"))
 
     make_external_data_models(out)
 
