@@ -24,7 +24,6 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
@@ -218,13 +217,10 @@ void Compilation::printRanks() {
 /// Imports the model, once for the full batch and, with microbatches, again with dim 0 of
 /// every input divided by their count (stages are compiled for one microbatch).
 bool Compilation::importModel() {
-  if (o.modelBytes.empty()) {
-    auto buffer = llvm::MemoryBuffer::getFile(o.modelPath, /*IsText=*/false);
-    if (!buffer) {
-      fail("cannot read model '" + o.modelPath + "': " + buffer.getError().message());
-      return false;
-    }
-    modelBytes = (*buffer)->getBuffer().str();
+  std::string error;
+  if (o.modelBytes.empty() && !readModelFile(o.modelPath, modelBytes, error)) {
+    fail(error);
+    return false;
   }
   ImportOptions options;
   options.modelBytes = o.modelBytes.empty() ? modelBytes : o.modelBytes;

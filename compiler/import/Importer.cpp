@@ -1,6 +1,7 @@
 // ONNX import: load and check the model, bind dynamic dims, infer shapes, import every node.
 #include "compiler/import/Importer.h"
 #include "compiler/import/NodeImporter.h"
+#include "compiler/support/Message.h"
 
 #include "dialects/Onnx/IR/OnnxOps.h"
 
@@ -10,6 +11,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InterleavedRange.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
@@ -19,6 +21,8 @@
 #include "onnx/shape_inference/implementation.h"
 
 #include <fstream>
+#include <limits>
+#include <optional>
 
 using namespace mlir;
 using namespace cleave;
@@ -28,6 +32,15 @@ namespace {
 /// Weights with more elements than this become `onnx.parameter`; smaller ones stay inline
 /// as `onnx.constant` so that shape computations on them fold.
 constexpr int64_t kMaxInlineElements = 64;
+
+/// protobuf takes a message's size as an int and aborts on a bigger one.
+constexpr uint64_t kMaxProtoBytes = std::numeric_limits<int>::max();
+
+std::string tooBigMessage(const std::string &path, uint64_t size) {
+  return "model '" + path + "' is " + std::to_string(size) +
+         " bytes, past protobuf's limit of 2 GiB; a model this large keeps its weights in "
+         "external data files";
+}
 
 const OpImporterRegistry &registry() {
   static const OpImporterRegistry instance = [] {
@@ -47,6 +60,27 @@ std::string describeNode(const ::onnx::NodeProto &node, int64_t index) {
   return name;
 }
 
+/// Parses an `external_data` offset or length: decimal digits only (no sign, no spaces, no
+/// base prefix), at most 2^64 - 1. On failure, `problem` says what is wrong.
+bool parseByteCount(StringRef text, uint64_t &value, std::string &problem) {
+  if (text.empty() || !llvm::all_of(text, llvm::isDigit)) {
+    problem = "is not a non-negative decimal integer";
+    return false;
+  }
+  if (text.getAsInteger(10, value)) {
+    problem = "is larger than 2^64 - 1";
+    return false;
+  }
+  return true;
+}
+
+/// Whether the real path `file` is the real directory `dir` or lies below it.
+bool isWithin(StringRef file, StringRef dir) {
+  if (dir == "/")
+    return file.starts_with("/");
+  return file.consume_front(dir) && (file.empty() || file.starts_with("/"));
+}
+
 class ModelImporter {
 public:
   ModelImporter(MLIRContext &context, const ImportOptions &options)
@@ -56,9 +90,16 @@ public:
 
 private:
   LogicalResult load(const std::string &path, ::onnx::ModelProto &model, ModelInfo *info);
-  LogicalResult resolveExternalData(::onnx::TensorProto &tensor, StringRef baseDir);
+  /// Reads a tensor's external data into its raw data. `what` names the tensor in errors
+  /// ("tensor 'w'", "node 'n' attribute 'value'").
+  LogicalResult resolveExternalData(::onnx::TensorProto &tensor, StringRef what, Location loc,
+                                    StringRef baseDir);
   LogicalResult bindInputShapes(::onnx::GraphProto &graph,
                                 const llvm::StringSet<> &initializers);
+  /// Refuses strides that are not positive, in `graph` and its subgraphs: libonnx's
+  /// convolution and pooling shape inference divides by them, and a zero stride (or a
+  /// negative one with pads that make INT64_MIN / -1) kills the process with SIGFPE.
+  LogicalResult checkStrides(const ::onnx::GraphProto &graph);
   Type valueInfoType(const ::onnx::TypeProto &type);
   Value importInitializer(const ::onnx::TensorProto &tensor, Location loc);
   LogicalResult importNode(const ::onnx::NodeProto &node, int64_t index);
@@ -81,20 +122,37 @@ private:
 
 } // namespace
 
+bool cleave::readModelFile(const std::string &path, std::string &bytes, std::string &error) {
+  // Asked before reading, so that a huge file is not read at all.
+  uint64_t fileSize = 0;
+  if (!llvm::sys::fs::file_size(path, fileSize) && fileSize > kMaxProtoBytes) {
+    error = tooBigMessage(path, fileSize);
+    return false;
+  }
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
+  if (!buffer) {
+    error = "cannot read model '" + path + "': " + buffer.getError().message();
+    return false;
+  }
+  bytes = (*buffer)->getBuffer().str();
+  return true;
+}
+
 LogicalResult ModelImporter::load(const std::string &path, ::onnx::ModelProto &model,
                                   ModelInfo *info) {
   Location loc = FileLineColLoc::get(&context, path, 0, 0);
-  std::unique_ptr<llvm::MemoryBuffer> file;
+  std::string file;
   StringRef bytes(options.modelBytes.data(), options.modelBytes.size());
   if (bytes.empty()) {
-    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
-    if (!buffer)
-      return error(loc) << "cannot read model '" << path << "': " << buffer.getError().message();
-    file = std::move(*buffer);
-    bytes = file->getBuffer();
+    std::string message;
+    if (!readModelFile(path, file, message))
+      return error(loc) << message;
+    bytes = file;
   }
   if (bytes.empty())
     return error(loc) << "model '" << path << "' is an empty file";
+  if (bytes.size() > kMaxProtoBytes)
+    return error(loc) << tooBigMessage(path, bytes.size());
   if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return error(loc) << "'" << path
                       << "' is not a valid ONNX model (protobuf parsing failed; truncated?)";
@@ -120,61 +178,152 @@ LogicalResult ModelImporter::load(const std::string &path, ::onnx::ModelProto &m
   SmallString<256> baseDir(path);
   llvm::sys::path::remove_filename(baseDir);
   for (auto &tensor : *model.mutable_graph()->mutable_initializer())
-    if (failed(resolveExternalData(tensor, baseDir)))
+    if (failed(resolveExternalData(tensor, "tensor '" + tensor.name() + "'",
+                                   NameLoc::get(StringAttr::get(&context, tensor.name())),
+                                   baseDir)))
       return failure();
-  for (auto &node : *model.mutable_graph()->mutable_node())
+  for (auto [index, node] : llvm::enumerate(*model.mutable_graph()->mutable_node())) {
+    std::string name = describeNode(node, index);
     for (auto &attr : *node.mutable_attribute())
-      if (attr.has_t() && failed(resolveExternalData(*attr.mutable_t(), baseDir)))
+      if (attr.has_t() &&
+          failed(resolveExternalData(*attr.mutable_t(),
+                                     "node '" + name + "' attribute '" + attr.name() + "'",
+                                     NameLoc::get(StringAttr::get(&context, name)), baseDir)))
         return failure();
+  }
 
   try {
     ::onnx::checker::check_model(model);
   } catch (const std::exception &e) {
-    std::string what = e.what();
-    // libonnx appends the checker's context on later lines; the first names the problem.
-    return error(loc) << "model '" << path << "' fails the ONNX checker: "
-                      << StringRef(what).split('\n').first.trim();
+    // libonnx puts the checker's context on later lines ("==> Context: Bad node spec for
+    // node. Name: ..."); folded into the one line, it names the node.
+    return error(loc) << "model '" << path
+                      << "' fails the ONNX checker: " << oneLineMessage(e.what());
   }
   return success();
 }
 
-LogicalResult ModelImporter::resolveExternalData(::onnx::TensorProto &tensor,
-                                                 StringRef baseDir) {
+LogicalResult ModelImporter::resolveExternalData(::onnx::TensorProto &tensor, StringRef what,
+                                                 Location loc, StringRef baseDir) {
   if (tensor.data_location() != ::onnx::TensorProto::EXTERNAL)
     return success();
-  std::string location;
-  uint64_t offset = 0, length = 0;
-  bool hasLength = false;
+  auto fail = [&]() { return error(loc) << what << ": "; };
+
+  // The keys of the ONNX spec (onnx.proto, TensorProto.external_data): another key is a typo
+  // or a format we do not know, either way not safe to ignore. The checksum is optional and
+  // not checked.
+  std::optional<std::string> location, offsetText, lengthText;
   for (const auto &entry : tensor.external_data()) {
-    if (entry.key() == "location")
-      location = entry.value();
-    else if (entry.key() == "offset")
-      offset = std::stoull(entry.value());
-    else if (entry.key() == "length") {
-      length = std::stoull(entry.value());
-      hasLength = true;
-    }
+    const std::string &key = entry.key();
+    if (key == "checksum")
+      continue;
+    std::optional<std::string> *slot = key == "location" ? &location
+                                       : key == "offset" ? &offsetText
+                                       : key == "length" ? &lengthText
+                                                         : nullptr;
+    if (!slot)
+      return fail() << "unknown external data key '" << entry.key()
+                    << "' (expected location, offset, length, checksum)";
+    if (*slot)
+      return fail() << "external data key '" << entry.key() << "' is given twice";
+    *slot = entry.value();
   }
-  Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()));
-  if (location.empty() || llvm::sys::path::is_absolute(location) ||
-      StringRef(location).contains(".."))
-    return error(loc) << "tensor '" << tensor.name()
-                      << "': external data location must be a relative path beside the model";
+  if (!location)
+    return fail() << "external data has no 'location'";
+  uint64_t offset = 0, length = 0;
+  std::string problem;
+  if (offsetText && !parseByteCount(*offsetText, offset, problem))
+    return fail() << "external data offset '" << *offsetText << "' " << problem;
+  if (lengthText && !parseByteCount(*lengthText, length, problem))
+    return fail() << "external data length '" << *lengthText << "' " << problem;
+  if (offset > std::numeric_limits<uint64_t>::max() - length)
+    return fail() << "external data offset " << offset << " + length " << length
+                  << " overflows 64 bits";
+
+  // The data must be exactly what the tensor's shape and type need.
+  std::string message;
+  RankedTensorType type = tensorProtoType(&context, tensor, message);
+  if (!type)
+    return tensor.name().empty() ? fail() << message : error(loc) << message;
+  uint64_t expected = tensorByteSize(type);
+  if (!lengthText)
+    length = expected;
+  else if (length != expected)
+    return fail() << "external data length " << length << " does not match the tensor (" << type
+                  << " holds " << expected << " bytes)";
+
+  // The location names a file in the model's directory or below it: not an absolute path,
+  // no '..', and no symbolic link that leads out (a model from elsewhere must not make the
+  // compiler read, say, ~/.ssh into an artifact).
+  if (location->empty())
+    return fail() << "external data location is empty";
+  if (StringRef(*location).contains('\0'))
+    return fail() << "external data location contains a NUL byte";
+  if (llvm::sys::path::is_absolute(*location))
+    return fail() << "external data location '" << *location
+                  << "' is an absolute path; it must be relative to the model's directory";
+  for (StringRef component :
+       llvm::make_range(llvm::sys::path::begin(*location), llvm::sys::path::end(*location)))
+    if (component == "..")
+      return fail() << "external data location '" << *location
+                    << "' leaves the model's directory ('..')";
+  SmallString<256> realDir, realFile;
+  if (std::error_code ec = llvm::sys::fs::real_path(baseDir.empty() ? "." : baseDir, realDir))
+    return fail() << "cannot resolve the model's directory '" << baseDir << "': " << ec.message();
   SmallString<256> file(baseDir);
-  llvm::sys::path::append(file, location);
-  auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false);
-  if (!buffer)
-    return error(loc) << "tensor '" << tensor.name() << "': cannot read external data '"
-                      << file << "': " << buffer.getError().message();
-  StringRef data = (*buffer)->getBuffer();
-  if (!hasLength)
-    length = data.size() - std::min<uint64_t>(offset, data.size());
-  if (offset + length > data.size())
-    return error(loc) << "tensor '" << tensor.name() << "': external data '" << file
-                      << "' is shorter than offset + length";
-  tensor.set_raw_data(data.substr(offset, length).str());
+  llvm::sys::path::append(file, *location);
+  if (std::error_code ec = llvm::sys::fs::real_path(file, realFile))
+    return fail() << "cannot read external data '" << file << "': " << ec.message();
+  if (!isWithin(realFile, realDir))
+    return fail() << "external data location '" << *location << "' resolves to '" << realFile
+                  << "', outside the model's directory '" << realDir << "'";
+
+  // Read the resolved file, so that what was checked is what is read. A FIFO or device
+  // would block or never end: only regular files.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(realFile, status))
+    return fail() << "cannot read external data '" << file << "': " << ec.message();
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return fail() << "external data '" << file << "' is not a regular file";
+  uint64_t size = status.getSize();
+  if (offset > size || length > size - offset)
+    return fail() << "external data offset " << offset << " + length " << length
+                  << " runs past the end of '" << file << "' (" << size << " bytes)";
+  std::string bytes;
+  if (length > 0) {
+    auto buffer = llvm::MemoryBuffer::getFileSlice(realFile, length, offset);
+    if (!buffer)
+      return fail() << "cannot read external data '" << file
+                    << "': " << buffer.getError().message();
+    if ((*buffer)->getBufferSize() != length)
+      return fail() << "external data '" << file << "' changed while being read";
+    bytes = (*buffer)->getBuffer().str();
+  }
+  tensor.set_raw_data(std::move(bytes));
   tensor.clear_external_data();
   tensor.set_data_location(::onnx::TensorProto::DEFAULT);
+  return success();
+}
+
+LogicalResult ModelImporter::checkStrides(const ::onnx::GraphProto &graph) {
+  for (auto [index, node] : llvm::enumerate(graph.node())) {
+    bool onnxDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    for (const auto &attr : node.attribute()) {
+      if (attr.has_g() && failed(checkStrides(attr.g())))
+        return failure();
+      for (const auto &subgraph : attr.graphs())
+        if (failed(checkStrides(subgraph)))
+          return failure();
+      if (!onnxDomain || attr.name() != "strides" ||
+          llvm::all_of(attr.ints(), [](int64_t stride) { return stride > 0; }))
+        continue;
+      std::string name = describeNode(node, index), strides;
+      llvm::raw_string_ostream(strides) << llvm::interleaved_array(attr.ints());
+      return error(NameLoc::get(StringAttr::get(&context, name)))
+             << "node '" << name << "' (" << node.op_type() << "): expects positive strides, got "
+             << strides;
+    }
+  }
   return success();
 }
 
@@ -398,6 +547,8 @@ OwningOpRef<ModuleOp> ModelImporter::run(const std::string &path, ModelInfo *inf
         output.mutable_type()->mutable_tensor_type()->clear_shape();
   }
 
+  if (failed(checkStrides(graph)))
+    return {};
   Location modelLoc = FileLineColLoc::get(&context, path, 0, 0);
   try {
     ::onnx::ShapeInferenceOptions shapeOptions(/*check_type=*/true, /*strict_mode=*/1,
@@ -405,8 +556,7 @@ OwningOpRef<ModuleOp> ModelImporter::run(const std::string &path, ModelInfo *inf
     ::onnx::shape_inference::InferShapes(model, ::onnx::OpSchemaRegistry::Instance(),
                                          shapeOptions);
   } catch (const std::exception &e) {
-    std::string what = e.what();
-    error(modelLoc) << "ONNX shape inference failed: " << StringRef(what).split('\n').first.trim();
+    error(modelLoc) << "ONNX shape inference failed: " << oneLineMessage(e.what());
     return {};
   }
   for (const auto &vi : graph.value_info())

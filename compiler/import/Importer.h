@@ -33,6 +33,10 @@ struct ModelInfo {
   std::string producer;
 };
 
+/// Reads the model file at `path` into `bytes`; false with a one-line `error` when it cannot
+/// be read or is past protobuf's 2 GiB limit (checked before reading).
+bool readModelFile(const std::string &path, std::string &bytes, std::string &error);
+
 /// Loads `path`, checks it, binds dynamic dims, runs ONNX shape inference and builds a
 /// module holding `func.func @main` in the onnx-level dialect. On failure, emits one error
 /// (at the offending node's location where there is one) and returns null.

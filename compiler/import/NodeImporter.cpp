@@ -6,6 +6,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "onnx/onnx_pb.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
 
@@ -198,8 +200,6 @@ void copyField(const Field &field, std::vector<char> &out) {
 
 bool cleave::readTensorBytes(const ::onnx::TensorProto &tensor, RankedTensorType type,
                              std::vector<char> &bytes, std::string &error) {
-  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
-  size_t elementBytes = bits == 1 ? 1 : bits / 8;
   bytes.clear();
   if (tensor.has_raw_data()) {
     bytes.assign(tensor.raw_data().begin(), tensor.raw_data().end());
@@ -243,7 +243,7 @@ bool cleave::readTensorBytes(const ::onnx::TensorProto &tensor, RankedTensorType
       break;
     }
   }
-  size_t expected = static_cast<size_t>(type.getNumElements()) * elementBytes;
+  size_t expected = static_cast<size_t>(tensorByteSize(type));
   if (bytes.size() != expected) {
     error = "tensor '" + tensor.name() + "' holds " + std::to_string(bytes.size()) +
             " bytes, its shape needs " + std::to_string(expected);
@@ -261,13 +261,32 @@ RankedTensorType cleave::tensorProtoType(MLIRContext *context,
             std::to_string(tensor.data_type());
     return {};
   }
-  for (int64_t dim : tensor.dims())
+  unsigned bits = elementType.getIntOrFloatBitWidth();
+  int64_t bytes = bits == 1 ? 1 : bits / 8;
+  for (int64_t dim : tensor.dims()) {
     if (dim < 0) {
       error = "tensor '" + tensor.name() + "' has a negative dimension";
       return {};
     }
+    // Sizes and strides are products of dims; one that overflows would wrap around to a
+    // small size that the data then appears to match. Zero dims are left out so that no
+    // stride of an empty tensor overflows either.
+    if (llvm::MulOverflow(bytes, std::max<int64_t>(dim, 1), bytes)) {
+      std::string dims;
+      llvm::raw_string_ostream os(dims);
+      llvm::interleave(tensor.dims(), os, "x");
+      error = "tensor '" + tensor.name() + "' has shape " + dims +
+              ", too large to hold (its size in bytes overflows 64 bits)";
+      return {};
+    }
+  }
   SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
   return RankedTensorType::get(shape, elementType);
+}
+
+int64_t cleave::tensorByteSize(RankedTensorType type) {
+  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+  return type.getNumElements() * (bits == 1 ? 1 : bits / 8);
 }
 
 DenseElementsAttr cleave::convertTensorProto(MLIRContext *context,

@@ -110,9 +110,13 @@ private:
 mlir::DenseElementsAttr convertTensorProto(mlir::MLIRContext *context,
                                            const ::onnx::TensorProto &tensor,
                                            std::string &error);
-/// The static tensor type of a TensorProto; null with `error` set if unsupported.
+/// The static tensor type of a TensorProto; null with `error` set if unsupported, if a dim
+/// is negative, or if the tensor's size in bytes does not fit in int64.
 mlir::RankedTensorType tensorProtoType(mlir::MLIRContext *context,
                                        const ::onnx::TensorProto &tensor, std::string &error);
+/// The bytes a tensor of `type` holds as ONNX raw data (bool: one byte per element). For a
+/// type from tensorProtoType, which has checked that this does not overflow.
+int64_t tensorByteSize(mlir::RankedTensorType type);
 /// The little-endian bytes of a TensorProto of `type` (bool: one byte per element).
 bool readTensorBytes(const ::onnx::TensorProto &tensor, mlir::RankedTensorType type,
                      std::vector<char> &bytes, std::string &error);

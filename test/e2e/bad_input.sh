@@ -5,8 +5,10 @@
 #   BINDIR   directory holding cleave-compile and cleave-run (CTest passes ${CMAKE_BINARY_DIR}/bin)
 #   WORKDIR  scratch directory, emptied first
 # Each case must exit with status exactly 1 within 60 s, print exactly one non-empty line on
-# stderr, and print no crash text (stack dumps, LLVM ERROR, assertions, signals). Two positive
-# controls (compile and run the good model) must succeed. Prints one line per case and a final
+# stderr with no control bytes in it (names from a model are escaped), and print no crash text
+# (stack dumps, LLVM ERROR, assertions, signals); cases run with expect_fail_saying must also
+# name the key words of their error. The positive controls (compile and run the good model,
+# compile a model with external data) must succeed. Prints one line per case and a final
 # `N passed, N failed`; exits 1 if any case failed.
 set -uo pipefail
 
@@ -49,9 +51,12 @@ run_case() {
   rc=$?
 }
 
-# expect_fail NAME CMD...: exit status exactly 1, one non-empty stderr line, no crash text.
+# expect_fail NAME CMD...: exit status exactly 1, one non-empty stderr line without control
+# bytes, no crash text.
+EXPECT_WORDS=
 expect_fail() {
-  local name=$1
+  local name=$1 words=$EXPECT_WORDS missing
+  EXPECT_WORDS=
   shift
   if [ "$NO_ARTIFACT" = 1 ]; then
     report FAIL "$name" "not run: the good model does not compile and run"
@@ -73,9 +78,36 @@ expect_fail() {
     report FAIL "$name" "exit status $rc, expected 1 (stderr: ${first:-<empty>})"
   elif [ "$nlines" -ne 1 ] || [ -z "$(tr -d '[:space:]' <"$err")" ]; then
     report FAIL "$name" "stderr has $nlines lines, expected exactly one non-empty line (first: ${first:-<empty>})"
+  elif LC_ALL=C grep -q '[[:cntrl:]]' "$err"; then
+    report FAIL "$name" "stderr holds control bytes: $(head -n 1 "$err" | cut -c 1-300 | cat -v)"
+  elif ! missing=$(missing_words "$words" "$err"); then
+    report FAIL "$name" "stderr does not say '$missing': $first"
   else
     report PASS "$name" "$first"
   fi
+}
+
+# missing_words 'WORD|WORD...' FILE: prints the first WORD (a fixed string) that FILE lacks,
+# and fails; succeeds when FILE has them all.
+missing_words() {
+  local words word
+  [ -n "$1" ] || return 0
+  IFS='|' read -r -a words <<<"$1"
+  for word in "${words[@]}"; do
+    if ! grep -qF -- "$word" "$2"; then
+      printf '%s' "$word"
+      return 1
+    fi
+  done
+}
+
+# expect_fail_saying NAME 'WORD|WORD...' CMD...: expect_fail, and the error line holds every
+# WORD (fixed strings, compared byte for byte; expect_fail reads them from EXPECT_WORDS).
+expect_fail_saying() {
+  local name=$1
+  EXPECT_WORDS=$2
+  shift 2
+  expect_fail "$name" "$@"
 }
 
 # expect_ok NAME CMD...: exit status 0 (the positive controls).
@@ -115,6 +147,53 @@ expect_fail compile.unknown_input_shape_name "$COMPILE" "$MODEL" --devices=cpu:0
   --input-shape=no_such_input=4x16
 expect_fail compile.unknown_device_kind "$COMPILE" "$MODEL" --devices=tpu:0 -o "$WORK/x.cleave"
 expect_fail compile.unknown_option "$COMPILE" "$MODEL" --devices=cpu:0 -o "$WORK/x.cleave" --no-such-option
+# Names from the model are escaped and libonnx's multi-line messages folded into one line.
+expect_fail_saying compile.control_bytes_in_node_name \
+  "node 'nms second line\x1b[2J\x07' (NonMaxSuppression|unsupported operator" \
+  "$COMPILE" "$BAD/control_name.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail_saying compile.checker_multiline_message \
+  "fails the ONNX checker: Unrecognized attribute: alpha for operator Relu ==> Context:|Name: relu" \
+  "$COMPILE" "$BAD/checker_multiline.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail_saying compile.huge_initializer "tensor 'huge' has shape 4294967296x4294967296|overflows" \
+  "$COMPILE" "$BAD/huge_initializer.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail_saying compile.zero_stride "node 'conv' (Conv): expects positive strides, got [0, 0]" \
+  "$COMPILE" "$BAD/zero_stride.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+expect_fail_saying compile.negative_stride "node 'pool' (MaxPool): expects positive strides, got [-1, 1]" \
+  "$COMPILE" "$BAD/negative_stride.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+# Past 2 GiB protobuf aborts; a sparse file costs no disk.
+if truncate -s 2200M "$BAD/over_2gib.onnx" 2>/dev/null; then
+  expect_fail_saying compile.model_over_2gib "is 2306867200 bytes, past protobuf's limit of 2 GiB" \
+    "$COMPILE" "$BAD/over_2gib.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+  rm -f "$BAD/over_2gib.onnx"
+else
+  report FAIL compile.model_over_2gib "cannot create a sparse 2200 MiB file in $BAD"
+fi
+
+# External data (make_bad_inputs.py, make_external_data_models): ext/ok.onnx compiles, each
+# other model has one thing wrong, and nothing outside ext/ is read.
+EXT=$BAD/ext
+expect_ok ok.compile_external_data "$COMPILE" "$EXT/ok.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+ext_case() {  # ext_case CASE 'WORD|WORD...'
+  expect_fail_saying "compile.external_data.$1" "tensor 'w': |$2" \
+    "$COMPILE" "$EXT/$1.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
+}
+ext_case offset_not_number "external data offset 'abc' is not a non-negative decimal integer"
+ext_case length_not_number "external data length '0x100' is not a non-negative decimal integer"
+ext_case offset_negative "external data offset '-16' is not a non-negative decimal integer"
+ext_case offset_too_large "external data offset '18446744073709551616' is larger than 2^64 - 1"
+ext_case offset_length_overflow "offset 18446744073709551615 + length 256 overflows 64 bits"
+ext_case past_end "offset 4096 + length 256 runs past the end of|weights.bin' (256 bytes)"
+ext_case length_mismatch "external data length 128 does not match the tensor|holds 256 bytes"
+ext_case parent_dir "location '../outside.bin' leaves the model's directory"
+ext_case absolute "is an absolute path; it must be relative to the model's directory"
+ext_case symlink_outside "location 'link.bin' resolves to|outside.bin', outside the model's directory"
+ext_case fifo "fifo.bin' is not a regular file"
+ext_case missing_file "cannot read external data|missing.bin"
+ext_case unknown_key "unknown external data key 'offest'"
+ext_case no_location "external data has no 'location'"
+expect_fail_saying compile.external_data.control_bytes_in_tensor_name \
+  "tensor 'w second line\x1b[2J\x07': external data offset 'abc'" \
+  "$COMPILE" "$EXT/control_tensor_name.onnx" --devices=cpu:0 -o "$WORK/x.cleave"
 
 # ---- cleave-run --------------------------------------------------------------------------
 OUT=$WORK/run-out

@@ -6,9 +6,13 @@
 
 models writes: unsupported_op.onnx (NonMaxSuppression), custom_domain_op.onnx (an op of a
 made-up domain), unknown_op.onnx (a made-up op in the ONNX domain), dynamic_dim.onnx (input
-dim 'N'), random.onnx (random bytes), and for the runtime: wrong_shape.npy, wrong_dtype.npy
-(float64), corrupt.npy (bad header). The good model is gen_mlp --variant small, input
-`input` float32 [4, 16].
+dim 'N'), random.onnx (random bytes), control_name.onnx (an unsupported node whose name holds
+a line break and control bytes), checker_multiline.onnx (an attribute the ONNX checker
+rejects with a message of several lines), huge_initializer.onnx (dims 2^32 x 2^32, no data),
+zero_stride.onnx and negative_stride.onnx (strides ONNX shape inference divides by),
+ext/*.onnx (external data, see make_external_data_models), and for the runtime:
+wrong_shape.npy, wrong_dtype.npy (float64), corrupt.npy (bad header). The good model is
+gen_mlp --variant small, input `input` float32 [4, 16].
 
 artifacts writes: flipped_middle.cleave (a byte in the middle of the largest section
 inverted), flipped_manifest.cleave (a byte in the middle of the manifest inverted),
@@ -22,9 +26,15 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 GOOD_INPUT_SHAPE = (4, 16)
+
+
+def save_unchecked(model, path):
+    """Serialises a model as it is, without onnx.save's handling of external data."""
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
 
 
 def make_models(out):
@@ -72,6 +82,61 @@ def make_models(out):
     onnx.checker.check_model(model)
     onnx.save(model, os.path.join(out, "dynamic_dim.onnx"))
 
+    # A node name with a line break and terminal control bytes (clear screen, bell): the
+    # error quoting it must stay one line with the bytes escaped.
+    nms = helper.make_graph(
+        [helper.make_node("NonMaxSuppression", ["boxes", "scores"], ["selected"],
+                          name="nms\nsecond line\x1b[2J\x07")],
+        "control_name",
+        [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, 6, 4]),
+         helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 1, 6])],
+        [helper.make_tensor_value_info("selected", TensorProto.INT64, [None, 3])])
+    model = helper.make_model(nms, opset_imports=[helper.make_opsetid("", 11)])
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out, "control_name.onnx"))
+
+    # Relu has no attribute 'alpha': libonnx's checker says so on one line and names the
+    # node on a third ("==> Context: Bad node spec for node. Name: relu OpType: Relu").
+    relu = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu", alpha=0.5)],
+        "checker_multiline",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+    onnx.save(helper.make_model(relu, opset_imports=[helper.make_opsetid("", 13)]),
+              os.path.join(out, "checker_multiline.onnx"))
+
+    # An initializer whose shape has 2^64 elements and no data: the element count wraps to
+    # 0, which the empty data would match.
+    huge = TensorProto()
+    huge.name = "huge"
+    huge.data_type = TensorProto.FLOAT
+    huge.dims.extend([2**32, 2**32])
+    huge.raw_data = b""
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["huge"], ["y"], name="identity")], "huge_initializer",
+        [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["a", "b"])], [huge])
+    save_unchecked(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]),
+                   os.path.join(out, "huge_initializer.onnx"))
+
+    # libonnx's convolution and pooling shape inference divides by the strides: 0, or -1
+    # with pads that bring the dividend to INT64_MIN, raised SIGFPE.
+    image = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])]
+    result = [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", "c", "h", "w"])]
+    conv = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", strides=[0, 0])],
+        "zero_stride", image, result,
+        [numpy_helper.from_array(np.ones((1, 1, 2, 2), np.float32), "w")])
+    save_unchecked(helper.make_model(conv, opset_imports=[helper.make_opsetid("", 13)]),
+                   os.path.join(out, "zero_stride.onnx"))
+    pool = helper.make_graph(
+        [helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[1, 1],
+                          strides=[-1, 1], pads=[-2**62, 0, -2**62 - 3, 0])],
+        "negative_stride", image, result)
+    save_unchecked(helper.make_model(pool, opset_imports=[helper.make_opsetid("", 13)]),
+                   os.path.join(out, "negative_stride.onnx"))
+
+    make_external_data_models(out)
+
     with open(os.path.join(out, "random.onnx"), "wb") as f:
         f.write(rng.integers(0, 256, 4096, dtype=np.uint8).tobytes())
 
@@ -80,6 +145,77 @@ def make_models(out):
     np.save(os.path.join(out, "wrong_dtype.npy"), rng.standard_normal(GOOD_INPUT_SHAPE))
     with open(os.path.join(out, "corrupt.npy"), "wb") as f:
         f.write(b"\x93NUMPY\x01\x00\x20\x00{'descr': '<f4', 'shape': (((  \n")
+
+
+# External data: each model is y = x + w with w float32 [4, 16] (256 bytes) stored outside
+# the model; ext/ok.onnx reads it correctly, every other one has one thing wrong.
+EXT_SHAPE = (4, 16)
+EXT_BYTES = 4 * 16 * 4
+EXTERNAL_DATA_CASES = {
+    "offset_not_number": [("location", "weights.bin"), ("offset", "abc")],
+    "length_not_number": [("location", "weights.bin"), ("length", "0x100")],
+    "offset_negative": [("location", "weights.bin"), ("offset", "-16"), ("length", "256")],
+    "offset_too_large": [("location", "weights.bin"), ("offset", str(2**64))],
+    "offset_length_overflow": [("location", "weights.bin"), ("offset", str(2**64 - 1)),
+                               ("length", "256")],
+    "past_end": [("location", "weights.bin"), ("offset", "4096"), ("length", "256")],
+    "length_mismatch": [("location", "weights.bin"), ("length", "128")],
+    "parent_dir": [("location", "../outside.bin")],
+    "absolute": None,  # the absolute path of outside.bin, filled in below
+    "symlink_outside": [("location", "link.bin")],
+    "fifo": [("location", "fifo.bin")],
+    "missing_file": [("location", "missing.bin")],
+    "unknown_key": [("location", "weights.bin"), ("offest", "0")],
+    "no_location": [("offset", "0"), ("length", "256")],
+}
+
+
+def external_data_model(entries, name="w"):
+    w = TensorProto()
+    w.name = name
+    w.data_type = TensorProto.FLOAT
+    w.dims.extend(EXT_SHAPE)
+    w.data_location = TensorProto.EXTERNAL
+    for key, value in entries:
+        entry = w.external_data.add()
+        entry.key = key
+        entry.value = value
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["x", name], ["y"], name="add")], "external_data",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, EXT_SHAPE)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, EXT_SHAPE)], [w])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def make_external_data_models(out):
+    """DIR/ext/{ok,<case>}.onnx beside DIR/ext/weights.bin; DIR/outside.bin holds valid data
+    one level up (so that '../outside.bin', its absolute path and ext/link.bin, a symbolic
+    link to it, would read fine if the compiler followed them); ext/fifo.bin is a FIFO."""
+    ext = os.path.join(out, "ext")
+    os.makedirs(ext, exist_ok=True)
+    data = np.arange(np.prod(EXT_SHAPE), dtype=np.float32).tobytes()
+    assert len(data) == EXT_BYTES
+    outside = os.path.abspath(os.path.join(out, "outside.bin"))
+    for path in (os.path.join(ext, "weights.bin"), outside):
+        with open(path, "wb") as f:
+            f.write(data)
+    for name, make in (("link.bin", lambda p: os.symlink(outside, p)),
+                       ("fifo.bin", os.mkfifo)):
+        path = os.path.join(ext, name)
+        if os.path.lexists(path):
+            os.remove(path)
+        make(path)
+    save_unchecked(external_data_model([("location", "weights.bin"), ("offset", "0"),
+                                        ("length", str(EXT_BYTES))]),
+                   os.path.join(ext, "ok.onnx"))
+    for case, entries in EXTERNAL_DATA_CASES.items():
+        if entries is None:
+            entries = [("location", outside)]
+        save_unchecked(external_data_model(entries), os.path.join(ext, case + ".onnx"))
+    # A tensor name with a line break and control bytes, in an external-data error.
+    save_unchecked(external_data_model([("location", "weights.bin"), ("offset", "abc")],
+                                       name="w\nsecond line\x1b[2J\x07"),
+                   os.path.join(ext, "control_tensor_name.onnx"))
 
 
 def damage_points(data):
