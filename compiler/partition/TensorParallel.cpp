@@ -65,12 +65,7 @@ struct SplitRegion {
   int64_t commBytes = 0;
 };
 
-/// The node name of `op`, for the plan and for diagnostics.
-std::string nodeName(Operation *op) {
-  if (auto name = dyn_cast<NameLoc>(op->getLoc()))
-    return name.getName().str();
-  return op->getName().getStringRef().str();
-}
+using onnxir::nodeName;
 
 RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
 int64_t rankOf(Value v) { return tensorType(v).getRank(); }

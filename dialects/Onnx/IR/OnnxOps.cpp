@@ -69,6 +69,17 @@ std::optional<int64_t> cleave::onnxir::normalizeAxis(int64_t axis, int64_t rank)
   return axis < 0 ? axis + rank : axis;
 }
 
+StringRef cleave::onnxir::nodeName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().getValue();
+  return {};
+}
+
+std::string cleave::onnxir::nodeName(Operation *op) {
+  StringRef name = nodeName(op->getLoc());
+  return (name.empty() ? op->getName().getStringRef() : name).str();
+}
+
 //===----------------------------------------------------------------------===//
 // Constants
 //===----------------------------------------------------------------------===//

@@ -12,6 +12,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <optional>
+#include <string>
 
 namespace cleave::onnxir {
 
@@ -32,6 +33,14 @@ int64_t tensorBytes(mlir::Type type);
 /// Normalises a possibly negative ONNX axis for a tensor of `rank`; std::nullopt if out of
 /// range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+/// The name of the ONNX node `loc` points at (the importer gives every op its node's name as
+/// a NameLoc); empty where it is not one, as for ops a pass created.
+llvm::StringRef nodeName(mlir::Location loc);
+
+/// The ONNX node name of `op`, else its op name (`onnx.add`): how plans and diagnostics
+/// refer to an op.
+std::string nodeName(mlir::Operation *op);
 
 } // namespace cleave::onnxir
 
