@@ -261,8 +261,6 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
       });
 }
 
-LogicalResult MinOp::verify() { return verifyBroadcastOp(getOperation()); }
-
 OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
   return foldMinMax(getOperation(), adaptor.getOperands(), /*isMax=*/false);
 }
@@ -270,8 +268,6 @@ OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
 int64_t MinOp::getFlops() {
   return std::max<int64_t>(1, getInputs().size() - 1) * defaultFlops(getOperation());
 }
-
-LogicalResult MaxOp::verify() { return verifyBroadcastOp(getOperation()); }
 
 OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {
   return foldMinMax(getOperation(), adaptor.getOperands(), /*isMax=*/true);

@@ -42,6 +42,24 @@ llvm::StringRef nodeName(mlir::Location loc);
 /// refer to an op.
 std::string nodeName(mlir::Operation *op);
 
+namespace OpTrait {
+
+/// Ops that compute each result element from the operand elements at the same position,
+/// the operands broadcast numpy-style (right-aligned, size-1 dims repeated) to the result
+/// shape. Declared in ODS as `Onnx_Elementwise`; a pass that only needs to know that an op
+/// works element by element (split propagation) asks for the trait, not for a list of ops.
+/// Verifies that the operands broadcast to the result shape.
+template <typename ConcreteType>
+class Elementwise : public mlir::OpTrait::TraitBase<ConcreteType, Elementwise> {
+public:
+  static llvm::LogicalResult verifyTrait(mlir::Operation *op) { return verifyBroadcastOp(op); }
+};
+
+} // namespace OpTrait
+
+/// Whether `op` carries the Elementwise trait.
+inline bool isElementwise(mlir::Operation *op) { return op->hasTrait<OpTrait::Elementwise>(); }
+
 } // namespace cleave::onnxir
 
 #include "dialects/Onnx/IR/OnnxInterfaces.h.inc"
