@@ -16,9 +16,6 @@ using namespace cleave::onnxir;
 
 namespace {
 
-/// Folding is for shape computations; larger results are left to the generated code.
-constexpr int64_t kMaxFoldElements = 4096;
-
 /// One element of a constant, widened: floats as double, integers (bool included) as
 /// int64 extended according to their own signedness. Only the field matching the element
 /// type is meaningful.

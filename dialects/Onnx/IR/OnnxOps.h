@@ -16,6 +16,10 @@
 
 namespace cleave::onnxir {
 
+/// Folders build constants of at most this many elements, so that shape computations fold
+/// while data-sized tensors stay computations for the generated code.
+constexpr int64_t kMaxFoldElements = 4096;
+
 /// Numpy-style broadcast of two shapes; std::nullopt if they do not broadcast.
 std::optional<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);

@@ -8,10 +8,6 @@ using namespace cleave::onnxir;
 
 namespace {
 
-/// Folders build results of at most this many elements, so that shape computations fold
-/// while data-sized tensors stay computations.
-constexpr int64_t kMaxFoldElements = 4096;
-
 RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
 
 /// The static result type of `op` if it is small enough to fold into.
@@ -48,6 +44,22 @@ DenseElementsAttr gatherElements(DenseElementsAttr input, RankedTensorType resul
     }
   }
   return DenseElementsAttr::get(resultType, out);
+}
+
+/// Folds a data-movement op whose result element at each multi-index is the element of its
+/// constant `input` at the linear index `source(index, strides)`, `strides` being the input's
+/// row-major strides. Null when the input is not a constant or the result is too large.
+OpFoldResult foldByIndex(Operation *op, Attribute input,
+                         llvm::function_ref<int64_t(ArrayRef<int64_t>, ArrayRef<int64_t>)> source) {
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(input);
+  RankedTensorType type = foldableResultType(op);
+  if (!dense || !type)
+    return {};
+  if (dense.isSplat())
+    return DenseElementsAttr::get(type, dense.getSplatValue<Attribute>());
+  SmallVector<int64_t> strides = stridesOf(dense.getType().getShape());
+  return gatherElements(dense, type,
+                        [&](ArrayRef<int64_t> index) { return source(index, strides); });
 }
 
 } // namespace
@@ -180,18 +192,14 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
       llvm::all_of(getStarts(), [](int64_t s) { return s == 0; }) &&
       llvm::all_of(getSteps(), [](int64_t s) { return s == 1; }))
     return getInput();
-  auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
-  RankedTensorType type = foldableResultType(*this);
-  if (!dense || !type)
-    return {};
-  SmallVector<int64_t> strides = stridesOf(tensorType(getInput()).getShape());
   ArrayRef<int64_t> starts = getStarts(), steps = getSteps();
-  return gatherElements(dense, type, [&](ArrayRef<int64_t> index) {
-    int64_t linear = 0;
-    for (auto [d, i] : llvm::enumerate(index))
-      linear += (starts[d] + i * steps[d]) * strides[d];
-    return linear;
-  });
+  return foldByIndex(*this, adaptor.getInput(),
+                     [&](ArrayRef<int64_t> index, ArrayRef<int64_t> strides) {
+                       int64_t linear = 0;
+                       for (auto [d, i] : llvm::enumerate(index))
+                         linear += (starts[d] + i * steps[d]) * strides[d];
+                       return linear;
+                     });
 }
 
 //===----------------------------------------------------------------------===//
@@ -264,21 +272,15 @@ LogicalResult ExpandOp::verify() {
 OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
-  RankedTensorType type = foldableResultType(*this);
-  if (!dense || !type)
-    return {};
-  if (dense.isSplat())
-    return DenseElementsAttr::get(type, dense.getSplatValue<Attribute>());
   auto in = tensorType(getInput());
-  SmallVector<int64_t> strides = stridesOf(in.getShape());
-  int64_t offset = type.getRank() - in.getRank();
-  return gatherElements(dense, type, [&](ArrayRef<int64_t> index) {
-    int64_t linear = 0;
-    for (int64_t d = 0; d < in.getRank(); ++d)
-      linear += (in.getDimSize(d) == 1 ? 0 : index[d + offset]) * strides[d];
-    return linear;
-  });
+  int64_t offset = getType().getRank() - in.getRank();
+  return foldByIndex(*this, adaptor.getInput(),
+                     [&](ArrayRef<int64_t> index, ArrayRef<int64_t> strides) {
+                       int64_t linear = 0;
+                       for (int64_t d = 0; d < in.getRank(); ++d)
+                         linear += (in.getDimSize(d) == 1 ? 0 : index[d + offset]) * strides[d];
+                       return linear;
+                     });
 }
 
 //===----------------------------------------------------------------------===//
@@ -301,18 +303,14 @@ LogicalResult TileOp::verify() {
 OpFoldResult TileOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
-  RankedTensorType type = foldableResultType(*this);
-  if (!dense || !type)
-    return {};
   auto in = tensorType(getInput());
-  SmallVector<int64_t> strides = stridesOf(in.getShape());
-  return gatherElements(dense, type, [&](ArrayRef<int64_t> index) {
-    int64_t linear = 0;
-    for (int64_t d = 0; d < in.getRank(); ++d)
-      linear += (index[d] % in.getDimSize(d)) * strides[d];
-    return linear;
-  });
+  return foldByIndex(*this, adaptor.getInput(),
+                     [&](ArrayRef<int64_t> index, ArrayRef<int64_t> strides) {
+                       int64_t linear = 0;
+                       for (int64_t d = 0; d < in.getRank(); ++d)
+                         linear += (index[d] % in.getDimSize(d)) * strides[d];
+                       return linear;
+                     });
 }
 
 //===----------------------------------------------------------------------===//
