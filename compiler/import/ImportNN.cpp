@@ -14,17 +14,10 @@ LogicalResult importMatMul(NodeImporter &n, SmallVectorImpl<Value> &results) {
   RankedTensorType lhs = n.operandType(0), rhs = n.operandType(1);
   if (!lhs || !rhs)
     return n.emitError() << "expects two inputs";
-  if (lhs.getRank() == 0 || rhs.getRank() == 0)
-    return n.emitError() << "expects inputs of rank 1 or more";
-  SmallVector<int64_t> lhsBatch(lhs.getShape().drop_back(lhs.getRank() >= 2 ? 2 : 1));
-  SmallVector<int64_t> rhsBatch(rhs.getShape().drop_back(rhs.getRank() >= 2 ? 2 : 1));
-  auto shape = onnxir::broadcastShapes(lhsBatch, rhsBatch);
-  if (!shape)
-    return n.emitError() << "batch dims do not broadcast: " << lhs << ", " << rhs;
-  if (lhs.getRank() >= 2)
-    shape->push_back(lhs.getDimSize(lhs.getRank() - 2));
-  if (rhs.getRank() >= 2)
-    shape->push_back(rhs.getShape().back());
+  auto shape =
+      onnxir::MatMulOp::inferShape(lhs.getShape(), rhs.getShape(), [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
   auto type = RankedTensorType::get(*shape, lhs.getElementType());
   results.push_back(onnxir::MatMulOp::create(n.builder, n.loc, type, n.operand(0), n.operand(1)));
   return success();
@@ -37,18 +30,15 @@ LogicalResult importGemm(NodeImporter &n, SmallVectorImpl<Value> &results,
   RankedTensorType a = n.operandType(0), b = n.operandType(1), c = n.operandType(2);
   if (!a || !b)
     return n.emitError() << "expects inputs A and B";
-  if (a.getRank() != 2 || b.getRank() != 2)
-    return n.emitError() << "expects rank-2 A and B, got " << a << " and " << b;
   bool transA = n.getInt("transA", 0) != 0, transB = n.getInt("transB", 0) != 0;
-  int64_t m = a.getDimSize(transA ? 1 : 0), k = a.getDimSize(transA ? 0 : 1);
-  int64_t bK = b.getDimSize(transB ? 1 : 0), nDim = b.getDimSize(transB ? 0 : 1);
-  if (k != bK)
-    return n.emitError() << "contraction dims differ: " << k << " vs " << bK;
+  auto shape = onnxir::GemmOp::inferShape(a, b, transA, transB, [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
   if (c && legacyBroadcast && n.getInt("broadcast", 0) == 0 &&
-      c.getShape() != ArrayRef<int64_t>{m, nDim})
-    return n.emitError() << "C of type " << c << " needs broadcast = 1 to broadcast to " << m
-                         << "x" << nDim;
-  auto type = RankedTensorType::get({m, nDim}, a.getElementType());
+      c.getShape() != ArrayRef<int64_t>(*shape))
+    return n.emitError() << "C of type " << c << " needs broadcast = 1 to broadcast to "
+                         << (*shape)[0] << "x" << (*shape)[1];
+  auto type = RankedTensorType::get(*shape, a.getElementType());
   results.push_back(onnxir::GemmOp::create(
       n.builder, n.loc, type, n.operand(0), n.operand(1), n.operand(2),
       n.builder.getF32FloatAttr(n.getFloat("alpha", 1.0f)),
@@ -316,13 +306,11 @@ LogicalResult importGlobalPool(NodeImporter &n, SmallVectorImpl<Value> &results)
   RankedTensorType x = n.operandType(0);
   if (!x)
     return n.emitError() << "expects an input X";
-  if (x.getRank() < 3)
-    return n.emitError() << "expects X of rank 3 or more (N, C, spatial dims), got " << x;
-  SmallVector<int64_t> shape(x.getShape().take_front(2));
-  shape.append(x.getRank() - 2, 1);
+  auto shape = OpTy::inferShape(x, [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
   results.push_back(OpTy::create(n.builder, n.loc,
-                                 RankedTensorType::get(shape, x.getElementType()),
-                                 n.operand(0)));
+                                 RankedTensorType::get(*shape, x.getElementType()), n.operand(0)));
   return success();
 }
 

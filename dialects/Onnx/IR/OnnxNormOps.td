@@ -16,6 +16,13 @@ class Onnx_ReduceOp<string mnemonic>
   let results = (outs Onnx_NumericTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The result shape of reducing `axes` (sorted, unique, non-negative) of an input of
+    /// this shape, or failure after reporting the problem through `emitError`.
+    static ::mlir::FailureOr<::llvm::SmallVector<int64_t>> inferShape(
+        ::llvm::ArrayRef<int64_t> input, ::llvm::ArrayRef<int64_t> axes, bool keepdims,
+        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
+  }];
 }
 
 def Onnx_ReduceSumOp : Onnx_ReduceOp<"reduce_sum"> {
@@ -116,6 +123,12 @@ def Onnx_LayerNormalizationOp : Onnx_Op<"layer_normalization", [Pure], ["getFlop
     $input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The shape of the mean and inverse standard deviation results: `input` with the
+    /// normalised dims, `axis` (non-negative) and after, set to 1.
+    static ::llvm::SmallVector<int64_t> inferStatisticsShape(::llvm::ArrayRef<int64_t> input,
+                                                             int64_t axis);
+  }];
 }
 
 def Onnx_BatchNormalizationOp : Onnx_Op<"batch_normalization",

@@ -24,8 +24,19 @@ constexpr int64_t kMaxFoldElements = 4096;
 std::optional<llvm::SmallVector<int64_t>>
 broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
 
+/// The numpy-style broadcast shape of all `operands` (ranked tensors): the result shape of
+/// every elementwise op. Failure after reporting through `emitError` if they do not
+/// broadcast.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferBroadcastShape(mlir::TypeRange operands,
+                    llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
+
 /// Verifies that the operands of an elementwise op broadcast together to the result shape.
 llvm::LogicalResult verifyBroadcastOp(mlir::Operation *op);
+
+/// Verifies that the first result of `op` has the shape `expected` its shape function
+/// computed (the function the importer builds the result type with).
+llvm::LogicalResult verifyResultShape(mlir::Operation *op, llvm::ArrayRef<int64_t> expected);
 
 /// Default cost: one operation per result element.
 int64_t defaultFlops(mlir::Operation *op);
