@@ -109,13 +109,12 @@ Type computeType(Type elementType) {
 
 enum class ReduceKind { Sum, Mean, Max };
 
-template <typename OpTy, ReduceKind kind> struct ReduceLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
+template <typename OpTy, ReduceKind kind> struct ReduceLowering : OnnxLowering<OpTy> {
+  using OnnxLowering<OpTy>::OnnxLowering;
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(this->getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = this->convertedType(op);
     Type elementType = resultType.getElementType();
     bool isFloat = isa<FloatType>(elementType);
     bool isUnsigned = getElementTypeOrSelf(op.getInput().getType()).isUnsignedInteger();
@@ -171,13 +170,12 @@ template <typename OpTy, ReduceKind kind> struct ReduceLowering : OpConversionPa
 
 /// softmax = e / sum(e) and log_softmax = (x - max) - log(sum(e)), e = exp(x - max), the
 /// max and sum taken along the axis.
-template <typename OpTy, bool isLog> struct SoftmaxLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
+template <typename OpTy, bool isLog> struct SoftmaxLowering : OnnxLowering<OpTy> {
+  using OnnxLowering<OpTy>::OnnxLowering;
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(this->getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = this->convertedType(op);
     int64_t axis = *onnxir::normalizeAxis(op.getAxis(), resultType.getRank());
     Type type = computeType(resultType.getElementType());
     auto fullType = resultType.clone(type);
@@ -223,13 +221,12 @@ template <typename OpTy, bool isLog> struct SoftmaxLowering : OpConversionPatter
 
 /// mean = sum(x) / N, d = x - mean, inv = 1 / sqrt(sum(d * d) / N + epsilon),
 /// y = d * inv * scale + bias, over dims axis .. rank-1.
-struct LayerNormalizationLowering : OpConversionPattern<onnxir::LayerNormalizationOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct LayerNormalizationLowering : OnnxLowering<onnxir::LayerNormalizationOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::LayerNormalizationOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = convertedType(op);
     int64_t rank = resultType.getRank();
     int64_t axis = *onnxir::normalizeAxis(op.getAxis(), rank);
     SmallVector<int64_t> dims;
@@ -284,8 +281,7 @@ struct LayerNormalizationLowering : OpConversionPattern<onnxir::LayerNormalizati
 
     SmallVector<Value> results = {y};
     if (!op.getStatistics().empty()) {
-      Type statType =
-          getElementTypeOrSelf(getTypeConverter()->convertType(op.getStatistics()[0].getType()));
+      Type statType = convertedType(op, /*i=*/1).getElementType();
       results.push_back(convertFloatTensor(rewriter, loc, mean, statType));
       results.push_back(convertFloatTensor(rewriter, loc, invStdDev, statType));
     }
@@ -296,13 +292,12 @@ struct LayerNormalizationLowering : OpConversionPattern<onnxir::LayerNormalizati
 
 /// Per channel a = scale / sqrt(var + epsilon) and b = bias - mean * a; then y = x * a + b
 /// with a and b broadcast along dim 1.
-struct BatchNormalizationLowering : OpConversionPattern<onnxir::BatchNormalizationOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct BatchNormalizationLowering : OnnxLowering<onnxir::BatchNormalizationOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::BatchNormalizationOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = convertedType(op);
     Type type = resultType.getElementType();
     auto channelType = cast<RankedTensorType>(adaptor.getScale().getType());
     double epsilon = op.getEpsilon().convertToDouble();
@@ -338,14 +333,12 @@ struct BatchNormalizationLowering : OpConversionPattern<onnxir::BatchNormalizati
 /// Training mode: per channel the batch mean m = sum(x) / count and biased variance
 /// v = sum((x - m)^2) / count over every dim but 1, then y as in inference with (m, v),
 /// and the running statistics mean * momentum + m * (1 - momentum) (likewise for var).
-struct BatchNormalizationTrainingLowering
-    : OpConversionPattern<onnxir::BatchNormalizationTrainingOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct BatchNormalizationTrainingLowering : OnnxLowering<onnxir::BatchNormalizationTrainingOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::BatchNormalizationTrainingOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = convertedType(op);
     Type type = resultType.getElementType();
     auto channelType = cast<RankedTensorType>(adaptor.getScale().getType());
     double epsilon = op.getEpsilon().convertToDouble();
