@@ -106,8 +106,14 @@ LogicalResult checkKernelShape(NodeImporter &n, RankedTensorType weight) {
   return success();
 }
 
-/// Common operand checks of Conv and ConvTranspose; sets `rank` to the spatial rank.
-LogicalResult checkConvOperands(NodeImporter &n, int64_t &rank) {
+/// What Conv and ConvTranspose nodes read alike: the spatial rank, strides and dilations.
+struct ConvAttrs {
+  int64_t rank;
+  SmallVector<int64_t> strides, dilations;
+};
+
+/// Checks the operands Conv and ConvTranspose share and reads their common attributes.
+FailureOr<ConvAttrs> readConvAttrs(NodeImporter &n) {
   RankedTensorType x = n.operandType(0), w = n.operandType(1);
   if (!x || !w)
     return n.emitError() << "expects inputs X and W";
@@ -116,49 +122,51 @@ LogicalResult checkConvOperands(NodeImporter &n, int64_t &rank) {
   if (x.getRank() < 3 || w.getRank() != x.getRank())
     return n.emitError() << "expects X of rank 3 or more and W of the same rank, got " << x
                          << " and " << w;
-  rank = x.getRank() - 2;
-  return checkKernelShape(n, w);
-}
-
-LogicalResult importConv(NodeImporter &n, SmallVectorImpl<Value> &results) {
-  int64_t rank;
-  if (failed(checkConvOperands(n, rank)))
+  if (failed(checkKernelShape(n, w)))
     return failure();
-  RankedTensorType x = n.operandType(0), w = n.operandType(1);
+  int64_t rank = x.getRank() - 2;
   auto strides = spatialAttr(n, "strides", rank, 1);
   auto dilations = spatialAttr(n, "dilations", rank, 1);
   if (failed(strides) || failed(dilations))
     return failure();
+  return ConvAttrs{rank, *strides, *dilations};
+}
+
+LogicalResult importConv(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto attrs = readConvAttrs(n);
+  if (failed(attrs))
+    return failure();
+  RankedTensorType x = n.operandType(0), w = n.operandType(1);
   SmallVector<int64_t> window;
-  for (int64_t i = 0; i < rank; ++i)
-    window.push_back((w.getDimSize(i + 2) - 1) * (*dilations)[i] + 1);
-  auto pads = resolvePads(n, x.getShape().drop_front(2), window, *strides);
+  for (int64_t i = 0; i < attrs->rank; ++i)
+    window.push_back((w.getDimSize(i + 2) - 1) * attrs->dilations[i] + 1);
+  auto pads = resolvePads(n, x.getShape().drop_front(2), window, attrs->strides);
   if (failed(pads))
     return failure();
   int64_t group = n.getInt("group", 1);
-  auto shape = onnxir::ConvOp::inferShape(x.getShape(), w.getShape(), *strides, *pads,
-                                          *dilations, group, [&] { return n.emitError(); });
+  auto shape = onnxir::ConvOp::inferShape(x.getShape(), w.getShape(), attrs->strides, *pads,
+                                          attrs->dilations, group, [&] { return n.emitError(); });
   if (failed(shape))
     return failure();
   auto type = RankedTensorType::get(*shape, x.getElementType());
   OpBuilder &b = n.builder;
-  results.push_back(onnxir::ConvOp::create(
-      b, n.loc, type, n.operand(0), n.operand(1), n.operand(2),
-      b.getDenseI64ArrayAttr(*strides), b.getDenseI64ArrayAttr(*pads),
-      b.getDenseI64ArrayAttr(*dilations), b.getI64IntegerAttr(group)));
+  results.push_back(
+      onnxir::ConvOp::create(b, n.loc, type, n.operand(0), n.operand(1), n.operand(2),
+                             b.getDenseI64ArrayAttr(attrs->strides), b.getDenseI64ArrayAttr(*pads),
+                             b.getDenseI64ArrayAttr(attrs->dilations), b.getI64IntegerAttr(group)));
   return success();
 }
 
 /// ConvTranspose: `output_shape` and `auto_pad` become explicit (possibly negative) pads.
 LogicalResult importConvTranspose(NodeImporter &n, SmallVectorImpl<Value> &results) {
-  int64_t rank;
-  if (failed(checkConvOperands(n, rank)))
+  auto attrs = readConvAttrs(n);
+  if (failed(attrs))
     return failure();
+  int64_t rank = attrs->rank;
   RankedTensorType x = n.operandType(0), w = n.operandType(1);
-  auto strides = spatialAttr(n, "strides", rank, 1);
-  auto dilations = spatialAttr(n, "dilations", rank, 1);
+  SmallVector<int64_t> &strides = attrs->strides, &dilations = attrs->dilations;
   auto outputPadding = spatialAttr(n, "output_padding", rank, 0);
-  if (failed(strides) || failed(dilations) || failed(outputPadding))
+  if (failed(outputPadding))
     return failure();
   std::string autoPad = n.getString("auto_pad", "NOTSET");
   if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
@@ -168,15 +176,15 @@ LogicalResult importConvTranspose(NodeImporter &n, SmallVectorImpl<Value> &resul
   // The size each spatial dim would have without padding.
   SmallVector<int64_t> full;
   for (int64_t i = 0; i < rank; ++i)
-    full.push_back((*strides)[i] * (x.getDimSize(i + 2) - 1) + (*outputPadding)[i] +
-                   (w.getDimSize(i + 2) - 1) * (*dilations)[i] + 1);
+    full.push_back(strides[i] * (x.getDimSize(i + 2) - 1) + (*outputPadding)[i] +
+                   (w.getDimSize(i + 2) - 1) * dilations[i] + 1);
 
   SmallVector<int64_t> pads(2 * rank, 0);
   SmallVector<int64_t> outputShape = n.getInts("output_shape");
   if (!outputShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
     if (outputShape.empty()) {
       for (int64_t i = 0; i < rank; ++i)
-        outputShape.push_back(x.getDimSize(i + 2) * (*strides)[i]);
+        outputShape.push_back(x.getDimSize(i + 2) * strides[i]);
     }
     // output_shape may also list N and C.
     if (static_cast<int64_t>(outputShape.size()) == rank + 2)
@@ -199,18 +207,17 @@ LogicalResult importConvTranspose(NodeImporter &n, SmallVectorImpl<Value> &resul
                            << pads.size();
   }
   int64_t group = n.getInt("group", 1);
-  auto shape = onnxir::ConvTransposeOp::inferShape(x.getShape(), w.getShape(), *strides, pads,
-                                                   *dilations, *outputPadding, group,
-                                                   [&] { return n.emitError(); });
+  auto shape =
+      onnxir::ConvTransposeOp::inferShape(x.getShape(), w.getShape(), strides, pads, dilations,
+                                          *outputPadding, group, [&] { return n.emitError(); });
   if (failed(shape))
     return failure();
   auto type = RankedTensorType::get(*shape, x.getElementType());
   OpBuilder &b = n.builder;
   results.push_back(onnxir::ConvTransposeOp::create(
-      b, n.loc, type, n.operand(0), n.operand(1), n.operand(2),
-      b.getDenseI64ArrayAttr(*strides), b.getDenseI64ArrayAttr(pads),
-      b.getDenseI64ArrayAttr(*dilations), b.getDenseI64ArrayAttr(*outputPadding),
-      b.getI64IntegerAttr(group)));
+      b, n.loc, type, n.operand(0), n.operand(1), n.operand(2), b.getDenseI64ArrayAttr(strides),
+      b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
+      b.getDenseI64ArrayAttr(*outputPadding), b.getI64IntegerAttr(group)));
   return success();
 }
 

@@ -15,6 +15,18 @@ bool wantsOutput(NodeImporter &n, int i) {
   return i < n.node.output_size() && !n.node.output(i).empty();
 }
 
+/// The node's `axis` attribute (`defaultAxis` when absent) normalised for its input, or
+/// failure after reporting it out of range (a rank-0 input has no axis).
+FailureOr<int64_t> inputAxis(NodeImporter &n, int64_t defaultAxis) {
+  RankedTensorType in = n.operandType(0);
+  int64_t axis = n.getInt("axis", defaultAxis);
+  auto normalized = onnxir::normalizeAxis(axis, in.getRank());
+  if (in.getRank() == 0 || !normalized)
+    return n.emitError() << "axis " << axis << " is out of range for an input of rank "
+                         << in.getRank();
+  return *normalized;
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
@@ -91,11 +103,9 @@ LogicalResult importSoftmax(NodeImporter &n, SmallVectorImpl<Value> &results) {
   RankedTensorType in = n.operandType(0);
   if (!in)
     return n.emitError() << "expects one input";
-  int64_t axis = n.getInt("axis", -1);
-  auto normalized = onnxir::normalizeAxis(axis, in.getRank());
-  if (in.getRank() == 0 || !normalized)
-    return n.emitError() << "axis " << axis << " is out of range for an input of rank "
-                         << in.getRank();
+  auto normalized = inputAxis(n, /*defaultAxis=*/-1);
+  if (failed(normalized))
+    return failure();
   results.push_back(OpTy::create(n.builder, n.loc, n.operand(0), *normalized));
   return success();
 }
@@ -108,11 +118,9 @@ LogicalResult importSoftmaxCoerced(NodeImporter &n, SmallVectorImpl<Value> &resu
   RankedTensorType in = n.operandType(0);
   if (!in)
     return n.emitError() << "expects one input";
-  int64_t axis = n.getInt("axis", 1);
-  auto normalized = onnxir::normalizeAxis(axis, in.getRank());
-  if (in.getRank() == 0 || !normalized)
-    return n.emitError() << "axis " << axis << " is out of range for an input of rank "
-                         << in.getRank();
+  auto normalized = inputAxis(n, /*defaultAxis=*/1);
+  if (failed(normalized))
+    return failure();
   // Over the last dim the two forms agree.
   if (*normalized == in.getRank() - 1) {
     results.push_back(OpTy::create(n.builder, n.loc, n.operand(0), *normalized));
@@ -137,11 +145,9 @@ LogicalResult importLayerNormalization(NodeImporter &n, SmallVectorImpl<Value> &
   RankedTensorType in = n.operandType(0);
   if (!in || !n.operand(1))
     return n.emitError() << "expects X and Scale inputs";
-  int64_t axis = n.getInt("axis", -1);
-  auto normalized = onnxir::normalizeAxis(axis, in.getRank());
-  if (in.getRank() == 0 || !normalized)
-    return n.emitError() << "axis " << axis << " is out of range for an input of rank "
-                         << in.getRank();
+  auto normalized = inputAxis(n, /*defaultAxis=*/-1);
+  if (failed(normalized))
+    return failure();
   int64_t stashType = n.getInt("stash_type", ::onnx::TensorProto::FLOAT);
   if (stashType != ::onnx::TensorProto::FLOAT)
     return n.emitError() << "stash_type " << stashType << " is not supported (only 1, float)";

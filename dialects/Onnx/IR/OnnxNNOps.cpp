@@ -108,6 +108,20 @@ static LogicalResult verifySpatialAttrs(ArrayRef<int64_t> input, ArrayRef<int64_
   return success();
 }
 
+/// The spatial-attribute checks, and a weight of the input's rank: what both convolutions
+/// require.
+static LogicalResult verifyConvOperands(ArrayRef<int64_t> input, ArrayRef<int64_t> weight,
+                                        ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                                        ArrayRef<int64_t> dilations,
+                                        function_ref<InFlightDiagnostic()> emitError) {
+  if (failed(verifySpatialAttrs(input, strides, pads, dilations, emitError)))
+    return failure();
+  if (weight.size() != input.size())
+    return emitError() << "expects a weight of rank " << input.size() << ", got rank "
+                       << weight.size();
+  return success();
+}
+
 static LogicalResult verifyBias(Operation *op, Value bias, int64_t channels) {
   if (!bias)
     return success();
@@ -132,12 +146,9 @@ FailureOr<SmallVector<int64_t>>
 ConvOp::inferShape(ArrayRef<int64_t> input, ArrayRef<int64_t> weight, ArrayRef<int64_t> strides,
                    ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations, int64_t group,
                    function_ref<InFlightDiagnostic()> emitError) {
-  if (failed(verifySpatialAttrs(input, strides, pads, dilations, emitError)))
+  if (failed(verifyConvOperands(input, weight, strides, pads, dilations, emitError)))
     return failure();
   size_t r = input.size() - 2;
-  if (weight.size() != input.size())
-    return emitError() << "expects a weight of rank " << input.size() << ", got rank "
-                       << weight.size();
   if (group <= 0 || input[1] % group != 0 || weight[0] % group != 0)
     return emitError() << "group " << group << " does not divide the " << input[1]
                        << " input and " << weight[0] << " output channels";
@@ -183,12 +194,9 @@ FailureOr<SmallVector<int64_t>> ConvTransposeOp::inferShape(
     ArrayRef<int64_t> input, ArrayRef<int64_t> weight, ArrayRef<int64_t> strides,
     ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations, ArrayRef<int64_t> outputPadding,
     int64_t group, function_ref<InFlightDiagnostic()> emitError) {
-  if (failed(verifySpatialAttrs(input, strides, pads, dilations, emitError)))
+  if (failed(verifyConvOperands(input, weight, strides, pads, dilations, emitError)))
     return failure();
   size_t r = input.size() - 2;
-  if (weight.size() != input.size())
-    return emitError() << "expects a weight of rank " << input.size() << ", got rank "
-                       << weight.size();
   if (outputPadding.size() != r)
     return emitError() << "expects " << r << " output_padding entries, got "
                        << outputPadding.size();
