@@ -270,9 +270,9 @@ LogicalResult importMaxPool(NodeImporter &n, SmallVectorImpl<Value> &results) {
   if (failed(attrs))
     return failure();
   RankedTensorType x = n.operandType(0);
-  auto shape = onnxir::MaxPoolOp::inferShape(x.getShape(), attrs->kernel, attrs->strides,
-                                             attrs->pads, attrs->dilations, attrs->ceilMode,
-                                             [&] { return n.emitError(); });
+  auto shape =
+      onnxir::inferPoolShape(x.getShape(), attrs->kernel, attrs->strides, attrs->pads,
+                             attrs->dilations, attrs->ceilMode, [&] { return n.emitError(); });
   if (failed(shape))
     return failure();
   OpBuilder &b = n.builder;
@@ -294,9 +294,9 @@ LogicalResult importAveragePool(NodeImporter &n, SmallVectorImpl<Value> &results
   if (failed(attrs))
     return failure();
   RankedTensorType x = n.operandType(0);
-  auto shape = onnxir::AveragePoolOp::inferShape(x.getShape(), attrs->kernel, attrs->strides,
-                                                 attrs->pads, attrs->dilations,
-                                                 attrs->ceilMode, [&] { return n.emitError(); });
+  auto shape =
+      onnxir::inferPoolShape(x.getShape(), attrs->kernel, attrs->strides, attrs->pads,
+                             attrs->dilations, attrs->ceilMode, [&] { return n.emitError(); });
   if (failed(shape))
     return failure();
   OpBuilder &b = n.builder;
@@ -313,7 +313,7 @@ LogicalResult importGlobalPool(NodeImporter &n, SmallVectorImpl<Value> &results)
   RankedTensorType x = n.operandType(0);
   if (!x)
     return n.emitError() << "expects an input X";
-  auto shape = OpTy::inferShape(x, [&] { return n.emitError(); });
+  auto shape = onnxir::inferGlobalPoolShape(x, [&] { return n.emitError(); });
   if (failed(shape))
     return failure();
   results.push_back(OpTy::create(n.builder, n.loc,

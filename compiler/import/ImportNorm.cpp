@@ -62,7 +62,8 @@ LogicalResult importReduce(NodeImporter &n, ArrayRef<int64_t> onnxAxes, bool noo
     results.push_back(n.operand(0));
     return success();
   }
-  auto shape = OpTy::inferShape(in.getShape(), axes, keepdims, [&] { return n.emitError(); });
+  auto shape =
+      onnxir::inferReducedShape(in.getShape(), axes, keepdims, [&] { return n.emitError(); });
   if (failed(shape))
     return failure();
   auto type = RankedTensorType::get(*shape, in.getElementType());

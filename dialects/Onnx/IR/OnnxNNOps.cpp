@@ -244,10 +244,11 @@ int64_t ConvTransposeOp::getFlops() {
 // Pooling
 //===----------------------------------------------------------------------===//
 
-static FailureOr<SmallVector<int64_t>>
-poolShape(ArrayRef<int64_t> input, ArrayRef<int64_t> kernelShape, ArrayRef<int64_t> strides,
-          ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations, bool ceilMode,
-          function_ref<InFlightDiagnostic()> emitError) {
+FailureOr<SmallVector<int64_t>>
+cleave::onnxir::inferPoolShape(ArrayRef<int64_t> input, ArrayRef<int64_t> kernelShape,
+                               ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                               ArrayRef<int64_t> dilations, bool ceilMode,
+                               function_ref<InFlightDiagnostic()> emitError) {
   if (failed(verifySpatialAttrs(input, strides, pads, dilations, emitError)))
     return failure();
   size_t r = input.size() - 2;
@@ -272,30 +273,14 @@ poolShape(ArrayRef<int64_t> input, ArrayRef<int64_t> kernelShape, ArrayRef<int64
   return shape;
 }
 
-FailureOr<SmallVector<int64_t>>
-MaxPoolOp::inferShape(ArrayRef<int64_t> input, ArrayRef<int64_t> kernelShape,
-                      ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
-                      ArrayRef<int64_t> dilations, bool ceilMode,
-                      function_ref<InFlightDiagnostic()> emitError) {
-  return poolShape(input, kernelShape, strides, pads, dilations, ceilMode, emitError);
-}
-
-FailureOr<SmallVector<int64_t>>
-AveragePoolOp::inferShape(ArrayRef<int64_t> input, ArrayRef<int64_t> kernelShape,
-                          ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
-                          ArrayRef<int64_t> dilations, bool ceilMode,
-                          function_ref<InFlightDiagnostic()> emitError) {
-  return poolShape(input, kernelShape, strides, pads, dilations, ceilMode, emitError);
-}
-
 LogicalResult MaxPoolOp::verify() {
   if (getResult().getType().getElementType() != getInput().getType().getElementType())
     return emitOpError("expects the result element type to match the input's, got ")
            << getResult().getType().getElementType() << " and "
            << getInput().getType().getElementType();
-  auto shape = inferShape(getInput().getType().getShape(), getKernelShape(), getStrides(),
-                          getPads(), getDilations(), getCeilMode(),
-                          [&] { return emitOpError(); });
+  auto shape =
+      inferPoolShape(getInput().getType().getShape(), getKernelShape(), getStrides(), getPads(),
+                     getDilations(), getCeilMode(), [&] { return emitOpError(); });
   if (failed(shape) || failed(verifyResultShape(*this, *shape)))
     return failure();
   if (getIndices() && getIndices().getType().getShape() != ArrayRef<int64_t>(*shape))
@@ -305,9 +290,9 @@ LogicalResult MaxPoolOp::verify() {
 }
 
 LogicalResult AveragePoolOp::verify() {
-  auto shape = inferShape(getInput().getType().getShape(), getKernelShape(), getStrides(),
-                          getPads(), getDilations(), getCeilMode(),
-                          [&] { return emitOpError(); });
+  auto shape =
+      inferPoolShape(getInput().getType().getShape(), getKernelShape(), getStrides(), getPads(),
+                     getDilations(), getCeilMode(), [&] { return emitOpError(); });
   return failed(shape) ? failure() : verifyResultShape(*this, *shape);
 }
 
@@ -324,9 +309,9 @@ int64_t AveragePoolOp::getFlops() {
 // Global pooling
 //===----------------------------------------------------------------------===//
 
-/// N x C x 1 x ... x 1: the shape both global poolings give.
-static FailureOr<SmallVector<int64_t>>
-globalPoolShape(RankedTensorType input, function_ref<InFlightDiagnostic()> emitError) {
+FailureOr<SmallVector<int64_t>>
+cleave::onnxir::inferGlobalPoolShape(RankedTensorType input,
+                                     function_ref<InFlightDiagnostic()> emitError) {
   if (input.getRank() < 3)
     return emitError() << "expects an input of rank 3 or more (N, C, spatial dims), got " << input;
   SmallVector<int64_t> shape(input.getShape().take_front(2));
@@ -334,24 +319,13 @@ globalPoolShape(RankedTensorType input, function_ref<InFlightDiagnostic()> emitE
   return shape;
 }
 
-FailureOr<SmallVector<int64_t>>
-GlobalAveragePoolOp::inferShape(RankedTensorType input,
-                                function_ref<InFlightDiagnostic()> emitError) {
-  return globalPoolShape(input, emitError);
-}
-
-FailureOr<SmallVector<int64_t>>
-GlobalMaxPoolOp::inferShape(RankedTensorType input, function_ref<InFlightDiagnostic()> emitError) {
-  return globalPoolShape(input, emitError);
-}
-
 LogicalResult GlobalAveragePoolOp::verify() {
-  auto shape = inferShape(getInput().getType(), [&] { return emitOpError(); });
+  auto shape = inferGlobalPoolShape(getInput().getType(), [&] { return emitOpError(); });
   return failed(shape) ? failure() : verifyResultShape(*this, *shape);
 }
 
 LogicalResult GlobalMaxPoolOp::verify() {
-  auto shape = inferShape(getInput().getType(), [&] { return emitOpError(); });
+  auto shape = inferGlobalPoolShape(getInput().getType(), [&] { return emitOpError(); });
   return failed(shape) ? failure() : verifyResultShape(*this, *shape);
 }
 

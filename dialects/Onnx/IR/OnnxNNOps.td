@@ -132,18 +132,6 @@ def Onnx_ConvTransposeOp : Onnx_ConvBase<"conv_transpose"> {
   }];
 }
 
-/// The shape function of the sliding-window poolings (MaxPool has its own op class for its
-/// second result and integer types, and shares this).
-defvar Onnx_PoolInferShape = [{
-  /// The result shape of pooling an `input` of this shape, or failure after reporting
-  /// the problem through `emitError`.
-  static ::mlir::FailureOr<::llvm::SmallVector<int64_t>> inferShape(
-      ::llvm::ArrayRef<int64_t> input, ::llvm::ArrayRef<int64_t> kernelShape,
-      ::llvm::ArrayRef<int64_t> strides, ::llvm::ArrayRef<int64_t> pads,
-      ::llvm::ArrayRef<int64_t> dilations, bool ceilMode,
-      ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
-}];
-
 /// Sliding-window pooling over the spatial dims of an NC[D]HW tensor. `pads` is begin pads
 /// then end pads; with `ceil_mode` the last, partial window of each dim is kept.
 class Onnx_PoolBase<string mnemonic, Type tensorType, dag extraArgs>
@@ -156,7 +144,6 @@ class Onnx_PoolBase<string mnemonic, Type tensorType, dag extraArgs>
   let results = (outs tensorType:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
-  let extraClassDeclaration = Onnx_PoolInferShape;
 }
 
 def Onnx_MaxPoolOp : Onnx_Op<"max_pool", [Pure], ["getFlops"]> {
@@ -188,7 +175,6 @@ def Onnx_MaxPoolOp : Onnx_Op<"max_pool", [Pure], ["getFlops"]> {
                       Optional<RankedTensorOf<[I64]>>:$indices);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type(results)";
   let hasVerifier = 1;
-  let extraClassDeclaration = Onnx_PoolInferShape;
 }
 
 def Onnx_AveragePoolOp : Onnx_PoolBase<"average_pool", Onnx_FloatTensor,
@@ -215,13 +201,6 @@ class Onnx_GlobalPoolBase<string mnemonic, Type tensorType>
   let results = (outs tensorType:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
-  let extraClassDeclaration = [{
-    /// The result shape, N x C x 1 x ... x 1, or failure after reporting the problem
-    /// through `emitError`.
-    static ::mlir::FailureOr<::llvm::SmallVector<int64_t>> inferShape(
-        ::mlir::RankedTensorType input,
-        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
-  }];
 }
 
 def Onnx_GlobalAveragePoolOp

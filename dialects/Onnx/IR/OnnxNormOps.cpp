@@ -13,32 +13,10 @@ int64_t numElements(Value value) {
   return type.hasStaticShape() ? type.getNumElements() : 0;
 }
 
-/// The shape function of the reductions: `axes` sorted, unique and in range; the result
-/// shape is the input's with those dims set to 1 (`keepdims`) or dropped.
-FailureOr<SmallVector<int64_t>> reducedShape(ArrayRef<int64_t> input, ArrayRef<int64_t> axes,
-                                             bool keepdims,
-                                             function_ref<InFlightDiagnostic()> emitError) {
-  int64_t rank = input.size();
-  for (auto [i, axis] : llvm::enumerate(axes)) {
-    if (axis < 0 || axis >= rank)
-      return emitError() << "axis " << axis << " is out of range for an input of rank " << rank;
-    if (i > 0 && axes[i - 1] >= axis)
-      return emitError() << "expects axes sorted and unique";
-  }
-  SmallVector<int64_t> shape;
-  for (int64_t d = 0; d < rank; ++d) {
-    if (!llvm::is_contained(axes, d))
-      shape.push_back(input[d]);
-    else if (keepdims)
-      shape.push_back(1);
-  }
-  return shape;
-}
-
 /// Shared verifier of the reductions.
 LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes, bool keepdims) {
   auto in = cast<RankedTensorType>(op->getOperand(0).getType());
-  auto shape = reducedShape(in.getShape(), axes, keepdims, [&] { return op->emitOpError(); });
+  auto shape = inferReducedShape(in.getShape(), axes, keepdims, [&] { return op->emitOpError(); });
   return failed(shape) ? failure() : verifyResultShape(op, *shape);
 }
 
@@ -70,19 +48,23 @@ bool broadcastsTo(RankedTensorType operand, ArrayRef<int64_t> shape) {
 //===----------------------------------------------------------------------===//
 
 FailureOr<SmallVector<int64_t>>
-ReduceSumOp::inferShape(ArrayRef<int64_t> input, ArrayRef<int64_t> axes, bool keepdims,
-                        function_ref<InFlightDiagnostic()> emitError) {
-  return reducedShape(input, axes, keepdims, emitError);
-}
-FailureOr<SmallVector<int64_t>>
-ReduceMeanOp::inferShape(ArrayRef<int64_t> input, ArrayRef<int64_t> axes, bool keepdims,
-                         function_ref<InFlightDiagnostic()> emitError) {
-  return reducedShape(input, axes, keepdims, emitError);
-}
-FailureOr<SmallVector<int64_t>>
-ReduceMaxOp::inferShape(ArrayRef<int64_t> input, ArrayRef<int64_t> axes, bool keepdims,
-                        function_ref<InFlightDiagnostic()> emitError) {
-  return reducedShape(input, axes, keepdims, emitError);
+cleave::onnxir::inferReducedShape(ArrayRef<int64_t> input, ArrayRef<int64_t> axes, bool keepdims,
+                                  function_ref<InFlightDiagnostic()> emitError) {
+  int64_t rank = input.size();
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    if (axis < 0 || axis >= rank)
+      return emitError() << "axis " << axis << " is out of range for an input of rank " << rank;
+    if (i > 0 && axes[i - 1] >= axis)
+      return emitError() << "expects axes sorted and unique";
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!llvm::is_contained(axes, d))
+      shape.push_back(input[d]);
+    else if (keepdims)
+      shape.push_back(1);
+  }
+  return shape;
 }
 
 LogicalResult ReduceSumOp::verify() { return verifyReduce(*this, getAxes(), getKeepdims()); }

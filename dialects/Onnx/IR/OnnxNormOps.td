@@ -16,13 +16,6 @@ class Onnx_ReduceOp<string mnemonic>
   let results = (outs Onnx_NumericTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
-  let extraClassDeclaration = [{
-    /// The result shape of reducing `axes` (sorted, unique, non-negative) of an input of
-    /// this shape, or failure after reporting the problem through `emitError`.
-    static ::mlir::FailureOr<::llvm::SmallVector<int64_t>> inferShape(
-        ::llvm::ArrayRef<int64_t> input, ::llvm::ArrayRef<int64_t> axes, bool keepdims,
-        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
-  }];
 }
 
 def Onnx_ReduceSumOp : Onnx_ReduceOp<"reduce_sum"> {

@@ -31,6 +31,27 @@ mlir::FailureOr<llvm::SmallVector<int64_t>>
 inferBroadcastShape(mlir::TypeRange operands,
                     llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
 
+/// The result shape of MaxPool and AveragePool on an `input` of this shape, or failure
+/// after reporting the problem through `emitError`.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferPoolShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> kernelShape,
+               llvm::ArrayRef<int64_t> strides, llvm::ArrayRef<int64_t> pads,
+               llvm::ArrayRef<int64_t> dilations, bool ceilMode,
+               llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
+
+/// The result shape of GlobalAveragePool and GlobalMaxPool, N x C x 1 x ... x 1, or failure
+/// after reporting the problem through `emitError`.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferGlobalPoolShape(mlir::RankedTensorType input,
+                     llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
+
+/// The result shape of the reductions: `input` with `axes` (sorted, unique, non-negative)
+/// set to 1 (`keepdims`) or dropped; failure after reporting the problem through
+/// `emitError`.
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+inferReducedShape(llvm::ArrayRef<int64_t> input, llvm::ArrayRef<int64_t> axes, bool keepdims,
+                  llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
+
 /// Verifies that the operands of an elementwise op broadcast together to the result shape.
 llvm::LogicalResult verifyBroadcastOp(mlir::Operation *op);
 
