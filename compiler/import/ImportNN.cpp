@@ -221,14 +221,16 @@ LogicalResult importConvTranspose(NodeImporter &n, SmallVectorImpl<Value> &resul
   return success();
 }
 
-/// What a pooling node's attributes resolve to.
+/// What a pooling node's attributes resolve to, and the result shape they give.
 struct PoolAttrs {
   SmallVector<int64_t> kernel, strides, pads, dilations;
   bool ceilMode = false;
+  SmallVector<int64_t> shape;
 };
 
-/// Reads MaxPool / AveragePool attributes. Every opset reads the same way: attributes an
-/// opset lacks (`ceil_mode`, `dilations` before 10) are refused by the ONNX checker.
+/// Reads MaxPool / AveragePool attributes and infers the result shape. Every opset reads the same
+/// way: attributes an opset lacks (`ceil_mode`, `dilations` before 10) are refused by the ONNX
+/// checker.
 FailureOr<PoolAttrs> readPoolAttrs(NodeImporter &n) {
   RankedTensorType x = n.operandType(0);
   if (!x)
@@ -257,6 +259,12 @@ FailureOr<PoolAttrs> readPoolAttrs(NodeImporter &n) {
   // ceil_mode only matters for explicit pads: auto_pad fixes the output size.
   attrs.ceilMode =
       n.getInt("ceil_mode", 0) != 0 && n.getString("auto_pad", "NOTSET") == "NOTSET";
+  auto shape =
+      onnxir::inferPoolShape(x.getShape(), attrs.kernel, attrs.strides, attrs.pads, attrs.dilations,
+                             attrs.ceilMode, [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  attrs.shape = std::move(*shape);
   return attrs;
 }
 
@@ -270,15 +278,11 @@ LogicalResult importMaxPool(NodeImporter &n, SmallVectorImpl<Value> &results) {
   if (failed(attrs))
     return failure();
   RankedTensorType x = n.operandType(0);
-  auto shape =
-      onnxir::inferPoolShape(x.getShape(), attrs->kernel, attrs->strides, attrs->pads,
-                             attrs->dilations, attrs->ceilMode, [&] { return n.emitError(); });
-  if (failed(shape))
-    return failure();
+  ArrayRef<int64_t> shape = attrs->shape;
   OpBuilder &b = n.builder;
-  Type indicesType = wantIndices ? RankedTensorType::get(*shape, b.getI64Type()) : Type();
+  Type indicesType = wantIndices ? RankedTensorType::get(shape, b.getI64Type()) : Type();
   auto op = onnxir::MaxPoolOp::create(
-      b, n.loc, RankedTensorType::get(*shape, x.getElementType()), indicesType, n.operand(0),
+      b, n.loc, RankedTensorType::get(shape, x.getElementType()), indicesType, n.operand(0),
       b.getDenseI64ArrayAttr(attrs->kernel), b.getDenseI64ArrayAttr(attrs->strides),
       b.getDenseI64ArrayAttr(attrs->pads), b.getDenseI64ArrayAttr(attrs->dilations),
       b.getBoolAttr(attrs->ceilMode), b.getI64IntegerAttr(storageOrder));
@@ -294,14 +298,10 @@ LogicalResult importAveragePool(NodeImporter &n, SmallVectorImpl<Value> &results
   if (failed(attrs))
     return failure();
   RankedTensorType x = n.operandType(0);
-  auto shape =
-      onnxir::inferPoolShape(x.getShape(), attrs->kernel, attrs->strides, attrs->pads,
-                             attrs->dilations, attrs->ceilMode, [&] { return n.emitError(); });
-  if (failed(shape))
-    return failure();
+  ArrayRef<int64_t> shape = attrs->shape;
   OpBuilder &b = n.builder;
   results.push_back(onnxir::AveragePoolOp::create(
-      b, n.loc, RankedTensorType::get(*shape, x.getElementType()), n.operand(0),
+      b, n.loc, RankedTensorType::get(shape, x.getElementType()), n.operand(0),
       b.getDenseI64ArrayAttr(attrs->kernel), b.getDenseI64ArrayAttr(attrs->strides),
       b.getDenseI64ArrayAttr(attrs->pads), b.getDenseI64ArrayAttr(attrs->dilations),
       b.getBoolAttr(attrs->ceilMode), b.getBoolAttr(n.getInt("count_include_pad", 0) != 0)));
