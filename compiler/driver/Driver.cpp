@@ -183,11 +183,11 @@ LogicalResult Compilation::record(Diagnostic &diag) {
     return success();
   std::string message = diag.str();
   // The ONNX node at fault, unless the message names what it is about already.
-  if (auto name = dyn_cast<NameLoc>(diag.getLocation()))
-    if (!llvm::StringRef(message).starts_with("node '") &&
-        !llvm::StringRef(message).starts_with("input '") &&
-        !llvm::StringRef(message).starts_with("tensor '"))
-      message = "node '" + name.getName().str() + "': " + message;
+  std::string node = onnxir::nodeName(diag.getLocation());
+  if (!node.empty() && !llvm::StringRef(message).starts_with("node '") &&
+      !llvm::StringRef(message).starts_with("input '") &&
+      !llvm::StringRef(message).starts_with("tensor '"))
+    message = "node '" + node + "': " + message;
   firstError = message;
   return success();
 }

@@ -15,16 +15,11 @@ namespace {
 /// The result type of a broadcasting op over `operands`, with `elementType`.
 FailureOr<RankedTensorType> broadcastType(NodeImporter &n, ArrayRef<Value> operands,
                                           Type elementType) {
-  SmallVector<int64_t> shape;
-  for (Value v : operands) {
-    auto merged = onnxir::broadcastShapes(shape, cast<RankedTensorType>(v.getType()).getShape());
-    if (!merged) {
-      n.emitError() << "operand shapes do not broadcast";
-      return failure();
-    }
-    shape = *merged;
-  }
-  return RankedTensorType::get(shape, elementType);
+  auto shape =
+      onnxir::inferBroadcastShape(ValueRange(operands).getTypes(), [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  return RankedTensorType::get(*shape, elementType);
 }
 
 bool isFloatType(Type t) { return isa<FloatType>(t); }

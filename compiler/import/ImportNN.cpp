@@ -14,17 +14,10 @@ LogicalResult importMatMul(NodeImporter &n, SmallVectorImpl<Value> &results) {
   RankedTensorType lhs = n.operandType(0), rhs = n.operandType(1);
   if (!lhs || !rhs)
     return n.emitError() << "expects two inputs";
-  if (lhs.getRank() == 0 || rhs.getRank() == 0)
-    return n.emitError() << "expects inputs of rank 1 or more";
-  SmallVector<int64_t> lhsBatch(lhs.getShape().drop_back(lhs.getRank() >= 2 ? 2 : 1));
-  SmallVector<int64_t> rhsBatch(rhs.getShape().drop_back(rhs.getRank() >= 2 ? 2 : 1));
-  auto shape = onnxir::broadcastShapes(lhsBatch, rhsBatch);
-  if (!shape)
-    return n.emitError() << "batch dims do not broadcast: " << lhs << ", " << rhs;
-  if (lhs.getRank() >= 2)
-    shape->push_back(lhs.getDimSize(lhs.getRank() - 2));
-  if (rhs.getRank() >= 2)
-    shape->push_back(rhs.getShape().back());
+  auto shape =
+      onnxir::MatMulOp::inferShape(lhs.getShape(), rhs.getShape(), [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
   auto type = RankedTensorType::get(*shape, lhs.getElementType());
   results.push_back(onnxir::MatMulOp::create(n.builder, n.loc, type, n.operand(0), n.operand(1)));
   return success();
@@ -37,18 +30,15 @@ LogicalResult importGemm(NodeImporter &n, SmallVectorImpl<Value> &results,
   RankedTensorType a = n.operandType(0), b = n.operandType(1), c = n.operandType(2);
   if (!a || !b)
     return n.emitError() << "expects inputs A and B";
-  if (a.getRank() != 2 || b.getRank() != 2)
-    return n.emitError() << "expects rank-2 A and B, got " << a << " and " << b;
   bool transA = n.getInt("transA", 0) != 0, transB = n.getInt("transB", 0) != 0;
-  int64_t m = a.getDimSize(transA ? 1 : 0), k = a.getDimSize(transA ? 0 : 1);
-  int64_t bK = b.getDimSize(transB ? 1 : 0), nDim = b.getDimSize(transB ? 0 : 1);
-  if (k != bK)
-    return n.emitError() << "contraction dims differ: " << k << " vs " << bK;
+  auto shape = onnxir::GemmOp::inferShape(a, b, transA, transB, [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
   if (c && legacyBroadcast && n.getInt("broadcast", 0) == 0 &&
-      c.getShape() != ArrayRef<int64_t>{m, nDim})
-    return n.emitError() << "C of type " << c << " needs broadcast = 1 to broadcast to " << m
-                         << "x" << nDim;
-  auto type = RankedTensorType::get({m, nDim}, a.getElementType());
+      c.getShape() != ArrayRef<int64_t>(*shape))
+    return n.emitError() << "C of type " << c << " needs broadcast = 1 to broadcast to "
+                         << (*shape)[0] << "x" << (*shape)[1];
+  auto type = RankedTensorType::get(*shape, a.getElementType());
   results.push_back(onnxir::GemmOp::create(
       n.builder, n.loc, type, n.operand(0), n.operand(1), n.operand(2),
       n.builder.getF32FloatAttr(n.getFloat("alpha", 1.0f)),
@@ -116,8 +106,14 @@ LogicalResult checkKernelShape(NodeImporter &n, RankedTensorType weight) {
   return success();
 }
 
-/// Common operand checks of Conv and ConvTranspose; sets `rank` to the spatial rank.
-LogicalResult checkConvOperands(NodeImporter &n, int64_t &rank) {
+/// What Conv and ConvTranspose nodes read alike: the spatial rank, strides and dilations.
+struct ConvAttrs {
+  int64_t rank;
+  SmallVector<int64_t> strides, dilations;
+};
+
+/// Checks the operands Conv and ConvTranspose share and reads their common attributes.
+FailureOr<ConvAttrs> readConvAttrs(NodeImporter &n) {
   RankedTensorType x = n.operandType(0), w = n.operandType(1);
   if (!x || !w)
     return n.emitError() << "expects inputs X and W";
@@ -126,49 +122,51 @@ LogicalResult checkConvOperands(NodeImporter &n, int64_t &rank) {
   if (x.getRank() < 3 || w.getRank() != x.getRank())
     return n.emitError() << "expects X of rank 3 or more and W of the same rank, got " << x
                          << " and " << w;
-  rank = x.getRank() - 2;
-  return checkKernelShape(n, w);
-}
-
-LogicalResult importConv(NodeImporter &n, SmallVectorImpl<Value> &results) {
-  int64_t rank;
-  if (failed(checkConvOperands(n, rank)))
+  if (failed(checkKernelShape(n, w)))
     return failure();
-  RankedTensorType x = n.operandType(0), w = n.operandType(1);
+  int64_t rank = x.getRank() - 2;
   auto strides = spatialAttr(n, "strides", rank, 1);
   auto dilations = spatialAttr(n, "dilations", rank, 1);
   if (failed(strides) || failed(dilations))
     return failure();
+  return ConvAttrs{rank, *strides, *dilations};
+}
+
+LogicalResult importConv(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto attrs = readConvAttrs(n);
+  if (failed(attrs))
+    return failure();
+  RankedTensorType x = n.operandType(0), w = n.operandType(1);
   SmallVector<int64_t> window;
-  for (int64_t i = 0; i < rank; ++i)
-    window.push_back((w.getDimSize(i + 2) - 1) * (*dilations)[i] + 1);
-  auto pads = resolvePads(n, x.getShape().drop_front(2), window, *strides);
+  for (int64_t i = 0; i < attrs->rank; ++i)
+    window.push_back((w.getDimSize(i + 2) - 1) * attrs->dilations[i] + 1);
+  auto pads = resolvePads(n, x.getShape().drop_front(2), window, attrs->strides);
   if (failed(pads))
     return failure();
   int64_t group = n.getInt("group", 1);
-  auto shape = onnxir::ConvOp::inferShape(x.getShape(), w.getShape(), *strides, *pads,
-                                          *dilations, group, [&] { return n.emitError(); });
+  auto shape = onnxir::ConvOp::inferShape(x.getShape(), w.getShape(), attrs->strides, *pads,
+                                          attrs->dilations, group, [&] { return n.emitError(); });
   if (failed(shape))
     return failure();
   auto type = RankedTensorType::get(*shape, x.getElementType());
   OpBuilder &b = n.builder;
-  results.push_back(onnxir::ConvOp::create(
-      b, n.loc, type, n.operand(0), n.operand(1), n.operand(2),
-      b.getDenseI64ArrayAttr(*strides), b.getDenseI64ArrayAttr(*pads),
-      b.getDenseI64ArrayAttr(*dilations), b.getI64IntegerAttr(group)));
+  results.push_back(
+      onnxir::ConvOp::create(b, n.loc, type, n.operand(0), n.operand(1), n.operand(2),
+                             b.getDenseI64ArrayAttr(attrs->strides), b.getDenseI64ArrayAttr(*pads),
+                             b.getDenseI64ArrayAttr(attrs->dilations), b.getI64IntegerAttr(group)));
   return success();
 }
 
 /// ConvTranspose: `output_shape` and `auto_pad` become explicit (possibly negative) pads.
 LogicalResult importConvTranspose(NodeImporter &n, SmallVectorImpl<Value> &results) {
-  int64_t rank;
-  if (failed(checkConvOperands(n, rank)))
+  auto attrs = readConvAttrs(n);
+  if (failed(attrs))
     return failure();
+  int64_t rank = attrs->rank;
   RankedTensorType x = n.operandType(0), w = n.operandType(1);
-  auto strides = spatialAttr(n, "strides", rank, 1);
-  auto dilations = spatialAttr(n, "dilations", rank, 1);
+  SmallVector<int64_t> &strides = attrs->strides, &dilations = attrs->dilations;
   auto outputPadding = spatialAttr(n, "output_padding", rank, 0);
-  if (failed(strides) || failed(dilations) || failed(outputPadding))
+  if (failed(outputPadding))
     return failure();
   std::string autoPad = n.getString("auto_pad", "NOTSET");
   if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
@@ -178,15 +176,15 @@ LogicalResult importConvTranspose(NodeImporter &n, SmallVectorImpl<Value> &resul
   // The size each spatial dim would have without padding.
   SmallVector<int64_t> full;
   for (int64_t i = 0; i < rank; ++i)
-    full.push_back((*strides)[i] * (x.getDimSize(i + 2) - 1) + (*outputPadding)[i] +
-                   (w.getDimSize(i + 2) - 1) * (*dilations)[i] + 1);
+    full.push_back(strides[i] * (x.getDimSize(i + 2) - 1) + (*outputPadding)[i] +
+                   (w.getDimSize(i + 2) - 1) * dilations[i] + 1);
 
   SmallVector<int64_t> pads(2 * rank, 0);
   SmallVector<int64_t> outputShape = n.getInts("output_shape");
   if (!outputShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
     if (outputShape.empty()) {
       for (int64_t i = 0; i < rank; ++i)
-        outputShape.push_back(x.getDimSize(i + 2) * (*strides)[i]);
+        outputShape.push_back(x.getDimSize(i + 2) * strides[i]);
     }
     // output_shape may also list N and C.
     if (static_cast<int64_t>(outputShape.size()) == rank + 2)
@@ -209,29 +207,30 @@ LogicalResult importConvTranspose(NodeImporter &n, SmallVectorImpl<Value> &resul
                            << pads.size();
   }
   int64_t group = n.getInt("group", 1);
-  auto shape = onnxir::ConvTransposeOp::inferShape(x.getShape(), w.getShape(), *strides, pads,
-                                                   *dilations, *outputPadding, group,
-                                                   [&] { return n.emitError(); });
+  auto shape =
+      onnxir::ConvTransposeOp::inferShape(x.getShape(), w.getShape(), strides, pads, dilations,
+                                          *outputPadding, group, [&] { return n.emitError(); });
   if (failed(shape))
     return failure();
   auto type = RankedTensorType::get(*shape, x.getElementType());
   OpBuilder &b = n.builder;
   results.push_back(onnxir::ConvTransposeOp::create(
-      b, n.loc, type, n.operand(0), n.operand(1), n.operand(2),
-      b.getDenseI64ArrayAttr(*strides), b.getDenseI64ArrayAttr(pads),
-      b.getDenseI64ArrayAttr(*dilations), b.getDenseI64ArrayAttr(*outputPadding),
-      b.getI64IntegerAttr(group)));
+      b, n.loc, type, n.operand(0), n.operand(1), n.operand(2), b.getDenseI64ArrayAttr(strides),
+      b.getDenseI64ArrayAttr(pads), b.getDenseI64ArrayAttr(dilations),
+      b.getDenseI64ArrayAttr(*outputPadding), b.getI64IntegerAttr(group)));
   return success();
 }
 
-/// What a pooling node's attributes resolve to.
+/// What a pooling node's attributes resolve to, and the result shape they give.
 struct PoolAttrs {
   SmallVector<int64_t> kernel, strides, pads, dilations;
   bool ceilMode = false;
+  SmallVector<int64_t> shape;
 };
 
-/// Reads MaxPool / AveragePool attributes. Every opset reads the same way: attributes an
-/// opset lacks (`ceil_mode`, `dilations` before 10) are refused by the ONNX checker.
+/// Reads MaxPool / AveragePool attributes and infers the result shape. Every opset reads the same
+/// way: attributes an opset lacks (`ceil_mode`, `dilations` before 10) are refused by the ONNX
+/// checker.
 FailureOr<PoolAttrs> readPoolAttrs(NodeImporter &n) {
   RankedTensorType x = n.operandType(0);
   if (!x)
@@ -260,6 +259,12 @@ FailureOr<PoolAttrs> readPoolAttrs(NodeImporter &n) {
   // ceil_mode only matters for explicit pads: auto_pad fixes the output size.
   attrs.ceilMode =
       n.getInt("ceil_mode", 0) != 0 && n.getString("auto_pad", "NOTSET") == "NOTSET";
+  auto shape =
+      onnxir::inferPoolShape(x.getShape(), attrs.kernel, attrs.strides, attrs.pads, attrs.dilations,
+                             attrs.ceilMode, [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  attrs.shape = std::move(*shape);
   return attrs;
 }
 
@@ -273,15 +278,11 @@ LogicalResult importMaxPool(NodeImporter &n, SmallVectorImpl<Value> &results) {
   if (failed(attrs))
     return failure();
   RankedTensorType x = n.operandType(0);
-  auto shape = onnxir::MaxPoolOp::inferShape(x.getShape(), attrs->kernel, attrs->strides,
-                                             attrs->pads, attrs->dilations, attrs->ceilMode,
-                                             [&] { return n.emitError(); });
-  if (failed(shape))
-    return failure();
+  ArrayRef<int64_t> shape = attrs->shape;
   OpBuilder &b = n.builder;
-  Type indicesType = wantIndices ? RankedTensorType::get(*shape, b.getI64Type()) : Type();
+  Type indicesType = wantIndices ? RankedTensorType::get(shape, b.getI64Type()) : Type();
   auto op = onnxir::MaxPoolOp::create(
-      b, n.loc, RankedTensorType::get(*shape, x.getElementType()), indicesType, n.operand(0),
+      b, n.loc, RankedTensorType::get(shape, x.getElementType()), indicesType, n.operand(0),
       b.getDenseI64ArrayAttr(attrs->kernel), b.getDenseI64ArrayAttr(attrs->strides),
       b.getDenseI64ArrayAttr(attrs->pads), b.getDenseI64ArrayAttr(attrs->dilations),
       b.getBoolAttr(attrs->ceilMode), b.getI64IntegerAttr(storageOrder));
@@ -297,14 +298,10 @@ LogicalResult importAveragePool(NodeImporter &n, SmallVectorImpl<Value> &results
   if (failed(attrs))
     return failure();
   RankedTensorType x = n.operandType(0);
-  auto shape = onnxir::AveragePoolOp::inferShape(x.getShape(), attrs->kernel, attrs->strides,
-                                                 attrs->pads, attrs->dilations,
-                                                 attrs->ceilMode, [&] { return n.emitError(); });
-  if (failed(shape))
-    return failure();
+  ArrayRef<int64_t> shape = attrs->shape;
   OpBuilder &b = n.builder;
   results.push_back(onnxir::AveragePoolOp::create(
-      b, n.loc, RankedTensorType::get(*shape, x.getElementType()), n.operand(0),
+      b, n.loc, RankedTensorType::get(shape, x.getElementType()), n.operand(0),
       b.getDenseI64ArrayAttr(attrs->kernel), b.getDenseI64ArrayAttr(attrs->strides),
       b.getDenseI64ArrayAttr(attrs->pads), b.getDenseI64ArrayAttr(attrs->dilations),
       b.getBoolAttr(attrs->ceilMode), b.getBoolAttr(n.getInt("count_include_pad", 0) != 0)));
@@ -316,13 +313,11 @@ LogicalResult importGlobalPool(NodeImporter &n, SmallVectorImpl<Value> &results)
   RankedTensorType x = n.operandType(0);
   if (!x)
     return n.emitError() << "expects an input X";
-  if (x.getRank() < 3)
-    return n.emitError() << "expects X of rank 3 or more (N, C, spatial dims), got " << x;
-  SmallVector<int64_t> shape(x.getShape().take_front(2));
-  shape.append(x.getRank() - 2, 1);
+  auto shape = onnxir::inferGlobalPoolShape(x, [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
   results.push_back(OpTy::create(n.builder, n.loc,
-                                 RankedTensorType::get(shape, x.getElementType()),
-                                 n.operand(0)));
+                                 RankedTensorType::get(*shape, x.getElementType()), n.operand(0)));
   return success();
 }
 

@@ -15,6 +15,18 @@ bool wantsOutput(NodeImporter &n, int i) {
   return i < n.node.output_size() && !n.node.output(i).empty();
 }
 
+/// The node's `axis` attribute (`defaultAxis` when absent) normalised for its input, or
+/// failure after reporting it out of range (a rank-0 input has no axis).
+FailureOr<int64_t> inputAxis(NodeImporter &n, int64_t defaultAxis) {
+  RankedTensorType in = n.operandType(0);
+  int64_t axis = n.getInt("axis", defaultAxis);
+  auto normalized = onnxir::normalizeAxis(axis, in.getRank());
+  if (in.getRank() == 0 || !normalized)
+    return n.emitError() << "axis " << axis << " is out of range for an input of rank "
+                         << in.getRank();
+  return *normalized;
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
@@ -50,14 +62,11 @@ LogicalResult importReduce(NodeImporter &n, ArrayRef<int64_t> onnxAxes, bool noo
     results.push_back(n.operand(0));
     return success();
   }
-  SmallVector<int64_t> shape;
-  for (int64_t d = 0; d < in.getRank(); ++d) {
-    if (!llvm::is_contained(axes, d))
-      shape.push_back(in.getDimSize(d));
-    else if (keepdims)
-      shape.push_back(1);
-  }
-  auto type = RankedTensorType::get(shape, in.getElementType());
+  auto shape =
+      onnxir::inferReducedShape(in.getShape(), axes, keepdims, [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  auto type = RankedTensorType::get(*shape, in.getElementType());
   results.push_back(OpTy::create(n.builder, n.loc, type, n.operand(0),
                                  n.builder.getDenseI64ArrayAttr(axes),
                                  n.builder.getBoolAttr(keepdims)));
@@ -95,11 +104,9 @@ LogicalResult importSoftmax(NodeImporter &n, SmallVectorImpl<Value> &results) {
   RankedTensorType in = n.operandType(0);
   if (!in)
     return n.emitError() << "expects one input";
-  int64_t axis = n.getInt("axis", -1);
-  auto normalized = onnxir::normalizeAxis(axis, in.getRank());
-  if (in.getRank() == 0 || !normalized)
-    return n.emitError() << "axis " << axis << " is out of range for an input of rank "
-                         << in.getRank();
+  auto normalized = inputAxis(n, /*defaultAxis=*/-1);
+  if (failed(normalized))
+    return failure();
   results.push_back(OpTy::create(n.builder, n.loc, n.operand(0), *normalized));
   return success();
 }
@@ -112,11 +119,9 @@ LogicalResult importSoftmaxCoerced(NodeImporter &n, SmallVectorImpl<Value> &resu
   RankedTensorType in = n.operandType(0);
   if (!in)
     return n.emitError() << "expects one input";
-  int64_t axis = n.getInt("axis", 1);
-  auto normalized = onnxir::normalizeAxis(axis, in.getRank());
-  if (in.getRank() == 0 || !normalized)
-    return n.emitError() << "axis " << axis << " is out of range for an input of rank "
-                         << in.getRank();
+  auto normalized = inputAxis(n, /*defaultAxis=*/1);
+  if (failed(normalized))
+    return failure();
   // Over the last dim the two forms agree.
   if (*normalized == in.getRank() - 1) {
     results.push_back(OpTy::create(n.builder, n.loc, n.operand(0), *normalized));
@@ -141,21 +146,18 @@ LogicalResult importLayerNormalization(NodeImporter &n, SmallVectorImpl<Value> &
   RankedTensorType in = n.operandType(0);
   if (!in || !n.operand(1))
     return n.emitError() << "expects X and Scale inputs";
-  int64_t axis = n.getInt("axis", -1);
-  auto normalized = onnxir::normalizeAxis(axis, in.getRank());
-  if (in.getRank() == 0 || !normalized)
-    return n.emitError() << "axis " << axis << " is out of range for an input of rank "
-                         << in.getRank();
+  auto normalized = inputAxis(n, /*defaultAxis=*/-1);
+  if (failed(normalized))
+    return failure();
   int64_t stashType = n.getInt("stash_type", ::onnx::TensorProto::FLOAT);
   if (stashType != ::onnx::TensorProto::FLOAT)
     return n.emitError() << "stash_type " << stashType << " is not supported (only 1, float)";
   SmallVector<Type> statTypes;
   if (wantsOutput(n, 1) || wantsOutput(n, 2)) {
     // ONNX gives the statistics the stash type.
-    SmallVector<int64_t> shape(in.getShape());
-    for (int64_t d = *normalized; d < in.getRank(); ++d)
-      shape[d] = 1;
-    auto type = RankedTensorType::get(shape, n.builder.getF32Type());
+    auto type = RankedTensorType::get(
+        onnxir::LayerNormalizationOp::inferStatisticsShape(in.getShape(), *normalized),
+        n.builder.getF32Type());
     statTypes.assign(2, type);
   }
   auto op = onnxir::LayerNormalizationOp::create(
@@ -176,10 +178,9 @@ LogicalResult importBatchNormalization(NodeImporter &n, SmallVectorImpl<Value> &
   for (int i = 0; i < 5; ++i)
     if (!n.operand(i))
       return n.emitError() << "expects X, scale, B, input_mean and input_var inputs";
+  // The op verifiers (run on what this builds) check the ranks and channel counts.
+  RankedTensorType in = n.operandType(0);
   if (n.getInt("training_mode", 0) != 0) {
-    RankedTensorType in = n.operandType(0);
-    if (in.getRank() < 2)
-      return n.emitError() << "expects an input of rank 2 or more (N x C x ...), got " << in;
     auto op = onnxir::BatchNormalizationTrainingOp::create(
         n.builder, n.loc, TypeRange{in, n.operandType(3), n.operandType(4)}, n.operand(0),
         n.operand(1), n.operand(2), n.operand(3), n.operand(4),
@@ -197,9 +198,6 @@ LogicalResult importBatchNormalization(NodeImporter &n, SmallVectorImpl<Value> &
     if (wantsOutput(n, i))
       return n.emitError() << "the training outputs (running and saved mean and variance) "
                               "are not supported (inference only)";
-  RankedTensorType in = n.operandType(0);
-  if (in.getRank() < 2)
-    return n.emitError() << "expects an input of rank 2 or more (N x C x ...), got " << in;
   results.push_back(onnxir::BatchNormalizationOp::create(
       n.builder, n.loc, in, n.operand(0), n.operand(1), n.operand(2), n.operand(3), n.operand(4),
       n.builder.getF32FloatAttr(n.getFloat("epsilon", 1e-5f))));

@@ -64,9 +64,8 @@ LogicalResult reshapeTo(NodeImporter &n, ArrayRef<int64_t> target, Results &resu
       return n.emitError() << "cannot infer the -1 dim of the shape for " << in;
     shape[inferIndex] = in.getNumElements() / known;
   }
+  // The op's verifier checks that the element count is kept.
   auto type = RankedTensorType::get(shape, in.getElementType());
-  if (type.getNumElements() != in.getNumElements())
-    return n.emitError() << "cannot reshape " << in << " to " << type;
   results.push_back(onnxir::ReshapeOp::create(n.builder, n.loc, type, n.operand(0)));
   return success();
 }
@@ -205,16 +204,10 @@ LogicalResult importTranspose(NodeImporter &n, Results &results) {
   if (perm.empty())
     for (int64_t i = in.getRank() - 1; i >= 0; --i)
       perm.push_back(i);
-  if (static_cast<int64_t>(perm.size()) != in.getRank())
-    return n.emitError() << "perm has " << perm.size() << " entries for a rank-" << in.getRank()
-                         << " input";
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm) {
-    if (p < 0 || p >= in.getRank())
-      return n.emitError() << "perm entry " << p << " out of range";
-    shape.push_back(in.getDimSize(p));
-  }
-  auto type = RankedTensorType::get(shape, in.getElementType());
+  auto shape = onnxir::TransposeOp::inferShape(in.getShape(), perm, [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  auto type = RankedTensorType::get(*shape, in.getElementType());
   results.push_back(onnxir::TransposeOp::create(n.builder, n.loc, type, n.operand(0),
                                                 n.builder.getDenseI64ArrayAttr(perm)));
   return success();
@@ -235,19 +228,16 @@ LogicalResult importConcat(NodeImporter &n, Results &results) {
   if (!d || first.getRank() == 0)
     return n.emitError() << "axis " << axis << " is out of range for rank " << first.getRank();
   SmallVector<Value> inputs;
-  SmallVector<int64_t> shape(first.getShape());
-  shape[*d] = 0;
   for (size_t i = 0; i < n.numOperands(); ++i) {
-    RankedTensorType type = n.operandType(i);
-    if (!type)
+    if (!n.operand(i))
       return n.emitError() << "input " << i << " is missing";
-    if (type.getRank() != first.getRank())
-      return n.emitError() << "input " << i << " has rank " << type.getRank() << ", expected "
-                           << first.getRank();
-    shape[*d] += type.getDimSize(*d);
     inputs.push_back(n.operand(i));
   }
-  auto type = RankedTensorType::get(shape, first.getElementType());
+  auto shape = onnxir::ConcatOp::inferShape(ValueRange(inputs).getTypes(), *d,
+                                            [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  auto type = RankedTensorType::get(*shape, first.getElementType());
   results.push_back(onnxir::ConcatOp::create(n.builder, n.loc, type, inputs, *d));
   return success();
 }
@@ -408,10 +398,11 @@ LogicalResult importGather(NodeImporter &n, Results &results) {
   auto d = onnxir::normalizeAxis(axis, data.getRank());
   if (!d || data.getRank() == 0)
     return n.emitError() << "axis " << axis << " is out of range for rank " << data.getRank();
-  SmallVector<int64_t> shape(data.getShape().take_front(*d));
-  llvm::append_range(shape, indices.getShape());
-  llvm::append_range(shape, data.getShape().drop_front(*d + 1));
-  auto type = RankedTensorType::get(shape, data.getElementType());
+  auto shape = onnxir::GatherOp::inferShape(data.getShape(), indices.getShape(), *d,
+                                            [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  auto type = RankedTensorType::get(*shape, data.getElementType());
   results.push_back(
       onnxir::GatherOp::create(n.builder, n.loc, type, n.operand(0), n.operand(1), *d));
   return success();
@@ -563,18 +554,10 @@ LogicalResult pad(NodeImporter &n, ArrayRef<int64_t> pads, Value value, Results 
   std::string mode = n.getString("mode", "constant");
   if (mode != "constant" && mode != "reflect" && mode != "edge")
     return n.emitError() << "mode '" << mode << "' is not supported";
-  int64_t rank = in.getRank();
-  if (static_cast<int64_t>(pads.size()) != 2 * rank)
-    return n.emitError() << "pads has " << pads.size() << " entries for a rank-" << rank
-                         << " input";
-  SmallVector<int64_t> shape;
-  for (int64_t d = 0; d < rank; ++d) {
-    int64_t size = in.getDimSize(d) + pads[d] + pads[d + rank];
-    if (size < 0)
-      return n.emitError() << "pads of dim " << d << " crop more than the dim holds";
-    shape.push_back(size);
-  }
-  auto type = RankedTensorType::get(shape, in.getElementType());
+  auto shape = onnxir::PadOp::inferShape(in.getShape(), pads, [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  auto type = RankedTensorType::get(*shape, in.getElementType());
   results.push_back(onnxir::PadOp::create(
       n.builder, n.loc, type, n.operand(0), mode == "constant" ? value : Value(),
       n.builder.getDenseI64ArrayAttr(pads), n.builder.getStringAttr(mode)));

@@ -103,13 +103,6 @@ Graph analyse(func::FuncOp main) {
   return g;
 }
 
-/// The ONNX node name of `op` (its NameLoc), else the op's name.
-std::string nodeName(Operation *op) {
-  if (auto name = dyn_cast<NameLoc>(op->getLoc()))
-    return name.getName().str();
-  return op->getName().getStringRef().str();
-}
-
 /// The stage plan for ops [begin, end) on `device`; `last` stages send nothing.
 StagePlan describeStage(const Graph &g, const std::vector<OpCost> &costs, int64_t begin,
                         int64_t end, const DeviceSpec &device, const DeviceSpec *next,
@@ -119,8 +112,8 @@ StagePlan describeStage(const Graph &g, const std::vector<OpCost> &costs, int64_
   s.end = end;
   s.device = device;
   if (end > begin) { // a single stage may have no op at all
-    s.firstNode = nodeName(g.ops[begin]);
-    s.lastNode = nodeName(g.ops[end - 1]);
+    s.firstNode = onnxir::nodeName(g.ops[begin]);
+    s.lastNode = onnxir::nodeName(g.ops[end - 1]);
   }
   llvm::SmallPtrSet<Operation *, 16> params;
   s.activationBytes = begin == 0 ? 0 : g.cutBytes[begin];
@@ -295,7 +288,7 @@ public:
         base = "input" + std::to_string(arg.getArgNumber());
     } else {
       Operation *op = v.getDefiningOp();
-      base = nodeName(op);
+      base = onnxir::nodeName(op);
       if (op->getNumResults() > 1)
         base += ":" + std::to_string(cast<OpResult>(v).getResultNumber());
     }

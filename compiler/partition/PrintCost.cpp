@@ -49,9 +49,9 @@ struct PrintCostPass : public cleave::impl::PrintCostPassBase<PrintCostPass> {
           return;
         OpCost c = opCost(op);
         double t = opSeconds(c, d);
-        std::string node = "?";
-        if (auto name = dyn_cast<NameLoc>(op->getLoc()))
-          node = name.getName().str();
+        StringRef node = onnxir::nodeName(op->getLoc());
+        if (node.empty())
+          node = "?";
         os << "@" << func.getSymName() << " '" << node << "' " << op->getName()
            << " flops=" << c.flops << " bytes=" << c.bytes << " param_bytes=" << c.paramBytes
            << " time_us=" << llvm::format("%.3f", t * 1e6) << "\n";

@@ -67,22 +67,13 @@ struct SplitRegion {
   int64_t commBytes = 0;
 };
 
-/// The node name of `op`, for the plan and for diagnostics.
-std::string nodeName(Operation *op) {
-  if (auto name = dyn_cast<NameLoc>(op->getLoc()))
-    return name.getName().str();
-  return op->getName().getStringRef().str();
-}
+using onnxir::nodeName;
 
 RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
 int64_t rankOf(Value v) { return tensorType(v).getRank(); }
 int64_t dimOf(Value v, int64_t d) { return tensorType(v).getDimSize(d); }
 
-int64_t bytesOf(Value v) {
-  RankedTensorType type = tensorType(v);
-  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
-  return type.getNumElements() * std::max<unsigned>(bits / 8, 1);
-}
+int64_t bytesOf(Value v) { return onnxir::tensorBytes(v.getType()); }
 
 /// The data of a parameter or constant whose bytes can be sliced, or null.
 ElementsAttr constantData(Value v) {
@@ -151,21 +142,20 @@ ElementsAttr sliceData(ElementsAttr value, int64_t dim, int64_t blocks, int64_t 
   return DenseResourceElementsAttr::get(sliced, "param", std::move(blob));
 }
 
-/// Ops that compute each result element from the broadcast elements at the same position.
-bool isElementwise(Operation *op) {
-  return isa<onnxir::AddOp, onnxir::SubOp, onnxir::MulOp, onnxir::DivOp, onnxir::PowOp,
-             onnxir::MinOp, onnxir::MaxOp, onnxir::NegOp, onnxir::AbsOp, onnxir::SqrtOp,
-             onnxir::ExpOp, onnxir::LogOp, onnxir::ReciprocalOp, onnxir::TanhOp, onnxir::ErfOp,
-             onnxir::FloorOp, onnxir::CeilOp, onnxir::RoundOp, onnxir::SignOp, onnxir::SinOp,
-             onnxir::CosOp, onnxir::SoftplusOp, onnxir::SoftsignOp, onnxir::EluOp,
-             onnxir::SeluOp, onnxir::ReluOp, onnxir::LeakyReluOp, onnxir::SigmoidOp,
-             onnxir::HardSigmoidOp, onnxir::HardSwishOp, onnxir::ClipOp, onnxir::EqualOp,
-             onnxir::LessOp, onnxir::LessOrEqualOp, onnxir::GreaterOp,
-             onnxir::GreaterOrEqualOp, onnxir::NotOp, onnxir::AndOp, onnxir::OrOp,
-             onnxir::XorOp, onnxir::WhereOp, onnxir::CastOp, onnxir::IdentityOp>(op);
+/// Ops that normalise along one `axis` (softmax, log-softmax): a split of any other dim
+/// passes through.
+bool isAxisNormalization(Operation *op) { return isa<onnxir::SoftmaxOp, onnxir::LogSoftmaxOp>(op); }
+
+/// Reductions over their `axes` attribute, keeping or dropping the reduced dims.
+bool isReduction(Operation *op) {
+  return isa<onnxir::ReduceSumOp, onnxir::ReduceMeanOp, onnxir::ReduceMaxOp>(op);
 }
 
-int64_t normalizeAxis(int64_t axis, int64_t rank) { return axis < 0 ? axis + rank : axis; }
+/// Poolings, each (batch, channel) plane on its own: a split of dim 0 or 1 passes through.
+bool isPooling(Operation *op) {
+  return isa<onnxir::MaxPoolOp, onnxir::AveragePoolOp, onnxir::GlobalAveragePoolOp,
+             onnxir::GlobalMaxPoolOp>(op);
+}
 
 /// Follows one split from its start op through @main (see applyTensorParallel).
 class Simulator {
@@ -423,7 +413,7 @@ std::optional<Layout> Simulator::slice(onnxir::SliceOp op) {
 std::optional<Layout> Simulator::rule(Operation *op) {
   if (op->getNumResults() != 1)
     return std::nullopt;
-  if (isElementwise(op))
+  if (onnxir::isElementwise(op))
     return elementwise(op);
   if (auto matmulOp = dyn_cast<onnxir::MatMulOp>(op))
     return matmul(matmulOp);
@@ -448,18 +438,19 @@ std::optional<Layout> Simulator::rule(Operation *op) {
     int64_t dim = std::find(perm.begin(), perm.end(), in.dim) - perm.begin();
     return Layout::split(dim, in.blocks);
   }
-  if (isa<onnxir::SoftmaxOp, onnxir::LogSoftmaxOp>(op)) {
-    int64_t axis = normalizeAxis(op->getAttrOfType<IntegerAttr>("axis").getInt(), rank);
+  if (isAxisNormalization(op)) {
+    // Verified ops have their axes in range.
+    int64_t axis = *onnxir::normalizeAxis(op->getAttrOfType<IntegerAttr>("axis").getInt(), rank);
     return axis == in.dim ? std::nullopt : std::optional(in);
   }
   if (auto norm = dyn_cast<onnxir::LayerNormalizationOp>(op))
-    return in.dim < normalizeAxis(norm.getAxis(), rank) ? std::optional(in) : std::nullopt;
-  if (isa<onnxir::ReduceSumOp, onnxir::ReduceMeanOp, onnxir::ReduceMaxOp>(op)) {
+    return in.dim < *onnxir::normalizeAxis(norm.getAxis(), rank) ? std::optional(in) : std::nullopt;
+  if (isReduction(op)) {
     auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes").asArrayRef();
     bool keep = op->getAttrOfType<BoolAttr>("keepdims").getValue();
     int64_t dim = in.dim;
     for (int64_t axis : axes) {
-      axis = normalizeAxis(axis, rank);
+      axis = *onnxir::normalizeAxis(axis, rank);
       if (axis == in.dim)
         return std::nullopt;
       if (axis < in.dim && !keep)
@@ -467,8 +458,7 @@ std::optional<Layout> Simulator::rule(Operation *op) {
     }
     return Layout::split(dim, in.blocks);
   }
-  if (isa<onnxir::MaxPoolOp, onnxir::AveragePoolOp, onnxir::GlobalAveragePoolOp,
-          onnxir::GlobalMaxPoolOp>(op))
+  if (isPooling(op))
     return in.dim <= 1 ? std::optional(in) : std::nullopt;
   if (isa<onnxir::BatchNormalizationOp>(op)) {
     if (in.dim == 1)

@@ -1,5 +1,6 @@
 // CPU code generation: transform-dialect schedules for tiling and vectorisation.
 #include "compiler/Passes.h"
+#include "compiler/codegen/BufferUtils.h"
 #include "dialects/Cleave/IR/CleaveOps.h"
 
 #include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
@@ -8,7 +9,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -248,13 +248,6 @@ module attributes {transform.with_named_sequence} {
 }
 )mlir";
 
-/// The allocation or argument a memref view is a view of.
-Value rootOf(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
-    memref = view.getViewSource();
-  return memref;
-}
-
 /// Keeps matmul accumulator tiles in registers across the k loop: in a loop whose only
 /// memory write is a vector.transfer_write of a tile that a loop-invariant transfer_read
 /// of the same view loads, and whose other reads are of other buffers, the read moves
@@ -284,10 +277,10 @@ void hoistAccumulatorTiles(Operation *root) {
       }
       if (!write || !isa<MemRefType>(write.getBase().getType()))
         return WalkResult::advance();
-      Value tileRoot = rootOf(write.getBase());
+      Value tileRoot = rootBuffer(write.getBase());
       vector::TransferReadOp read;
       for (vector::TransferReadOp r : reads) {
-        if (rootOf(r.getBase()) != tileRoot)
+        if (rootBuffer(r.getBase()) != tileRoot)
           continue;
         if (read || r.getBase() != write.getBase() || r.getIndices() != write.getIndices() ||
             r.getVectorType() != write.getVectorType() ||

@@ -2,6 +2,7 @@
 // neighbouring elementwise ops), reductions (a block of threads per output) and everything
 // else (a thread per output element), emitted for the GPU or serially for the host.
 #include "compiler/Passes.h"
+#include "compiler/codegen/BufferUtils.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -11,7 +12,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/STLExtras.h"
 
 #include <limits>
@@ -394,13 +394,6 @@ struct ContractionFusion {
   OpOperand *read = nullptr;
 };
 
-/// The root buffer of a chain of views.
-Value rootOf(Value value) {
-  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
-    value = view.getViewSource();
-  return value;
-}
-
 /// An all-parallel op on buffers with one output, each element of which it writes once
 /// from its inputs alone (the output argument unused); sets `sizes`.
 bool isPointwiseWrite(linalg::LinalgOp op, SmallVectorImpl<int64_t> &sizes) {
@@ -423,7 +416,7 @@ ContractionFusion fusionFor(linalg::LinalgOp op) {
   if (producer && isPointwiseWrite(producer, sizes) &&
       producer.getDpsInitOperand(0)->get() == buffer &&
       llvm::none_of(producer.getDpsInputOperands(),
-                    [&](OpOperand *in) { return rootOf(in->get()) == rootOf(buffer); }))
+                    [&](OpOperand *in) { return rootBuffer(in->get()) == rootBuffer(buffer); }))
     fusion.producer = producer;
 
   auto consumer = dyn_cast_or_null<linalg::LinalgOp>(op->getNextNode());
@@ -434,10 +427,10 @@ ContractionFusion fusionFor(linalg::LinalgOp op) {
   // the blocks still reading them.
   SmallVector<Value> read;
   for (OpOperand *in : op.getDpsInputOperands())
-    read.push_back(rootOf(in->get()));
+    read.push_back(rootBuffer(in->get()));
   if (fusion.producer)
     for (OpOperand *in : fusion.producer.getDpsInputOperands())
-      read.push_back(rootOf(in->get()));
+      read.push_back(rootBuffer(in->get()));
   for (OpOperand *in : consumer.getDpsInputOperands()) {
     if (!isa<ShapedType>(in->get().getType()))
       continue;
@@ -445,18 +438,18 @@ ContractionFusion fusionFor(linalg::LinalgOp op) {
       fusion.read = in;
       continue;
     }
-    if (rootOf(in->get()) == rootOf(buffer) || rootOf(in->get()) == rootOf(out))
+    if (rootBuffer(in->get()) == rootBuffer(buffer) || rootBuffer(in->get()) == rootBuffer(out))
       return fusion;
-    read.push_back(rootOf(in->get()));
+    read.push_back(rootBuffer(in->get()));
   }
   if (!fusion.read || !isOneToOne(consumer, fusion.read, sizes) ||
-      llvm::is_contained(read, rootOf(out)))
+      llvm::is_contained(read, rootBuffer(out)))
     return fusion;
   if (out == buffer) {
     if (consumer.getMatchingIndexingMap(fusion.read) !=
         consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0)))
       return fusion;
-  } else if (rootOf(out) == rootOf(buffer) || !buffer.getDefiningOp<memref::AllocOp>() ||
+  } else if (rootBuffer(out) == rootBuffer(buffer) || !buffer.getDefiningOp<memref::AllocOp>() ||
              llvm::any_of(buffer.getUsers(), [&](Operation *user) {
                return user != op && user != consumer && user != fusion.producer &&
                       !isa<memref::DeallocOp>(user);

@@ -3,6 +3,7 @@
 
 #include "compiler/Passes.h"
 #include "compiler/pipelines/Pipelines.h"
+#include "dialects/Onnx/IR/OnnxOps.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinDialect.h"
@@ -200,9 +201,8 @@ bool cleave::extractGpuProgram(ModuleOp module, const std::string &constantsSect
     return false;
   }
   auto nodeOf = [](Operation *op) -> std::string {
-    if (auto name = dyn_cast<NameLoc>(op->getLoc()))
-      return "node '" + name.getName().str() + "': ";
-    return "";
+    std::string node = onnxir::nodeName(op->getLoc());
+    return node.empty() ? "" : "node '" + node + "': ";
   };
   using artifact::GpuBuffer;
   std::vector<GpuBuffer> &buffers = program.program.buffers;

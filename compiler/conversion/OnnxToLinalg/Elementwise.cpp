@@ -16,14 +16,13 @@ namespace {
 /// attributes and element types, the converted scalar operands, and returns the result.
 using ScalarFn = Value (*)(Operation *op, OpBuilder &b, Location loc, ValueRange args);
 
-template <typename OpTy> struct ElementwiseLowering : OpConversionPattern<OpTy> {
+template <typename OpTy> struct ElementwiseLowering : OnnxLowering<OpTy> {
   ElementwiseLowering(const TypeConverter &converter, MLIRContext *context, ScalarFn fn)
-      : OpConversionPattern<OpTy>(converter, context), fn(fn) {}
+      : OnnxLowering<OpTy>(converter, context), fn(fn) {}
 
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto resultType =
-        cast<RankedTensorType>(this->getTypeConverter()->convertType(op->getResult(0).getType()));
+    RankedTensorType resultType = this->convertedType(op);
     Operation *original = op.getOperation();
     Value result = buildElementwise(
         rewriter, op.getLoc(), resultType, adaptor.getOperands(),
@@ -36,8 +35,8 @@ template <typename OpTy> struct ElementwiseLowering : OpConversionPattern<OpTy> 
 };
 
 /// Identity (and Dropout at inference) is its input.
-struct IdentityLowering : OpConversionPattern<onnxir::IdentityOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct IdentityLowering : OnnxLowering<onnxir::IdentityOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::IdentityOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(op, adaptor.getInput());

@@ -192,13 +192,12 @@ Value convInit(OpBuilder &b, Location loc, RankedTensorType type, Value bias) {
 /// MatMul: a 2-D right operand -> linalg.matmul (the left operand's batch dims folded into
 /// its rows); batched -> linalg.batch_matmul after broadcasting and flattening the batch
 /// dims; 1-D operands get a unit dim that is dropped afterwards.
-struct MatMulLowering : OpConversionPattern<onnxir::MatMulOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct MatMulLowering : OnnxLowering<onnxir::MatMulOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::MatMulOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = convertedType(op);
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
     auto lhsType = cast<RankedTensorType>(lhs.getType());
     auto rhsType = cast<RankedTensorType>(rhs.getType());
@@ -266,13 +265,12 @@ struct MatMulLowering : OpConversionPattern<onnxir::MatMulOp> {
 /// Gemm: transposed operands go through linalg.transpose so the product stays a plain
 /// linalg.matmul; with alpha == 1 the matmul accumulates into beta * C, otherwise an
 /// elementwise generic computes alpha * AB + beta * C.
-struct GemmLowering : OpConversionPattern<onnxir::GemmOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct GemmLowering : OnnxLowering<onnxir::GemmOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::GemmOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = convertedType(op);
     Type elementType = resultType.getElementType();
     auto transpose = [&](Value v) {
       auto type = cast<RankedTensorType>(v.getType());
@@ -332,13 +330,12 @@ struct GemmLowering : OpConversionPattern<onnxir::GemmOp> {
 
 /// Conv: zero padding with tensor.pad, then the named linalg convolution (or a generic),
 /// accumulating into the broadcast bias.
-struct ConvLowering : OpConversionPattern<onnxir::ConvOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ConvLowering : OnnxLowering<onnxir::ConvOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::ConvOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = convertedType(op);
     int64_t rank = resultType.getRank() - 2;
     ArrayRef<int64_t> pads = op.getPads();
     Value zero = scalarConstant(rewriter, loc, resultType.getElementType(), 0.0);
@@ -355,14 +352,13 @@ struct ConvLowering : OpConversionPattern<onnxir::ConvOp> {
 /// ConvTranspose as a stride-1 convolution: the input is spread out by the strides (zeros
 /// between elements) and padded by (kernel extent - 1 - pad) on each side, the kernel is
 /// flipped and its channel dims swapped per group. Negative paddings become slices.
-struct ConvTransposeLowering : OpConversionPattern<onnxir::ConvTransposeOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ConvTransposeLowering : OnnxLowering<onnxir::ConvTransposeOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::ConvTransposeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *context = rewriter.getContext();
-    auto resultType =
-        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = convertedType(op);
     Type elementType = resultType.getElementType();
     Value input = adaptor.getInput(), weight = adaptor.getWeight();
     auto inputType = cast<RankedTensorType>(input.getType());
@@ -675,13 +671,12 @@ std::pair<Value, Value> buildMaxPoolWithIndices(OpBuilder &b, Location loc, Valu
   return {generic.getResult(0), generic.getResult(1)};
 }
 
-struct MaxPoolLowering : OpConversionPattern<onnxir::MaxPoolOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct MaxPoolLowering : OnnxLowering<onnxir::MaxPoolOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::MaxPoolOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = convertedType(op);
     auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
     bool isUnsigned = op.getInput().getType().getElementType().isUnsignedInteger();
     int64_t rank = inputType.getRank() - 2;
@@ -708,14 +703,13 @@ struct MaxPoolLowering : OpConversionPattern<onnxir::MaxPoolOp> {
 /// AveragePool: a sum pool over the zero-padded input, divided by the number of positions
 /// each window covers. That count factors per spatial dim, so it is a product of small 1-D
 /// constants (or one scalar when every window covers the same count).
-struct AveragePoolLowering : OpConversionPattern<onnxir::AveragePoolOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct AveragePoolLowering : OnnxLowering<onnxir::AveragePoolOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::AveragePoolOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *context = rewriter.getContext();
-    auto resultType =
-        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = convertedType(op);
     auto inputType = cast<RankedTensorType>(adaptor.getInput().getType());
     Type elementType = resultType.getElementType();
     int64_t rank = inputType.getRank() - 2;
@@ -788,16 +782,14 @@ struct AveragePoolLowering : OpConversionPattern<onnxir::AveragePoolOp> {
 
 /// Global pooling: a reduction generic over the spatial dims into N x C, divided by their
 /// size for the average, then reshaped to N x C x 1 x ... x 1.
-template <typename OpTy, PoolKind kind>
-struct GlobalPoolLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
+template <typename OpTy, PoolKind kind> struct GlobalPoolLowering : OnnxLowering<OpTy> {
+  using OnnxLowering<OpTy>::OnnxLowering;
   using OpAdaptor = typename OpTy::Adaptor;
   LogicalResult matchAndRewrite(OpTy op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *context = rewriter.getContext();
-    auto resultType = cast<RankedTensorType>(
-        this->getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = this->convertedType(op);
     Value input = adaptor.getInput();
     auto inputType = cast<RankedTensorType>(input.getType());
     Type elementType = resultType.getElementType();

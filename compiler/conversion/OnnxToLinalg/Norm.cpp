@@ -103,19 +103,55 @@ Type computeType(Type elementType) {
   return elementType.isF16() ? Float32Type::get(elementType.getContext()) : elementType;
 }
 
+/// The [C, 1, ..., 1] type a per-channel tensor of `channelType` ([C]) is reshaped to, so
+/// that it broadcasts along dim 1 of a rank-`rank` input.
+RankedTensorType channelBroadcastType(RankedTensorType channelType, int64_t rank) {
+  SmallVector<int64_t> shape(rank - 1, 1);
+  shape[0] = channelType.getDimSize(0);
+  return RankedTensorType::get(shape, channelType.getElementType());
+}
+
+/// Batch normalisation of `input` with per-channel statistics `mean` and `var` (the running
+/// ones at inference, the batch's in training): a = scale / sqrt(var + epsilon) and
+/// b = bias - mean * a per channel, then y = x * a + b with a and b broadcast along dim 1.
+Value normalizeChannels(OpBuilder &builder, Location loc, RankedTensorType resultType, Value input,
+                        Value scale, Value bias, Value mean, Value var, double epsilon) {
+  Type type = resultType.getElementType();
+  auto channelType = cast<RankedTensorType>(scale.getType());
+  Value factor =
+      buildElementwise(builder, loc, channelType, {scale, var},
+                       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                         Value sum =
+                             arith::AddFOp::create(b, l, a[1], scalarConstant(b, l, type, epsilon));
+                         return arith::DivFOp::create(b, l, a[0], math::SqrtOp::create(b, l, sum));
+                       });
+  Value shift = buildElementwise(builder, loc, channelType, {bias, mean, factor},
+                                 [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                   Value scaled = arith::MulFOp::create(b, l, a[1], a[2]);
+                                   return arith::SubFOp::create(b, l, a[0], scaled);
+                                 });
+  auto broadcastType = channelBroadcastType(channelType, resultType.getRank());
+  factor = reshapeTensor(builder, loc, factor, broadcastType);
+  shift = reshapeTensor(builder, loc, shift, broadcastType);
+  return buildElementwise(builder, loc, resultType, {input, factor, shift},
+                          [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                            Value scaled = arith::MulFOp::create(b, l, a[0], a[1]);
+                            return arith::AddFOp::create(b, l, scaled, a[2]);
+                          });
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
 
 enum class ReduceKind { Sum, Mean, Max };
 
-template <typename OpTy, ReduceKind kind> struct ReduceLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
+template <typename OpTy, ReduceKind kind> struct ReduceLowering : OnnxLowering<OpTy> {
+  using OnnxLowering<OpTy>::OnnxLowering;
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(this->getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = this->convertedType(op);
     Type elementType = resultType.getElementType();
     bool isFloat = isa<FloatType>(elementType);
     bool isUnsigned = getElementTypeOrSelf(op.getInput().getType()).isUnsignedInteger();
@@ -171,13 +207,12 @@ template <typename OpTy, ReduceKind kind> struct ReduceLowering : OpConversionPa
 
 /// softmax = e / sum(e) and log_softmax = (x - max) - log(sum(e)), e = exp(x - max), the
 /// max and sum taken along the axis.
-template <typename OpTy, bool isLog> struct SoftmaxLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
+template <typename OpTy, bool isLog> struct SoftmaxLowering : OnnxLowering<OpTy> {
+  using OnnxLowering<OpTy>::OnnxLowering;
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(this->getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = this->convertedType(op);
     int64_t axis = *onnxir::normalizeAxis(op.getAxis(), resultType.getRank());
     Type type = computeType(resultType.getElementType());
     auto fullType = resultType.clone(type);
@@ -223,13 +258,12 @@ template <typename OpTy, bool isLog> struct SoftmaxLowering : OpConversionPatter
 
 /// mean = sum(x) / N, d = x - mean, inv = 1 / sqrt(sum(d * d) / N + epsilon),
 /// y = d * inv * scale + bias, over dims axis .. rank-1.
-struct LayerNormalizationLowering : OpConversionPattern<onnxir::LayerNormalizationOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct LayerNormalizationLowering : OnnxLowering<onnxir::LayerNormalizationOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::LayerNormalizationOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = convertedType(op);
     int64_t rank = resultType.getRank();
     int64_t axis = *onnxir::normalizeAxis(op.getAxis(), rank);
     SmallVector<int64_t> dims;
@@ -284,8 +318,7 @@ struct LayerNormalizationLowering : OpConversionPattern<onnxir::LayerNormalizati
 
     SmallVector<Value> results = {y};
     if (!op.getStatistics().empty()) {
-      Type statType =
-          getElementTypeOrSelf(getTypeConverter()->convertType(op.getStatistics()[0].getType()));
+      Type statType = convertedType(op, /*i=*/1).getElementType();
       results.push_back(convertFloatTensor(rewriter, loc, mean, statType));
       results.push_back(convertFloatTensor(rewriter, loc, invStdDev, statType));
     }
@@ -294,43 +327,15 @@ struct LayerNormalizationLowering : OpConversionPattern<onnxir::LayerNormalizati
   }
 };
 
-/// Per channel a = scale / sqrt(var + epsilon) and b = bias - mean * a; then y = x * a + b
-/// with a and b broadcast along dim 1.
-struct BatchNormalizationLowering : OpConversionPattern<onnxir::BatchNormalizationOp> {
-  using OpConversionPattern::OpConversionPattern;
+/// Normalisation with the running statistics (normalizeChannels).
+struct BatchNormalizationLowering : OnnxLowering<onnxir::BatchNormalizationOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::BatchNormalizationOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
-    Type type = resultType.getElementType();
-    auto channelType = cast<RankedTensorType>(adaptor.getScale().getType());
-    double epsilon = op.getEpsilon().convertToDouble();
-
-    Value factor = buildElementwise(
-        rewriter, loc, channelType, {adaptor.getScale(), adaptor.getVar()},
-        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Value sum = arith::AddFOp::create(b, l, a[1], scalarConstant(b, l, type, epsilon));
-          return arith::DivFOp::create(b, l, a[0], math::SqrtOp::create(b, l, sum));
-        });
-    Value shift =
-        buildElementwise(rewriter, loc, channelType, {adaptor.getBias(), adaptor.getMean(), factor},
-                         [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                           Value scaled = arith::MulFOp::create(b, l, a[1], a[2]);
-                           return arith::SubFOp::create(b, l, a[0], scaled);
-                         });
-    // [C] -> [C, 1, ..., 1] so that it broadcasts along dim 1 of the input.
-    SmallVector<int64_t> shape(resultType.getRank() - 1, 1);
-    shape[0] = channelType.getDimSize(0);
-    auto broadcastType = RankedTensorType::get(shape, type);
-    factor = reshapeTensor(rewriter, loc, factor, broadcastType);
-    shift = reshapeTensor(rewriter, loc, shift, broadcastType);
-    Value y = buildElementwise(rewriter, loc, resultType, {adaptor.getInput(), factor, shift},
-                               [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                 Value scaled = arith::MulFOp::create(b, l, a[0], a[1]);
-                                 return arith::AddFOp::create(b, l, scaled, a[2]);
-                               });
-    rewriter.replaceOp(op, y);
+    rewriter.replaceOp(op, normalizeChannels(rewriter, op.getLoc(), convertedType(op),
+                                             adaptor.getInput(), adaptor.getScale(),
+                                             adaptor.getBias(), adaptor.getMean(), adaptor.getVar(),
+                                             op.getEpsilon().convertToDouble()));
     return success();
   }
 };
@@ -338,14 +343,12 @@ struct BatchNormalizationLowering : OpConversionPattern<onnxir::BatchNormalizati
 /// Training mode: per channel the batch mean m = sum(x) / count and biased variance
 /// v = sum((x - m)^2) / count over every dim but 1, then y as in inference with (m, v),
 /// and the running statistics mean * momentum + m * (1 - momentum) (likewise for var).
-struct BatchNormalizationTrainingLowering
-    : OpConversionPattern<onnxir::BatchNormalizationTrainingOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct BatchNormalizationTrainingLowering : OnnxLowering<onnxir::BatchNormalizationTrainingOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::BatchNormalizationTrainingOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType =
-        cast<RankedTensorType>(getTypeConverter()->convertType(op.getResult().getType()));
+    RankedTensorType resultType = convertedType(op);
     Type type = resultType.getElementType();
     auto channelType = cast<RankedTensorType>(adaptor.getScale().getType());
     double epsilon = op.getEpsilon().convertToDouble();
@@ -369,37 +372,16 @@ struct BatchNormalizationTrainingLowering
     };
     Value input = adaptor.getInput();
     Value mean = divideByCount(buildReduction(rewriter, loc, input, dims, zero, addCombine));
-    // [C] -> [C, 1, ..., 1] so that it broadcasts along dim 1 of the input.
-    SmallVector<int64_t> shape(rank - 1, 1);
-    shape[0] = channelType.getDimSize(0);
-    auto broadcastType = RankedTensorType::get(shape, type);
     Value squares = buildElementwise(
-        rewriter, loc, resultType, {input, reshapeTensor(rewriter, loc, mean, broadcastType)},
+        rewriter, loc, resultType,
+        {input, reshapeTensor(rewriter, loc, mean, channelBroadcastType(channelType, rank))},
         [](OpBuilder &b, Location l, ValueRange a) -> Value {
           Value diff = arith::SubFOp::create(b, l, a[0], a[1]);
           return arith::MulFOp::create(b, l, diff, diff);
         });
     Value var = divideByCount(buildReduction(rewriter, loc, squares, dims, zero, addCombine));
-
-    Value factor = buildElementwise(
-        rewriter, loc, channelType, {adaptor.getScale(), var},
-        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-          Value sum = arith::AddFOp::create(b, l, a[1], scalarConstant(b, l, type, epsilon));
-          return arith::DivFOp::create(b, l, a[0], math::SqrtOp::create(b, l, sum));
-        });
-    Value shift =
-        buildElementwise(rewriter, loc, channelType, {adaptor.getBias(), mean, factor},
-                         [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                           Value scaled = arith::MulFOp::create(b, l, a[1], a[2]);
-                           return arith::SubFOp::create(b, l, a[0], scaled);
-                         });
-    factor = reshapeTensor(rewriter, loc, factor, broadcastType);
-    shift = reshapeTensor(rewriter, loc, shift, broadcastType);
-    Value y = buildElementwise(rewriter, loc, resultType, {input, factor, shift},
-                               [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                 Value scaled = arith::MulFOp::create(b, l, a[0], a[1]);
-                                 return arith::AddFOp::create(b, l, scaled, a[2]);
-                               });
+    Value y = normalizeChannels(rewriter, loc, resultType, input, adaptor.getScale(),
+                                adaptor.getBias(), mean, var, epsilon);
     auto running = [&](Value old, Value current) {
       return buildElementwise(
           rewriter, loc, channelType, {old, current},

@@ -110,11 +110,11 @@ Value cleave::reshapeTensor(OpBuilder &b, Location loc, Value input, RankedTenso
 namespace {
 
 /// Constants become arith.constant, with unsigned element types made signless.
-struct ConstantLowering : OpConversionPattern<onnxir::ConstantOp> {
-  using OpConversionPattern::OpConversionPattern;
+struct ConstantLowering : OnnxLowering<onnxir::ConstantOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::ConstantOp op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    RankedTensorType type = convertedType(op);
     auto value = dyn_cast<DenseElementsAttr>(op.getValue());
     if (!value)
       return rewriter.notifyMatchFailure(op, "expects dense elements");

@@ -15,6 +15,18 @@ public:
   OnnxTypeConverter();
 };
 
+/// Base of the onnx -> linalg patterns: gives the converted type (unsigned element types
+/// made signless) of an op's result, the type the lowering builds.
+template <typename OpTy> struct OnnxLowering : mlir::OpConversionPattern<OpTy> {
+  using mlir::OpConversionPattern<OpTy>::OpConversionPattern;
+
+  /// The converted type of result `i` of `op`.
+  mlir::RankedTensorType convertedType(mlir::Operation *op, unsigned i = 0) const {
+    return llvm::cast<mlir::RankedTensorType>(
+        this->getTypeConverter()->convertType(op->getResult(i).getType()));
+  }
+};
+
 /// Builds `body` into a `linalg.generic` over the result's iteration space, with operands
 /// broadcast numpy-style (right-aligned; size-1 dims read index 0). `body` receives one
 /// scalar per operand and returns the result scalar.

@@ -14,14 +14,6 @@ using namespace cleave;
 
 namespace {
 
-/// Shared by every pattern here: the converted result type of a one-result op.
-template <typename OpTy> struct ShapeLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  RankedTensorType resultType(OpTy op) const {
-    return cast<RankedTensorType>(this->getTypeConverter()->convertType(op.getType()));
-  }
-};
-
 SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
   return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); });
 }
@@ -63,21 +55,21 @@ Value buildIndexedGeneric(
 // Reshape, Transpose, Concat, Slice
 //===----------------------------------------------------------------------===//
 
-struct ReshapeLowering : ShapeLowering<onnxir::ReshapeOp> {
-  using ShapeLowering::ShapeLowering;
+struct ReshapeLowering : OnnxLowering<onnxir::ReshapeOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::ReshapeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(op,
-                       reshapeTensor(rewriter, op.getLoc(), adaptor.getInput(), resultType(op)));
+                       reshapeTensor(rewriter, op.getLoc(), adaptor.getInput(), convertedType(op)));
     return success();
   }
 };
 
-struct TransposeLowering : ShapeLowering<onnxir::TransposeOp> {
-  using ShapeLowering::ShapeLowering;
+struct TransposeLowering : OnnxLowering<onnxir::TransposeOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::TransposeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = resultType(op);
+    RankedTensorType type = convertedType(op);
     Value init =
         tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(), type.getElementType());
     rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(), adaptor.getInput(),
@@ -88,11 +80,11 @@ struct TransposeLowering : ShapeLowering<onnxir::TransposeOp> {
 };
 
 /// Concat: each input inserted at its offset along the axis of an empty result.
-struct ConcatLowering : ShapeLowering<onnxir::ConcatOp> {
-  using ShapeLowering::ShapeLowering;
+struct ConcatLowering : OnnxLowering<onnxir::ConcatOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::ConcatOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = resultType(op);
+    RankedTensorType type = convertedType(op);
     Location loc = op.getLoc();
     int64_t axis = op.getAxis();
     Value result = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
@@ -113,11 +105,11 @@ struct ConcatLowering : ShapeLowering<onnxir::ConcatOp> {
 
 /// Slice: positive steps are a strided tensor.extract_slice; a negative step reads
 /// backwards, which extract_slice cannot, so those slices gather element by element.
-struct SliceLowering : ShapeLowering<onnxir::SliceOp> {
-  using ShapeLowering::ShapeLowering;
+struct SliceLowering : OnnxLowering<onnxir::SliceOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::SliceOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = resultType(op);
+    RankedTensorType type = convertedType(op);
     Location loc = op.getLoc();
     ArrayRef<int64_t> starts = op.getStarts(), steps = op.getSteps();
     if (llvm::all_of(steps, [](int64_t s) { return s > 0; })) {
@@ -147,11 +139,11 @@ struct SliceLowering : ShapeLowering<onnxir::SliceOp> {
 //===----------------------------------------------------------------------===//
 
 /// Gather: the indices tensor is read by the generic, the data by tensor.extract.
-struct GatherLowering : ShapeLowering<onnxir::GatherOp> {
-  using ShapeLowering::ShapeLowering;
+struct GatherLowering : OnnxLowering<onnxir::GatherOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::GatherOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = resultType(op);
+    RankedTensorType type = convertedType(op);
     Location loc = op.getLoc();
     int64_t axis = op.getAxis();
     auto dataType = cast<RankedTensorType>(adaptor.getData().getType());
@@ -181,12 +173,12 @@ struct GatherLowering : ShapeLowering<onnxir::GatherOp> {
   }
 };
 
-struct ExpandLowering : ShapeLowering<onnxir::ExpandOp> {
-  using ShapeLowering::ShapeLowering;
+struct ExpandLowering : OnnxLowering<onnxir::ExpandOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::ExpandOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(
-        op, buildElementwise(rewriter, op.getLoc(), resultType(op), adaptor.getInput(),
+        op, buildElementwise(rewriter, op.getLoc(), convertedType(op), adaptor.getInput(),
                              [](OpBuilder &, Location, ValueRange args) { return args[0]; }));
     return success();
   }
@@ -194,11 +186,11 @@ struct ExpandLowering : ShapeLowering<onnxir::ExpandOp> {
 
 /// Tile: broadcast into [r0, d0, r1, d1, ...] (repeat count before each dim), then collapse
 /// each pair, so the copy stays a projected-permutation generic.
-struct TileLowering : ShapeLowering<onnxir::TileOp> {
-  using ShapeLowering::ShapeLowering;
+struct TileLowering : OnnxLowering<onnxir::TileOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::TileOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = resultType(op);
+    RankedTensorType type = convertedType(op);
     Location loc = op.getLoc();
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     int64_t rank = inType.getRank();
@@ -225,11 +217,11 @@ struct TileLowering : ShapeLowering<onnxir::TileOp> {
   }
 };
 
-struct ConstantOfShapeLowering : ShapeLowering<onnxir::ConstantOfShapeOp> {
-  using ShapeLowering::ShapeLowering;
+struct ConstantOfShapeLowering : OnnxLowering<onnxir::ConstantOfShapeOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::ConstantOfShapeOp op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = resultType(op);
+    RankedTensorType type = convertedType(op);
     TypedAttr value = op.getValue();
     if (auto integer = dyn_cast<IntegerAttr>(value))
       value = IntegerAttr::get(type.getElementType(), integer.getValue());
@@ -245,11 +237,11 @@ struct ConstantOfShapeLowering : ShapeLowering<onnxir::ConstantOfShapeOp> {
 
 /// Constant padding is a fill plus an insert_slice of the (cropped) input; reflect and edge
 /// padding compute each output element's source index.
-struct PadLowering : ShapeLowering<onnxir::PadOp> {
-  using ShapeLowering::ShapeLowering;
+struct PadLowering : OnnxLowering<onnxir::PadOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::PadOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = resultType(op);
+    RankedTensorType type = convertedType(op);
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
     auto inType = cast<RankedTensorType>(input.getType());
@@ -340,11 +332,11 @@ Value f32ToIndex(OpBuilder &b, Location loc, Value value) {
 /// (cubic) neighbours; the result sums the products of per-dim weights over all tap
 /// combinations. tf_crop_and_resize yields extrapolation_value where a coordinate leaves the
 /// input.
-struct ResizeLowering : ShapeLowering<onnxir::ResizeOp> {
-  using ShapeLowering::ShapeLowering;
+struct ResizeLowering : OnnxLowering<onnxir::ResizeOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::ResizeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = resultType(op);
+    RankedTensorType type = convertedType(op);
     Location loc = op.getLoc();
     Value input = adaptor.getInput();
     auto inType = cast<RankedTensorType>(input.getType());
@@ -555,11 +547,11 @@ struct ResizeLowering : ShapeLowering<onnxir::ResizeOp> {
 // Trilu, Range
 //===----------------------------------------------------------------------===//
 
-struct TriluLowering : ShapeLowering<onnxir::TriluOp> {
-  using ShapeLowering::ShapeLowering;
+struct TriluLowering : OnnxLowering<onnxir::TriluOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::TriluOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = resultType(op);
+    RankedTensorType type = convertedType(op);
     Location loc = op.getLoc();
     int64_t rank = type.getRank();
     Value k = adaptor.getK()
@@ -582,11 +574,11 @@ struct TriluLowering : ShapeLowering<onnxir::TriluOp> {
 };
 
 /// Range that did not fold (run-time start/delta, or a long result): start + i * delta.
-struct RangeLowering : ShapeLowering<onnxir::RangeOp> {
-  using ShapeLowering::ShapeLowering;
+struct RangeLowering : OnnxLowering<onnxir::RangeOp> {
+  using OnnxLowering::OnnxLowering;
   LogicalResult matchAndRewrite(onnxir::RangeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = resultType(op);
+    RankedTensorType type = convertedType(op);
     Location loc = op.getLoc();
     Value start = extractScalar(rewriter, loc, adaptor.getStart());
     Value delta = extractScalar(rewriter, loc, adaptor.getDelta());

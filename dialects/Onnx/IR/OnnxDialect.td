@@ -42,17 +42,16 @@ def Onnx_CastTensor
     : RankedTensorOf<[F16, BF16, F32, F64, I8, I16, I32, I64, UI8, UI16, UI32, UI64, I1]>;
 def Onnx_IndexTensor : RankedTensorOf<[I32, I64]>;
 
+/// An elementwise op (`Onnx_Elementwise`): every op of OnnxElementwiseOps.td is one, and a
+/// new elementwise op derives from this class (or the ones below) to be treated as one.
+class Onnx_ElementwiseOp<string mnemonic, list<Trait> traits = [],
+                         list<string> costMethods = []>
+    : Onnx_Op<mnemonic, traits # [Pure, Onnx_Elementwise], costMethods>;
+
 /// Elementwise op with numpy-style (multidirectional) broadcasting of its operands; the
-/// verifier checks the broadcast and that the result has the broadcast shape.
+/// Elementwise trait checks the broadcast and that the result has the broadcast shape.
 class Onnx_BroadcastOp<string mnemonic, list<Trait> traits = []>
-    : Onnx_Op<mnemonic, traits # [Pure]> {
-  let hasVerifier = 1;
-  let extraClassDefinition = [{
-    ::llvm::LogicalResult $cppClass::verify() {
-      return ::cleave::onnxir::verifyBroadcastOp(getOperation());
-    }
-  }];
-}
+    : Onnx_ElementwiseOp<mnemonic, traits>;
 
 /// Binary arithmetic: same element type in, same out, broadcast shapes.
 class Onnx_BinaryOp<string mnemonic, Type operandType = Onnx_NumericTensor,
@@ -75,7 +74,7 @@ class Onnx_CompareOp<string mnemonic, Type operandType = Onnx_NumericTensor,
 /// Unary elementwise op: the result has the operand's type.
 class Onnx_UnaryOp<string mnemonic, Type operandType = Onnx_FloatTensor,
                    list<Trait> traits = []>
-    : Onnx_Op<mnemonic, traits # [Pure, SameOperandsAndResultType]> {
+    : Onnx_ElementwiseOp<mnemonic, traits # [SameOperandsAndResultType]> {
   let arguments = (ins operandType:$input);
   let results = (outs operandType:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";

@@ -16,9 +16,6 @@ using namespace cleave::onnxir;
 
 namespace {
 
-/// Folding is for shape computations; larger results are left to the generated code.
-constexpr int64_t kMaxFoldElements = 4096;
-
 /// One element of a constant, widened: floats as double, integers (bool included) as
 /// int64 extended according to their own signedness. Only the field matching the element
 /// type is meaningful.
@@ -261,8 +258,6 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
       });
 }
 
-LogicalResult MinOp::verify() { return verifyBroadcastOp(getOperation()); }
-
 OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
   return foldMinMax(getOperation(), adaptor.getOperands(), /*isMax=*/false);
 }
@@ -270,8 +265,6 @@ OpFoldResult MinOp::fold(FoldAdaptor adaptor) {
 int64_t MinOp::getFlops() {
   return std::max<int64_t>(1, getInputs().size() - 1) * defaultFlops(getOperation());
 }
-
-LogicalResult MaxOp::verify() { return verifyBroadcastOp(getOperation()); }
 
 OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {
   return foldMinMax(getOperation(), adaptor.getOperands(), /*isMax=*/true);

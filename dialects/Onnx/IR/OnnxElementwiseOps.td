@@ -1,4 +1,5 @@
-// Elementwise ops: arithmetic, activations, comparisons, logic and casts.
+// Elementwise ops: arithmetic, activations, comparisons, logic and casts, each carrying the
+// Onnx_Elementwise trait through Onnx_ElementwiseOp.
 #ifndef CLEAVE_ONNX_ELEMENTWISE_OPS_TD
 #define CLEAVE_ONNX_ELEMENTWISE_OPS_TD
 
@@ -64,7 +65,7 @@ def Onnx_PowOp : Onnx_BroadcastOp<"pow", [AllElementTypesMatch<["base", "result"
   let assemblyFormat = "$base `,` $exponent attr-dict `:` functional-type(operands, results)";
 }
 
-def Onnx_MinOp : Onnx_Op<"min", [Pure, SameOperandsAndResultElementType], ["getFlops"]> {
+def Onnx_MinOp : Onnx_ElementwiseOp<"min", [SameOperandsAndResultElementType], ["getFlops"]> {
   let summary = "elementwise minimum of one or more tensors with broadcasting (ONNX Min)";
   let description = [{
     A NaN in any operand gives NaN, as onnxruntime does.
@@ -76,11 +77,10 @@ def Onnx_MinOp : Onnx_Op<"min", [Pure, SameOperandsAndResultElementType], ["getF
   let arguments = (ins Variadic<Onnx_NumericTensor>:$inputs);
   let results = (outs Onnx_NumericTensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
-def Onnx_MaxOp : Onnx_Op<"max", [Pure, SameOperandsAndResultElementType], ["getFlops"]> {
+def Onnx_MaxOp : Onnx_ElementwiseOp<"max", [SameOperandsAndResultElementType], ["getFlops"]> {
   let summary = "elementwise maximum of one or more tensors with broadcasting (ONNX Max)";
   let description = [{
     A NaN in any operand gives NaN, as onnxruntime does.
@@ -92,7 +92,6 @@ def Onnx_MaxOp : Onnx_Op<"max", [Pure, SameOperandsAndResultElementType], ["getF
   let arguments = (ins Variadic<Onnx_NumericTensor>:$inputs);
   let results = (outs Onnx_NumericTensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
@@ -246,7 +245,7 @@ def Onnx_SoftsignOp : Onnx_UnaryOp<"softsign"> {
   }];
 }
 
-def Onnx_EluOp : Onnx_Op<"elu", [Pure, SameOperandsAndResultType], ["getFlops"]> {
+def Onnx_EluOp : Onnx_ElementwiseOp<"elu", [SameOperandsAndResultType], ["getFlops"]> {
   let summary = "exponential linear unit: x if x >= 0, else alpha * (exp(x) - 1) (ONNX Elu)";
   let description = [{
     ```mlir
@@ -258,7 +257,7 @@ def Onnx_EluOp : Onnx_Op<"elu", [Pure, SameOperandsAndResultType], ["getFlops"]>
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def Onnx_SeluOp : Onnx_Op<"selu", [Pure, SameOperandsAndResultType], ["getFlops"]> {
+def Onnx_SeluOp : Onnx_ElementwiseOp<"selu", [SameOperandsAndResultType], ["getFlops"]> {
   let summary = "scaled exponential linear unit: gamma * (x if x > 0, else alpha * (exp(x) - 1)) (ONNX Selu)";
   let description = [{
     ```mlir
@@ -285,8 +284,8 @@ def Onnx_ReluOp : Onnx_UnaryOp<"relu", Onnx_NumericTensor> {
   }];
 }
 
-def Onnx_LeakyReluOp : Onnx_Op<"leaky_relu", [Pure, SameOperandsAndResultType],
-                               ["getFlops"]> {
+def Onnx_LeakyReluOp : Onnx_ElementwiseOp<"leaky_relu", [SameOperandsAndResultType],
+                                          ["getFlops"]> {
   let summary = "leaky rectified linear unit: x if x >= 0, else alpha * x (ONNX LeakyRelu)";
   let description = [{
     ```mlir
@@ -298,7 +297,8 @@ def Onnx_LeakyReluOp : Onnx_Op<"leaky_relu", [Pure, SameOperandsAndResultType],
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def Onnx_SigmoidOp : Onnx_Op<"sigmoid", [Pure, SameOperandsAndResultType], ["getFlops"]> {
+def Onnx_SigmoidOp : Onnx_ElementwiseOp<"sigmoid", [SameOperandsAndResultType],
+                                        ["getFlops"]> {
   let summary = "logistic function, 1 / (1 + exp(-x)) (ONNX Sigmoid)";
   let description = [{
     ```mlir
@@ -310,8 +310,8 @@ def Onnx_SigmoidOp : Onnx_Op<"sigmoid", [Pure, SameOperandsAndResultType], ["get
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def Onnx_HardSigmoidOp : Onnx_Op<"hard_sigmoid", [Pure, SameOperandsAndResultType],
-                                 ["getFlops"]> {
+def Onnx_HardSigmoidOp : Onnx_ElementwiseOp<"hard_sigmoid", [SameOperandsAndResultType],
+                                            ["getFlops"]> {
   let summary = "max(0, min(1, alpha * x + beta)) (ONNX HardSigmoid)";
   let description = [{
     ```mlir
@@ -324,8 +324,8 @@ def Onnx_HardSigmoidOp : Onnx_Op<"hard_sigmoid", [Pure, SameOperandsAndResultTyp
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def Onnx_HardSwishOp : Onnx_Op<"hard_swish", [Pure, SameOperandsAndResultType],
-                               ["getFlops"]> {
+def Onnx_HardSwishOp : Onnx_ElementwiseOp<"hard_swish", [SameOperandsAndResultType],
+                                          ["getFlops"]> {
   let summary = "x * max(0, min(1, x / 6 + 0.5)) (ONNX HardSwish)";
   let description = [{
     ```mlir
@@ -337,7 +337,7 @@ def Onnx_HardSwishOp : Onnx_Op<"hard_swish", [Pure, SameOperandsAndResultType],
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def Onnx_ClipOp : Onnx_Op<"clip", [Pure, AttrSizedOperandSegments,
+def Onnx_ClipOp : Onnx_ElementwiseOp<"clip", [AttrSizedOperandSegments,
     AllTypesMatch<["input", "result"]>], ["getFlops"]> {
   let summary = "clamp to [min, max]; either bound may be absent (ONNX Clip)";
   let description = [{
@@ -477,7 +477,7 @@ def Onnx_WhereOp : Onnx_BroadcastOp<"where",
 // Casts and identities
 //===----------------------------------------------------------------------===//
 
-def Onnx_CastOp : Onnx_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+def Onnx_CastOp : Onnx_ElementwiseOp<"cast", [SameOperandsAndResultShape]> {
   let summary = "elementwise conversion to the result's element type (ONNX Cast)";
   let description = [{
     Float to integer truncates toward zero; float to bool is x != 0 (NaN is true); bool to

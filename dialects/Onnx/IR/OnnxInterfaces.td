@@ -1,4 +1,4 @@
-// The onnx-level dialect's op interfaces.
+// The onnx-level dialect's op interfaces and traits.
 #ifndef CLEAVE_ONNX_INTERFACES_TD
 #define CLEAVE_ONNX_INTERFACES_TD
 
@@ -23,6 +23,14 @@ def Onnx_CostInterface : OpInterface<"CostInterface"> {
         return ::cleave::onnxir::defaultBytes($_op.getOperation());
       }]>,
   ];
+}
+
+/// Elementwise with numpy broadcasting: each result element is computed from the operand
+/// elements at the same position, the operands broadcast to the result shape (which the
+/// trait verifies). Passes ask for the trait (`onnxir::isElementwise`) instead of listing
+/// ops; see `cleave::onnxir::OpTrait::Elementwise` in OnnxOps.h.
+def Onnx_Elementwise : NativeOpTrait<"Elementwise"> {
+  let cppNamespace = "::cleave::onnxir::OpTrait";
 }
 
 #endif // CLEAVE_ONNX_INTERFACES_TD

@@ -8,30 +8,31 @@ using namespace cleave::onnxir;
 // MatMulOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult MatMulOp::verify() {
-  auto lhs = cast<RankedTensorType>(getLhs().getType());
-  auto rhs = cast<RankedTensorType>(getRhs().getType());
-  if (lhs.getRank() == 0 || rhs.getRank() == 0)
-    return emitOpError("expects operands of rank 1 or more");
-  int64_t k = lhs.getShape().back();
-  int64_t rhsK = rhs.getRank() == 1 ? rhs.getDimSize(0) : rhs.getDimSize(rhs.getRank() - 2);
+FailureOr<SmallVector<int64_t>> MatMulOp::inferShape(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
+                                                     function_ref<InFlightDiagnostic()> emitError) {
+  if (lhs.empty() || rhs.empty())
+    return emitError() << "expects operands of rank 1 or more";
+  // 1-D operands are promoted as numpy does: a unit dim before (lhs) or after (rhs), which
+  // the result does not have.
+  int64_t k = lhs.back();
+  int64_t rhsK = rhs.size() == 1 ? rhs[0] : rhs[rhs.size() - 2];
   if (k != rhsK)
-    return emitOpError("contraction dims differ: ") << k << " vs " << rhsK;
-  SmallVector<int64_t> lhsBatch(lhs.getShape().drop_back(lhs.getRank() >= 2 ? 2 : 1));
-  SmallVector<int64_t> rhsBatch(rhs.getShape().drop_back(rhs.getRank() >= 2 ? 2 : 1));
-  auto batch = broadcastShapes(lhsBatch, rhsBatch);
-  if (!batch)
-    return emitOpError("batch dims do not broadcast");
-  SmallVector<int64_t> expected = *batch;
-  if (lhs.getRank() >= 2)
-    expected.push_back(lhs.getDimSize(lhs.getRank() - 2));
-  if (rhs.getRank() >= 2)
-    expected.push_back(rhs.getShape().back());
-  auto result = cast<RankedTensorType>(getResult().getType());
-  if (result.getShape() != ArrayRef<int64_t>(expected))
-    return emitOpError("expects result shape ")
-           << RankedTensorType::get(expected, result.getElementType()) << ", got " << result;
-  return success();
+    return emitError() << "contraction dims differ: " << k << " vs " << rhsK;
+  auto shape = broadcastShapes(lhs.drop_back(lhs.size() >= 2 ? 2 : 1),
+                               rhs.drop_back(rhs.size() >= 2 ? 2 : 1));
+  if (!shape)
+    return emitError() << "batch dims do not broadcast";
+  if (lhs.size() >= 2)
+    shape->push_back(lhs[lhs.size() - 2]);
+  if (rhs.size() >= 2)
+    shape->push_back(rhs.back());
+  return *shape;
+}
+
+LogicalResult MatMulOp::verify() {
+  auto shape = inferShape(getLhs().getType().getShape(), getRhs().getType().getShape(),
+                          [&] { return emitOpError(); });
+  return failed(shape) ? failure() : verifyResultShape(*this, *shape);
 }
 
 int64_t MatMulOp::getFlops() {
@@ -44,22 +45,31 @@ int64_t MatMulOp::getFlops() {
 // GemmOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult GemmOp::verify() {
-  auto a = cast<RankedTensorType>(getA().getType());
-  auto b = cast<RankedTensorType>(getB().getType());
+FailureOr<SmallVector<int64_t>> GemmOp::inferShape(RankedTensorType a, RankedTensorType b,
+                                                   bool transA, bool transB,
+                                                   function_ref<InFlightDiagnostic()> emitError) {
   if (a.getRank() != 2 || b.getRank() != 2)
-    return emitOpError("expects rank-2 A and B, got ") << a << " and " << b;
-  int64_t m = a.getDimSize(getTransA() ? 1 : 0), k = a.getDimSize(getTransA() ? 0 : 1);
-  int64_t bK = b.getDimSize(getTransB() ? 1 : 0), n = b.getDimSize(getTransB() ? 0 : 1);
+    return emitError() << "expects rank-2 A and B, got " << a << " and " << b;
+  int64_t m = a.getDimSize(transA ? 1 : 0), k = a.getDimSize(transA ? 0 : 1);
+  int64_t bK = b.getDimSize(transB ? 1 : 0), n = b.getDimSize(transB ? 0 : 1);
   if (k != bK)
-    return emitOpError("contraction dims differ: ") << k << " vs " << bK;
+    return emitError() << "contraction dims differ: " << k << " vs " << bK;
+  return SmallVector<int64_t>{m, n};
+}
+
+LogicalResult GemmOp::verify() {
+  auto shape = inferShape(getA().getType(), getB().getType(), getTransA(), getTransB(),
+                          [&] { return emitOpError(); });
+  if (failed(shape))
+    return failure();
+  int64_t m = (*shape)[0], n = (*shape)[1];
   auto result = cast<RankedTensorType>(getResult().getType());
-  if (result.getShape() != ArrayRef<int64_t>{m, n})
+  if (result.getShape() != ArrayRef<int64_t>(*shape))
     return emitOpError("expects result shape ") << m << "x" << n << ", got " << result;
   if (Value c = getC()) {
     auto cType = cast<RankedTensorType>(c.getType());
-    auto merged = broadcastShapes(cType.getShape(), {m, n});
-    if (cType.getRank() > 2 || !merged || *merged != ArrayRef<int64_t>{m, n})
+    auto merged = broadcastShapes(cType.getShape(), *shape);
+    if (cType.getRank() > 2 || !merged || *merged != *shape)
       return emitOpError("expects C to broadcast to ") << m << "x" << n << ", got " << cType;
   }
   return success();
@@ -98,11 +108,17 @@ static LogicalResult verifySpatialAttrs(ArrayRef<int64_t> input, ArrayRef<int64_
   return success();
 }
 
-static LogicalResult verifyResultShape(Operation *op, ArrayRef<int64_t> expected) {
-  auto result = cast<RankedTensorType>(op->getResult(0).getType());
-  if (result.getShape() != expected)
-    return op->emitOpError("expects result shape ")
-           << RankedTensorType::get(expected, result.getElementType()) << ", got " << result;
+/// The spatial-attribute checks, and a weight of the input's rank: what both convolutions
+/// require.
+static LogicalResult verifyConvOperands(ArrayRef<int64_t> input, ArrayRef<int64_t> weight,
+                                        ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                                        ArrayRef<int64_t> dilations,
+                                        function_ref<InFlightDiagnostic()> emitError) {
+  if (failed(verifySpatialAttrs(input, strides, pads, dilations, emitError)))
+    return failure();
+  if (weight.size() != input.size())
+    return emitError() << "expects a weight of rank " << input.size() << ", got rank "
+                       << weight.size();
   return success();
 }
 
@@ -130,12 +146,9 @@ FailureOr<SmallVector<int64_t>>
 ConvOp::inferShape(ArrayRef<int64_t> input, ArrayRef<int64_t> weight, ArrayRef<int64_t> strides,
                    ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations, int64_t group,
                    function_ref<InFlightDiagnostic()> emitError) {
-  if (failed(verifySpatialAttrs(input, strides, pads, dilations, emitError)))
+  if (failed(verifyConvOperands(input, weight, strides, pads, dilations, emitError)))
     return failure();
   size_t r = input.size() - 2;
-  if (weight.size() != input.size())
-    return emitError() << "expects a weight of rank " << input.size() << ", got rank "
-                       << weight.size();
   if (group <= 0 || input[1] % group != 0 || weight[0] % group != 0)
     return emitError() << "group " << group << " does not divide the " << input[1]
                        << " input and " << weight[0] << " output channels";
@@ -181,12 +194,9 @@ FailureOr<SmallVector<int64_t>> ConvTransposeOp::inferShape(
     ArrayRef<int64_t> input, ArrayRef<int64_t> weight, ArrayRef<int64_t> strides,
     ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations, ArrayRef<int64_t> outputPadding,
     int64_t group, function_ref<InFlightDiagnostic()> emitError) {
-  if (failed(verifySpatialAttrs(input, strides, pads, dilations, emitError)))
+  if (failed(verifyConvOperands(input, weight, strides, pads, dilations, emitError)))
     return failure();
   size_t r = input.size() - 2;
-  if (weight.size() != input.size())
-    return emitError() << "expects a weight of rank " << input.size() << ", got rank "
-                       << weight.size();
   if (outputPadding.size() != r)
     return emitError() << "expects " << r << " output_padding entries, got "
                        << outputPadding.size();
@@ -234,10 +244,11 @@ int64_t ConvTransposeOp::getFlops() {
 // Pooling
 //===----------------------------------------------------------------------===//
 
-static FailureOr<SmallVector<int64_t>>
-poolShape(ArrayRef<int64_t> input, ArrayRef<int64_t> kernelShape, ArrayRef<int64_t> strides,
-          ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations, bool ceilMode,
-          function_ref<InFlightDiagnostic()> emitError) {
+FailureOr<SmallVector<int64_t>>
+cleave::onnxir::inferPoolShape(ArrayRef<int64_t> input, ArrayRef<int64_t> kernelShape,
+                               ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                               ArrayRef<int64_t> dilations, bool ceilMode,
+                               function_ref<InFlightDiagnostic()> emitError) {
   if (failed(verifySpatialAttrs(input, strides, pads, dilations, emitError)))
     return failure();
   size_t r = input.size() - 2;
@@ -262,30 +273,14 @@ poolShape(ArrayRef<int64_t> input, ArrayRef<int64_t> kernelShape, ArrayRef<int64
   return shape;
 }
 
-FailureOr<SmallVector<int64_t>>
-MaxPoolOp::inferShape(ArrayRef<int64_t> input, ArrayRef<int64_t> kernelShape,
-                      ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
-                      ArrayRef<int64_t> dilations, bool ceilMode,
-                      function_ref<InFlightDiagnostic()> emitError) {
-  return poolShape(input, kernelShape, strides, pads, dilations, ceilMode, emitError);
-}
-
-FailureOr<SmallVector<int64_t>>
-AveragePoolOp::inferShape(ArrayRef<int64_t> input, ArrayRef<int64_t> kernelShape,
-                          ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
-                          ArrayRef<int64_t> dilations, bool ceilMode,
-                          function_ref<InFlightDiagnostic()> emitError) {
-  return poolShape(input, kernelShape, strides, pads, dilations, ceilMode, emitError);
-}
-
 LogicalResult MaxPoolOp::verify() {
   if (getResult().getType().getElementType() != getInput().getType().getElementType())
     return emitOpError("expects the result element type to match the input's, got ")
            << getResult().getType().getElementType() << " and "
            << getInput().getType().getElementType();
-  auto shape = inferShape(getInput().getType().getShape(), getKernelShape(), getStrides(),
-                          getPads(), getDilations(), getCeilMode(),
-                          [&] { return emitOpError(); });
+  auto shape =
+      inferPoolShape(getInput().getType().getShape(), getKernelShape(), getStrides(), getPads(),
+                     getDilations(), getCeilMode(), [&] { return emitOpError(); });
   if (failed(shape) || failed(verifyResultShape(*this, *shape)))
     return failure();
   if (getIndices() && getIndices().getType().getShape() != ArrayRef<int64_t>(*shape))
@@ -295,9 +290,9 @@ LogicalResult MaxPoolOp::verify() {
 }
 
 LogicalResult AveragePoolOp::verify() {
-  auto shape = inferShape(getInput().getType().getShape(), getKernelShape(), getStrides(),
-                          getPads(), getDilations(), getCeilMode(),
-                          [&] { return emitOpError(); });
+  auto shape =
+      inferPoolShape(getInput().getType().getShape(), getKernelShape(), getStrides(), getPads(),
+                     getDilations(), getCeilMode(), [&] { return emitOpError(); });
   return failed(shape) ? failure() : verifyResultShape(*this, *shape);
 }
 
@@ -314,18 +309,25 @@ int64_t AveragePoolOp::getFlops() {
 // Global pooling
 //===----------------------------------------------------------------------===//
 
-static LogicalResult verifyGlobalPool(Operation *op) {
-  auto input = cast<RankedTensorType>(op->getOperand(0).getType());
+FailureOr<SmallVector<int64_t>>
+cleave::onnxir::inferGlobalPoolShape(RankedTensorType input,
+                                     function_ref<InFlightDiagnostic()> emitError) {
   if (input.getRank() < 3)
-    return op->emitOpError("expects an input of rank 3 or more (N, C, spatial dims), got ")
-           << input;
-  SmallVector<int64_t> expected(input.getShape().take_front(2));
-  expected.append(input.getRank() - 2, 1);
-  return verifyResultShape(op, expected);
+    return emitError() << "expects an input of rank 3 or more (N, C, spatial dims), got " << input;
+  SmallVector<int64_t> shape(input.getShape().take_front(2));
+  shape.append(input.getRank() - 2, 1);
+  return shape;
 }
 
-LogicalResult GlobalAveragePoolOp::verify() { return verifyGlobalPool(*this); }
-LogicalResult GlobalMaxPoolOp::verify() { return verifyGlobalPool(*this); }
+LogicalResult GlobalAveragePoolOp::verify() {
+  auto shape = inferGlobalPoolShape(getInput().getType(), [&] { return emitOpError(); });
+  return failed(shape) ? failure() : verifyResultShape(*this, *shape);
+}
+
+LogicalResult GlobalMaxPoolOp::verify() {
+  auto shape = inferGlobalPoolShape(getInput().getType(), [&] { return emitOpError(); });
+  return failed(shape) ? failure() : verifyResultShape(*this, *shape);
+}
 
 int64_t GlobalAveragePoolOp::getFlops() { return getInput().getType().getNumElements(); }
 int64_t GlobalMaxPoolOp::getFlops() { return getInput().getType().getNumElements(); }

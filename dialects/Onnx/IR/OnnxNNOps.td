@@ -16,6 +16,13 @@ def Onnx_MatMulOp : Onnx_Op<"matmul", [Pure, SameOperandsAndResultElementType],
   let results = (outs Onnx_NumericTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The result shape of a matmul of operands of these shapes, or failure after reporting
+    /// the problem through `emitError`.
+    static ::mlir::FailureOr<::llvm::SmallVector<int64_t>> inferShape(
+        ::llvm::ArrayRef<int64_t> lhs, ::llvm::ArrayRef<int64_t> rhs,
+        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
+  }];
 }
 
 def Onnx_GemmOp : Onnx_Op<"gemm", [Pure, SameOperandsAndResultElementType],
@@ -43,6 +50,13 @@ def Onnx_GemmOp : Onnx_Op<"gemm", [Pure, SameOperandsAndResultElementType],
     $a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The `M x N` result shape of op(A) * op(B), or failure after reporting the problem
+    /// through `emitError`.
+    static ::mlir::FailureOr<::llvm::SmallVector<int64_t>> inferShape(
+        ::mlir::RankedTensorType a, ::mlir::RankedTensorType b, bool transA, bool transB,
+        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
+  }];
 }
 
 /// Attributes shared by the convolutions: one entry per spatial dim, `pads` holding the
@@ -130,15 +144,6 @@ class Onnx_PoolBase<string mnemonic, Type tensorType, dag extraArgs>
   let results = (outs tensorType:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
-  let extraClassDeclaration = [{
-    /// The result shape of pooling an `input` of this shape, or failure after reporting
-    /// the problem through `emitError`.
-    static ::mlir::FailureOr<::llvm::SmallVector<int64_t>> inferShape(
-        ::llvm::ArrayRef<int64_t> input, ::llvm::ArrayRef<int64_t> kernelShape,
-        ::llvm::ArrayRef<int64_t> strides, ::llvm::ArrayRef<int64_t> pads,
-        ::llvm::ArrayRef<int64_t> dilations, bool ceilMode,
-        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
-  }];
 }
 
 def Onnx_MaxPoolOp : Onnx_Op<"max_pool", [Pure], ["getFlops"]> {
@@ -170,15 +175,6 @@ def Onnx_MaxPoolOp : Onnx_Op<"max_pool", [Pure], ["getFlops"]> {
                       Optional<RankedTensorOf<[I64]>>:$indices);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type(results)";
   let hasVerifier = 1;
-  let extraClassDeclaration = [{
-    /// The result shape of pooling an `input` of this shape, or failure after reporting
-    /// the problem through `emitError`.
-    static ::mlir::FailureOr<::llvm::SmallVector<int64_t>> inferShape(
-        ::llvm::ArrayRef<int64_t> input, ::llvm::ArrayRef<int64_t> kernelShape,
-        ::llvm::ArrayRef<int64_t> strides, ::llvm::ArrayRef<int64_t> pads,
-        ::llvm::ArrayRef<int64_t> dilations, bool ceilMode,
-        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
-  }];
 }
 
 def Onnx_AveragePoolOp : Onnx_PoolBase<"average_pool", Onnx_FloatTensor,

@@ -1,6 +1,8 @@
 // The onnx-level dialect: verifiers and costs of the normalisation, softmax and reduction ops.
 #include "dialects/Onnx/IR/OnnxOps.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace cleave::onnxir;
 
@@ -11,29 +13,11 @@ int64_t numElements(Value value) {
   return type.hasStaticShape() ? type.getNumElements() : 0;
 }
 
-/// Shared verifier of the reductions: `axes` sorted, unique and in range; the result shape
-/// is the input's with those dims set to 1 (`keepdims`) or dropped.
+/// Shared verifier of the reductions.
 LogicalResult verifyReduce(Operation *op, ArrayRef<int64_t> axes, bool keepdims) {
   auto in = cast<RankedTensorType>(op->getOperand(0).getType());
-  auto out = cast<RankedTensorType>(op->getResult(0).getType());
-  for (auto [i, axis] : llvm::enumerate(axes)) {
-    if (axis < 0 || axis >= in.getRank())
-      return op->emitOpError("axis ")
-             << axis << " is out of range for an input of rank " << in.getRank();
-    if (i > 0 && axes[i - 1] >= axis)
-      return op->emitOpError("expects axes sorted and unique");
-  }
-  SmallVector<int64_t> expected;
-  for (int64_t d = 0; d < in.getRank(); ++d) {
-    if (!llvm::is_contained(axes, d))
-      expected.push_back(in.getDimSize(d));
-    else if (keepdims)
-      expected.push_back(1);
-  }
-  if (out.getShape() != ArrayRef<int64_t>(expected))
-    return op->emitOpError("expects result shape ")
-           << RankedTensorType::get(expected, out.getElementType()) << ", got " << out;
-  return success();
+  auto shape = inferReducedShape(in.getShape(), axes, keepdims, [&] { return op->emitOpError(); });
+  return failed(shape) ? failure() : verifyResultShape(op, *shape);
 }
 
 LogicalResult verifySoftmax(Operation *op, int64_t axis) {
@@ -62,6 +46,26 @@ bool broadcastsTo(RankedTensorType operand, ArrayRef<int64_t> shape) {
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
+
+FailureOr<SmallVector<int64_t>>
+cleave::onnxir::inferReducedShape(ArrayRef<int64_t> input, ArrayRef<int64_t> axes, bool keepdims,
+                                  function_ref<InFlightDiagnostic()> emitError) {
+  int64_t rank = input.size();
+  for (auto [i, axis] : llvm::enumerate(axes)) {
+    if (axis < 0 || axis >= rank)
+      return emitError() << "axis " << axis << " is out of range for an input of rank " << rank;
+    if (i > 0 && axes[i - 1] >= axis)
+      return emitError() << "expects axes sorted and unique";
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!llvm::is_contained(axes, d))
+      shape.push_back(input[d]);
+    else if (keepdims)
+      shape.push_back(1);
+  }
+  return shape;
+}
 
 LogicalResult ReduceSumOp::verify() { return verifyReduce(*this, getAxes(), getKeepdims()); }
 LogicalResult ReduceMeanOp::verify() { return verifyReduce(*this, getAxes(), getKeepdims()); }
@@ -115,9 +119,7 @@ LogicalResult LayerNormalizationOp::verify() {
     return emitOpError("expects no statistics results or two (mean, inverse standard "
                        "deviation), got ")
            << stats.size();
-  SmallVector<int64_t> statShape(in.getShape());
-  for (int64_t d = *axis; d < in.getRank(); ++d)
-    statShape[d] = 1;
+  SmallVector<int64_t> statShape = inferStatisticsShape(in.getShape(), *axis);
   for (Value stat : stats) {
     auto type = cast<RankedTensorType>(stat.getType());
     if (type.getShape() != ArrayRef<int64_t>(statShape) || type != stats[0].getType())
@@ -125,6 +127,13 @@ LogicalResult LayerNormalizationOp::verify() {
              << RankedTensorType::get(statShape, type.getElementType()) << ", got " << type;
   }
   return success();
+}
+
+SmallVector<int64_t> LayerNormalizationOp::inferStatisticsShape(ArrayRef<int64_t> input,
+                                                                int64_t axis) {
+  SmallVector<int64_t> shape(input);
+  std::fill(shape.begin() + axis, shape.end(), 1);
+  return shape;
 }
 
 // Per element: sum, subtract, square, sum, multiply by the inverse deviation, scale, shift.

@@ -116,6 +116,12 @@ def Onnx_LayerNormalizationOp : Onnx_Op<"layer_normalization", [Pure], ["getFlop
     $input `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The shape of the mean and inverse standard deviation results: `input` with the
+    /// normalised dims, `axis` (non-negative) and after, set to 1.
+    static ::llvm::SmallVector<int64_t> inferStatisticsShape(::llvm::ArrayRef<int64_t> input,
+                                                             int64_t axis);
+  }];
 }
 
 def Onnx_BatchNormalizationOp : Onnx_Op<"batch_normalization",

@@ -22,19 +22,35 @@ cleave::onnxir::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
   return result;
 }
 
-LogicalResult cleave::onnxir::verifyBroadcastOp(Operation *op) {
+FailureOr<SmallVector<int64_t>>
+cleave::onnxir::inferBroadcastShape(TypeRange operands,
+                                    function_ref<InFlightDiagnostic()> emitError) {
   SmallVector<int64_t> shape;
-  for (Value operand : op->getOperands()) {
-    auto type = cast<RankedTensorType>(operand.getType());
-    auto merged = broadcastShapes(shape, type.getShape());
+  for (Type type : operands) {
+    auto merged = broadcastShapes(shape, cast<RankedTensorType>(type).getShape());
     if (!merged)
-      return op->emitOpError("operand shapes do not broadcast: ") << op->getOperandTypes();
+      return emitError() << "operand shapes do not broadcast: " << operands;
     shape = *merged;
   }
+  return shape;
+}
+
+LogicalResult cleave::onnxir::verifyBroadcastOp(Operation *op) {
+  auto shape = inferBroadcastShape(op->getOperandTypes(), [&] { return op->emitOpError(); });
+  if (failed(shape))
+    return failure();
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
-  if (resultType.getShape() != ArrayRef<int64_t>(shape))
+  if (resultType.getShape() != ArrayRef<int64_t>(*shape))
     return op->emitOpError("expects result shape to be the broadcast shape of its operands, got ")
            << resultType;
+  return success();
+}
+
+LogicalResult cleave::onnxir::verifyResultShape(Operation *op, ArrayRef<int64_t> expected) {
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  if (result.getShape() != expected)
+    return op->emitOpError("expects result shape ")
+           << RankedTensorType::get(expected, result.getElementType()) << ", got " << result;
   return success();
 }
 
@@ -67,6 +83,17 @@ std::optional<int64_t> cleave::onnxir::normalizeAxis(int64_t axis, int64_t rank)
   if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
     return std::nullopt;
   return axis < 0 ? axis + rank : axis;
+}
+
+StringRef cleave::onnxir::nodeName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().getValue();
+  return {};
+}
+
+std::string cleave::onnxir::nodeName(Operation *op) {
+  StringRef name = nodeName(op->getLoc());
+  return (name.empty() ? op->getName().getStringRef() : name).str();
 }
 
 //===----------------------------------------------------------------------===//

@@ -8,10 +8,6 @@ using namespace cleave::onnxir;
 
 namespace {
 
-/// Folders build results of at most this many elements, so that shape computations fold
-/// while data-sized tensors stay computations.
-constexpr int64_t kMaxFoldElements = 4096;
-
 RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
 
 /// The static result type of `op` if it is small enough to fold into.
@@ -50,6 +46,22 @@ DenseElementsAttr gatherElements(DenseElementsAttr input, RankedTensorType resul
   return DenseElementsAttr::get(resultType, out);
 }
 
+/// Folds a data-movement op whose result element at each multi-index is the element of its
+/// constant `input` at the linear index `source(index, strides)`, `strides` being the input's
+/// row-major strides. Null when the input is not a constant or the result is too large.
+OpFoldResult foldByIndex(Operation *op, Attribute input,
+                         llvm::function_ref<int64_t(ArrayRef<int64_t>, ArrayRef<int64_t>)> source) {
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(input);
+  RankedTensorType type = foldableResultType(op);
+  if (!dense || !type)
+    return {};
+  if (dense.isSplat())
+    return DenseElementsAttr::get(type, dense.getSplatValue<Attribute>());
+  SmallVector<int64_t> strides = stridesOf(dense.getType().getShape());
+  return gatherElements(dense, type,
+                        [&](ArrayRef<int64_t> index) { return source(index, strides); });
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -76,48 +88,59 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
 // TransposeOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult TransposeOp::verify() {
-  auto in = cast<RankedTensorType>(getInput().getType());
-  auto out = cast<RankedTensorType>(getResult().getType());
-  ArrayRef<int64_t> perm = getPerm();
-  if (static_cast<int64_t>(perm.size()) != in.getRank())
-    return emitOpError("expects a permutation of ") << in.getRank() << " dims, got " << perm.size();
-  SmallVector<bool> seen(perm.size(), false);
-  for (auto [i, p] : llvm::enumerate(perm)) {
-    if (p < 0 || p >= in.getRank() || seen[p])
-      return emitOpError("perm is not a permutation");
+FailureOr<SmallVector<int64_t>>
+TransposeOp::inferShape(ArrayRef<int64_t> input, ArrayRef<int64_t> perm,
+                        function_ref<InFlightDiagnostic()> emitError) {
+  int64_t rank = input.size();
+  if (static_cast<int64_t>(perm.size()) != rank)
+    return emitError() << "expects a permutation of " << rank << " dims, got " << perm.size();
+  SmallVector<bool> seen(rank, false);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank || seen[p])
+      return emitError() << "perm is not a permutation";
     seen[p] = true;
-    if (out.getDimSize(i) != in.getDimSize(p))
-      return emitOpError("expects result dim ") << i << " to be " << in.getDimSize(p);
+    shape.push_back(input[p]);
   }
-  return success();
+  return shape;
+}
+
+LogicalResult TransposeOp::verify() {
+  auto shape =
+      inferShape(tensorType(getInput()).getShape(), getPerm(), [&] { return emitOpError(); });
+  return failed(shape) ? failure() : verifyResultShape(*this, *shape);
 }
 
 //===----------------------------------------------------------------------===//
 // ConcatOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult ConcatOp::verify() {
-  auto out = tensorType(getResult());
-  int64_t axis = getAxis();
-  if (getInputs().empty())
-    return emitOpError("expects at least one input");
-  if (axis >= out.getRank())
-    return emitOpError("axis ") << axis << " is out of range for rank " << out.getRank();
-  int64_t total = 0;
-  for (Value input : getInputs()) {
-    auto type = tensorType(input);
-    if (type.getRank() != out.getRank())
-      return emitOpError("expects every input to have rank ") << out.getRank() << ", got " << type;
-    for (int64_t d = 0; d < out.getRank(); ++d)
-      if (d != axis && type.getDimSize(d) != out.getDimSize(d))
-        return emitOpError("expects input dim ")
-               << d << " to be " << out.getDimSize(d) << ", got " << type;
-    total += type.getDimSize(axis);
+FailureOr<SmallVector<int64_t>> ConcatOp::inferShape(TypeRange inputs, int64_t axis,
+                                                     function_ref<InFlightDiagnostic()> emitError) {
+  if (inputs.empty())
+    return emitError() << "expects at least one input";
+  auto first = cast<RankedTensorType>(inputs.front());
+  int64_t rank = first.getRank();
+  if (axis < 0 || axis >= rank)
+    return emitError() << "axis " << axis << " is out of range for rank " << rank;
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Type input : inputs) {
+    auto type = cast<RankedTensorType>(input);
+    if (type.getRank() != rank)
+      return emitError() << "expects every input to have rank " << rank << ", got " << type;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && type.getDimSize(d) != shape[d])
+        return emitError() << "expects input dim " << d << " to be " << shape[d] << ", got "
+                           << type;
+    shape[axis] += type.getDimSize(axis);
   }
-  if (total != out.getDimSize(axis))
-    return emitOpError("expects result dim ") << axis << " to be " << total;
-  return success();
+  return shape;
+}
+
+LogicalResult ConcatOp::verify() {
+  auto shape = inferShape(getInputs().getTypes(), getAxis(), [&] { return emitOpError(); });
+  return failed(shape) ? failure() : verifyResultShape(*this, *shape);
 }
 
 OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
@@ -180,40 +203,40 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
       llvm::all_of(getStarts(), [](int64_t s) { return s == 0; }) &&
       llvm::all_of(getSteps(), [](int64_t s) { return s == 1; }))
     return getInput();
-  auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
-  RankedTensorType type = foldableResultType(*this);
-  if (!dense || !type)
-    return {};
-  SmallVector<int64_t> strides = stridesOf(tensorType(getInput()).getShape());
   ArrayRef<int64_t> starts = getStarts(), steps = getSteps();
-  return gatherElements(dense, type, [&](ArrayRef<int64_t> index) {
-    int64_t linear = 0;
-    for (auto [d, i] : llvm::enumerate(index))
-      linear += (starts[d] + i * steps[d]) * strides[d];
-    return linear;
-  });
+  return foldByIndex(*this, adaptor.getInput(),
+                     [&](ArrayRef<int64_t> index, ArrayRef<int64_t> strides) {
+                       int64_t linear = 0;
+                       for (auto [d, i] : llvm::enumerate(index))
+                         linear += (starts[d] + i * steps[d]) * strides[d];
+                       return linear;
+                     });
 }
 
 //===----------------------------------------------------------------------===//
 // GatherOp
 //===----------------------------------------------------------------------===//
 
+FailureOr<SmallVector<int64_t>> GatherOp::inferShape(ArrayRef<int64_t> data,
+                                                     ArrayRef<int64_t> indices, int64_t axis,
+                                                     function_ref<InFlightDiagnostic()> emitError) {
+  if (axis < 0 || axis >= static_cast<int64_t>(data.size()))
+    return emitError() << "axis " << axis << " is out of range for rank " << data.size();
+  SmallVector<int64_t> shape(data.take_front(axis));
+  llvm::append_range(shape, indices);
+  llvm::append_range(shape, data.drop_front(axis + 1));
+  return shape;
+}
+
 LogicalResult GatherOp::verify() {
   auto data = tensorType(getData());
-  auto indices = tensorType(getIndices());
-  auto out = tensorType(getResult());
-  int64_t axis = getAxis();
-  if (axis >= data.getRank())
-    return emitOpError("axis ") << axis << " is out of range for rank " << data.getRank();
-  if (out.getElementType() != data.getElementType())
+  auto shape = inferShape(data.getShape(), tensorType(getIndices()).getShape(), getAxis(),
+                          [&] { return emitOpError(); });
+  if (failed(shape))
+    return failure();
+  if (tensorType(getResult()).getElementType() != data.getElementType())
     return emitOpError("expects the result element type to be ") << data.getElementType();
-  SmallVector<int64_t> expected(data.getShape().take_front(axis));
-  llvm::append_range(expected, indices.getShape());
-  llvm::append_range(expected, data.getShape().drop_front(axis + 1));
-  if (out.getShape() != ArrayRef<int64_t>(expected))
-    return emitOpError("expects result shape ")
-           << RankedTensorType::get(expected, out.getElementType()) << ", got " << out;
-  return success();
+  return verifyResultShape(*this, *shape);
 }
 
 OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
@@ -264,21 +287,15 @@ LogicalResult ExpandOp::verify() {
 OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
-  RankedTensorType type = foldableResultType(*this);
-  if (!dense || !type)
-    return {};
-  if (dense.isSplat())
-    return DenseElementsAttr::get(type, dense.getSplatValue<Attribute>());
   auto in = tensorType(getInput());
-  SmallVector<int64_t> strides = stridesOf(in.getShape());
-  int64_t offset = type.getRank() - in.getRank();
-  return gatherElements(dense, type, [&](ArrayRef<int64_t> index) {
-    int64_t linear = 0;
-    for (int64_t d = 0; d < in.getRank(); ++d)
-      linear += (in.getDimSize(d) == 1 ? 0 : index[d + offset]) * strides[d];
-    return linear;
-  });
+  int64_t offset = getType().getRank() - in.getRank();
+  return foldByIndex(*this, adaptor.getInput(),
+                     [&](ArrayRef<int64_t> index, ArrayRef<int64_t> strides) {
+                       int64_t linear = 0;
+                       for (int64_t d = 0; d < in.getRank(); ++d)
+                         linear += (in.getDimSize(d) == 1 ? 0 : index[d + offset]) * strides[d];
+                       return linear;
+                     });
 }
 
 //===----------------------------------------------------------------------===//
@@ -301,18 +318,14 @@ LogicalResult TileOp::verify() {
 OpFoldResult TileOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
-  RankedTensorType type = foldableResultType(*this);
-  if (!dense || !type)
-    return {};
   auto in = tensorType(getInput());
-  SmallVector<int64_t> strides = stridesOf(in.getShape());
-  return gatherElements(dense, type, [&](ArrayRef<int64_t> index) {
-    int64_t linear = 0;
-    for (int64_t d = 0; d < in.getRank(); ++d)
-      linear += (index[d] % in.getDimSize(d)) * strides[d];
-    return linear;
-  });
+  return foldByIndex(*this, adaptor.getInput(),
+                     [&](ArrayRef<int64_t> index, ArrayRef<int64_t> strides) {
+                       int64_t linear = 0;
+                       for (int64_t d = 0; d < in.getRank(); ++d)
+                         linear += (index[d] % in.getDimSize(d)) * strides[d];
+                       return linear;
+                     });
 }
 
 //===----------------------------------------------------------------------===//
@@ -338,21 +351,30 @@ OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor) {
 // PadOp
 //===----------------------------------------------------------------------===//
 
+FailureOr<SmallVector<int64_t>> PadOp::inferShape(ArrayRef<int64_t> input, ArrayRef<int64_t> pads,
+                                                  function_ref<InFlightDiagnostic()> emitError) {
+  int64_t rank = input.size();
+  if (static_cast<int64_t>(pads.size()) != 2 * rank)
+    return emitError() << "expects " << 2 * rank << " pads, got " << pads.size();
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t before = pads[d], after = pads[d + rank], dim = input[d];
+    if (before < -dim || after < -dim || dim + before + after < 0)
+      return emitError() << "pads of dim " << d << " crop more than the dim holds";
+    shape.push_back(dim + before + after);
+  }
+  return shape;
+}
+
 LogicalResult PadOp::verify() {
   auto in = tensorType(getInput());
-  auto out = tensorType(getResult());
   ArrayRef<int64_t> pads = getPads();
   int64_t rank = in.getRank();
-  if (out.getRank() != rank)
-    return emitOpError("expects a result of rank ") << rank << ", got " << out;
-  if (static_cast<int64_t>(pads.size()) != 2 * rank)
-    return emitOpError("expects ") << 2 * rank << " pads, got " << pads.size();
+  auto shape = inferShape(in.getShape(), pads, [&] { return emitOpError(); });
+  if (failed(shape) || failed(verifyResultShape(*this, *shape)))
+    return failure();
   for (int64_t d = 0; d < rank; ++d) {
     int64_t before = pads[d], after = pads[d + rank], dim = in.getDimSize(d);
-    if (dim + before + after != out.getDimSize(d))
-      return emitOpError("expects result dim ") << d << " to be " << dim + before + after;
-    if (before < -dim || after < -dim)
-      return emitOpError("pads of dim ") << d << " crop more than the dim holds";
     if (getMode() == "reflect" && std::max(before, after) >= std::max<int64_t>(dim, 1))
       return emitOpError("reflect pads of dim ")
              << d << " must be smaller than the dim (" << dim << ")";

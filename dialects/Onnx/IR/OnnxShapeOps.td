@@ -40,6 +40,13 @@ def Onnx_TransposeOp : Onnx_Op<"transpose", [Pure, SameOperandsAndResultElementT
   let results = (outs Onnx_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The result shape of permuting an input of this shape by `perm`, or failure after
+    /// reporting the problem through `emitError`.
+    static ::mlir::FailureOr<::llvm::SmallVector<int64_t>> inferShape(
+        ::llvm::ArrayRef<int64_t> input, ::llvm::ArrayRef<int64_t> perm,
+        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
+  }];
 }
 
 def Onnx_ConcatOp : Onnx_Op<"concat", [Pure, SameOperandsAndResultElementType]> {
@@ -57,6 +64,13 @@ def Onnx_ConcatOp : Onnx_Op<"concat", [Pure, SameOperandsAndResultElementType]> 
   let results = (outs Onnx_AnyTensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, $result)";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The result shape of joining `inputs` along `axis` (non-negative), or failure after
+    /// reporting the problem through `emitError`.
+    static ::mlir::FailureOr<::llvm::SmallVector<int64_t>> inferShape(
+        ::mlir::TypeRange inputs, int64_t axis,
+        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
+  }];
   let hasFolder = 1;
 }
 
@@ -97,6 +111,13 @@ def Onnx_GatherOp : Onnx_Op<"gather", [Pure]> {
   let results = (outs Onnx_AnyTensor:$result);
   let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The result shape, `data[:axis] + indices + data[axis+1:]`, or failure after
+    /// reporting the problem through `emitError`.
+    static ::mlir::FailureOr<::llvm::SmallVector<int64_t>> inferShape(
+        ::llvm::ArrayRef<int64_t> data, ::llvm::ArrayRef<int64_t> indices, int64_t axis,
+        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
+  }];
   let hasFolder = 1;
 }
 
@@ -172,6 +193,13 @@ def Onnx_PadOp : Onnx_Op<"pad", [Pure, SameOperandsAndResultElementType]> {
     $input (`,` $constant_value^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The result shape of padding an input of this shape by `pads` (begins, then ends),
+    /// or failure after reporting the problem through `emitError`.
+    static ::mlir::FailureOr<::llvm::SmallVector<int64_t>> inferShape(
+        ::llvm::ArrayRef<int64_t> input, ::llvm::ArrayRef<int64_t> pads,
+        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
+  }];
 }
 
 def Onnx_ResizeOp : Onnx_Op<"resize", [Pure, AllElementTypesMatch<["input", "result"]>],

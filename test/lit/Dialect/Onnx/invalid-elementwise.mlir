@@ -48,6 +48,15 @@ func.func @clip_bound_type(%x: tensor<4xf32>, %hi: tensor<f64>) -> tensor<4xf32>
 
 // -----
 
+// The Elementwise trait checks the broadcast of every elementwise op, Clip's bounds included.
+func.func @clip_bound_broadcast(%x: tensor<4xf32>, %lo: tensor<3xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{operand shapes do not broadcast: 'tensor<4xf32>', 'tensor<3xf32>'}}
+  %0 = onnx.clip %x min %lo : (tensor<4xf32>, tensor<3xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
 // bfloat16 reaches no op but Cast.
 func.func @add_bf16(%a: tensor<3xbf16>) {
   // expected-error @+1 {{operand #0 must be ranked tensor of}}

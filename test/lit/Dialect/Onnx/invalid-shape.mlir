@@ -34,7 +34,7 @@ func.func @concat_dims(%x: tensor<2x3xf32>, %y: tensor<3x3xf32>) {
 // -----
 
 func.func @concat_sum(%x: tensor<2x3xf32>) {
-  // expected-error @+1 {{expects result dim 1 to be 6}}
+  // expected-error @+1 {{expects result shape 'tensor<2x6xf32>', got 'tensor<2x5xf32>'}}
   %0 = onnx.concat %x, %x {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x5xf32>
   return
 }
@@ -90,7 +90,7 @@ func.func @constant_of_shape_type() {
 // -----
 
 func.func @pad_result(%x: tensor<3xf32>) {
-  // expected-error @+1 {{expects result dim 0 to be 5}}
+  // expected-error @+1 {{expects result shape 'tensor<5xf32>', got 'tensor<4xf32>'}}
   %0 = onnx.pad %x {mode = "constant", pads = array<i64: 1, 1>} : (tensor<3xf32>) -> tensor<4xf32>
   return
 }
