@@ -56,7 +56,8 @@ static void expect_error(cleave_status *status, cleave_status_code code,
         "the message is one non-empty line", line);
   cleave_status_release(status);
 }
-#define EXPECT_ERROR(call, code, want) expect_error((call), (code), (want), __LINE__)
+#define EXPECT_ERROR(call, code, want)                                         \
+  expect_error((call), (code), (want), __LINE__)
 
 /* A buffer of `bytes` bytes starting `skew` bytes past a 64-byte boundary. */
 typedef struct buffer {
@@ -205,7 +206,8 @@ static void test_local(const char *add, const char *chain2, const char *dir) {
   in.dtype = CLEAVE_DTYPE_FLOAT32;
   in.byte_size = 20;
   EXPECT_ERROR(cleave_session_run(session, &in, 1, &out, 1),
-               CLEAVE_INVALID_ARGUMENT, "input 'x': buffer of 20 bytes, needs 24");
+               CLEAVE_INVALID_ARGUMENT,
+               "input 'x': buffer of 20 bytes, needs 24");
   in.byte_size = 24;
   out.byte_size = 20;
   EXPECT_ERROR(cleave_session_run(session, &in, 1, &out, 1),

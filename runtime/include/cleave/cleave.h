@@ -129,33 +129,33 @@ cleave_status *cleave_session_options_set_mpi(cleave_session_options *options,
 /** A model input or output as the artifact declares it. The pointers are
  *  owned by the session and valid until it is released. */
 typedef struct cleave_tensor_info {
-  const char *name;     /**< NUL-terminated */
-  cleave_dtype dtype;   /**< element type */
-  size_t rank;          /**< number of dimensions (0 for a scalar) */
-  const int64_t *dims;  /**< `rank` dimensions, row-major */
-  size_t byte_size;     /**< bytes of the dense tensor */
+  const char *name;    /**< NUL-terminated */
+  cleave_dtype dtype;  /**< element type */
+  size_t rank;         /**< number of dimensions (0 for a scalar) */
+  const int64_t *dims; /**< `rank` dimensions, row-major */
+  size_t byte_size;    /**< bytes of the dense tensor */
 } cleave_tensor_info;
 
 /** A caller-owned, read-only dense row-major tensor: an input that
  *  cleave_session_run() reads in place during the call. A buffer starting
  *  64-byte aligned reaches the model's code without a copy. */
 typedef struct cleave_tensor_view {
-  cleave_dtype dtype;   /**< must be the input's */
-  size_t rank;          /**< must be the input's */
-  const int64_t *dims;  /**< `rank` dimensions (may be NULL when rank is 0) */
-  const void *data;     /**< the first element */
-  size_t byte_size;     /**< bytes readable at `data`, at least the tensor's */
+  cleave_dtype dtype;  /**< must be the input's */
+  size_t rank;         /**< must be the input's */
+  const int64_t *dims; /**< `rank` dimensions (may be NULL when rank is 0) */
+  const void *data;    /**< the first element */
+  size_t byte_size;    /**< bytes readable at `data`, at least the tensor's */
 } cleave_tensor_view;
 
 /** A caller-owned, writable dense row-major tensor: an output buffer that
  *  cleave_session_run() fills in place. It must not overlap an input or
  *  another output. */
 typedef struct cleave_mutable_tensor_view {
-  cleave_dtype dtype;   /**< must be the output's */
-  size_t rank;          /**< must be the output's */
-  const int64_t *dims;  /**< `rank` dimensions (may be NULL when rank is 0) */
-  void *data;           /**< where the first element goes */
-  size_t byte_size;     /**< bytes writable at `data`, at least the tensor's */
+  cleave_dtype dtype;  /**< must be the output's */
+  size_t rank;         /**< must be the output's */
+  const int64_t *dims; /**< `rank` dimensions (may be NULL when rank is 0) */
+  void *data;          /**< where the first element goes */
+  size_t byte_size;    /**< bytes writable at `data`, at least the tensor's */
 } cleave_mutable_tensor_view;
 
 /*===----------------------------------------------------------------------===*
@@ -185,7 +185,9 @@ cleave_status *cleave_session_create(const char *path,
                                      const cleave_session_options *options,
                                      cleave_session **session);
 
-/** Frees `session` (its code, mapping and buffers); NULL is ignored. */
+/** Frees `session` (its code, mapping and buffers); NULL is ignored. Under
+ *  MPI, release every session before the process exits: MPI is finalised
+ *  at exit only once no session uses it. */
 void cleave_session_release(cleave_session *session);
 
 /** The number of model inputs (the artifact's, also on ranks that take

@@ -42,16 +42,19 @@ using cleave::TensorDesc;
 using cleave::TensorView;
 using cleave::Transport;
 
+/// An error as the C API hands it out: the code and the one-line message.
 struct cleave_status {
   cleave_status_code code;
   std::string message;
 };
 
+/// What cleave_session_options_set_* recorded.
 struct cleave_session_options {
-  int threads = 0;
-  bool useMpi = true;
+  int threads = 0;    ///< SessionOptions::threads
+  bool useMpi = true; ///< run plans on several ranks over MPI under mpirun
 };
 
+/// A session with what it runs over.
 struct cleave_session {
   /// Declared before `session`, which uses it, so that it outlives it.
   std::shared_ptr<Transport> transport;
@@ -107,6 +110,7 @@ constexpr DTypeRow kDTypes[] = {
 #undef CLEAVE_DTYPE_ROW
 };
 
+/// The row of `code`, or null for a code abi.h does not define.
 const DTypeRow *findDType(int code) {
   for (const DTypeRow &row : kDTypes)
     if (row.code == code)
@@ -114,7 +118,7 @@ const DTypeRow *findDType(int code) {
   return nullptr;
 }
 
-/// Returned when not even a status can be allocated; never freed.
+/// Returned when not even a status can be allocated; never freed or changed.
 cleave_status gOutOfMemory{CLEAVE_RESOURCE_EXHAUSTED, "out of memory"};
 
 /// A heap copy of the failed `status`, its message kept to one line.
@@ -150,6 +154,7 @@ template <typename Body> cleave_status *guarded(Body &&body) noexcept {
 /// kept until exit (its destruction then finalises MPI if we initialised
 /// it). Guarded by gMpiMutex.
 std::mutex gMpiMutex;
+/// The transport itself (a function-local static, destroyed at exit).
 std::shared_ptr<Transport> &mpiRoot() {
   static std::shared_ptr<Transport> root;
   return root;
@@ -169,6 +174,7 @@ StatusOr<std::shared_ptr<Transport>> sessionTransport() {
   return root->split(0, root->rank());
 }
 
+/// "1 rank", "4 ranks".
 std::string ranks(int count) {
   return std::to_string(count) + (count == 1 ? " rank" : " ranks");
 }
@@ -263,6 +269,7 @@ std::string nameOf(const char *kind, const std::vector<TensorDesc> &declared,
   return std::string(kind) + " " + std::to_string(index);
 }
 
+/// Fills `info` for input (or output) `index` of `session`.
 Status describe(const cleave_session *session, bool input, size_t index,
                 cleave_tensor_info *info) {
   const char *function =

@@ -111,6 +111,7 @@ constexpr int kTagsPerMicrobatch = 1024;
 /// The alignment the entry-point ABI promises for every argument buffer.
 constexpr uintptr_t kArgAlignment = 64;
 
+/// True when `pointer` may be passed to an entry point as it is.
 bool isAligned(const void *pointer) {
   return (reinterpret_cast<uintptr_t>(pointer) & (kArgAlignment - 1)) == 0;
 }

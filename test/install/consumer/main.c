@@ -1,9 +1,9 @@
 /*===- main.c - Runs a Cleave artifact through the installed C API --------===*
  *
  * usage: consumer_c MODEL.cleave OUT_DIR INPUT.bin...
- * As consumer_cpp: raw input bytes in the model's input order, each output written raw to
- * OUT_DIR/<name>.bin (characters outside [A-Za-z0-9_.-] replaced by '_'). Errors: one line on
- * stderr, exit 1.
+ * As consumer_cpp: raw input bytes in the model's input order, each output
+ *written raw to OUT_DIR/<name>.bin (characters outside [A-Za-z0-9_.-] replaced
+ *by '_'). Errors: one line on stderr, exit 1.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -68,7 +68,8 @@ int main(int argc, char **argv) {
   n_in = cleave_session_input_count(session);
   n_out = cleave_session_output_count(session);
   if ((size_t)(argc - 3) != n_in) {
-    fprintf(stderr, "consumer_c: error: the model has %lu inputs\n", (unsigned long)n_in);
+    fprintf(stderr, "consumer_c: error: the model has %lu inputs\n",
+            (unsigned long)n_in);
     cleave_session_release(session);
     return 1;
   }
@@ -113,12 +114,16 @@ int main(int argc, char **argv) {
       goto done;
     for (c = 0; info.name[c] && c + 1 < sizeof(name); ++c) {
       char ch = info.name[c];
-      name[c] = isalnum((unsigned char)ch) || ch == '_' || ch == '.' || ch == '-' ? ch : '_';
+      name[c] =
+          isalnum((unsigned char)ch) || ch == '_' || ch == '.' || ch == '-'
+              ? ch
+              : '_';
     }
     name[c] = '\0';
     sprintf(path, "%.2000s/%s.bin", argv[2], name);
     file = fopen(path, "wb");
-    if (!file || fwrite(outputs[i].data, 1, outputs[i].byte_size, file) != outputs[i].byte_size) {
+    if (!file || fwrite(outputs[i].data, 1, outputs[i].byte_size, file) !=
+                     outputs[i].byte_size) {
       fprintf(stderr, "consumer_c: error: cannot write '%s'\n", path);
       if (file)
         fclose(file);
