@@ -83,21 +83,6 @@ static_assert(CLEAVE_RESOURCE_EXHAUSTED == int(StatusCode::ResourceExhausted),
 static_assert(CLEAVE_INTERNAL == int(StatusCode::Internal),
               "status codes differ");
 
-// DType's values are abi.h's cleave_dtype codes.
-static_assert(int(DType::Float32) == CLEAVE_DTYPE_FLOAT32, "dtype codes");
-static_assert(int(DType::Float16) == CLEAVE_DTYPE_FLOAT16, "dtype codes");
-static_assert(int(DType::Float64) == CLEAVE_DTYPE_FLOAT64, "dtype codes");
-static_assert(int(DType::Int64) == CLEAVE_DTYPE_INT64, "dtype codes");
-static_assert(int(DType::Int32) == CLEAVE_DTYPE_INT32, "dtype codes");
-static_assert(int(DType::Int8) == CLEAVE_DTYPE_INT8, "dtype codes");
-static_assert(int(DType::UInt8) == CLEAVE_DTYPE_UINT8, "dtype codes");
-static_assert(int(DType::Bool) == CLEAVE_DTYPE_BOOL, "dtype codes");
-static_assert(int(DType::Int16) == CLEAVE_DTYPE_INT16, "dtype codes");
-static_assert(int(DType::UInt16) == CLEAVE_DTYPE_UINT16, "dtype codes");
-static_assert(int(DType::UInt32) == CLEAVE_DTYPE_UINT32, "dtype codes");
-static_assert(int(DType::UInt64) == CLEAVE_DTYPE_UINT64, "dtype codes");
-static_assert(int(DType::BFloat16) == CLEAVE_DTYPE_BFLOAT16, "dtype codes");
-
 /// One row per cleave_dtype code, from abi.h's list.
 struct DTypeRow {
   int code;
@@ -253,7 +238,7 @@ Status translateType(const std::string &what, cleave_dtype code, size_t rank,
   if (rank > 0 && !dims)
     return cleave::invalidArgumentError(what + ": dims is NULL with rank " +
                                         std::to_string(rank));
-  *dtype = static_cast<DType>(code);
+  *dtype = static_cast<DType>(code); // DType holds abi.h's codes
   if (rank > 0)
     shape->assign(dims, dims + rank);
   else
