@@ -183,7 +183,7 @@ LogicalResult Compilation::record(Diagnostic &diag) {
     return success();
   std::string message = diag.str();
   // The ONNX node at fault, unless the message names what it is about already.
-  std::string node = onnxir::nodeName(diag.getLocation());
+  std::string node = onnxir::nodeName(diag.getLocation()).str();
   if (!node.empty() && !llvm::StringRef(message).starts_with("node '") &&
       !llvm::StringRef(message).starts_with("input '") &&
       !llvm::StringRef(message).starts_with("tensor '"))

@@ -433,32 +433,6 @@ Status runLocal(std::shared_ptr<const Artifact> artifact,
 /// that main() prints nothing more.
 bool gQuiet = false;
 
-/// How mpirun (OpenMPI, or a PMIx/PMI launcher) started this process.
-struct Launch {
-  bool underMpirun = false;
-  int size = 1; ///< -1 when the launcher does not say
-  int rank = 0;
-};
-
-Launch detectLaunch() {
-  auto number = [](const char *name) -> int {
-    const char *value = std::getenv(name);
-    return value && *value ? std::atoi(value) : -1;
-  };
-  Launch launch;
-  if (std::getenv("OMPI_COMM_WORLD_SIZE")) {
-    launch.underMpirun = true;
-    launch.size = number("OMPI_COMM_WORLD_SIZE");
-    launch.rank = std::max(0, number("OMPI_COMM_WORLD_RANK"));
-  } else if (std::getenv("PMIX_RANK") || std::getenv("PMI_RANK")) {
-    launch.underMpirun = true;
-    launch.size = number("PMI_SIZE");
-    launch.rank = std::max(
-        0, number(std::getenv("PMIX_RANK") ? "PMIX_RANK" : "PMI_RANK"));
-  }
-  return launch;
-}
-
 /// Reports an error every rank shares: rank 0 prints it, then all ranks meet
 /// at a barrier before exiting, because mpirun kills the job as soon as one
 /// rank exits with a failure and rank 0 could die before printing.
@@ -483,7 +457,7 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
   if (!created.ok()) {
     // No MPI to agree through: rank 0 reports, the others give it a moment
     // before their failure makes mpirun end the job.
-    if (detectLaunch().rank != 0) {
+    if (detectMpiLaunch().rank != 0) {
       gQuiet = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
@@ -584,7 +558,7 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
 Status runMain(int argc, char **argv) {
   Options options;
   Status parsed = parseArgs(argc, argv, &options);
-  Launch launch = detectLaunch();
+  MpiLaunch launch = detectMpiLaunch();
   // --help and --info need no MPI; under mpirun rank 0 alone prints.
   if (parsed.ok() && (options.help || options.info)) {
     if (launch.rank != 0)

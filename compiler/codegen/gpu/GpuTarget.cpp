@@ -201,7 +201,7 @@ bool cleave::extractGpuProgram(ModuleOp module, const std::string &constantsSect
     return false;
   }
   auto nodeOf = [](Operation *op) -> std::string {
-    std::string node = onnxir::nodeName(op->getLoc());
+    std::string node = onnxir::nodeName(op->getLoc()).str();
     return node.empty() ? "" : "node '" + node + "': ";
   };
   using artifact::GpuBuffer;

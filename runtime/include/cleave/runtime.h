@@ -424,6 +424,58 @@ struct StageProfile {
   double runSeconds = 0;        ///< inside run(), summed
 };
 
+/// A borrowed, read-only dense row-major tensor: an input that Session::run
+/// reads in place. The caller owns the data and keeps it alive and unchanged
+/// for the call. When the data (or a microbatch's rows of it) starts 64-byte
+/// aligned, the code receives the caller's pointer itself; otherwise the rows
+/// are copied into an aligned buffer first, as the entry-point ABI promises
+/// aligned arguments.
+struct TensorView {
+  /// An empty float32 scalar view of no data.
+  TensorView() = default;
+  /// A view of `byteSize` bytes at `data` holding a `dtype` tensor of `shape`.
+  TensorView(DType dtype, Shape shape, const void *data, size_t byteSize)
+      : dtype(dtype), shape(std::move(shape)), data(data), byteSize(byteSize) {}
+  /// A view of all of `tensor` (implicit, so that tensors pass as views).
+  TensorView(const Tensor &tensor)
+      : dtype(tensor.dtype()), shape(tensor.shape()), data(tensor.data()),
+        byteSize(tensor.byteSize()) {}
+
+  /// The element type.
+  DType dtype = DType::Float32;
+  /// The dimensions.
+  Shape shape;
+  /// The first element.
+  const void *data = nullptr;
+  /// Bytes readable at `data`; at least the tensor's byte size.
+  size_t byteSize = 0;
+};
+
+/// A borrowed, writable dense row-major tensor: an output buffer that
+/// Session::run fills in place (directly where its rows start 64-byte
+/// aligned, through an aligned buffer and a copy otherwise). It must not
+/// overlap an input or another output.
+struct MutableTensorView {
+  /// An empty float32 scalar view of no data.
+  MutableTensorView() = default;
+  /// A view of `byteSize` bytes at `data` for a `dtype` tensor of `shape`.
+  MutableTensorView(DType dtype, Shape shape, void *data, size_t byteSize)
+      : dtype(dtype), shape(std::move(shape)), data(data), byteSize(byteSize) {}
+  /// A view of all of `tensor` (implicit, so that tensors pass as views).
+  MutableTensorView(Tensor &tensor)
+      : dtype(tensor.dtype()), shape(tensor.shape()), data(tensor.data()),
+        byteSize(tensor.byteSize()) {}
+
+  /// The element type.
+  DType dtype = DType::Float32;
+  /// The dimensions.
+  Shape shape;
+  /// Where the first element goes.
+  void *data = nullptr;
+  /// Bytes writable at `data`; at least the tensor's byte size.
+  size_t byteSize = 0;
+};
+
 /// Runs an artifact's plan: loads its code onto the devices once, then runs
 /// inference any number of times. One run at a time per Session.
 ///
@@ -445,18 +497,33 @@ public:
   Session(const Session &) = delete;
   Session &operator=(const Session &) = delete;
 
-  /// Runs one inference. `inputs` are in the order of Artifact::inputs() and
-  /// must match their dtype and shape exactly (none on a rank that does not
-  /// run the first stage); on success `*outputs` holds fresh tensors in the
-  /// order of Artifact::outputs() (none on a rank that does not run the last
-  /// stage). A mismatch fails with InvalidArgument naming the input, what
-  /// was expected and what was given. In a distributed plan a failure on one
-  /// rank leaves its peers waiting: the caller must abort the job (cleave-run
-  /// calls MPI_Abort) rather than run again.
+  /// Runs one inference without copying: the code reads `inputs` in place
+  /// and writes the outputs into the caller's `outputs` buffers (see
+  /// TensorView and MutableTensorView for when rows are staged instead).
+  /// `inputs` are in the order of Artifact::inputs() and must match their
+  /// dtype and shape exactly, with enough bytes (none on a rank that does not
+  /// take inputs). `outputs` are in the order of Artifact::outputs(), checked
+  /// the same way, one per output on a rank that returns outputs and none on
+  /// a rank of an earlier stage; a rank of the last stage that does not return
+  /// them (a tensor-parallel group's other ranks) may pass none, and the
+  /// session writes them into buffers of its own. A mismatch fails with
+  /// InvalidArgument naming the input or output, what was expected and what
+  /// was given. On failure the output buffers' contents are unspecified. In a
+  /// distributed plan a failure on one rank leaves its peers waiting: the
+  /// caller must abort the job (cleave-run calls MPI_Abort) rather than run
+  /// again.
+  Status run(const std::vector<TensorView> &inputs,
+             const std::vector<MutableTensorView> &outputs);
+
+  /// Runs one inference as above, into fresh tensors: `inputs` as for the
+  /// views; on success `*outputs` holds the outputs in the order of
+  /// Artifact::outputs() on every rank of the last stage (none elsewhere).
   Status run(const std::vector<Tensor> &inputs, std::vector<Tensor> *outputs);
 
   /// Checks `inputs` against the manifest without running anything.
   Status validateInputs(const std::vector<Tensor> &inputs) const;
+  /// Checks input views against the manifest without running anything.
+  Status validateInputs(const std::vector<TensorView> &inputs) const;
 
   /// The artifact this session runs.
   const Artifact &artifact() const { return *artifact_; }

@@ -33,7 +33,9 @@ std::string mpiError(int code) {
 struct MpiLifetime {
   explicit MpiLifetime(bool finalize) : finalize(finalize) {}
   ~MpiLifetime() {
-    if (finalize)
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (finalize && !finalized)
       MPI_Finalize();
   }
   bool finalize;
@@ -68,6 +70,12 @@ public:
   }
 
   ~MpiTransport() override {
+    // A program that initialised MPI itself may finalise it before the last
+    // transport goes; the communicator and requests are gone with it then.
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (finalized)
+      return;
     for (Slot &slot : slots_)
       if (slot.request != MPI_REQUEST_NULL)
         MPI_Request_free(&slot.request);

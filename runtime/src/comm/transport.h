@@ -88,6 +88,18 @@ bool allReduceSupports(DType dtype);
 /// True when this runtime was built with MPI.
 bool haveMpi();
 
+/// How mpirun (OpenMPI, or a PMIx/PMI launcher) started this process, as its
+/// environment says; nothing is initialised.
+struct MpiLaunch {
+  bool underMpirun = false;
+  int size = 1; ///< -1 when the launcher does not say
+  int rank = 0;
+};
+
+/// Reads the launcher's environment variables (OMPI_COMM_WORLD_SIZE and
+/// OMPI_COMM_WORLD_RANK, PMIX_RANK, PMI_RANK and PMI_SIZE).
+MpiLaunch detectMpiLaunch();
+
 } // namespace cleave
 
 #endif // CLEAVE_RUNTIME_COMM_TRANSPORT_H

@@ -61,7 +61,9 @@ struct Transfer {
 struct Slice {
   size_t bytes = 0; ///< of one microbatch
   /// Used when a microbatch's rows do not start 64-byte aligned (the ABI
-  /// promises aligned buffers): rows are copied through it.
+  /// promises aligned buffers): rows are copied through it. Allocated with
+  /// the session when the microbatch size alone misaligns rows, otherwise
+  /// on the first run whose caller's buffer is misaligned, then kept.
   Tensor staging;
 };
 
@@ -93,6 +95,9 @@ struct Session::Impl {
   std::vector<Transfer> sends;
   std::vector<Slice> inputSlices;
   std::vector<Slice> outputSlices;
+  /// Where a last-stage rank that returns no outputs (a tensor-parallel
+  /// group's other ranks) writes them when its caller passes none.
+  std::vector<Tensor> unreturnedOutputs;
   CallState calls;
   /// What the entry point's ctx points to; `session` points to `calls`.
   cleave_stage_context context{nullptr, nullptr};
@@ -102,6 +107,14 @@ struct Session::Impl {
 namespace {
 /// Tags: microbatch * kTagsPerMicrobatch + position of the tensor in its cut.
 constexpr int kTagsPerMicrobatch = 1024;
+
+/// The alignment the entry-point ABI promises for every argument buffer.
+constexpr uintptr_t kArgAlignment = 64;
+
+/// True when `pointer` may be passed to an entry point as it is.
+bool isAligned(const void *pointer) {
+  return (reinterpret_cast<uintptr_t>(pointer) & (kArgAlignment - 1)) == 0;
+}
 
 /// Seconds on a monotonic clock, for the profile.
 double now() {
@@ -218,18 +231,59 @@ int placeInGroup(const StageDesc &stage, int rank) {
              : static_cast<int>(found - stage.group.begin());
 }
 
+/// Gives `slice` of `desc` its staging buffer, unless it has one.
+Status allocateStaging(Slice &slice, const TensorDesc &desc, int microbatches) {
+  if (slice.staging.data())
+    return Status();
+  Shape shape = desc.shape;
+  if (!shape.empty())
+    shape[0] /= microbatches;
+  StatusOr<Tensor> staging = Tensor::create(desc.dtype, shape);
+  if (!staging.ok())
+    return staging.status();
+  slice.staging = std::move(staging).value();
+  return Status();
+}
+
 StatusOr<Slice> makeSlice(const TensorDesc &desc, int microbatches) {
   Slice slice;
   slice.bytes = desc.byteSize() / static_cast<size_t>(microbatches);
-  if (microbatches > 1 && slice.bytes % 64 != 0) {
-    Shape shape = desc.shape;
-    shape[0] /= microbatches;
-    StatusOr<Tensor> staging = Tensor::create(desc.dtype, shape);
-    if (!staging.ok())
-      return staging.status();
-    slice.staging = std::move(staging).value();
+  if (microbatches > 1 && slice.bytes % kArgAlignment != 0) {
+    Status status = allocateStaging(slice, desc, microbatches);
+    if (!status.ok())
+      return status;
   }
   return slice;
+}
+
+/// True when some microbatch's rows of a buffer at `base` do not start
+/// aligned, so that they go through the slice's staging buffer.
+bool needsStaging(const Slice &slice, const void *base, int microbatches) {
+  return !isAligned(base) ||
+         (microbatches > 1 && slice.bytes % kArgAlignment != 0);
+}
+
+/// Checks one caller's buffer against the manifest's `want`: `kind` is
+/// "input" or "output".
+Status checkView(const char *kind, const TensorDesc &want, DType dtype,
+                 const Shape &shape, const void *data, size_t byteSize) {
+  std::string what = std::string(kind) + " '" + want.name + "'";
+  if (dtype != want.dtype)
+    return invalidArgumentError(what + ": expected dtype " +
+                                dtypeName(want.dtype) + ", got " +
+                                dtypeName(dtype));
+  if (shape != want.shape)
+    return invalidArgumentError(what + ": expected shape " +
+                                shapeToString(want.shape) + ", got " +
+                                shapeToString(shape));
+  size_t needed = want.byteSize();
+  if (!data && needed > 0)
+    return invalidArgumentError(what + " has no data");
+  if (byteSize < needed)
+    return invalidArgumentError(what + ": buffer of " +
+                                std::to_string(byteSize) + " bytes, needs " +
+                                std::to_string(needed));
+  return Status();
 }
 } // namespace
 
@@ -459,6 +513,15 @@ Session::create(std::shared_ptr<const Artifact> artifact,
 }
 
 Status Session::validateInputs(const std::vector<Tensor> &inputs) const {
+  try {
+    return validateInputs(
+        std::vector<TensorView>(inputs.begin(), inputs.end()));
+  } catch (const std::bad_alloc &) {
+    return resourceExhaustedError("out of memory checking the inputs");
+  }
+}
+
+Status Session::validateInputs(const std::vector<TensorView> &inputs) const {
   if (!impl_->first) {
     if (inputs.empty())
       return Status();
@@ -474,18 +537,11 @@ Status Session::validateInputs(const std::vector<Tensor> &inputs) const {
         (expected.empty() ? "" : " (" + nameList(expected) + ")") + ", got " +
         std::to_string(inputs.size()));
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const TensorDesc &want = expected[i];
-    const Tensor &got = inputs[i];
-    if (got.dtype() != want.dtype)
-      return invalidArgumentError("input '" + want.name + "': expected dtype " +
-                                  dtypeName(want.dtype) + ", got " +
-                                  dtypeName(got.dtype()));
-    if (got.shape() != want.shape)
-      return invalidArgumentError("input '" + want.name + "': expected shape " +
-                                  shapeToString(want.shape) + ", got " +
-                                  shapeToString(got.shape()));
-    if (!got.data())
-      return invalidArgumentError("input '" + want.name + "' has no data");
+    const TensorView &got = inputs[i];
+    Status status = checkView("input", expected[i], got.dtype, got.shape,
+                              got.data, got.byteSize);
+    if (!status.ok())
+      return status;
   }
   return Status();
 }
@@ -494,26 +550,98 @@ Status Session::run(const std::vector<Tensor> &inputs,
                     std::vector<Tensor> *outputs) {
   if (!outputs)
     return invalidArgumentError("no output vector given to Session::run");
-  Status valid = validateInputs(inputs);
-  if (!valid.ok())
-    return valid;
-  Impl &impl = *impl_;
-  StageProfile &profile = impl.profile;
-  double runStart = now();
-  std::string where = "stage " + std::to_string(impl.stage->id) + ": ";
   try {
+    std::vector<TensorView> inputViews(inputs.begin(), inputs.end());
+    // Every rank of the last stage gets the outputs in this form.
     std::vector<Tensor> results;
-    if (impl.last)
+    std::vector<MutableTensorView> outputViews;
+    if (impl_->last)
       for (const TensorDesc &desc : artifact_->outputs()) {
         StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
         if (!tensor.ok())
           return Status(tensor.status().code(), "output '" + desc.name + "': " +
                                                     tensor.status().message());
         results.push_back(std::move(tensor).value());
+        outputViews.emplace_back(results.back());
+      }
+    Status status = run(inputViews, outputViews);
+    if (!status.ok())
+      return status;
+    *outputs = std::move(results);
+    return Status();
+  } catch (const std::bad_alloc &) {
+    return resourceExhaustedError("out of memory running the session");
+  }
+}
+
+Status Session::run(const std::vector<TensorView> &inputs,
+                    const std::vector<MutableTensorView> &outputs) {
+  try {
+    Status valid = validateInputs(inputs);
+    if (!valid.ok())
+      return valid;
+    Impl &impl = *impl_;
+    const std::vector<TensorDesc> &expected = artifact_->outputs();
+    if (!impl.last && !outputs.empty())
+      return invalidArgumentError(
+          "stage " + std::to_string(impl.stage->id) +
+          " returns no outputs (only the last stage's rank gets them), got " +
+          std::to_string(outputs.size()));
+    if (impl.last && outputs.size() != expected.size() &&
+        !(outputs.empty() && !impl.returns))
+      return invalidArgumentError(
+          "expected " + plural(expected.size(), "output") +
+          (expected.empty() ? "" : " (" + nameList(expected) + ")") + ", got " +
+          std::to_string(outputs.size()));
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const MutableTensorView &got = outputs[i];
+      Status status = checkView("output", expected[i], got.dtype, got.shape,
+                                got.data, got.byteSize);
+      if (!status.ok())
+        return status;
+    }
+
+    StageProfile &profile = impl.profile;
+    double runStart = now();
+    std::string where = "stage " + std::to_string(impl.stage->id) + ": ";
+    int microbatches = artifact_->microbatches();
+    // Where each output goes: the caller's buffers, or the session's own on
+    // a rank that computes the outputs without returning them.
+    std::vector<uint8_t *> results;
+    if (impl.last) {
+      if (outputs.empty() && impl.unreturnedOutputs.empty())
+        for (const TensorDesc &desc : expected) {
+          StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
+          if (!tensor.ok())
+            return Status(tensor.status().code(),
+                          "output '" + desc.name +
+                              "': " + tensor.status().message());
+          impl.unreturnedOutputs.push_back(std::move(tensor).value());
+        }
+      for (size_t i = 0; i < expected.size(); ++i)
+        results.push_back(static_cast<uint8_t *>(
+            outputs.empty() ? impl.unreturnedOutputs[i].data()
+                            : outputs[i].data));
+    }
+    // Staging buffers for buffers whose rows start misaligned.
+    for (size_t i = 0; i < impl.inputSlices.size(); ++i)
+      if (needsStaging(impl.inputSlices[i], inputs[i].data, microbatches)) {
+        Status status = allocateStaging(impl.inputSlices[i],
+                                        artifact_->inputs()[i], microbatches);
+        if (!status.ok())
+          return Status(status.code(), "input '" + artifact_->inputs()[i].name +
+                                           "': " + status.message());
+      }
+    for (size_t i = 0; i < impl.outputSlices.size(); ++i)
+      if (needsStaging(impl.outputSlices[i], results[i], microbatches)) {
+        Status status =
+            allocateStaging(impl.outputSlices[i], expected[i], microbatches);
+        if (!status.ok())
+          return Status(status.code(), "output '" + expected[i].name +
+                                           "': " + status.message());
       }
 
     Transport *transport = impl.transport.get();
-    int microbatches = artifact_->microbatches();
     auto tagOf = [](int microbatch, const Transfer &transfer) {
       return microbatch * kTagsPerMicrobatch + transfer.position;
     };
@@ -578,13 +706,13 @@ Status Session::run(const std::vector<Tensor> &inputs,
           Slice &slice = impl.inputSlices[binding.index];
           // The ABI passes void**; generated code never writes its inputs.
           auto *rows = static_cast<uint8_t *>(
-                           const_cast<void *>(inputs[binding.index].data())) +
+                           const_cast<void *>(inputs[binding.index].data)) +
                        slice.bytes * m;
-          if (slice.staging.data()) {
+          if (isAligned(rows)) {
+            args[a] = rows;
+          } else {
             std::memcpy(slice.staging.data(), rows, slice.bytes);
             args[a] = slice.staging.data();
-          } else {
-            args[a] = rows;
           }
           break;
         }
@@ -593,11 +721,8 @@ Status Session::run(const std::vector<Tensor> &inputs,
           break;
         case StageArg::Kind::Output: {
           Slice &slice = impl.outputSlices[binding.index];
-          args[a] =
-              slice.staging.data()
-                  ? slice.staging.data()
-                  : static_cast<uint8_t *>(results[binding.index].data()) +
-                        slice.bytes * m;
+          uint8_t *rows = results[binding.index] + slice.bytes * m;
+          args[a] = isAligned(rows) ? rows : slice.staging.data();
           break;
         }
         case StageArg::Kind::Recv:
@@ -626,10 +751,9 @@ Status Session::run(const std::vector<Tensor> &inputs,
         return Status(status.code(), where + status.message());
       for (size_t i = 0; i < impl.outputSlices.size(); ++i) {
         Slice &slice = impl.outputSlices[i];
-        if (slice.staging.data())
-          std::memcpy(static_cast<uint8_t *>(results[i].data()) +
-                          slice.bytes * m,
-                      slice.staging.data(), slice.bytes);
+        uint8_t *rows = results[i] + slice.bytes * m;
+        if (!isAligned(rows))
+          std::memcpy(rows, slice.staging.data(), slice.bytes);
       }
       for (Transfer &send : impl.sends) {
         StatusOr<TransportRequest> request =
@@ -648,7 +772,6 @@ Status Session::run(const std::vector<Tensor> &inputs,
         if (!done.ok())
           return done;
       }
-    *outputs = std::move(results);
     profile.runs++;
     profile.runSeconds += now() - runStart;
     return Status();
