@@ -83,16 +83,9 @@ const char *cleave_status_code_name(cleave_status_code code);
 /** Frees `status`; NULL is ignored. */
 void cleave_status_release(cleave_status *status);
 
-/*===----------------------------------------------------------------------===*
- * Element types
- *===----------------------------------------------------------------------===*/
-
-/** Bytes per element of `dtype` (bool is one byte); 0 for an unknown code. */
-size_t cleave_dtype_size(cleave_dtype dtype);
-
-/** numpy's name of `dtype` ("float32", ..., "bfloat16"); "unknown" for an
- *  unknown code. */
-const char *cleave_dtype_name(cleave_dtype dtype);
+/* Element types: cleave/abi.h's cleave_dtype codes, with cleave_dtype_name()
+ * (numpy's name, NULL for an unknown code) and cleave_dtype_size() (bytes per
+ * element, 0 for an unknown code). */
 
 /*===----------------------------------------------------------------------===*
  * Session options

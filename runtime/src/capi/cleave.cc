@@ -83,26 +83,6 @@ static_assert(CLEAVE_RESOURCE_EXHAUSTED == int(StatusCode::ResourceExhausted),
 static_assert(CLEAVE_INTERNAL == int(StatusCode::Internal),
               "status codes differ");
 
-/// One row per cleave_dtype code, from abi.h's list.
-struct DTypeRow {
-  int code;
-  const char *name;
-  size_t bytes;
-};
-constexpr DTypeRow kDTypes[] = {
-#define CLEAVE_DTYPE_ROW(name, code, numpy, bytes) {code, numpy, bytes},
-    CLEAVE_DTYPES(CLEAVE_DTYPE_ROW)
-#undef CLEAVE_DTYPE_ROW
-};
-
-/// The row of `code`, or null for a code abi.h does not define.
-const DTypeRow *findDType(int code) {
-  for (const DTypeRow &row : kDTypes)
-    if (row.code == code)
-      return &row;
-  return nullptr;
-}
-
 /// Returned when not even a status can be allocated; never freed or changed.
 cleave_status gOutOfMemory{CLEAVE_RESOURCE_EXHAUSTED, "out of memory"};
 
@@ -228,7 +208,7 @@ constexpr size_t kMaxRank = 64;
 /// Translates a C view's type into `dtype` and `shape`; `what` names it.
 Status translateType(const std::string &what, cleave_dtype code, size_t rank,
                      const int64_t *dims, DType *dtype, Shape *shape) {
-  if (!findDType(code))
+  if (!cleave_dtype_name(code))
     return cleave::invalidArgumentError(what + ": unknown dtype code " +
                                         std::to_string(int(code)));
   if (rank > kMaxRank)
@@ -302,16 +282,6 @@ const char *cleave_status_code_name(cleave_status_code code) {
 void cleave_status_release(cleave_status *status) {
   if (status != &gOutOfMemory)
     delete status;
-}
-
-size_t cleave_dtype_size(cleave_dtype dtype) {
-  const DTypeRow *row = findDType(dtype);
-  return row ? row->bytes : 0;
-}
-
-const char *cleave_dtype_name(cleave_dtype dtype) {
-  const DTypeRow *row = findDType(dtype);
-  return row ? row->name : "unknown";
 }
 
 cleave_status *cleave_session_options_create(cleave_session_options **options) {
