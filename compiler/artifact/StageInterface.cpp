@@ -49,13 +49,17 @@ FailureOr<StageInterface> cleave::readStageInterface(func::FuncOp main, TypeRang
         tensor->shape = full->second;
     return tensor;
   };
+  // A received or sent tensor: one microbatch, the peer stage.
+  auto transfer = [&](artifact::ArgKind kind, plan::TransferAttr t, Type type) {
+    FailureOr<artifact::Tensor> tensor = describe(main, t.getName(), type);
+    if (succeeded(tensor))
+      stage.args.push_back({kind, t.getName().str(), t.getPeer(), std::move(*tensor)});
+    return success(succeeded(tensor));
+  };
   for (unsigned i = 0; i < main.getNumArguments(); ++i) {
     if (plan::TransferAttr recv = plan::recvOf(main, i)) {
-      FailureOr<artifact::Tensor> tensor = describe(main, recv.getName(), argTypes[i]);
-      if (failed(tensor))
+      if (failed(transfer(artifact::ArgKind::Recv, recv, argTypes[i])))
         return failure();
-      stage.args.push_back({artifact::ArgKind::Recv, recv.getName().str(), recv.getPeer(),
-                            std::move(*tensor)});
       continue;
     }
     if (auto name = main.getArgAttrOfType<StringAttr>(i, "onnx.name")) {
@@ -81,11 +85,8 @@ FailureOr<StageInterface> cleave::readStageInterface(func::FuncOp main, TypeRang
   }
   for (unsigned i = 0; i < main.getNumResults(); ++i) {
     if (plan::TransferAttr send = plan::sendOf(main, i)) {
-      FailureOr<artifact::Tensor> tensor = describe(main, send.getName(), resultTypes[i]);
-      if (failed(tensor))
+      if (failed(transfer(artifact::ArgKind::Send, send, resultTypes[i])))
         return failure();
-      stage.args.push_back({artifact::ArgKind::Send, send.getName().str(), send.getPeer(),
-                            std::move(*tensor)});
       continue;
     }
     auto name = main.getResultAttrOfType<StringAttr>(i, "onnx.name");

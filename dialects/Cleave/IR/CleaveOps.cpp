@@ -54,14 +54,13 @@ LogicalResult bufferizeCollective(OpT op, RewriterBase &rewriter,
   return success();
 }
 
-/// Collectives read `input` and write all of `init`.
+/// Collectives read `input` (operand 0) and write all of `init` (operand 1).
 void addCollectiveEffects(
-    Operation *op, Value input, Value init,
-    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
-  if (isa<MemRefType>(input.getType()))
+    Operation *op, SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  if (isa<MemRefType>(op->getOperand(0).getType()))
     effects.emplace_back(MemoryEffects::Read::get(), &op->getOpOperand(0),
                          SideEffects::DefaultResource::get());
-  if (isa<MemRefType>(init.getType()))
+  if (isa<MemRefType>(op->getOperand(1).getType()))
     effects.emplace_back(MemoryEffects::Write::get(), &op->getOpOperand(1),
                          SideEffects::DefaultResource::get());
   // The ranks of the group meet here: the op must neither move past another collective nor
@@ -88,34 +87,6 @@ LogicalResult AllReduceOp::verify() {
                           });
 }
 
-cleave_dtype AllReduceOp::getDType() {
-  return *dtypeOf(cast<ShapedType>(getInput().getType()).getElementType());
-}
-
-void AllReduceOp::getEffects(
-    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
-  addCollectiveEffects(*this, getInput(), getInit(), effects);
-}
-
-bool AllReduceOp::bufferizesToMemoryRead(OpOperand &operand, const AnalysisState &) {
-  return &operand == &getInputMutable();
-}
-
-bool AllReduceOp::bufferizesToMemoryWrite(OpOperand &operand, const AnalysisState &) {
-  return &operand == &getInitMutable();
-}
-
-AliasingValueList AllReduceOp::getAliasingValues(OpOperand &operand, const AnalysisState &) {
-  if (&operand == &getInitMutable() && getNumResults() == 1)
-    return {{getResult()[0], BufferRelation::Equivalent}};
-  return {};
-}
-
-LogicalResult AllReduceOp::bufferize(RewriterBase &rewriter, const BufferizationOptions &options,
-                                     BufferizationState &state) {
-  return bufferizeCollective(*this, rewriter, options, state);
-}
-
 //===----------------------------------------------------------------------===//
 // AllGatherOp
 //===----------------------------------------------------------------------===//
@@ -133,33 +104,7 @@ LogicalResult AllGatherOp::verify() {
       });
 }
 
-cleave_dtype AllGatherOp::getDType() {
-  return *dtypeOf(cast<ShapedType>(getInput().getType()).getElementType());
-}
-
-void AllGatherOp::getEffects(
-    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
-  addCollectiveEffects(*this, getInput(), getInit(), effects);
-}
-
-bool AllGatherOp::bufferizesToMemoryRead(OpOperand &operand, const AnalysisState &) {
-  return &operand == &getInputMutable();
-}
-
-bool AllGatherOp::bufferizesToMemoryWrite(OpOperand &operand, const AnalysisState &) {
-  return &operand == &getInitMutable();
-}
-
-AliasingValueList AllGatherOp::getAliasingValues(OpOperand &operand, const AnalysisState &) {
-  if (&operand == &getInitMutable() && getNumResults() == 1)
-    return {{getResult()[0], BufferRelation::Equivalent}};
-  return {};
-}
-
-LogicalResult AllGatherOp::bufferize(RewriterBase &rewriter, const BufferizationOptions &options,
-                                     BufferizationState &state) {
-  return bufferizeCollective(*this, rewriter, options, state);
-}
-
+// The interface methods both collectives share are defined in CleaveOps.td
+// (Cleave_CollectiveOp's extraClassDefinition), over the helpers above.
 #define GET_OP_CLASSES
 #include "dialects/Cleave/IR/CleaveOps.cpp.inc"

@@ -28,6 +28,36 @@ class Cleave_CollectiveOp<string mnemonic>
     /// The contract's element type code of the op's element type (cleave/abi.h).
     cleave_dtype getDType();
   }];
+  // The same for every collective: they differ only in their verifiers.
+  let extraClassDefinition = [{
+    cleave_dtype $cppClass::getDType() {
+      return *dtypeOf(::llvm::cast<::mlir::ShapedType>(getInput().getType()).getElementType());
+    }
+    void $cppClass::getEffects(
+        ::llvm::SmallVectorImpl<::mlir::SideEffects::EffectInstance<::mlir::MemoryEffects::Effect>>
+            &effects) {
+      addCollectiveEffects(*this, effects);
+    }
+    bool $cppClass::bufferizesToMemoryRead(::mlir::OpOperand &operand,
+                                           const ::mlir::bufferization::AnalysisState &) {
+      return &operand == &getInputMutable();
+    }
+    bool $cppClass::bufferizesToMemoryWrite(::mlir::OpOperand &operand,
+                                            const ::mlir::bufferization::AnalysisState &) {
+      return &operand == &getInitMutable();
+    }
+    ::mlir::bufferization::AliasingValueList $cppClass::getAliasingValues(
+        ::mlir::OpOperand &operand, const ::mlir::bufferization::AnalysisState &) {
+      if (&operand == &getInitMutable() && getNumResults() == 1)
+        return {{getResult()[0], ::mlir::bufferization::BufferRelation::Equivalent}};
+      return {};
+    }
+    ::llvm::LogicalResult $cppClass::bufferize(
+        ::mlir::RewriterBase &rewriter, const ::mlir::bufferization::BufferizationOptions &options,
+        ::mlir::bufferization::BufferizationState &state) {
+      return bufferizeCollective(*this, rewriter, options, state);
+    }
+  }];
 }
 
 def Cleave_AllReduceOp : Cleave_CollectiveOp<"all_reduce"> {

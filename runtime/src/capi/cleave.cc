@@ -261,6 +261,25 @@ Status describe(const cleave_session *session, bool input, size_t index,
   return Status();
 }
 
+/// Translates `count` C views of `kind` ("input" or "output") into the C++
+/// API's `views`, naming the tensor at fault.
+template <typename CView, typename View>
+Status translateViews(const char *kind, const std::vector<TensorDesc> &declared,
+                      const CView *given, size_t count,
+                      std::vector<View> &views) {
+  views.resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    Status status =
+        translateType(nameOf(kind, declared, i), given[i].dtype, given[i].rank,
+                      given[i].dims, &views[i].dtype, &views[i].shape);
+    if (!status.ok())
+      return status;
+    views[i].data = given[i].data;
+    views[i].byteSize = given[i].byte_size;
+  }
+  return Status();
+}
+
 } // namespace
 
 extern "C" {
@@ -403,30 +422,13 @@ cleave_status *cleave_session_run(cleave_session *session,
           "cleave_session_run: outputs is NULL with output_count " +
           std::to_string(output_count));
     const Artifact &artifact = session->session->artifact();
-    session->inputs.resize(input_count);
-    for (size_t i = 0; i < input_count; ++i) {
-      const cleave_tensor_view &given = inputs[i];
-      TensorView &view = session->inputs[i];
-      Status status =
-          translateType(nameOf("input", artifact.inputs(), i), given.dtype,
-                        given.rank, given.dims, &view.dtype, &view.shape);
-      if (!status.ok())
-        return status;
-      view.data = given.data;
-      view.byteSize = given.byte_size;
-    }
-    session->outputs.resize(output_count);
-    for (size_t i = 0; i < output_count; ++i) {
-      const cleave_mutable_tensor_view &given = outputs[i];
-      MutableTensorView &view = session->outputs[i];
-      Status status =
-          translateType(nameOf("output", artifact.outputs(), i), given.dtype,
-                        given.rank, given.dims, &view.dtype, &view.shape);
-      if (!status.ok())
-        return status;
-      view.data = given.data;
-      view.byteSize = given.byte_size;
-    }
+    Status status = translateViews("input", artifact.inputs(), inputs,
+                                   input_count, session->inputs);
+    if (status.ok())
+      status = translateViews("output", artifact.outputs(), outputs,
+                              output_count, session->outputs);
+    if (!status.ok())
+      return status;
     return session->session->run(session->inputs, session->outputs);
   });
 }
