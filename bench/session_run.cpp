@@ -54,8 +54,7 @@ int main(int argc, char **argv) {
   if (!opened.ok())
     return fail(opened.status().message());
   std::shared_ptr<const Artifact> artifact = std::move(opened).value();
-  StatusOr<std::unique_ptr<Session>> session =
-      Session::create(artifact, SessionOptions{threads});
+  StatusOr<std::unique_ptr<Session>> session = Session::create(artifact, SessionOptions{threads});
   if (!session.ok())
     return fail(session.status().message());
 
@@ -100,7 +99,6 @@ int main(int argc, char **argv) {
   std::sort(micros.begin(), micros.end());
   size_t n = micros.size();
   double median = n % 2 ? micros[n / 2] : (micros[n / 2 - 1] + micros[n / 2]) / 2;
-  std::printf("us_per_call median=%.3f min=%.3f max=%.3f\n", median, micros.front(),
-              micros.back());
+  std::printf("us_per_call median=%.3f min=%.3f max=%.3f\n", median, micros.front(), micros.back());
   return 0;
 }

@@ -566,9 +566,10 @@ Raises cleave.Error with a one-line message on failure.)")
 
 output_names: None for every output, or a list of output names (returned in that order).
 input_feed: dict of input name -> numpy array (or anything numpy.ascontiguousarray takes).
-An array of the input's dtype that is C-contiguous is read in place, without a copy; one
-that is not C-contiguous or is in the other byte order is copied first; lists and scalars
-are converted to the input's dtype. A wrong name, dtype or shape raises cleave.Error.
+An array of the input's dtype that is C-contiguous is passed to the runtime without a copy
+(and read in place where its data starts 64-byte aligned: see aligned_empty); one that is
+not C-contiguous or is in the other byte order is copied first; lists and scalars are
+converted to the input's dtype. A wrong name, dtype or shape raises cleave.Error.
 bfloat16 tensors are passed and returned as their uint16 bit patterns. Under mpirun:
 returns the outputs on rank 0 and [] on the other ranks; ranks that take no inputs ignore
 input_feed.)")
