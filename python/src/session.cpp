@@ -20,11 +20,13 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <set>
 #include <string>
 #include <vector>
@@ -112,22 +114,23 @@ bool swapped(const py::dtype &type) {
   return order == (little ? '>' : '<');
 }
 
-/// A new numpy array of `dtype` and `shape` over an uninitialised 64-byte aligned buffer,
-/// freed with the array.
-py::array alignedArray(DType dtype, const Shape &shape) {
-  int64_t count = numElements(shape);
-  if (count < 0)
-    throwInvalid("cannot allocate a tensor of shape " + shapeToString(shape));
-  size_t bytes = static_cast<size_t>(count) * dtypeSize(dtype);
+/// Sets `*array` to a new numpy array of `type` and `dims` (none negative) over an
+/// uninitialised 64-byte aligned buffer, freed with the array; false when out of memory.
+bool alignedArray(const py::dtype &type, const std::vector<py::ssize_t> &dims, py::array *array) {
+  size_t bytes = static_cast<size_t>(type.itemsize());
+  for (py::ssize_t dim : dims)
+    if (__builtin_mul_overflow(bytes, static_cast<size_t>(dim), &bytes))
+      return false;
+  if (bytes > SIZE_MAX - kAlignment)
+    return false;
   // aligned_alloc wants a multiple of the alignment, and something to free for no bytes.
   size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   void *data = std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment);
   if (!data)
-    throw Error("out of memory allocating " + std::to_string(bytes) + " bytes",
-                statusCodeName(StatusCode::ResourceExhausted));
+    return false;
   py::capsule owner(data, [](void *pointer) { std::free(pointer); });
-  return py::array(numpyDType(dtype), std::vector<py::ssize_t>(shape.begin(), shape.end()), data,
-                   owner);
+  *array = py::array(type, dims, data, owner);
+  return true;
 }
 
 /// "a, b, c", or "none".
@@ -259,7 +262,7 @@ private:
   const Artifact &artifact() const { return live().artifact(); }
 
   /// The indices of the outputs `outputNames` asks for (None: all), in its order.
-  std::vector<size_t> selectOutputs(const py::object &outputNames) const;
+  Status selectOutputs(const py::object &outputNames, std::vector<size_t> *selected) const;
   /// Checks `inputFeed` and fills `views` (and `keep`, the arrays they point into).
   Status bindInputs(const py::object &inputFeed, std::vector<TensorView> *views,
                     std::vector<py::object> *keep) const;
@@ -291,29 +294,30 @@ private:
   std::mutex runMutex_;
 };
 
-std::vector<size_t> PySession::selectOutputs(const py::object &outputNames) const {
+Status PySession::selectOutputs(const py::object &outputNames,
+                                std::vector<size_t> *selected) const {
   const std::vector<TensorDesc> &outputs = artifact().outputs();
-  std::vector<size_t> selected;
   if (outputNames.is_none()) {
     for (size_t i = 0; i < outputs.size(); ++i)
-      selected.push_back(i);
-    return selected;
+      selected->push_back(i);
+    return Status();
   }
   if (py::isinstance<py::str>(outputNames) || !py::isinstance<py::iterable>(outputNames))
-    throwInvalid("output_names must be None or a list of output names");
+    return invalidArgumentError("output_names must be None or a list of output names");
   for (py::handle item : outputNames) {
     if (!py::isinstance<py::str>(item))
-      throwInvalid("output_names must hold output names (str), got " +
-                   std::string(py::str(py::type::handle_of(item).attr("__name__"))));
+      return invalidArgumentError("output_names must hold output names (str), got " +
+                                  std::string(py::str(py::type::handle_of(item).attr("__name__"))));
     std::string name = item.cast<std::string>();
     size_t i = 0;
     while (i < outputs.size() && outputs[i].name != name)
       ++i;
     if (i == outputs.size())
-      throwInvalid("unknown output name '" + name + "' (graph outputs: " + nameList(outputs) + ")");
-    selected.push_back(i);
+      return invalidArgumentError("unknown output name '" + name +
+                                  "' (graph outputs: " + nameList(outputs) + ")");
+    selected->push_back(i);
   }
-  return selected;
+  return Status();
 }
 
 Status PySession::inputView(size_t index, py::handle value, TensorView *view,
@@ -339,10 +343,15 @@ Status PySession::inputView(size_t index, py::handle value, TensorView *view,
       return Status();
     }
     // Converted, not refused: another byte order, or a layout that is not C-contiguous.
-    if (swapped(array.dtype()))
-      array = array.attr("astype")(wanted);
-    if (!(array.flags() & py::array::c_style))
-      array = py::module_::import("numpy").attr("ascontiguousarray")(array);
+    try {
+      if (swapped(array.dtype()))
+        array = array.attr("astype")(wanted);
+      if (!(array.flags() & py::array::c_style))
+        array = py::module_::import("numpy").attr("ascontiguousarray")(array);
+    } catch (py::error_already_set &error) {
+      return invalidArgumentError(
+          what + ": cannot copy the array: " + std::string(py::str(error.value())));
+    }
   } else {
     // Lists, scalars and other array-likes become arrays of the input's dtype.
     try {
@@ -394,14 +403,37 @@ Status PySession::bindInputs(const py::object &inputFeed, std::vector<TensorView
 
 py::list PySession::run(const py::object &outputNames, const py::object &inputFeed,
                         const py::object &runOptions) {
-  if (!runOptions.is_none())
-    throwInvalid("run_options is not supported (pass None)");
   const Session &session = live();
-  std::vector<size_t> selected = selectOutputs(outputNames);
+  // Every check of the arguments ends in `bound`, so that under mpirun it is agreed on.
+  std::vector<size_t> selected;
+  Status bound = runOptions.is_none()
+                     ? selectOutputs(outputNames, &selected)
+                     : invalidArgumentError("run_options is not supported (pass None)");
   std::vector<TensorView> inputs;
   std::vector<py::object> keep; // the arrays the views point into
-  Status bound = session.takesInputs() ? bindInputs(inputFeed, &inputs, &keep) : Status();
+  if (bound.ok() && session.takesInputs())
+    bound = bindInputs(inputFeed, &inputs, &keep);
   bool distributed = control_ != nullptr;
+
+  // The runtime writes the outputs on the rank that returns them; rank 0 receives them
+  // from there when it is another.
+  bool returns = session.returnsOutputs();
+  bool receives = distributed && rank_ == 0 && !returns;
+  std::vector<py::array> arrays;
+  std::vector<MutableTensorView> buffers;
+  if (bound.ok() && (returns || receives))
+    for (const TensorDesc &desc : artifact().outputs()) {
+      arrays.emplace_back();
+      if (!alignedArray(numpyDType(desc.dtype),
+                        std::vector<py::ssize_t>(desc.shape.begin(), desc.shape.end()),
+                        &arrays.back())) {
+        bound = resourceExhaustedError("output '" + desc.name + "': out of memory allocating " +
+                                       std::to_string(desc.byteSize()) + " bytes");
+        break;
+      }
+      buffers.emplace_back(desc.dtype, desc.shape, arrays.back().mutable_data(),
+                           static_cast<size_t>(arrays.back().nbytes()));
+    }
   if (distributed) {
     // Before anything is sent, every rank learns whether every rank can run, so that a
     // bad feed raises the same error on every rank instead of leaving peers waiting.
@@ -415,18 +447,6 @@ py::list PySession::run(const py::object &outputNames, const py::object &inputFe
   for (const TensorView &view : inputs)
     lastInputAddresses_.push_back(reinterpret_cast<uintptr_t>(view.data));
 
-  // The runtime writes the outputs on the rank that returns them; rank 0 receives them
-  // from there when it is another.
-  bool returns = session.returnsOutputs();
-  bool receives = distributed && rank_ == 0 && !returns;
-  std::vector<py::array> arrays;
-  std::vector<MutableTensorView> buffers;
-  if (returns || receives)
-    for (const TensorDesc &desc : artifact().outputs()) {
-      arrays.push_back(alignedArray(desc.dtype, desc.shape));
-      buffers.emplace_back(desc.dtype, desc.shape, arrays.back().mutable_data(),
-                           static_cast<size_t>(arrays.back().nbytes()));
-    }
   Status ran;
   {
     py::gil_scoped_release nogil;
@@ -484,19 +504,13 @@ py::array alignedEmpty(const py::object &shape, const py::object &dtype) {
     dims.push_back(shape.cast<py::ssize_t>());
   else
     dims = shape.cast<std::vector<py::ssize_t>>();
-  py::dtype type = py::dtype::from_args(dtype);
-  size_t bytes = static_cast<size_t>(type.itemsize());
-  for (py::ssize_t dim : dims) {
+  for (py::ssize_t dim : dims)
     if (dim < 0)
       throw py::value_error("negative dimensions are not allowed");
-    bytes *= static_cast<size_t>(dim);
-  }
-  size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  void *data = std::aligned_alloc(kAlignment, rounded ? rounded : kAlignment);
-  if (!data)
+  py::array array;
+  if (!alignedArray(py::dtype::from_args(dtype), dims, &array))
     throw std::bad_alloc();
-  py::capsule owner(data, [](void *pointer) { std::free(pointer); });
-  return py::array(type, dims, data, owner);
+  return array;
 }
 
 /// Ends the MPI job when a distributed session is open (and returns otherwise): the

@@ -99,7 +99,10 @@ def test_the_wrong_number_of_ranks_fails_on_every_rank(cleave, mlp, workdir):
 
 
 def test_an_uncaught_exception_on_one_rank_ends_the_job(tp2, mlp, workdir):
+    # Rank 0 waits in run() for rank 1, which raised: the job ends (MPI_Abort from the
+    # package's excepthook) instead of hanging until the timeout. OpenMPI's own banner
+    # about the abort is not checked: it sometimes comes out garbled while the job ends.
     status, output, logs = mpirun(2, "raise", tp2, workdir / "raise.out", mlp, timeout=60)
     assert status != 0
     assert "ValueError: rank 1 gives up" in output
-    assert "MPI_ABORT was invoked on rank 1" in output
+    assert logs == {0: ["rank=0 ranks=2"], 1: ["rank=1 ranks=2"]}, output
