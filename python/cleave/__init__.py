@@ -112,7 +112,8 @@ def compile(model, output=None, *, devices="cpu:0", pp=0, tp=1, microbatches=1,
             rocm_arch="gfx942"):
     """Compiles an ONNX model into a Cleave artifact, as cleave-compile does.
 
-    model: the .onnx path (external data is read beside it) or the model's bytes.
+    model: the .onnx path (external data is read beside it) or the model's bytes (named
+        '<bytes>' in messages; external data is then looked for in the current directory).
     output: where to write the artifact; None returns the artifact's bytes instead.
     devices: comma-separated KIND:INDEX or KIND:A-B (cpu, cuda, rocm), one MPI rank each.
     pp, tp, microbatches: pipeline stages (0: devices / tp), tensor-parallel ways,
