@@ -7,7 +7,7 @@
 #   include/cleave/           runtime.h (C++ API), cleave.h (C API), abi.h (shared contract)
 #   lib/cmake/Cleave/         CleaveConfig.cmake, CleaveConfigVersion.cmake, CleaveTargets*.cmake
 #   share/doc/cleave/         README.md and docs/
-#   lib/python3/dist-packages the Python package, once it registers itself (the hook below)
+#   lib/python3/dist-packages the Python package `cleave` (python/ registers it: the hook below)
 # docs/install.md says how a project uses it.
 
 include(CMakePackageConfigHelpers)
@@ -34,8 +34,10 @@ set(CLEAVE_INSTALL_PYTHONDIR lib/python3/dist-packages CACHE STRING
 # module targets given after it into ${CLEAVE_INSTALL_PYTHONDIR}.
 function(cleave_install_python_package package_dir)
   get_filename_component(name ${package_dir} NAME)
+  # The extension modules built into the directory are installed as targets below, with
+  # their install run path, not copied as they are in the build tree.
   install(DIRECTORY ${package_dir} DESTINATION ${CLEAVE_INSTALL_PYTHONDIR} COMPONENT python
-          PATTERN __pycache__ EXCLUDE PATTERN "*.pyc" EXCLUDE)
+          PATTERN __pycache__ EXCLUDE PATTERN "*.pyc" EXCLUDE PATTERN "*.so" EXCLUDE)
   foreach(module IN LISTS ARGN)
     install(TARGETS ${module} LIBRARY DESTINATION ${CLEAVE_INSTALL_PYTHONDIR}/${name}
             COMPONENT python)

@@ -3,7 +3,8 @@
 # would: checks the layout, builds test/install/consumer against the prefix with
 # find_package(Cleave), compiles a model with the installed cleave-compile, runs it through the
 # consumer programs (C++ API; C API with the shared and with the static runtime) and the
-# installed cleave-run, and compares every output with onnxruntime's.
+# installed cleave-run, compiles and runs it from the installed Python package, and compares
+# every output with onnxruntime's.
 #
 # usage: install_test.sh BUILD_DIR
 # Needs /usr/bin/python3 with numpy and torch (test/models), node with onnxruntime-node
@@ -102,6 +103,36 @@ for path in sorted(glob.glob(os.path.join(ref, "*.npy"))):
 PYEOF
   "$PY" "$ROOT/test/e2e/compare.py" "$T/ref" "$out" || fail "$program's outputs differ"
 done
+
+# The installed Python package, outside the build tree: compile and run the model with it.
+if [[ -d $BUILD/python/cleave ]]; then
+  PYDIR=$P/lib/python3/dist-packages
+  for file in cleave/__init__.py; do
+    [[ -e $PYDIR/$file ]] || fail "not installed: lib/python3/dist-packages/$file"
+  done
+  ls "$PYDIR"/cleave/_cleave*.so >/dev/null 2>&1 || fail "not installed: the _cleave extension"
+  mkdir -p "$T/out-python"
+  (cd "$T" && PYTHONPATH=$PYDIR PYTHONDONTWRITEBYTECODE=1 "$PY" - "$BUILD" "$T/model" \
+    "$T/out-python" "${inputs[@]}") <<'PYEOF' || fail "the installed Python package"
+import os, sys
+import numpy as np
+import cleave
+build, model_dir, out = sys.argv[1:4]
+if os.path.realpath(cleave.__file__).startswith(os.path.realpath(build) + os.sep):
+    sys.exit(f"cleave imported from the build tree: {cleave.__file__}")
+feed = {}
+for spec in sys.argv[4:]:
+    if spec != "--input":
+        name, path = spec.split("=", 1)
+        feed[name] = np.load(path)
+artifact = os.path.join(out, "model.cleave")
+cleave.compile(os.path.join(model_dir, "model.onnx"), artifact, devices="cpu:0")
+session = cleave.InferenceSession(artifact, threads=1)
+for arg, value in zip(session.get_outputs(), session.run(None, feed)):
+    np.save(os.path.join(out, arg.name + ".npy"), value)
+PYEOF
+  "$PY" "$ROOT/test/e2e/compare.py" "$T/ref" "$T/out-python" || fail "the Python package's outputs"
+fi
 
 # The shared runtime is all a C program needs.
 if readelf -d "$T/consumer/consumer_c" | grep -q 'NEEDED.*libstdc++'; then

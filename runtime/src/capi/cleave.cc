@@ -6,11 +6,12 @@
 // path: the C views are translated into TensorView / MutableTensorView
 // vectors kept in the session and reused from run to run.
 //
-// MPI: the first distributed session initialises MPI through
-// createMpiTransport() and keeps that transport for the rest of the process
-// (if this runtime initialised MPI, it is finalised at exit, when the
-// transport is destroyed); each session runs over a communicator of its own,
-// split from it, so the messages of two sessions never meet.
+// MPI: sessions are opened by openProcessSession() (core/process_session.h),
+// which the Python package shares: under mpirun the first distributed
+// session initialises MPI and keeps that transport for the rest of the
+// process (if this runtime initialised MPI, it is finalised at exit, when
+// the transport is destroyed); each session runs over a communicator of its
+// own, split from it, so the messages of two sessions never meet.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,13 +19,13 @@
 #include "cleave/runtime.h"
 
 #include "comm/transport.h"
+#include "core/process_session.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <new>
 #include <string>
 #include <vector>
@@ -33,7 +34,6 @@ using cleave::Artifact;
 using cleave::DType;
 using cleave::MutableTensorView;
 using cleave::Session;
-using cleave::SessionOptions;
 using cleave::Shape;
 using cleave::Status;
 using cleave::StatusCode;
@@ -113,93 +113,6 @@ template <typename Body> cleave_status *guarded(Body &&body) noexcept {
   } catch (...) {
     return makeStatus(cleave::internalError("unexpected error"));
   }
-}
-
-/// The process's MPI transport, made by the first distributed session and
-/// kept until exit (its destruction then finalises MPI if we initialised
-/// it). Guarded by gMpiMutex.
-std::mutex gMpiMutex;
-/// The transport itself (a function-local static, destroyed at exit).
-std::shared_ptr<Transport> &mpiRoot() {
-  static std::shared_ptr<Transport> root;
-  return root;
-}
-
-/// A transport of its own for a new session: collective over the job.
-StatusOr<std::shared_ptr<Transport>> sessionTransport() {
-  std::lock_guard<std::mutex> lock(gMpiMutex);
-  std::shared_ptr<Transport> &root = mpiRoot();
-  if (!root) {
-    StatusOr<std::shared_ptr<Transport>> created =
-        cleave::createMpiTransport(nullptr, nullptr);
-    if (!created.ok())
-      return created.status();
-    root = std::move(created).value();
-  }
-  return root->split(0, root->rank());
-}
-
-/// "1 rank", "4 ranks".
-std::string ranks(int count) {
-  return std::to_string(count) + (count == 1 ? " rank" : " ranks");
-}
-
-/// Opens `path` and creates its session on this MPI rank. Every step that
-/// can fail on some ranks only is agreed on, so every rank returns the same.
-Status createDistributed(const char *path, const cleave_session_options &opts,
-                         cleave_session *session) {
-  StatusOr<std::shared_ptr<Transport>> transport = sessionTransport();
-  if (!transport.ok())
-    return transport.status();
-  Transport &job = **transport;
-  // Each rank checksums only the sections it uses.
-  StatusOr<std::unique_ptr<Artifact>> opened = Artifact::open(path, job.rank());
-  Status agreed = job.agree(opened.status());
-  if (!agreed.ok())
-    return agreed;
-  std::shared_ptr<const Artifact> artifact = std::move(opened).value();
-  if (artifact->ranks() != job.size())
-    return cleave::failedPreconditionError(
-        "artifact '" + artifact->path() + "': the plan needs " +
-        ranks(artifact->ranks()) + ", mpirun started " +
-        std::to_string(job.size()));
-  StatusOr<std::unique_ptr<Session>> created =
-      Session::create(artifact, SessionOptions{opts.threads, *transport});
-  agreed = job.agree(created.status());
-  if (!agreed.ok())
-    return agreed;
-  session->transport = std::move(transport).value();
-  session->session = std::move(created).value();
-  return Status();
-}
-
-/// Opens `path` and creates its session in this process alone.
-Status createLocal(const char *path, const cleave_session_options &opts,
-                   const cleave::MpiLaunch &launch, cleave_session *session) {
-  StatusOr<std::unique_ptr<Artifact>> opened = Artifact::open(path);
-  if (!opened.ok())
-    return opened.status();
-  std::shared_ptr<const Artifact> artifact = std::move(opened).value();
-  int needed = artifact->ranks();
-  if (needed > 1) {
-    std::string prefix =
-        "artifact '" + artifact->path() + "': the plan needs " + ranks(needed);
-    if (!opts.useMpi)
-      return cleave::failedPreconditionError(
-          prefix + " and MPI is off in the session options");
-    if (launch.underMpirun)
-      return cleave::failedPreconditionError(prefix + ", mpirun started 1");
-    return cleave::failedPreconditionError(prefix +
-                                           ": run the program as "
-                                           "mpirun -np " +
-                                           std::to_string(needed) + " ...");
-  }
-  StatusOr<std::unique_ptr<Session>> created =
-      Session::create(artifact, SessionOptions{opts.threads});
-  if (!created.ok())
-    return created.status();
-  session->session = std::move(created).value();
-  return Status();
 }
 
 /// The largest rank a C view may state; beyond it the dims are not read.
@@ -358,13 +271,13 @@ cleave_status *cleave_session_create(const char *path,
           "cleave_session_create: no artifact path (path is NULL)");
     cleave_session_options defaults;
     const cleave_session_options &opts = options ? *options : defaults;
+    StatusOr<cleave::ProcessSession> opened = cleave::openProcessSession(
+        path, cleave::ProcessSessionOptions{opts.threads, opts.useMpi});
+    if (!opened.ok())
+      return opened.status();
     auto created = std::make_unique<cleave_session>();
-    cleave::MpiLaunch launch = cleave::detectMpiLaunch();
-    Status status = opts.useMpi && launch.underMpirun && launch.size != 1
-                        ? createDistributed(path, opts, created.get())
-                        : createLocal(path, opts, launch, created.get());
-    if (!status.ok())
-      return status;
+    created->transport = std::move(opened->transport);
+    created->session = std::move(opened->session);
     *session = created.release();
     return Status();
   });

@@ -1,0 +1,139 @@
+# cleave: compile ONNX models into distributed inference programs and run them (docs/python.md).
+"""Cleave from Python, shaped like onnxruntime's API.
+
+    import cleave, numpy as np
+    cleave.compile("model.onnx", "model.cleave", devices="cpu:0-3", pp=2, tp=2,
+                   microbatches=4, input_shapes={"x": [8, 3, 224, 224]})
+    print(cleave.explain("model.onnx", devices="cpu:0-3", pp=2, tp=2))
+    sess = cleave.InferenceSession("model.cleave", threads=2)
+    sess.get_inputs()[0].name, sess.get_inputs()[0].shape, sess.get_inputs()[0].type
+    outputs = sess.run(None, {"x": np.ones((8, 3, 224, 224), np.float32)})
+
+Every failure raises cleave.Error (a RuntimeError) with the one-line message the
+command-line tools print. Under `mpirun -np N python3 script.py` a plan on N ranks runs with
+one rank per process: every rank creates the session and calls run() with the same feed, and
+run() returns the outputs on rank 0 and [] on the other ranks.
+"""
+
+import atexit as _atexit
+import os as _os
+import sys as _sys
+
+# Launched by mpirun (OpenMPI, or a PMIx/PMI launcher): the variables the runtime's
+# detectMpiLaunch() reads.
+_UNDER_MPIRUN = any(name in _os.environ
+                    for name in ("OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"))
+
+
+def _preload_mpi():
+    """Under mpirun, makes libmpi's symbols global before the extension loads it.
+
+    Python opens extension modules with RTLD_LOCAL, so the libmpi that _cleave pulls in
+    would be invisible to the components OpenMPI itself opens with dlopen (mca_*.so), which
+    then fail with "undefined symbol" errors where they do not link the libraries they use
+    (Debian's OpenMPI 4.1 components do; other builds' may not). Loading libmpi first with
+    RTLD_GLOBAL, as mpi4py does, avoids that. Outside mpirun nothing is loaded here.
+    """
+    if not _UNDER_MPIRUN:
+        return
+    import ctypes
+    import ctypes.util
+    name = ctypes.util.find_library("mpi")
+    if name:
+        try:
+            ctypes.CDLL(name, mode=ctypes.RTLD_GLOBAL)
+        except OSError:
+            pass  # the extension's own load then reports what is missing
+
+
+_preload_mpi()
+
+from ._cleave import Error, InferenceSession, NodeArg, aligned_empty  # noqa: E402
+from . import _cleave  # noqa: E402
+
+__all__ = ["Error", "InferenceSession", "NodeArg", "aligned_empty", "compile", "explain"]
+__version__ = "0.1.0"
+
+# Sessions are closed and MPI finalised before the interpreter exits (mpirun reports a
+# process that initialised MPI and exited without finalising it as failed).
+_atexit.register(_cleave._shutdown)
+
+
+def _install_excepthook():
+    """Under mpirun, an uncaught exception ends the whole job once a distributed session is
+    open, as cleave-run's failures do: the other ranks may be waiting for this one, and
+    finalising MPI at exit would wait for them in turn."""
+    previous = _sys.excepthook
+
+    def hook(kind, value, traceback):
+        previous(kind, value, traceback)
+        _cleave._abort_job()
+
+    _sys.excepthook = hook
+
+
+if _UNDER_MPIRUN:
+    _install_excepthook()
+
+
+def _model_arguments(model):
+    """(path, bytes or None) for a model given as a path or as its serialised bytes."""
+    if isinstance(model, (bytes, bytearray, memoryview)):
+        return "<bytes>", bytes(model)
+    try:
+        return _os.fsdecode(model), None
+    except TypeError:
+        raise TypeError("model must be a path (str or os.PathLike) or the model's bytes, "
+                        f"got {type(model).__name__}") from None
+
+
+def _input_shape_list(input_shapes):
+    """[(name, [dims])] in the dict's order."""
+    if input_shapes is None:
+        return []
+    if not hasattr(input_shapes, "items"):
+        raise TypeError("input_shapes must be a dict of input name -> list of dims, "
+                        f"got {type(input_shapes).__name__}")
+    return [(str(name), [int(d) for d in dims]) for name, dims in input_shapes.items()]
+
+
+def _driver(model, output, devices, pp, tp, microbatches, input_shapes, device_file, cpu,
+            cuda_arch, rocm_arch, explain):
+    path, data = _model_arguments(model)
+    return _cleave._compile(
+        path, data, None if output is None else _os.fsdecode(output), devices, pp, tp,
+        microbatches, _input_shape_list(input_shapes),
+        "" if device_file is None else _os.fsdecode(device_file), cpu, cuda_arch, rocm_arch,
+        explain)
+
+
+def compile(model, output=None, *, devices="cpu:0", pp=0, tp=1, microbatches=1,
+            input_shapes=None, device_file=None, cpu="host", cuda_arch="sm_90",
+            rocm_arch="gfx942"):
+    """Compiles an ONNX model into a Cleave artifact, as cleave-compile does.
+
+    model: the .onnx path (external data is read beside it) or the model's bytes (named
+        '<bytes>' in messages; external data is then looked for in the current directory).
+    output: where to write the artifact; None returns the artifact's bytes instead.
+    devices: comma-separated KIND:INDEX or KIND:A-B (cpu, cuda, rocm), one MPI rank each.
+    pp, tp, microbatches: pipeline stages (0: devices / tp), tensor-parallel ways,
+        microbatches per batch (must divide dim 0 of every input).
+    input_shapes: dict of input name -> list of dims, binding dynamic dims.
+    device_file: JSON of device capabilities and the link (docs/partitioning.md).
+    cpu, cuda_arch, rocm_arch: code generation targets.
+
+    Raises cleave.Error with cleave-compile's one-line message on failure. The GIL is
+    released while compiling.
+    """
+    return _driver(model, output, devices, pp, tp, microbatches, input_shapes, device_file,
+                   cpu, cuda_arch, rocm_arch, False)
+
+
+def explain(model, *, devices="cpu:0", pp=0, tp=1, microbatches=1, input_shapes=None,
+            device_file=None, cpu="host", cuda_arch="sm_90", rocm_arch="gfx942"):
+    """The plan `cleave-compile --explain` prints for these options, as a string.
+
+    Takes the options of compile(); nothing is written. Raises cleave.Error on failure.
+    """
+    return _driver(model, None, devices, pp, tp, microbatches, input_shapes, device_file,
+                   cpu, cuda_arch, rocm_arch, True)
