@@ -40,6 +40,7 @@ namespace {
 const char kUsage[] =
     R"(usage: cleave-run ARTIFACT.cleave [--input NAME=FILE | --input FILE]...
                   --output-dir DIR [--repeat N] [--threads T] [--profile]
+                  [--timeout-s S]
        cleave-run --info ARTIFACT.cleave
        cleave-run --help
 
@@ -71,6 +72,11 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
                      waiting for received activations and for sends to
                      complete; T the ms per run inside the session. With
                      --repeat the warm-up run is not counted.
+  --timeout-s S      under mpirun, the longest a rank waits on its peers (a
+                     message, a collective) before it ends the whole job,
+                     naming itself and what it waited for (default 300; 0
+                     waits forever): a stopped or stuck rank never leaves the
+                     others waiting forever.
   --info             prints what the artifact holds (provenance, options,
                      inputs, outputs, devices, parameters, stages) and exits.
   --help, -h         prints this help and exits.
@@ -98,6 +104,7 @@ struct Options {
   bool info = false;
   bool help = false;
   bool profile = false;
+  int timeoutSeconds = static_cast<int>(kDefaultWaitTimeoutSeconds);
 };
 
 Status parsePositive(const std::string &option, const std::string &text,
@@ -165,7 +172,7 @@ Status parseArgs(int argc, char **argv, Options *options) {
       continue;
     }
     if (name != "--input" && name != "--output-dir" && name != "--repeat" &&
-        name != "--threads")
+        name != "--threads" && name != "--timeout-s")
       return invalidArgumentError("unknown option '" + name + "' (see --help)");
     if (!inlineValue) {
       if (i + 1 >= argc)
@@ -186,6 +193,13 @@ Status parseArgs(int argc, char **argv, Options *options) {
       options->hasOutputDir = true;
     } else if (name == "--repeat") {
       status = parsePositive(name, value, 1000000000, &options->repeat);
+    } else if (name == "--timeout-s") {
+      // 0 is allowed: wait forever.
+      status = value == "0" ? Status()
+                            : parsePositive(name, value, 1000000,
+                                            &options->timeoutSeconds);
+      if (value == "0")
+        options->timeoutSeconds = 0;
     } else {
       status = parsePositive(name, value, 1 << 16, &options->threads);
     }
@@ -453,6 +467,7 @@ Status reportOnce(Transport &transport, const Status &status) {
 /// message); a failure once the pipeline runs aborts the whole job.
 Status runDistributed(const Options &options, const Status &parsed, int *argc,
                       char ***argv) {
+  setWaitTimeout(options.timeoutSeconds, "cleave-run");
   StatusOr<std::shared_ptr<Transport>> created = createMpiTransport(argc, argv);
   if (!created.ok()) {
     // No MPI to agree through: rank 0 reports, the others give it a moment

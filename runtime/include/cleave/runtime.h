@@ -397,6 +397,21 @@ class Transport;
 StatusOr<std::shared_ptr<Transport>> createMpiTransport(int *argc,
                                                         char ***argv);
 
+/// How long, by default, a rank of a distributed plan waits on its peers
+/// before it ends the job (setWaitTimeout).
+constexpr double kDefaultWaitTimeoutSeconds = 300;
+
+/// Bounds every wait of this process on other ranks (a message, a
+/// collective, an agreement): when one lasts longer than `seconds`, the
+/// process prints one line on stderr, `<program>: error: rank R: no progress
+/// for S s: waiting for <what>` (what: e.g. "a message of 4096 bytes from
+/// rank 1"), and ends the whole job (MPI_Abort), so that a peer that is
+/// stopped, deadlocked or lost without MPI noticing never leaves the job
+/// waiting forever. 0 or less waits forever. A process is one rank, so the
+/// bound is process-wide; kDefaultWaitTimeoutSeconds until set. Without MPI
+/// there is nothing to wait on and this does nothing.
+void setWaitTimeout(double seconds, const std::string &program = "cleave");
+
 /// How a Session runs.
 struct SessionOptions {
   SessionOptions() = default;

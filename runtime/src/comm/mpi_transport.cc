@@ -4,11 +4,14 @@
 // MPI_COMM_WORLD, so that its tags cannot meet messages of anything else in
 // the process, with MPI_ERRORS_RETURN so that failures become Status values.
 // split() gives a transport over a communicator of its own (MPI_Comm_split);
-// MPI is finalised when the last transport of the process goes away.
+// MPI is finalised when the last transport of the process goes away. Every
+// blocking call runs in a WaitScope (comm/wait_watch.h), which ends the job
+// when a peer makes it wait past the process's bound.
 //
 //===----------------------------------------------------------------------===//
 
 #include "comm/transport.h"
+#include "comm/wait_watch.h"
 
 #include <mpi.h>
 
@@ -125,13 +128,17 @@ public:
         slots_[request].request == MPI_REQUEST_NULL)
       return internalError("wait on an unknown transport request");
     Slot &slot = slots_[request];
-    MPI_Status status;
-    int code = MPI_Wait(&slot.request, &status);
+    bool isRecv = slot.what[0] == 'r';
     std::string what = std::string(slot.what) + " of " +
                        std::to_string(slot.bytes) + " bytes " +
-                       (slot.what[0] == 's' ? "to" : "from") + " rank " +
+                       (isRecv ? "from" : "to") + " rank " +
                        std::to_string(slot.peer);
-    bool isRecv = slot.what[0] == 'r';
+    MPI_Status status;
+    int code;
+    {
+      WaitScope scope(worldRank(), "the " + what + peerGroup());
+      code = MPI_Wait(&slot.request, &status);
+    }
     size_t expected = slot.bytes;
     release(request);
     if (code != MPI_SUCCESS)
@@ -146,6 +153,7 @@ public:
   }
 
   Status barrier() override {
+    WaitScope scope(worldRank(), "a barrier" + peerGroup());
     int code = MPI_Barrier(comm_);
     return code == MPI_SUCCESS
                ? Status()
@@ -161,6 +169,8 @@ public:
     if (count > static_cast<size_t>(std::numeric_limits<int>::max()))
       return unimplementedError("all-reduce of " + std::to_string(count) +
                                 " elements: more than MPI's int count");
+    WaitScope scope(worldRank(), "an all-reduce of " + std::to_string(count) +
+                                     " elements" + peerGroup());
     int code = MPI_Allreduce(in == out ? MPI_IN_PLACE : in, out,
                              static_cast<int>(count), type, MPI_SUM, comm_);
     return code == MPI_SUCCESS
@@ -172,6 +182,8 @@ public:
     if (bytes > static_cast<size_t>(std::numeric_limits<int>::max()))
       return unimplementedError("all-gather of " + std::to_string(bytes) +
                                 " bytes per rank: more than MPI's int count");
+    WaitScope scope(worldRank(), "an all-gather of " + std::to_string(bytes) +
+                                     " bytes per rank" + peerGroup());
     int code = MPI_Allgather(in, static_cast<int>(bytes), MPI_BYTE, out,
                              static_cast<int>(bytes), MPI_BYTE, comm_);
     return code == MPI_SUCCESS
@@ -184,6 +196,7 @@ public:
       return invalidArgumentError("split with a negative color " +
                                   std::to_string(color));
     MPI_Comm group;
+    WaitScope scope(worldRank(), "the ranks forming groups" + peerGroup());
     int code = MPI_Comm_split(comm_, color, key, &group);
     if (code != MPI_SUCCESS)
       return internalError("cannot create the MPI communicator of group " +
@@ -193,6 +206,7 @@ public:
   }
 
   Status agree(const Status &local) override {
+    WaitScope scope(worldRank(), "the ranks agreeing" + peerGroup());
     int mine = local.ok() ? size_ : rank_;
     int lowest = size_;
     int code = MPI_Allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, comm_);
@@ -223,6 +237,21 @@ public:
   }
 
 private:
+  /// This process's rank in the whole job, which messages name.
+  static int worldRank() {
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    return rank;
+  }
+
+  /// " (group of N ranks)" for a transport over part of the job.
+  std::string peerGroup() const {
+    int world = 0;
+    MPI_Comm_size(MPI_COMM_WORLD, &world);
+    return size_ == world ? ""
+                          : " (in a group of " + std::to_string(size_) + " ranks)";
+  }
+
   struct Slot {
     MPI_Request request = MPI_REQUEST_NULL;
     size_t bytes = 0;
@@ -300,6 +329,8 @@ StatusOr<std::shared_ptr<Transport>> createMpiTransport(int *argc,
     return internalError("cannot create an MPI communicator: " +
                          mpiError(code));
   MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+  // A wait past the bound ends every rank of the job.
+  setWaitTimeoutAction([] { MPI_Abort(MPI_COMM_WORLD, 1); });
   return std::shared_ptr<Transport>(
       new MpiTransport(comm, std::make_shared<MpiLifetime>(ownsMpi)));
 }

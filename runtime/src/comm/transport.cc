@@ -36,6 +36,8 @@ MpiLaunch detectMpiLaunch() {
 #ifndef CLEAVE_HAVE_MPI
 bool haveMpi() { return false; }
 
+void setWaitTimeout(double, const std::string &) {}
+
 StatusOr<std::shared_ptr<Transport>> createMpiTransport(int *, char ***) {
   return unimplementedError(
       "this runtime was built without MPI: distributed plans cannot run "
