@@ -30,7 +30,7 @@ from bench import (StepError, add_single_copy_option, generate_model, manifest, 
 
 PROFILE = re.compile(r"^profile rank=(\d+) stage=(\d+) runs=\d+ microbatches=(\d+) "
                      r"compute_ms mean=([0-9.]+) min=([0-9.]+) recv_wait_ms=([0-9.]+) "
-                     r"send_wait_ms=([0-9.]+) run_ms=([0-9.]+)$", re.M)
+                     r"send_wait_ms=([0-9.]+) run_ms=([0-9.]+)( predicted .*)?$", re.M)
 
 
 def profiles(stdout, what):

@@ -152,6 +152,10 @@ Json stageJson(const Stage &s) {
   Json estimate{{CLEAVE_KEY_FLOPS, s.flops}, {CLEAVE_KEY_BYTES, s.bytes}};
   if (s.seconds > 0)
     estimate[CLEAVE_KEY_SECONDS] = s.seconds;
+  if (s.computeSeconds > 0)
+    estimate[CLEAVE_KEY_COMPUTE_SECONDS] = s.computeSeconds;
+  if (s.sendSeconds > 0)
+    estimate[CLEAVE_KEY_SEND_SECONDS] = s.sendSeconds;
   Json stage{{CLEAVE_KEY_ID, s.id},
              {CLEAVE_KEY_RANK, s.rank},
              {CLEAVE_KEY_DEVICE, s.device},

@@ -103,7 +103,9 @@ struct Stage {
   std::string entry; ///< the entry point (CLEAVE_ENTRY_GPU_PROGRAM for GPU stages)
   std::vector<Arg> args;
   int64_t flops = 0, bytes = 0;
-  double seconds = 0; ///< the cost model's time per microbatch; written when positive
+  /// The cost model's time per microbatch: in all, computing, and sending the outgoing
+  /// cut; each written when positive.
+  double seconds = 0, computeSeconds = 0, sendSeconds = 0;
   std::optional<GpuProgram> gpuProgram;
   /// Tensor-parallel stages: the ranks running this stage id, in group order; the split
   /// ops and collectives (informative). Written when the group has more than one rank.

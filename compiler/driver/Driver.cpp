@@ -408,6 +408,8 @@ bool Compilation::lowerRank(size_t k, artifact::Spec &spec, std::vector<ModuleOp
   stage.code = CLEAVE_SECTION_NAME_CODE + std::to_string(k);
   stage.entry = CLEAVE_ENTRY_PREFIX + std::to_string(k);
   stage.seconds = stagePlans[role.stage].seconds();
+  stage.computeSeconds = stagePlans[role.stage].computeSeconds;
+  stage.sendSeconds = stagePlans[role.stage].sendSeconds;
   if (tp == 1) {
     stage.flops = stagePlans[role.stage].flops;
     stage.bytes = stagePlans[role.stage].bytes;

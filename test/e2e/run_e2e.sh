@@ -86,7 +86,15 @@ if [ "$RANKS" -gt 1 ]; then
   export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
   export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
   step run timeout 300 mpirun -np "$RANKS" "$BINDIR/cleave-run" "$WORK/model.cleave" \
-    "${inputs[@]}" --output-dir "$WORK/out" --threads "${THREADS:-1}"
+    "${inputs[@]}" --output-dir "$WORK/out" --threads "${THREADS:-1}" --profile \
+    >"$WORK/run.stdout"
+  cat "$WORK/run.stdout"
+  # --profile: one line per rank, each with the compiler's prediction next to the measurement.
+  num='[0-9]+\.[0-9]{3}'
+  for ((r = 0; r < RANKS; r++)); do
+    grep -Eq "^profile rank=$r .* compute_ms mean=$num .* predicted compute_ms=$num send_ms=$num compute_error=[-+][0-9]+%$" \
+      "$WORK/run.stdout" || { echo "run_e2e: $MODEL: no --profile line with a prediction for rank $r" >&2; exit 1; }
+  done
 else
   step run "$BINDIR/cleave-run" "$WORK/model.cleave" "${inputs[@]}" --output-dir "$WORK/out" \
     ${THREADS:+--threads "$THREADS"}

@@ -71,7 +71,13 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
                      on average and M at best; W and X the ms per run blocked
                      waiting for received activations and for sends to
                      complete; T the ms per run inside the session. With
-                     --repeat the warm-up run is not counted.
+                     --repeat the warm-up run is not counted. Where the
+                     artifact holds the compiler's predictions, the line
+                     goes on with
+                       predicted compute_ms=P send_ms=S compute_error=E%
+                     P and S the cost model's ms per microbatch for the
+                     stage's compute and for sending its activations, E
+                     how far C is from P (+25% = 25% slower than predicted).
   --timeout-s S      under mpirun, the longest a rank waits on its peers (a
                      message, a collective) before it ends the whole job,
                      naming itself and what it waited for (default 300; 0
@@ -368,32 +374,43 @@ void printLatencies(std::vector<double> latencies) {
 
 /// The fields of one rank's line of --profile, as doubles so that the ranks'
 /// rows can be gathered with one all-reduce (each rank fills its own row).
-constexpr size_t kProfileFields = 8;
+constexpr size_t kProfileFields = 10;
 
 void profileRow(const Session &session, double *row) {
   const StageProfile &p = session.profile();
-  double values[kProfileFields] = {static_cast<double>(session.stage().id),
+  const StageDesc &stage = session.stage();
+  double values[kProfileFields] = {static_cast<double>(stage.id),
                                    static_cast<double>(p.runs),
                                    static_cast<double>(p.microbatches),
                                    p.computeSeconds,
                                    p.computeMinSeconds,
                                    p.recvWaitSeconds,
                                    p.sendWaitSeconds,
-                                   p.runSeconds};
+                                   p.runSeconds,
+                                   stage.estimatedComputeSeconds,
+                                   stage.estimatedSendSeconds};
   std::copy(values, values + kProfileFields, row);
 }
 
-/// Prints one --profile line per row of `rows` (rank order).
+/// Prints one --profile line per row of `rows` (rank order): the measured
+/// times, then the compiler's predictions and the compute time's error
+/// against them where the artifact has predictions.
 void printProfiles(const std::vector<double> &rows) {
   for (size_t rank = 0; rank * kProfileFields < rows.size(); ++rank) {
     const double *r = &rows[rank * kProfileFields];
     double runs = std::max(r[1], 1.0), calls = std::max(r[2], 1.0);
+    double compute = r[3] / calls, predicted = r[8];
     std::printf("profile rank=%zu stage=%d runs=%d microbatches=%d "
                 "compute_ms mean=%.3f min=%.3f recv_wait_ms=%.3f "
-                "send_wait_ms=%.3f run_ms=%.3f\n",
+                "send_wait_ms=%.3f run_ms=%.3f",
                 rank, static_cast<int>(r[0]), static_cast<int>(r[1]),
-                static_cast<int>(r[2] / runs), r[3] / calls * 1e3, r[4] * 1e3,
+                static_cast<int>(r[2] / runs), compute * 1e3, r[4] * 1e3,
                 r[5] / runs * 1e3, r[6] / runs * 1e3, r[7] / runs * 1e3);
+    if (predicted > 0)
+      std::printf(" predicted compute_ms=%.3f send_ms=%.3f compute_error=%+.0f%%",
+                  predicted * 1e3, r[9] * 1e3,
+                  (compute - predicted) / predicted * 100);
+    std::printf("\n");
   }
 }
 

@@ -242,6 +242,8 @@ typedef struct cleave_stage_context {
 #define CLEAVE_KEY_FLOPS "flops"
 #define CLEAVE_KEY_BYTES "bytes"
 #define CLEAVE_KEY_SECONDS "seconds"
+#define CLEAVE_KEY_COMPUTE_SECONDS "compute_seconds"
+#define CLEAVE_KEY_SEND_SECONDS "send_seconds"
 #define CLEAVE_KEY_GROUP "group"
 #define CLEAVE_KEY_SHARDINGS "shardings"
 #define CLEAVE_KEY_COLLECTIVES "collectives"

@@ -287,6 +287,10 @@ struct StageDesc {
   std::vector<StageArg> args;
   double estimatedFlops = 0;
   double estimatedBytes = 0;
+  /// The compiler's predicted seconds per microbatch, computing and sending
+  /// the outgoing activations (manifest "estimate"); 0 when not given.
+  double estimatedComputeSeconds = 0;
+  double estimatedSendSeconds = 0;
   /// The ranks that run this stage id together, tensor-parallel, each from
   /// its own entry (manifest "group"); just `rank` for other stages.
   std::vector<int> group;

@@ -487,6 +487,10 @@ std::vector<StageDesc> readStages(const Value &root) {
           getOptionalNumber(*estimate, estimatePath, CLEAVE_KEY_FLOPS);
       stage.estimatedBytes =
           getOptionalNumber(*estimate, estimatePath, CLEAVE_KEY_BYTES);
+      stage.estimatedComputeSeconds = getOptionalNumber(
+          *estimate, estimatePath, CLEAVE_KEY_COMPUTE_SECONDS);
+      stage.estimatedSendSeconds = getOptionalNumber(
+          *estimate, estimatePath, CLEAVE_KEY_SEND_SECONDS);
     }
     stages.push_back(std::move(stage));
   }

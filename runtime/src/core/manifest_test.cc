@@ -23,7 +23,8 @@ std::string validManifest() {
               "args": [{"kind": "input", "name": "x"},
                        {"kind": "param", "name": "w"},
                        {"kind": "output", "name": "y"}],
-              "estimate": {"flops": 3.6e9, "bytes": 100}}],
+              "estimate": {"flops": 3.6e9, "bytes": 100,
+                           "compute_seconds": 0.004, "send_seconds": 0.001}}],
   "sections": [
     {"name": "code.rank0", "kind": "cpu-elf-so", "offset": 4096, "size": 10,
      "crc32": 4294967295},
@@ -61,6 +62,8 @@ TEST(ManifestTest, ParsesEveryField) {
   EXPECT_EQ(m.parameters[0].dtype, DType::Float16);
   EXPECT_EQ(m.stages[0].args[2].kind, StageArg::Kind::Output);
   EXPECT_DOUBLE_EQ(m.stages[0].estimatedFlops, 3.6e9);
+  EXPECT_DOUBLE_EQ(m.stages[0].estimatedComputeSeconds, 0.004);
+  EXPECT_DOUBLE_EQ(m.stages[0].estimatedSendSeconds, 0.001);
   EXPECT_EQ(m.sections[0].crc32, 4294967295u);
 }
 
