@@ -272,6 +272,12 @@ public:
     http_.set_keep_alive_max_count(1u << 30);
     http_.set_keep_alive_timeout(2);
     http_.set_tcp_nodelay(true);
+    // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a
+    // second server would share a port in use instead of being refused.
+    http_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
     http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
     if (options_.port == 0) {
       port_ = http_.bind_to_any_port(options_.host);
