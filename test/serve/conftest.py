@@ -157,10 +157,12 @@ class Server:
         return self.stdout_path.read_text() + self.stderr_path.read_text()
 
     def get(self, path, **kwargs):
-        return requests.get(self.url + path, timeout=60, **kwargs)
+        kwargs.setdefault("timeout", 60)
+        return requests.get(self.url + path, **kwargs)
 
     def post(self, path, **kwargs):
-        return requests.post(self.url + path, timeout=60, **kwargs)
+        kwargs.setdefault("timeout", 60)
+        return requests.post(self.url + path, **kwargs)
 
     def wait(self, timeout):
         """The exit status, or None when still running after `timeout` s."""

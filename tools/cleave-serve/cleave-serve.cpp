@@ -2,7 +2,7 @@
 //
 //   cleave-serve MODEL.cleave [--port P] [--host H] [--model-name NAME]
 //                [--max-batch N] [--max-delay-ms D] [--instances N]
-//                [--threads T] [--audit-log FILE] [--rank-timeout-s S]
+//                [--threads T] [--audit-log FILE] [--timeout-s S]
 //                [--max-body-mb M]
 //   mpirun -np N cleave-serve MODEL.cleave ...  (plans on N ranks)
 // The server itself is runtime/src/serve (docs/serving.md); this parses the
@@ -26,7 +26,7 @@ namespace {
 const char kUsage[] =
     R"(usage: cleave-serve MODEL.cleave [--port P] [--host H] [--model-name NAME]
                     [--max-batch N] [--max-delay-ms D] [--instances N]
-                    [--threads T] [--audit-log FILE] [--rank-timeout-s S]
+                    [--threads T] [--audit-log FILE] [--timeout-s S]
                     [--max-body-mb M]
        mpirun -np N cleave-serve MODEL.cleave ...
        cleave-serve --help
@@ -69,7 +69,7 @@ options (each accepts "--opt VALUE" and "--opt=VALUE"):
                     model, artifact and artifact_sha256, source_sha256,
                     plan (devices, pp, tp, microbatches), latency_ms,
                     batch_rows, status (and error)
-  --rank-timeout-s S under mpirun, the longest a rank waits on another
+  --timeout-s S     under mpirun, the longest a rank waits on another
                     (default 5): a rank that stops or dies makes the server
                     report not-ready and end the job with an error naming
                     what it waited for
@@ -140,7 +140,7 @@ int main(int argc, char **argv) {
     static const char *const kKnown[] = {
         "--port",    "--host",      "--model-name", "--max-batch",
         "--max-delay-ms", "--instances", "--threads", "--audit-log",
-        "--rank-timeout-s", "--max-body-mb"};
+        "--timeout-s", "--max-body-mb"};
     bool known = false;
     for (const char *option : kKnown)
       known = known || name == option;
@@ -188,9 +188,9 @@ int main(int argc, char **argv) {
       if (value.empty())
         return usageError("--audit-log needs a file");
       options.auditLog = value;
-    } else if (name == "--rank-timeout-s") {
+    } else if (name == "--timeout-s") {
       if (!parseNumber(value, 0.1, &number))
-        return usageError("--rank-timeout-s must be at least 0.1, got '" +
+        return usageError("--timeout-s must be at least 0.1, got '" +
                           value + "'");
       options.rankTimeoutSeconds = number;
     } else if (name == "--max-body-mb") {
