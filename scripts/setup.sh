@@ -25,6 +25,8 @@ PACKAGES=(
   python3-onnx python3-numpy python3-torch python3-torchvision
   # the Python package (pybind11) and its tests; the artifact writer's JSON
   pybind11-dev python3-pybind11 python3-dev python3-pytest nlohmann-json3-dev
+  # cleave-serve (HTTP server, JSON) and its tests and load benchmark
+  libcpp-httplib-dev python3-requests hey
   # misc (zstd: the GPU tests decompress the PTX of CUDA fatbins)
   zstd zlib1g-dev libzstd-dev libedit-dev libcurl4-openssl-dev libxml2-dev
 )

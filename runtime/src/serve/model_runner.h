@@ -1,0 +1,80 @@
+//===- model_runner.h - Runs batches of a plan for the server -------------===//
+//
+// The server's rank 0 runs whole batches through a session; under mpirun the
+// other ranks of a distributed plan follow: rank 0 tells them, over a
+// communicator of their own, to run a batch, to answer a heartbeat or to stop.
+// Inputs go from rank 0 to the ranks of the first stage and the outputs come
+// back to rank 0 from the last stage's, as the Python package does. While rank
+// 0 is idle it sends heartbeats, so that the bounded waits (setWaitTimeout)
+// of every rank notice a peer that stopped or died, and name it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_RUNTIME_SERVE_MODEL_RUNNER_H
+#define CLEAVE_RUNTIME_SERVE_MODEL_RUNNER_H
+
+#include "cleave/runtime.h"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cleave {
+class Transport;
+} // namespace cleave
+
+namespace cleave::serve {
+
+/// One session of an artifact, and on a distributed plan the job around it.
+class ModelRunner {
+public:
+  /// Opens `path` as openProcessSession does (collective under mpirun).
+  static StatusOr<std::unique_ptr<ModelRunner>> open(const std::string &path,
+                                                     int threads);
+  /// A further in-process session of the same artifact (plans on one rank
+  /// only), for --instances.
+  StatusOr<std::unique_ptr<ModelRunner>> another(int threads) const;
+  ~ModelRunner();
+
+  /// The job's rank of this process (0 outside mpirun).
+  int rank() const { return rank_; }
+  /// True for a rank of a plan on several ranks.
+  bool distributed() const { return control_ != nullptr; }
+  const Artifact &artifact() const;
+
+  /// Rank 0: runs one batch of full-size inputs (the manifest's shapes) and
+  /// returns the outputs. On a distributed plan a failure ends the job, as
+  /// peers may be waiting.
+  Status run(const std::vector<Tensor> &inputs, std::vector<Tensor> *outputs);
+  /// Rank 0 of a distributed plan: checks that every follower answers.
+  Status heartbeat();
+  /// Rank 0 of a distributed plan: lets the followers return from follow().
+  Status stop();
+  /// The other ranks: runs what rank 0 asks until it says stop.
+  Status follow();
+  /// Seconds the current heartbeat has waited for the followers (0 when
+  /// none is in flight): a follower that does not answer shows here before
+  /// the bounded wait ends the job.
+  double heartbeatWaitSeconds() const;
+
+private:
+  ModelRunner() = default;
+  Status send(int op);
+
+  std::string path_;
+  std::shared_ptr<Transport> transport_;
+  std::unique_ptr<Session> session_;
+  std::shared_ptr<Transport> control_;
+  int rank_ = 0;
+  int ranks_ = 1;
+  int outputRank_ = 0;
+  /// Ranks other than 0 that take the inputs (the first stage's group).
+  std::vector<int> inputRanks_;
+  std::atomic<int64_t> heartbeatSince_{0};
+};
+
+} // namespace cleave::serve
+
+#endif // CLEAVE_RUNTIME_SERVE_MODEL_RUNNER_H

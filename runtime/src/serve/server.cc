@@ -1,0 +1,682 @@
+//===- server.cc - cleave-serve: a KServe v2 REST server for one artifact -===//
+
+#include "serve/server.h"
+
+#include "cleave/runtime.h"
+#include "serve/batcher.h"
+#include "serve/kserve.h"
+#include "serve/model_runner.h"
+#include "serve/sha256.h"
+
+#include "comm/transport.h"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace cleave::serve {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::atomic<int> gStopSignal{0};
+
+void onStopSignal(int signal) { gStopSignal = signal; }
+
+void printError(const std::string &message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "cleave-serve: error: %s\n", message.c_str());
+  std::fflush(stderr);
+}
+
+/// What a request gets back from the worker that ran its batch.
+struct Pending {
+  InferRequest request;
+  int64_t rows = 1;
+  Clock::time_point arrival;
+
+  std::mutex mutex;
+  std::condition_variable done;
+  bool finished = false;
+  Status status;
+  /// The batch's outputs and where this request's rows start.
+  std::shared_ptr<std::vector<Tensor>> outputs;
+  int64_t offset = 0;
+  int64_t batchRows = 0;
+
+  void finish(Status result, std::shared_ptr<std::vector<Tensor>> batch,
+              int64_t start, int64_t formed) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      status = std::move(result);
+      outputs = std::move(batch);
+      offset = start;
+      batchRows = formed;
+      finished = true;
+    }
+    done.notify_all();
+  }
+};
+
+/// A Prometheus histogram with fixed bucket bounds.
+struct Histogram {
+  std::vector<double> bounds;
+  std::vector<uint64_t> counts; // per bucket, not cumulative
+  uint64_t count = 0;
+  double sum = 0;
+
+  explicit Histogram(std::vector<double> upper)
+      : bounds(std::move(upper)), counts(bounds.size(), 0) {}
+
+  void observe(double value) {
+    for (size_t i = 0; i < bounds.size(); ++i)
+      if (value <= bounds[i]) {
+        ++counts[i];
+        break;
+      }
+    ++count;
+    sum += value;
+  }
+
+  void write(std::ostringstream &out, const std::string &name) const {
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < bounds.size(); ++i) {
+      cumulative += counts[i];
+      out << name << "_bucket{le=\"" << bounds[i] << "\"} " << cumulative
+          << "\n";
+    }
+    out << name << "_bucket{le=\"+Inf\"} " << count << "\n";
+    out << name << "_sum " << sum << "\n" << name << "_count " << count << "\n";
+  }
+};
+
+/// Counters for /metrics.
+class Metrics {
+public:
+  void request(int status, double seconds) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++byStatus_[status];
+    latency_.observe(seconds);
+  }
+  void batch(int64_t rows, int64_t requests, double seconds) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    batchRows_.observe(double(rows));
+    batchRequests_.observe(double(requests));
+    runSeconds_.observe(seconds);
+  }
+
+  std::string text(const std::string &model, size_t queueDepth,
+                   bool ready) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::ostringstream out;
+    out << "# HELP cleave_requests_total Inference requests answered, by "
+           "HTTP status.\n# TYPE cleave_requests_total counter\n";
+    if (byStatus_.empty())
+      out << "cleave_requests_total{model=\"" << model << "\",status=\"200\"} 0\n";
+    for (const auto &[status, count] : byStatus_)
+      out << "cleave_requests_total{model=\"" << model << "\",status=\""
+          << status << "\"} " << count << "\n";
+    out << "# HELP cleave_request_latency_seconds Time from a request's "
+           "arrival to its answer.\n# TYPE cleave_request_latency_seconds "
+           "histogram\n";
+    latency_.write(out, "cleave_request_latency_seconds");
+    out << "# HELP cleave_batch_size Rows per batch run (before padding).\n"
+           "# TYPE cleave_batch_size histogram\n";
+    batchRows_.write(out, "cleave_batch_size");
+    out << "# HELP cleave_batch_requests Requests per batch run.\n"
+           "# TYPE cleave_batch_requests histogram\n";
+    batchRequests_.write(out, "cleave_batch_requests");
+    out << "# HELP cleave_batch_run_seconds Time to run one batch.\n"
+           "# TYPE cleave_batch_run_seconds histogram\n";
+    runSeconds_.write(out, "cleave_batch_run_seconds");
+    out << "# HELP cleave_queue_depth Requests waiting to be batched.\n"
+           "# TYPE cleave_queue_depth gauge\ncleave_queue_depth "
+        << queueDepth << "\n";
+    out << "# HELP cleave_ready 1 while the model is ready.\n"
+           "# TYPE cleave_ready gauge\ncleave_ready "
+        << (ready ? 1 : 0) << "\n";
+    return out.str();
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::map<int, uint64_t> byStatus_;
+  Histogram latency_{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                      0.25, 0.5, 1, 2.5, 5, 10}};
+  Histogram batchRows_{{1, 2, 4, 8, 16, 32, 64, 128, 256}};
+  Histogram batchRequests_{{1, 2, 4, 8, 16, 32, 64, 128, 256}};
+  Histogram runSeconds_{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                         0.25, 0.5, 1, 2.5, 5, 10}};
+};
+
+/// "2026-12-07T12:34:56.789Z".
+std::string utcNow() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  int millis = int(std::chrono::duration_cast<std::chrono::milliseconds>(
+                       now.time_since_epoch())
+                       .count() %
+                   1000);
+  std::tm utc;
+  gmtime_r(&seconds, &utc);
+  char text[64];
+  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
+                utc.tm_min, utc.tm_sec, millis);
+  return text;
+}
+
+/// Appends one JSON line per answered request to a file.
+class AuditLog {
+public:
+  Status open(const std::string &path, json plan) {
+    file_ = std::fopen(path.c_str(), "a");
+    if (!file_)
+      return notFoundError("cannot open the audit log '" + path +
+                           "': " + std::strerror(errno));
+    plan_ = std::move(plan);
+    return Status();
+  }
+  ~AuditLog() {
+    if (file_)
+      std::fclose(file_);
+  }
+  void record(const std::string &requestId, int status, double seconds,
+              int64_t batchRows, const std::string &error) {
+    if (!file_)
+      return;
+    json line = plan_;
+    line["time"] = utcNow();
+    line["request_id"] = requestId;
+    line["status"] = status;
+    line["latency_ms"] = seconds * 1e3;
+    if (batchRows > 0)
+      line["batch_rows"] = batchRows;
+    if (!error.empty())
+      line["error"] = error;
+    std::string text = line.dump() + "\n";
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::fwrite(text.data(), 1, text.size(), file_);
+    std::fflush(file_);
+  }
+
+private:
+  std::FILE *file_ = nullptr;
+  json plan_;
+  std::mutex mutex_;
+};
+
+/// What the audit log says about the model and its plan.
+json planRecord(const std::string &model, const Artifact &artifact,
+                const std::string &artifactSha) {
+  json devices = json::array();
+  for (const DeviceDesc &device : artifact.devices())
+    devices.push_back(device.kind + ":" + std::to_string(device.index));
+  std::set<int> stageIds;
+  size_t tp = 1;
+  for (const StageDesc &stage : artifact.stages()) {
+    stageIds.insert(stage.id);
+    tp = std::max(tp, stage.group.size());
+  }
+  return json{{"model", model},
+              {"artifact", artifact.path()},
+              {"artifact_sha256", artifactSha},
+              {"source_sha256", artifact.provenance().source.sha256},
+              {"plan",
+               {{"devices", devices},
+                {"pp", stageIds.size()},
+                {"tp", tp},
+                {"microbatches", artifact.microbatches()}}}};
+}
+
+/// The whole server on rank 0.
+class Server {
+public:
+  Server(const ServeOptions &options, ModelInfo model,
+         std::vector<std::unique_ptr<ModelRunner>> runners)
+      : options_(options), model_(std::move(model)),
+        runners_(std::move(runners)) {}
+
+  /// Lets the other ranks go when the server does not start.
+  void stopFollowers() { runners_.front()->stop(); }
+
+  Status start(const std::string &artifactSha) {
+    const Artifact &artifact = runners_.front()->artifact();
+    maxRows_ = model_.maxRows > 0 ? model_.maxRows : 1;
+    if (options_.maxBatch > 0)
+      maxRows_ = std::min<int64_t>(maxRows_, options_.maxBatch);
+    if (!options_.auditLog.empty()) {
+      Status opened = audit_.open(options_.auditLog,
+                                  planRecord(model_.name, artifact, artifactSha));
+      if (!opened.ok())
+        return opened;
+    }
+    routes();
+    http_.set_payload_max_length(options_.maxBodyBytes);
+    http_.set_keep_alive_max_count(1u << 30);
+    http_.set_keep_alive_timeout(2);
+    http_.set_tcp_nodelay(true);
+    // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a
+    // second server would share a port in use instead of being refused.
+    http_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
+    http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
+    if (options_.port == 0) {
+      port_ = http_.bind_to_any_port(options_.host);
+      if (port_ < 0)
+        return Status(StatusCode::FailedPrecondition,
+                      "cannot listen on " + options_.host);
+    } else {
+      if (!http_.bind_to_port(options_.host, options_.port))
+        return Status(StatusCode::FailedPrecondition,
+                      "cannot listen on " + options_.host + ":" +
+                          std::to_string(options_.port) +
+                          " (in use, or not an address of this machine)");
+      port_ = options_.port;
+    }
+    return Status();
+  }
+
+  /// Serves until a stop signal; returns the exit status.
+  int serve() {
+    listener_ = std::thread([this] {
+      http_.listen_after_bind();
+      // Every connection's handler has returned: nothing more can arrive.
+      batcher_.close();
+    });
+    std::vector<std::thread> workers;
+    for (size_t i = 1; i < runners_.size(); ++i)
+      workers.emplace_back([this, i] { work(*runners_[i], false); });
+    ready_ = true;
+    std::printf("cleave-serve: serving model '%s' from %s on http://%s:%d\n",
+                model_.name.c_str(), options_.artifact.c_str(),
+                options_.host.c_str(), port_);
+    std::fflush(stdout);
+    // Instance 0 works on this thread: under mpirun it is the one that talks
+    // to the other ranks.
+    work(*runners_.front(), true);
+    for (std::thread &worker : workers)
+      worker.join();
+    listener_.join();
+    Status stopped = runners_.front()->stop();
+    if (!stopped.ok()) {
+      printError(stopped.message());
+      return 1;
+    }
+    std::printf("cleave-serve: stopped after answering every request\n");
+    std::fflush(stdout);
+    return 0;
+  }
+
+private:
+  void routes();
+  void infer(const httplib::Request &req, httplib::Response &res);
+  void work(ModelRunner &runner, bool watchSignals);
+  void runBatch(ModelRunner &runner,
+                const std::vector<std::shared_ptr<Pending>> &batch);
+  bool ready() const {
+    return ready_ && !stopping_ && runners_.front()->heartbeatWaitSeconds() < 1;
+  }
+  void answer(httplib::Response &res, int status, const std::string &message) {
+    res.status = status;
+    res.set_content(errorJson(message), "application/json");
+  }
+
+  ServeOptions options_;
+  ModelInfo model_;
+  std::vector<std::unique_ptr<ModelRunner>> runners_;
+  int64_t maxRows_ = 1;
+  int port_ = 0;
+  httplib::Server http_;
+  std::thread listener_;
+  Batcher<Pending> batcher_;
+  Metrics metrics_;
+  AuditLog audit_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> nextId_{1};
+};
+
+void Server::routes() {
+  auto jsonAnswer = [](httplib::Response &res, const std::string &body) {
+    res.set_content(body, "application/json");
+  };
+  http_.Get("/v2/health/live", [jsonAnswer](const httplib::Request &,
+                                            httplib::Response &res) {
+    jsonAnswer(res, R"({"live": true})");
+  });
+  http_.Get("/v2/health/ready",
+            [this, jsonAnswer](const httplib::Request &, httplib::Response &res) {
+              bool isReady = ready();
+              res.status = isReady ? 200 : 503;
+              jsonAnswer(res, json{{"ready", isReady}}.dump());
+            });
+  http_.Get("/v2", [this, jsonAnswer](const httplib::Request &,
+                                      httplib::Response &res) {
+    jsonAnswer(res, json{{"name", "cleave-serve"},
+                         {"version", "0.1.0"},
+                         {"extensions", json::array({"binary_tensor_data"})}}
+                        .dump());
+  });
+  auto unknownModel = [this](const httplib::Request &req,
+                             httplib::Response &res) {
+    std::string name = req.matches[1];
+    if (name == model_.name)
+      return false;
+    answer(res, 404,
+           "unknown model '" + name + "' (this server has '" + model_.name + "')");
+    return true;
+  };
+  http_.Get(R"(/v2/models/([^/]+)(?:/versions/1)?)",
+            [this, unknownModel, jsonAnswer](const httplib::Request &req,
+                                             httplib::Response &res) {
+              if (!unknownModel(req, res))
+                jsonAnswer(res, modelMetadataJson(model_));
+            });
+  http_.Get(R"(/v2/models/([^/]+)(?:/versions/1)?/ready)",
+            [this, unknownModel, jsonAnswer](const httplib::Request &req,
+                                             httplib::Response &res) {
+              if (unknownModel(req, res))
+                return;
+              bool isReady = ready();
+              res.status = isReady ? 200 : 503;
+              jsonAnswer(res,
+                         json{{"name", model_.name}, {"ready", isReady}}.dump());
+            });
+  http_.Post(R"(/v2/models/([^/]+)(?:/versions/1)?/infer)",
+             [this, unknownModel](const httplib::Request &req,
+                                  httplib::Response &res) {
+               if (unknownModel(req, res)) {
+                 metrics_.request(404, 0);
+                 audit_.record("", 404, 0, 0, "unknown model");
+                 return;
+               }
+               infer(req, res);
+             });
+  http_.Get("/metrics", [this](const httplib::Request &,
+                               httplib::Response &res) {
+    res.set_content(metrics_.text(model_.name, batcher_.depth(), ready()),
+                    "text/plain; version=0.0.4");
+  });
+  // Every other failure (no such route, a body over the limit) also answers
+  // with one JSON line.
+  http_.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request &req, httplib::Response &res) {
+    if (!res.body.empty())
+      return httplib::Server::HandlerResponse::Unhandled;
+    std::string message;
+    if (res.status == 413)
+      message = "request body larger than " +
+                std::to_string(options_.maxBodyBytes) + " bytes";
+    else if (res.status == 404)
+      message = "no route " + req.method + " " + req.path;
+    else
+      message = "HTTP status " + std::to_string(res.status);
+    if (res.status == 413) {
+      metrics_.request(413, 0);
+      audit_.record("", 413, 0, 0, message);
+    }
+    res.set_content(errorJson(message), "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http_.set_exception_handler(
+      [this](const httplib::Request &, httplib::Response &res,
+             std::exception_ptr error) {
+        std::string message = "internal error";
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception &caught) {
+          message = std::string("internal error: ") + caught.what();
+        } catch (...) {
+        }
+        answer(res, 500, message);
+      });
+}
+
+void Server::infer(const httplib::Request &req, httplib::Response &res) {
+  Clock::time_point arrival = Clock::now();
+  auto pending = std::make_shared<Pending>();
+  pending->arrival = arrival;
+  auto finishWith = [&](int status, const std::string &error,
+                        int64_t batchRows) {
+    double seconds =
+        std::chrono::duration<double>(Clock::now() - arrival).count();
+    metrics_.request(status, seconds);
+    std::string id = pending->request.id.empty()
+                         ? "cleave-" + std::to_string(nextId_++)
+                         : pending->request.id;
+    audit_.record(id, status, seconds, batchRows, error);
+  };
+
+  std::optional<size_t> headerLength;
+  if (req.has_header("Inference-Header-Content-Length")) {
+    std::string value = req.get_header_value("Inference-Header-Content-Length");
+    char *end = nullptr;
+    errno = 0;
+    unsigned long long length = std::strtoull(value.c_str(), &end, 10);
+    if (value.empty() || *end || errno || value[0] == '-') {
+      std::string message =
+          "Inference-Header-Content-Length '" + value + "' is not a byte count";
+      answer(res, 400, message);
+      finishWith(400, message, 0);
+      return;
+    }
+    headerLength = static_cast<size_t>(length);
+  }
+  std::optional<RequestError> bad =
+      parseInferRequest(model_, req.body, headerLength, &pending->request);
+  if (bad) {
+    answer(res, bad->status, bad->message);
+    finishWith(bad->status, bad->message, 0);
+    return;
+  }
+  pending->rows = pending->request.rows;
+  if (stopping_ || !batcher_.push(pending)) {
+    answer(res, 503, "the server is shutting down");
+    finishWith(503, "shutting down", 0);
+    return;
+  }
+  {
+    std::unique_lock<std::mutex> lock(pending->mutex);
+    pending->done.wait(lock, [&] { return pending->finished; });
+  }
+  if (!pending->status.ok()) {
+    answer(res, 500, pending->status.message());
+    finishWith(500, pending->status.message(), pending->batchRows);
+    return;
+  }
+  std::vector<OutputSlice> slices;
+  for (size_t i = 0; i < model_.outputs.size(); ++i) {
+    const Tensor &tensor = (*pending->outputs)[i];
+    size_t rowBytes = model_.maxRows > 0
+                          ? tensor.byteSize() / size_t(tensor.shape()[0])
+                          : 0;
+    slices.push_back(OutputSlice{
+        static_cast<const char *>(tensor.data()) + rowBytes * pending->offset,
+        pending->rows});
+  }
+  std::string body, contentType;
+  std::optional<size_t> responseHeader;
+  writeInferResponse(model_, pending->request, slices, &body, &contentType,
+                     &responseHeader);
+  if (responseHeader)
+    res.set_header("Inference-Header-Content-Length",
+                   std::to_string(*responseHeader));
+  res.set_content(std::move(body), contentType.c_str());
+  finishWith(200, "", pending->batchRows);
+}
+
+void Server::runBatch(ModelRunner &runner,
+                      const std::vector<std::shared_ptr<Pending>> &batch) {
+  Clock::time_point start = Clock::now();
+  const std::vector<TensorDesc> &descs = runner.artifact().inputs();
+  std::vector<Tensor> inputs;
+  Status status;
+  int64_t rows = 0;
+  for (const auto &pending : batch)
+    rows += pending->rows;
+  if (batch.size() == 1 && model_.maxRows <= 0) {
+    // A model without a batch dim: the request's tensors are the inputs.
+    for (size_t i = 0; status.ok() && i < descs.size(); ++i) {
+      const std::string &data = batch.front()->request.inputs[i];
+      StatusOr<Tensor> tensor = Tensor::fromBytes(
+          descs[i].dtype, descs[i].shape, data.data(), data.size());
+      status = tensor.status();
+      if (tensor.ok())
+        inputs.push_back(std::move(tensor).value());
+    }
+  } else {
+    // Requests stacked along dim 0, zero rows padding up to the compiled
+    // batch.
+    for (size_t i = 0; status.ok() && i < descs.size(); ++i) {
+      StatusOr<Tensor> tensor = Tensor::create(descs[i].dtype, descs[i].shape);
+      status = tensor.status();
+      if (!tensor.ok())
+        break;
+      char *at = static_cast<char *>(tensor->data());
+      for (const auto &pending : batch) {
+        const std::string &data = pending->request.inputs[i];
+        std::memcpy(at, data.data(), data.size());
+        at += data.size();
+      }
+      inputs.push_back(std::move(tensor).value());
+    }
+  }
+  auto outputs = std::make_shared<std::vector<Tensor>>();
+  if (status.ok())
+    status = runner.run(inputs, outputs.get());
+  metrics_.batch(rows, int64_t(batch.size()),
+                 std::chrono::duration<double>(Clock::now() - start).count());
+  int64_t offset = 0;
+  for (const auto &pending : batch) {
+    pending->finish(status, outputs, offset, rows);
+    offset += pending->rows;
+  }
+}
+
+void Server::work(ModelRunner &runner, bool watchSignals) {
+  const auto poll = std::chrono::milliseconds(100);
+  const auto heartbeatEvery = std::chrono::milliseconds(1000);
+  const auto delay = std::chrono::microseconds(
+      static_cast<int64_t>(options_.maxDelayMs * 1000));
+  Clock::time_point lastHeartbeat = Clock::now();
+  while (true) {
+    if (watchSignals && gStopSignal && !stopping_) {
+      stopping_ = true;
+      std::printf("cleave-serve: signal %d: finishing the requests in flight\n",
+                  gStopSignal.load());
+      std::fflush(stdout);
+      http_.stop();
+    }
+    std::vector<std::shared_ptr<Pending>> batch =
+        batcher_.next(maxRows_, delay, poll);
+    if (batch.empty()) {
+      if (batcher_.drained())
+        return;
+      if (runner.distributed() && Clock::now() - lastHeartbeat >= heartbeatEvery) {
+        Status alive = runner.heartbeat();
+        lastHeartbeat = Clock::now();
+        if (!alive.ok()) {
+          printError(alive.message());
+          std::_Exit(1);
+        }
+      }
+      continue;
+    }
+    runBatch(runner, batch);
+    lastHeartbeat = Clock::now();
+  }
+}
+
+} // namespace
+
+int runServer(const ServeOptions &options) {
+  struct sigaction action = {};
+  action.sa_handler = onStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  // A client that goes away mid-answer must not end the server.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  setWaitTimeout(options.rankTimeoutSeconds, "cleave-serve");
+  if (options.instances < 1) {
+    printError("--instances must be at least 1");
+    return 1;
+  }
+  int threads = options.threads;
+  if (threads == 0 && options.instances > 1)
+    threads = std::max(1, availableCores() / options.instances);
+  StatusOr<std::unique_ptr<ModelRunner>> first =
+      ModelRunner::open(options.artifact, threads);
+  if (!first.ok()) {
+    // Every rank has the same status under mpirun: rank 0 says it.
+    if (detectMpiLaunch().rank == 0)
+      printError(first.status().message());
+    return 1;
+  }
+  std::unique_ptr<ModelRunner> runner = std::move(first).value();
+  if (runner->rank() != 0) {
+    Status followed = runner->follow();
+    if (!followed.ok()) {
+      printError("rank " + std::to_string(runner->rank()) + ": " +
+                 followed.message());
+      return 1;
+    }
+    return 0;
+  }
+  std::string name = options.modelName;
+  if (name.empty())
+    name = std::filesystem::path(options.artifact).stem().string();
+  Status status;
+  if (name.empty() || name.find('/') != std::string::npos)
+    status = invalidArgumentError("model name '" + name +
+                                  "' must be non-empty and without '/'");
+  std::vector<std::unique_ptr<ModelRunner>> runners;
+  if (status.ok() && options.instances > 1 && runner->distributed())
+    status = invalidArgumentError(
+        "--instances: a plan on several ranks runs as one instance");
+  for (int i = 1; status.ok() && i < options.instances; ++i) {
+    StatusOr<std::unique_ptr<ModelRunner>> more = runner->another(threads);
+    if (!more.ok())
+      status = more.status();
+    else
+      runners.push_back(std::move(more).value());
+  }
+  StatusOr<std::string> sha = status.ok() ? sha256File(options.artifact)
+                                          : StatusOr<std::string>(status);
+  if (!sha.ok())
+    status = sha.status();
+  ModelInfo model = makeModelInfo(name, runner->artifact().inputs(),
+                                  runner->artifact().outputs());
+  runners.insert(runners.begin(), std::move(runner));
+  Server server(options, std::move(model), std::move(runners));
+  if (status.ok())
+    status = server.start(*sha);
+  if (!status.ok()) {
+    printError(status.message());
+    server.stopFollowers();
+    return 1;
+  }
+  return server.serve();
+}
+
+} // namespace cleave::serve

@@ -1,0 +1,113 @@
+# test_mpi.py - A two-stage pipeline served under mpirun -np 2 (rank 0 listens, rank 1
+# follows): outputs against onnxruntime, SIGTERM to the server, and a rank that stops or
+# dies ending the job within 10 s, named.
+import os
+import shutil
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from conftest import assert_close, decode_binary_response, infer_binary, infer_json
+
+pytestmark = pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")
+
+
+@pytest.fixture(scope="module")
+def pp2(models):
+    """mlp_small on two pipeline stages, two microbatches of two rows."""
+    model = models("mlp_small")
+    model.artifact = model.compile("mlp_pp2", "--devices=cpu:0-1", "--microbatches=2")
+    return model
+
+
+def rank_pid(server, rank):
+    """The pid of rank `rank` of the server's mpirun job."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        for entry in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                environ = open(f"/proc/{entry}/environ", "rb").read().split(b"\0")
+                command = open(f"/proc/{entry}/cmdline", "rb").read()
+            except OSError:
+                continue
+            if (b"cleave-serve" in command and f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ
+                    and has_ancestor(int(entry), server.process.pid)):
+                return int(entry)
+        time.sleep(0.1)
+    pytest.fail(f"no rank {rank} process found")
+
+
+def has_ancestor(pid, ancestor):
+    while pid > 1:
+        try:
+            stat = open(f"/proc/{pid}/stat", "rb").read()
+        except OSError:
+            return False
+        pid = int(stat.rsplit(b")", 1)[1].split()[1])
+        if pid == ancestor:
+            return True
+    return False
+
+
+def test_pipeline_served_on_two_ranks_equals_onnxruntime(serve, pp2):
+    server = serve([pp2.artifact, "--model-name", "mlp"], ranks=2)
+    assert server.get("/v2/health/ready").status_code == 200
+    x = pp2.inputs["input"]
+    reply = server.post("/v2/models/mlp/infer", json=infer_json({"input": x}))
+    assert reply.status_code == 200, reply.text
+    output = reply.json()["outputs"][0]
+    assert_close(pp2.reference("output"),
+                 np.array(output["data"], dtype=np.float32).reshape(output["shape"]), "JSON")
+    # Concurrent one-row requests are batched through the pipeline's microbatches.
+    replies = [None] * 4
+
+    def send(row):
+        body, headers = infer_binary({"input": x[row:row + 1]})
+        replies[row] = server.post("/v2/models/mlp/infer", data=body, headers=headers)
+
+    threads = [threading.Thread(target=send, args=(row,)) for row in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for row, reply in enumerate(replies):
+        assert reply.status_code == 200, reply.text
+        assert_close(pp2.reference("output")[row:row + 1], decode_binary_response(reply)["output"],
+                     f"row {row}")
+    # SIGTERM to the server (rank 0): it answers, stops the other rank and the job ends 0.
+    os.kill(rank_pid(server, 0), signal.SIGTERM)
+    assert server.wait(30) == 0, server.output()
+    assert "stopped after answering every request" in server.output()
+
+
+@pytest.mark.parametrize("fault", ["SIGSTOP", "SIGKILL"])
+def test_a_rank_that_stops_or_dies_ends_the_server_within_10_s(serve, pp2, fault):
+    server = serve([pp2.artifact, "--model-name", "mlp", "--timeout-s", "4"], ranks=2)
+    assert server.get("/v2/health/ready").status_code == 200
+    follower = rank_pid(server, 1)
+    start = time.time()
+    os.kill(follower, getattr(signal, fault))
+    saw_not_ready = False
+    while server.process.poll() is None and time.time() - start < 15:
+        try:
+            ready = server.get("/v2/health/ready", timeout=1)
+            saw_not_ready = saw_not_ready or ready.status_code == 503
+        except Exception:
+            pass  # the server is going away
+        time.sleep(0.2)
+    status = server.wait(0.1)
+    elapsed = time.time() - start
+    assert status is not None, f"the server still runs {elapsed:.1f} s after {fault} of rank 1"
+    assert status != 0
+    assert elapsed <= 10, f"the job took {elapsed:.1f} s to end"
+    output = server.output()
+    if fault == "SIGSTOP":
+        # Rank 0 waited for rank 1's heartbeat answer: it says so, and /ready said 503.
+        assert "cleave-serve: error: rank 0: no progress for 4 s: waiting for the recv of " \
+               "4 bytes from rank 1" in output, output
+        assert saw_not_ready
+    else:
+        assert "process rank 1" in output, output

@@ -1,0 +1,206 @@
+//===- cleave-serve.cpp - Serves a compiled .cleave artifact over HTTP ----===//
+//
+//   cleave-serve MODEL.cleave [--port P] [--host H] [--model-name NAME]
+//                [--max-batch N] [--max-delay-ms D] [--instances N]
+//                [--threads T] [--audit-log FILE] [--timeout-s S]
+//                [--max-body-mb M]
+//   mpirun -np N cleave-serve MODEL.cleave ...  (plans on N ranks)
+// The server itself is runtime/src/serve (docs/serving.md); this parses the
+// command line. A bad option prints one line and exits 2.
+//
+//===----------------------------------------------------------------------===//
+
+#include "serve/server.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <string>
+
+namespace {
+
+const char kUsage[] =
+    R"(usage: cleave-serve MODEL.cleave [--port P] [--host H] [--model-name NAME]
+                    [--max-batch N] [--max-delay-ms D] [--instances N]
+                    [--threads T] [--audit-log FILE] [--timeout-s S]
+                    [--max-body-mb M]
+       mpirun -np N cleave-serve MODEL.cleave ...
+       cleave-serve --help
+
+Serves a model compiled by cleave-compile over HTTP with the KServe v2
+(Triton) REST protocol, so that KServe and Triton clients work unchanged:
+  GET  /v2/health/live, /v2/health/ready       is the server up; can it infer
+  GET  /v2/models/NAME                         inputs and outputs: name,
+                                               datatype (FP32, INT64, ...),
+                                               shape (-1: the batch dim)
+  GET  /v2/models/NAME/ready
+  POST /v2/models/NAME/infer                   JSON tensors, or binary tensor
+                                               data after the JSON
+                                               (Inference-Header-Content-Length,
+                                               binary_data_output)
+  GET  /metrics                                Prometheus text: requests by
+                                               status, latency and batch-size
+                                               histograms, queue depth
+
+options (each accepts "--opt VALUE" and "--opt=VALUE"):
+  --port P          TCP port (default 8000; 0 picks a free one). The port is
+                    printed once the server listens:
+                      cleave-serve: serving model 'NAME' from PATH on http://H:P
+  --host H          address to listen on (default 127.0.0.1, this machine
+                    only; 0.0.0.0 for every interface)
+  --model-name NAME the name in the URLs (default: the artifact's file name
+                    without .cleave)
+  --max-batch N     at most N rows (dim 0) per batch run (default: the batch
+                    the artifact was compiled for, which is also the most a
+                    single request may carry; 1 turns batching off). Requests
+                    queued together are stacked along dim 0, zero-padded up to
+                    the compiled batch, run once, and split back.
+  --max-delay-ms D  the longest a request waits for others to fill its batch
+                    (default 2; 0 runs whatever is queued at once)
+  --instances N     sessions of the model in this process, each running one
+                    batch at a time (default 1; plans on one rank only)
+  --threads T       CPU threads per session (default: all cores, shared
+                    among the instances)
+  --audit-log FILE  appends one JSON line per request: time, request_id,
+                    model, artifact and artifact_sha256, source_sha256,
+                    plan (devices, pp, tp, microbatches), latency_ms,
+                    batch_rows, status (and error)
+  --timeout-s S     under mpirun, the longest a rank waits on another
+                    (default 5): a rank that stops or dies makes the server
+                    report not-ready and end the job with an error naming
+                    what it waited for
+  --max-body-mb M   requests with a larger body get 413 (default 256)
+
+Bad requests get a 4xx status and a one-line JSON body, {"error": "..."};
+the server keeps serving. SIGTERM or SIGINT (Ctrl-C) stops accepting
+connections, answers the requests in flight and exits 0.
+
+Under mpirun (a plan compiled for several devices), rank 0 listens and the
+other ranks follow it; run as many ranks as the plan has devices.
+)";
+
+int usageError(const std::string &message) {
+  std::fprintf(stderr, "cleave-serve: error: %s (see cleave-serve --help)\n",
+               message.c_str());
+  return 2;
+}
+
+bool parseInt(const std::string &text, long long low, long long high,
+              long long *value) {
+  char *end = nullptr;
+  errno = 0;
+  long long parsed = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end || errno || parsed < low || parsed > high)
+    return false;
+  *value = parsed;
+  return true;
+}
+
+bool parseNumber(const std::string &text, double low, double *value) {
+  char *end = nullptr;
+  errno = 0;
+  double parsed = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end || errno || !std::isfinite(parsed) || parsed < low)
+    return false;
+  *value = parsed;
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  cleave::serve::ServeOptions options;
+  bool haveArtifact = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      if (haveArtifact)
+        return usageError("unexpected argument '" + arg +
+                          "' (one artifact only)");
+      options.artifact = arg;
+      haveArtifact = true;
+      continue;
+    }
+    std::string name = arg, value;
+    bool inlineValue = false;
+    size_t equals = arg.find('=');
+    if (equals != std::string::npos) {
+      name = arg.substr(0, equals);
+      value = arg.substr(equals + 1);
+      inlineValue = true;
+    }
+    static const char *const kKnown[] = {
+        "--port",    "--host",      "--model-name", "--max-batch",
+        "--max-delay-ms", "--instances", "--threads", "--audit-log",
+        "--timeout-s", "--max-body-mb"};
+    bool known = false;
+    for (const char *option : kKnown)
+      known = known || name == option;
+    if (!known)
+      return usageError("unknown option '" + name + "'");
+    if (!inlineValue) {
+      if (i + 1 >= argc)
+        return usageError(name + " needs a value");
+      value = argv[++i];
+    }
+    long long integer = 0;
+    double number = 0;
+    if (name == "--port") {
+      if (!parseInt(value, 0, 65535, &integer))
+        return usageError("--port must be 0 to 65535, got '" + value + "'");
+      options.port = int(integer);
+    } else if (name == "--host") {
+      if (value.empty())
+        return usageError("--host needs an address");
+      options.host = value;
+    } else if (name == "--model-name") {
+      if (value.empty() || value.find('/') != std::string::npos)
+        return usageError("--model-name must be non-empty and without '/'");
+      options.modelName = value;
+    } else if (name == "--max-batch") {
+      if (!parseInt(value, 1, 1 << 20, &integer))
+        return usageError("--max-batch must be a positive integer, got '" +
+                          value + "'");
+      options.maxBatch = integer;
+    } else if (name == "--max-delay-ms") {
+      if (!parseNumber(value, 0, &number) || number > 60000)
+        return usageError("--max-delay-ms must be 0 to 60000, got '" + value +
+                          "'");
+      options.maxDelayMs = number;
+    } else if (name == "--instances") {
+      if (!parseInt(value, 1, 256, &integer))
+        return usageError("--instances must be 1 to 256, got '" + value + "'");
+      options.instances = int(integer);
+    } else if (name == "--threads") {
+      if (!parseInt(value, 0, 4096, &integer))
+        return usageError("--threads must be 0 (all cores) or positive, got '" +
+                          value + "'");
+      options.threads = int(integer);
+    } else if (name == "--audit-log") {
+      if (value.empty())
+        return usageError("--audit-log needs a file");
+      options.auditLog = value;
+    } else if (name == "--timeout-s") {
+      if (!parseNumber(value, 0.1, &number))
+        return usageError("--timeout-s must be at least 0.1, got '" +
+                          value + "'");
+      options.rankTimeoutSeconds = number;
+    } else if (name == "--max-body-mb") {
+      if (!parseNumber(value, 0.001, &number) || number > 1 << 20)
+        return usageError("--max-body-mb must be a positive size, got '" +
+                          value + "'");
+      options.maxBodyBytes = static_cast<size_t>(number * (1 << 20));
+    }
+  }
+  if (!haveArtifact)
+    return usageError("no artifact given");
+  return cleave::serve::runServer(options);
+}
