@@ -304,7 +304,12 @@ StatusOr<std::vector<Tensor>> loadInputs(const Session &session,
     return files.status();
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < files->size(); ++i) {
-    StatusOr<Tensor> tensor = io::readTensorFile((*files)[i]);
+    // A file holding more data than the input could take in any dtype is
+    // refused before its data is read (a wrong or damaged file must not
+    // exhaust memory); a smaller mismatch gets the session's exact message.
+    const TensorDesc &input = artifact.inputs()[i];
+    StatusOr<Tensor> tensor = io::readTensorFile(
+        (*files)[i], input.byteSize() / dtypeSize(input.dtype) * 8);
     if (!tensor.ok())
       return Status(tensor.status().code(),
                     "input '" + artifact.inputs()[i].name +
