@@ -242,6 +242,15 @@ expect_fail_saying run.input_larger_than_model_takes \
   "input 'input': |a float32[100000000, 16] array of 6400000000 bytes is more than the input can take (512 bytes at most)" \
   "$RUN" "$ART" --input "input=$BAD/huge_array.npy" --output-dir "$OUT"
 rm -f "$BAD/oversized_data.npy" "$BAD/huge_array.npy"
+# Names from the model quoted by the runtime are escaped (its manifest keeps them verbatim).
+NAMES_ART=$WORK/control_io_names.cleave
+expect_ok ok.compile_control_io_names "$COMPILE" "$BAD/control_io_names.onnx" --devices=cpu:0 \
+  -o "$NAMES_ART" || NO_ARTIFACT=1
+expect_fail_saying run.control_bytes_in_input_name "missing input 'in put\x1b[2J' (float32[2, 3])" \
+  "$RUN" "$NAMES_ART" --output-dir "$OUT"
+expect_fail_saying run.control_bytes_in_input_name_given_twice "input 'in put\x1b[2J' given more than once" \
+  "$RUN" "$NAMES_ART" --input "$(printf 'in\nput\033[2J')=$INPUT" --input "$(printf 'in\nput\033[2J')=$INPUT" \
+  --output-dir "$OUT"
 expect_fail run.flipped_byte_middle "$RUN" "$BAD/flipped_middle.cleave" --input "input=$INPUT" --output-dir "$OUT"
 expect_fail run.flipped_byte_manifest "$RUN" "$BAD/flipped_manifest.cleave" --input "input=$INPUT" --output-dir "$OUT"
 expect_fail run.truncated_artifact "$RUN" "$BAD/truncated.cleave" --input "input=$INPUT" --output-dir "$OUT"

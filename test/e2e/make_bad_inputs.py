@@ -16,7 +16,9 @@ header for the good input's float32 [4, 16] followed by 8 GiB), huge_array.npy (
 float32 [100000000, 16] and the 6.4 GB it calls for), both sparse files that cost no disk,
 and device files tiny_memory_rank0.json (cpu:0 has 4096 bytes), tiny_memory_rank1.json (cpu:1
 has 100) and small_memory_rank1.json (cpu:1 has 3000: the last pipeline stage fits, half of
-a tensor-parallel split does not). The good model is
+a tensor-parallel split does not), control_io_names.onnx (a valid Relu whose input and output
+names hold a line break, an escape sequence and a bell, which the runtime quotes). The good
+model is
 gen_mlp --variant small, input `input` float32 [4, 16].
 
 artifacts writes: flipped_middle.cleave (a byte in the middle of the largest section
@@ -99,6 +101,16 @@ def make_models(out):
     model = helper.make_model(nms, opset_imports=[helper.make_opsetid("", 11)])
     onnx.checker.check_model(model)
     onnx.save(model, os.path.join(out, "control_name.onnx"))
+
+    # A valid model whose input and output names hold control bytes: it compiles, and the
+    # runtime's errors that quote the names must escape them.
+    names = helper.make_graph(
+        [helper.make_node("Relu", ["in\nput\x1b[2J"], ["out\x07put"], name="relu")],
+        "control_io_names",
+        [helper.make_tensor_value_info("in\nput\x1b[2J", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("out\x07put", TensorProto.FLOAT, [2, 3])])
+    onnx.save(helper.make_model(names, opset_imports=[helper.make_opsetid("", 13)]),
+              os.path.join(out, "control_io_names.onnx"))
 
     # Relu has no attribute 'alpha': libonnx's checker says so on one line and names the
     # node on a third ("==> Context: Bad node spec for node. Name: relu OpType: Relu").

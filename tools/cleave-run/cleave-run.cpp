@@ -15,6 +15,7 @@
 #include "cleave/runtime.h"
 
 #include "comm/transport.h"
+#include "core/message.h"
 #include "io/npy.h"
 #include "io/tensor_file.h"
 
@@ -292,7 +293,7 @@ outputFileNames(const std::vector<TensorDesc> &outputs) {
   return names;
 }
 
-std::string oneLine(std::string text);
+std::string oneLine(const std::string &text);
 
 /// Reads the input files and checks them against the manifest.
 StatusOr<std::vector<Tensor>> loadInputs(const Session &session,
@@ -625,12 +626,9 @@ Status runMain(int argc, char **argv) {
   return runLocal(artifact, options);
 }
 
-/// Keeps the error to one line whatever the message holds.
-std::string oneLine(std::string text) {
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  std::replace(text.begin(), text.end(), '\r', ' ');
-  return text;
-}
+/// Keeps the error to one line whatever the message holds, with the bytes of
+/// names quoted from a model made visible.
+std::string oneLine(const std::string &text) { return oneLineMessage(text); }
 
 int fail(const std::string &message) {
   std::fflush(stdout);

@@ -9,6 +9,8 @@
 
 #include "io/tensor_file.h"
 
+#include "core/message.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -76,7 +78,7 @@ public:
         header.shape = parseTuple();
         header.hasShape = true;
       } else {
-        throw HeaderError{"unexpected header key '" + key + "'"};
+        throw HeaderError{"unexpected header key " + quotedPrefix(key)};
       }
       skipSpace();
       if (peek() == ',')
@@ -168,14 +170,14 @@ DType dtypeFromDescr(const std::string &descr) {
           (singleByte && order == '>'))
         return entry.dtype;
       if (order == '>')
-        throw HeaderError{"big-endian data ('" + descr +
-                          "') is not supported; convert it with "
+        throw HeaderError{"big-endian data (" + quotedPrefix(descr) +
+                          ") is not supported; convert it with "
                           "a.astype('<" +
                           code + "')"};
     }
   }
-  throw HeaderError{"unsupported dtype '" + descr +
-                    "' (supported: float32, float16, float64, int64, int32, "
+  throw HeaderError{"unsupported dtype " + quotedPrefix(descr) +
+                    " (supported: float32, float16, float64, int64, int32, "
                     "int16, int8, uint64, uint32, uint16, uint8, bool)"};
 }
 

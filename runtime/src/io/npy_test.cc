@@ -244,6 +244,21 @@ TEST(NpyTest, ShapesWhoseByteSizeOverflowAreRefused) {
             ".npy header of 4294967295 bytes is too long (at most 1048576)");
 }
 
+TEST(NpyTest, ErrorsQuoteOnlyAPrefixOfLongValues) {
+  std::string longKey(5000, 'k');
+  EXPECT_EQ(parseError(npyImage("{'" + longKey + "': 1}", {})),
+            "unexpected header key '" + std::string(64, 'k') +
+                "...' (5000 bytes)");
+  std::string longDescr = "<" + std::string(3000, 'f');
+  EXPECT_EQ(parseError(npyImage("{'descr': '" + longDescr +
+                                    "', 'fortran_order': False, 'shape': (), }",
+                                {})),
+            "unsupported dtype '" + longDescr.substr(0, 64) +
+                "...' (3001 bytes) (supported: float32, float16, float64, "
+                "int64, int32, int16, int8, uint64, uint32, uint16, uint8, "
+                "bool)");
+}
+
 TEST(NpyTest, FileSizeIsCheckedAgainstTheHeaderBeforeReading) {
   std::string dir = testing::makeTempDir();
   // A header for 2 floats followed by 64 GiB (a sparse file): refused from
