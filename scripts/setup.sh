@@ -15,6 +15,8 @@ PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22
   # LLVM's OpenMP runtime: generated code runs its parallel loops on it
   libomp-22-dev
+  # clang's sanitizer and libFuzzer runtimes (scripts/fuzz.sh, CLEAVE_SANITIZE with clang)
+  libclang-rt-22-dev
   # ONNX import (decision 2) and conformance data
   libonnx-dev protobuf-compiler libprotobuf-dev libonnx-testdata
   # MPI

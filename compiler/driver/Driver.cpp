@@ -24,6 +24,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
@@ -147,6 +148,8 @@ private:
   std::string explain(const PipelinePlan &plan) const;
   bool importModel();
   bool partition();
+  bool checkTensorSizes();
+  bool checkRankMemory();
   bool lowerRank(size_t k, artifact::Spec &spec, std::vector<ModuleOp> &lowered);
 
   const CompileOptions &o;
@@ -336,7 +339,7 @@ bool Compilation::partition() {
   progress(pp > 1 ? "partitioning into pipeline stages" : "planning");
   // With tp > 1 the partitioner sees each stage's group of devices as one faster device.
   FailureOr<PipelinePlan> plan =
-      planPipeline(*module, tp > 1 ? groupDevices(cluster, tp) : cluster, pp);
+      planPipeline(*module, tp > 1 ? groupDevices(cluster, tp) : cluster, pp, tp);
   if (failed(plan) || failed(outlineStages(*module, *plan))) {
     fail("pipeline partitioning failed");
     return false;
@@ -387,6 +390,93 @@ bool Compilation::partition() {
     result.explain = explain(*plan);
   else if (o.stopAfter == Phase::Partition)
     printRanks();
+  return true;
+}
+
+namespace {
+/// The byte size of a static tensor type, or nothing when it overflows int64 (shapes bound
+/// with --input-shape, or inferred from them, can be that large).
+std::optional<int64_t> checkedTensorBytes(Type type) {
+  auto shaped = dyn_cast<RankedTensorType>(type);
+  if (!shaped || !shaped.hasStaticShape())
+    return 0;
+  Type element = shaped.getElementType();
+  int64_t bytes = element.isIntOrFloat()
+                      ? std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8)
+                      : 1;
+  for (int64_t dim : shaped.getShape())
+    if (llvm::MulOverflow(bytes, dim, bytes))
+      return std::nullopt;
+  return bytes;
+}
+
+std::string shapeText(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << type;
+  return text;
+}
+} // namespace
+
+/// Every tensor's byte size must fit in 64 bits before any size is added up or allocated.
+bool Compilation::checkTensorSizes() {
+  auto main = module->lookupSymbol<func::FuncOp>("main");
+  for (BlockArgument arg : main.getArguments())
+    if (!checkedTensorBytes(arg.getType())) {
+      auto name = main.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "onnx.name");
+      fail("input '" + (name ? name.str() : "#" + std::to_string(arg.getArgNumber())) +
+           "' of type " + shapeText(arg.getType()) + " has a byte size past 2^63 - 1");
+      return false;
+    }
+  WalkResult walk = main.walk([&](Operation *op) {
+    for (Type type : op->getResultTypes())
+      if (!checkedTensorBytes(type)) {
+        fail("node '" + onnxir::nodeName(op) + "': a result of type " +
+             shapeText(type) + " has a byte size past 2^63 - 1");
+        return WalkResult::interrupt();
+      }
+    return WalkResult::advance();
+  });
+  return !walk.wasInterrupted();
+}
+
+/// Each rank's parameters and activations (every tensor its stage computes, as the
+/// pipeline planner counts them) must fit the memory of its device: the device file's
+/// `memory_bytes`, else the default for its kind. A plan that cannot be allocated is refused
+/// here, naming the rank, rather than at run time by the out-of-memory killer.
+bool Compilation::checkRankMemory() {
+  for (size_t k = 0; k < ranks.size(); ++k) {
+    auto main = ranks[k]->lookupSymbol<func::FuncOp>("main");
+    if (!main)
+      continue;
+    int64_t params = 0, activations = 0;
+    bool overflow = false;
+    auto add = [&](int64_t &total, Type type) {
+      std::optional<int64_t> bytes = checkedTensorBytes(type);
+      overflow |= !bytes || llvm::AddOverflow(total, *bytes, total);
+    };
+    for (Type type : main.getArgumentTypes())
+      add(activations, type);
+    ranks[k]->walk([&](Operation *op) {
+      if (auto param = dyn_cast<onnxir::ParameterOp>(op))
+        add(params, param.getType());
+      else if (op->getParentOp() == main.getOperation())
+        for (Type type : op->getResultTypes())
+          add(activations, type);
+    });
+    int64_t total = 0;
+    overflow |= llvm::AddOverflow(params, activations, total);
+    const DeviceSpec &device = cluster.devices[k];
+    if (overflow || total > device.memoryBytes) {
+      fail("rank " + std::to_string(k) + " (device '" + device.name() + "') needs " +
+           (overflow ? std::string("more than 2^63 - 1 bytes")
+                     : std::to_string(total) + " bytes (parameters " + std::to_string(params) +
+                           ", activations " + std::to_string(activations) + ")") +
+           ", more than the " + std::to_string(device.memoryBytes) +
+           " bytes of memory of the device (memory_bytes in --device-file)");
+      return false;
+    }
+  }
   return true;
 }
 
@@ -504,13 +594,14 @@ void Compilation::run() {
     return fail(error);
   tp = o.tp;
 
-  if (!importModel())
+  if (!importModel() || !checkTensorSizes())
     return;
   if (o.stopAfter == Phase::Import) {
     result.modules.push_back(print(*module));
     return;
   }
-  if (!partition() || o.explain || o.stopAfter == Phase::Partition)
+  if (!partition() || o.explain || o.stopAfter == Phase::Partition ||
+      !checkRankMemory())
     return;
 
   // Each GPU kind of the plan gets its own options (a plan may mix cuda, rocm and cpu

@@ -42,9 +42,11 @@ struct PipelinePlan {
 
 /// Chooses the stages of `module`'s @main over the first `stages` devices of `cluster`
 /// (dynamic programming over contiguous op ranges minimising the slowest stage, within
-/// each device's memory). Emits one error and fails if there is no such plan.
+/// each device's memory). Emits one error and fails if there is no such plan; the error
+/// names the ranks of the stage that does not fit (stage k runs on ranks
+/// k * ranksPerStage .. (k + 1) * ranksPerStage - 1).
 mlir::FailureOr<PipelinePlan> planPipeline(mlir::ModuleOp module, const Cluster &cluster,
-                                           int64_t stages);
+                                           int64_t stages, int64_t ranksPerStage = 1);
 
 /// Replaces @main by one function per stage of `plan` (`@stage_<k>`, see
 /// docs/partitioning.md), with pipe.recv and pipe.send at the cuts.

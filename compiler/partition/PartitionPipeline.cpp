@@ -221,7 +221,7 @@ double PipelinePlan::batchSeconds(int64_t microbatches) const {
 }
 
 FailureOr<PipelinePlan> cleave::planPipeline(ModuleOp module, const Cluster &cluster,
-                                             int64_t stages) {
+                                             int64_t stages, int64_t ranksPerStage) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || main.isExternal())
     return module.emitError("pipeline partitioning expects a function @main with a body");
@@ -260,11 +260,14 @@ FailureOr<PipelinePlan> cleave::planPipeline(ModuleOp module, const Cluster &clu
     for (auto [k, s] : llvm::enumerate(plan.stages))
       if (s.paramBytes + s.activationBytes > s.device.memoryBytes)
         return module.emitError("no split into ")
-               << stages << " stages fits the devices' memory: stage " << k << " (nodes '"
+               << stages << " stages fits the devices' memory: stage " << k << " on rank"
+               << (ranksPerStage > 1 ? "s " : " ") << k * ranksPerStage
+               << (ranksPerStage > 1 ? "-" + std::to_string((k + 1) * ranksPerStage - 1) : "")
+               << " (nodes '"
                << s.firstNode << "' to '" << s.lastNode << "') needs "
                << s.paramBytes + s.activationBytes << " bytes (parameters " << s.paramBytes
                << ", activations " << s.activationBytes << "), device '" << s.device.name()
-               << "' has " << s.device.memoryBytes;
+               << "' has " << s.device.memoryBytes << " (memory_bytes in --device-file)";
   }
   return module.emitError("no split into ") << stages << " stages fits the devices' memory";
 }

@@ -168,6 +168,25 @@ if truncate -s 2200M "$BAD/over_2gib.onnx" 2>/dev/null; then
 else
   report FAIL compile.model_over_2gib "cannot create a sparse 2200 MiB file in $BAD"
 fi
+# Sizes: a bound dim whose buffers cannot be allocated, one whose byte size overflows, and
+# parameters beyond the memory a device file gives a rank (one rank, a pipeline's last
+# stage, half of a tensor-parallel split), all refused at compile time naming the rank.
+expect_fail_saying compile.huge_input_shape \
+  "rank 0 (device 'cpu:0') needs 3200000000000000 bytes|more than the 8589934592 bytes of memory" \
+  "$COMPILE" "$BAD/dynamic_dim.onnx" --devices=cpu:0 -o "$WORK/x.cleave" --input-shape=x=100000000000000x4
+expect_fail_saying compile.input_shape_overflows \
+  "input 'x' of type tensor<4000000000000000000x4xf32> has a byte size past 2^63 - 1" \
+  "$COMPILE" "$BAD/dynamic_dim.onnx" --devices=cpu:0 -o "$WORK/x.cleave" --input-shape=x=4000000000000000000x4
+expect_fail_saying compile.params_exceed_device_memory \
+  "rank 0 (device 'cpu:0') needs 10400 bytes (parameters 7168, activations 3232), more than the 4096 bytes" \
+  "$COMPILE" "$MODEL" --devices=cpu:0 -o "$WORK/x.cleave" --device-file="$BAD/tiny_memory_rank0.json"
+expect_fail_saying compile.pipeline_exceeds_device_memory \
+  "stage 1 on rank 1 (nodes|device 'cpu:1' has 100" \
+  "$COMPILE" "$MODEL" --devices=cpu:0-1 -o "$WORK/x.cleave" --device-file="$BAD/tiny_memory_rank1.json"
+expect_fail_saying compile.tensor_parallel_exceeds_device_memory \
+  "rank 1 (device 'cpu:1') needs|more than the 3000 bytes" \
+  "$COMPILE" "$MODEL" --devices=cpu:0-1 --pp=1 --tp=2 -o "$WORK/x.cleave" \
+  --device-file="$BAD/small_memory_rank1.json"
 
 # External data (make_bad_inputs.py, make_external_data_models): ext/ok.onnx compiles, each
 # other model has one thing wrong, and nothing outside ext/ is read.
@@ -214,6 +233,24 @@ expect_fail run.too_many_inputs "$RUN" "$ART" --input "$INPUT" --input "$INPUT" 
 expect_fail run.missing_input "$RUN" "$ART" --output-dir "$OUT"
 expect_fail run.missing_input_file "$RUN" "$ART" --input "input=$WORK/does-not-exist.npy" --output-dir "$OUT"
 expect_fail run.corrupt_npy "$RUN" "$ART" --input "input=$BAD/corrupt.npy" --output-dir "$OUT"
+# A file whose size disagrees with its header, and one holding far more than the input takes,
+# are refused before their data is read (both are sparse files of gigabytes).
+expect_fail_saying run.input_size_mismatch \
+  "oversized data: a float32[4, 16] array holds 256 bytes, the file has 8589934592" \
+  "$RUN" "$ART" --input "input=$BAD/oversized_data.npy" --output-dir "$OUT"
+expect_fail_saying run.input_larger_than_model_takes \
+  "input 'input': |a float32[100000000, 16] array of 6400000000 bytes is more than the input can take (512 bytes at most)" \
+  "$RUN" "$ART" --input "input=$BAD/huge_array.npy" --output-dir "$OUT"
+rm -f "$BAD/oversized_data.npy" "$BAD/huge_array.npy"
+# Names from the model quoted by the runtime are escaped (its manifest keeps them verbatim).
+NAMES_ART=$WORK/control_io_names.cleave
+expect_ok ok.compile_control_io_names "$COMPILE" "$BAD/control_io_names.onnx" --devices=cpu:0 \
+  -o "$NAMES_ART" || NO_ARTIFACT=1
+expect_fail_saying run.control_bytes_in_input_name "missing input 'in put\x1b[2J' (float32[2, 3])" \
+  "$RUN" "$NAMES_ART" --output-dir "$OUT"
+expect_fail_saying run.control_bytes_in_input_name_given_twice "input 'in put\x1b[2J' given more than once" \
+  "$RUN" "$NAMES_ART" --input "$(printf 'in\nput\033[2J')=$INPUT" --input "$(printf 'in\nput\033[2J')=$INPUT" \
+  --output-dir "$OUT"
 expect_fail run.flipped_byte_middle "$RUN" "$BAD/flipped_middle.cleave" --input "input=$INPUT" --output-dir "$OUT"
 expect_fail run.flipped_byte_manifest "$RUN" "$BAD/flipped_manifest.cleave" --input "input=$INPUT" --output-dir "$OUT"
 expect_fail run.truncated_artifact "$RUN" "$BAD/truncated.cleave" --input "input=$INPUT" --output-dir "$OUT"

@@ -11,7 +11,14 @@ a line break and control bytes), checker_multiline.onnx (an attribute the ONNX c
 rejects with a message of several lines), huge_initializer.onnx (dims 2^32 x 2^32, no data),
 zero_stride.onnx and negative_stride.onnx (strides ONNX shape inference divides by),
 ext/*.onnx (external data, see make_external_data_models), and for the runtime:
-wrong_shape.npy, wrong_dtype.npy (float64), corrupt.npy (bad header). The good model is
+wrong_shape.npy, wrong_dtype.npy (float64), corrupt.npy (bad header), oversized_data.npy (a
+header for the good input's float32 [4, 16] followed by 8 GiB), huge_array.npy (a header for
+float32 [100000000, 16] and the 6.4 GB it calls for), both sparse files that cost no disk,
+and device files tiny_memory_rank0.json (cpu:0 has 4096 bytes), tiny_memory_rank1.json (cpu:1
+has 100) and small_memory_rank1.json (cpu:1 has 3000: the last pipeline stage fits, half of
+a tensor-parallel split does not), control_io_names.onnx (a valid Relu whose input and output
+names hold a line break, an escape sequence and a bell, which the runtime quotes). The good
+model is
 gen_mlp --variant small, input `input` float32 [4, 16].
 
 artifacts writes: flipped_middle.cleave (a byte in the middle of the largest section
@@ -95,6 +102,16 @@ def make_models(out):
     onnx.checker.check_model(model)
     onnx.save(model, os.path.join(out, "control_name.onnx"))
 
+    # A valid model whose input and output names hold control bytes: it compiles, and the
+    # runtime's errors that quote the names must escape them.
+    names = helper.make_graph(
+        [helper.make_node("Relu", ["in\nput\x1b[2J"], ["out\x07put"], name="relu")],
+        "control_io_names",
+        [helper.make_tensor_value_info("in\nput\x1b[2J", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("out\x07put", TensorProto.FLOAT, [2, 3])])
+    onnx.save(helper.make_model(names, opset_imports=[helper.make_opsetid("", 13)]),
+              os.path.join(out, "control_io_names.onnx"))
+
     # Relu has no attribute 'alpha': libonnx's checker says so on one line and names the
     # node on a third ("==> Context: Bad node spec for node. Name: relu OpType: Relu").
     relu = helper.make_graph(
@@ -145,6 +162,30 @@ def make_models(out):
     np.save(os.path.join(out, "wrong_dtype.npy"), rng.standard_normal(GOOD_INPUT_SHAPE))
     with open(os.path.join(out, "corrupt.npy"), "wb") as f:
         f.write(b"\x93NUMPY\x01\x00\x20\x00{'descr': '<f4', 'shape': (((  \n")
+    make_size_limit_inputs(out)
+
+
+def npy_header(shape):
+    """A version 1.0 .npy header for float32 data of `shape`, padded as numpy pads it."""
+    text = "{'descr': '<f4', 'fortran_order': False, 'shape': %r, }" % (tuple(shape),)
+    text += " " * ((64 - (10 + len(text) + 1) % 64) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode()
+
+
+def make_size_limit_inputs(out):
+    """Inputs whose size the runtime must check before reading, and tiny device memories."""
+    for name, shape, data_bytes in (("oversized_data.npy", GOOD_INPUT_SHAPE, 8 << 30),
+                                    ("huge_array.npy", (100000000, 16), 100000000 * 16 * 4)):
+        header = npy_header(shape)
+        path = os.path.join(out, name)
+        with open(path, "wb") as f:
+            f.write(header)
+        os.truncate(path, len(header) + data_bytes)  # sparse: no disk used
+    for name, device, memory in (("tiny_memory_rank0.json", "cpu:0", 4096),
+                                 ("tiny_memory_rank1.json", "cpu:1", 100),
+                                 ("small_memory_rank1.json", "cpu:1", 3000)):
+        with open(os.path.join(out, name), "w") as f:
+            json.dump({"devices": [{"device": device, "memory_bytes": memory}]}, f)
 
 
 # External data: each model is y = x + w with w float32 [4, 16] (256 bytes) stored outside

@@ -15,6 +15,7 @@
 #include "cleave/runtime.h"
 
 #include "comm/transport.h"
+#include "core/message.h"
 #include "io/npy.h"
 #include "io/tensor_file.h"
 
@@ -298,7 +299,7 @@ outputFileNames(const std::vector<TensorDesc> &outputs) {
   return names;
 }
 
-std::string oneLine(std::string text);
+std::string oneLine(const std::string &text);
 
 /// Reads the input files and checks them against the manifest.
 StatusOr<std::vector<Tensor>> loadInputs(const Session &session,
@@ -310,7 +311,12 @@ StatusOr<std::vector<Tensor>> loadInputs(const Session &session,
     return files.status();
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < files->size(); ++i) {
-    StatusOr<Tensor> tensor = io::readTensorFile((*files)[i]);
+    // A file holding more data than the input could take in any dtype is
+    // refused before its data is read (a wrong or damaged file must not
+    // exhaust memory); a smaller mismatch gets the session's exact message.
+    const TensorDesc &input = artifact.inputs()[i];
+    StatusOr<Tensor> tensor = io::readTensorFile(
+        (*files)[i], input.byteSize() / dtypeSize(input.dtype) * 8);
     if (!tensor.ok())
       return Status(tensor.status().code(),
                     "input '" + artifact.inputs()[i].name +
@@ -637,12 +643,9 @@ Status runMain(int argc, char **argv) {
   return runLocal(artifact, options);
 }
 
-/// Keeps the error to one line whatever the message holds.
-std::string oneLine(std::string text) {
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  std::replace(text.begin(), text.end(), '\r', ' ');
-  return text;
-}
+/// Keeps the error to one line whatever the message holds, with the bytes of
+/// names quoted from a model made visible.
+std::string oneLine(const std::string &text) { return oneLineMessage(text); }
 
 int fail(const std::string &message) {
   std::fflush(stdout);

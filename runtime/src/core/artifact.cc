@@ -15,7 +15,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <algorithm>
 #include <set>
+#include <vector>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -117,14 +119,14 @@ Status ArtifactLoader::checkHeader() {
   size_t size = artifact_.fileSize_;
   if (size >= CLEAVE_MAGIC_SIZE && std::memcmp(base, CLEAVE_MAGIC, CLEAVE_MAGIC_SIZE) != 0)
     return invalidArgumentError(prefix_ +
-                                "not a Cleave artifact (bad magic bytes)");
+                                "not a Cleave artifact (bad magic bytes in the header)");
   if (size < CLEAVE_HEADER_SIZE)
     return dataLossError(prefix_ + "truncated header (" + std::to_string(size) +
                          " of 64 bytes)");
   uint32_t version = readLE<uint32_t>(base + CLEAVE_HEADER_VERSION_OFFSET);
   if (version != CLEAVE_FORMAT_VERSION)
     return failedPreconditionError(
-        prefix_ + "format version " + std::to_string(version) +
+        prefix_ + "header format version " + std::to_string(version) +
         " is not supported (this runtime reads version " +
         std::to_string(CLEAVE_FORMAT_VERSION) +
         "); recompile the model "
@@ -132,6 +134,12 @@ Status ArtifactLoader::checkHeader() {
   if (readLE<uint32_t>(base + CLEAVE_HEADER_CRC_OFFSET) !=
       crc32(base, CLEAVE_HEADER_CRC_OFFSET))
     return dataLossError(prefix_ + "header checksum mismatch (file damaged?)");
+  // The checksum stops at byte 36; the rest of the header must be zero so
+  // that no byte of the file goes unchecked.
+  for (size_t i = CLEAVE_HEADER_CRC_OFFSET + 4; i < CLEAVE_HEADER_SIZE; ++i)
+    if (base[i] != 0)
+      return dataLossError(prefix_ + "header byte " + std::to_string(i) +
+                           " is not zero (file damaged?)");
   artifact_.manifestOffset_ = readLE<uint64_t>(base + CLEAVE_HEADER_MANIFEST_OFFSET_OFFSET);
   artifact_.manifestSize_ = readLE<uint64_t>(base + CLEAVE_HEADER_MANIFEST_SIZE_OFFSET);
   if (artifact_.manifestOffset_ < CLEAVE_HEADER_SIZE ||
@@ -188,6 +196,34 @@ Status ArtifactLoader::checkSections(int rank) {
           std::to_string(section.size) + " bytes) lies outside the file (" +
           std::to_string(artifact_.fileSize_) + " bytes; truncated?)");
   }
+  // No checksum covers the padding between the manifest and the sections:
+  // it must be zero, sections must not overlap, and nothing may follow the
+  // last one, so that every damaged or missing byte is detected.
+  std::vector<const SectionDesc *> order;
+  for (const SectionDesc &section : artifact_.sections_)
+    order.push_back(&section);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const SectionDesc *a, const SectionDesc *b) {
+                     return a->offset < b->offset;
+                   });
+  uint64_t cursor = manifestEnd;
+  std::string previous = "the manifest";
+  for (const SectionDesc *section : order) {
+    std::string where = prefix_ + "section '" + section->name + "' ";
+    if (section->offset < cursor)
+      return dataLossError(where + "overlaps " + previous);
+    for (uint64_t i = cursor; i < section->offset; ++i)
+      if (artifact_.base_[i] != 0)
+        return dataLossError(where + "is preceded by padding that is not "
+                                     "zero at byte " +
+                             std::to_string(i) + " (file damaged?)");
+    cursor = section->offset + section->size;
+    previous = "section '" + section->name + "'";
+  }
+  if (cursor < artifact_.fileSize_)
+    return dataLossError(prefix_ + std::to_string(artifact_.fileSize_ - cursor) +
+                         " bytes follow the end of " + previous +
+                         ", where the file should end (file damaged?)");
   // A rank of a distributed plan reads only the sections it uses.
   std::set<std::string> used;
   for (const StageDesc &stage : artifact_.stages_)

@@ -145,17 +145,17 @@ TEST_F(ArtifactTest, EmptyFile) {
 
 TEST_F(ArtifactTest, BadMagic) {
   expectError(flipped(good_->bytes, 2), StatusCode::InvalidArgument,
-              "not a Cleave artifact (bad magic bytes)");
+              "not a Cleave artifact (bad magic bytes in the header)");
   std::vector<uint8_t> text = {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r'};
   expectError(text, StatusCode::InvalidArgument,
-              "not a Cleave artifact (bad magic bytes)");
+              "not a Cleave artifact (bad magic bytes in the header)");
 }
 
 TEST_F(ArtifactTest, WrongVersion) {
   AssembledArtifact v2 = *good_;
   testing::setHeaderVersion(&v2, 2);
   expectError(v2.bytes, StatusCode::FailedPrecondition,
-              "format version 2 is not supported (this runtime reads version "
+              "header format version 2 is not supported (this runtime reads version "
               "1); recompile the model with a matching cleave-compile");
 }
 
@@ -246,6 +246,41 @@ TEST_F(ArtifactTest, SectionOverlappingManifest) {
   testing::patchManifest(&bytes, "\"offset\": 4096", "\"offset\": 0");
   expectError(bytes.bytes, StatusCode::DataLoss,
               "section 'code.rank0' overlaps the header or manifest");
+}
+
+TEST_F(ArtifactTest, HeaderPaddingMustBeZero) {
+  expectError(flipped(good_->bytes, 50), StatusCode::DataLoss,
+              "header byte 50 is not zero (file damaged?)");
+}
+
+TEST_F(ArtifactTest, SectionPaddingMustBeZero) {
+  // The byte just before the code section lies in the padding after the
+  // manifest, which no checksum covers.
+  auto [offset, size] = good_->sections.at("code.rank0");
+  expectError(flipped(good_->bytes, offset - 1), StatusCode::DataLoss,
+              "section 'code.rank0' is preceded by padding that is not zero "
+              "at byte " +
+                  std::to_string(offset - 1) + " (file damaged?)");
+}
+
+TEST_F(ArtifactTest, BytesAfterTheLastSection) {
+  std::vector<uint8_t> bytes = good_->bytes;
+  bytes.push_back(0);
+  bytes.push_back(0);
+  expectError(bytes, StatusCode::DataLoss,
+              "2 bytes follow the end of section 'params.rank0', where the "
+              "file should end (file damaged?)");
+}
+
+TEST_F(ArtifactTest, OverlappingSections) {
+  auto [codeOffset, codeSize] = good_->sections.at("code.rank0");
+  auto [paramsOffset, paramsSize] = good_->sections.at("params.rank0");
+  ASSERT_GT(paramsOffset, codeOffset);
+  AssembledArtifact bytes = *good_;
+  testing::patchManifest(&bytes, "\"offset\": " + std::to_string(paramsOffset),
+                         "\"offset\": " + std::to_string(codeOffset));
+  expectError(bytes.bytes, StatusCode::DataLoss,
+              "section 'params.rank0' overlaps section 'code.rank0'");
 }
 
 TEST_F(ArtifactTest, ParameterInCodeSection) {

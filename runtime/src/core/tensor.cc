@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <unistd.h>
 
 namespace cleave {
 
@@ -91,6 +92,21 @@ StatusOr<Tensor> Tensor::create(DType dtype, Shape shape) {
                        std::numeric_limits<size_t>::max() / 2 / elementSize)
     return invalidArgumentError("invalid tensor shape " + shapeToString(shape));
   size_t bytes = static_cast<size_t>(count) * elementSize;
+  // The memory is zeroed below, so an allocation the kernel overcommits would
+  // bring in the out-of-memory killer: refuse what no machine of this size
+  // could hold.
+  static const uint64_t physical = [] {
+    long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGESIZE);
+    return pages > 0 && pageSize > 0
+               ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize)
+               : std::numeric_limits<uint64_t>::max();
+  }();
+  if (bytes > physical)
+    return resourceExhaustedError(
+        "a " + std::string(dtypeName(dtype)) + shapeToString(shape) +
+        " tensor (" + std::to_string(bytes) +
+        " bytes) is larger than this machine's memory (" +
+        std::to_string(physical) + " bytes)");
   // aligned_alloc wants a multiple of the alignment, and a zero-size tensor
   // still gets a valid pointer to hand to generated code.
   size_t rounded =

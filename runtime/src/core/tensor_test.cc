@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdint>
 
 namespace cleave {
@@ -54,6 +56,22 @@ TEST(ShapeTest, ToStringAndCount) {
   EXPECT_EQ(numElements({2, 3}), 6);
   EXPECT_EQ(numElements({2, -1}), -1);
   EXPECT_EQ(numElements({INT64_MAX, 2}), -1);
+}
+
+TEST(TensorTest, LargerThanTheMachineIsRefusedBeforeAllocating) {
+  // Twice the physical memory: refused with a message, never left to the
+  // out-of-memory killer (creating a tensor zeroes all of it).
+  uint64_t physical = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                      static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  int64_t elements = static_cast<int64_t>(physical / 2);
+  StatusOr<Tensor> tensor = Tensor::create(DType::Float32, {elements});
+  ASSERT_FALSE(tensor.ok());
+  EXPECT_EQ(tensor.status().code(), StatusCode::ResourceExhausted);
+  EXPECT_EQ(tensor.status().message(),
+            "a float32[" + std::to_string(elements) + "] tensor (" +
+                std::to_string(elements * 4) +
+                " bytes) is larger than this machine's memory (" +
+                std::to_string(physical) + " bytes)");
 }
 
 TEST(TensorTest, CreateIsAlignedAndZeroed) {

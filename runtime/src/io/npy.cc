@@ -9,7 +9,15 @@
 
 #include "io/tensor_file.h"
 
+#include "core/message.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <limits>
+#include <memory>
+#include <sys/stat.h>
 
 namespace cleave {
 namespace io {
@@ -17,6 +25,11 @@ namespace io {
 namespace {
 constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicSize = 6;
+
+struct FileCloser {
+  void operator()(std::FILE *file) const { std::fclose(file); }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 struct Descr {
   const char *code; // without the byte-order character
@@ -65,7 +78,7 @@ public:
         header.shape = parseTuple();
         header.hasShape = true;
       } else {
-        throw HeaderError{"unexpected header key '" + key + "'"};
+        throw HeaderError{"unexpected header key " + quotedPrefix(key)};
       }
       skipSpace();
       if (peek() == ',')
@@ -157,14 +170,14 @@ DType dtypeFromDescr(const std::string &descr) {
           (singleByte && order == '>'))
         return entry.dtype;
       if (order == '>')
-        throw HeaderError{"big-endian data ('" + descr +
-                          "') is not supported; convert it with "
+        throw HeaderError{"big-endian data (" + quotedPrefix(descr) +
+                          ") is not supported; convert it with "
                           "a.astype('<" +
                           code + "')"};
     }
   }
-  throw HeaderError{"unsupported dtype '" + descr +
-                    "' (supported: float32, float16, float64, int64, int32, "
+  throw HeaderError{"unsupported dtype " + quotedPrefix(descr) +
+                    " (supported: float32, float16, float64, int64, int32, "
                     "int16, int8, uint64, uint32, uint16, uint8, bool)"};
 }
 
@@ -180,7 +193,7 @@ std::string descrFor(DType dtype) {
 }
 } // namespace
 
-StatusOr<Tensor> parseNpy(const uint8_t *data, size_t size) {
+StatusOr<NpyHeaderInfo> parseNpyHeader(const uint8_t *data, size_t size) {
   if (size < 10 || std::memcmp(data, kMagic, kMagicSize) != 0)
     return invalidArgumentError("not a .npy file (bad magic bytes)");
   uint8_t major = data[6];
@@ -199,17 +212,22 @@ StatusOr<Tensor> parseNpy(const uint8_t *data, size_t size) {
                                 "." + std::to_string(data[7]) +
                                 " is not supported");
   }
+  if (headerLength > kMaxNpyHeaderLength)
+    return invalidArgumentError(".npy header of " +
+                                std::to_string(headerLength) +
+                                " bytes is too long (at most " +
+                                std::to_string(kMaxNpyHeaderLength) + ")");
   if (headerLength > size - headerStart)
     return invalidArgumentError("truncated .npy header");
   NpyHeader header;
-  DType dtype;
+  NpyHeaderInfo info;
   try {
     header =
         HeaderParser(
             std::string_view(reinterpret_cast<const char *>(data) + headerStart,
                              headerLength))
             .parse();
-    dtype = dtypeFromDescr(header.descr);
+    info.dtype = dtypeFromDescr(header.descr);
   } catch (const HeaderError &error) {
     return invalidArgumentError(error.message);
   }
@@ -218,18 +236,99 @@ StatusOr<Tensor> parseNpy(const uint8_t *data, size_t size) {
         "Fortran-order arrays are not supported; save the array with "
         "np.save(path, np.ascontiguousarray(a))");
   int64_t count = numElements(header.shape);
-  if (count < 0)
-    return invalidArgumentError("invalid shape " + shapeToString(header.shape));
-  size_t payload = size - headerStart - headerLength;
-  size_t expected = static_cast<size_t>(count) * dtypeSize(dtype);
-  if (payload != expected)
-    return invalidArgumentError(
-        std::string(payload < expected ? "truncated" : "oversized") +
-        " data: a " + dtypeName(dtype) + shapeToString(header.shape) +
-        " array holds " + std::to_string(expected) + " bytes, the file has " +
-        std::to_string(payload));
-  return Tensor::fromBytes(dtype, header.shape,
-                           data + headerStart + headerLength, payload);
+  size_t elementSize = dtypeSize(info.dtype);
+  // The byte size must fit in size_t (and in a file), checked before use.
+  if (count < 0 || static_cast<uint64_t>(count) >
+                       std::numeric_limits<int64_t>::max() / elementSize)
+    return invalidArgumentError("invalid shape " + shapeToString(header.shape) +
+                                " (its byte size overflows)");
+  info.shape = std::move(header.shape);
+  info.dataOffset = headerStart + headerLength;
+  info.dataBytes = static_cast<size_t>(count) * elementSize;
+  return info;
+}
+
+namespace {
+Status dataSizeMismatch(const NpyHeaderInfo &info, uint64_t payload) {
+  return invalidArgumentError(
+      std::string(payload < info.dataBytes ? "truncated" : "oversized") +
+      " data: a " + dtypeName(info.dtype) + shapeToString(info.shape) +
+      " array holds " + std::to_string(info.dataBytes) +
+      " bytes, the file has " + std::to_string(payload));
+}
+} // namespace
+
+StatusOr<Tensor> parseNpy(const uint8_t *data, size_t size) {
+  StatusOr<NpyHeaderInfo> info = parseNpyHeader(data, size);
+  if (!info.ok())
+    return info.status();
+  size_t payload = size - info->dataOffset;
+  if (payload != info->dataBytes)
+    return dataSizeMismatch(*info, payload);
+  return Tensor::fromBytes(info->dtype, info->shape, data + info->dataOffset,
+                           payload);
+}
+
+StatusOr<Tensor> readNpyFile(const std::string &path, uint64_t maxDataBytes) {
+  FilePtr file(std::fopen(path.c_str(), "rb"));
+  if (!file) {
+    int error = errno;
+    std::string message = "cannot open '" + path + "': " + std::strerror(error);
+    return error == ENOENT ? notFoundError(message)
+                           : invalidArgumentError(message);
+  }
+  auto fail = [&path](const Status &status) {
+    return Status(status.code(), "'" + path + "': " + status.message());
+  };
+  struct stat st;
+  if (::fstat(::fileno(file.get()), &st) != 0 || !S_ISREG(st.st_mode))
+    return invalidArgumentError("'" + path + "': not a regular file");
+  uint64_t fileSize = static_cast<uint64_t>(st.st_size);
+  // The header first, then the data only once its size is known to match the
+  // file's: a damaged or hostile header never makes the reader allocate.
+  std::vector<uint8_t> head(
+      static_cast<size_t>(std::min<uint64_t>(fileSize, 12)));
+  if (std::fread(head.data(), 1, head.size(), file.get()) != head.size())
+    return invalidArgumentError("cannot read '" + path + "'");
+  StatusOr<NpyHeaderInfo> info = parseNpyHeader(head.data(), head.size());
+  if (!info.ok() && head.size() == 12) {
+    // Read exactly the header the prefix announces, if the file holds it.
+    size_t start = head[6] == 1 ? 10 : 12;
+    uint64_t length = head[8] | (uint64_t(head[9]) << 8);
+    if (start == 12)
+      length |= (uint64_t(head[10]) << 16) | (uint64_t(head[11]) << 24);
+    if (length <= kMaxNpyHeaderLength && start + length > 12 &&
+        start + length <= fileSize) {
+      head.resize(start + length);
+      if (std::fread(head.data() + 12, 1, head.size() - 12, file.get()) !=
+          head.size() - 12)
+        return invalidArgumentError("cannot read '" + path + "'");
+      info = parseNpyHeader(head.data(), head.size());
+    }
+  }
+  if (!info.ok())
+    return fail(info.status());
+  uint64_t payload = fileSize - info->dataOffset;
+  if (payload != info->dataBytes)
+    return fail(dataSizeMismatch(*info, payload));
+  if (info->dataBytes > maxDataBytes)
+    return fail(resourceExhaustedError(
+        "a " + std::string(dtypeName(info->dtype)) +
+        shapeToString(info->shape) + " array of " +
+        std::to_string(info->dataBytes) + " bytes is more than the input can "
+        "take (" + std::to_string(maxDataBytes) + " bytes at most)"));
+  if (std::fseek(file.get(), static_cast<long>(info->dataOffset), SEEK_SET) !=
+      0)
+    return invalidArgumentError("cannot read '" + path + "'");
+  StatusOr<Tensor> tensor = Tensor::create(info->dtype, info->shape);
+  if (!tensor.ok())
+    return fail(tensor.status());
+  if (info->dataBytes &&
+      std::fread(tensor->data(), 1, info->dataBytes, file.get()) !=
+          info->dataBytes)
+    return invalidArgumentError("cannot read '" + path +
+                                "': it changed while being read");
+  return tensor;
 }
 
 std::vector<uint8_t> encodeNpy(const Tensor &tensor) {
@@ -263,14 +362,7 @@ std::vector<uint8_t> encodeNpy(const Tensor &tensor) {
 }
 
 StatusOr<Tensor> readNpy(const std::string &path) {
-  StatusOr<std::vector<uint8_t>> bytes = readFileBytes(path);
-  if (!bytes.ok())
-    return bytes.status();
-  StatusOr<Tensor> tensor = parseNpy(bytes->data(), bytes->size());
-  if (!tensor.ok())
-    return Status(tensor.status().code(),
-                  "'" + path + "': " + tensor.status().message());
-  return tensor;
+  return readNpyFile(path, std::numeric_limits<uint64_t>::max());
 }
 
 Status writeNpy(const std::string &path, const Tensor &tensor) {

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace cleave {
 namespace io {
@@ -223,6 +225,90 @@ TEST(NpyTest, FilesRoundTripAndNameThePath) {
             "'" + dir +
                 "/t.txt': unknown tensor file type (expected a .npy "
                 "or ONNX TensorProto .pb file)");
+}
+
+TEST(NpyTest, ShapesWhoseByteSizeOverflowAreRefused) {
+  // 2^62 x 4 elements of 4 bytes: the element count fits in int64, the
+  // byte size does not.
+  EXPECT_EQ(parseError(npyImage("{'descr': '<f4', 'fortran_order': False, "
+                                "'shape': (4611686018427387904, 4), }",
+                                {})),
+            "invalid shape [4611686018427387904, 4] (its byte size overflows)");
+  EXPECT_EQ(parseError(npyImage("{'descr': '<f8', 'fortran_order': False, "
+                                "'shape': (2305843009213693952,), }",
+                                {})),
+            "invalid shape [2305843009213693952] (its byte size overflows)");
+  std::vector<uint8_t> huge = npyImage("{}", {}, 2);
+  huge[8] = huge[9] = huge[10] = huge[11] = 0xff;
+  EXPECT_EQ(parseError(huge),
+            ".npy header of 4294967295 bytes is too long (at most 1048576)");
+}
+
+TEST(NpyTest, ErrorsQuoteOnlyAPrefixOfLongValues) {
+  std::string longKey(5000, 'k');
+  EXPECT_EQ(parseError(npyImage("{'" + longKey + "': 1}", {})),
+            "unexpected header key '" + std::string(64, 'k') +
+                "...' (5000 bytes)");
+  std::string longDescr = "<" + std::string(3000, 'f');
+  EXPECT_EQ(parseError(npyImage("{'descr': '" + longDescr +
+                                    "', 'fortran_order': False, 'shape': (), }",
+                                {})),
+            "unsupported dtype '" + longDescr.substr(0, 64) +
+                "...' (3001 bytes) (supported: float32, float16, float64, "
+                "int64, int32, int16, int8, uint64, uint32, uint16, uint8, "
+                "bool)");
+}
+
+TEST(NpyTest, FileSizeIsCheckedAgainstTheHeaderBeforeReading) {
+  std::string dir = testing::makeTempDir();
+  // A header for 2 floats followed by 64 GiB (a sparse file): refused from
+  // its size alone, nothing read or allocated.
+  std::vector<uint8_t> image = npyImage(
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", {});
+  std::string path = dir + "/big.npy";
+  testing::writeBytes(path, image);
+  uint64_t size = image.size() + (uint64_t(64) << 30);
+  ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(size)), 0);
+  StatusOr<Tensor> big = readTensorFile(path);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.status().message(),
+            "'" + path +
+                "': oversized data: a float32[2] array holds 8 bytes, the "
+                "file has 68719476736");
+
+  // A header for 2^34 floats and a file that small: truncated.
+  image = npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': "
+                   "(17179869184,), }",
+                   {1, 2, 3, 4});
+  testing::writeBytes(path, image);
+  StatusOr<Tensor> cut = readTensorFile(path);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.status().message(),
+            "'" + path +
+                "': truncated data: a float32[17179869184] array holds "
+                "68719476736 bytes, the file has 4");
+
+  // More data than the caller takes: refused before it is read.
+  image = npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }",
+                   std::vector<uint8_t>(16, 0));
+  testing::writeBytes(path, image);
+  StatusOr<Tensor> tooMuch = readTensorFile(path, 8);
+  ASSERT_FALSE(tooMuch.ok());
+  EXPECT_EQ(tooMuch.status().code(), StatusCode::ResourceExhausted);
+  EXPECT_EQ(tooMuch.status().message(),
+            "'" + path +
+                "': a float32[4] array of 16 bytes is more than the input can "
+                "take (8 bytes at most)");
+  StatusOr<Tensor> fits = readTensorFile(path, 16);
+  ASSERT_TRUE(fits.ok()) << fits.status().toString();
+  EXPECT_EQ(fits->shape(), (Shape{4}));
+
+  // A directory is not a tensor file.
+  ASSERT_EQ(::mkdir((dir + "/d.npy").c_str(), 0700), 0);
+  StatusOr<Tensor> directory = readTensorFile(dir + "/d.npy");
+  ASSERT_FALSE(directory.ok());
+  EXPECT_EQ(directory.status().message(),
+            "'" + dir + "/d.npy': not a regular file");
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 #include "io/tensor_file.h"
 
 #include <cstring>
+#include <limits>
 
 namespace cleave {
 namespace io {
@@ -249,6 +250,23 @@ void convert(const std::vector<S> &from, void *to) {
     out[i] = static_cast<T>(from[i]);
 }
 
+/// How many elements the typed data field of `dtype` holds.
+size_t typedCount(const Proto &proto, DType dtype) {
+  switch (dtype) {
+  case DType::Float32:
+    return proto.floats.size();
+  case DType::Float64:
+    return proto.doubles.size();
+  case DType::Int64:
+    return proto.int64s.size();
+  case DType::UInt32:
+  case DType::UInt64:
+    return proto.uint64s.size();
+  default: // the rest are int32_data
+    return proto.int32s.size();
+  }
+}
+
 StatusOr<Tensor> toTensor(const Proto &proto) {
   std::string typeName = std::string(onnxTypeName(proto.dataType)) + " (" +
                          std::to_string(proto.dataType) + ")";
@@ -265,16 +283,31 @@ StatusOr<Tensor> toTensor(const Proto &proto) {
     if (dim < 0)
       return invalidArgumentError("negative dimension in shape " +
                                   shapeToString(proto.dims));
+  // Sizes are checked against the data present before anything is
+  // allocated: a few bytes of dims must not make the reader allocate more.
+  int64_t elements = numElements(proto.dims);
+  size_t elementSize = dtypeSize(dtype);
+  if (elements < 0 || static_cast<uint64_t>(elements) >
+                          std::numeric_limits<int64_t>::max() / elementSize)
+    return invalidArgumentError("invalid shape " + shapeToString(proto.dims) +
+                                " (its byte size overflows)");
+  size_t count = static_cast<size_t>(elements);
+  size_t bytes = count * elementSize;
+  if (proto.hasRaw && proto.rawSize != bytes)
+    return invalidArgumentError(
+        "raw_data holds " + std::to_string(proto.rawSize) + " bytes, a " +
+        dtypeName(dtype) + shapeToString(proto.dims) + " tensor needs " +
+        std::to_string(bytes));
+  if (!proto.hasRaw && typedCount(proto, dtype) != count)
+    return invalidArgumentError(
+        "tensor of type " + typeName + " and shape " +
+        shapeToString(proto.dims) + " has " + std::to_string(count) +
+        " elements, its data fields hold " +
+        std::to_string(typedCount(proto, dtype)));
   StatusOr<Tensor> tensor = Tensor::create(dtype, proto.dims);
   if (!tensor.ok())
     return tensor;
-  size_t count = static_cast<size_t>(tensor->numElements());
   if (proto.hasRaw) {
-    if (proto.rawSize != tensor->byteSize())
-      return invalidArgumentError(
-          "raw_data holds " + std::to_string(proto.rawSize) + " bytes, a " +
-          dtypeName(dtype) + shapeToString(proto.dims) + " tensor needs " +
-          std::to_string(tensor->byteSize()));
     if (proto.rawSize)
       std::memcpy(tensor->data(), proto.raw, proto.rawSize);
     return tensor;

@@ -290,6 +290,24 @@ TEST(OnnxTensorTest, ClearErrors) {
       "raw_data holds 12 bytes, a int64[2] tensor needs 16");
   EXPECT_EQ(error(ProtoWriter().varintField(1, -2).varintField(2, FLOAT)),
             "negative dimension in shape [-2]");
+  // Dims whose byte size overflows, and dims far larger than the data: both
+  // refused before anything is allocated.
+  EXPECT_EQ(error(ProtoWriter()
+                      .varintField(1, int64_t(1) << 62)
+                      .varintField(1, 4)
+                      .varintField(2, FLOAT)),
+            "invalid shape [4611686018427387904, 4] (its byte size overflows)");
+  EXPECT_EQ(error(ProtoWriter()
+                      .varintField(1, int64_t(1) << 40)
+                      .varintField(2, FLOAT)
+                      .bytesField(9, std::vector<uint8_t>(4))),
+            "raw_data holds 4 bytes, a float32[1099511627776] tensor needs "
+            "4398046511104");
+  EXPECT_EQ(error(ProtoWriter()
+                      .varintField(1, int64_t(1) << 40)
+                      .varintField(2, DOUBLE)),
+            "tensor of type DOUBLE (11) and shape [1099511627776] has "
+            "1099511627776 elements, its data fields hold 0");
   std::vector<uint8_t> truncated = ProtoWriter().stringField(8, "name").bytes();
   truncated.pop_back();
   StatusOr<Tensor> cut = parseTensorProto(truncated.data(), truncated.size());

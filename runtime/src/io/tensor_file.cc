@@ -58,18 +58,20 @@ Status writeFileBytes(const std::string &path, const void *data, size_t size) {
   return Status();
 }
 
-StatusOr<Tensor> readTensorFile(const std::string &path) {
+StatusOr<Tensor> readTensorFile(const std::string &path,
+                                uint64_t maxDataBytes) {
   bool isNpy = endsWith(path, ".npy");
   if (!isNpy && !endsWith(path, ".pb"))
     return invalidArgumentError("'" + path +
                                 "': unknown tensor file type (expected a "
                                 ".npy or ONNX TensorProto .pb file)");
+  if (isNpy)
+    return readNpyFile(path, maxDataBytes);
   StatusOr<std::vector<uint8_t>> bytes = readFileBytes(path);
   if (!bytes.ok())
     return bytes.status();
   StatusOr<Tensor> tensor =
-      isNpy ? parseNpy(bytes->data(), bytes->size())
-            : parseTensorProto(bytes->data(), bytes->size());
+      parseTensorProto(bytes->data(), bytes->size());
   if (!tensor.ok())
     return Status(tensor.status().code(),
                   "'" + path + "': " + tensor.status().message());

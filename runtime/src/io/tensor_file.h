@@ -6,6 +6,7 @@
 #include "cleave/runtime.h"
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,12 @@ StatusOr<std::vector<uint8_t>> readFileBytes(const std::string &path);
 Status writeFileBytes(const std::string &path, const void *data, size_t size);
 
 /// Reads a tensor from a `.npy` or ONNX TensorProto `.pb` file, chosen by the
-/// extension. Errors start with "'<path>': ".
-StatusOr<Tensor> readTensorFile(const std::string &path);
+/// extension. Errors start with "'<path>': ". A .npy file's size is checked
+/// against its header, and its data against `maxDataBytes`, before any data
+/// is read.
+StatusOr<Tensor>
+readTensorFile(const std::string &path,
+               uint64_t maxDataBytes = std::numeric_limits<uint64_t>::max());
 
 } // namespace io
 } // namespace cleave

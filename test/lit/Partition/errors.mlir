@@ -10,7 +10,7 @@
 // RUN: not cleave-opt %t/model.mlir --cleave-partition-pipeline="stages=2 devices=cpu:0,cpu:0" 2>&1 | FileCheck %s --check-prefix=TWICE
 
 // The 256 KiB weight does not fit a device with 200 KB, wherever the cut goes.
-// MEMORY: error: no split into 2 stages fits the devices' memory: stage 0 (nodes 'mm1' to 'mm1') needs 393216 bytes (parameters 262144, activations 131072), device 'cpu:0' has 200000
+// MEMORY: error: no split into 2 stages fits the devices' memory: stage 0 on rank 0 (nodes 'mm1' to 'mm1') needs 393216 bytes (parameters 262144, activations 131072), device 'cpu:0' has 200000 (memory_bytes in --device-file)
 // FEW-OPS: error: the model has 2 ops, too few for 3 pipeline stages
 // FEW-DEVICES: error: pipeline partitioning into 2 stages needs 2 devices, got 1
 // UNKNOWN: error: device file names device 'cuda:0', which is not in --devices
