@@ -139,7 +139,8 @@ def CpuConvToMatmulPass : Pass<"cleave-cpu-conv-to-matmul", "mlir::ModuleOp"> {
     With a batch N > 1 the convolution becomes an `scf.for` over the samples whose body
     extracts one sample and its accumulator, convolves them at batch 1 (so the same
     im2col + matmul), and inserts the result. A `linalg.conv_1d_ncw_fcw` is first reshaped
-    into a 2-D convolution of height 1.
+    into a 2-D convolution of height 1; a grouped `linalg.conv_2d_ngchw_gfchw` into an
+    `scf.for` over the groups whose body is the plain convolution of one group.
 
     ```mlir
     %y = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>)

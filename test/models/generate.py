@@ -29,6 +29,7 @@ MODELS = {
     "mobilenet_v2_b2": ("gen_cnn", {"arch": "mobilenet_v2", "batch": 2}),
     "mobilenet_v2_b8": ("gen_cnn", {"arch": "mobilenet_v2", "batch": 8}),
     "onnx_helper_opset11": ("gen_onnx_helper", {}),
+    "conv_shapes": ("gen_conv_shapes", {}),
 }
 
 

@@ -193,6 +193,64 @@ struct BatchedConv : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   }
 };
 
+/// A grouped 2-D convolution (input [N, G, C/G, H, W], filter [G, F/G, C/G, KH, KW]) as an
+/// scf.for over the groups whose body is the plain convolution of one group (rank-reducing
+/// slices of input, filter and accumulator), which BatchedConv and ConvToMatmul then rewrite.
+struct GroupedConv : OpRewritePattern<linalg::Conv2DNgchwGfchwOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::Conv2DNgchwGfchwOp conv,
+                                PatternRewriter &rewriter) const override {
+    Value input = conv.getInputs()[0], filter = conv.getInputs()[1];
+    Value init = conv.getOutputs()[0];
+    auto inType = dyn_cast<RankedTensorType>(input.getType());
+    auto filterType = dyn_cast<RankedTensorType>(filter.getType());
+    auto outType = dyn_cast<RankedTensorType>(init.getType());
+    if (!inType || !filterType || !outType || !inType.hasStaticShape() ||
+        !filterType.hasStaticShape() || !outType.hasStaticShape() ||
+        conv.getNumResults() != 1)
+      return rewriter.notifyMatchFailure(conv, "needs static tensors");
+    Location loc = conv.getLoc();
+    int64_t groups = inType.getDimSize(1);
+    // Slices taking one index of dim `dim` and the whole of the others, that dim dropped.
+    auto slice = [&](RankedTensorType type, int64_t dim, Value index) {
+      SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
+      offsets[dim] = index;
+      SmallVector<OpFoldResult> sizes;
+      SmallVector<int64_t> shape;
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        sizes.push_back(rewriter.getIndexAttr(d == dim ? 1 : type.getDimSize(d)));
+        if (d != dim)
+          shape.push_back(type.getDimSize(d));
+      }
+      SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
+      return std::make_tuple(offsets, sizes, strides,
+                             RankedTensorType::get(shape, type.getElementType()));
+    };
+    Value lb = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value ub = arith::ConstantIndexOp::create(rewriter, loc, groups);
+    Value step = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, lb, ub, step, ValueRange{init},
+        [&](OpBuilder &b, Location l, Value iv, ValueRange iterArgs) {
+          auto [io, is, ist, it] = slice(inType, 1, iv);
+          Value x = tensor::ExtractSliceOp::create(b, l, it, input, io, is, ist);
+          auto [fo, fs, fst, ft] = slice(filterType, 0, iv);
+          Value w = tensor::ExtractSliceOp::create(b, l, ft, filter, fo, fs, fst);
+          auto [oo, os, ost, ot] = slice(outType, 1, iv);
+          Value acc = tensor::ExtractSliceOp::create(b, l, ot, iterArgs[0], oo, os, ost);
+          Value y = linalg::Conv2DNchwFchwOp::create(b, l, ot, ValueRange{x, w},
+                                                     ValueRange{acc}, conv.getStrides(),
+                                                     conv.getDilations())
+                        .getResult(0);
+          Value next = tensor::InsertSliceOp::create(b, l, y, iterArgs[0], oo, os, ost);
+          scf::YieldOp::create(b, l, next);
+        });
+    rewriter.replaceOp(conv, loop.getResults());
+    return success();
+  }
+};
+
 /// A 1-D convolution as a 2-D one of height 1 (then im2col + matmul like any other): the
 /// input [N, C, W] becomes [N, C, 1, W], the filter [F, C, K] becomes [F, C, 1, K].
 struct Conv1DTo2D : OpRewritePattern<linalg::Conv1DNcwFcwOp> {
@@ -235,7 +293,7 @@ struct Conv1DTo2D : OpRewritePattern<linalg::Conv1DNcwFcwOp> {
 struct CpuConvToMatmulPass : cleave::impl::CpuConvToMatmulPassBase<CpuConvToMatmulPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ConvToMatmul, BatchedConv, Conv1DTo2D>(&getContext());
+    patterns.add<ConvToMatmul, BatchedConv, GroupedConv, Conv1DTo2D>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

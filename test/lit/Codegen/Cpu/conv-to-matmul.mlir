@@ -74,3 +74,19 @@ func.func @conv1d(%x: tensor<1x1x1680xf32>, %w: tensor<8x1x400xf32>, %init: tens
          ins(%x, %w : tensor<1x1x1680xf32>, tensor<8x1x400xf32>) outs(%init : tensor<1x8x9xf32>) -> tensor<1x8x9xf32>
   return %y : tensor<1x8x9xf32>
 }
+
+// Grouped (2 groups of 4 -> 8 channels): a loop over the groups, each a plain convolution of
+// its channels, so the same im2col + matmul.
+// CHECK-LABEL: func.func @grouped
+// CHECK:       scf.for %[[G:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<1x2x8x7x7xf32>)
+// CHECK:         tensor.extract_slice %{{.*}}[0, %[[G]], 0, 0, 0] [1, 1, 4, 9, 9] [1, 1, 1, 1, 1] : tensor<1x2x4x9x9xf32> to tensor<1x4x9x9xf32>
+// CHECK:         tensor.extract_slice %{{.*}}[%[[G]], 0, 0, 0, 0] [1, 8, 4, 3, 3] [1, 1, 1, 1, 1] : tensor<2x8x4x3x3xf32> to tensor<8x4x3x3xf32>
+// CHECK:         linalg.generic
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x36xf32>, tensor<36x64xf32>)
+// CHECK:         tensor.insert_slice %{{.*}} into %[[ACC]][0, %[[G]], 0, 0, 0] [1, 1, 8, 7, 7] [1, 1, 1, 1, 1] : tensor<1x8x7x7xf32> into tensor<1x2x8x7x7xf32>
+// CHECK-NOT:   linalg.conv_2d_ngchw_gfchw
+func.func @grouped(%x: tensor<1x2x4x9x9xf32>, %w: tensor<2x8x4x3x3xf32>, %init: tensor<1x2x8x7x7xf32>) -> tensor<1x2x8x7x7xf32> {
+  %y = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x2x4x9x9xf32>, tensor<2x8x4x3x3xf32>) outs(%init : tensor<1x2x8x7x7xf32>) -> tensor<1x2x8x7x7xf32>
+  return %y : tensor<1x2x8x7x7xf32>
+}
