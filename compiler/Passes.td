@@ -127,13 +127,20 @@ def CpuZeroSizeBoundariesPass
 }
 
 def CpuConvToMatmulPass : Pass<"cleave-cpu-conv-to-matmul", "mlir::ModuleOp"> {
-  let summary = "rewrite 2-D convolutions as im2col + matmul";
+  let summary = "rewrite 1-D and 2-D convolutions as im2col + matmul";
   let description = [{
     A `linalg.conv_2d_nchw_fchw` with batch 1 becomes a copy into a column matrix
     `col[C*KH*KW, OH*OW]` (a `linalg.generic` whose input map is the convolution's window,
     so it needs no index arithmetic), a `linalg.matmul` of the weights `[F, C*KH*KW]` with it,
     and a reshape to `[1, F, OH, OW]`. The column count is padded to a multiple of 16 so
     that the matmul schedule's register tiles divide it. The matmul then gets the tiled, vectorised matmul schedule.
+    A 1x1 convolution at stride 1 uses its input as the column matrix (no copy).
+
+    With a batch N > 1 the convolution becomes an `scf.for` over the samples whose body
+    extracts one sample and its accumulator, convolves them at batch 1 (so the same
+    im2col + matmul), and inserts the result. A `linalg.conv_1d_ncw_fcw` is first reshaped
+    into a 2-D convolution of height 1; a grouped `linalg.conv_2d_ngchw_gfchw` into an
+    `scf.for` over the groups whose body is the plain convolution of one group.
 
     ```mlir
     %y = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>)
@@ -143,7 +150,8 @@ def CpuConvToMatmulPass : Pass<"cleave-cpu-conv-to-matmul", "mlir::ModuleOp"> {
     %mm = linalg.matmul ins(%w2, %col2 : tensor<64x576xf32>, tensor<576x3136xf32>) ...
     ```
   }];
-  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+                           "mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
 }
 
 def CpuCopiesToLinalgPass : Pass<"cleave-cpu-copies-to-linalg", "mlir::ModuleOp"> {

@@ -24,7 +24,12 @@ MODELS = {
     "resnet18_b8": ("gen_cnn", {"arch": "resnet18", "batch": 8}),
     "resnet18_b16": ("gen_cnn", {"arch": "resnet18", "batch": 16}),
     "gpt_b4": ("gen_gpt", {"dynamic": True, "batch": 4}),
+    # Batches on one device (every sample through the batch-1 convolution kernels).
+    "resnet18_b2": ("gen_cnn", {"arch": "resnet18", "batch": 2}),
+    "mobilenet_v2_b2": ("gen_cnn", {"arch": "mobilenet_v2", "batch": 2}),
+    "mobilenet_v2_b8": ("gen_cnn", {"arch": "mobilenet_v2", "batch": 8}),
     "onnx_helper_opset11": ("gen_onnx_helper", {}),
+    "conv_shapes": ("gen_conv_shapes", {}),
 }
 
 

@@ -349,6 +349,96 @@ struct ConvLowering : OnnxLowering<onnxir::ConvOp> {
   }
 };
 
+/// A 2-D ConvTranspose whose kernel equals its strides (no padding, dilation, output padding
+/// or groups: the upsampling of U-Net and FPN heads) writes each input pixel's C-vector
+/// times the kernel into its own s x s block of the output. Per sample that is one matmul,
+/// Z[M*KH*KW, H*W] = W^T[M*KH*KW, C] x X[C, H*W], then Y[n, m, h*KH + a, w*KW + b] =
+/// Z[n, (m, a, b), (h, w)] + bias[m]: no zeros spread into the input, no im2col. Returns a
+/// null value where the op has another form.
+Value nonOverlappingTranspose(OpBuilder &b, Location loc, onnxir::ConvTransposeOp op,
+                              onnxir::ConvTransposeOp::Adaptor adaptor,
+                              RankedTensorType resultType) {
+  Value input = adaptor.getInput(), weight = adaptor.getWeight();
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto weightType = cast<RankedTensorType>(weight.getType());
+  if (inputType.getRank() != 4 || op.getGroup() != 1 || !inputType.hasStaticShape() ||
+      !weightType.hasStaticShape() || !resultType.hasStaticShape())
+    return {};
+  ArrayRef<int64_t> strides = op.getStrides();
+  for (int64_t i = 0; i < 2; ++i)
+    if (weightType.getDimSize(i + 2) != strides[i] || op.getDilations()[i] != 1 ||
+        op.getOutputPadding()[i] != 0)
+      return {};
+  if (llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; }))
+    return {};
+  MLIRContext *context = b.getContext();
+  Type elementType = resultType.getElementType();
+  int64_t n = inputType.getDimSize(0), c = inputType.getDimSize(1), h = inputType.getDimSize(2),
+          w = inputType.getDimSize(3), m = weightType.getDimSize(1), kh = strides[0],
+          kw = strides[1];
+  if (resultType.getDimSize(1) != m || resultType.getDimSize(2) != h * kh ||
+      resultType.getDimSize(3) != w * kw)
+    return {};
+  int64_t rows = m * kh * kw, columns = h * w;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, context); };
+  auto copy = [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+    linalg::YieldOp::create(nested, nestedLoc, args[0]);
+  };
+  // W [C, M, KH, KW] -> [C, M*KH*KW] -> W^T [M*KH*KW, C].
+  Value w2 = reshapeTensor(b, loc, weight, RankedTensorType::get({c, rows}, elementType));
+  Value wtInit = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{rows, c}, elementType);
+  Value wt = linalg::GenericOp::create(
+                 b, loc, wtInit.getType(), w2, wtInit,
+                 SmallVector<AffineMap>{AffineMap::get(2, 0, {d(1), d(0)}, context),
+                                        AffineMap::getMultiDimIdentityMap(2, context)},
+                 SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel), copy)
+                 .getResult(0);
+  Value x3 =
+      reshapeTensor(b, loc, input, RankedTensorType::get({n, c, columns}, elementType));
+  auto zType = RankedTensorType::get({n, rows, columns}, elementType);
+  Value z = tensor::EmptyOp::create(b, loc, zType.getShape(), elementType);
+  auto sampleType = RankedTensorType::get({rows, columns}, elementType);
+  Value zero = scalarConstant(b, loc, elementType, 0.0);
+  SmallVector<OpFoldResult> unit(3, b.getIndexAttr(1));
+  for (int64_t i = 0; i < n; ++i) {
+    SmallVector<OpFoldResult> xOffsets = {b.getIndexAttr(i), b.getIndexAttr(0),
+                                          b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> xSizes = {b.getIndexAttr(1), b.getIndexAttr(c),
+                                        b.getIndexAttr(columns)};
+    Value xs = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get({c, columns}, elementType), x3, xOffsets, xSizes, unit);
+    Value acc = filledTensor(b, loc, sampleType, zero);
+    Value product =
+        linalg::MatmulOp::create(b, loc, ValueRange{wt, xs}, ValueRange{acc}).getResult(0);
+    SmallVector<OpFoldResult> zSizes = {b.getIndexAttr(1), b.getIndexAttr(rows),
+                                        b.getIndexAttr(columns)};
+    z = tensor::InsertSliceOp::create(b, loc, product, z, xOffsets, zSizes, unit);
+  }
+  // Z [N, M, KH, KW, H, W] -> Y [N, M, H, KH, W, KW] (+ bias), then [N, M, H*KH, W*KW].
+  Value z6 = reshapeTensor(b, loc, z, RankedTensorType::get({n, m, kh, kw, h, w}, elementType));
+  auto y6Type = RankedTensorType::get({n, m, h, kh, w, kw}, elementType);
+  Value yInit = tensor::EmptyOp::create(b, loc, y6Type.getShape(), elementType);
+  SmallVector<Value> ins = {z6};
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(6, 0, {d(0), d(1), d(3), d(5), d(2), d(4)}, context)};
+  if (Value bias = adaptor.getBias()) {
+    ins.push_back(bias);
+    maps.push_back(AffineMap::get(6, 0, {d(1)}, context));
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(6, context));
+  Value y6 = linalg::GenericOp::create(
+                 b, loc, y6Type, ins, yInit, maps,
+                 SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+                 [](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+                   Value v = args[0];
+                   if (args.size() == 3)
+                     v = add(nested, nestedLoc, v, args[1]);
+                   linalg::YieldOp::create(nested, nestedLoc, v);
+                 })
+                 .getResult(0);
+  return reshapeTensor(b, loc, y6, resultType);
+}
+
 /// ConvTranspose as a stride-1 convolution: the input is spread out by the strides (zeros
 /// between elements) and padded by (kernel extent - 1 - pad) on each side, the kernel is
 /// flipped and its channel dims swapped per group. Negative paddings become slices.
@@ -367,6 +457,11 @@ struct ConvTransposeLowering : OnnxLowering<onnxir::ConvTransposeOp> {
     ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
                       pads = op.getPads(), outputPadding = op.getOutputPadding();
     Value zero = scalarConstant(rewriter, loc, elementType, 0.0);
+
+    if (Value result = nonOverlappingTranspose(rewriter, loc, op, adaptor, resultType)) {
+      rewriter.replaceOp(op, result);
+      return success();
+    }
 
     // Spread and pad the input: a zero tensor with the input inserted at stride s, offset
     // by the (non-negative part of the) low padding; negative paddings are sliced off.

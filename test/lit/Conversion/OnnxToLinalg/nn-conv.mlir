@@ -68,3 +68,28 @@ func.func @conv_transpose(%x: tensor<1x2x3x3xf32>, %w: tensor<2x3x3x3xf32>) -> t
       : (tensor<1x2x3x3xf32>, tensor<2x3x3x3xf32>) -> tensor<1x3x6x6xf32>
   return %0 : tensor<1x3x6x6xf32>
 }
+
+// Kernel equal to the strides (2x2, stride 2, no padding): per sample one matmul of the
+// transposed weights [M*KH*KW, C] with the input [C, H*W], then each pixel's KH x KW block
+// written into place with the bias; no spread input, no convolution.
+// CHECK-LABEL: func.func @conv_transpose_blocks
+// CHECK-SAME:    %[[X:.*]]: tensor<2x4x3x5xf32>, %[[W:.*]]: tensor<4x6x2x2xf32>, %[[B:.*]]: tensor<6xf32>
+// CHECK:         %[[W2:.*]] = tensor.collapse_shape %[[W]] {{.*}} into tensor<4x24xf32>
+// CHECK:         %[[WT:.*]] = linalg.generic {{.*}} ins(%[[W2]] : tensor<4x24xf32>) outs(%{{.*}} : tensor<24x4xf32>)
+// CHECK:         %[[X3:.*]] = tensor.collapse_shape %[[X]] {{.*}} into tensor<2x4x15xf32>
+// CHECK:         %[[X0:.*]] = tensor.extract_slice %[[X3]][0, 0, 0] [1, 4, 15] [1, 1, 1] : tensor<2x4x15xf32> to tensor<4x15xf32>
+// CHECK:         %[[M0:.*]] = linalg.matmul ins(%[[WT]], %[[X0]] : tensor<24x4xf32>, tensor<4x15xf32>)
+// CHECK:         tensor.insert_slice %[[M0]] into %{{.*}}[0, 0, 0] [1, 24, 15] [1, 1, 1]
+// CHECK:         %[[X1:.*]] = tensor.extract_slice %[[X3]][1, 0, 0] [1, 4, 15] [1, 1, 1]
+// CHECK:         linalg.matmul ins(%[[WT]], %[[X1]] : tensor<24x4xf32>, tensor<4x15xf32>)
+// CHECK:         %[[Z6:.*]] = tensor.expand_shape %{{.*}} output_shape [2, 6, 2, 2, 3, 5] : tensor<2x24x15xf32> into tensor<2x6x2x2x3x5xf32>
+// CHECK:         %[[Y6:.*]] = linalg.generic {{.*}} ins(%[[Z6]], %[[B]] : tensor<2x6x2x2x3x5xf32>, tensor<6xf32>) outs(%{{.*}} : tensor<2x6x3x2x5x2xf32>)
+// CHECK:         arith.addf
+// CHECK:         tensor.collapse_shape %[[Y6]] {{.*}} into tensor<2x6x6x10xf32>
+// CHECK-NOT:     linalg.conv_2d
+func.func @conv_transpose_blocks(%x: tensor<2x4x3x5xf32>, %w: tensor<4x6x2x2xf32>, %b: tensor<6xf32>) -> tensor<2x6x6x10xf32> {
+  %0 = onnx.conv_transpose %x, %w, %b {dilations = array<i64: 1, 1>, output_padding = array<i64: 0, 0>,
+                                       pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>}
+      : (tensor<2x4x3x5xf32>, tensor<4x6x2x2xf32>, tensor<6xf32>) -> tensor<2x6x6x10xf32>
+  return %0 : tensor<2x6x6x10xf32>
+}
