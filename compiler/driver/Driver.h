@@ -52,6 +52,11 @@ struct CompileOptions {
   Phase stopAfter = Phase::Artifact;
   /// Plan only: fill `CompileResult::explain` and stop.
   bool explain = false;
+  /// Choose pp, tp and microbatches (`--plan=auto`): every split of the devices into
+  /// pp x tp and microbatch counts dividing the batch are planned, and the plan with the
+  /// lowest predicted batch time that fits each device's memory is compiled. pp, tp and
+  /// microbatches must be left at their defaults.
+  bool autoPlan = false;
   /// With stopAfter before Artifact: print parameters in full, print locations.
   bool printWeights = false, printLocations = false;
   /// Called with a short description as each phase starts ("importing the model"); may be
@@ -72,9 +77,19 @@ struct PlannedStage {
 /// The plan a compile chose and what the cost model predicts of it.
 struct PlanSummary {
   std::vector<PlannedStage> stages;
-  int64_t microbatches = 1;
+  int64_t pp = 1, tp = 1, microbatches = 1;
+  int64_t batch = 0;        ///< dim 0 of the first input (0 when it has no dims)
   int64_t bottleneck = 0;   ///< the slowest stage
   double batchSeconds = 0;  ///< predicted time of one batch
+};
+
+/// One plan `--plan=auto` considered, with the cost model's figures or why it was refused.
+struct PlanCandidate {
+  int64_t pp = 1, tp = 1, microbatches = 1;
+  double batchSeconds = 0;      ///< predicted time of one batch
+  double bottleneckSeconds = 0; ///< the slowest stage's time per microbatch
+  int64_t peakRankBytes = 0;    ///< the most memory a rank needs (estimate)
+  std::string refused;          ///< empty when the plan is feasible
 };
 
 /// What a compile produced. `ok()` is false when `error` is set, and then nothing else is
@@ -93,6 +108,9 @@ struct CompileResult {
   std::vector<std::string> modules;
   /// With stopAfter == Artifact: the artifact's bytes.
   std::string artifact;
+  /// With `autoPlan`: every plan considered, best first among the feasible ones, then the
+  /// refused ones in the order they were tried.
+  std::vector<PlanCandidate> candidates;
 
   bool ok() const { return error.empty(); }
 };

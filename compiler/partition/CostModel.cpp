@@ -3,6 +3,8 @@
 
 #include "dialects/Onnx/IR/OnnxOps.h"
 
+#include "cleave/abi.h"
+
 #include <algorithm>
 
 using namespace mlir;
@@ -72,6 +74,14 @@ double cleave::transferSeconds(int64_t bytes, int64_t messages, const LinkSpec &
     return 0;
   return static_cast<double>(messages) * link.latencyUs * 1e-6 +
          static_cast<double>(bytes) / (link.bandwidthGBs * 1e9);
+}
+
+double cleave::collectiveSeconds(llvm::StringRef kind, int64_t bytes, int64_t ranks,
+                                 const LinkSpec &link) {
+  if (ranks <= 1)
+    return 0;
+  int64_t steps = kind == CLEAVE_COLLECTIVE_ALL_REDUCE_SUM ? 2 * (ranks - 1) : ranks - 1;
+  return transferSeconds(steps * (bytes / ranks), steps, link);
 }
 
 double cleave::cutSeconds(int64_t bytes, int64_t messages, const LinkSpec &link,

@@ -53,6 +53,13 @@ double transferSeconds(int64_t bytes, int64_t messages, const LinkSpec &link);
 double cutSeconds(int64_t bytes, int64_t messages, const LinkSpec &link, const DeviceSpec &from,
                   const DeviceSpec &to);
 
+/// Time of one collective over a group of `ranks` on the link, in seconds, as a ring runs
+/// it: an all-reduce of `bytes` sends 2 (ranks - 1) messages of bytes / ranks, an all-gather
+/// of a `bytes` result (ranks - 1) such messages. `kind` is CLEAVE_COLLECTIVE_ALL_REDUCE_SUM
+/// or CLEAVE_COLLECTIVE_ALL_GATHER; zero for one rank.
+double collectiveSeconds(llvm::StringRef kind, int64_t bytes, int64_t ranks,
+                         const LinkSpec &link);
+
 /// Bytes of a statically shaped tensor type (0 for anything else).
 int64_t typeBytes(mlir::Type type);
 

@@ -98,18 +98,18 @@ def _input_shape_list(input_shapes):
 
 
 def _driver(model, output, devices, pp, tp, microbatches, input_shapes, device_file, cpu,
-            cuda_arch, rocm_arch, explain):
+            cuda_arch, rocm_arch, explain, plan):
     path, data = _model_arguments(model)
     return _cleave._compile(
         path, data, None if output is None else _os.fsdecode(output), devices, pp, tp,
         microbatches, _input_shape_list(input_shapes),
         "" if device_file is None else _os.fsdecode(device_file), cpu, cuda_arch, rocm_arch,
-        explain)
+        explain, plan)
 
 
 def compile(model, output=None, *, devices="cpu:0", pp=0, tp=1, microbatches=1,
             input_shapes=None, device_file=None, cpu="host", cuda_arch="sm_90",
-            rocm_arch="gfx942"):
+            rocm_arch="gfx942", plan="manual"):
     """Compiles an ONNX model into a Cleave artifact, as cleave-compile does.
 
     model: the .onnx path (external data is read beside it) or the model's bytes (named
@@ -121,19 +121,22 @@ def compile(model, output=None, *, devices="cpu:0", pp=0, tp=1, microbatches=1,
     input_shapes: dict of input name -> list of dims, binding dynamic dims.
     device_file: JSON of device capabilities and the link (docs/partitioning.md).
     cpu, cuda_arch, rocm_arch: code generation targets.
+    plan: "auto" chooses pp, tp and microbatches by the cost model (leave those three at
+        their defaults), as cleave-compile --plan=auto does; "manual" takes them as given.
 
     Raises cleave.Error with cleave-compile's one-line message on failure. The GIL is
     released while compiling.
     """
     return _driver(model, output, devices, pp, tp, microbatches, input_shapes, device_file,
-                   cpu, cuda_arch, rocm_arch, False)
+                   cpu, cuda_arch, rocm_arch, False, plan)
 
 
 def explain(model, *, devices="cpu:0", pp=0, tp=1, microbatches=1, input_shapes=None,
-            device_file=None, cpu="host", cuda_arch="sm_90", rocm_arch="gfx942"):
+            device_file=None, cpu="host", cuda_arch="sm_90", rocm_arch="gfx942",
+            plan="manual"):
     """The plan `cleave-compile --explain` prints for these options, as a string.
 
     Takes the options of compile(); nothing is written. Raises cleave.Error on failure.
     """
     return _driver(model, None, devices, pp, tp, microbatches, input_shapes, device_file,
-                   cpu, cuda_arch, rocm_arch, True)
+                   cpu, cuda_arch, rocm_arch, True, plan)

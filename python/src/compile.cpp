@@ -48,7 +48,8 @@ py::object compileModel(const std::string &modelPath, const py::object &modelByt
                         int64_t tp, int64_t microbatches,
                         const std::vector<InputShape> &inputShapes, const std::string &deviceFile,
                         const std::string &cpu, const std::string &cudaArch,
-                        const std::string &rocmArch, bool explain) {
+                        const std::string &rocmArch, bool explain,
+                        const std::string &plan) {
   CompileOptions options;
   options.modelPath = modelPath;
   if (!modelBytes.is_none()) {
@@ -77,6 +78,9 @@ py::object compileModel(const std::string &modelPath, const py::object &modelByt
   options.cudaArch = cudaArch;
   options.rocmArch = rocmArch;
   options.explain = explain;
+  if (plan != "auto" && plan != "manual")
+    throwCompileError("--plan expects auto or manual, got '" + plan + "'");
+  options.autoPlan = plan == "auto";
   std::string outputPath = output.is_none() ? "" : py::str(output).cast<std::string>();
 
   CompileResult result;
@@ -105,7 +109,7 @@ void registerCompiler(py::module_ &module) {
              py::arg("output"), py::arg("devices"), py::arg("pp"), py::arg("tp"),
              py::arg("microbatches"), py::arg("input_shapes"), py::arg("device_file"),
              py::arg("cpu"), py::arg("cuda_arch"), py::arg("rocm_arch"), py::arg("explain"),
-             "The compile driver; call cleave.compile or cleave.explain instead.");
+             py::arg("plan"), "The compile driver; call cleave.compile or cleave.explain instead.");
 }
 
 } // namespace cleave::python

@@ -1,4 +1,8 @@
 # test_compile.py - cleave.compile and cleave.explain: options, outputs and one-line errors.
+import json
+import re
+import struct
+
 import numpy as np
 import pytest
 
@@ -52,6 +56,24 @@ def test_explain_prints_the_plan(cleave, small):
     # The plan of a pipeline over two CPUs with microbatches.
     text = cleave.explain(small.onnx, devices="cpu:0-1", microbatches=2)
     assert text.startswith("pipeline plan: 2 stage(s) on cpu:0-1, 2 microbatch(es)")
+
+
+def test_plan_auto_chooses_and_compiles_the_explained_plan(cleave, small, tmp_path):
+    text = cleave.explain(small.onnx, devices="cpu:0-1", plan="auto")
+    assert text.startswith("plan search: ")
+    chosen = re.search(r"^chosen: pp=(\d+) tp=(\d+) microbatches=(\d+)", text, re.M)
+    assert chosen, text
+    out = tmp_path / "auto.cleave"
+    cleave.compile(small.onnx, out, devices="cpu:0-1", plan="auto")
+    data = out.read_bytes()
+    offset, size = struct.unpack_from("<QQ", data, 16)
+    options = json.loads(data[offset:offset + size])["options"]
+    assert (options["pp"], options["tp"], options["microbatches"]) == \
+        tuple(int(g) for g in chosen.groups())
+    expect_error(lambda: cleave.compile(small.onnx, out, devices="cpu:0-1", plan="auto", tp=2),
+                 "--plan=auto chooses pp, tp and microbatches: do not give them too")
+    expect_error(lambda: cleave.compile(small.onnx, out, plan="best"),
+                 "--plan expects auto or manual, got 'best'")
 
 
 def expect_error(call, message):

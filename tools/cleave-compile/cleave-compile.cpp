@@ -42,6 +42,13 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
   --microbatches=K        microbatches per batch (default: 1): K must divide dim 0 of
                           every input, and stages are compiled for dim 0 = B/K (on one
                           device too: the batch then runs as K calls of that code)
+  --plan=auto             choose --pp, --tp and --microbatches: every split of the devices
+                          into pp x tp and every power-of-two microbatch count dividing
+                          the batch (up to 32) is planned by the cost model, and the plan
+                          with the lowest predicted batch time that fits each device's
+                          memory is compiled; with --explain, prints the candidates
+                          ranked, then the chosen plan (--plan=manual, the default, takes
+                          the three options as given)
   --device-file=FILE      JSON giving devices' throughput, memory bandwidth and memory and
                           the link between stages (see docs/partitioning.md)
   --explain               print the pipeline plan (stages, devices, estimates, bottleneck,
@@ -97,6 +104,7 @@ Command parseArgs(int argc, char **argv) {
   Command c;
   CompileOptions &o = c.options;
   std::string phase = "artifact";
+  bool givenPlanOption = false;
   for (int i = 1; i < argc; ++i) {
     llvm::StringRef arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -144,12 +152,20 @@ Command parseArgs(int argc, char **argv) {
       if (!parseInputShape(takeValue().str(), shape, error))
         fail(error);
       o.inputShapes.push_back(std::move(shape));
+    } else if (name == "--plan") {
+      llvm::StringRef plan = takeValue();
+      if (plan != "auto" && plan != "manual")
+        fail("--plan expects auto or manual, got '" + plan + "'");
+      o.autoPlan = plan == "auto";
     } else if (name == "--pp") {
       o.pp = parsePositive("pp", takeValue());
+      givenPlanOption = true;
     } else if (name == "--tp") {
       o.tp = parsePositive("tp", takeValue());
+      givenPlanOption = true;
     } else if (name == "--microbatches") {
       o.microbatches = parsePositive("microbatches", takeValue());
+      givenPlanOption = true;
     } else if (name == "--cpu") {
       o.cpu = takeValue().str();
     } else if (name == "--cuda-arch") {
@@ -164,6 +180,8 @@ Command parseArgs(int argc, char **argv) {
   }
   if (o.modelPath.empty())
     fail("no model given (see --help)");
+  if (o.autoPlan && (o.pp != 0 || o.tp != 1 || o.microbatches != 1 || givenPlanOption))
+    fail("--plan=auto chooses --pp, --tp and --microbatches: do not give them too");
   if (!parsePhase(phase, o.stopAfter))
     fail("unknown --compile-to phase '" + phase + "' (expected " + phaseNames() + ")");
   if (std::string error = checkOptions(o); !error.empty())
