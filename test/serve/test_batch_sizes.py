@@ -109,3 +109,15 @@ def test_server_runs_the_smallest_plan_a_batch_fits_in(serve, mlp):
     assert metric(metrics, 'cleave_batch_runs_total{plan_batch="1"}') == 1, metrics
     assert metric(metrics, 'cleave_batch_runs_total{plan_batch="4"}') == 1, metrics
     assert metric(metrics, 'cleave_batch_runs_total{plan_batch="2"}') == 0, metrics
+
+
+def test_python_session_picks_the_plan_of_the_feeds_batch(mlp):
+    cleave = pytest.importorskip("cleave")
+    x = mlp.inputs["input"]
+    with cleave.InferenceSession(str(mlp.artifact), threads=1) as session:
+        for rows in (1, 2, 4):
+            [out] = session.run(None, {"input": x[:rows]})
+            assert_close(mlp.reference("output")[:rows], out, f"batch {rows}")
+        with pytest.raises(cleave.Error, match=r"input 'input': the artifact has no plan for "
+                                               r"batch 3 \(batch sizes: 1, 2, 4\)"):
+            session.run(None, {"input": x[:3]})
