@@ -203,6 +203,20 @@ std::string manifestText(const Spec &spec, const Json &parameters,
                            {CLEAVE_KEY_SIZE, p.size},
                            {CLEAVE_KEY_CRC32, p.crc32}});
   const Options &o = spec.options;
+  Json variants = Json::array();
+  for (const Variant &v : spec.variants) {
+    Json vInputs = Json::array(), vOutputs = Json::array(), vStages = Json::array();
+    for (const Tensor &t : v.inputs)
+      vInputs.push_back(tensorJson(t));
+    for (const Tensor &t : v.outputs)
+      vOutputs.push_back(tensorJson(t));
+    for (const Stage &s : v.stages)
+      vStages.push_back(stageJson(s));
+    variants.push_back({{CLEAVE_KEY_BATCH, v.batch},
+                        {CLEAVE_KEY_INPUTS, std::move(vInputs)},
+                        {CLEAVE_KEY_OUTPUTS, std::move(vOutputs)},
+                        {CLEAVE_KEY_STAGES, std::move(vStages)}});
+  }
   Json root{{CLEAVE_KEY_FORMAT_VERSION, CLEAVE_FORMAT_VERSION},
             {CLEAVE_KEY_COMPILER_VERSION, compilerVersion()},
             {CLEAVE_KEY_SOURCE,
@@ -225,6 +239,10 @@ std::string manifestText(const Spec &spec, const Json &parameters,
             {CLEAVE_KEY_PARAMETERS, parameters},
             {CLEAVE_KEY_STAGES, std::move(stages)},
             {CLEAVE_KEY_SECTIONS, std::move(sectionList)}};
+  if (!o.batchSizes.empty())
+    root[CLEAVE_KEY_OPTIONS][CLEAVE_KEY_BATCH_SIZES] = o.batchSizes;
+  if (!spec.variants.empty())
+    root[CLEAVE_KEY_VARIANTS] = std::move(variants);
   // Names come from the model: bytes that are not UTF-8 are replaced, never thrown over.
   return root.dump(2, ' ', false, Json::error_handler_t::replace);
 }

@@ -140,6 +140,16 @@ struct Options {
   int64_t pp = 1, tp = 1, microbatches = 1;
   std::string cpu, cudaArch, rocmArch;
   std::vector<std::string> inputShapes; ///< as given, NAME=D0xD1...
+  /// --batch-sizes, ascending; written only when given.
+  std::vector<int64_t> batchSizes;
+};
+
+/// The plan compiled for another batch size (manifest "variants"): the same devices and
+/// parameters, its own inputs, outputs and stages, whose code sections are in Spec::code.
+struct Variant {
+  int64_t batch = 0;
+  std::vector<Tensor> inputs, outputs;
+  std::vector<Stage> stages;
 };
 
 /// Everything an artifact holds.
@@ -151,6 +161,7 @@ struct Spec {
   std::vector<Parameter> parameters;
   std::vector<Stage> stages;
   std::vector<Code> code;
+  std::vector<Variant> variants;
 };
 
 /// A raw section to lay out.

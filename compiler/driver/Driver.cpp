@@ -29,7 +29,9 @@
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <mutex>
 
 using namespace mlir;
@@ -125,15 +127,18 @@ struct GraphShapes {
 /// One compile: its context, the first error and the steps in order.
 class Compilation {
 public:
-  Compilation(const CompileOptions &options, CompileResult &result)
-      : o(options), result(result), context(registry()) {
+  /// `batch` > 0: dim 0 of every input is set to it (a --batch-sizes variant).
+  Compilation(const CompileOptions &options, CompileResult &result, int64_t batch = 0)
+      : o(options), result(result), context(registry()), batch(batch) {
     // Two cores, and deterministic diagnostics.
     context.disableMultithreading();
     context.loadDialect<plan::CleaveDialect>();
     handler.emplace(&context, [this](Diagnostic &diag) { return record(diag); });
   }
 
-  void run();
+  /// Compiles; with `specOut` the artifact's contents are moved there instead of being
+  /// written into the result (the parameter bytes stay owned by this compilation).
+  void run(artifact::Spec *specOut = nullptr);
 
 private:
   static const DialectRegistry &registry();
@@ -157,6 +162,7 @@ private:
   const CompileOptions &o;
   CompileResult &result;
   MLIRContext context;
+  int64_t batch = 0;
   std::optional<ScopedDiagnosticHandler> handler;
   std::string firstError;
 
@@ -219,7 +225,8 @@ void Compilation::printRanks() {
     result.modules.push_back(print(*rank));
 }
 
-/// Imports the model, once for the full batch and, with microbatches, again with dim 0 of
+/// Imports the model, once for the full batch (with --batch-sizes, again with dim 0 of every
+/// input set to the plan's batch) and, with microbatches, again with dim 0 of
 /// every input divided by their count (stages are compiled for one microbatch).
 bool Compilation::importModel() {
   std::string error;
@@ -238,6 +245,28 @@ bool Compilation::importModel() {
     return false;
   }
   auto main = module->lookupSymbol<func::FuncOp>("main");
+  if (batch > 0) {
+    // A --batch-sizes plan: dim 0 of every input set to `batch`, the rest as imported.
+    for (unsigned i = 0; i < main.getNumArguments(); ++i) {
+      auto name = main.getArgAttrOfType<StringAttr>(i, "onnx.name");
+      std::string input = name ? name.str() : "#" + std::to_string(i);
+      auto type = cast<RankedTensorType>(main.getArgumentTypes()[i]);
+      if (type.getRank() == 0) {
+        fail("input '" + input + "' is a scalar: --batch-sizes needs a batch dim 0");
+        return false;
+      }
+      std::vector<int64_t> dims(type.getShape());
+      dims[0] = batch;
+      options.inputShapes[input] = dims;
+    }
+    options.overrideStaticDims = true;
+    module = importOnnxModel(context, o.modelPath, options, &info);
+    if (!module) {
+      fail("import failed");
+      return false;
+    }
+    main = module->lookupSymbol<func::FuncOp>("main");
+  }
   for (unsigned i = 0; i < main.getNumArguments(); ++i) {
     auto name = main.getArgAttrOfType<StringAttr>(i, "onnx.name");
     std::string input = name ? name.str() : "#" + std::to_string(i);
@@ -601,7 +630,7 @@ bool Compilation::lowerRank(size_t k, artifact::Spec &spec, std::vector<ModuleOp
   return true;
 }
 
-void Compilation::run() {
+void Compilation::run(artifact::Spec *specOut) {
   if (o.modelPath.empty() && o.modelBytes.empty())
     return fail("no model given");
   std::string error = resolveDevices(o, cluster, pp);
@@ -665,8 +694,76 @@ void Compilation::run() {
   spec.options.rocmArch = o.rocmArch;
   for (const auto &shape : o.inputShapes)
     spec.options.inputShapes.push_back(formatInputShape(shape));
+  if (specOut) {
+    *specOut = std::move(spec);
+    return;
+  }
   progress("writing the artifact");
   result.artifact = std::move(artifact::build(spec).bytes);
+}
+
+/// `name` with ".b<batch>" appended: the sections of a batch variant.
+std::string variantSection(const std::string &name, int64_t batch) {
+  return name + ".b" + std::to_string(batch);
+}
+
+/// Compiles the plan once per batch size and writes one artifact: the largest as the main
+/// plan, the others as variants whose code sections are renamed and whose parameters,
+/// identical to the main plan's, are stored once.
+void compileBatchSizes(const CompileOptions &o, CompileResult &result) {
+  std::vector<int64_t> sizes = o.batchSizes;
+  std::sort(sizes.begin(), sizes.end());
+  size_t n = sizes.size();
+  // Each compilation owns the parameter bytes its spec points into: all stay alive until
+  // the artifact is built.
+  std::vector<CompileResult> results(n);
+  std::vector<artifact::Spec> specs(n);
+  std::vector<std::unique_ptr<Compilation>> compilations;
+  for (size_t i = n; i-- > 0;) {
+    compilations.push_back(std::make_unique<Compilation>(o, results[i], sizes[i]));
+    compilations.back()->run(&specs[i]);
+    if (!results[i].ok()) {
+      result.error = "--batch-sizes: batch " + std::to_string(sizes[i]) + ": " + results[i].error;
+      return;
+    }
+  }
+  artifact::Spec &main = specs[n - 1];
+  result.plan = results[n - 1].plan;
+  main.options.batchSizes = sizes;
+  for (size_t i = 0; i + 1 < n; ++i) {
+    artifact::Spec &spec = specs[i];
+    std::string what = "--batch-sizes: batch " + std::to_string(sizes[i]) + ": ";
+    bool same = spec.parameters.size() == main.parameters.size();
+    for (size_t p = 0; same && p < spec.parameters.size(); ++p) {
+      const artifact::Parameter &a = spec.parameters[p], &b = main.parameters[p];
+      same = a.tensor.name == b.tensor.name && a.rank == b.rank && a.bytes == b.bytes;
+    }
+    if (!same) {
+      result.error = what + "the plan's parameters differ from batch " +
+                     std::to_string(sizes[n - 1]) + "'s (a batch-dependent constant?)";
+      return;
+    }
+    artifact::Variant variant;
+    variant.batch = sizes[i];
+    variant.inputs = std::move(spec.inputs);
+    variant.outputs = std::move(spec.outputs);
+    for (artifact::Stage &stage : spec.stages) {
+      stage.code = variantSection(stage.code, sizes[i]);
+      if (stage.gpuProgram)
+        for (artifact::GpuBuffer &buffer : stage.gpuProgram->buffers)
+          if (buffer.kind == artifact::GpuBuffer::Kind::Constant)
+            buffer.section = variantSection(buffer.section, sizes[i]);
+      variant.stages.push_back(std::move(stage));
+    }
+    for (artifact::Code &code : spec.code) {
+      code.section = variantSection(code.section, sizes[i]);
+      main.code.push_back(std::move(code));
+    }
+    main.variants.push_back(std::move(variant));
+  }
+  if (o.progress)
+    o.progress("writing the artifact");
+  result.artifact = std::move(artifact::build(main).bytes);
 }
 
 } // namespace
@@ -681,6 +778,26 @@ CompileResult cleave::compile(const CompileOptions &options) {
   if (options.autoPlan)
     return compileWithPlanSearch(options);
   CompileResult result;
-  Compilation(options, result).run();
+  std::vector<int64_t> seen;
+  for (int64_t size : options.batchSizes) {
+    if (size < 1) {
+      result.error = "--batch-sizes: batch " + std::to_string(size) + " is not positive";
+      return result;
+    }
+    if (std::find(seen.begin(), seen.end(), size) != seen.end()) {
+      result.error = "--batch-sizes: batch " + std::to_string(size) + " is given twice";
+      return result;
+    }
+    seen.push_back(size);
+  }
+  if (!options.batchSizes.empty() && options.stopAfter == Phase::Artifact && !options.explain) {
+    compileBatchSizes(options, result);
+    return result;
+  }
+  // A look at a phase or at the plan: the largest batch alone.
+  int64_t batch = options.batchSizes.empty()
+                      ? 0
+                      : *std::max_element(options.batchSizes.begin(), options.batchSizes.end());
+  Compilation(options, result, batch).run();
   return result;
 }

@@ -42,6 +42,10 @@ struct CompileOptions {
   std::string deviceFile;
   /// Pipeline stages (0: the number of devices / tp), tensor-parallel ways, microbatches.
   int64_t pp = 0, tp = 1, microbatches = 1;
+  /// Batch sizes to compile the plan for (`--batch-sizes`): dim 0 of every input set to
+  /// each, the rest as bound. The artifact's main plan has the largest; the others are
+  /// variants sharing its parameters. Empty: the model's own batch only.
+  std::vector<int64_t> batchSizes;
   /// Bindings of inputs' dims, in order given: name and full shape.
   std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes;
   /// Code generation targets.

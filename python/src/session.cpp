@@ -20,6 +20,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -188,6 +189,8 @@ public:
   /// Releases the session, its code and its communicators; later calls fail.
   void close() {
     std::lock_guard<std::mutex> lock(runMutex_);
+    active_ = nullptr;
+    variants_.clear();
     session_.reset();
     control_.reset();
     transport_.reset();
@@ -236,8 +239,9 @@ private:
       return opened.status();
     transport_ = std::move(opened->transport);
     session_ = std::move(opened->session);
+    active_ = session_.get();
     if (!transport_)
-      return Status();
+      return openVariants(threads);
     // The outputs travel to rank 0, and failures are agreed on, over a communicator of
     // their own: nothing there can meet the pipeline's messages.
     StatusOr<std::shared_ptr<Transport>> control = transport_->split(0, transport_->rank());
@@ -250,7 +254,80 @@ private:
       if (!last || stage.id > last->id)
         last = &stage;
     outputRank_ = last->group.empty() ? last->rank : last->group.front();
-    return Status();
+    return openVariants(threads);
+  }
+
+  /// For an artifact compiled with --batch-sizes: a session per other batch size (agreed on
+  /// under mpirun), so that run() can pick the plan of the feed's batch.
+  Status openVariants(int threads) {
+    const Artifact &main = session_->artifact();
+    if (main.variants().empty())
+      return Status();
+    StatusOr<std::unique_ptr<Artifact>> opened =
+        Artifact::open(path_, control_ ? rank_ : Artifact::kAllRanks);
+    Status status = opened.status();
+    std::shared_ptr<const Artifact> artifact;
+    if (opened.ok())
+      artifact = std::move(opened).value();
+    for (const PlanVariant &variant : main.variants()) {
+      if (!status.ok())
+        break;
+      StatusOr<std::shared_ptr<const Artifact>> plan = Artifact::forBatch(artifact, variant.batch);
+      status = plan.status();
+      if (!plan.ok())
+        break;
+      StatusOr<std::unique_ptr<Session>> session =
+          Session::create(std::move(plan).value(), SessionOptions(threads, transport_));
+      status = session.status();
+      if (session.ok())
+        variants_.push_back(std::move(session).value());
+    }
+    return control_ ? control_->agree(status) : status;
+  }
+
+  /// Picks the plan of the feed's batch (dim 0 of its first input) for an artifact compiled
+  /// with --batch-sizes; under mpirun the ranks that have the feed tell the others.
+  Status pickPlan(const py::object &inputFeed) {
+    active_ = session_.get();
+    if (variants_.empty())
+      return Status();
+    int64_t batch = 0;
+    const std::string &first = session_->artifact().inputs()[0].name;
+    if (py::isinstance<py::dict>(inputFeed)) {
+      PyObject *value = PyDict_GetItemString(inputFeed.ptr(), first.c_str());
+      if (value) {
+        try {
+          py::tuple shape = py::module_::import("numpy").attr("shape")(py::handle(value));
+          if (shape.size() > 0)
+            batch = shape[0].cast<int64_t>();
+        } catch (py::error_already_set &) {
+          batch = 0; // the input's own checks say what is wrong
+        }
+      }
+    }
+    if (control_) {
+      std::vector<int64_t> batches(control_->size());
+      Status gathered;
+      {
+        py::gil_scoped_release nogil;
+        gathered = control_->allGather(&batch, batches.data(), sizeof(batch));
+      }
+      if (!gathered.ok())
+        return gathered;
+      batch = *std::max_element(batches.begin(), batches.end());
+    }
+    if (batch <= 0 || batch == session_->artifact().inputs()[0].shape[0])
+      return Status();
+    for (const std::unique_ptr<Session> &variant : variants_)
+      if (variant->artifact().inputs()[0].shape[0] == batch) {
+        active_ = variant.get();
+        return Status();
+      }
+    std::string sizes;
+    for (int64_t size : session_->artifact().batchSizes())
+      sizes += (sizes.empty() ? "" : ", ") + std::to_string(size);
+    return invalidArgumentError("input '" + first + "': the artifact has no plan for batch " +
+                                std::to_string(batch) + " (batch sizes: " + sizes + ")");
   }
 
   const Session &live() const {
@@ -260,6 +337,8 @@ private:
     return *session_;
   }
   const Artifact &artifact() const { return live().artifact(); }
+  /// The plan the current run uses (the main plan unless the feed picked a variant).
+  const Artifact &plan() const { return active_ ? active_->artifact() : artifact(); }
 
   /// The indices of the outputs `outputNames` asks for (None: all), in its order.
   Status selectOutputs(const py::object &outputNames, std::vector<size_t> *selected) const;
@@ -283,6 +362,9 @@ private:
   /// The session's pipeline communicator (null for a plan on one rank); outlives session_.
   std::shared_ptr<Transport> transport_;
   std::unique_ptr<Session> session_;
+  /// Sessions of the other batch sizes' plans (--batch-sizes), and the one running.
+  std::vector<std::unique_ptr<Session>> variants_;
+  Session *active_ = nullptr;
   /// Agreement and output delivery, split from transport_ (null for one rank).
   std::shared_ptr<Transport> control_;
   int rank_ = 0;
@@ -322,7 +404,7 @@ Status PySession::selectOutputs(const py::object &outputNames,
 
 Status PySession::inputView(size_t index, py::handle value, TensorView *view,
                             std::vector<py::object> *keep) const {
-  const TensorDesc &desc = artifact().inputs()[index];
+  const TensorDesc &desc = plan().inputs()[index];
   std::string what = "input '" + desc.name + "'";
   const py::dtype &wanted = inputTypes_[index];
   py::array array;
@@ -372,7 +454,7 @@ Status PySession::inputView(size_t index, py::handle value, TensorView *view,
 
 Status PySession::bindInputs(const py::object &inputFeed, std::vector<TensorView> *views,
                              std::vector<py::object> *keep) const {
-  const std::vector<TensorDesc> &inputs = artifact().inputs();
+  const std::vector<TensorDesc> &inputs = plan().inputs();
   if (!py::isinstance<py::dict>(inputFeed))
     return invalidArgumentError(
         "input_feed must be a dict of input name -> array, got " +
@@ -403,12 +485,15 @@ Status PySession::bindInputs(const py::object &inputFeed, std::vector<TensorView
 
 py::list PySession::run(const py::object &outputNames, const py::object &inputFeed,
                         const py::object &runOptions) {
-  const Session &session = live();
+  live();
   // Every check of the arguments ends in `bound`, so that under mpirun it is agreed on.
+  Status bound = pickPlan(inputFeed);
+  const Session &session = *active_;
   std::vector<size_t> selected;
-  Status bound = runOptions.is_none()
-                     ? selectOutputs(outputNames, &selected)
-                     : invalidArgumentError("run_options is not supported (pass None)");
+  if (bound.ok())
+    bound = runOptions.is_none()
+                ? selectOutputs(outputNames, &selected)
+                : invalidArgumentError("run_options is not supported (pass None)");
   std::vector<TensorView> inputs;
   std::vector<py::object> keep; // the arrays the views point into
   if (bound.ok() && session.takesInputs())
@@ -422,7 +507,7 @@ py::list PySession::run(const py::object &outputNames, const py::object &inputFe
   std::vector<py::array> arrays;
   std::vector<MutableTensorView> buffers;
   if (bound.ok() && (returns || receives))
-    for (const TensorDesc &desc : artifact().outputs()) {
+    for (const TensorDesc &desc : plan().outputs()) {
       arrays.emplace_back();
       if (!alignedArray(numpyDType(desc.dtype),
                         std::vector<py::ssize_t>(desc.shape.begin(), desc.shape.end()),
@@ -454,9 +539,9 @@ py::list PySession::run(const py::object &outputNames, const py::object &inputFe
     if (!session_)
       ran = failedPreconditionError("session for '" + path_ + "' is closed");
     else if (!distributed)
-      ran = session_->run(inputs, buffers);
+      ran = active_->run(inputs, buffers);
     else {
-      ran = session_->run(inputs, returns ? buffers : std::vector<MutableTensorView>());
+      ran = active_->run(inputs, returns ? buffers : std::vector<MutableTensorView>());
       if (!ran.ok())
         abortJob(ran);
       Status delivered = deliverOutputs(buffers, returns, receives);

@@ -49,6 +49,12 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
                           memory is compiled; with --explain, prints the candidates
                           ranked, then the chosen plan (--plan=manual, the default, takes
                           the three options as given)
+  --batch-sizes=LIST      compile the plan once per batch size, e.g. 1,2,4,8: dim 0 of every
+                          input set to each (the rest of the shape as the model or
+                          --input-shape binds it), all in one artifact that stores the
+                          weights once; the largest is the main plan, the others are
+                          variants that cleave-run, the Python session and cleave-serve pick
+                          by the input's dim 0 (each must be divisible by --microbatches)
   --device-file=FILE      JSON giving devices' throughput, memory bandwidth and memory and
                           the link between stages (see docs/partitioning.md)
   --explain               print the pipeline plan (stages, devices, estimates, bottleneck,
@@ -166,6 +172,17 @@ Command parseArgs(int argc, char **argv) {
     } else if (name == "--microbatches") {
       o.microbatches = parsePositive("microbatches", takeValue());
       givenPlanOption = true;
+    } else if (name == "--batch-sizes") {
+      std::string list = takeValue().str();
+      size_t start = 0;
+      while (true) {
+        size_t comma = list.find(',', start);
+        std::string item = list.substr(start, comma == std::string::npos ? comma : comma - start);
+        o.batchSizes.push_back(parsePositive("batch-sizes", item));
+        if (comma == std::string::npos)
+          break;
+        start = comma + 1;
+      }
     } else if (name == "--cpu") {
       o.cpu = takeValue().str();
     } else if (name == "--cuda-arch") {

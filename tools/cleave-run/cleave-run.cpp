@@ -426,9 +426,32 @@ double millisecondsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
+/// For an artifact compiled with --batch-sizes: dim 0 of the first input
+/// file, the batch whose plan runs; 0 otherwise, or when the file cannot be
+/// read (loadInputs then says why).
+int64_t inputBatch(const Artifact &artifact, const Options &options) {
+  if (artifact.variants().empty())
+    return 0;
+  StatusOr<std::vector<std::string>> files =
+      bindInputs(artifact, options.inputs);
+  if (!files.ok() || files->empty())
+    return 0;
+  StatusOr<Tensor> first = io::readTensorFile(files->front());
+  if (!first.ok() || first->shape().empty())
+    return 0;
+  return first->shape()[0];
+}
+
 /// A plan on one device: runs in this process, without MPI.
 Status runLocal(std::shared_ptr<const Artifact> artifact,
                 const Options &options) {
+  if (int64_t batch = inputBatch(*artifact, options)) {
+    StatusOr<std::shared_ptr<const Artifact>> plan =
+        Artifact::forBatch(artifact, batch);
+    if (!plan.ok())
+      return plan.status();
+    artifact = std::move(plan).value();
+  }
   StatusOr<std::unique_ptr<Session>> session =
       Session::create(artifact, SessionOptions{options.threads});
   if (!session.ok())
@@ -532,6 +555,24 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
             "the plan needs " + std::to_string(artifact->ranks()) + " rank" +
             (artifact->ranks() == 1 ? "" : "s") + ", mpirun started " +
             std::to_string(transport->size())));
+
+  // The ranks that read the inputs tell the others which batch's plan runs.
+  if (!artifact->variants().empty()) {
+    int64_t batch = inputBatch(*artifact, options);
+    std::vector<int64_t> batches(transport->size());
+    Status gathered =
+        transport->allGather(&batch, batches.data(), sizeof(batch));
+    if (!gathered.ok())
+      return reportOnce(*transport, gathered);
+    batch = *std::max_element(batches.begin(), batches.end());
+    if (batch > 0) {
+      StatusOr<std::shared_ptr<const Artifact>> plan =
+          Artifact::forBatch(artifact, batch);
+      if (!plan.ok())
+        return reportOnce(*transport, plan.status());
+      artifact = std::move(plan).value();
+    }
+  }
 
   StatusOr<std::unique_ptr<Session>> session =
       Session::create(artifact, SessionOptions{options.threads, transport});

@@ -204,6 +204,8 @@ typedef struct cleave_stage_context {
 #define CLEAVE_KEY_PARAMETERS "parameters"
 #define CLEAVE_KEY_STAGES "stages"
 #define CLEAVE_KEY_SECTIONS "sections"
+#define CLEAVE_KEY_VARIANTS "variants"
+#define CLEAVE_KEY_BATCH "batch"
 
 /* source */
 #define CLEAVE_KEY_PATH "path"
@@ -219,6 +221,7 @@ typedef struct cleave_stage_context {
 #define CLEAVE_KEY_CUDA_ARCH "cuda_arch"
 #define CLEAVE_KEY_ROCM_ARCH "rocm_arch"
 #define CLEAVE_KEY_INPUT_SHAPES "input_shapes"
+#define CLEAVE_KEY_BATCH_SIZES "batch_sizes"
 
 /* Tensors, devices, parameters, sections. */
 #define CLEAVE_KEY_NAME "name"

@@ -308,6 +308,16 @@ struct SectionDesc {
   uint32_t crc32 = 0;
 };
 
+/// The plan compiled for another batch size (manifest "variants", written by
+/// `cleave-compile --batch-sizes`): the same devices and parameters as the
+/// main plan, its own inputs, outputs and stages.
+struct PlanVariant {
+  int64_t batch = 0; ///< dim 0 of every input
+  std::vector<TensorDesc> inputs;
+  std::vector<TensorDesc> outputs;
+  std::vector<StageDesc> stages;
+};
+
 /// A `.cleave` file, mapped read-only and fully validated (magic, version,
 /// checksums, bounds and the manifest's schema) when opened. Parameter data
 /// is read straight from the mapping, without copies.
@@ -344,6 +354,19 @@ public:
   int microbatches() const { return microbatches_; }
   /// The number of MPI ranks the plan runs on (one per device).
   int ranks() const { return static_cast<int>(devices_.size()); }
+  /// The plans for other batch sizes (empty for most artifacts).
+  const std::vector<PlanVariant> &variants() const { return variants_; }
+  /// The batch sizes this artifact has plans for, ascending: dim 0 of the
+  /// main plan's first input and each variant's batch (empty when the first
+  /// input has no dims).
+  std::vector<int64_t> batchSizes() const;
+  /// The plan for inputs with dim 0 = `batch`: `artifact` itself when its
+  /// main plan has that batch (or no batch dim), else an artifact whose
+  /// inputs, outputs and stages are the variant's, over the same mapping
+  /// (kept alive by it). Fails with NotFound, listing the batch sizes there
+  /// are, when no plan has that batch.
+  static StatusOr<std::shared_ptr<const Artifact>>
+  forBatch(std::shared_ptr<const Artifact> artifact, int64_t batch);
   /// The stage with id `id`, or null.
   const StageDesc *findStage(int id) const;
   /// The stage that runs on `rank`, or null.
@@ -383,6 +406,9 @@ private:
   std::vector<SectionDesc> sections_;
   int microbatches_ = 1;
   int checkedRank_ = kAllRanks;
+  std::vector<PlanVariant> variants_;
+  /// A variant's view: the artifact that owns the mapping.
+  std::shared_ptr<const Artifact> owner_;
 };
 
 //===----------------------------------------------------------------------===//

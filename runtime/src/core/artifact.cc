@@ -11,6 +11,7 @@
 #include "core/crc32.h"
 #include "core/manifest.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -177,6 +178,7 @@ Status ArtifactLoader::readManifest() {
   artifact_.stages_ = std::move(m.stages);
   artifact_.sections_ = std::move(m.sections);
   artifact_.microbatches_ = m.microbatches;
+  artifact_.variants_ = std::move(m.variants);
   return Status();
 }
 
@@ -226,14 +228,19 @@ Status ArtifactLoader::checkSections(int rank) {
                          ", where the file should end (file damaged?)");
   // A rank of a distributed plan reads only the sections it uses.
   std::set<std::string> used;
-  for (const StageDesc &stage : artifact_.stages_)
-    if (stage.rank == rank) {
-      used.insert(stage.code);
-      if (stage.gpuProgram)
-        for (const GpuBufferDesc &buffer : stage.gpuProgram->buffers)
-          if (buffer.kind == GpuBufferDesc::Kind::Constant)
-            used.insert(buffer.section);
-    }
+  auto useStages = [&](const std::vector<StageDesc> &stages) {
+    for (const StageDesc &stage : stages)
+      if (stage.rank == rank) {
+        used.insert(stage.code);
+        if (stage.gpuProgram)
+          for (const GpuBufferDesc &buffer : stage.gpuProgram->buffers)
+            if (buffer.kind == GpuBufferDesc::Kind::Constant)
+              used.insert(buffer.section);
+      }
+  };
+  useStages(artifact_.stages_);
+  for (const PlanVariant &variant : artifact_.variants_)
+    useStages(variant.stages);
   for (const ParameterDesc &param : artifact_.parameters_)
     if (param.rank == rank)
       used.insert(param.section);
@@ -296,8 +303,52 @@ StatusOr<std::unique_ptr<Artifact>> Artifact::open(const std::string &path,
   return ArtifactLoader::load(path, rank);
 }
 
+std::vector<int64_t> Artifact::batchSizes() const {
+  std::vector<int64_t> sizes;
+  if (inputs_.empty() || inputs_[0].shape.empty())
+    return sizes;
+  sizes.push_back(inputs_[0].shape[0]);
+  for (const PlanVariant &variant : variants_)
+    sizes.push_back(variant.batch);
+  std::sort(sizes.begin(), sizes.end());
+  return sizes;
+}
+
+StatusOr<std::shared_ptr<const Artifact>>
+Artifact::forBatch(std::shared_ptr<const Artifact> artifact, int64_t batch) {
+  std::vector<int64_t> sizes = artifact->batchSizes();
+  if (sizes.empty() || artifact->inputs_[0].shape[0] == batch)
+    return artifact;
+  for (const PlanVariant &variant : artifact->variants_) {
+    if (variant.batch != batch)
+      continue;
+    std::shared_ptr<Artifact> view(new Artifact());
+    view->path_ = artifact->path_;
+    view->base_ = artifact->base_;
+    view->fileSize_ = artifact->fileSize_;
+    view->manifestOffset_ = artifact->manifestOffset_;
+    view->manifestSize_ = artifact->manifestSize_;
+    view->provenance_ = artifact->provenance_;
+    view->inputs_ = variant.inputs;
+    view->outputs_ = variant.outputs;
+    view->devices_ = artifact->devices_;
+    view->parameters_ = artifact->parameters_;
+    view->stages_ = variant.stages;
+    view->sections_ = artifact->sections_;
+    view->microbatches_ = artifact->microbatches_;
+    view->checkedRank_ = artifact->checkedRank_;
+    view->owner_ = artifact->owner_ ? artifact->owner_ : artifact;
+    return std::shared_ptr<const Artifact>(std::move(view));
+  }
+  std::string list;
+  for (int64_t size : sizes)
+    list += (list.empty() ? "" : ", ") + std::to_string(size);
+  return notFoundError("artifact '" + artifact->path_ + "' has no plan for batch " +
+                       std::to_string(batch) + " (batch sizes: " + list + ")");
+}
+
 Artifact::~Artifact() {
-  if (base_)
+  if (base_ && !owner_)
     ::munmap(const_cast<uint8_t *>(base_), fileSize_);
 }
 
@@ -384,6 +435,21 @@ std::string Artifact::describe() const {
   line("parameters:  " + std::to_string(parameters_.size()) + ", " +
        formatBytes(double(totalParameterBytes())) + " (" +
        std::to_string(totalParameterBytes()) + " bytes)");
+  if (!variants_.empty()) {
+    std::string sizes;
+    for (int64_t size : batchSizes())
+      sizes += (sizes.empty() ? "" : ", ") + std::to_string(size);
+    line("batch sizes: " + sizes + " (the main plan below has batch " +
+         std::to_string(inputs_[0].shape[0]) + ")");
+    for (const PlanVariant &variant : variants_) {
+      std::string codes;
+      for (const StageDesc &stage : variant.stages)
+        codes += (codes.empty() ? "" : ", ") + stage.code;
+      line("  batch " + std::to_string(variant.batch) + ": " +
+           std::to_string(variant.stages.size()) + " stage" +
+           (variant.stages.size() == 1 ? "" : "s") + " in " + codes);
+    }
+  }
   line("stages:      " + std::to_string(stages_.size()) + ", " +
        std::to_string(microbatches_) +
        (microbatches_ == 1 ? " microbatch" : " microbatches") + " per run");

@@ -798,6 +798,60 @@ void checkReferences(const Manifest &manifest) {
 }
 } // namespace
 
+namespace {
+
+/// dim 0 of the plan's first input, its batch; 0 when it has none.
+int64_t planBatch(const std::vector<TensorDesc> &inputs) {
+  return !inputs.empty() && !inputs[0].shape.empty() ? inputs[0].shape[0] : 0;
+}
+
+/// Reads "variants" into `manifest`: each is checked as a plan of its own over the
+/// manifest's devices, parameters and sections, and its batch must be dim 0 of its
+/// inputs and differ from every other plan's.
+void readVariants(const Value &root, Manifest *manifest) {
+  const Value *list = root.find(CLEAVE_KEY_VARIANTS);
+  if (!list)
+    return;
+  requireKind(*list, CLEAVE_KEY_VARIANTS, Value::Kind::Array);
+  std::set<int64_t> batches{planBatch(manifest->inputs)};
+  const std::vector<Value> &entries = getArray(root, "", CLEAVE_KEY_VARIANTS);
+  for (size_t v = 0; v < entries.size(); ++v) {
+    std::string path = indexed(CLEAVE_KEY_VARIANTS, v);
+    const Value &entry = requireKind(entries[v], path, Value::Kind::Object);
+    Manifest plan;
+    PlanVariant variant;
+    try {
+      variant.batch = getInt(entry, "", CLEAVE_KEY_BATCH, 1, int64_t(1) << 40);
+      plan.inputs = readTensors(entry, CLEAVE_KEY_INPUTS);
+      plan.outputs = readTensors(entry, CLEAVE_KEY_OUTPUTS);
+      plan.stages = readStages(entry);
+      plan.devices = manifest->devices;
+      plan.parameters = manifest->parameters;
+      plan.sections = manifest->sections;
+      plan.microbatches = manifest->microbatches;
+      checkReferences(plan);
+      checkPipeline(plan);
+      for (size_t i = 0; i < plan.inputs.size(); ++i)
+        if (plan.inputs[i].shape.empty() ||
+            plan.inputs[i].shape[0] != variant.batch)
+          fail(indexed(CLEAVE_KEY_INPUTS, i),
+               "dim 0 must be the variant's batch " +
+                   std::to_string(variant.batch));
+      if (!batches.insert(variant.batch).second)
+        fail(CLEAVE_KEY_BATCH, "batch " + std::to_string(variant.batch) +
+                                   " has another plan already");
+    } catch (const SchemaError &error) {
+      throw SchemaError{path + "." + error.message};
+    }
+    variant.inputs = std::move(plan.inputs);
+    variant.outputs = std::move(plan.outputs);
+    variant.stages = std::move(plan.stages);
+    manifest->variants.push_back(std::move(variant));
+  }
+}
+
+} // namespace
+
 StatusOr<Manifest> parseManifest(std::string_view text) {
   StatusOr<json::Value> root = json::parse(text);
   if (!root.ok())
@@ -816,6 +870,7 @@ StatusOr<Manifest> parseManifest(std::string_view text) {
     manifest.microbatches = readMicrobatches(*root);
     checkReferences(manifest);
     checkPipeline(manifest);
+    readVariants(*root, &manifest);
     return manifest;
   } catch (const SchemaError &error) {
     return invalidArgumentError(error.message);

@@ -77,6 +77,8 @@ struct Manifest {
   std::vector<SectionDesc> sections;
   /// options.microbatches, 1 when absent.
   int microbatches = 1;
+  /// Plans for other batch sizes, each checked as the main plan is.
+  std::vector<PlanVariant> variants;
 };
 
 /// Parses and checks manifest JSON, including the pipeline rules of

@@ -683,3 +683,55 @@ TEST(ManifestGpuTest, GpuStageNeedsAProgram) {
 
 } // namespace
 } // namespace cleave
+
+namespace cleave {
+namespace {
+
+/// validManifest() with a variant for batch `batch` whose input has dim 0
+/// `dim0` and whose stage runs code section `code`.
+std::string variantManifest(int batch = 2, int dim0 = 2,
+                            const std::string &code = "code.rank0.b2") {
+  std::string variant =
+      R"("variants": [{"batch": )" + std::to_string(batch) +
+      R"(, "inputs": [{"name": "x", "dtype": "float32", "shape": [)" +
+      std::to_string(dim0) + R"(, 3]}],
+    "outputs": [{"name": "y", "dtype": "int64", "shape": []}],
+    "stages": [{"id": 0, "rank": 0, "device": 0, "code": ")" +
+      code + R"(", "entry": "cleave_stage_0",
+                "args": [{"kind": "input", "name": "x"},
+                         {"kind": "param", "name": "w"},
+                         {"kind": "output", "name": "y"}]}]}],
+  "sections": [
+    {"name": "code.rank0.b2", "kind": "cpu-elf-so", "offset": 12288,
+     "size": 10, "crc32": 0},)";
+  return replaced(validManifest(), R"("sections": [)", variant);
+}
+
+TEST(ManifestVariantTest, ParsesBatchVariants) {
+  StatusOr<Manifest> parsed = parseManifest(variantManifest());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
+  ASSERT_EQ(parsed->variants.size(), 1u);
+  const PlanVariant &variant = parsed->variants[0];
+  EXPECT_EQ(variant.batch, 2);
+  EXPECT_EQ(variant.inputs[0].shape, (Shape{2, 3}));
+  ASSERT_EQ(variant.stages.size(), 1u);
+  EXPECT_EQ(variant.stages[0].code, "code.rank0.b2");
+  // The main plan is untouched.
+  EXPECT_EQ(parsed->stages[0].code, "code.rank0");
+  EXPECT_EQ(parsed->inputs[0].shape, (Shape{1, 3}));
+}
+
+TEST(ManifestVariantTest, VariantErrorsNameTheVariant) {
+  expectError(variantManifest(2, 2, "code.rank0.b9"),
+              "variants[0].stages[0].code: no section named 'code.rank0.b9'");
+  expectError(variantManifest(3, 2),
+              "variants[0].inputs[0]: dim 0 must be the variant's batch 3");
+  expectError(variantManifest(1, 1),
+              "variants[0].batch: batch 1 has another plan already");
+  expectError(replaced(variantManifest(), R"("batch": 2)", R"("batch": 0)"),
+              "variants[0].batch: expected an integer in [1, 1099511627776], "
+              "got 0");
+}
+
+} // namespace
+} // namespace cleave

@@ -5,6 +5,7 @@
 #include "comm/transport.h"
 #include "core/process_session.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -31,8 +32,60 @@ int64_t nowMicros() {
 } // namespace
 
 ModelRunner::~ModelRunner() {
-  session_.reset();
+  sessions_.clear();
   control_.reset();
+}
+
+Status ModelRunner::openVariants(int threads) {
+  Session &main = *sessions_.front();
+  std::vector<int64_t> sizes = main.artifact().batchSizes();
+  batches_ = {sizes.empty() ? 0 : main.artifact().inputs()[0].shape[0]};
+  if (main.artifact().variants().empty())
+    return Status();
+  StatusOr<std::unique_ptr<Artifact>> opened =
+      Artifact::open(path_, transport_ ? rank_ : Artifact::kAllRanks);
+  Status status = opened.status();
+  std::shared_ptr<const Artifact> artifact;
+  if (opened.ok())
+    artifact = std::move(opened).value();
+  std::vector<std::unique_ptr<Session>> sessions;
+  for (int64_t size : sizes) {
+    if (!status.ok() || size == batches_.front())
+      continue;
+    StatusOr<std::shared_ptr<const Artifact>> plan =
+        Artifact::forBatch(artifact, size);
+    status = plan.status();
+    if (!plan.ok())
+      break;
+    StatusOr<std::unique_ptr<Session>> session = Session::create(
+        std::move(plan).value(), SessionOptions(threads, transport_));
+    status = session.status();
+    if (session.ok())
+      sessions.push_back(std::move(session).value());
+  }
+  if (transport_)
+    status = control_->agree(status);
+  if (!status.ok())
+    return status;
+  for (auto &session : sessions) {
+    batches_.push_back(session->artifact().inputs()[0].shape[0]);
+    sessions_.push_back(std::move(session));
+  }
+  // Ascending batch sizes, sessions alongside.
+  std::vector<size_t> order(batches_.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return batches_[a] < batches_[b]; });
+  std::vector<std::unique_ptr<Session>> sorted;
+  std::vector<int64_t> sortedBatches;
+  for (size_t i : order) {
+    sorted.push_back(std::move(sessions_[i]));
+    sortedBatches.push_back(batches_[i]);
+  }
+  sessions_ = std::move(sorted);
+  batches_ = std::move(sortedBatches);
+  return Status();
 }
 
 StatusOr<std::unique_ptr<ModelRunner>> ModelRunner::open(const std::string &path,
@@ -44,9 +97,13 @@ StatusOr<std::unique_ptr<ModelRunner>> ModelRunner::open(const std::string &path
   std::unique_ptr<ModelRunner> runner(new ModelRunner());
   runner->path_ = path;
   runner->transport_ = std::move(opened->transport);
-  runner->session_ = std::move(opened->session);
-  if (!runner->transport_)
+  runner->sessions_.push_back(std::move(opened->session));
+  if (!runner->transport_) {
+    Status variants = runner->openVariants(threads);
+    if (!variants.ok())
+      return variants;
     return runner;
+  }
   StatusOr<std::shared_ptr<Transport>> control =
       runner->transport_->split(0, runner->transport_->rank());
   if (!control.ok())
@@ -54,14 +111,14 @@ StatusOr<std::unique_ptr<ModelRunner>> ModelRunner::open(const std::string &path
   runner->control_ = std::move(control).value();
   runner->rank_ = runner->control_->rank();
   runner->ranks_ = runner->control_->size();
-  const Artifact &artifact = runner->session_->artifact();
+  const Artifact &artifact = runner->sessions_.front()->artifact();
   const StageDesc *last = nullptr;
   for (const StageDesc &stage : artifact.stages())
     if (!last || stage.id > last->id)
       last = &stage;
   runner->outputRank_ = last->group.empty() ? last->rank : last->group.front();
   // Every rank learns which ranks take the inputs.
-  int32_t takes = runner->session_->takesInputs() ? 1 : 0;
+  int32_t takes = runner->sessions_.front()->takesInputs() ? 1 : 0;
   std::vector<int32_t> all(runner->ranks_);
   Status gathered = runner->control_->allGather(&takes, all.data(), sizeof(takes));
   if (!gathered.ok())
@@ -73,6 +130,9 @@ StatusOr<std::unique_ptr<ModelRunner>> ModelRunner::open(const std::string &path
     return failedPreconditionError(
         "artifact '" + path +
         "': rank 0 does not run the first stage, which the server needs");
+  Status variants = runner->openVariants(threads);
+  if (!variants.ok())
+    return variants;
   return runner;
 }
 
@@ -89,14 +149,19 @@ StatusOr<std::unique_ptr<ModelRunner>> ModelRunner::another(int threads) const {
     return session.status();
   std::unique_ptr<ModelRunner> runner(new ModelRunner());
   runner->path_ = path_;
-  runner->session_ = std::move(session).value();
+  runner->sessions_.push_back(std::move(session).value());
+  Status variants = runner->openVariants(threads);
+  if (!variants.ok())
+    return variants;
   return runner;
 }
 
-const Artifact &ModelRunner::artifact() const { return session_->artifact(); }
+const Artifact &ModelRunner::artifact() const {
+  return sessions_.back()->artifact();
+}
 
-Status ModelRunner::send(int op) {
-  int32_t command[2] = {op, 0};
+Status ModelRunner::send(int op, int plan) {
+  int32_t command[2] = {op, plan};
   std::vector<TransportRequest> requests;
   for (int r = 1; r < ranks_; ++r) {
     StatusOr<TransportRequest> request =
@@ -113,10 +178,11 @@ Status ModelRunner::send(int op) {
   return Status();
 }
 
-Status ModelRunner::run(const std::vector<Tensor> &inputs,
+Status ModelRunner::run(size_t plan, const std::vector<Tensor> &inputs,
                         std::vector<Tensor> *outputs) {
+  Session &session = *sessions_[plan];
   if (!distributed())
-    return session_->run(inputs, outputs);
+    return session.run(inputs, outputs);
   auto ended = [&](const Status &status) {
     std::fflush(stdout);
     std::fprintf(stderr, "cleave-serve: error: rank %d: %s\n", rank_,
@@ -124,7 +190,7 @@ Status ModelRunner::run(const std::vector<Tensor> &inputs,
     std::fflush(stderr);
     control_->abort(1);
   };
-  Status status = send(kRun);
+  Status status = send(kRun, int(plan));
   std::vector<TransportRequest> requests;
   for (int r : inputRanks_)
     for (size_t i = 0; status.ok() && i < inputs.size(); ++i) {
@@ -140,8 +206,8 @@ Status ModelRunner::run(const std::vector<Tensor> &inputs,
       status = control_->wait(request);
   if (!status.ok())
     ended(status);
-  bool returns = session_->returnsOutputs();
-  status = session_->run(inputs, outputs);
+  bool returns = session.returnsOutputs();
+  status = session.run(inputs, outputs);
   if (!status.ok())
     ended(status);
   if (returns)
@@ -149,8 +215,8 @@ Status ModelRunner::run(const std::vector<Tensor> &inputs,
   // The last stage's rank sends the outputs here.
   outputs->clear();
   requests.clear();
-  for (size_t i = 0; i < artifact().outputs().size(); ++i) {
-    const TensorDesc &desc = artifact().outputs()[i];
+  for (size_t i = 0; i < session.artifact().outputs().size(); ++i) {
+    const TensorDesc &desc = session.artifact().outputs()[i];
     StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
     if (!tensor.ok())
       ended(tensor.status());
@@ -200,17 +266,6 @@ double ModelRunner::heartbeatWaitSeconds() const {
 Status ModelRunner::stop() { return distributed() ? send(kStop) : Status(); }
 
 Status ModelRunner::follow() {
-  const Artifact &plan = artifact();
-  bool takes = session_->takesInputs();
-  bool returns = session_->returnsOutputs();
-  std::vector<Tensor> inputs;
-  if (takes)
-    for (const TensorDesc &desc : plan.inputs()) {
-      StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
-      if (!tensor.ok())
-        return tensor.status();
-      inputs.push_back(std::move(tensor).value());
-    }
   while (true) {
     int32_t command[2] = {0, 0};
     StatusOr<TransportRequest> request =
@@ -233,11 +288,20 @@ Status ModelRunner::follow() {
         return status;
       continue;
     }
-    if (command[0] != kRun)
+    if (command[0] != kRun || command[1] < 0 ||
+        size_t(command[1]) >= sessions_.size())
       return internalError("unknown command " + std::to_string(command[0]) +
-                           " from rank 0");
+                           " " + std::to_string(command[1]) + " from rank 0");
+    Session &session = *sessions_[command[1]];
+    bool takes = session.takesInputs();
+    std::vector<Tensor> inputs;
     std::vector<TransportRequest> requests;
-    for (size_t i = 0; takes && i < inputs.size(); ++i) {
+    for (size_t i = 0; takes && i < session.artifact().inputs().size(); ++i) {
+      const TensorDesc &desc = session.artifact().inputs()[i];
+      StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
+      if (!tensor.ok())
+        return tensor.status();
+      inputs.push_back(std::move(tensor).value());
       StatusOr<TransportRequest> received = control_->recv(
           inputs[i].data(), inputs[i].byteSize(), 0, kInputTag + int(i));
       if (!received.ok())
@@ -250,11 +314,10 @@ Status ModelRunner::follow() {
         return status;
     }
     std::vector<Tensor> outputs;
-    static const std::vector<Tensor> kNone;
-    status = session_->run(takes ? inputs : kNone, &outputs);
+    status = session.run(inputs, &outputs);
     if (!status.ok())
       return status;
-    if (returns && rank_ == outputRank_) {
+    if (session.returnsOutputs() && rank_ == outputRank_) {
       requests.clear();
       for (size_t i = 0; i < outputs.size(); ++i) {
         StatusOr<TransportRequest> sent =

@@ -38,16 +38,26 @@ public:
   StatusOr<std::unique_ptr<ModelRunner>> another(int threads) const;
   ~ModelRunner();
 
+  /// The batch sizes there are plans for, ascending (one per variant of an
+  /// artifact compiled with --batch-sizes); {0} for a model without a batch
+  /// dim.
+  const std::vector<int64_t> &batches() const { return batches_; }
+  /// The artifact of plan `plan` (an index into batches()).
+  const Artifact &planArtifact(size_t plan) const {
+    return sessions_[plan]->artifact();
+  }
   /// The job's rank of this process (0 outside mpirun).
   int rank() const { return rank_; }
   /// True for a rank of a plan on several ranks.
   bool distributed() const { return control_ != nullptr; }
+  /// The plan of the largest batch.
   const Artifact &artifact() const;
 
-  /// Rank 0: runs one batch of full-size inputs (the manifest's shapes) and
-  /// returns the outputs. On a distributed plan a failure ends the job, as
-  /// peers may be waiting.
-  Status run(const std::vector<Tensor> &inputs, std::vector<Tensor> *outputs);
+  /// Rank 0: runs one batch through plan `plan` (an index into batches()),
+  /// with inputs of that plan's shapes, and returns the outputs. On a
+  /// distributed plan a failure ends the job, as peers may be waiting.
+  Status run(size_t plan, const std::vector<Tensor> &inputs,
+             std::vector<Tensor> *outputs);
   /// Rank 0 of a distributed plan: checks that every follower answers.
   Status heartbeat();
   /// Rank 0 of a distributed plan: lets the followers return from follow().
@@ -61,11 +71,16 @@ public:
 
 private:
   ModelRunner() = default;
-  Status send(int op);
+  Status send(int op, int plan = 0);
+  /// Creates the sessions of the other batch sizes' plans.
+  Status openVariants(int threads);
 
   std::string path_;
   std::shared_ptr<Transport> transport_;
-  std::unique_ptr<Session> session_;
+  /// One session per entry of batches_; sessions_[main_] is the one
+  /// openProcessSession made.
+  std::vector<std::unique_ptr<Session>> sessions_;
+  std::vector<int64_t> batches_;
   std::shared_ptr<Transport> control_;
   int rank_ = 0;
   int ranks_ = 1;

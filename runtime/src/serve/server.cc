@@ -114,8 +114,9 @@ public:
     ++byStatus_[status];
     latency_.observe(seconds);
   }
-  void batch(int64_t rows, int64_t requests, double seconds) {
+  void batch(int64_t rows, int64_t requests, double seconds, int64_t plan) {
     std::lock_guard<std::mutex> lock(mutex_);
+    ++byPlan_[plan];
     batchRows_.observe(double(rows));
     batchRequests_.observe(double(requests));
     runSeconds_.observe(seconds);
@@ -145,6 +146,12 @@ public:
     out << "# HELP cleave_batch_run_seconds Time to run one batch.\n"
            "# TYPE cleave_batch_run_seconds histogram\n";
     runSeconds_.write(out, "cleave_batch_run_seconds");
+    out << "# HELP cleave_batch_runs_total Batches run, by the batch size of "
+           "the plan that ran them (rows after padding).\n"
+           "# TYPE cleave_batch_runs_total counter\n";
+    for (const auto &[plan, count] : byPlan_)
+      out << "cleave_batch_runs_total{plan_batch=\"" << plan << "\"} " << count
+          << "\n";
     out << "# HELP cleave_queue_depth Requests waiting to be batched.\n"
            "# TYPE cleave_queue_depth gauge\ncleave_queue_depth "
         << queueDepth << "\n";
@@ -157,6 +164,7 @@ public:
 private:
   mutable std::mutex mutex_;
   std::map<int, uint64_t> byStatus_;
+  std::map<int64_t, uint64_t> byPlan_;
   Histogram latency_{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                       0.25, 0.5, 1, 2.5, 5, 10}};
   Histogram batchRows_{{1, 2, 4, 8, 16, 32, 64, 128, 256}};
@@ -527,12 +535,18 @@ void Server::infer(const httplib::Request &req, httplib::Response &res) {
 void Server::runBatch(ModelRunner &runner,
                       const std::vector<std::shared_ptr<Pending>> &batch) {
   Clock::time_point start = Clock::now();
-  const std::vector<TensorDesc> &descs = runner.artifact().inputs();
-  std::vector<Tensor> inputs;
-  Status status;
   int64_t rows = 0;
   for (const auto &pending : batch)
     rows += pending->rows;
+  // The smallest plan the rows fit in (artifacts compiled with --batch-sizes
+  // have several).
+  size_t plan = 0;
+  const std::vector<int64_t> &batches = runner.batches();
+  while (plan + 1 < batches.size() && batches[plan] < rows)
+    ++plan;
+  const std::vector<TensorDesc> &descs = runner.planArtifact(plan).inputs();
+  std::vector<Tensor> inputs;
+  Status status;
   if (batch.size() == 1 && model_.maxRows <= 0) {
     // A model without a batch dim: the request's tensors are the inputs.
     for (size_t i = 0; status.ok() && i < descs.size(); ++i) {
@@ -544,7 +558,7 @@ void Server::runBatch(ModelRunner &runner,
         inputs.push_back(std::move(tensor).value());
     }
   } else {
-    // Requests stacked along dim 0, zero rows padding up to the compiled
+    // Requests stacked along dim 0, zero rows padding up to the plan's
     // batch.
     for (size_t i = 0; status.ok() && i < descs.size(); ++i) {
       StatusOr<Tensor> tensor = Tensor::create(descs[i].dtype, descs[i].shape);
@@ -562,9 +576,10 @@ void Server::runBatch(ModelRunner &runner,
   }
   auto outputs = std::make_shared<std::vector<Tensor>>();
   if (status.ok())
-    status = runner.run(inputs, outputs.get());
+    status = runner.run(plan, inputs, outputs.get());
   metrics_.batch(rows, int64_t(batch.size()),
-                 std::chrono::duration<double>(Clock::now() - start).count());
+                 std::chrono::duration<double>(Clock::now() - start).count(),
+                 batches[plan]);
   int64_t offset = 0;
   for (const auto &pending : batch) {
     pending->finish(status, outputs, offset, rows);
