@@ -31,14 +31,23 @@ FailureOr<int64_t> inputAxis(NodeImporter &n, int64_t defaultAxis) {
 // Reductions
 //===----------------------------------------------------------------------===//
 
+/// How a reduction is built from a ReduceSum, ReduceMin, ... op: an elementwise op applied
+/// before (ReduceL1: abs, ReduceSumSquare and ReduceL2: square, ReduceLogSumExp: exp) and
+/// one after (ReduceL2: sqrt, ReduceLogSum and ReduceLogSumExp: log).
+enum class Pre { None, Abs, Square, Exp };
+enum class Post { None, Sqrt, Log };
+
 /// Imports a reduction given its ONNX axes (possibly negative; empty reduces every dim,
-/// unless `noopWithEmptyAxes`, when the node is the identity).
-template <typename OpTy>
+/// unless `noopWithEmptyAxes`, when only the `pre` and `post` steps apply).
+template <typename OpTy, Pre pre = Pre::None, Post post = Post::None>
 LogicalResult importReduce(NodeImporter &n, ArrayRef<int64_t> onnxAxes, bool noopWithEmptyAxes,
                            SmallVectorImpl<Value> &results) {
   RankedTensorType in = n.operandType(0);
   if (!in)
     return n.emitError() << "expects a data input";
+  bool needsFloat = pre == Pre::Exp || post != Post::None;
+  if (needsFloat && !isa<FloatType>(in.getElementType()))
+    return n.emitError() << "unsupported element type " << in.getElementType();
   bool keepdims = n.getInt("keepdims", 1) != 0;
   SmallVector<int64_t> axes;
   for (int64_t axis : onnxAxes) {
@@ -50,37 +59,60 @@ LogicalResult importReduce(NodeImporter &n, ArrayRef<int64_t> onnxAxes, bool noo
       return n.emitError() << "axis " << axis << " appears more than once in axes";
     axes.push_back(*normalized);
   }
-  if (axes.empty() && noopWithEmptyAxes) {
-    results.push_back(n.operand(0));
-    return success();
-  }
+  bool noop = axes.empty() && noopWithEmptyAxes;
   if (axes.empty())
     for (int64_t d = 0; d < in.getRank(); ++d)
       axes.push_back(d);
   llvm::sort(axes);
-  if (axes.empty()) { // A scalar: nothing to reduce.
-    results.push_back(n.operand(0));
-    return success();
+  // A scalar has nothing to reduce.
+  noop |= axes.empty();
+
+  Value value = n.operand(0);
+  switch (pre) {
+  case Pre::None:
+    break;
+  case Pre::Abs:
+    value = onnxir::AbsOp::create(n.builder, n.loc, value);
+    break;
+  case Pre::Square:
+    value = onnxir::MulOp::create(n.builder, n.loc, in, value, value);
+    break;
+  case Pre::Exp:
+    value = onnxir::ExpOp::create(n.builder, n.loc, value);
+    break;
   }
-  auto shape =
-      onnxir::inferReducedShape(in.getShape(), axes, keepdims, [&] { return n.emitError(); });
-  if (failed(shape))
-    return failure();
-  auto type = RankedTensorType::get(*shape, in.getElementType());
-  results.push_back(OpTy::create(n.builder, n.loc, type, n.operand(0),
-                                 n.builder.getDenseI64ArrayAttr(axes),
-                                 n.builder.getBoolAttr(keepdims)));
+  if (!noop) {
+    auto shape =
+        onnxir::inferReducedShape(in.getShape(), axes, keepdims, [&] { return n.emitError(); });
+    if (failed(shape))
+      return failure();
+    auto type = RankedTensorType::get(*shape, in.getElementType());
+    value = OpTy::create(n.builder, n.loc, type, value, n.builder.getDenseI64ArrayAttr(axes),
+                         n.builder.getBoolAttr(keepdims));
+  }
+  switch (post) {
+  case Post::None:
+    break;
+  case Post::Sqrt:
+    value = onnxir::SqrtOp::create(n.builder, n.loc, value);
+    break;
+  case Post::Log:
+    value = onnxir::LogOp::create(n.builder, n.loc, value);
+    break;
+  }
+  results.push_back(value);
   return success();
 }
 
 /// Reductions before ReduceSum 13 / the others 18: `axes` is an attribute.
-template <typename OpTy>
+template <typename OpTy, Pre pre = Pre::None, Post post = Post::None>
 LogicalResult importReduceAxesAttr(NodeImporter &n, SmallVectorImpl<Value> &results) {
-  return importReduce<OpTy>(n, n.getInts("axes"), /*noopWithEmptyAxes=*/false, results);
+  return importReduce<OpTy, pre, post>(n, n.getInts("axes"), /*noopWithEmptyAxes=*/false,
+                                       results);
 }
 
 /// ReduceSum 13+ and the others 18+: `axes` is an optional input, constant at compile time.
-template <typename OpTy>
+template <typename OpTy, Pre pre = Pre::None, Post post = Post::None>
 LogicalResult importReduceAxesInput(NodeImporter &n, SmallVectorImpl<Value> &results) {
   SmallVector<int64_t> axes;
   if (Value axesInput = n.operand(1)) {
@@ -91,7 +123,41 @@ LogicalResult importReduceAxesInput(NodeImporter &n, SmallVectorImpl<Value> &res
     axes = *values;
   }
   bool noop = n.getInt("noop_with_empty_axes", 0) != 0;
-  return importReduce<OpTy>(n, axes, noop, results);
+  return importReduce<OpTy, pre, post>(n, axes, noop, results);
+}
+
+/// Registers a reduction with `axes` as an attribute from opset 1 and as an input from 18.
+template <typename OpTy, Pre pre = Pre::None, Post post = Post::None>
+void addReduction(OpImporterRegistry &registry, StringRef opType) {
+  registry.add(opType, 1, importReduceAxesAttr<OpTy, pre, post>);
+  registry.add(opType, 18, importReduceAxesInput<OpTy, pre, post>);
+}
+
+/// ArgMax and ArgMin: the index along `axis` (default 0) as i64; `select_last_index`
+/// (opset 12) picks the last of equal extremes.
+template <typename OpTy>
+LogicalResult importArgReduce(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  RankedTensorType in = n.operandType(0);
+  if (!in)
+    return n.emitError() << "expects one input";
+  if (!isa<FloatType>(in.getElementType()) && !isa<IntegerType>(in.getElementType()))
+    return n.emitError() << "unsupported element type " << in.getElementType();
+  if (in.getElementType().isInteger(1))
+    return n.emitError() << "unsupported element type " << in.getElementType();
+  auto axis = inputAxis(n, /*defaultAxis=*/0);
+  if (failed(axis))
+    return failure();
+  bool keepdims = n.getInt("keepdims", 1) != 0;
+  auto shape =
+      onnxir::inferReducedShape(in.getShape(), {*axis}, keepdims, [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  auto type = RankedTensorType::get(*shape, n.builder.getI64Type());
+  results.push_back(OpTy::create(n.builder, n.loc, type, n.operand(0),
+                                 n.builder.getI64IntegerAttr(*axis),
+                                 n.builder.getBoolAttr(keepdims),
+                                 n.builder.getBoolAttr(n.getInt("select_last_index", 0) != 0)));
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -213,10 +279,17 @@ void cleave::populateNormImporters(OpImporterRegistry &registry) {
   // reductions in 18.
   registry.add("ReduceSum", 1, importReduceAxesAttr<onnxir::ReduceSumOp>);
   registry.add("ReduceSum", 13, importReduceAxesInput<onnxir::ReduceSumOp>);
-  registry.add("ReduceMean", 1, importReduceAxesAttr<onnxir::ReduceMeanOp>);
-  registry.add("ReduceMean", 18, importReduceAxesInput<onnxir::ReduceMeanOp>);
-  registry.add("ReduceMax", 1, importReduceAxesAttr<onnxir::ReduceMaxOp>);
-  registry.add("ReduceMax", 18, importReduceAxesInput<onnxir::ReduceMaxOp>);
+  addReduction<onnxir::ReduceMeanOp>(registry, "ReduceMean");
+  addReduction<onnxir::ReduceMaxOp>(registry, "ReduceMax");
+  addReduction<onnxir::ReduceMinOp>(registry, "ReduceMin");
+  addReduction<onnxir::ReduceProdOp>(registry, "ReduceProd");
+  addReduction<onnxir::ReduceSumOp, Pre::Abs>(registry, "ReduceL1");
+  addReduction<onnxir::ReduceSumOp, Pre::Square, Post::Sqrt>(registry, "ReduceL2");
+  addReduction<onnxir::ReduceSumOp, Pre::Square>(registry, "ReduceSumSquare");
+  addReduction<onnxir::ReduceSumOp, Pre::None, Post::Log>(registry, "ReduceLogSum");
+  addReduction<onnxir::ReduceSumOp, Pre::Exp, Post::Log>(registry, "ReduceLogSumExp");
+  registry.add("ArgMax", 1, importArgReduce<onnxir::ArgMaxOp>);
+  registry.add("ArgMin", 1, importArgReduce<onnxir::ArgMinOp>);
   // Softmax 13 changed from "coerce to 2-D at axis" to "along axis".
   registry.add("Softmax", 1, importSoftmaxCoerced<onnxir::SoftmaxOp>);
   registry.add("Softmax", 13, importSoftmax<onnxir::SoftmaxOp>);

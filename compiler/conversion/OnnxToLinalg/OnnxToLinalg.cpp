@@ -154,6 +154,7 @@ struct ConvertOnnxToLinalgPass
     populateElementwiseToLinalgPatterns(converter, patterns);
     populateNNToLinalgPatterns(converter, patterns);
     populateNormToLinalgPatterns(converter, patterns);
+    populateIndexToLinalgPatterns(converter, patterns);
     populateShapeToLinalgPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
     populateReturnOpTypeConversionPattern(patterns, converter);

@@ -58,6 +58,8 @@ void populateNNToLinalgPatterns(const OnnxTypeConverter &converter,
                                 mlir::RewritePatternSet &patterns);
 void populateNormToLinalgPatterns(const OnnxTypeConverter &converter,
                                   mlir::RewritePatternSet &patterns);
+void populateIndexToLinalgPatterns(const OnnxTypeConverter &converter,
+                                   mlir::RewritePatternSet &patterns);
 void populateShapeToLinalgPatterns(const OnnxTypeConverter &converter,
                                    mlir::RewritePatternSet &patterns);
 
