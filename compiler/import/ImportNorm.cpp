@@ -203,6 +203,53 @@ LogicalResult importSoftmaxCoerced(NodeImporter &n, SmallVectorImpl<Value> &resu
   return success();
 }
 
+/// Hardmax 13+: 1 where the element is the first maximum along `axis`, else 0, built as
+/// `equal(iota, arg_max(x))` cast to the input type.
+Value buildHardmax(NodeImporter &n, Value input, int64_t axis) {
+  auto in = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> keepShape(in.getShape());
+  keepShape[axis] = 1;
+  auto indexType = RankedTensorType::get(keepShape, n.builder.getI64Type());
+  Value argMax = onnxir::ArgMaxOp::create(n.builder, n.loc, indexType, input,
+                                          n.builder.getI64IntegerAttr(axis),
+                                          n.builder.getBoolAttr(true), n.builder.getBoolAttr(false));
+  SmallVector<int64_t> iotaShape(in.getRank(), 1);
+  iotaShape[axis] = in.getDimSize(axis);
+  Value iota = n.constantI64(llvm::to_vector(llvm::seq<int64_t>(0, in.getDimSize(axis))),
+                             ArrayRef<int64_t>(iotaShape));
+  Value isMax = onnxir::EqualOp::create(n.builder, n.loc, in.clone(n.builder.getI1Type()), iota,
+                                        argMax);
+  return onnxir::CastOp::create(n.builder, n.loc, in, isMax);
+}
+
+LogicalResult importHardmax(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  RankedTensorType in = n.operandType(0);
+  if (!in)
+    return n.emitError() << "expects one input";
+  auto axis = inputAxis(n, /*defaultAxis=*/-1);
+  if (failed(axis))
+    return failure();
+  results.push_back(buildHardmax(n, n.operand(0), *axis));
+  return success();
+}
+
+/// Hardmax before 13: over the input coerced to 2-D at `axis` (default 1).
+LogicalResult importHardmaxCoerced(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  RankedTensorType in = n.operandType(0);
+  if (!in)
+    return n.emitError() << "expects one input";
+  auto axis = inputAxis(n, /*defaultAxis=*/1);
+  if (failed(axis))
+    return failure();
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < in.getRank(); ++d)
+    (d < *axis ? outer : inner) *= in.getDimSize(d);
+  auto flatType = RankedTensorType::get({outer, inner}, in.getElementType());
+  Value flat = onnxir::ReshapeOp::create(n.builder, n.loc, flatType, n.operand(0));
+  results.push_back(onnxir::ReshapeOp::create(n.builder, n.loc, in, buildHardmax(n, flat, 1)));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Normalisation
 //===----------------------------------------------------------------------===//
@@ -272,6 +319,86 @@ LogicalResult importBatchNormalization(NodeImporter &n, SmallVectorImpl<Value> &
   return success();
 }
 
+/// (x - mean) / sqrt(var + epsilon) over `axes` (sorted), mean and variance by
+/// `reduce_mean`; with `stdEpsilon`, (x - mean) / (sqrt(var) + epsilon) instead, as
+/// MeanVarianceNormalization's definition has it.
+Value normalizeOver(NodeImporter &n, Value x, ArrayRef<int64_t> axes, double epsilon,
+                    bool stdEpsilon) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> keepShape(type.getShape());
+  for (int64_t d : axes)
+    keepShape[d] = 1;
+  auto keepType = RankedTensorType::get(keepShape, type.getElementType());
+  auto mean = [&](Value v) -> Value {
+    return onnxir::ReduceMeanOp::create(n.builder, n.loc, keepType, v,
+                                        n.builder.getDenseI64ArrayAttr(axes),
+                                        n.builder.getBoolAttr(true));
+  };
+  Value centered = onnxir::SubOp::create(n.builder, n.loc, type, x, mean(x));
+  Value squares = onnxir::MulOp::create(n.builder, n.loc, type, centered, centered);
+  Value var = mean(squares);
+  Value eps = n.constantScalar(type.getElementType(), epsilon);
+  Value deviation;
+  if (stdEpsilon) {
+    Value std = onnxir::SqrtOp::create(n.builder, n.loc, var);
+    deviation = onnxir::AddOp::create(n.builder, n.loc, keepType, std, eps);
+  } else {
+    Value shifted = onnxir::AddOp::create(n.builder, n.loc, keepType, var, eps);
+    deviation = onnxir::SqrtOp::create(n.builder, n.loc, shifted);
+  }
+  return onnxir::DivOp::create(n.builder, n.loc, type, centered, deviation);
+}
+
+/// InstanceNormalization: normalise each (n, c) over the spatial dims, then scale and shift
+/// per channel.
+LogicalResult importInstanceNormalization(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  RankedTensorType in = n.operandType(0), scale = n.operandType(1), bias = n.operandType(2);
+  if (!in || !scale || !bias)
+    return n.emitError() << "expects input, scale and B inputs";
+  if (!isa<FloatType>(in.getElementType()))
+    return n.emitError() << "unsupported element type " << in.getElementType();
+  if (in.getRank() < 3)
+    return n.emitError() << "expects an input of rank 3 or more (N x C x D1 x ...), got " << in;
+  int64_t channels = in.getDimSize(1);
+  for (RankedTensorType t : {scale, bias})
+    if (t.getRank() != 1 || t.getDimSize(0) != channels || t.getElementType() != in.getElementType())
+      return n.emitError() << "expects scale and B of shape [" << channels
+                           << "] and the input's element type, got " << t;
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(2, in.getRank()));
+  Value y = normalizeOver(n, n.operand(0), axes, n.getFloat("epsilon", 1e-5f), false);
+  SmallVector<int64_t> channelShape(in.getRank() - 1, 1);
+  channelShape[0] = channels;
+  auto channelType = RankedTensorType::get(channelShape, in.getElementType());
+  Value s = onnxir::ReshapeOp::create(n.builder, n.loc, channelType, n.operand(1));
+  Value b = onnxir::ReshapeOp::create(n.builder, n.loc, channelType, n.operand(2));
+  y = onnxir::MulOp::create(n.builder, n.loc, in, y, s);
+  results.push_back(onnxir::AddOp::create(n.builder, n.loc, in, y, b));
+  return success();
+}
+
+/// MeanVarianceNormalization over `axes` (default [0, 2, 3]).
+LogicalResult importMeanVarianceNormalization(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  RankedTensorType in = n.operandType(0);
+  if (!in)
+    return n.emitError() << "expects one input";
+  if (!isa<FloatType>(in.getElementType()))
+    return n.emitError() << "unsupported element type " << in.getElementType();
+  SmallVector<int64_t> axes;
+  SmallVector<int64_t> onnxAxes = n.hasAttr("axes") ? n.getInts("axes") : SmallVector<int64_t>{0, 2, 3};
+  for (int64_t axis : onnxAxes) {
+    auto normalized = onnxir::normalizeAxis(axis, in.getRank());
+    if (!normalized)
+      return n.emitError() << "axis " << axis << " is out of range for an input of rank "
+                           << in.getRank();
+    if (llvm::is_contained(axes, *normalized))
+      return n.emitError() << "axis " << axis << " appears more than once in axes";
+    axes.push_back(*normalized);
+  }
+  llvm::sort(axes);
+  results.push_back(normalizeOver(n, n.operand(0), axes, 1e-9, /*stdEpsilon=*/true));
+  return success();
+}
+
 } // namespace
 
 void cleave::populateNormImporters(OpImporterRegistry &registry) {
@@ -295,6 +422,10 @@ void cleave::populateNormImporters(OpImporterRegistry &registry) {
   registry.add("Softmax", 13, importSoftmax<onnxir::SoftmaxOp>);
   registry.add("LogSoftmax", 1, importSoftmaxCoerced<onnxir::LogSoftmaxOp>);
   registry.add("LogSoftmax", 13, importSoftmax<onnxir::LogSoftmaxOp>);
+  registry.add("Hardmax", 1, importHardmaxCoerced);
+  registry.add("Hardmax", 13, importHardmax);
   registry.add("LayerNormalization", 17, importLayerNormalization);
+  registry.add("InstanceNormalization", 1, importInstanceNormalization);
+  registry.add("MeanVarianceNormalization", 9, importMeanVarianceNormalization);
   registry.add("BatchNormalization", 1, importBatchNormalization);
 }
