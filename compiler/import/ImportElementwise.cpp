@@ -199,6 +199,146 @@ LogicalResult importHardSigmoid(NodeImporter &n, SmallVectorImpl<Value> &results
   return success();
 }
 
+LogicalResult importCelu(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto type = floatInput(n);
+  if (failed(type))
+    return failure();
+  results.push_back(onnxir::CeluOp::create(n.builder, n.loc, *type, n.operand(0),
+                                           n.builder.getF32FloatAttr(n.getFloat("alpha", 1.0f))));
+  return success();
+}
+
+LogicalResult importThresholdedRelu(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto type = floatInput(n);
+  if (failed(type))
+    return failure();
+  results.push_back(onnxir::ThresholdedReluOp::create(
+      n.builder, n.loc, *type, n.operand(0), n.builder.getF32FloatAttr(n.getFloat("alpha", 1.0f))));
+  return success();
+}
+
+LogicalResult importShrink(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto type = floatInput(n);
+  if (failed(type))
+    return failure();
+  results.push_back(onnxir::ShrinkOp::create(
+      n.builder, n.loc, *type, n.operand(0), n.builder.getF32FloatAttr(n.getFloat("bias", 0.0f)),
+      n.builder.getF32FloatAttr(n.getFloat("lambd", 0.5f))));
+  return success();
+}
+
+LogicalResult importIsNaN(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto type = floatInput(n);
+  if (failed(type))
+    return failure();
+  results.push_back(onnxir::IsNaNOp::create(n.builder, n.loc, type->clone(n.builder.getI1Type()),
+                                            n.operand(0)));
+  return success();
+}
+
+LogicalResult importIsInf(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto type = floatInput(n);
+  if (failed(type))
+    return failure();
+  results.push_back(onnxir::IsInfOp::create(
+      n.builder, n.loc, type->clone(n.builder.getI1Type()), n.operand(0),
+      n.builder.getBoolAttr(n.getInt("detect_negative", 1) != 0),
+      n.builder.getBoolAttr(n.getInt("detect_positive", 1) != 0)));
+  return success();
+}
+
+/// Checks that a binary node has two inputs of one element type that `allowed` accepts, and
+/// gives their broadcast result type.
+FailureOr<RankedTensorType> binaryType(NodeImporter &n, bool (*allowed)(Type)) {
+  if (!n.operand(0) || !n.operand(1)) {
+    n.emitError() << "expects two inputs";
+    return failure();
+  }
+  Type elementType = n.operandType(0).getElementType();
+  if (elementType != n.operandType(1).getElementType()) {
+    n.emitError() << "operand element types differ: " << n.operandType(0) << ", "
+                  << n.operandType(1);
+    return failure();
+  }
+  if (!allowed(elementType)) {
+    n.emitError() << "unsupported element type " << elementType;
+    return failure();
+  }
+  return broadcastType(n, {n.operand(0), n.operand(1)}, elementType);
+}
+
+LogicalResult importMod(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto type = binaryType(n, isNumericType);
+  if (failed(type))
+    return failure();
+  bool fmod = n.getInt("fmod", 0) != 0;
+  if (!fmod && isFloatType(type->getElementType()))
+    return n.emitError() << "attribute 'fmod' must be 1 for floating-point inputs";
+  results.push_back(onnxir::ModOp::create(n.builder, n.loc, *type, n.operand(0), n.operand(1),
+                                          n.builder.getBoolAttr(fmod)));
+  return success();
+}
+
+LogicalResult importBitShift(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto type = binaryType(n, [](Type t) { return t.isUnsignedInteger(); });
+  if (failed(type))
+    return failure();
+  std::string direction = n.getString("direction", "");
+  if (direction != "LEFT" && direction != "RIGHT")
+    return n.emitError() << "attribute 'direction' must be LEFT or RIGHT, got '" << direction
+                         << "'";
+  results.push_back(onnxir::BitShiftOp::create(n.builder, n.loc, *type, n.operand(0),
+                                               n.operand(1),
+                                               n.builder.getBoolAttr(direction == "LEFT")));
+  return success();
+}
+
+/// PRelu: the slope broadcasts to the input (unidirectionally).
+LogicalResult importPRelu(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  auto type = binaryType(n, isSignedOrFloatType);
+  if (failed(type))
+    return failure();
+  if (type->getShape() != n.operandType(0).getShape())
+    return n.emitError() << "slope " << n.operandType(1) << " does not broadcast to the input "
+                         << n.operandType(0);
+  results.push_back(
+      onnxir::PReluOp::create(n.builder, n.loc, *type, n.operand(0), n.operand(1)));
+  return success();
+}
+
+/// Sum and Mean: the broadcast sum of one or more inputs of one element type, divided by
+/// their count for Mean.
+template <bool IsMean>
+LogicalResult importSumOrMean(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  SmallVector<Value> inputs;
+  for (size_t i = 0; i < n.numOperands(); ++i)
+    if (n.operand(i))
+      inputs.push_back(n.operand(i));
+  if (inputs.empty())
+    return n.emitError() << "expects at least one input";
+  Type elementType = getElementTypeOrSelf(inputs[0].getType());
+  if (!isNumericType(elementType) || (IsMean && !isFloatType(elementType)))
+    return n.emitError() << "unsupported element type " << elementType;
+  Value sum = inputs[0];
+  for (Value v : ArrayRef<Value>(inputs).drop_front()) {
+    if (getElementTypeOrSelf(v.getType()) != elementType)
+      return n.emitError() << "operand element types differ: " << inputs[0].getType() << ", "
+                           << v.getType();
+    auto type = broadcastType(n, {sum, v}, elementType);
+    if (failed(type))
+      return failure();
+    sum = onnxir::AddOp::create(n.builder, n.loc, *type, sum, v);
+  }
+  if (IsMean && inputs.size() > 1) {
+    Value count = n.constantScalar(elementType, static_cast<double>(inputs.size()));
+    sum = onnxir::DivOp::create(n.builder, n.loc, sum.getType(), sum, count);
+  }
+  if (sum == inputs[0])
+    sum = onnxir::IdentityOp::create(n.builder, n.loc, sum);
+  results.push_back(sum);
+  return success();
+}
+
 /// A Clip bound given as an input (opset 11+): a one-element tensor of the input's type,
 /// reshaped to rank 0.
 FailureOr<Value> clipBound(NodeImporter &n, size_t index, StringRef name) {
@@ -402,6 +542,26 @@ void cleave::populateElementwiseImporters(OpImporterRegistry &registry) {
   registry.add("Sign", 9, unary<onnxir::SignOp>(isFloatType));
   registry.add("Sin", 7, unary<onnxir::SinOp>(isFloatType));
   registry.add("Cos", 7, unary<onnxir::CosOp>(isFloatType));
+  registry.add("Tan", 7, unary<onnxir::TanOp>(isFloatType));
+  registry.add("Asin", 7, unary<onnxir::AsinOp>(isFloatType));
+  registry.add("Acos", 7, unary<onnxir::AcosOp>(isFloatType));
+  registry.add("Atan", 7, unary<onnxir::AtanOp>(isFloatType));
+  registry.add("Sinh", 9, unary<onnxir::SinhOp>(isFloatType));
+  registry.add("Cosh", 9, unary<onnxir::CoshOp>(isFloatType));
+  registry.add("Asinh", 9, unary<onnxir::AsinhOp>(isFloatType));
+  registry.add("Acosh", 9, unary<onnxir::AcoshOp>(isFloatType));
+  registry.add("Atanh", 9, unary<onnxir::AtanhOp>(isFloatType));
+  registry.add("IsNaN", 9, importIsNaN);
+  registry.add("IsInf", 10, importIsInf);
+  registry.add("Celu", 12, importCelu);
+  registry.add("ThresholdedRelu", 10, importThresholdedRelu);
+  registry.add("Shrink", 9, importShrink);
+  registry.add("PRelu", 7, importPRelu);
+  registry.add("Mod", 10, importMod);
+  registry.add("BitShift", 11, importBitShift);
+  // Before opset 8 Sum and Mean did not broadcast; broadcasting equal shapes is the same.
+  registry.add("Sum", 1, importSumOrMean</*IsMean=*/false>);
+  registry.add("Mean", 1, importSumOrMean</*IsMean=*/true>);
   registry.add("Softplus", 1, unary<onnxir::SoftplusOp>(isFloatType));
   registry.add("Softsign", 1, unary<onnxir::SoftsignOp>(isFloatType));
   registry.add("Elu", 1, importElu);

@@ -468,6 +468,15 @@ LogicalResult importShape(NodeImporter &n, Results &results) {
   return success();
 }
 
+/// Size: the input's element count, a rank-0 i64 constant.
+LogicalResult importSize(NodeImporter &n, Results &results) {
+  RankedTensorType in = n.operandType(0);
+  if (!in)
+    return n.emitError() << "expects one input";
+  results.push_back(n.constantI64({in.getNumElements()}, ArrayRef<int64_t>{}));
+  return success();
+}
+
 LogicalResult importConstantOfShape(NodeImporter &n, Results &results) {
   if (!n.operand(0))
     return n.emitError() << "expects a shape input";
@@ -752,6 +761,7 @@ void cleave::populateShapeImporters(OpImporterRegistry &registry) {
   registry.add("Expand", 8, importExpand);
   registry.add("Tile", 1, importTile);
   registry.add("Shape", 1, importShape);
+  registry.add("Size", 1, importSize);
   registry.add("ConstantOfShape", 9, importConstantOfShape);
   registry.add("Constant", 1, importConstant);
   registry.add("Range", 11, importRange);

@@ -49,6 +49,8 @@ const OpImporterRegistry &registry() {
     populateNNImporters(r);
     populateNormImporters(r);
     populateShapeImporters(r);
+    populateIndexImporters(r);
+    populateLayoutImporters(r);
     return r;
   }();
   return instance;

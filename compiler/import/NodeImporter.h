@@ -128,6 +128,8 @@ void populateElementwiseImporters(OpImporterRegistry &registry);
 void populateNNImporters(OpImporterRegistry &registry);
 void populateNormImporters(OpImporterRegistry &registry);
 void populateShapeImporters(OpImporterRegistry &registry);
+void populateIndexImporters(OpImporterRegistry &registry);
+void populateLayoutImporters(OpImporterRegistry &registry);
 
 } // namespace cleave
 

@@ -7,6 +7,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace cleave;
 
@@ -291,6 +293,109 @@ Value seluFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
       b, loc, y, scalarConstant(b, loc, y.getType(), selu.getGamma().convertToDouble()));
 }
 
+/// A transcendental math op, computed in f32 for f16 inputs.
+template <typename MathOp> Value mathFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return viaF32(b, loc, a[0], [&](Value x) { return (Value)MathOp::create(b, loc, x); });
+}
+Value isNaNFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, a[0], a[0]);
+}
+Value isInfFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  auto isInf = cast<onnxir::IsInfOp>(op);
+  Type type = a[0].getType();
+  Value result = arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
+  if (isInf.getDetectPositive())
+    result = arith::OrIOp::create(
+        b, loc, result,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, a[0],
+                              scalarConstant(b, loc, type, INFINITY)));
+  if (isInf.getDetectNegative())
+    result = arith::OrIOp::create(
+        b, loc, result,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, a[0],
+                              scalarConstant(b, loc, type, -INFINITY)));
+  return result;
+}
+/// max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).
+Value celuFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  double alpha = cast<onnxir::CeluOp>(op).getAlpha().convertToDouble();
+  return viaF32(b, loc, a[0], [&](Value x) {
+    Type type = x.getType();
+    Value zero = scalarConstant(b, loc, type, 0.0);
+    Value scaled = arith::DivFOp::create(b, loc, x, scalarConstant(b, loc, type, alpha));
+    Value em1 = math::ExpM1Op::create(b, loc, scaled);
+    Value negative = arith::MulFOp::create(b, loc, em1, scalarConstant(b, loc, type, alpha));
+    return (Value)arith::AddFOp::create(b, loc, arith::MaximumFOp::create(b, loc, x, zero),
+                                        arith::MinimumFOp::create(b, loc, negative, zero));
+  });
+}
+Value thresholdedReluFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  double alpha = cast<onnxir::ThresholdedReluOp>(op).getAlpha().convertToDouble();
+  Type type = a[0].getType();
+  Value above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, a[0],
+                                      scalarConstant(b, loc, type, alpha));
+  return arith::SelectOp::create(b, loc, above, a[0], scalarConstant(b, loc, type, 0.0));
+}
+Value shrinkFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  auto shrink = cast<onnxir::ShrinkOp>(op);
+  double bias = shrink.getBias().convertToDouble();
+  double lambd = shrink.getLambd().convertToDouble();
+  Value x = a[0];
+  Type type = x.getType();
+  Value below = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
+                                      scalarConstant(b, loc, type, -lambd));
+  Value above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x,
+                                      scalarConstant(b, loc, type, lambd));
+  Value plus = arith::AddFOp::create(b, loc, x, scalarConstant(b, loc, type, bias));
+  Value minus = arith::SubFOp::create(b, loc, x, scalarConstant(b, loc, type, bias));
+  Value result = arith::SelectOp::create(b, loc, above, minus, scalarConstant(b, loc, type, 0.0));
+  return arith::SelectOp::create(b, loc, below, plus, result);
+}
+Value preluFn(Operation *, OpBuilder &b, Location loc, ValueRange a) {
+  Value x = a[0], slope = a[1];
+  Value zero = scalarConstant(b, loc, x.getType(), 0.0);
+  if (isFloat(x)) {
+    Value negative = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, zero);
+    return arith::SelectOp::create(b, loc, negative, arith::MulFOp::create(b, loc, x, slope), x);
+  }
+  Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+  return arith::SelectOp::create(b, loc, negative, arith::MulIOp::create(b, loc, x, slope), x);
+}
+/// fmod: the remainder truncated toward zero (sign of the dividend); otherwise floored (sign
+/// of the divisor), as Python's %.
+Value modFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  Value x = a[0], y = a[1];
+  if (isFloat(x))
+    return viaF32(b, loc, x, [&](Value wideX) {
+      Value wideY = convertFloat(b, loc, y, cast<FloatType>(wideX.getType()));
+      return (Value)arith::RemFOp::create(b, loc, wideX, wideY);
+    });
+  if (isUnsigned(op))
+    return arith::RemUIOp::create(b, loc, x, y);
+  Value rem = arith::RemSIOp::create(b, loc, x, y);
+  if (cast<onnxir::ModOp>(op).getFmod())
+    return rem;
+  // Where the remainder is non-zero and its sign differs from the divisor's, add the divisor.
+  Value zero = scalarConstant(b, loc, x.getType(), 0.0);
+  Value nonZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rem, zero);
+  Value remNegative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, rem, zero);
+  Value divisorNegative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero);
+  Value signsDiffer = arith::XOrIOp::create(b, loc, remNegative, divisorNegative);
+  Value adjust = arith::AndIOp::create(b, loc, nonZero, signsDiffer);
+  return arith::SelectOp::create(b, loc, adjust, arith::AddIOp::create(b, loc, rem, y), rem);
+}
+/// Shifts by the bit width or more give 0 (LLVM's shifts would be poison there).
+Value bitShiftFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
+  Value x = a[0], amount = a[1];
+  Type type = x.getType();
+  Value shifted = cast<onnxir::BitShiftOp>(op).getLeft()
+                      ? (Value)arith::ShLIOp::create(b, loc, x, amount)
+                      : (Value)arith::ShRUIOp::create(b, loc, x, amount);
+  Value width = scalarConstant(b, loc, type, type.getIntOrFloatBitWidth());
+  Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, amount, width);
+  return arith::SelectOp::create(b, loc, inRange, shifted, scalarConstant(b, loc, type, 0.0));
+}
+
 Value reluFn(Operation *op, OpBuilder &b, Location loc, ValueRange a) {
   Value zero = scalarConstant(b, loc, a[0].getType(), 0.0);
   return maxOf(b, loc, a[0], zero, /*isUnsignedInt=*/false);
@@ -394,6 +499,23 @@ void cleave::populateElementwiseToLinalgPatterns(const OnnxTypeConverter &conver
   patterns.add<ElementwiseLowering<SignOp>>(converter, context, signFn);
   patterns.add<ElementwiseLowering<SinOp>>(converter, context, sinFn);
   patterns.add<ElementwiseLowering<CosOp>>(converter, context, cosFn);
+  patterns.add<ElementwiseLowering<TanOp>>(converter, context, mathFn<math::TanOp>);
+  patterns.add<ElementwiseLowering<AsinOp>>(converter, context, mathFn<math::AsinOp>);
+  patterns.add<ElementwiseLowering<AcosOp>>(converter, context, mathFn<math::AcosOp>);
+  patterns.add<ElementwiseLowering<AtanOp>>(converter, context, mathFn<math::AtanOp>);
+  patterns.add<ElementwiseLowering<SinhOp>>(converter, context, mathFn<math::SinhOp>);
+  patterns.add<ElementwiseLowering<CoshOp>>(converter, context, mathFn<math::CoshOp>);
+  patterns.add<ElementwiseLowering<AsinhOp>>(converter, context, mathFn<math::AsinhOp>);
+  patterns.add<ElementwiseLowering<AcoshOp>>(converter, context, mathFn<math::AcoshOp>);
+  patterns.add<ElementwiseLowering<AtanhOp>>(converter, context, mathFn<math::AtanhOp>);
+  patterns.add<ElementwiseLowering<IsNaNOp>>(converter, context, isNaNFn);
+  patterns.add<ElementwiseLowering<IsInfOp>>(converter, context, isInfFn);
+  patterns.add<ElementwiseLowering<CeluOp>>(converter, context, celuFn);
+  patterns.add<ElementwiseLowering<ThresholdedReluOp>>(converter, context, thresholdedReluFn);
+  patterns.add<ElementwiseLowering<ShrinkOp>>(converter, context, shrinkFn);
+  patterns.add<ElementwiseLowering<PReluOp>>(converter, context, preluFn);
+  patterns.add<ElementwiseLowering<ModOp>>(converter, context, modFn);
+  patterns.add<ElementwiseLowering<BitShiftOp>>(converter, context, bitShiftFn);
   patterns.add<ElementwiseLowering<SoftplusOp>>(converter, context, softplusFn);
   patterns.add<ElementwiseLowering<SoftsignOp>>(converter, context, softsignFn);
   patterns.add<ElementwiseLowering<EluOp>>(converter, context, eluFn);

@@ -144,7 +144,7 @@ Value normalizeChannels(OpBuilder &builder, Location loc, RankedTensorType resul
 // Reductions
 //===----------------------------------------------------------------------===//
 
-enum class ReduceKind { Sum, Mean, Max };
+enum class ReduceKind { Sum, Mean, Max, Min, Prod };
 
 template <typename OpTy, ReduceKind kind> struct ReduceLowering : OnnxLowering<OpTy> {
   using OnnxLowering<OpTy>::OnnxLowering;
@@ -156,26 +156,43 @@ template <typename OpTy, ReduceKind kind> struct ReduceLowering : OnnxLowering<O
     bool isFloat = isa<FloatType>(elementType);
     bool isUnsigned = getElementTypeOrSelf(op.getInput().getType()).isUnsignedInteger();
 
+    // The identity of the combining operation: 0, 1, or the lowest / highest value.
     Value init;
-    if (kind != ReduceKind::Max) {
+    if (kind == ReduceKind::Sum || kind == ReduceKind::Mean) {
       init = scalarConstant(rewriter, loc, elementType, 0.0);
+    } else if (kind == ReduceKind::Prod) {
+      init = scalarConstant(rewriter, loc, elementType, 1.0);
     } else if (isFloat) {
-      init = scalarConstant(rewriter, loc, elementType, -INFINITY);
+      init = scalarConstant(rewriter, loc, elementType,
+                            kind == ReduceKind::Max ? -INFINITY : INFINITY);
     } else {
       unsigned width = elementType.getIntOrFloatBitWidth();
-      init = arith::ConstantOp::create(
-          rewriter, loc,
-          rewriter.getIntegerAttr(elementType, isUnsigned ? APInt::getMinValue(width)
-                                                          : APInt::getSignedMinValue(width)));
+      APInt value = kind == ReduceKind::Max
+                        ? (isUnsigned ? APInt::getMinValue(width) : APInt::getSignedMinValue(width))
+                        : (isUnsigned ? APInt::getMaxValue(width) : APInt::getSignedMaxValue(width));
+      init = arith::ConstantOp::create(rewriter, loc, rewriter.getIntegerAttr(elementType, value));
     }
     auto combine = [&](OpBuilder &b, Location l, Value x, Value acc) -> Value {
-      if (kind != ReduceKind::Max)
+      switch (kind) {
+      case ReduceKind::Sum:
+      case ReduceKind::Mean:
         return isFloat ? (Value)arith::AddFOp::create(b, l, x, acc)
                        : (Value)arith::AddIOp::create(b, l, x, acc);
-      if (isFloat)
-        return arith::MaximumFOp::create(b, l, x, acc);
-      return isUnsigned ? (Value)arith::MaxUIOp::create(b, l, x, acc)
-                        : (Value)arith::MaxSIOp::create(b, l, x, acc);
+      case ReduceKind::Prod:
+        return isFloat ? (Value)arith::MulFOp::create(b, l, x, acc)
+                       : (Value)arith::MulIOp::create(b, l, x, acc);
+      case ReduceKind::Max:
+        if (isFloat)
+          return arith::MaximumFOp::create(b, l, x, acc);
+        return isUnsigned ? (Value)arith::MaxUIOp::create(b, l, x, acc)
+                          : (Value)arith::MaxSIOp::create(b, l, x, acc);
+      case ReduceKind::Min:
+        if (isFloat)
+          return arith::MinimumFOp::create(b, l, x, acc);
+        return isUnsigned ? (Value)arith::MinUIOp::create(b, l, x, acc)
+                          : (Value)arith::MinSIOp::create(b, l, x, acc);
+      }
+      llvm_unreachable("covered switch");
     };
     ArrayRef<int64_t> axes = op.getAxes();
     Value reduced = buildReduction(rewriter, loc, adaptor.getInput(), axes, init, combine);
@@ -406,6 +423,8 @@ void cleave::populateNormToLinalgPatterns(const OnnxTypeConverter &converter,
   patterns.add<ReduceLowering<onnxir::ReduceSumOp, ReduceKind::Sum>,
                ReduceLowering<onnxir::ReduceMeanOp, ReduceKind::Mean>,
                ReduceLowering<onnxir::ReduceMaxOp, ReduceKind::Max>,
+               ReduceLowering<onnxir::ReduceMinOp, ReduceKind::Min>,
+               ReduceLowering<onnxir::ReduceProdOp, ReduceKind::Prod>,
                SoftmaxLowering<onnxir::SoftmaxOp, /*isLog=*/false>,
                SoftmaxLowering<onnxir::LogSoftmaxOp, /*isLog=*/true>, LayerNormalizationLowering,
                BatchNormalizationLowering, BatchNormalizationTrainingLowering>(converter,

@@ -4,8 +4,11 @@
 
 #include "dialects/Onnx/IR/OnnxOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -75,6 +78,30 @@ Value cleave::scalarConstant(OpBuilder &b, Location loc, Type type, double value
 Value cleave::filledTensor(OpBuilder &b, Location loc, RankedTensorType type, Value value) {
   Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
   return linalg::FillOp::create(b, loc, value, empty).getResult(0);
+}
+
+Value cleave::indexConstant(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+Value cleave::buildIndexedGeneric(
+    OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
+    ArrayRef<AffineMap> inputMaps,
+    function_ref<Value(OpBuilder &, Location, ValueRange indices, ValueRange args)> body) {
+  int64_t rank = type.getRank();
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  auto generic = linalg::GenericOp::create(
+      b, loc, type, inputs, init, maps,
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        SmallVector<Value> indices;
+        for (int64_t d = 0; d < rank; ++d)
+          indices.push_back(linalg::IndexOp::create(nb, nl, d));
+        linalg::YieldOp::create(nb, nl, body(nb, nl, indices, args.drop_back()));
+      });
+  return generic.getResult(0);
 }
 
 Value cleave::reshapeTensor(OpBuilder &b, Location loc, Value input, RankedTensorType type) {
@@ -154,6 +181,7 @@ struct ConvertOnnxToLinalgPass
     populateElementwiseToLinalgPatterns(converter, patterns);
     populateNNToLinalgPatterns(converter, patterns);
     populateNormToLinalgPatterns(converter, patterns);
+    populateIndexToLinalgPatterns(converter, patterns);
     populateShapeToLinalgPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
     populateReturnOpTypeConversionPattern(patterns, converter);

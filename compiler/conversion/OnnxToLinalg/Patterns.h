@@ -48,6 +48,19 @@ mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type ty
 mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type,
                          mlir::Value value);
 
+/// An `index` constant.
+mlir::Value indexConstant(mlir::OpBuilder &b, mlir::Location loc, int64_t value);
+
+/// A `linalg.generic` over `type`, reading `inputs` through `inputMaps`, whose body computes
+/// each element from the loop indices and the input scalars (for gathers that read with
+/// `tensor.extract`).
+mlir::Value buildIndexedGeneric(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type,
+    mlir::ValueRange inputs, llvm::ArrayRef<mlir::AffineMap> inputMaps,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange indices,
+                                   mlir::ValueRange args)>
+        body);
+
 /// Reshapes a tensor to `type` (same element count), as collapse + expand when possible.
 mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                           mlir::RankedTensorType type);
@@ -58,6 +71,8 @@ void populateNNToLinalgPatterns(const OnnxTypeConverter &converter,
                                 mlir::RewritePatternSet &patterns);
 void populateNormToLinalgPatterns(const OnnxTypeConverter &converter,
                                   mlir::RewritePatternSet &patterns);
+void populateIndexToLinalgPatterns(const OnnxTypeConverter &converter,
+                                   mlir::RewritePatternSet &patterns);
 void populateShapeToLinalgPatterns(const OnnxTypeConverter &converter,
                                    mlir::RewritePatternSet &patterns);
 

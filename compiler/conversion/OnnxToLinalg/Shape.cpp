@@ -18,37 +18,11 @@ SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
   return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); });
 }
 
-Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
-  return arith::ConstantIndexOp::create(b, loc, value);
-}
-
 /// The single element of a one-element tensor (rank 0 or 1), read before the computation.
 Value extractScalar(OpBuilder &b, Location loc, Value tensor) {
   auto type = cast<RankedTensorType>(tensor.getType());
   SmallVector<Value> zeros(type.getRank(), indexConstant(b, loc, 0));
   return tensor::ExtractOp::create(b, loc, tensor, zeros);
-}
-
-/// A `linalg.generic` over `type` with no inputs whose body computes each element from the
-/// loop indices (for gathers that read with `tensor.extract`).
-Value buildIndexedGeneric(
-    OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
-    ArrayRef<AffineMap> inputMaps,
-    function_ref<Value(OpBuilder &, Location, ValueRange indices, ValueRange args)> body) {
-  int64_t rank = type.getRank();
-  SmallVector<AffineMap> maps(inputMaps);
-  maps.push_back(b.getMultiDimIdentityMap(rank));
-  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
-  auto generic = linalg::GenericOp::create(
-      b, loc, type, inputs, init, maps,
-      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        SmallVector<Value> indices;
-        for (int64_t d = 0; d < rank; ++d)
-          indices.push_back(linalg::IndexOp::create(nb, nl, d));
-        linalg::YieldOp::create(nb, nl, body(nb, nl, indices, args.drop_back()));
-      });
-  return generic.getResult(0);
 }
 
 //===----------------------------------------------------------------------===//

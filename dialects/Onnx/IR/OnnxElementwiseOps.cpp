@@ -394,3 +394,4 @@ OpFoldResult IdentityOp::fold(FoldAdaptor) { return getInput(); }
 
 int64_t EluOp::getFlops() { return 4 * defaultFlops(getOperation()); }
 int64_t SeluOp::getFlops() { return 5 * defaultFlops(getOperation()); }
+int64_t CeluOp::getFlops() { return 5 * defaultFlops(getOperation()); }

@@ -65,6 +65,36 @@ def Onnx_PowOp : Onnx_BroadcastOp<"pow", [AllElementTypesMatch<["base", "result"
   let assemblyFormat = "$base `,` $exponent attr-dict `:` functional-type(operands, results)";
 }
 
+def Onnx_ModOp : Onnx_BroadcastOp<"mod", [SameOperandsAndResultElementType]> {
+  let summary = "elementwise remainder with broadcasting (ONNX Mod)";
+  let description = [{
+    With `fmod` the remainder has the sign of the dividend (C's fmod, required for floats);
+    without, it has the sign of the divisor (Python's %).
+
+    ```mlir
+    %y = onnx.mod %a, %b {fmod = false} : (tensor<6xi32>, tensor<6xi32>) -> tensor<6xi32>
+    ```
+  }];
+  let arguments = (ins Onnx_NumericTensor:$lhs, Onnx_NumericTensor:$rhs, BoolAttr:$fmod);
+  let results = (outs Onnx_NumericTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Onnx_BitShiftOp : Onnx_BroadcastOp<"bit_shift", [SameOperandsAndResultElementType]> {
+  let summary = "elementwise logical shift of unsigned integers with broadcasting (ONNX BitShift)";
+  let description = [{
+    A shift by the bit width or more gives 0.
+
+    ```mlir
+    %y = onnx.bit_shift %a, %b {left = true} : (tensor<3xui8>, tensor<3xui8>) -> tensor<3xui8>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[UI8, UI16, UI32, UI64]>:$lhs,
+                       RankedTensorOf<[UI8, UI16, UI32, UI64]>:$rhs, BoolAttr:$left);
+  let results = (outs RankedTensorOf<[UI8, UI16, UI32, UI64]>:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
 def Onnx_MinOp : Onnx_ElementwiseOp<"min", [SameOperandsAndResultElementType], ["getFlops"]> {
   let summary = "elementwise minimum of one or more tensors with broadcasting (ONNX Min)";
   let description = [{
@@ -227,6 +257,115 @@ def Onnx_CosOp : Onnx_UnaryOp<"cos"> {
   }];
 }
 
+def Onnx_TanOp : Onnx_UnaryOp<"tan"> {
+  let summary = "elementwise tangent (ONNX Tan)";
+  let description = [{
+    ```mlir
+    %y = onnx.tan %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_AsinOp : Onnx_UnaryOp<"asin"> {
+  let summary = "elementwise arcsine (ONNX Asin)";
+  let description = [{
+    ```mlir
+    %y = onnx.asin %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_AcosOp : Onnx_UnaryOp<"acos"> {
+  let summary = "elementwise arccosine (ONNX Acos)";
+  let description = [{
+    ```mlir
+    %y = onnx.acos %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_AtanOp : Onnx_UnaryOp<"atan"> {
+  let summary = "elementwise arctangent (ONNX Atan)";
+  let description = [{
+    ```mlir
+    %y = onnx.atan %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_SinhOp : Onnx_UnaryOp<"sinh"> {
+  let summary = "elementwise hyperbolic sine (ONNX Sinh)";
+  let description = [{
+    ```mlir
+    %y = onnx.sinh %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_CoshOp : Onnx_UnaryOp<"cosh"> {
+  let summary = "elementwise hyperbolic cosine (ONNX Cosh)";
+  let description = [{
+    ```mlir
+    %y = onnx.cosh %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_AsinhOp : Onnx_UnaryOp<"asinh"> {
+  let summary = "elementwise inverse hyperbolic sine (ONNX Asinh)";
+  let description = [{
+    ```mlir
+    %y = onnx.asinh %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_AcoshOp : Onnx_UnaryOp<"acosh"> {
+  let summary = "elementwise inverse hyperbolic cosine (ONNX Acosh)";
+  let description = [{
+    ```mlir
+    %y = onnx.acosh %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_AtanhOp : Onnx_UnaryOp<"atanh"> {
+  let summary = "elementwise inverse hyperbolic tangent (ONNX Atanh)";
+  let description = [{
+    ```mlir
+    %y = onnx.atanh %x : tensor<4xf32>
+    ```
+  }];
+}
+
+def Onnx_IsNaNOp : Onnx_ElementwiseOp<"is_nan", [SameOperandsAndResultShape]> {
+  let summary = "elementwise test for NaN (ONNX IsNaN)";
+  let description = [{
+    ```mlir
+    %y = onnx.is_nan %x : tensor<4xf32> -> tensor<4xi1>
+    ```
+  }];
+  let arguments = (ins Onnx_FloatTensor:$input);
+  let results = (outs Onnx_BoolTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Onnx_IsInfOp : Onnx_ElementwiseOp<"is_inf", [SameOperandsAndResultShape]> {
+  let summary = "elementwise test for infinity (ONNX IsInf)";
+  let description = [{
+    `detect_positive` and `detect_negative` choose which infinities count.
+
+    ```mlir
+    %y = onnx.is_inf %x {detect_negative = true, detect_positive = false}
+        : tensor<4xf32> -> tensor<4xi1>
+    ```
+  }];
+  let arguments = (ins Onnx_FloatTensor:$input, BoolAttr:$detect_negative,
+                       BoolAttr:$detect_positive);
+  let results = (outs Onnx_BoolTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
 def Onnx_SoftplusOp : Onnx_UnaryOp<"softplus"> {
   let summary = "elementwise log(exp(x) + 1) (ONNX Softplus)";
   let description = [{
@@ -335,6 +474,52 @@ def Onnx_HardSwishOp : Onnx_ElementwiseOp<"hard_swish", [SameOperandsAndResultTy
   let arguments = (ins Onnx_FloatTensor:$input);
   let results = (outs Onnx_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Onnx_CeluOp : Onnx_ElementwiseOp<"celu", [SameOperandsAndResultType], ["getFlops"]> {
+  let summary = "continuously differentiable exponential linear unit: max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) (ONNX Celu)";
+  let description = [{
+    ```mlir
+    %y = onnx.celu %x {alpha = 2.000000e+00 : f32} : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Onnx_FloatTensor:$input, F32Attr:$alpha);
+  let results = (outs Onnx_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Onnx_ThresholdedReluOp : Onnx_ElementwiseOp<"thresholded_relu",
+                                                [SameOperandsAndResultType]> {
+  let summary = "x if x > alpha, else 0 (ONNX ThresholdedRelu)";
+  let description = [{
+    ```mlir
+    %y = onnx.thresholded_relu %x {alpha = 1.000000e+00 : f32} : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Onnx_FloatTensor:$input, F32Attr:$alpha);
+  let results = (outs Onnx_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Onnx_ShrinkOp : Onnx_ElementwiseOp<"shrink", [SameOperandsAndResultType]> {
+  let summary = "x - bias if x > lambd, x + bias if x < -lambd, else 0 (ONNX Shrink)";
+  let description = [{
+    ```mlir
+    %y = onnx.shrink %x {bias = 0.000000e+00 : f32, lambd = 1.500000e+00 : f32} : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Onnx_FloatTensor:$input, F32Attr:$bias, F32Attr:$lambd);
+  let results = (outs Onnx_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Onnx_PReluOp : Onnx_BinaryOp<"prelu"> {
+  let summary = "x if x >= 0, else slope * x, the slope broadcast to x (ONNX PRelu)";
+  let description = [{
+    ```mlir
+    %y = onnx.prelu %x, %slope : (tensor<3x4x5xf32>, tensor<5xf32>) -> tensor<3x4x5xf32>
+    ```
+  }];
 }
 
 def Onnx_ClipOp : Onnx_ElementwiseOp<"clip", [AttrSizedOperandSegments,

@@ -70,10 +70,25 @@ cleave::onnxir::inferReducedShape(ArrayRef<int64_t> input, ArrayRef<int64_t> axe
 LogicalResult ReduceSumOp::verify() { return verifyReduce(*this, getAxes(), getKeepdims()); }
 LogicalResult ReduceMeanOp::verify() { return verifyReduce(*this, getAxes(), getKeepdims()); }
 LogicalResult ReduceMaxOp::verify() { return verifyReduce(*this, getAxes(), getKeepdims()); }
+LogicalResult ReduceMinOp::verify() { return verifyReduce(*this, getAxes(), getKeepdims()); }
+LogicalResult ReduceProdOp::verify() { return verifyReduce(*this, getAxes(), getKeepdims()); }
+
+/// Shared verifier of ArgMax and ArgMin: a non-negative axis in range, and the reduced shape.
+static LogicalResult verifyArgReduce(Operation *op, int64_t axis, bool keepdims) {
+  auto in = cast<RankedTensorType>(op->getOperand(0).getType());
+  if (axis < 0 || axis >= in.getRank())
+    return op->emitOpError("axis ") << axis << " is out of range for an input of rank "
+                                    << in.getRank();
+  return verifyReduce(op, {axis}, keepdims);
+}
+LogicalResult ArgMaxOp::verify() { return verifyArgReduce(*this, getAxis(), getKeepdims()); }
+LogicalResult ArgMinOp::verify() { return verifyArgReduce(*this, getAxis(), getKeepdims()); }
 
 // One add or compare per input element; the mean also scales each result element.
 int64_t ReduceSumOp::getFlops() { return numElements(getInput()); }
 int64_t ReduceMaxOp::getFlops() { return numElements(getInput()); }
+int64_t ReduceMinOp::getFlops() { return numElements(getInput()); }
+int64_t ReduceProdOp::getFlops() { return numElements(getInput()); }
 int64_t ReduceMeanOp::getFlops() { return numElements(getInput()) + numElements(getResult()); }
 
 //===----------------------------------------------------------------------===//

@@ -52,6 +52,61 @@ def Onnx_ReduceMaxOp : Onnx_ReduceOp<"reduce_max"> {
   }];
 }
 
+def Onnx_ReduceMinOp : Onnx_ReduceOp<"reduce_min"> {
+  let summary = "minimum over axes (ONNX ReduceMin)";
+  let description = [{
+    A NaN anywhere in a reduced slice makes its result NaN, as numpy's `min` does.
+
+    ```mlir
+    %y = onnx.reduce_min %x {axes = array<i64: 1>} : tensor<3x2xf32> -> tensor<3x1xf32>
+    ```
+  }];
+}
+
+def Onnx_ReduceProdOp : Onnx_ReduceOp<"reduce_prod"> {
+  let summary = "product over axes (ONNX ReduceProd)";
+  let description = [{
+    ```mlir
+    %y = onnx.reduce_prod %x {axes = array<i64: 0>, keepdims = false}
+        : tensor<3x2xf32> -> tensor<2xf32>
+    ```
+  }];
+}
+
+/// The index of the largest or smallest element along one axis.
+class Onnx_ArgReduceOp<string mnemonic> : Onnx_Op<mnemonic, [Pure]> {
+  let arguments = (ins Onnx_NumericTensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "true">:$keepdims,
+                       DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Onnx_ArgMaxOp : Onnx_ArgReduceOp<"arg_max"> {
+  let summary = "index of the maximum along an axis (ONNX ArgMax)";
+  let description = [{
+    `axis` is non-negative. Among equal maxima the first index is taken, or the last with
+    `select_last_index`.
+
+    ```mlir
+    %i = onnx.arg_max %x {axis = 1 : i64} : tensor<3x4xf32> -> tensor<3x1xi64>
+    ```
+  }];
+}
+
+def Onnx_ArgMinOp : Onnx_ArgReduceOp<"arg_min"> {
+  let summary = "index of the minimum along an axis (ONNX ArgMin)";
+  let description = [{
+    `axis` is non-negative. Among equal minima the first index is taken, or the last with
+    `select_last_index`.
+
+    ```mlir
+    %i = onnx.arg_min %x {axis = 0 : i64, keepdims = false} : tensor<3x4xf32> -> tensor<4xi64>
+    ```
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Softmax
 //===----------------------------------------------------------------------===//

@@ -47,5 +47,6 @@ include "dialects/Onnx/IR/OnnxElementwiseOps.td"
 include "dialects/Onnx/IR/OnnxNNOps.td"
 include "dialects/Onnx/IR/OnnxNormOps.td"
 include "dialects/Onnx/IR/OnnxShapeOps.td"
+include "dialects/Onnx/IR/OnnxIndexOps.td"
 
 #endif // CLEAVE_ONNX_OPS_TD

@@ -81,3 +81,17 @@ func.func @log_softmax_f16(%x: tensor<10x2xf16>) -> tensor<10x2xf16> {
   %0 = onnx.log_softmax %x {axis = 0 : i64} : tensor<10x2xf16>
   return %0 : tensor<10x2xf16>
 }
+
+// Min starts from +inf, Prod from 1.
+// CHECK-LABEL: func.func @reduce_min_prod
+// CHECK:  %[[INF:.*]] = arith.constant 0x7F800000 : f32
+// CHECK:  linalg.fill ins(%[[INF]] : f32)
+// CHECK:    arith.minimumf
+// CHECK:  %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK:  linalg.fill ins(%[[ONE]] : i32)
+// CHECK:    arith.muli
+func.func @reduce_min_prod(%x: tensor<4x8xf32>, %i: tensor<4x8xi32>) -> (tensor<4xf32>, tensor<1x8xi32>) {
+  %0 = onnx.reduce_min %x {axes = array<i64: 1>, keepdims = false} : tensor<4x8xf32> -> tensor<4xf32>
+  %1 = onnx.reduce_prod %i {axes = array<i64: 0>} : tensor<4x8xi32> -> tensor<1x8xi32>
+  return %0, %1 : tensor<4xf32>, tensor<1x8xi32>
+}

@@ -133,3 +133,19 @@ func.func @batch_norm_training_channels(%x: tensor<1x3x4xf32>, %c: tensor<4xf32>
   %0:3 = onnx.batch_normalization_training %x, %c, %c, %c, %c : (tensor<1x3x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<1x3x4xf32>, tensor<4xf32>, tensor<4xf32>)
   return %0#0 : tensor<1x3x4xf32>
 }
+
+// -----
+
+func.func @arg_max_axis(%x: tensor<4x8xf32>) -> tensor<4x8xi64> {
+  // expected-error @+1 {{axis -1 is out of range for an input of rank 2}}
+  %0 = onnx.arg_max %x {axis = -1 : i64} : tensor<4x8xf32> -> tensor<4x8xi64>
+  return %0 : tensor<4x8xi64>
+}
+
+// -----
+
+func.func @arg_min_shape(%x: tensor<4x8xf32>) -> tensor<4xi64> {
+  // expected-error @+1 {{expects result shape 'tensor<4x1xi64>', got 'tensor<4xi64>'}}
+  %0 = onnx.arg_min %x {axis = 1 : i64} : tensor<4x8xf32> -> tensor<4xi64>
+  return %0 : tensor<4xi64>
+}
