@@ -8,6 +8,10 @@ the model, compiles it once with `cleave-compile --devices=cpu:0` (timed), then 
 thread count runs, per round, `cleave-run --threads=T --repeat N` and
 `node scripts/ort-run.mjs --threads T --repeat N` back to back, alternating which goes first.
 A tool's figure is the median of its per-round medians, divided by the batch (ms per sample).
+With 1 thread the CPU time per run is printed too: each round also runs the tool with
+`--repeat 1`, and the difference of the two processes' CPU times (user + system, from
+getrusage) divided by N - 1 is one run's; on a loaded machine it is the steadier figure, as
+it leaves out the time the process waited for a core.
 Outputs are compared with onnxruntime's (rtol 1e-3, atol 1e-4). Prints one row per model and
 batch, the geometric mean of the ratios per thread count and batch, and the models that
 failed (with the first line of the error). Exits 1 if any model failed.
@@ -16,6 +20,7 @@ failed (with the first line of the error). Exits 1 if any model failed.
 import argparse
 import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,13 +37,32 @@ def suite_models():
     return [line.split() for line in out.stdout.splitlines() if line.strip()]
 
 
-def time_pair(cleave_cmd, ort_cmd, rounds):
-    cleave, ort = [], []
+def children_cpu_s():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_timed(cmd, what):
+    """(median wall ms the tool printed, CPU seconds the process used)."""
+    before = children_cpu_s()
+    out = bench.run(cmd, what)
+    return bench.median_ms(out, what), children_cpu_s() - before
+
+
+def time_pair(cleave_cmd, ort_cmd, rounds, repeat):
+    """Per tool: the median over rounds of its printed median wall ms, and the CPU ms per
+    run: (CPU of a --repeat N process - CPU of a --repeat 1 process) / (N - 1), which
+    leaves out loading and warm-up, median over rounds."""
+    tools = {"cleave-run": (cleave_cmd, [], []), "ort-run": (ort_cmd, [], [])}
     for r in range(rounds):
-        order = [("cleave-run", cleave_cmd, cleave), ("ort-run", ort_cmd, ort)]
-        for what, cmd, times in (order if r % 2 == 0 else order[::-1]):
-            times.append(bench.median_ms(bench.run(cmd, what), what))
-    return statistics.median(cleave), statistics.median(ort)
+        order = list(tools.items())
+        for what, (cmd, wall, cpu) in (order if r % 2 == 0 else order[::-1]):
+            ms, full = run_timed(cmd + ["--repeat", str(repeat)], what)
+            _, one = run_timed(cmd + ["--repeat", "1"], what)
+            wall.append(ms)
+            cpu.append(max(full - one, 0.0) * 1000.0 / (repeat - 1))
+    return {what: (statistics.median(wall), statistics.median(cpu))
+            for what, (_, wall, cpu) in tools.items()}
 
 
 def bench_model(model, batch, args):
@@ -56,13 +80,14 @@ def bench_model(model, batch, args):
     for threads in args.threads:
         cleave_cmd = [os.path.join(args.bindir, "cleave-run"), artifact, *inputs,
                       "--output-dir", os.path.join(work, "cleave-out"),
-                      f"--threads={threads}", "--repeat", str(args.repeat)]
+                      f"--threads={threads}"]
         ort_cmd = ["node", os.path.join(ROOT, "scripts", "ort-run.mjs"),
                    os.path.join(model_dir, "model.onnx"), *inputs,
-                   "--output-dir", os.path.join(work, "ort-out"),
-                   "--threads", str(threads), "--repeat", str(args.repeat)]
-        c, o = time_pair(cleave_cmd, ort_cmd, args.rounds)
-        results[threads] = (c / batch, o / batch)
+                   "--output-dir", os.path.join(work, "ort-out"), "--threads", str(threads)]
+        t = time_pair(cleave_cmd, ort_cmd, args.rounds, args.repeat)
+        results[threads] = tuple(v / batch for v in
+                                 (t["cleave-run"][0], t["ort-run"][0], t["cleave-run"][1],
+                                  t["ort-run"][1]))
     match = bench.outputs_match(os.path.join(work, "ort-out"), os.path.join(work, "cleave-out"))
     return results, compile_s, match
 
@@ -93,6 +118,8 @@ def main():
     if unknown:
         print(f"suite: error: unknown model(s) {', '.join(unknown)} (see --list)", file=sys.stderr)
         return 2
+    if args.repeat < 2:
+        parser.error("--repeat must be at least 2")
     args.threads = [int(t) for t in args.threads.split(",")]
     batches = [int(b) for b in args.batches.split(",")]
     args.bindir = os.path.abspath(args.bindir)
@@ -103,10 +130,13 @@ def main():
     header = f"{'model':<16} {'family':<12} {'batch':>5} {'compile s':>9}"
     for t in args.threads:
         header += f" {f'cleave t{t}':>10} {f'ort t{t}':>9} {f'ratio t{t}':>8}"
+    if 1 in args.threads:
+        header += f" {'cpu cleave':>10} {'cpu ort':>9} {'cpu ratio':>9}"
     header += "  outputs"
     print(header)
     print("-" * len(header))
     ratios = {(b, t): [] for b in batches for t in args.threads}
+    cpu_ratios = {b: [] for b in batches}
     failures = []
     for batch in batches:
         for model in models:
@@ -119,9 +149,13 @@ def main():
                 continue
             row += f" {compile_s:>9.1f}"
             for t in args.threads:
-                c, o = results[t]
+                c, o, _, _ = results[t]
                 ratios[(batch, t)].append(c / o)
                 row += f" {c:>10.3f} {o:>9.3f} {c / o:>8.2f}"
+            if 1 in args.threads:
+                _, _, c, o = results[1]
+                cpu_ratios[batch].append(c / o)
+                row += f" {c:>10.3f} {o:>9.3f} {c / o:>9.2f}"
             print(f"{row}  {match}", flush=True)
             if match != "ok":
                 failures.append((model, batch, f"outputs differ: {match}"))
@@ -129,6 +163,11 @@ def main():
     for (batch, t), values in ratios.items():
         print(f"geomean cleave/ort batch={batch} threads={t}: {geomean(values):.2f} "
               f"over {len(values)} models" + (f", max {max(values):.2f}" if values else ""))
+    if 1 in args.threads:
+        for batch, values in cpu_ratios.items():
+            print(f"geomean cleave/ort CPU time per run batch={batch} threads=1: "
+                  f"{geomean(values):.2f} over {len(values)} models"
+                  + (f", max {max(values):.2f}" if values else ""))
     if failures:
         print("failed:")
         for model, batch, error in failures:

@@ -132,8 +132,9 @@ def CpuConvToMatmulPass : Pass<"cleave-cpu-conv-to-matmul", "mlir::ModuleOp"> {
     A `linalg.conv_2d_nchw_fchw` with batch 1 becomes a copy into a column matrix
     `col[C*KH*KW, OH*OW]` (a `linalg.generic` whose input map is the convolution's window,
     so it needs no index arithmetic), a `linalg.matmul` of the weights `[F, C*KH*KW]` with it,
-    and a reshape to `[1, F, OH, OW]`. The column count is padded to a multiple of 16 so
-    that the matmul schedule's register tiles divide it. The matmul then gets the tiled, vectorised matmul schedule.
+    and a reshape to `[1, F, OH, OW]`. So that the matmul schedule's register tiles divide the
+    column count, the first multiple of 16 columns multiply in place and the rest (fewer than
+    16) are padded to 16 in a small copy and multiplied by a second matmul. The matmul then gets the tiled, vectorised matmul schedule.
     A 1x1 convolution at stride 1 uses its input as the column matrix (no copy).
 
     With a batch N > 1 the convolution becomes an `scf.for` over the samples whose body

@@ -102,29 +102,57 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
       col2 = tensor::CollapseShapeOp::create(
           rewriter, loc, col2Type, col, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4}});
     }
-    int64_t padded = (p + kColumnMultiple - 1) / kColumnMultiple * kColumnMultiple;
-    col2 = padColumns(rewriter, loc, col2, padded);
     auto filter2Type = RankedTensorType::get({f, k}, elementType);
     Value filter2 = tensor::CollapseShapeOp::create(
         rewriter, loc, filter2Type, filter, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
 
-    // The convolution accumulates into its init; so does the matmul.
+    // The convolution accumulates into its init; so do the matmuls.
     auto acc2Type = RankedTensorType::get({f, p}, elementType);
     Value acc = tensor::CollapseShapeOp::create(
         rewriter, loc, RankedTensorType::get({1, f, p}, elementType), init,
         ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
     acc = tensor::CollapseShapeOp::create(rewriter, loc, acc2Type, acc,
                                           ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-    acc = padColumns(rewriter, loc, acc, padded);
-    Value product =
-        linalg::MatmulOp::create(rewriter, loc, ValueRange{filter2, col2}, ValueRange{acc})
-            .getResult(0);
-    if (padded != p) {
-      SmallVector<OpFoldResult> offsets = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(0)};
-      SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(f), rewriter.getIndexAttr(p)};
+    // The columns [0, main) (a multiple of 16) multiply in place; the last p - main < 16,
+    // if any, are padded to 16 in a small copy and multiplied separately, so that the
+    // column matrix and the output are never copied whole.
+    int64_t main = p / kColumnMultiple * kColumnMultiple, tail = p - main;
+    auto columns = [&](Value value, int64_t rows, int64_t begin, int64_t count) {
+      SmallVector<OpFoldResult> offsets = {rewriter.getIndexAttr(0), rewriter.getIndexAttr(begin)};
+      SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(rows), rewriter.getIndexAttr(count)};
       SmallVector<OpFoldResult> strides = {rewriter.getIndexAttr(1), rewriter.getIndexAttr(1)};
-      product = tensor::ExtractSliceOp::create(rewriter, loc, acc2Type, product, offsets, sizes,
-                                               strides);
+      return std::make_tuple(offsets, sizes, strides,
+                             RankedTensorType::get({rows, count}, elementType));
+    };
+    Value product = acc;
+    if (tail == 0) {
+      product = linalg::MatmulOp::create(rewriter, loc, ValueRange{filter2, col2}, ValueRange{acc})
+                    .getResult(0);
+    } else {
+      if (main > 0) {
+        auto [co, cs, cst, ct] = columns(col2, k, 0, main);
+        Value colMain = tensor::ExtractSliceOp::create(rewriter, loc, ct, col2, co, cs, cst);
+        auto [ao, as, ast, at] = columns(acc, f, 0, main);
+        Value accMain = tensor::ExtractSliceOp::create(rewriter, loc, at, acc, ao, as, ast);
+        Value mm = linalg::MatmulOp::create(rewriter, loc, ValueRange{filter2, colMain},
+                                            ValueRange{accMain})
+                       .getResult(0);
+        product = tensor::InsertSliceOp::create(rewriter, loc, mm, product, ao, as, ast);
+      }
+      auto [co, cs, cst, ct] = columns(col2, k, main, tail);
+      Value colTail = padColumns(
+          rewriter, loc, tensor::ExtractSliceOp::create(rewriter, loc, ct, col2, co, cs, cst),
+          kColumnMultiple);
+      auto [ao, as, ast, at] = columns(acc, f, main, tail);
+      Value accTail = padColumns(
+          rewriter, loc, tensor::ExtractSliceOp::create(rewriter, loc, at, product, ao, as, ast),
+          kColumnMultiple);
+      Value mm = linalg::MatmulOp::create(rewriter, loc, ValueRange{filter2, colTail},
+                                          ValueRange{accTail})
+                     .getResult(0);
+      auto [to, ts, tst, tt] = columns(mm, f, 0, tail);
+      mm = tensor::ExtractSliceOp::create(rewriter, loc, tt, mm, to, ts, tst);
+      product = tensor::InsertSliceOp::create(rewriter, loc, mm, product, ao, as, ast);
     }
     Value result = tensor::ExpandShapeOp::create(
         rewriter, loc, outType, product, ArrayRef<ReassociationIndices>{{0, 1}, {2, 3}});

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace cleave {
 namespace hal {
 namespace {
@@ -47,6 +49,18 @@ TEST(CpuDeviceTest, NameAndAlignedAllocation) {
     device->free(*ptr);
   }
   device->free(nullptr);
+}
+
+// Idle OpenMP workers are told to sleep at once, unless the user chose a block time.
+TEST(CpuDeviceTest, SetsOpenMPBlockTimeUnlessSet) {
+  ::unsetenv("KMP_BLOCKTIME");
+  ASSERT_TRUE(makeCpu());
+  ASSERT_NE(::getenv("KMP_BLOCKTIME"), nullptr);
+  EXPECT_STREQ(::getenv("KMP_BLOCKTIME"), "0");
+  ::setenv("KMP_BLOCKTIME", "5", 1);
+  ASSERT_TRUE(makeCpu());
+  EXPECT_STREQ(::getenv("KMP_BLOCKTIME"), "5");
+  ::unsetenv("KMP_BLOCKTIME");
 }
 
 TEST(CpuDeviceTest, LoadsLooksUpAndInvokes) {

@@ -1,14 +1,24 @@
 // RUN: cleave-opt %s --cleave-cpu-conv-to-matmul | FileCheck %s
 
-// 3x3 convolution over 7x7 (49 columns, padded to 64): im2col copy, matmul, slice back.
+// 3x3 convolution over 7x7 (49 columns): im2col copy, a matmul of the first 48 columns in
+// place, and one of the last column padded to 16.
 // CHECK-LABEL: func.func @conv
 // CHECK:       %[[COL:.*]] = linalg.generic
 // CHECK-SAME:    ins(%{{.*}} : tensor<1x8x9x9xf32>) outs(%{{.*}} : tensor<8x3x3x7x7xf32>)
 // CHECK:       %[[COL2:.*]] = tensor.collapse_shape %[[COL]] {{.*}} into tensor<72x49xf32>
-// CHECK:       %[[PADDED:.*]] = tensor.pad %[[COL2]] low[0, 0] high[0, 15]
 // CHECK:       %[[W:.*]] = tensor.collapse_shape %{{.*}} {{.*}} into tensor<16x72xf32>
-// CHECK:       %[[MM:.*]] = linalg.matmul ins(%[[W]], %[[PADDED]] : tensor<16x72xf32>, tensor<72x64xf32>)
-// CHECK:       tensor.extract_slice %[[MM]][0, 0] [16, 49] [1, 1]
+// CHECK:       %[[ACC:.*]] = tensor.collapse_shape %{{.*}} {{.*}} into tensor<16x49xf32>
+// CHECK:       %[[MAINCOL:.*]] = tensor.extract_slice %[[COL2]][0, 0] [72, 48] [1, 1]
+// CHECK:       %[[MAINACC:.*]] = tensor.extract_slice %[[ACC]][0, 0] [16, 48] [1, 1]
+// CHECK:       %[[MAIN:.*]] = linalg.matmul ins(%[[W]], %[[MAINCOL]] : tensor<16x72xf32>, tensor<72x48xf32>) outs(%[[MAINACC]] : tensor<16x48xf32>)
+// CHECK:       %[[PART:.*]] = tensor.insert_slice %[[MAIN]] into %[[ACC]][0, 0] [16, 48] [1, 1]
+// CHECK:       %[[TAILCOL:.*]] = tensor.extract_slice %[[COL2]][0, 48] [72, 1] [1, 1]
+// CHECK:       %[[PADDED:.*]] = tensor.pad %[[TAILCOL]] low[0, 0] high[0, 15]
+// CHECK:       %[[TAILACC:.*]] = tensor.extract_slice %[[PART]][0, 48] [16, 1] [1, 1]
+// CHECK:       %[[PADDEDACC:.*]] = tensor.pad %[[TAILACC]] low[0, 0] high[0, 15]
+// CHECK:       %[[TAIL:.*]] = linalg.matmul ins(%[[W]], %[[PADDED]] : tensor<16x72xf32>, tensor<72x16xf32>) outs(%[[PADDEDACC]] : tensor<16x16xf32>)
+// CHECK:       %[[TAIL1:.*]] = tensor.extract_slice %[[TAIL]][0, 0] [16, 1] [1, 1]
+// CHECK:       tensor.insert_slice %[[TAIL1]] into %[[PART]][0, 48] [16, 1] [1, 1]
 // CHECK-NOT:   linalg.conv_2d_nchw_fchw
 func.func @conv(%x: tensor<1x8x9x9xf32>, %w: tensor<16x8x3x3xf32>, %init: tensor<1x16x7x7xf32>) -> tensor<1x16x7x7xf32> {
   %y = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
@@ -26,7 +36,8 @@ func.func @conv(%x: tensor<1x8x9x9xf32>, %w: tensor<16x8x3x3xf32>, %init: tensor
 // CHECK:         tensor.extract_slice %[[ACC]][%[[N]], 0, 0, 0] [1, 16, 7, 7] [1, 1, 1, 1] : tensor<2x16x7x7xf32> to tensor<1x16x7x7xf32>
 // CHECK:         linalg.generic
 // CHECK-SAME:      outs(%{{.*}} : tensor<8x3x3x7x7xf32>)
-// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x72xf32>, tensor<72x64xf32>)
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x72xf32>, tensor<72x48xf32>)
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x72xf32>, tensor<72x16xf32>)
 // CHECK:         tensor.insert_slice %{{.*}} into %[[ACC]][%[[N]], 0, 0, 0] [1, 16, 7, 7] [1, 1, 1, 1]
 // CHECK-NOT:   linalg.conv_2d_nchw_fchw
 func.func @batch2(%x: tensor<2x8x9x9xf32>, %w: tensor<16x8x3x3xf32>, %init: tensor<2x16x7x7xf32>) -> tensor<2x16x7x7xf32> {
@@ -65,6 +76,8 @@ func.func @pointwise_strided(%x: tensor<1x32x8x8xf32>, %w: tensor<16x32x1x1xf32>
 // CHECK:       %[[COL:.*]] = linalg.generic
 // CHECK-SAME:    outs(%{{.*}} : tensor<1x1x400x1x9xf32>)
 // CHECK:       tensor.collapse_shape %[[COL]] {{.*}} into tensor<400x9xf32>
+// CHECK-NOT:   linalg.matmul
+// CHECK:       tensor.pad
 // CHECK:       linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x400xf32>, tensor<400x16xf32>)
 // CHECK-NOT:   linalg.conv_1d_ncw_fcw
 // CHECK-NOT:   linalg.conv_2d_nchw_fchw
@@ -82,7 +95,7 @@ func.func @conv1d(%x: tensor<1x1x1680xf32>, %w: tensor<8x1x400xf32>, %init: tens
 // CHECK:         tensor.extract_slice %{{.*}}[0, %[[G]], 0, 0, 0] [1, 1, 4, 9, 9] [1, 1, 1, 1, 1] : tensor<1x2x4x9x9xf32> to tensor<1x4x9x9xf32>
 // CHECK:         tensor.extract_slice %{{.*}}[%[[G]], 0, 0, 0, 0] [1, 8, 4, 3, 3] [1, 1, 1, 1, 1] : tensor<2x8x4x3x3xf32> to tensor<8x4x3x3xf32>
 // CHECK:         linalg.generic
-// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x36xf32>, tensor<36x64xf32>)
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x36xf32>, tensor<36x48xf32>)
 // CHECK:         tensor.insert_slice %{{.*}} into %[[ACC]][0, %[[G]], 0, 0, 0] [1, 1, 8, 7, 7] [1, 1, 1, 1, 1] : tensor<1x8x7x7xf32> into tensor<1x2x8x7x7xf32>
 // CHECK-NOT:   linalg.conv_2d_ngchw_gfchw
 func.func @grouped(%x: tensor<1x2x4x9x9xf32>, %w: tensor<2x8x4x3x3xf32>, %init: tensor<1x2x8x7x7xf32>) -> tensor<1x2x8x7x7xf32> {
