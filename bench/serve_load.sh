@@ -22,6 +22,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# --threads 0: every core (the tools' default, so the option is left out).
+THREAD_ARGS=()
+[ "$THREADS" -gt 0 ] && THREAD_ARGS=(--threads "$THREADS")
 PY=/usr/bin/python3
 command -v hey >/dev/null || { echo "serve_load.sh: error: hey is missing (apt-get install hey)" >&2; exit 1; }
 mkdir -p "$WORK"
@@ -61,12 +64,12 @@ NAME=$(cat "$WORK/input.name")
 offline() {
   local batch=$1 ms
   ms=$("$BIN/cleave-run" "$ART" --input "$NAME=$WORK/x$batch.npy" --output-dir "$WORK/out" \
-    --threads "$THREADS" --repeat 20 | sed -n 's/.*median=\([0-9.]*\).*/\1/p')
+    "${THREAD_ARGS[@]}" --repeat 10 | sed -n 's/.*median=\([0-9.]*\).*/\1/p')
   echo "$batch $ms"
 }
 
 start_server() {
-  "$BIN/cleave-serve" "$ART" --port 0 --model-name resnet18 --threads "$THREADS" "$@" \
+  "$BIN/cleave-serve" "$ART" --port 0 --model-name resnet18 "${THREAD_ARGS[@]}" "$@" \
     >"$WORK/server.out" 2>"$WORK/server.err" &
   SERVER_PID=$!
   local port="" tries=0
@@ -105,13 +108,14 @@ PYEOF
 echo "warming up and measuring cleave-run offline..."
 read -r _ OFF1 <<<"$(offline 1)"
 read -r _ OFF8 <<<"$(offline 8)"
+[ -n "${OFF1:-}" ] && [ -n "${OFF8:-}" ] || { echo "serve_load.sh: error: cleave-run failed" >&2; exit 1; }
 BINLEN=$(cat "$WORK/binary.len")
 
 declare -A RESULT
 for mode in batched unbatched; do
   if [ $mode = batched ]; then start_server --max-batch 8 --max-delay-ms 2
   else start_server --max-batch 1 --max-delay-ms 0; fi
-  load 1 20 "$WORK/binary.body" application/octet-stream -H "Inference-Header-Content-Length: $BINLEN" >/dev/null # warm-up
+  load 1 5 "$WORK/binary.body" application/octet-stream -H "Inference-Header-Content-Length: $BINLEN" >/dev/null # warm-up
   for c in 1 8 32; do
     n=$REQUESTS
     [ "$c" -eq 1 ] && n=$((REQUESTS / 2))
