@@ -9,8 +9,8 @@ thread count runs, per round, `cleave-run --threads=T --repeat N` and
 `node scripts/ort-run.mjs --threads T --repeat N` back to back, alternating which goes first.
 A tool's figure is the median of its per-round medians, divided by the batch (ms per sample).
 With 1 thread the CPU time per run is printed too: each round also runs the tool with
-`--repeat 1`, and the difference of the two processes' CPU times (user + system, from
-getrusage) divided by N - 1 is one run's; on a loaded machine it is the steadier figure, as
+`--repeat R` (R >= N, about 2 s of runs) and `--repeat 1`, and the difference of the two
+processes' CPU times (user + system, from getrusage) divided by R - 1 is one run's; on a loaded machine it is the steadier figure, as
 it leaves out the time the process waited for a core.
 Outputs are compared with onnxruntime's (rtol 1e-3, atol 1e-4). Prints one row per model and
 batch, the geometric mean of the ratios per thread count and batch, and the models that
@@ -50,17 +50,21 @@ def run_timed(cmd, what):
 
 
 def time_pair(cleave_cmd, ort_cmd, rounds, repeat):
-    """Per tool: the median over rounds of its printed median wall ms, and the CPU ms per
-    run: (CPU of a --repeat N process - CPU of a --repeat 1 process) / (N - 1), which
-    leaves out loading and warm-up, median over rounds."""
+    """Per tool: the median over rounds of its printed median wall ms, and of its CPU ms per
+    run. The CPU time per run is (CPU of a --repeat R process - CPU of a --repeat 1
+    process) / (R - 1), which leaves out loading and warm-up; R is at least `repeat` and
+    large enough for about 2 s of runs, so that the variation of the loading does not
+    swamp fast models."""
     tools = {"cleave-run": (cleave_cmd, [], []), "ort-run": (ort_cmd, [], [])}
     for r in range(rounds):
         order = list(tools.items())
         for what, (cmd, wall, cpu) in (order if r % 2 == 0 else order[::-1]):
-            ms, full = run_timed(cmd + ["--repeat", str(repeat)], what)
-            _, one = run_timed(cmd + ["--repeat", "1"], what)
+            ms, _ = run_timed(cmd + ["--repeat", str(repeat)], what)
             wall.append(ms)
-            cpu.append(max(full - one, 0.0) * 1000.0 / (repeat - 1))
+            long_repeat = max(repeat, min(5000, math.ceil(2000.0 / max(ms, 0.01))))
+            _, full = run_timed(cmd + ["--repeat", str(long_repeat)], what)
+            _, one = run_timed(cmd + ["--repeat", "1"], what)
+            cpu.append((full - one) * 1000.0 / (long_repeat - 1))
     return {what: (statistics.median(wall), statistics.median(cpu))
             for what, (_, wall, cpu) in tools.items()}
 
@@ -154,8 +158,11 @@ def main():
                 row += f" {c:>10.3f} {o:>9.3f} {c / o:>8.2f}"
             if 1 in args.threads:
                 _, _, c, o = results[1]
-                cpu_ratios[batch].append(c / o)
-                row += f" {c:>10.3f} {o:>9.3f} {c / o:>9.2f}"
+                if c > 0 and o > 0:
+                    cpu_ratios[batch].append(c / o)
+                    row += f" {c:>10.3f} {o:>9.3f} {c / o:>9.2f}"
+                else:  # the --repeat 1 process took longer than the long one
+                    row += f" {'-':>10} {'-':>9} {'-':>9}"
             print(f"{row}  {match}", flush=True)
             if match != "ok":
                 failures.append((model, batch, f"outputs differ: {match}"))
