@@ -28,6 +28,66 @@ LogicalResult importGatherElements(NodeImporter &n, Results &results) {
   return success();
 }
 
+LogicalResult importGatherND(NodeImporter &n, Results &results) {
+  RankedTensorType data = n.operandType(0), indices = n.operandType(1);
+  if (!data || !indices)
+    return n.emitError() << "expects data and indices inputs";
+  int64_t batchDims = n.getInt("batch_dims", 0);
+  if (batchDims < 0)
+    return n.emitError() << "attribute 'batch_dims' must not be negative, got " << batchDims;
+  auto shape = onnxir::GatherNDOp::inferShape(data.getShape(), indices.getShape(), batchDims,
+                                              [&] { return n.emitError(); });
+  if (failed(shape))
+    return failure();
+  results.push_back(onnxir::GatherNDOp::create(
+      n.builder, n.loc, RankedTensorType::get(*shape, data.getElementType()), n.operand(0),
+      n.operand(1), n.builder.getI64IntegerAttr(batchDims)));
+  return success();
+}
+
+/// The `reduction` attribute of the scatters (opset 16+; "none" before).
+FailureOr<StringAttr> scatterReduction(NodeImporter &n) {
+  std::string reduction = n.getString("reduction", "none");
+  if (reduction != "none" && reduction != "add" && reduction != "mul" && reduction != "max" &&
+      reduction != "min") {
+    n.emitError() << "attribute 'reduction' must be none, add, mul, max or min, got '"
+                  << reduction << "'";
+    return failure();
+  }
+  return n.builder.getStringAttr(reduction);
+}
+
+/// ScatterElements, and Scatter (its deprecated name, opset 9-10).
+LogicalResult importScatterElements(NodeImporter &n, Results &results) {
+  RankedTensorType data = n.operandType(0);
+  if (!data || !n.operand(1) || !n.operand(2))
+    return n.emitError() << "expects data, indices and updates inputs";
+  int64_t axis = n.getInt("axis", 0);
+  auto normalized = onnxir::normalizeAxis(axis, data.getRank());
+  if (data.getRank() == 0 || !normalized)
+    return n.emitError() << "axis " << axis << " is out of range for an input of rank "
+                         << data.getRank();
+  auto reduction = scatterReduction(n);
+  if (failed(reduction))
+    return failure();
+  results.push_back(onnxir::ScatterElementsOp::create(
+      n.builder, n.loc, data, n.operand(0), n.operand(1), n.operand(2),
+      n.builder.getI64IntegerAttr(*normalized), *reduction));
+  return success();
+}
+
+LogicalResult importScatterND(NodeImporter &n, Results &results) {
+  RankedTensorType data = n.operandType(0);
+  if (!data || !n.operand(1) || !n.operand(2))
+    return n.emitError() << "expects data, indices and updates inputs";
+  auto reduction = scatterReduction(n);
+  if (failed(reduction))
+    return failure();
+  results.push_back(onnxir::ScatterNDOp::create(n.builder, n.loc, data, n.operand(0),
+                                                n.operand(1), n.operand(2), *reduction));
+  return success();
+}
+
 /// The negative log-likelihood of `logProb` (N x C x ...) at `target`, with the node's
 /// `reduction` and `ignore_index`.
 FailureOr<Value> nllLoss(NodeImporter &n, Value logProb, Value target, Value weight) {
@@ -186,6 +246,10 @@ LogicalResult importEyeLike(NodeImporter &n, Results &results) {
 
 void cleave::populateIndexImporters(OpImporterRegistry &registry) {
   registry.add("GatherElements", 11, importGatherElements);
+  registry.add("GatherND", 11, importGatherND);
+  registry.add("Scatter", 9, importScatterElements);
+  registry.add("ScatterElements", 11, importScatterElements);
+  registry.add("ScatterND", 11, importScatterND);
   registry.add("NegativeLogLikelihoodLoss", 12, importNegativeLogLikelihoodLoss);
   registry.add("SoftmaxCrossEntropyLoss", 12, importSoftmaxCrossEntropyLoss);
   registry.add("OneHot", 9, importOneHot);

@@ -1,5 +1,5 @@
 // onnx -> linalg lowering: ops that compute or follow indices (ArgMax, ArgMin,
-// GatherElements, NegativeLogLikelihoodLoss).
+// GatherElements, GatherND, ScatterElements, ScatterND, NegativeLogLikelihoodLoss).
 #include "compiler/conversion/OnnxToLinalg/Patterns.h"
 
 #include "dialects/Onnx/IR/OnnxOps.h"
@@ -136,6 +136,186 @@ struct GatherElementsLowering : OnnxLowering<onnxir::GatherElementsOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// GatherND
+//===----------------------------------------------------------------------===//
+
+/// Each result element reads its index tuple from `indices` and then the data.
+struct GatherNDLowering : OnnxLowering<onnxir::GatherNDOp> {
+  using OnnxLowering::OnnxLowering;
+  LogicalResult matchAndRewrite(onnxir::GatherNDOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = convertedType(op);
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    auto dataType = cast<RankedTensorType>(data.getType());
+    auto indicesType = cast<RankedTensorType>(indices.getType());
+    int64_t batchDims = op.getBatchDims();
+    int64_t q = indicesType.getRank(), k = indicesType.getDimSize(q - 1);
+    Value result = buildIndexedGeneric(
+        rewriter, op.getLoc(), type, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange loop, ValueRange) -> Value {
+          SmallVector<Value> position(loop.take_front(q - 1));
+          SmallVector<Value> source(loop.take_front(batchDims));
+          for (int64_t j = 0; j < k; ++j) {
+            position.push_back(indexConstant(b, l, j));
+            Value v = tensor::ExtractOp::create(b, l, indices, position);
+            position.pop_back();
+            source.push_back(wrappedIndex(b, l, v, dataType.getDimSize(batchDims + j)));
+          }
+          llvm::append_range(source, loop.drop_front(q - 1));
+          return tensor::ExtractOp::create(b, l, data, source);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// ScatterElements, ScatterND
+//===----------------------------------------------------------------------===//
+
+/// `update` combined into `current` by a scatter's `reduction`.
+Value combineScatter(OpBuilder &b, Location loc, StringRef reduction, Value current, Value update,
+                     bool isUnsigned) {
+  bool isFloat = isa<FloatType>(update.getType());
+  if (reduction == "add")
+    return isFloat ? (Value)arith::AddFOp::create(b, loc, current, update)
+                   : (Value)arith::AddIOp::create(b, loc, current, update);
+  if (reduction == "mul")
+    return isFloat ? (Value)arith::MulFOp::create(b, loc, current, update)
+                   : (Value)arith::MulIOp::create(b, loc, current, update);
+  if (reduction == "max")
+    return isFloat      ? (Value)arith::MaximumFOp::create(b, loc, current, update)
+           : isUnsigned ? (Value)arith::MaxUIOp::create(b, loc, current, update)
+                        : (Value)arith::MaxSIOp::create(b, loc, current, update);
+  if (reduction == "min")
+    return isFloat      ? (Value)arith::MinimumFOp::create(b, loc, current, update)
+           : isUnsigned ? (Value)arith::MinUIOp::create(b, loc, current, update)
+                        : (Value)arith::MinSIOp::create(b, loc, current, update);
+  return update;
+}
+
+/// A generic over the data's dims (parallel) and `reductionDims` more dims (the update
+/// positions that may land on an element), starting from the data. `indices` is read
+/// through `indicesMap` only to give the loop bounds of the extra dims; `body` gets the loop
+/// indices and the current value and yields the new one.
+Value buildScatter(
+    OpBuilder &b, Location loc, Value data, int64_t reductionDims, Value indices,
+    AffineMap indicesMap,
+    function_ref<Value(OpBuilder &, Location, ValueRange loop, Value current)> body) {
+  MLIRContext *context = b.getContext();
+  auto type = cast<RankedTensorType>(data.getType());
+  int64_t rank = type.getRank(), total = rank + reductionDims;
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators.append(reductionDims, utils::IteratorType::reduction);
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < rank; ++d)
+    exprs.push_back(getAffineDimExpr(d, context));
+  SmallVector<AffineMap> maps = {indicesMap, AffineMap::get(total, 0, exprs, context)};
+  auto generic = linalg::GenericOp::create(
+      b, loc, type, indices, data, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        SmallVector<Value> loop;
+        for (int64_t d = 0; d < total; ++d)
+          loop.push_back(linalg::IndexOp::create(nb, nl, d));
+        linalg::YieldOp::create(nb, nl, body(nb, nl, loop, args[1]));
+      });
+  return generic.getResult(0);
+}
+
+/// Element i of the result looks at the updates u that agree with i off the axis and whose
+/// index equals i's coordinate on the axis: O(data x updates along the axis).
+struct ScatterElementsLowering : OnnxLowering<onnxir::ScatterElementsOp> {
+  using OnnxLowering::OnnxLowering;
+  LogicalResult matchAndRewrite(onnxir::ScatterElementsOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Value data = adaptor.getData(), indices = adaptor.getIndices(), updates = adaptor.getUpdates();
+    auto dataType = cast<RankedTensorType>(data.getType());
+    auto updatesType = cast<RankedTensorType>(updates.getType());
+    int64_t rank = dataType.getRank(), axis = op.getAxis();
+    bool isUnsigned = getElementTypeOrSelf(op.getData().getType()).isUnsignedInteger();
+    StringRef reduction = op.getReduction();
+    // The indices, read at 0 off the axis and at the extra dim on it, bound that dim.
+    MLIRContext *context = rewriter.getContext();
+    SmallVector<AffineExpr> boundExprs(rank, getAffineConstantExpr(0, context));
+    boundExprs[axis] = getAffineDimExpr(rank, context);
+    Value result = buildScatter(
+        rewriter, op.getLoc(), data, 1, indices, AffineMap::get(rank + 1, 0, boundExprs, context),
+        [&](OpBuilder &b, Location l, ValueRange loop, Value current) -> Value {
+          Value inBounds = arith::ConstantOp::create(b, l, b.getBoolAttr(true));
+          SmallVector<Value> position;
+          for (int64_t d = 0; d < rank; ++d) {
+            if (d == axis) {
+              position.push_back(loop[rank]);
+              continue;
+            }
+            if (updatesType.getDimSize(d) == dataType.getDimSize(d)) {
+              position.push_back(loop[d]);
+              continue;
+            }
+            // Off the updates' extent: read a valid position and drop the result.
+            Value size = indexConstant(b, l, updatesType.getDimSize(d));
+            Value inside = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, loop[d], size);
+            inBounds = arith::AndIOp::create(b, l, inBounds, inside);
+            position.push_back(
+                arith::SelectOp::create(b, l, inside, loop[d], indexConstant(b, l, 0)));
+          }
+          Value index = wrappedIndex(b, l, tensor::ExtractOp::create(b, l, indices, position),
+                                     dataType.getDimSize(axis));
+          Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, index, loop[axis]);
+          hit = arith::AndIOp::create(b, l, hit, inBounds);
+          Value update = tensor::ExtractOp::create(b, l, updates, position);
+          Value combined = combineScatter(b, l, reduction, current, update, isUnsigned);
+          return arith::SelectOp::create(b, l, hit, combined, current);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Element i of the result looks at every index tuple: O(data x tuples).
+struct ScatterNDLowering : OnnxLowering<onnxir::ScatterNDOp> {
+  using OnnxLowering::OnnxLowering;
+  LogicalResult matchAndRewrite(onnxir::ScatterNDOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Value data = adaptor.getData(), indices = adaptor.getIndices(), updates = adaptor.getUpdates();
+    auto dataType = cast<RankedTensorType>(data.getType());
+    auto indicesType = cast<RankedTensorType>(indices.getType());
+    int64_t rank = dataType.getRank(), q = indicesType.getRank();
+    int64_t k = indicesType.getDimSize(q - 1);
+    bool isUnsigned = getElementTypeOrSelf(op.getData().getType()).isUnsignedInteger();
+    StringRef reduction = op.getReduction();
+    // The indices, read at the extra dims and 0 in the tuple dim, bound those dims.
+    MLIRContext *context = rewriter.getContext();
+    SmallVector<AffineExpr> boundExprs;
+    for (int64_t d = 0; d + 1 < q; ++d)
+      boundExprs.push_back(getAffineDimExpr(rank + d, context));
+    boundExprs.push_back(getAffineConstantExpr(0, context));
+    Value result = buildScatter(
+        rewriter, op.getLoc(), data, q - 1, indices,
+        AffineMap::get(rank + q - 1, 0, boundExprs, context),
+        [&](OpBuilder &b, Location l, ValueRange loop, Value current) -> Value {
+          SmallVector<Value> tuple(loop.drop_front(rank));
+          Value hit = arith::ConstantOp::create(b, l, b.getBoolAttr(true));
+          for (int64_t j = 0; j < k; ++j) {
+            tuple.push_back(indexConstant(b, l, j));
+            Value index = wrappedIndex(b, l, tensor::ExtractOp::create(b, l, indices, tuple),
+                                       dataType.getDimSize(j));
+            tuple.pop_back();
+            hit = arith::AndIOp::create(
+                b, l, hit, arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, index, loop[j]));
+          }
+          SmallVector<Value> position(loop.drop_front(rank));
+          llvm::append_range(position, loop.slice(k, rank - k));
+          Value update = tensor::ExtractOp::create(b, l, updates, position);
+          Value combined = combineScatter(b, l, reduction, current, update, isUnsigned);
+          return arith::SelectOp::create(b, l, hit, combined, current);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // NegativeLogLikelihoodLoss
 //===----------------------------------------------------------------------===//
 
@@ -228,5 +408,6 @@ void cleave::populateIndexToLinalgPatterns(const OnnxTypeConverter &converter,
   MLIRContext *context = patterns.getContext();
   patterns.add<ArgReduceLowering<onnxir::ArgMaxOp, /*isMax=*/true>,
                ArgReduceLowering<onnxir::ArgMinOp, /*isMax=*/false>, GatherElementsLowering,
+               GatherNDLowering, ScatterElementsLowering, ScatterNDLowering,
                NegativeLogLikelihoodLossLowering>(converter, context);
 }
