@@ -8,6 +8,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <numeric>
 #include <limits>
 
 using namespace cleave;
@@ -123,6 +124,9 @@ CompileResult cleave::compileWithPlanSearch(const CompileOptions &options) {
         c.refused = planned.error;
       } else {
         batch = std::max(batch, planned.plan.batch);
+        // With --batch-sizes every size runs the plan: microbatches must divide them all.
+        for (int64_t size : options.batchSizes)
+          batch = std::gcd(batch, size);
         c.batchSeconds = planned.plan.batchSeconds;
         c.bottleneckSeconds = planned.plan.stages[planned.plan.bottleneck].seconds;
         c.peakRankBytes = peakRankBytes(planned.plan);
