@@ -18,23 +18,24 @@ namespace {
 /// More microbatches than this rarely pay for their per-call costs.
 constexpr int64_t kMaxMicrobatches = 32;
 
-/// The most memory a rank of the plan needs, as the cost model counts it: a stage's
-/// parameters and activations, shared evenly by its tensor-parallel group (optimistic for
-/// replicated ops). Compiling the plan checks the exact figure per rank.
+/// The memory a rank of `stage` needs, as the cost model counts it: the stage's parameters
+/// and activations, shared evenly by its tensor-parallel group (optimistic for replicated
+/// ops). Compiling the plan checks the exact figure per rank.
+int64_t rankBytes(const PlannedStage &stage, int64_t tp) {
+  return (stage.paramBytes + stage.activationBytes + tp - 1) / tp;
+}
+
 int64_t peakRankBytes(const PlanSummary &plan) {
   int64_t peak = 0;
-  for (const PlannedStage &stage : plan.stages) {
-    int64_t bytes = stage.paramBytes + stage.activationBytes;
-    peak = std::max(peak, (bytes + plan.tp - 1) / plan.tp);
-  }
+  for (const PlannedStage &stage : plan.stages)
+    peak = std::max(peak, rankBytes(stage, plan.tp));
   return peak;
 }
 
 /// Why the plan does not fit its devices' memory, or "".
 std::string memoryRefusal(const PlanSummary &plan, const Cluster &cluster) {
   for (size_t k = 0; k < plan.stages.size(); ++k) {
-    const PlannedStage &stage = plan.stages[k];
-    int64_t need = (stage.paramBytes + stage.activationBytes + plan.tp - 1) / plan.tp;
+    int64_t need = rankBytes(plan.stages[k], plan.tp);
     for (int64_t t = 0; t < plan.tp; ++t) {
       const DeviceSpec &device = cluster.devices[k * plan.tp + t];
       if (need > device.memoryBytes)
