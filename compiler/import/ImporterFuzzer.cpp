@@ -1,11 +1,10 @@
 // libFuzzer target: the ONNX importer (bytes -> protobuf parse, checker, shape inference, import).
 //
-// Built with the whole project and -DCLEAVE_FUZZ=ON (it links MLIR and libonnx); run with
+// Built with -DCLEAVE_FUZZ=ON (the importer and the dialects, linked to MLIR and libonnx); run with
 // scripts/fuzz.sh importer SECONDS. The bytes are the model; dims are bound for the inputs
 // of the test models (x, input) so that their mutations get past the binding step; external
 // data resolves against a directory that does not exist, so nothing outside is read.
 #include "compiler/import/Importer.h"
-#include "dialects/InitAllDialects.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -14,12 +13,7 @@
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static mlir::DialectRegistry *registry = [] {
-    auto *r = new mlir::DialectRegistry();
-    cleave::registerAllDialects(*r);
-    return r;
-  }();
-  mlir::MLIRContext context(*registry);
+  mlir::MLIRContext context; // the importer loads the dialects it builds
   context.disableMultithreading();
   mlir::ScopedDiagnosticHandler quiet(&context, [](mlir::Diagnostic &) {
     return mlir::success(); // errors are expected: only crashes are findings
