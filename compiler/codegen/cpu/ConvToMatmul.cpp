@@ -161,11 +161,77 @@ struct ConvToMatmul : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   }
 };
 
-/// A 2-D convolution over a batch of N > 1: an scf.for over the samples whose body is the
-/// same convolution of one sample (extract_slice of input and accumulator, insert_slice of
-/// the result), which ConvToMatmul then rewrites. Every sample so runs the batch-1 im2col +
-/// matmul kernel; folding the batch into the matmul columns would need a transpose of the
-/// [F, N*P] product back to [N, F, P].
+/// One index of dim `dim` of a tensor of type `type` and the whole of its other dims: the
+/// arguments of extract_slice / insert_slice, and the slice's type (that dim dropped when
+/// `drop`, kept with size 1 otherwise).
+struct DimSlice {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  RankedTensorType type;
+};
+
+DimSlice sliceAt(OpBuilder &b, RankedTensorType type, int64_t dim, Value index, bool drop) {
+  DimSlice slice;
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    slice.offsets.push_back(d == dim ? OpFoldResult(index) : b.getIndexAttr(0));
+    slice.sizes.push_back(b.getIndexAttr(d == dim ? 1 : type.getDimSize(d)));
+    slice.strides.push_back(b.getIndexAttr(1));
+    if (d != dim || !drop)
+      shape.push_back(d == dim ? 1 : type.getDimSize(d));
+  }
+  slice.type = RankedTensorType::get(shape, type.getElementType());
+  return slice;
+}
+
+/// Where a convolution loop slices its operands: the dim of the input, of the filter (-1: the
+/// whole filter in every iteration) and of the accumulator, and whether slicing drops it.
+struct ConvLoopDims {
+  int64_t input, filter, output;
+  bool drop;
+};
+
+/// Replaces `conv` (result `init`'s type) by an scf.for over `count` indices whose body is the
+/// plain 2-D convolution of the operands' slices at that index, which ConvToMatmul then
+/// rewrites; the results are inserted back into the accumulator.
+void replaceByConvLoop(PatternRewriter &rewriter, Operation *conv, Value input, Value filter,
+                       Value init, DenseIntElementsAttr strides, DenseIntElementsAttr dilations,
+                       int64_t count, ConvLoopDims dims) {
+  Location loc = conv->getLoc();
+  auto inType = cast<RankedTensorType>(input.getType());
+  auto filterType = cast<RankedTensorType>(filter.getType());
+  auto outType = cast<RankedTensorType>(init.getType());
+  Value lb = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value ub = arith::ConstantIndexOp::create(rewriter, loc, count);
+  Value step = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  auto loop = scf::ForOp::create(
+      rewriter, loc, lb, ub, step, ValueRange{init},
+      [&](OpBuilder &b, Location l, Value iv, ValueRange iterArgs) {
+        DimSlice in = sliceAt(b, inType, dims.input, iv, dims.drop);
+        Value x = tensor::ExtractSliceOp::create(b, l, in.type, input, in.offsets, in.sizes,
+                                                 in.strides);
+        Value w = filter;
+        if (dims.filter >= 0) {
+          DimSlice f = sliceAt(b, filterType, dims.filter, iv, dims.drop);
+          w = tensor::ExtractSliceOp::create(b, l, f.type, filter, f.offsets, f.sizes,
+                                             f.strides);
+        }
+        DimSlice out = sliceAt(b, outType, dims.output, iv, dims.drop);
+        Value acc = tensor::ExtractSliceOp::create(b, l, out.type, iterArgs[0], out.offsets,
+                                                   out.sizes, out.strides);
+        Value y = linalg::Conv2DNchwFchwOp::create(b, l, out.type, ValueRange{x, w},
+                                                   ValueRange{acc}, strides, dilations)
+                      .getResult(0);
+        Value next = tensor::InsertSliceOp::create(b, l, y, iterArgs[0], out.offsets,
+                                                   out.sizes, out.strides);
+        scf::YieldOp::create(b, l, next);
+      });
+  rewriter.replaceOp(conv, loop.getResults());
+}
+
+/// A 2-D convolution over a batch of N > 1: a loop over the samples whose body is the same
+/// convolution of one sample. Every sample so runs the batch-1 im2col + matmul kernel; folding
+/// the batch into the matmul columns would need a transpose of the [F, N*P] product back to
+/// [N, F, P].
 struct BatchedConv : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -174,55 +240,23 @@ struct BatchedConv : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
     Value input = conv.getInputs()[0], filter = conv.getInputs()[1];
     Value init = conv.getOutputs()[0];
     auto inType = dyn_cast<RankedTensorType>(input.getType());
+    auto filterType = dyn_cast<RankedTensorType>(filter.getType());
     auto outType = dyn_cast<RankedTensorType>(init.getType());
-    if (!inType || !outType || !inType.hasStaticShape() || !outType.hasStaticShape() ||
-        conv.getNumResults() != 1)
+    if (!inType || !filterType || !outType || !inType.hasStaticShape() ||
+        !outType.hasStaticShape() || conv.getNumResults() != 1)
       return rewriter.notifyMatchFailure(conv, "needs static tensors");
     int64_t n = inType.getDimSize(0);
     if (n <= 1)
       return rewriter.notifyMatchFailure(conv, "not batched");
-    Location loc = conv.getLoc();
-    auto sampleType = [](RankedTensorType type) {
-      SmallVector<int64_t> shape(type.getShape());
-      shape[0] = 1;
-      return RankedTensorType::get(shape, type.getElementType());
-    };
-    auto sliceArgs = [&](RankedTensorType type, Value index) {
-      SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
-      offsets[0] = index;
-      SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(1)};
-      for (int64_t d : type.getShape().drop_front())
-        sizes.push_back(rewriter.getIndexAttr(d));
-      SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
-      return std::make_tuple(offsets, sizes, strides);
-    };
-    Value lb = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value ub = arith::ConstantIndexOp::create(rewriter, loc, n);
-    Value step = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    auto loop = scf::ForOp::create(
-        rewriter, loc, lb, ub, step, ValueRange{init},
-        [&](OpBuilder &b, Location l, Value iv, ValueRange iterArgs) {
-          auto [inOffsets, inSizes, inStrides] = sliceArgs(inType, iv);
-          Value sample = tensor::ExtractSliceOp::create(b, l, sampleType(inType), input,
-                                                        inOffsets, inSizes, inStrides);
-          auto [outOffsets, outSizes, outStrides] = sliceArgs(outType, iv);
-          Value acc = tensor::ExtractSliceOp::create(b, l, sampleType(outType), iterArgs[0],
-                                                     outOffsets, outSizes, outStrides);
-          Value y = linalg::Conv2DNchwFchwOp::create(
-                        b, l, sampleType(outType), ValueRange{sample, filter}, ValueRange{acc},
-                        conv.getStrides(), conv.getDilations())
-                        .getResult(0);
-          Value next = tensor::InsertSliceOp::create(b, l, y, iterArgs[0], outOffsets,
-                                                     outSizes, outStrides);
-          scf::YieldOp::create(b, l, next);
-        });
-    rewriter.replaceOp(conv, loop.getResults());
+    replaceByConvLoop(rewriter, conv, input, filter, init, conv.getStrides(),
+                      conv.getDilations(), n, {/*input=*/0, /*filter=*/-1, /*output=*/0,
+                                               /*drop=*/false});
     return success();
   }
 };
 
-/// A grouped 2-D convolution (input [N, G, C/G, H, W], filter [G, F/G, C/G, KH, KW]) as an
-/// scf.for over the groups whose body is the plain convolution of one group (rank-reducing
+/// A grouped 2-D convolution (input [N, G, C/G, H, W], filter [G, F/G, C/G, KH, KW]) as a
+/// loop over the groups whose body is the plain convolution of one group (rank-reducing
 /// slices of input, filter and accumulator), which BatchedConv and ConvToMatmul then rewrite.
 struct GroupedConv : OpRewritePattern<linalg::Conv2DNgchwGfchwOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -238,43 +272,9 @@ struct GroupedConv : OpRewritePattern<linalg::Conv2DNgchwGfchwOp> {
         !filterType.hasStaticShape() || !outType.hasStaticShape() ||
         conv.getNumResults() != 1)
       return rewriter.notifyMatchFailure(conv, "needs static tensors");
-    Location loc = conv.getLoc();
-    int64_t groups = inType.getDimSize(1);
-    // Slices taking one index of dim `dim` and the whole of the others, that dim dropped.
-    auto slice = [&](RankedTensorType type, int64_t dim, Value index) {
-      SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0));
-      offsets[dim] = index;
-      SmallVector<OpFoldResult> sizes;
-      SmallVector<int64_t> shape;
-      for (int64_t d = 0; d < type.getRank(); ++d) {
-        sizes.push_back(rewriter.getIndexAttr(d == dim ? 1 : type.getDimSize(d)));
-        if (d != dim)
-          shape.push_back(type.getDimSize(d));
-      }
-      SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
-      return std::make_tuple(offsets, sizes, strides,
-                             RankedTensorType::get(shape, type.getElementType()));
-    };
-    Value lb = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value ub = arith::ConstantIndexOp::create(rewriter, loc, groups);
-    Value step = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    auto loop = scf::ForOp::create(
-        rewriter, loc, lb, ub, step, ValueRange{init},
-        [&](OpBuilder &b, Location l, Value iv, ValueRange iterArgs) {
-          auto [io, is, ist, it] = slice(inType, 1, iv);
-          Value x = tensor::ExtractSliceOp::create(b, l, it, input, io, is, ist);
-          auto [fo, fs, fst, ft] = slice(filterType, 0, iv);
-          Value w = tensor::ExtractSliceOp::create(b, l, ft, filter, fo, fs, fst);
-          auto [oo, os, ost, ot] = slice(outType, 1, iv);
-          Value acc = tensor::ExtractSliceOp::create(b, l, ot, iterArgs[0], oo, os, ost);
-          Value y = linalg::Conv2DNchwFchwOp::create(b, l, ot, ValueRange{x, w},
-                                                     ValueRange{acc}, conv.getStrides(),
-                                                     conv.getDilations())
-                        .getResult(0);
-          Value next = tensor::InsertSliceOp::create(b, l, y, iterArgs[0], oo, os, ost);
-          scf::YieldOp::create(b, l, next);
-        });
-    rewriter.replaceOp(conv, loop.getResults());
+    replaceByConvLoop(rewriter, conv, input, filter, init, conv.getStrides(),
+                      conv.getDilations(), inType.getDimSize(1),
+                      {/*input=*/1, /*filter=*/0, /*output=*/1, /*drop=*/true});
     return success();
   }
 };
