@@ -8,7 +8,7 @@
 // (microseconds). Errors: one line on stderr, exit status 1.
 #include "cleave/runtime.h"
 
-#include "io/tensor_file.h"
+#include "named_inputs.h"
 
 #include <algorithm>
 #include <chrono>
@@ -58,21 +58,10 @@ int main(int argc, char **argv) {
   if (!session.ok())
     return fail(session.status().message());
 
-  // Inputs in the artifact's order, each in a 64-byte aligned tensor (read in place).
-  std::vector<Tensor> inputs(artifact->inputs().size());
-  for (const std::string &spec : inputSpecs) {
-    size_t equals = spec.rfind('=');
-    std::string name = spec.substr(0, equals);
-    size_t index = 0;
-    while (index < inputs.size() && artifact->inputs()[index].name != name)
-      ++index;
-    if (equals == std::string::npos || index == inputs.size())
-      return fail("no input named '" + name + "'");
-    StatusOr<Tensor> tensor = io::readTensorFile(spec.substr(equals + 1));
-    if (!tensor.ok())
-      return fail(tensor.status().message());
-    inputs[index] = std::move(tensor).value();
-  }
+  std::vector<Tensor> inputs;
+  Status read = cleave::bench::readNamedInputs(*artifact, inputSpecs, &inputs);
+  if (!read.ok())
+    return fail(read.message());
   std::vector<TensorView> inputViews(inputs.begin(), inputs.end());
   std::vector<Tensor> outputs;
   for (const TensorDesc &desc : artifact->outputs()) {

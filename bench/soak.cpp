@@ -14,7 +14,7 @@
 #include "cleave/runtime.h"
 
 #include "comm/transport.h"
-#include "io/tensor_file.h"
+#include "named_inputs.h"
 
 #include <dirent.h>
 
@@ -120,20 +120,9 @@ int main(int argc, char **argv) {
 
   std::vector<Tensor> inputs;
   if ((*session)->takesInputs()) {
-    inputs.resize(artifact->inputs().size());
-    for (const std::string &spec : inputSpecs) {
-      size_t equals = spec.rfind('=');
-      std::string name = spec.substr(0, equals);
-      size_t index = 0;
-      while (index < inputs.size() && artifact->inputs()[index].name != name)
-        ++index;
-      if (equals == std::string::npos || index == inputs.size())
-        return fail(rank, "no input named '" + name + "'");
-      StatusOr<Tensor> tensor = io::readTensorFile(spec.substr(equals + 1));
-      if (!tensor.ok())
-        return fail(rank, tensor.status().message());
-      inputs[index] = std::move(tensor).value();
-    }
+    Status read = cleave::bench::readNamedInputs(*artifact, inputSpecs, &inputs);
+    if (!read.ok())
+      return fail(rank, read.message());
   }
 
   Sample warm{}, last{};

@@ -9,8 +9,8 @@
 # The targets are built with clang-22 and -fsanitize=fuzzer,address,undefined in their own
 # build directory, build-fuzz/ (CLEAVE_FUZZ=ON, the runtime alone: no LLVM or MLIR), with
 # one job. The run uses one core: the seeds committed in runtime/fuzz/corpus/TARGET are
-# copied into build-fuzz/corpus/TARGET, which keeps what the run finds and is reused by the
-# next run. A crash leaves its input as build-fuzz/crash-TARGET-*; make it a regression
+# copied into build-fuzz/corpus/TARGET (the importer's also gets the ONNX node-test models),
+# which keeps what the run finds and is reused by the next run. A crash leaves its input as build-fuzz/crash-TARGET-*; make it a regression
 # test (runtime/fuzz/regressions/TARGET/, replayed by the ctest fuzz-regressions). Exits
 # non-zero if the target crashed. Prints libFuzzer's closing statistics (executions).
 set -euo pipefail
@@ -45,6 +45,15 @@ cmake --build "$BUILD" -j 1 --target "cleave-fuzz-$TARGET" >/dev/null
 CORPUS=$BUILD/corpus/$TARGET
 mkdir -p "$CORPUS"
 cp -n "$SEEDS"/* "$CORPUS"/ 2>/dev/null || true
+# The importer also starts from every ONNX node-test model (libonnx-testdata): one small model
+# per operator and attribute case, so mutations start past the protobuf parse.
+if [ "$TARGET" = importer ]; then
+  for model in /usr/share/libonnx-testdata/data/node/*/model.onnx; do
+    [ -f "$model" ] || continue
+    name=$(basename "$(dirname "$model")")
+    cp -n "$model" "$CORPUS/$name.onnx"
+  done
+fi
 cd "$BUILD"
 # -rss_limit_mb: an input that makes a reader allocate past 2 GB is a finding, not a pass.
 exec "$BUILD/bin/cleave-fuzz-$TARGET" "$CORPUS" -max_total_time="$SECONDS_TO_RUN" \
