@@ -5,6 +5,8 @@
 #   CASE  mlp       the MLP, 10,000 runs in one process (the ctest robustness.soak.mlp)
 #         resnet18  resnet18, 1,000 runs in one process
 #         mlp.pp2   the MLP as a two-stage pipeline under mpirun -np 2, 1,000 runs
+#         mlp.python  the MLP, 10,000 runs through the Python API (bench/soak.py; the package
+#                   from BINDIR/../python)
 #   RUNS  overrides the number of runs
 # Generates the model (test/models/generate.py), compiles it, then runs cleave-soak (bench/soak.cpp),
 # which prints `soak rank=R runs=N rss_kb_at_100=A rss_kb_last=B growth_kb=C fds=D/E threads=F/G`
@@ -13,7 +15,7 @@
 set -euo pipefail
 
 if [ $# -lt 3 ]; then
-  echo "usage: $0 BINDIR WORKDIR mlp|resnet18|mlp.pp2 [RUNS]" >&2
+  echo "usage: $0 BINDIR WORKDIR mlp|resnet18|mlp.pp2|mlp.python [RUNS]" >&2
   exit 2
 fi
 BINDIR=$(cd "$1" && pwd)
@@ -24,7 +26,8 @@ case $CASE in
   mlp) MODEL=mlp RUNS=${4:-10000} DEVICES=cpu:0 RANKS=1 ;;
   resnet18) MODEL=resnet18 RUNS=${4:-1000} DEVICES=cpu:0 RANKS=1 ;;
   mlp.pp2) MODEL=mlp RUNS=${4:-1000} DEVICES=cpu:0-1 RANKS=2 ;;
-  *) echo "soak: error: unknown case '$CASE' (mlp, resnet18, mlp.pp2)" >&2; exit 2 ;;
+  mlp.python) MODEL=mlp RUNS=${4:-10000} DEVICES=cpu:0 RANKS=1 ;;
+  *) echo "soak: error: unknown case '$CASE' (mlp, resnet18, mlp.pp2, mlp.python)" >&2; exit 2 ;;
 esac
 
 rm -rf "$WORK"
@@ -38,6 +41,10 @@ done <"$WORK/model/inputs.txt"
 "$BINDIR/cleave-compile" "$WORK/model/model.onnx" --devices=$DEVICES -o "$WORK/model.cleave"
 
 soak=("$BINDIR/cleave-soak" "$WORK/model.cleave" "${inputs[@]}" --runs "$RUNS" --threads 1)
+if [ "$CASE" = mlp.python ]; then
+  export PYTHONPATH=$BINDIR/../python PYTHONDONTWRITEBYTECODE=1
+  soak=(/usr/bin/python3 "$ROOT/bench/soak.py" "${soak[@]:1}")
+fi
 start=$SECONDS
 if [ "$RANKS" -gt 1 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
