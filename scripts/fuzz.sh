@@ -2,7 +2,8 @@
 # Builds (if needed) and runs one libFuzzer target of the runtime for a number of seconds.
 #
 # Usage: scripts/fuzz.sh TARGET SECONDS [LIBFUZZER_OPTION...]
-#   TARGET   artifact | manifest | npy | tensor_proto (runtime/fuzz/TARGET_fuzzer.cc), or
+#   TARGET   artifact | manifest | npy | tensor_proto | kserve (runtime/fuzz/TARGET_fuzzer.cc;
+#            kserve: the server's infer-request parser), or
 #            importer (compiler/import/ImporterFuzzer.cpp: the whole project is built with
 #            clang-22 in build-fuzz-importer/, which links MLIR and takes long on 2 cores)
 #   SECONDS  how long to fuzz (-max_total_time)
@@ -16,7 +17,7 @@
 set -euo pipefail
 
 if [ $# -lt 2 ]; then
-  echo "usage: $0 artifact|manifest|npy|tensor_proto|importer SECONDS [LIBFUZZER_OPTION...]" >&2
+  echo "usage: $0 artifact|manifest|npy|tensor_proto|kserve|importer SECONDS [LIBFUZZER_OPTION...]" >&2
   exit 2
 fi
 TARGET=$1
@@ -24,13 +25,13 @@ SECONDS_TO_RUN=$2
 shift 2
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 case $TARGET in
-  artifact|manifest|npy|tensor_proto)
+  artifact|manifest|npy|tensor_proto|kserve)
     BUILD=${CLEAVE_FUZZ_BUILD:-$ROOT/build-fuzz} SOURCE=$ROOT/runtime
     SEEDS=$ROOT/runtime/fuzz/corpus/$TARGET ;;
   importer)
     BUILD=${CLEAVE_FUZZ_BUILD:-$ROOT/build-fuzz-importer} SOURCE=$ROOT
     SEEDS=$ROOT/compiler/import/fuzz-corpus ;;
-  *) echo "fuzz: error: unknown target '$TARGET' (artifact, manifest, npy, tensor_proto, importer)" >&2
+  *) echo "fuzz: error: unknown target '$TARGET' (artifact, manifest, npy, tensor_proto, kserve, importer)" >&2
      exit 2 ;;
 esac
 
