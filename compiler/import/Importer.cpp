@@ -419,7 +419,8 @@ Value ModelImporter::importInitializer(const ::onnx::TensorProto &tensor, Locati
 }
 
 void ModelImporter::foldConstantOp(Operation *op, SmallVectorImpl<Value> &results) {
-  if (op->hasTrait<OpTrait::ConstantLike>() || op->getNumOperands() == 0)
+  // Ops without operands fold too (ConstantOfShape, whose shape the pattern has read).
+  if (op->hasTrait<OpTrait::ConstantLike>())
     return;
   for (Value operand : op->getOperands()) {
     Operation *def = operand.getDefiningOp();
