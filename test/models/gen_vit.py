@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Generates a small vision transformer with a class token, exported by torch with a dynamic batch.
-"""Usage: gen_vit.py --out DIR
+"""Usage: gen_vit.py --out DIR [--static]
 
 8x8 patches of a 3x32x32 image (a stride-8 Conv), a learned class token concatenated in
 front of the 16 patch tokens (`cls.expand(B, -1, -1)`), learned positions, 2 pre-LayerNorm
@@ -11,7 +11,9 @@ token; batch 2.
 The batch is exported as the dynamic dim `batch`, so every shape above reaches the graph as
 Shape -> Gather -> Unsqueeze -> Concat arithmetic (and torch's Expand spells its -1 entries
 with ConstantOfShape/Mul/Equal/Where); compile_args.txt binds the batch, after which all of
-it must fold at compile time. Input `image` (float32 [2, 3, 32, 32]), output `logits`
+it must fold at compile time. --static exports the batch fixed instead: torch then writes
+the batch 2 into the attention reshapes and the class-token Expand as constants, which
+microbatching must rewrite. Input `image` (float32 [2, 3, 32, 32]), output `logits`
 (float32 [2, 10]).
 """
 
@@ -70,18 +72,20 @@ class ViT(torch.nn.Module):
         return self.head(self.ln(x)[:, 0])
 
 
-def generate(out_dir):
+def generate(out_dir, static=False):
     torch.manual_seed(common.SEED)
     model = ViT()
     image = common.rng().standard_normal((BATCH, 3, IMAGE, IMAGE)).astype("float32")
     path = f"{out_dir}/model.onnx"
+    dynamic_axes = None if static else {"image": {0: "batch"}, "logits": {0: "batch"}}
     onnx_model = common.export_torch(model, (torch.from_numpy(image),), path, ["image"],
-                                     ["logits"], 17,
-                                     {"image": {0: "batch"}, "logits": {0: "batch"}})
+                                     ["logits"], 17, dynamic_axes)
     common.write_model(onnx_model, out_dir)
     common.write_inputs(out_dir, {"image": image})
-    common.write_compile_args(out_dir, [f"--input-shape=image={BATCH}x3x{IMAGE}x{IMAGE}"])
+    if not static:
+        common.write_compile_args(out_dir, [f"--input-shape=image={BATCH}x3x{IMAGE}x{IMAGE}"])
 
 
 if __name__ == "__main__":
-    generate(common.parse_out_dir(__doc__).out)
+    args = common.parse_out_dir(__doc__, lambda p: p.add_argument("--static", action="store_true"))
+    generate(args.out, args.static)
