@@ -239,11 +239,17 @@ bool Compilation::importModel() {
   for (const auto &[name, shape] : o.inputShapes)
     options.inputShapes[name] = shape;
   progress("importing the model");
+  // Value shapes at the export batch: a later import at another batch rewrites the shapes
+  // that hard-code it.
+  llvm::StringMap<std::vector<int64_t>> exportShapes;
+  options.recordShapes = &exportShapes;
   module = importOnnxModel(context, o.modelPath, options, &info);
   if (!module) {
     fail("import failed");
     return false;
   }
+  options.recordShapes = nullptr;
+  options.exportShapes = &exportShapes;
   auto main = module->lookupSymbol<func::FuncOp>("main");
   if (batch > 0) {
     // A --batch-sizes plan: dim 0 of every input set to `batch`, the rest as imported.

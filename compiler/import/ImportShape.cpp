@@ -25,6 +25,17 @@ RankedTensorType inferredOrError(NodeImporter &n, size_t i, Type elementType, St
   return RankedTensorType::get(type.getShape(), elementType);
 }
 
+/// Replaces `type` by the one its node must have at this import's batch when its shape
+/// hard-codes the export batch (NodeImporter::rebatchedShape, broadcast layout).
+LogicalResult rebatch(NodeImporter &n, RankedTensorType &type) {
+  auto rebatched = n.rebatchedShape(type.getShape(), BatchLayout::Broadcast);
+  if (failed(rebatched))
+    return failure();
+  if (*rebatched)
+    type = RankedTensorType::get(**rebatched, type.getElementType());
+  return success();
+}
+
 /// The constant integer values of input `i`; std::nullopt when absent or not constant.
 std::optional<SmallVector<int64_t>> constantInput(NodeImporter &n, size_t i) {
   return n.operand(i) ? n.getConstantInts(n.operand(i)) : std::nullopt;
@@ -64,6 +75,11 @@ LogicalResult reshapeTo(NodeImporter &n, ArrayRef<int64_t> target, Results &resu
       return n.emitError() << "cannot infer the -1 dim of the shape for " << in;
     shape[inferIndex] = in.getNumElements() / known;
   }
+  auto rebatched = n.rebatchedShape(shape, BatchLayout::Reshape);
+  if (failed(rebatched))
+    return failure();
+  if (*rebatched)
+    shape = std::move(**rebatched);
   // The op's verifier checks that the element count is kept.
   auto type = RankedTensorType::get(shape, in.getElementType());
   results.push_back(onnxir::ReshapeOp::create(n.builder, n.loc, type, n.operand(0)));
@@ -421,6 +437,8 @@ LogicalResult importExpand(NodeImporter &n, Results &results) {
   } else if (!(type = inferredOrError(n, 0, in.getElementType(), "shape"))) {
     return failure();
   }
+  if (failed(rebatch(n, type)))
+    return failure();
   results.push_back(onnxir::ExpandOp::create(n.builder, n.loc, type, n.operand(0)));
   return success();
 }
@@ -444,6 +462,8 @@ LogicalResult importTile(NodeImporter &n, Results &results) {
   } else if (!(type = inferredOrError(n, 0, in.getElementType(), "repeats"))) {
     return failure();
   }
+  if (failed(rebatch(n, type)))
+    return failure();
   results.push_back(onnxir::TileOp::create(n.builder, n.loc, type, n.operand(0)));
   return success();
 }

@@ -120,6 +120,9 @@ private:
   int64_t opset = 0;
   llvm::StringMap<Value> values;
   llvm::StringMap<Type> inferred;
+  /// Set when the model is imported again at another batch (ImportOptions::exportShapes).
+  std::optional<RebatchContext> rebatch;
+  llvm::StringMap<SmallVector<const ::onnx::NodeProto *, 2>> consumers;
 };
 
 } // namespace
@@ -419,7 +422,8 @@ Value ModelImporter::importInitializer(const ::onnx::TensorProto &tensor, Locati
 }
 
 void ModelImporter::foldConstantOp(Operation *op, SmallVectorImpl<Value> &results) {
-  if (op->hasTrait<OpTrait::ConstantLike>() || op->getNumOperands() == 0)
+  // Ops without operands fold too (ConstantOfShape, whose shape the pattern has read).
+  if (op->hasTrait<OpTrait::ConstantLike>())
     return;
   for (Value operand : op->getOperands()) {
     Operation *def = operand.getDefiningOp();
@@ -494,7 +498,8 @@ LogicalResult ModelImporter::importNode(const ::onnx::NodeProto &node, int64_t i
   // Diagnostics from the pattern (and from verifying what it built) get the node named.
   Block *block = builder.getInsertionBlock();
   Operation *lastBefore = block->empty() ? nullptr : &block->back();
-  NodeImporter importer(builder, loc, node, opset, operands, inferredTypes);
+  NodeImporter importer(builder, loc, node, opset, operands, inferredTypes,
+                        rebatch ? &*rebatch : nullptr);
   SmallVector<Value> results;
   std::string prefix = "node '" + name + "' (" + node.op_type() + "): ";
   if (failed((*fn)(importer, results)))
@@ -519,8 +524,9 @@ LogicalResult ModelImporter::importNode(const ::onnx::NodeProto &node, int64_t i
       continue;
     if (!results[i])
       return error(loc) << prefix << "output " << i << " is not supported";
-    // A static type from ONNX shape inference must agree with ours.
-    if (Type expected = inferred.lookup(output))
+    // A static type from ONNX shape inference must agree with ours (not when rebatching:
+    // shape inference takes the export batch written into shapes at its word).
+    if (Type expected = rebatch ? Type() : inferred.lookup(output))
       if (cast<ShapedType>(expected).getShape() !=
           cast<ShapedType>(results[i].getType()).getShape())
         return error(loc) << prefix << "computed type " << results[i].getType()
@@ -553,7 +559,10 @@ OwningOpRef<ModuleOp> ModelImporter::run(const std::string &path, ModelInfo *inf
     return {};
   Location modelLoc = FileLineColLoc::get(&context, path, 0, 0);
   try {
-    ::onnx::ShapeInferenceOptions shapeOptions(/*check_type=*/true, /*strict_mode=*/1,
+    // Rebatching: shapes that hard-code the export batch make inference see conflicts that
+    // the import resolves, so it may not stop at them.
+    ::onnx::ShapeInferenceOptions shapeOptions(/*check_type=*/true,
+                                               /*strict_mode=*/options.exportShapes ? 0 : 1,
                                                /*data_prop=*/true);
     ::onnx::shape_inference::InferShapes(model, ::onnx::OpSchemaRegistry::Instance(),
                                          shapeOptions);
@@ -604,9 +613,31 @@ OwningOpRef<ModuleOp> ModelImporter::run(const std::string &path, ModelInfo *inf
     values[tensor.name()] = v;
   }
 
+  if (options.exportShapes && !inputNames.empty()) {
+    // The batch: dim 0 of the first graph input, here and at export.
+    auto type = cast<RankedTensorType>(values[inputNames.front()].getType());
+    auto exported = options.exportShapes->find(inputNames.front());
+    if (type.getRank() > 0 && exported != options.exportShapes->end() &&
+        !exported->second.empty()) {
+      for (const auto &node : graph.node())
+        for (const std::string &input : node.input())
+          consumers[input].push_back(&node);
+      rebatch.emplace(RebatchContext{*options.exportShapes,
+                                     [this](StringRef name) {
+                                       Value v = values.lookup(name);
+                                       return v ? v.getType() : Type();
+                                     },
+                                     consumers, exported->second.front(),
+                                     type.getDimSize(0)});
+    }
+  }
   for (auto [index, node] : llvm::enumerate(graph.node()))
     if (failed(importNode(node, index)))
       return {};
+  if (options.recordShapes)
+    for (const auto &entry : values)
+      if (auto type = dyn_cast<RankedTensorType>(entry.getValue().getType()))
+        (*options.recordShapes)[entry.getKey()] = std::vector<int64_t>(type.getShape());
 
   SmallVector<Value> results;
   SmallVector<Type> resultTypes;

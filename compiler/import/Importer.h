@@ -23,6 +23,14 @@ struct ImportOptions {
   /// Lets a binding replace dims the model fixes: microbatching imports the model with
   /// dim 0 of every input divided by the microbatch count.
   bool overrideStaticDims = false;
+  /// Filled, when set, with the shape of every value the import produced (ONNX name ->
+  /// shape): what a later import at another batch reads as `exportShapes`.
+  llvm::StringMap<std::vector<int64_t>> *recordShapes = nullptr;
+  /// When the model is imported again at another batch (microbatching, --batch-sizes):
+  /// the value shapes of its import at the export batch. Reshape, Expand and Tile shapes
+  /// that hard-code the export batch are then rewritten to this import's batch, by
+  /// tracking which dim of each value holds it (docs/partitioning.md).
+  const llvm::StringMap<std::vector<int64_t>> *exportShapes = nullptr;
 };
 
 /// Facts about the source model that end up in the artifact's provenance.

@@ -311,3 +311,142 @@ DenseElementsAttr cleave::convertTensorProto(MLIRContext *context,
   }
   return DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(bytes));
 }
+
+//===----------------------------------------------------------------------===//
+// Rebatching: shapes that hard-code the export batch
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The ONNX ops whose inputs broadcast against each other dim by dim (Concat: every dim
+/// but its axis), so that a dim of one input that holds the batch tells that the same dim
+/// of the others does too.
+bool alignsInputs(StringRef opType) {
+  return llvm::is_contained({"Concat", "Add", "Sub", "Mul", "Div", "Where", "Max", "Min", "Sum",
+                             "Mean", "Equal", "Less", "Greater", "And", "Or"},
+                            opType);
+}
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "[";
+  llvm::interleaveComma(shape, os);
+  os << "]";
+  return text;
+}
+
+} // namespace
+
+FailureOr<std::optional<SmallVector<int64_t>>>
+NodeImporter::rebatchedShape(ArrayRef<int64_t> shape, BatchLayout layout) const {
+  using Result = std::optional<SmallVector<int64_t>>;
+  if (!rebatch || rebatch->exportBatch == rebatch->batch || node.input_size() == 0 ||
+      node.output_size() == 0 || !operandType(0))
+    return Result();
+  auto inIt = rebatch->exportShapes.find(node.input(0));
+  auto outIt = rebatch->exportShapes.find(node.output(0));
+  if (inIt == rebatch->exportShapes.end() || outIt == rebatch->exportShapes.end())
+    return Result();
+  ArrayRef<int64_t> exportIn = inIt->second, exportOut = outIt->second;
+  ArrayRef<int64_t> nowIn = operandType(0).getShape();
+  SmallVector<int64_t> out(exportOut);
+  int64_t rank = out.size();
+
+  // The input's batch dim: the one dim whose size differs from the export's.
+  SmallVector<int64_t> changed;
+  if (exportIn.size() == nowIn.size())
+    for (auto [d, sizes] : llvm::enumerate(llvm::zip(exportIn, nowIn)))
+      if (std::get<0>(sizes) != std::get<1>(sizes))
+        changed.push_back(d);
+  if (exportIn.size() != nowIn.size() || changed.size() > 1)
+    return emitError() << "its input has shape " << shapeString(nowIn) << " here and "
+                       << shapeString(exportIn)
+                       << " at the export batch, not one batch dim apart";
+
+  if (changed.size() == 1) {
+    int64_t d = changed.front(), from = exportIn[d], to = nowIn[d];
+    // Scales output dim j by to/from where that is exact and j can hold the batch (whole,
+    // merged with the dims after it, or as the outer part of a dim it was merged into).
+    auto scale = [&](int64_t j) {
+      if (j < 0 || j >= rank || (out[j] == 1 && from != 1) || (out[j] * to) % from != 0)
+        return false;
+      out[j] = out[j] * to / from;
+      return true;
+    };
+    bool found = false;
+    if (layout == BatchLayout::Reshape) {
+      int64_t outer = 1, prefix = 1;
+      for (int64_t k = 0; k < d; ++k)
+        outer *= exportIn[k];
+      for (int64_t j = 0; j < rank && prefix <= outer && !found; ++j) {
+        found = prefix == outer && scale(j);
+        prefix *= exportOut[j];
+      }
+    } else {
+      found = scale(d + rank - static_cast<int64_t>(exportIn.size()));
+    }
+    int64_t inElements = 1, outElements = 1;
+    for (int64_t v : nowIn)
+      inElements *= v;
+    for (int64_t v : out)
+      outElements *= v;
+    if (!found || (layout == BatchLayout::Reshape && inElements != outElements))
+      return emitError() << "cannot tell which dim of its output " << shapeString(exportOut)
+                         << " holds the batch (dim " << d << " of its input, " << from
+                         << " at the export batch, " << to << " here)";
+    return out == ArrayRef<int64_t>(shape) ? Result() : Result(out);
+  }
+
+  // The input has no batch dim. A shape computed from this import's values (Shape) is
+  // already right; one equal to the export's may have the export batch written in.
+  if (ArrayRef<int64_t>(shape) != exportOut || layout == BatchLayout::Reshape)
+    return Result();
+  bool rewritten = false;
+  for (int64_t j = 0; j < rank; ++j) {
+    int64_t inDim = j - rank + static_cast<int64_t>(exportIn.size());
+    if (out[j] != rebatch->exportBatch || (inDim >= 0 && exportIn[inDim] == out[j]))
+      continue;
+    // Proof that dim j is the batch: a node reading the output lines it up with a dim of
+    // another input that holds the batch.
+    std::optional<int64_t> proven;
+    auto consumers = rebatch->consumers.find(node.output(0));
+    if (consumers != rebatch->consumers.end()) {
+      for (const ::onnx::NodeProto *user : consumers->second) {
+        if (!alignsInputs(user->op_type()))
+          continue;
+        for (const std::string &other : user->input()) {
+          auto otherType = dyn_cast_or_null<RankedTensorType>(rebatch->currentType(other));
+          auto otherExport = rebatch->exportShapes.find(other);
+          if (other == node.output(0) || !otherType ||
+              otherExport == rebatch->exportShapes.end() ||
+              static_cast<int64_t>(otherExport->second.size()) != otherType.getRank())
+            continue;
+          int64_t p = j - rank + otherType.getRank();
+          if (user->op_type() == "Concat") {
+            int64_t axis = 0;
+            for (const auto &attr : user->attribute())
+              if (attr.name() == "axis")
+                axis = attr.i();
+            if (otherType.getRank() != rank || (axis < 0 ? axis + rank : axis) == j)
+              continue;
+          }
+          if (p >= 0 && otherExport->second[p] == out[j] &&
+              otherType.getDimSize(p) != out[j])
+            proven = otherType.getDimSize(p);
+        }
+      }
+    }
+    if (proven) {
+      out[j] = *proven;
+      rewritten = true;
+    } else if (j == 0 && rebatch->exportBatch > 1) {
+      return emitError() << "its shape " << shapeString(exportOut)
+                         << " gives dim 0 the export batch (" << rebatch->exportBatch
+                         << ") but its input has no batch dim, and nothing that reads it shows "
+                            "whether dim 0 is the batch; compute the shape from the input's "
+                            "Shape to rebatch it";
+    }
+  }
+  return rewritten ? Result(out) : Result();
+}

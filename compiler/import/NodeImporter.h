@@ -20,15 +20,40 @@ class TensorProto;
 
 namespace cleave {
 
+/// How the dims of a node's output line up with those of its data input, for tracking the
+/// batch dim through shape-changing nodes.
+enum class BatchLayout {
+  /// Row-major regrouping (Reshape): the output dim whose outer dims hold as many elements
+  /// as the input's dims outside its batch dim.
+  Reshape,
+  /// Numpy-style broadcasting aligned at the last dim (Expand, Tile).
+  Broadcast,
+};
+
+/// What patterns need when the model is imported again at another batch than it was
+/// exported at: the shapes of the import at the export batch, and this import's values.
+struct RebatchContext {
+  /// ONNX value name -> its shape at the export batch.
+  const llvm::StringMap<std::vector<int64_t>> &exportShapes;
+  /// ONNX value name -> its type in this import (null if not imported yet).
+  std::function<mlir::Type(llvm::StringRef)> currentType;
+  /// ONNX value name -> the nodes that read it.
+  const llvm::StringMap<llvm::SmallVector<const ::onnx::NodeProto *, 2>> &consumers;
+  /// The batch (dim 0 of the graph inputs) the model was exported at, and this import's.
+  int64_t exportBatch;
+  int64_t batch;
+};
+
 /// What an op pattern sees of the node it imports: operands already imported, attribute
 /// accessors, constant values known at compile time, and the types ONNX shape inference gave.
 class NodeImporter {
 public:
   NodeImporter(mlir::OpBuilder &builder, mlir::Location loc, const ::onnx::NodeProto &node,
                int64_t opset, llvm::ArrayRef<mlir::Value> operands,
-               llvm::ArrayRef<mlir::Type> inferredTypes)
+               llvm::ArrayRef<mlir::Type> inferredTypes,
+               const RebatchContext *rebatch = nullptr)
       : builder(builder), loc(loc), node(node), opset(opset), operands(operands),
-        inferredTypes(inferredTypes) {}
+        inferredTypes(inferredTypes), rebatch(rebatch) {}
 
   mlir::OpBuilder &builder;
   mlir::Location loc;
@@ -70,6 +95,16 @@ public:
   /// The compile-time value of a float tensor, as doubles.
   std::optional<llvm::SmallVector<double>> getConstantFloats(mlir::Value value) const;
 
+  /// The shape output 0 must have in an import at another batch than the export batch,
+  /// when `shape` (what the node's shape input gives) is the one it had at the export batch
+  /// and so may hard-code that batch: the export shape with the batch dim, found by
+  /// following the data input's batch dim through `layout`, scaled to this import's batch.
+  /// std::nullopt when `shape` needs no change (no rebatching, no batch in it, or a shape
+  /// already computed at this batch). Fails with an error naming the node when it cannot
+  /// tell which dim holds the batch.
+  mlir::FailureOr<std::optional<llvm::SmallVector<int64_t>>>
+  rebatchedShape(llvm::ArrayRef<int64_t> shape, BatchLayout layout) const;
+
   /// An error at the node, already prefixed with "node 'NAME' (OP): ".
   mlir::InFlightDiagnostic emitError() const;
 
@@ -84,6 +119,7 @@ private:
 
   llvm::ArrayRef<mlir::Value> operands;
   llvm::ArrayRef<mlir::Type> inferredTypes;
+  const RebatchContext *rebatch;
 };
 
 /// Imports one node: appends one Value per node output to `results` (a null Value for an

@@ -19,6 +19,8 @@ MODELS = {
     "mobilenet_v2": ("gen_cnn", {"arch": "mobilenet_v2"}),
     "gpt": ("gen_gpt", {}),
     "gpt_dynamic": ("gen_gpt", {"dynamic": True}),
+    "vit": ("gen_vit", {}),
+    "vit_static": ("gen_vit", {"static": True}),
     # Batches that split into 4 microbatches, for pipeline tests.
     "resnet18_b4": ("gen_cnn", {"arch": "resnet18", "batch": 4}),
     "resnet18_b8": ("gen_cnn", {"arch": "resnet18", "batch": 8}),
