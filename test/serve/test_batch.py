@@ -103,11 +103,15 @@ def test_rows_of_one_npy_equal_onnxruntime(mlp, tmp_path, replicas):
         assert_close(reference[i], np.load(tmp_path / "out" / f"row_{i:06d}.npy"), f"row {i}")
 
 
-def repeated_dataset(directory, count, distinct):
-    """`count` samples, sample i holding row i % len(distinct)."""
+def repeated_dataset(directory, count, distinct, pipe_at=None):
+    """`count` samples, sample i holding row i % len(distinct); sample `pipe_at` is a named
+    pipe, on which the run waits until the test writes the sample into it."""
     directory.mkdir()
     for i in range(count):
-        np.save(directory / f"x{i:05d}.npy", distinct[i % len(distinct)])
+        if i == pipe_at:
+            os.mkfifo(directory / f"x{i:05d}.npy")
+        else:
+            np.save(directory / f"x{i:05d}.npy", distinct[i % len(distinct)])
 
 
 def check_exactly_once(mlp, out, count, distinct, tmp_path):
@@ -122,39 +126,36 @@ def check_exactly_once(mlp, out, count, distinct, tmp_path):
                      f"sample {i}")
 
 
-def kill_when_journaled(command, out, lines, group=False):
-    """Starts `command`, SIGKILLs it (its process group when `group`) once the journal
-    holds `lines` lines, and returns how many it held then."""
-    process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, start_new_session=True)
+def wait_for_journal(out, lines, process):
     journal = Path(out) / JOURNAL
-    deadline = time.time() + 60
-    held = 0
+    deadline = time.time() + 120
     while time.time() < deadline and process.poll() is None:
-        held = len(journal.read_text().splitlines()) if journal.exists() else 0
-        if held >= lines:
-            break
-        time.sleep(0.002)
-    assert process.poll() is None, "finished before it could be killed; use more samples"
-    if group:
-        os.killpg(process.pid, signal.SIGKILL)
-    else:
-        process.kill()
-    process.wait()
-    return held
+        if journal.exists() and len(journal.read_text().splitlines()) >= lines:
+            return
+        time.sleep(0.01)
+    pytest.fail(f"the journal did not reach {lines} lines")
 
 
 @pytest.mark.parametrize("replicas", [1, 2])
 def test_killed_then_resumed_writes_every_output_exactly_once(mlp, tmp_path, replicas):
-    count, distinct = 3000, rows_of(8, 3)
-    repeated_dataset(tmp_path / "in", count, distinct)
+    # The run waits on the pipe at sample 1500, so that it is surely mid-way when killed.
+    count, distinct, pipe = 2000, rows_of(8, 3), 1500
+    repeated_dataset(tmp_path / "in", count, distinct, pipe_at=pipe)
     out = tmp_path / "out"
-    command = [BATCH, mlp.artifact, "--input", tmp_path / "in", "--output-dir", out,
-               "--batch", 4, "--replicas", replicas]
-    held = kill_when_journaled(command, out, 200, group=True)
-    assert held >= 200
+    process = subprocess.Popen([str(c) for c in [BATCH, mlp.artifact, "--input", tmp_path / "in",
+                                                 "--output-dir", out, "--batch", 4,
+                                                 "--replicas", replicas]],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    wait_for_journal(out, 200, process)
+    time.sleep(0.2)
+    assert process.poll() is None
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
     before = len(journal_lines(out))
-    assert before < count
+    assert 200 <= before < count
+    os.remove(tmp_path / "in" / f"x{pipe:05d}.npy")
+    np.save(tmp_path / "in" / f"x{pipe:05d}.npy", distinct[pipe % len(distinct)])
     result = run_batch(mlp.artifact, "--input", tmp_path / "in", "--output-dir", out,
                        "--batch", 4, "--replicas", replicas)
     assert result.returncode == 0, result.stderr
@@ -162,7 +163,7 @@ def test_killed_then_resumed_writes_every_output_exactly_once(mlp, tmp_path, rep
     assert match, result.stdout
     assert int(match.group(1)) == count
     assert int(match.group(2)) + int(match.group(3)) == count
-    assert int(match.group(3)) >= before - 1  # the last line may have been cut short
+    assert int(match.group(3)) == before
     check_exactly_once(mlp, out, count, distinct, tmp_path)
     # Once more: nothing left to do.
     again = run_batch(mlp.artifact, "--input", tmp_path / "in", "--output-dir", out)
@@ -171,22 +172,30 @@ def test_killed_then_resumed_writes_every_output_exactly_once(mlp, tmp_path, rep
 
 
 def test_a_replica_that_dies_is_started_again(mlp, tmp_path):
-    count, distinct = 3000, rows_of(8, 4)
-    repeated_dataset(tmp_path / "in", count, distinct)
+    count, distinct, pipe = 2000, rows_of(8, 4), 1500
+    repeated_dataset(tmp_path / "in", count, distinct, pipe_at=pipe)
     out = tmp_path / "out"
     process = subprocess.Popen([BATCH, str(mlp.artifact), "--input", str(tmp_path / "in"),
                                 "--output-dir", str(out), "--batch", "4", "--replicas", "2"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    journal = out / JOURNAL
-    deadline = time.time() + 60
-    child = None
-    while time.time() < deadline and child is None and process.poll() is None:
-        if journal.exists() and len(journal.read_text().splitlines()) > 100:
-            children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text()
-            child = int(children.split()[0]) if children.split() else None
-        time.sleep(0.002)
-    assert child, "no replica found to kill"
-    os.kill(child, signal.SIGKILL)
+    wait_for_journal(out, 200, process)
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    assert children, "no replica found to kill"
+    for child in children:
+        try:
+            os.kill(int(child), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    # The sample becomes a file under the same name, at once; a replica that waits on the
+    # pipe gets an end of file, fails to read it and tries again.
+    sample = tmp_path / "in" / f"x{pipe:05d}.npy"
+    os.link(sample, tmp_path / "pipe")
+    np.save(tmp_path / "file.npy", distinct[pipe % len(distinct)])
+    os.replace(tmp_path / "file.npy", sample)
+    try:
+        os.close(os.open(tmp_path / "pipe", os.O_WRONLY | os.O_NONBLOCK))
+    except OSError:
+        pass  # nobody waits on it
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr
     assert "died (signal 9); starting it again on its unfinished samples" in stderr

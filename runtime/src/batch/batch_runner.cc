@@ -126,9 +126,12 @@ StatusOr<Dataset> listSamples(const BatchOptions &options, const Model &model) {
     std::vector<std::string> files;
     for (const fs::directory_entry &entry :
          fs::directory_iterator(options.input, error)) {
+      // Anything but a directory: a link that leads nowhere, or a pipe that
+      // nothing writes, is a sample that fails or waits when it is read.
       std::string name = entry.path().filename().string();
+      std::error_code entryError;
       if ((hasSuffix(name, ".npy") || hasSuffix(name, ".npz")) &&
-          entry.is_regular_file(error))
+          !entry.is_directory(entryError))
         files.push_back(name);
     }
     if (error)
