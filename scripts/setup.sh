@@ -29,6 +29,8 @@ PACKAGES=(
   pybind11-dev python3-pybind11 python3-dev python3-pytest nlohmann-json3-dev
   # cleave-serve (HTTP server, JSON) and its tests and load benchmark
   libcpp-httplib-dev python3-requests hey
+  # cleave-serve's KServe v2 gRPC service, and its Python test client
+  libgrpc++-dev protobuf-compiler-grpc python3-grpcio python3-grpc-tools
   # misc (zstd: the GPU tests decompress the PTX of CUDA fatbins)
   zstd zlib1g-dev libzstd-dev libedit-dev libcurl4-openssl-dev libxml2-dev
 )

@@ -1,6 +1,7 @@
 //===- cleave-serve.cpp - Serves a compiled .cleave artifact over HTTP ----===//
 //
-//   cleave-serve MODEL.cleave [--port P] [--host H] [--model-name NAME]
+//   cleave-serve MODEL.cleave [--port P] [--grpc-port P] [--host H]
+//                [--model-name NAME]
 //                [--max-batch N] [--max-delay-ms D] [--instances N]
 //                [--threads T] [--audit-log FILE] [--timeout-s S]
 //                [--max-body-mb M]
@@ -24,7 +25,8 @@
 namespace {
 
 const char kUsage[] =
-    R"(usage: cleave-serve MODEL.cleave [--port P] [--host H] [--model-name NAME]
+    R"(usage: cleave-serve MODEL.cleave [--port P] [--grpc-port P] [--host H]
+                    [--model-name NAME]
                     [--max-batch N] [--max-delay-ms D] [--instances N]
                     [--threads T] [--audit-log FILE] [--timeout-s S]
                     [--max-body-mb M]
@@ -50,6 +52,12 @@ options (each accepts "--opt VALUE" and "--opt=VALUE"):
   --port P          TCP port (default 8000; 0 picks a free one). The port is
                     printed once the server listens:
                       cleave-serve: serving model 'NAME' from PATH on http://H:P
+  --grpc-port P     also serve the KServe v2 gRPC service
+                    (inference.GRPCInferenceService: ServerLive, ServerReady,
+                    ServerMetadata, ModelReady, ModelMetadata, ModelInfer
+                    with raw_input_contents or typed contents) on port P
+                    (0 picks a free one, printed before the line above as
+                      cleave-serve: KServe v2 gRPC on H:P)
   --host H          address to listen on (default 127.0.0.1, this machine
                     only; 0.0.0.0 for every interface)
   --model-name NAME the name in the URLs (default: the artifact's file name
@@ -140,7 +148,7 @@ int main(int argc, char **argv) {
     static const char *const kKnown[] = {
         "--port",    "--host",      "--model-name", "--max-batch",
         "--max-delay-ms", "--instances", "--threads", "--audit-log",
-        "--timeout-s", "--max-body-mb"};
+        "--timeout-s", "--max-body-mb", "--grpc-port"};
     bool known = false;
     for (const char *option : kKnown)
       known = known || name == option;
@@ -157,6 +165,11 @@ int main(int argc, char **argv) {
       if (!parseInt(value, 0, 65535, &integer))
         return usageError("--port must be 0 to 65535, got '" + value + "'");
       options.port = int(integer);
+    } else if (name == "--grpc-port") {
+      if (!parseInt(value, 0, 65535, &integer))
+        return usageError("--grpc-port must be 0 to 65535, got '" + value +
+                          "'");
+      options.grpcPort = int(integer);
     } else if (name == "--host") {
       if (value.empty())
         return usageError("--host needs an address");

@@ -88,14 +88,16 @@ Status ModelRunner::openVariants(int threads) {
   return Status();
 }
 
-StatusOr<std::unique_ptr<ModelRunner>> ModelRunner::open(const std::string &path,
-                                                         int threads) {
+StatusOr<std::unique_ptr<ModelRunner>>
+ModelRunner::open(const std::string &path, int threads,
+                  const std::string &program) {
   StatusOr<ProcessSession> opened =
       openProcessSession(path, ProcessSessionOptions{threads, true});
   if (!opened.ok())
     return opened.status();
   std::unique_ptr<ModelRunner> runner(new ModelRunner());
   runner->path_ = path;
+  runner->program_ = program;
   runner->transport_ = std::move(opened->transport);
   runner->sessions_.push_back(std::move(opened->session));
   if (!runner->transport_) {
@@ -149,6 +151,7 @@ StatusOr<std::unique_ptr<ModelRunner>> ModelRunner::another(int threads) const {
     return session.status();
   std::unique_ptr<ModelRunner> runner(new ModelRunner());
   runner->path_ = path_;
+  runner->program_ = program_;
   runner->sessions_.push_back(std::move(session).value());
   Status variants = runner->openVariants(threads);
   if (!variants.ok())
@@ -185,7 +188,7 @@ Status ModelRunner::run(size_t plan, const std::vector<Tensor> &inputs,
     return session.run(inputs, outputs);
   auto ended = [&](const Status &status) {
     std::fflush(stdout);
-    std::fprintf(stderr, "cleave-serve: error: rank %d: %s\n", rank_,
+    std::fprintf(stderr, "%s: error: rank %d: %s\n", program_.c_str(), rank_,
                  status.message().c_str());
     std::fflush(stderr);
     control_->abort(1);

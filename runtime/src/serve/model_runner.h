@@ -31,8 +31,10 @@ namespace cleave::serve {
 class ModelRunner {
 public:
   /// Opens `path` as openProcessSession does (collective under mpirun).
-  static StatusOr<std::unique_ptr<ModelRunner>> open(const std::string &path,
-                                                     int threads);
+  /// `program` starts the line printed when a failure ends the job.
+  static StatusOr<std::unique_ptr<ModelRunner>>
+  open(const std::string &path, int threads,
+       const std::string &program = "cleave-serve");
   /// A further in-process session of the same artifact (plans on one rank
   /// only), for --instances.
   StatusOr<std::unique_ptr<ModelRunner>> another(int threads) const;
@@ -76,6 +78,7 @@ private:
   Status openVariants(int threads);
 
   std::string path_;
+  std::string program_ = "cleave-serve";
   std::shared_ptr<Transport> transport_;
   /// One session per entry of batches_; sessions_[main_] is the one
   /// openProcessSession made.

@@ -4,6 +4,10 @@
 
 #include "cleave/runtime.h"
 #include "serve/batcher.h"
+#include "serve/frontend.h"
+#ifdef CLEAVE_HAVE_GRPC
+#include "serve/grpc_server.h"
+#endif
 #include "serve/kserve.h"
 #include "serve/model_runner.h"
 #include "serve/sha256.h"
@@ -254,7 +258,7 @@ json planRecord(const std::string &model, const Artifact &artifact,
 }
 
 /// The whole server on rank 0.
-class Server {
+class Server final : public Frontend {
 public:
   Server(const ServeOptions &options, ModelInfo model,
          std::vector<std::unique_ptr<ModelRunner>> runners)
@@ -263,6 +267,20 @@ public:
 
   /// Lets the other ranks go when the server does not start.
   void stopFollowers() { runners_.front()->stop(); }
+
+  const ModelInfo &model() const override { return model_; }
+  bool ready() const override {
+    return ready_ && !stopping_ && runners_.front()->heartbeatWaitSeconds() < 1;
+  }
+  InferOutcome infer(InferRequest request, Clock::time_point arrival) override;
+  void refuse(const std::string &id, int status, const std::string &error,
+              Clock::time_point arrival) override {
+    double seconds =
+        std::chrono::duration<double>(Clock::now() - arrival).count();
+    metrics_.request(status, seconds);
+    audit_.record(id.empty() ? "cleave-" + std::to_string(nextId_++) : id,
+                  status, seconds, 0, error);
+  }
 
   Status start(const std::string &artifactSha) {
     const Artifact &artifact = runners_.front()->artifact();
@@ -300,6 +318,19 @@ public:
                           " (in use, or not an address of this machine)");
       port_ = options_.port;
     }
+    if (options_.grpcPort >= 0) {
+#ifdef CLEAVE_HAVE_GRPC
+      StatusOr<std::unique_ptr<GrpcServer>> grpc = GrpcServer::start(
+          *this, options_.host, options_.grpcPort, options_.maxBodyBytes);
+      if (!grpc.ok())
+        return grpc.status();
+      grpc_ = std::move(grpc).value();
+#else
+      return failedPreconditionError(
+          "--grpc-port: this cleave-serve was built without gRPC "
+          "(libgrpc++-dev and protobuf-compiler-grpc were missing)");
+#endif
+    }
     return Status();
   }
 
@@ -307,6 +338,11 @@ public:
   int serve() {
     listener_ = std::thread([this] {
       http_.listen_after_bind();
+#ifdef CLEAVE_HAVE_GRPC
+      // Waits for the gRPC calls in flight, which the workers still answer.
+      if (grpc_)
+        grpc_->shutdown();
+#endif
       // Every connection's handler has returned: nothing more can arrive.
       batcher_.close();
     });
@@ -314,6 +350,11 @@ public:
     for (size_t i = 1; i < runners_.size(); ++i)
       workers.emplace_back([this, i] { work(*runners_[i], false); });
     ready_ = true;
+#ifdef CLEAVE_HAVE_GRPC
+    if (grpc_)
+      std::printf("cleave-serve: KServe v2 gRPC on %s:%d\n",
+                  options_.host.c_str(), grpc_->port());
+#endif
     std::printf("cleave-serve: serving model '%s' from %s on http://%s:%d\n",
                 model_.name.c_str(), options_.artifact.c_str(),
                 options_.host.c_str(), port_);
@@ -336,13 +377,10 @@ public:
 
 private:
   void routes();
-  void infer(const httplib::Request &req, httplib::Response &res);
+  void inferHttp(const httplib::Request &req, httplib::Response &res);
   void work(ModelRunner &runner, bool watchSignals);
   void runBatch(ModelRunner &runner,
                 const std::vector<std::shared_ptr<Pending>> &batch);
-  bool ready() const {
-    return ready_ && !stopping_ && runners_.front()->heartbeatWaitSeconds() < 1;
-  }
   void answer(httplib::Response &res, int status, const std::string &message) {
     res.status = status;
     res.set_content(errorJson(message), "application/json");
@@ -354,6 +392,9 @@ private:
   int64_t maxRows_ = 1;
   int port_ = 0;
   httplib::Server http_;
+#ifdef CLEAVE_HAVE_GRPC
+  std::unique_ptr<GrpcServer> grpc_;
+#endif
   std::thread listener_;
   Batcher<Pending> batcher_;
   Metrics metrics_;
@@ -417,7 +458,7 @@ void Server::routes() {
                  audit_.record("", 404, 0, 0, "unknown model");
                  return;
                }
-               infer(req, res);
+               inferHttp(req, res);
              });
   http_.Get("/metrics", [this](const httplib::Request &,
                                httplib::Response &res) {
@@ -459,10 +500,12 @@ void Server::routes() {
       });
 }
 
-void Server::infer(const httplib::Request &req, httplib::Response &res) {
-  Clock::time_point arrival = Clock::now();
+InferOutcome Server::infer(InferRequest request, Clock::time_point arrival) {
   auto pending = std::make_shared<Pending>();
   pending->arrival = arrival;
+  pending->request = std::move(request);
+  pending->rows = pending->request.rows;
+  InferOutcome outcome;
   auto finishWith = [&](int status, const std::string &error,
                         int64_t batchRows) {
     double seconds =
@@ -472,8 +515,35 @@ void Server::infer(const httplib::Request &req, httplib::Response &res) {
                          ? "cleave-" + std::to_string(nextId_++)
                          : pending->request.id;
     audit_.record(id, status, seconds, batchRows, error);
+    outcome.status = status;
+    outcome.error = error;
+    return outcome;
   };
+  if (stopping_ || !batcher_.push(pending))
+    return finishWith(503, "the server is shutting down", 0);
+  {
+    std::unique_lock<std::mutex> lock(pending->mutex);
+    pending->done.wait(lock, [&] { return pending->finished; });
+  }
+  if (!pending->status.ok())
+    return finishWith(500, pending->status.message(), pending->batchRows);
+  for (size_t i = 0; i < model_.outputs.size(); ++i) {
+    const Tensor &tensor = (*pending->outputs)[i];
+    size_t rowBytes = model_.maxRows > 0
+                          ? tensor.byteSize() / size_t(tensor.shape()[0])
+                          : 0;
+    outcome.slices.push_back(OutputSlice{
+        static_cast<const char *>(tensor.data()) + rowBytes * pending->offset,
+        pending->rows});
+  }
+  outcome.outputs = pending->outputs;
+  // Recorded before the answer is sent, as the HTTP path always did.
+  return finishWith(200, "", pending->batchRows);
+}
 
+void Server::inferHttp(const httplib::Request &req, httplib::Response &res) {
+  Clock::time_point arrival = Clock::now();
+  InferRequest request;
   std::optional<size_t> headerLength;
   if (req.has_header("Inference-Header-Content-Length")) {
     std::string value = req.get_header_value("Inference-Header-Content-Length");
@@ -484,52 +554,37 @@ void Server::infer(const httplib::Request &req, httplib::Response &res) {
       std::string message =
           "Inference-Header-Content-Length '" + value + "' is not a byte count";
       answer(res, 400, message);
-      finishWith(400, message, 0);
+      refuse("", 400, message, arrival);
       return;
     }
     headerLength = static_cast<size_t>(length);
   }
   std::optional<RequestError> bad =
-      parseInferRequest(model_, req.body, headerLength, &pending->request);
+      parseInferRequest(model_, req.body, headerLength, &request);
   if (bad) {
     answer(res, bad->status, bad->message);
-    finishWith(bad->status, bad->message, 0);
+    refuse(request.id, bad->status, bad->message, arrival);
     return;
   }
-  pending->rows = pending->request.rows;
-  if (stopping_ || !batcher_.push(pending)) {
-    answer(res, 503, "the server is shutting down");
-    finishWith(503, "shutting down", 0);
+  // What the answer needs of the request; its inputs go to the batcher.
+  InferRequest kept;
+  kept.id = request.id;
+  kept.rows = request.rows;
+  kept.outputs = request.outputs;
+  kept.binaryOutputs = request.binaryOutputs;
+  InferOutcome outcome = infer(std::move(request), arrival);
+  if (outcome.status != 200) {
+    answer(res, outcome.status, outcome.error);
     return;
-  }
-  {
-    std::unique_lock<std::mutex> lock(pending->mutex);
-    pending->done.wait(lock, [&] { return pending->finished; });
-  }
-  if (!pending->status.ok()) {
-    answer(res, 500, pending->status.message());
-    finishWith(500, pending->status.message(), pending->batchRows);
-    return;
-  }
-  std::vector<OutputSlice> slices;
-  for (size_t i = 0; i < model_.outputs.size(); ++i) {
-    const Tensor &tensor = (*pending->outputs)[i];
-    size_t rowBytes = model_.maxRows > 0
-                          ? tensor.byteSize() / size_t(tensor.shape()[0])
-                          : 0;
-    slices.push_back(OutputSlice{
-        static_cast<const char *>(tensor.data()) + rowBytes * pending->offset,
-        pending->rows});
   }
   std::string body, contentType;
   std::optional<size_t> responseHeader;
-  writeInferResponse(model_, pending->request, slices, &body, &contentType,
+  writeInferResponse(model_, kept, outcome.slices, &body, &contentType,
                      &responseHeader);
   if (responseHeader)
     res.set_header("Inference-Header-Content-Length",
                    std::to_string(*responseHeader));
   res.set_content(std::move(body), contentType.c_str());
-  finishWith(200, "", pending->batchRows);
 }
 
 void Server::runBatch(ModelRunner &runner,

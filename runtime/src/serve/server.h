@@ -23,6 +23,8 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   /// 0 picks a free port (printed when listening).
   int port = 8000;
+  /// The KServe v2 gRPC service's port: -1 for none, 0 picks a free one.
+  int grpcPort = -1;
   /// The name clients use; the artifact's file stem when empty.
   std::string modelName;
   /// Rows per formed batch; 0: the compiled batch.
