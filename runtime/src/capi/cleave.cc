@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <new>
@@ -119,11 +120,21 @@ template <typename Body> cleave_status *guarded(Body &&body) noexcept {
 constexpr size_t kMaxRank = 64;
 
 /// Translates a C view's type into `dtype` and `shape`; `what` names it.
-Status translateType(const std::string &what, cleave_dtype code, size_t rank,
+/// The dtype field of a caller's view as the integer the caller stored: reading
+/// it as a cleave_dtype would be undefined for a code outside the enum, which
+/// is exactly what translateType must refuse.
+int32_t dtypeCode(const cleave_dtype &field) {
+  static_assert(sizeof(cleave_dtype) == sizeof(int32_t), "cleave_dtype is an int");
+  int32_t code;
+  std::memcpy(&code, &field, sizeof code);
+  return code;
+}
+
+Status translateType(const std::string &what, int32_t code, size_t rank,
                      const int64_t *dims, DType *dtype, Shape *shape) {
   if (!cleave_dtype_name(code))
     return cleave::invalidArgumentError(what + ": unknown dtype code " +
-                                        std::to_string(int(code)));
+                                        std::to_string(code));
   if (rank > kMaxRank)
     return cleave::invalidArgumentError(
         what + ": rank " + std::to_string(rank) + " exceeds the limit of " +
@@ -183,7 +194,7 @@ Status translateViews(const char *kind, const std::vector<TensorDesc> &declared,
   views.resize(count);
   for (size_t i = 0; i < count; ++i) {
     Status status =
-        translateType(nameOf(kind, declared, i), given[i].dtype, given[i].rank,
+        translateType(nameOf(kind, declared, i), dtypeCode(given[i].dtype), given[i].rank,
                       given[i].dims, &views[i].dtype, &views[i].shape);
     if (!status.ok())
       return status;
