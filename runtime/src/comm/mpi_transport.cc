@@ -313,24 +313,34 @@ StatusOr<std::shared_ptr<Transport>> createMpiTransport(int *argc,
   int initialized = 0;
   MPI_Initialized(&initialized);
   bool ownsMpi = false;
+  // MPI_Init and MPI_Comm_dup wait for every rank of the job: a rank stopped
+  // before it gets there must not hold the others forever. Before MPI is up
+  // the watchdog ends the process (mpirun then ends the job); after, it
+  // aborts the job.
+  int launchRank = detectMpiLaunch().rank;
   if (!initialized) {
     int finalized = 0;
     MPI_Finalized(&finalized);
     if (finalized)
       return failedPreconditionError("MPI was already finalised in this "
                                      "process");
+    WaitScope scope(launchRank, "the other ranks to start (MPI_Init)");
     if (MPI_Init(argc, argv) != MPI_SUCCESS)
       return internalError("MPI_Init failed");
     ownsMpi = true;
   }
+  // A wait past the bound ends every rank of the job.
+  setWaitTimeoutAction([] { MPI_Abort(MPI_COMM_WORLD, 1); });
   MPI_Comm comm;
-  int code = MPI_Comm_dup(MPI_COMM_WORLD, &comm);
+  int code;
+  {
+    WaitScope scope(launchRank, "the other ranks to join the job");
+    code = MPI_Comm_dup(MPI_COMM_WORLD, &comm);
+  }
   if (code != MPI_SUCCESS)
     return internalError("cannot create an MPI communicator: " +
                          mpiError(code));
   MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
-  // A wait past the bound ends every rank of the job.
-  setWaitTimeoutAction([] { MPI_Abort(MPI_COMM_WORLD, 1); });
   return std::shared_ptr<Transport>(
       new MpiTransport(comm, std::make_shared<MpiLifetime>(ownsMpi)));
 }
