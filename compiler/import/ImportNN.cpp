@@ -1,9 +1,12 @@
-// ONNX import patterns: matmul/gemm, convolution, transposed convolution, pooling.
+// ONNX import patterns: matmul/gemm/einsum, convolution, transposed convolution, pooling.
 #include "compiler/import/NodeImporter.h"
 
 #include "dialects/Onnx/IR/OnnxOps.h"
 
 #include "onnx/onnx_pb.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <map>
 
 using namespace mlir;
 using namespace cleave;
@@ -20,6 +23,115 @@ LogicalResult importMatMul(NodeImporter &n, SmallVectorImpl<Value> &results) {
     return failure();
   auto type = RankedTensorType::get(*shape, lhs.getElementType());
   results.push_back(onnxir::MatMulOp::create(n.builder, n.loc, type, n.operand(0), n.operand(1)));
+  return success();
+}
+
+/// Einsum 12 without ellipsis or repeated indices in one operand: each operand transposed
+/// to the order of the indices (output indices first, then the summed ones) and reshaped
+/// with 1s for the indices it lacks, the operands multiplied with broadcasting, and the
+/// summed indices reduced away. The product is as large as all indices together: fine for
+/// the small contractions exporters write, not a matmul kernel.
+LogicalResult importEinsum(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  std::string equation;
+  for (char c : n.getString("equation", ""))
+    if (c != ' ')
+      equation += c;
+  if (equation.find("...") != std::string::npos)
+    return n.emitError() << "equation '" << equation << "': an ellipsis is not supported";
+  StringRef eq(equation);
+  auto [lhs, rhs] = eq.split("->");
+  bool explicitOutput = eq.contains("->");
+  SmallVector<StringRef> terms;
+  lhs.split(terms, ',');
+  if (terms.size() != n.numOperands() || llvm::any_of(llvm::seq<size_t>(0, terms.size()),
+                                                       [&](size_t i) { return !n.operandType(i); }))
+    return n.emitError() << "equation '" << equation << "' has " << terms.size()
+                         << " operand terms for " << n.numOperands() << " inputs";
+  llvm::StringMap<int64_t> count;
+  std::map<char, int64_t> sizes;
+  Type elementType = n.operandType(0).getElementType();
+  for (auto [i, term] : llvm::enumerate(terms)) {
+    RankedTensorType type = n.operandType(i);
+    if (type.getElementType() != elementType)
+      return n.emitError() << "expects inputs of one element type, got " << type;
+    if (static_cast<int64_t>(term.size()) != type.getRank())
+      return n.emitError() << "equation term '" << term << "' has " << term.size()
+                           << " indices for a rank-" << type.getRank() << " input";
+    for (auto [d, c] : llvm::enumerate(term)) {
+      if (!llvm::isAlpha(c))
+        return n.emitError() << "equation '" << equation << "': '" << c
+                             << "' is not an index letter";
+      if (term.find(c) != d)
+        return n.emitError() << "equation term '" << term << "' repeats index '" << c
+                             << "' (a diagonal), which is not supported";
+      auto [it, inserted] = sizes.try_emplace(c, type.getDimSize(d));
+      if (!inserted && it->second != type.getDimSize(d))
+        return n.emitError() << "index '" << c << "' has sizes " << it->second << " and "
+                             << type.getDimSize(d);
+      ++count[StringRef(&c, 1)];
+    }
+  }
+  // Implicit output: the indices that appear once, in alphabetical order.
+  std::string output = rhs.str();
+  if (!explicitOutput) {
+    output.clear();
+    for (auto [c, size] : sizes)
+      if (count[StringRef(&c, 1)] == 1)
+        output += c;
+  }
+  for (auto [d, c] : llvm::enumerate(output))
+    if (!sizes.count(c) || output.find(c) != d)
+      return n.emitError() << "equation '" << equation << "': output index '" << c
+                           << "' is not an input index or appears twice";
+  std::string all = output;
+  for (StringRef term : terms)
+    for (char c : term)
+      if (all.find(c) == std::string::npos)
+        all += c;
+  SmallVector<int64_t> fullShape;
+  for (char c : all)
+    fullShape.push_back(sizes[c]);
+
+  Value product;
+  for (auto [i, term] : llvm::enumerate(terms)) {
+    // The operand's dims in the order of `all`, then 1s where it lacks an index.
+    SmallVector<int64_t> perm, permuted, aligned;
+    for (char c : all)
+      if (size_t d = term.find(c); d != StringRef::npos) {
+        perm.push_back(d);
+        permuted.push_back(sizes[c]);
+      }
+    for (char c : all)
+      aligned.push_back(term.contains(c) ? sizes[c] : 1);
+    Value v = n.operand(i);
+    if (!llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+      v = onnxir::TransposeOp::create(n.builder, n.loc,
+                                      RankedTensorType::get(permuted, elementType), v,
+                                      n.builder.getDenseI64ArrayAttr(perm));
+    v = onnxir::ReshapeOp::create(n.builder, n.loc, RankedTensorType::get(aligned, elementType),
+                                  v);
+    if (!product) {
+      product = v;
+      continue;
+    }
+    SmallVector<int64_t> shape;
+    for (auto [a, b] : llvm::zip(cast<RankedTensorType>(product.getType()).getShape(), aligned))
+      shape.push_back(std::max(a, b));
+    product = onnxir::MulOp::create(n.builder, n.loc, RankedTensorType::get(shape, elementType),
+                                    product, v);
+  }
+  SmallVector<int64_t> summed =
+      llvm::to_vector(llvm::seq<int64_t>(output.size(), all.size()));
+  auto productType = cast<RankedTensorType>(product.getType());
+  SmallVector<int64_t> outShape(productType.getShape().take_front(output.size()));
+  auto outType = RankedTensorType::get(outShape, elementType);
+  if (summed.empty())
+    product = onnxir::ReshapeOp::create(n.builder, n.loc, outType, product);
+  else
+    product = onnxir::ReduceSumOp::create(n.builder, n.loc, outType, product,
+                                          n.builder.getDenseI64ArrayAttr(summed),
+                                          n.builder.getBoolAttr(false));
+  results.push_back(product);
   return success();
 }
 
@@ -325,6 +437,7 @@ LogicalResult importGlobalPool(NodeImporter &n, SmallVectorImpl<Value> &results)
 
 void cleave::populateNNImporters(OpImporterRegistry &registry) {
   registry.add("MatMul", 1, importMatMul);
+  registry.add("Einsum", 12, importEinsum);
   registry.add("Gemm", 1, [](NodeImporter &n, SmallVectorImpl<Value> &results) {
     return importGemm(n, results, /*legacyBroadcast=*/true);
   });

@@ -51,6 +51,7 @@ const OpImporterRegistry &registry() {
     populateShapeImporters(r);
     populateIndexImporters(r);
     populateLayoutImporters(r);
+    populateQuantImporters(r);
     return r;
   }();
   return instance;

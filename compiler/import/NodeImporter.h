@@ -166,6 +166,7 @@ void populateNormImporters(OpImporterRegistry &registry);
 void populateShapeImporters(OpImporterRegistry &registry);
 void populateIndexImporters(OpImporterRegistry &registry);
 void populateLayoutImporters(OpImporterRegistry &registry);
+void populateQuantImporters(OpImporterRegistry &registry);
 
 } // namespace cleave
 

@@ -292,6 +292,82 @@ OpFoldResult AbsOp::fold(FoldAdaptor adaptor) {
       });
 }
 
+/// Folds a unary float op through `fn` on doubles (rounded back to the element type).
+template <typename Fn>
+Attribute foldFloatUnary(Operation *op, ArrayRef<Attribute> operands, Fn fn) {
+  if (!isFloatTensor(op->getOperand(0)))
+    return {};
+  return foldElementwise(operands, op->getResult(0).getType(),
+                         [&](ArrayRef<Scalar> a) -> std::optional<Scalar> {
+                           return Scalar{fn(a[0].f), 0};
+                         });
+}
+
+OpFoldResult SqrtOp::fold(FoldAdaptor adaptor) {
+  return foldFloatUnary(*this, adaptor.getOperands(), [](double x) { return std::sqrt(x); });
+}
+
+OpFoldResult ReciprocalOp::fold(FoldAdaptor adaptor) {
+  return foldFloatUnary(*this, adaptor.getOperands(), [](double x) { return 1.0 / x; });
+}
+
+OpFoldResult FloorOp::fold(FoldAdaptor adaptor) {
+  return foldFloatUnary(*this, adaptor.getOperands(), [](double x) { return std::floor(x); });
+}
+
+OpFoldResult CeilOp::fold(FoldAdaptor adaptor) {
+  return foldFloatUnary(*this, adaptor.getOperands(), [](double x) { return std::ceil(x); });
+}
+
+OpFoldResult RoundOp::fold(FoldAdaptor adaptor) {
+  // Halves to even: nearbyint in the default rounding mode.
+  return foldFloatUnary(*this, adaptor.getOperands(), [](double x) { return std::nearbyint(x); });
+}
+
+OpFoldResult SignOp::fold(FoldAdaptor adaptor) {
+  bool isFloat = isFloatTensor(getInput());
+  return foldElementwise(adaptor.getOperands(), getType(),
+                         [&](ArrayRef<Scalar> a) -> std::optional<Scalar> {
+                           if (isFloat && std::isnan(a[0].f))
+                             return std::nullopt;
+                           return Scalar{static_cast<double>((a[0].f > 0) - (a[0].f < 0)),
+                                         (a[0].i > 0) - (a[0].i < 0)};
+                         });
+}
+
+OpFoldResult PowOp::fold(FoldAdaptor adaptor) {
+  bool floatBase = isFloatTensor(getBase()), floatExponent = isFloatTensor(getExponent());
+  return foldElementwise(
+      adaptor.getOperands(), getType(), [&](ArrayRef<Scalar> a) -> std::optional<Scalar> {
+        double base = floatBase ? a[0].f : static_cast<double>(a[0].i);
+        double exponent = floatExponent ? a[1].f : static_cast<double>(a[1].i);
+        double result = std::pow(base, exponent);
+        if (floatBase)
+          return Scalar{result, 0};
+        // Integer bases: computed in f64 and truncated back, as the lowering does.
+        if (!std::isfinite(result) || std::fabs(result) > 9.2e18)
+          return std::nullopt;
+        return Scalar{0, static_cast<int64_t>(result)};
+      });
+}
+
+OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
+  bool isFloat = isFloatTensor(getLhs()), fmod = getFmod();
+  return foldElementwise(
+      adaptor.getOperands(), getType(), [&](ArrayRef<Scalar> a) -> std::optional<Scalar> {
+        if (isFloat)
+          return Scalar{std::fmod(a[0].f, a[1].f), 0};
+        int64_t x = a[0].i, y = a[1].i;
+        if (y == 0 || (x == std::numeric_limits<int64_t>::min() && y == -1))
+          return std::nullopt;
+        int64_t r = x % y;
+        // Without fmod the remainder takes the divisor's sign (Python's %).
+        if (!fmod && r != 0 && ((r < 0) != (y < 0)))
+          r += y;
+        return Scalar{0, r};
+      });
+}
+
 int64_t LeakyReluOp::getFlops() { return 2 * defaultFlops(getOperation()); }
 int64_t SigmoidOp::getFlops() { return 4 * defaultFlops(getOperation()); }
 int64_t HardSigmoidOp::getFlops() { return 4 * defaultFlops(getOperation()); }

@@ -63,6 +63,7 @@ def Onnx_PowOp : Onnx_BroadcastOp<"pow", [AllElementTypesMatch<["base", "result"
   let arguments = (ins Onnx_NumericTensor:$base, Onnx_NumericTensor:$exponent);
   let results = (outs Onnx_NumericTensor:$result);
   let assemblyFormat = "$base `,` $exponent attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Onnx_ModOp : Onnx_BroadcastOp<"mod", [SameOperandsAndResultElementType]> {
@@ -78,6 +79,7 @@ def Onnx_ModOp : Onnx_BroadcastOp<"mod", [SameOperandsAndResultElementType]> {
   let arguments = (ins Onnx_NumericTensor:$lhs, Onnx_NumericTensor:$rhs, BoolAttr:$fmod);
   let results = (outs Onnx_NumericTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Onnx_BitShiftOp : Onnx_BroadcastOp<"bit_shift", [SameOperandsAndResultElementType]> {
@@ -156,6 +158,7 @@ def Onnx_SqrtOp : Onnx_UnaryOp<"sqrt"> {
     %y = onnx.sqrt %x : tensor<4xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Onnx_ExpOp : Onnx_UnaryOp<"exp"> {
@@ -183,6 +186,7 @@ def Onnx_ReciprocalOp : Onnx_UnaryOp<"reciprocal"> {
     %y = onnx.reciprocal %x : tensor<4xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Onnx_TanhOp : Onnx_UnaryOp<"tanh"> {
@@ -210,6 +214,7 @@ def Onnx_FloorOp : Onnx_UnaryOp<"floor"> {
     %y = onnx.floor %x : tensor<4xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Onnx_CeilOp : Onnx_UnaryOp<"ceil"> {
@@ -219,6 +224,7 @@ def Onnx_CeilOp : Onnx_UnaryOp<"ceil"> {
     %y = onnx.ceil %x : tensor<4xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Onnx_RoundOp : Onnx_UnaryOp<"round"> {
@@ -228,6 +234,7 @@ def Onnx_RoundOp : Onnx_UnaryOp<"round"> {
     %y = onnx.round %x : tensor<4xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Onnx_SignOp : Onnx_UnaryOp<"sign"> {
@@ -237,6 +244,7 @@ def Onnx_SignOp : Onnx_UnaryOp<"sign"> {
     %y = onnx.sign %x : tensor<4xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Onnx_SinOp : Onnx_UnaryOp<"sin"> {

@@ -41,11 +41,73 @@ bool broadcastsTo(RankedTensorType operand, ArrayRef<int64_t> shape) {
   return true;
 }
 
+/// Folds a reduction of a constant of signed integers (shape arithmetic: the element count
+/// of some dims, the largest index): `combine` starting from `init` over each reduced slice
+/// (wrapping as the lowering's integer arithmetic does). Null for other element types, an
+/// empty Max/Min or a result too large to fold into.
+OpFoldResult foldIntReduce(Operation *op, Attribute input, ArrayRef<int64_t> axes,
+                           std::optional<int64_t> init,
+                           function_ref<int64_t(int64_t, int64_t)> combine) {
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(input);
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  Type elementType = type.getElementType();
+  if (!dense || !type.hasStaticShape() || type.getNumElements() > kMaxFoldElements ||
+      !elementType.isSignlessInteger() || elementType.isInteger(1))
+    return {};
+  ArrayRef<int64_t> shape = dense.getType().getShape();
+  if (!init && dense.getNumElements() == 0)
+    return {};
+  SmallVector<std::optional<int64_t>> out(type.getNumElements(), init);
+  SmallVector<int64_t> index(shape.size(), 0);
+  for (const APInt &v : dense.getValues<APInt>()) {
+    int64_t linear = 0;
+    for (auto [d, i] : llvm::enumerate(index))
+      if (!llvm::is_contained(axes, static_cast<int64_t>(d)))
+        linear = linear * shape[d] + i;
+    std::optional<int64_t> &acc = out[linear];
+    acc = acc ? combine(*acc, v.getSExtValue()) : v.getSExtValue();
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  SmallVector<APInt> values;
+  for (const std::optional<int64_t> &v : out)
+    values.push_back(APInt(elementType.getIntOrFloatBitWidth(), static_cast<uint64_t>(*v),
+                           /*isSigned=*/false, /*implicitTrunc=*/true));
+  return DenseElementsAttr::get(type, values);
+}
+
+int64_t wrap(uint64_t v) { return static_cast<int64_t>(v); }
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
+
+OpFoldResult ReduceSumOp::fold(FoldAdaptor adaptor) {
+  return foldIntReduce(*this, adaptor.getInput(), getAxes(), 0, [](int64_t a, int64_t b) {
+    return wrap(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  });
+}
+
+OpFoldResult ReduceProdOp::fold(FoldAdaptor adaptor) {
+  return foldIntReduce(*this, adaptor.getInput(), getAxes(), 1, [](int64_t a, int64_t b) {
+    return wrap(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  });
+}
+
+OpFoldResult ReduceMaxOp::fold(FoldAdaptor adaptor) {
+  return foldIntReduce(*this, adaptor.getInput(), getAxes(), std::nullopt,
+                       [](int64_t a, int64_t b) { return std::max(a, b); });
+}
+
+OpFoldResult ReduceMinOp::fold(FoldAdaptor adaptor) {
+  return foldIntReduce(*this, adaptor.getInput(), getAxes(), std::nullopt,
+                       [](int64_t a, int64_t b) { return std::min(a, b); });
+}
 
 FailureOr<SmallVector<int64_t>>
 cleave::onnxir::inferReducedShape(ArrayRef<int64_t> input, ArrayRef<int64_t> axes, bool keepdims,

@@ -28,6 +28,7 @@ def Onnx_ReduceSumOp : Onnx_ReduceOp<"reduce_sum"> {
         : tensor<4x8xf32> -> tensor<4xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Onnx_ReduceMeanOp : Onnx_ReduceOp<"reduce_mean"> {
@@ -50,6 +51,7 @@ def Onnx_ReduceMaxOp : Onnx_ReduceOp<"reduce_max"> {
     %y = onnx.reduce_max %x {axes = array<i64: 0, 1>} : tensor<3x2xf32> -> tensor<1x1xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Onnx_ReduceMinOp : Onnx_ReduceOp<"reduce_min"> {
@@ -61,6 +63,7 @@ def Onnx_ReduceMinOp : Onnx_ReduceOp<"reduce_min"> {
     %y = onnx.reduce_min %x {axes = array<i64: 1>} : tensor<3x2xf32> -> tensor<3x1xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 def Onnx_ReduceProdOp : Onnx_ReduceOp<"reduce_prod"> {
@@ -71,6 +74,7 @@ def Onnx_ReduceProdOp : Onnx_ReduceOp<"reduce_prod"> {
         : tensor<3x2xf32> -> tensor<2xf32>
     ```
   }];
+  let hasFolder = 1;
 }
 
 /// The index of the largest or smallest element along one axis.

@@ -105,6 +105,19 @@ TransposeOp::inferShape(ArrayRef<int64_t> input, ArrayRef<int64_t> perm,
   return shape;
 }
 
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  ArrayRef<int64_t> perm = getPerm();
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    return getInput();
+  return foldByIndex(*this, adaptor.getInput(),
+                     [&](ArrayRef<int64_t> index, ArrayRef<int64_t> strides) {
+                       int64_t linear = 0;
+                       for (auto [d, i] : llvm::enumerate(index))
+                         linear += i * strides[perm[d]];
+                       return linear;
+                     });
+}
+
 LogicalResult TransposeOp::verify() {
   auto shape =
       inferShape(tensorType(getInput()).getShape(), getPerm(), [&] { return emitOpError(); });

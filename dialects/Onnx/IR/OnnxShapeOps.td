@@ -40,6 +40,7 @@ def Onnx_TransposeOp : Onnx_Op<"transpose", [Pure, SameOperandsAndResultElementT
   let results = (outs Onnx_AnyTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
   let extraClassDeclaration = [{
     /// The result shape of permuting an input of this shape by `perm`, or failure after
     /// reporting the problem through `emitError`.
