@@ -241,6 +241,8 @@ std::string manifestText(const Spec &spec, const Json &parameters,
             {CLEAVE_KEY_SECTIONS, std::move(sectionList)}};
   if (!o.batchSizes.empty())
     root[CLEAVE_KEY_OPTIONS][CLEAVE_KEY_BATCH_SIZES] = o.batchSizes;
+  if (o.dp > 1)
+    root[CLEAVE_KEY_OPTIONS][CLEAVE_KEY_DP] = o.dp;
   if (!spec.variants.empty())
     root[CLEAVE_KEY_VARIANTS] = std::move(variants);
   // Names come from the model: bytes that are not UTF-8 are replaced, never thrown over.

@@ -138,6 +138,8 @@ struct Source {
 struct Options {
   std::string devices;
   int64_t pp = 1, tp = 1, microbatches = 1;
+  /// Data-parallel replicas; written only when above 1.
+  int64_t dp = 1;
   std::string cpu, cudaArch, rocmArch;
   std::vector<std::string> inputShapes; ///< as given, NAME=D0xD1...
   /// --batch-sizes, ascending; written only when given.

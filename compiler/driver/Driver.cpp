@@ -98,10 +98,28 @@ std::string resolveDevices(const CompileOptions &o, Cluster &cluster, int64_t &p
   if (!makeCluster(o.devices, o.deviceFile, cluster, error))
     return error;
   int64_t deviceCount = static_cast<int64_t>(cluster.devices.size());
+  if (o.dp < 1)
+    return "--dp must be positive";
+  if (o.dp > 1) {
+    if (deviceCount % o.dp != 0)
+      return "--dp (" + std::to_string(o.dp) + ") must divide the number of devices (" +
+             std::to_string(deviceCount) + ")";
+    for (const DeviceSpec &device : cluster.devices)
+      if (device.kind != "cpu")
+        return "--dp: replicas run on cpu devices only, got " + device.name();
+    // The plan is made for the first replica's devices.
+    deviceCount /= o.dp;
+    cluster.devices.resize(static_cast<size_t>(deviceCount));
+  }
   pp = o.pp != 0 ? o.pp : deviceCount % o.tp == 0 ? deviceCount / o.tp : deviceCount;
   if (pp * o.tp != deviceCount)
     return "--pp (" + std::to_string(pp) + ") x --tp (" + std::to_string(o.tp) +
-           ") must equal the number of devices (" + std::to_string(deviceCount) + ")";
+           (o.dp > 1 ? ") must equal the number of devices per replica (" +
+                           std::to_string(deviceCount) + " of " +
+                           std::to_string(deviceCount * o.dp) + " over --dp " +
+                           std::to_string(o.dp) + ")"
+                     : ") must equal the number of devices (" +
+                           std::to_string(deviceCount) + ")");
   return "";
 }
 
@@ -695,6 +713,7 @@ void Compilation::run(artifact::Spec *specOut) {
   spec.options.pp = pp;
   spec.options.tp = tp;
   spec.options.microbatches = o.microbatches;
+  spec.options.dp = o.dp;
   spec.options.cpu = resolveCpuName(cpuOptions);
   spec.options.cudaArch = o.cudaArch;
   spec.options.rocmArch = o.rocmArch;

@@ -42,6 +42,9 @@ struct CompileOptions {
   std::string deviceFile;
   /// Pipeline stages (0: the number of devices / tp), tensor-parallel ways, microbatches.
   int64_t pp = 0, tp = 1, microbatches = 1;
+  /// Data-parallel replicas (`--dp`): the devices are dp groups of pp x tp; the plan is
+  /// compiled for the first group and the manifest records dp (cpu devices only).
+  int64_t dp = 1;
   /// Batch sizes to compile the plan for (`--batch-sizes`): dim 0 of every input set to
   /// each, the rest as bound. The artifact's main plan has the largest; the others are
   /// variants sharing its parameters. Empty: the model's own batch only.

@@ -147,11 +147,13 @@ def test_killed_then_resumed_writes_every_output_exactly_once(mlp, tmp_path, rep
                                                  "--replicas", replicas]],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                start_new_session=True)
-    wait_for_journal(out, 200, process)
-    time.sleep(0.2)
-    assert process.poll() is None
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    try:
+        wait_for_journal(out, 200, process)
+        time.sleep(0.2)
+        assert process.poll() is None
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
     before = len(journal_lines(out))
     assert 200 <= before < count
     os.remove(tmp_path / "in" / f"x{pipe:05d}.npy")
@@ -177,7 +179,23 @@ def test_a_replica_that_dies_is_started_again(mlp, tmp_path):
     out = tmp_path / "out"
     process = subprocess.Popen([BATCH, str(mlp.artifact), "--input", str(tmp_path / "in"),
                                 "--output-dir", str(out), "--batch", "4", "--replicas", "2"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        stdout, stderr = kill_replicas_and_finish(process, out, tmp_path, pipe, distinct)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 0, stderr
+    assert "died (signal 9); starting it again on its unfinished samples" in stderr
+    assert f"{count} samples: {count} written now, 0 before, 0 failed" in stdout
+    check_exactly_once(mlp, out, count, distinct, tmp_path)
+
+
+def kill_replicas_and_finish(process, out, tmp_path, pipe, distinct):
+    """Kills every replica of `process` mid-way, turns the pipe into the sample, and
+    returns the run's stdout and stderr."""
     wait_for_journal(out, 200, process)
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
     assert children, "no replica found to kill"
@@ -196,11 +214,7 @@ def test_a_replica_that_dies_is_started_again(mlp, tmp_path):
         os.close(os.open(tmp_path / "pipe", os.O_WRONLY | os.O_NONBLOCK))
     except OSError:
         pass  # nobody waits on it
-    stdout, stderr = process.communicate(timeout=120)
-    assert process.returncode == 0, stderr
-    assert "died (signal 9); starting it again on its unfinished samples" in stderr
-    assert f"{count} samples: {count} written now, 0 before, 0 failed" in stdout
-    check_exactly_once(mlp, out, count, distinct, tmp_path)
+    return process.communicate(timeout=120)
 
 
 def test_bad_samples_are_recorded_as_failed_and_the_rest_go_on(mlp, tmp_path):
@@ -307,3 +321,66 @@ def test_command_line_and_job_errors(mlp, tmp_path):
         result = run_batch(pp2, "--input", samples, "--output-dir", tmp_path / "o2", *extra)
         assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
         assert "the plan needs 2 ranks" in result.stderr
+
+
+def manifest_of(artifact):
+    import json
+    data = Path(artifact).read_bytes()
+    offset = int.from_bytes(data[16:24], "little")
+    size = int.from_bytes(data[24:32], "little")
+    return json.loads(data[offset:offset + size])
+
+
+@pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")
+@pytest.mark.parametrize("plan,ranks", [([], 2), (["--pp=2", "--microbatches=2"], 4)])
+def test_dp2_plan_under_mpirun_shares_the_samples(mlp, tmp_path, plan, ranks):
+    artifact = mlp.compile(f"mlp_batch_dp2_{ranks}", f"--devices=cpu:0-{ranks - 1}", "--dp=2",
+                           "--batch-sizes=2,4", *plan)
+    manifest = manifest_of(artifact)
+    assert manifest["options"]["dp"] == 2 and len(manifest["devices"]) == ranks // 2
+    rows = rows_of(18, 8)
+    samples = tmp_path / "in"
+    samples.mkdir()
+    for i in range(18):
+        np.save(samples / f"s{i:02d}.npy", rows[i])
+    result = run_batch(artifact, "--input", samples, "--output-dir", tmp_path / "out",
+                       "--batch", 4, "--timeout-s", 60, ranks=ranks)
+    assert result.returncode == 0, result.stderr
+    assert "18 samples: 18 written now, 0 before, 0 failed" in result.stdout
+    # Batches of 4 dealt in turn: replica 0 gets samples 0-3, 8-11, 16-17.
+    assert "replicas 0..1 wrote 10, 8 samples" in result.stdout
+    reference = onnxruntime_rows(mlp, rows, tmp_path)
+    for i in range(18):
+        assert_close(reference[i], np.load(tmp_path / "out" / f"s{i:02d}.npy"), f"sample {i}")
+    assert len(journal_lines(tmp_path / "out")) == 18
+
+
+@pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")
+def test_dp_errors(mlp, tmp_path):
+    from conftest import SERVE
+    artifact = mlp.compile("mlp_batch_dp2_err", "--devices=cpu:0-1", "--dp=2")
+    samples = tmp_path / "in"
+    samples.mkdir()
+    np.save(samples / "a.npy", rows_of(1, 9)[0])
+    result = run_batch(artifact, "--input", samples, "--output-dir", tmp_path / "out", ranks=3)
+    assert result.returncode != 0
+    assert (f"cleave-batch: error: artifact '{artifact}': the plan needs 2 ranks (2 replicas "
+            "of 1 rank), mpirun started 3") in result.stderr
+    env = dict(os.environ)
+    env.update(MPI_ENV)
+    served = subprocess.run(["mpirun", "-np", "2", SERVE, str(artifact), "--port", "0"],
+                            capture_output=True, text=True, timeout=60, env=env)
+    assert served.returncode != 0
+    assert (f"cleave-serve: error: artifact '{artifact}': a plan with 2 data-parallel replicas "
+            "is not served yet") in served.stderr
+    for devices, dp, message in [
+            ("cpu:0-2", "2", "--dp (2) must divide the number of devices (3)"),
+            ("cuda:0-1", "2", "--dp: replicas run on cpu devices only, got cuda:0"),
+            ("cpu:0-3", "2", "--pp (1) x --tp (1) must equal the number of devices per "
+                             "replica (2 of 4 over --dp 2)")]:
+        extra = ["--pp=1"] if devices == "cpu:0-3" else []
+        compiled = subprocess.run([COMPILE, mlp.onnx, "-o", tmp_path / "x.cleave",
+                                   f"--devices={devices}", f"--dp={dp}", *extra],
+                                  capture_output=True, text=True)
+        assert compiled.returncode != 0
+        assert message in compiled.stderr, compiled.stderr

@@ -39,6 +39,10 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
                           the graph to a collective, other ops replicated; with --pp > 1
                           a stage with nothing to split is replicated (with --pp=1 such
                           a model is refused); see docs/partitioning.md
+  --dp=R                  data-parallel replicas (default: 1): the devices are R groups
+                          of pp x tp (cpu devices only); the plan is compiled once, for
+                          the first group, and runs as R replicas under mpirun -np
+                          R x pp x tp (cleave-batch shares the samples among them)
   --microbatches=K        microbatches per batch (default: 1): K must divide dim 0 of
                           every input, and stages are compiled for dim 0 = B/K (on one
                           device too: the batch then runs as K calls of that code)
@@ -169,6 +173,8 @@ Command parseArgs(int argc, char **argv) {
     } else if (name == "--tp") {
       o.tp = parsePositive("tp", takeValue());
       givenPlanOption = true;
+    } else if (name == "--dp") {
+      o.dp = parsePositive("dp", takeValue());
     } else if (name == "--microbatches") {
       o.microbatches = parsePositive("microbatches", takeValue());
       givenPlanOption = true;

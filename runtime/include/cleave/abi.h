@@ -217,6 +217,8 @@ typedef struct cleave_stage_context {
 #define CLEAVE_KEY_PP "pp"
 #define CLEAVE_KEY_TP "tp"
 #define CLEAVE_KEY_MICROBATCHES "microbatches"
+/* Data-parallel replicas of the plan (written when above 1; 1 when absent). */
+#define CLEAVE_KEY_DP "dp"
 #define CLEAVE_KEY_CPU "cpu"
 #define CLEAVE_KEY_CUDA_ARCH "cuda_arch"
 #define CLEAVE_KEY_ROCM_ARCH "rocm_arch"

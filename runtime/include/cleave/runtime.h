@@ -352,6 +352,10 @@ public:
   int checkedRank() const { return checkedRank_; }
   /// Microbatches per run (options.microbatches; 1 when absent).
   int microbatches() const { return microbatches_; }
+  /// Data-parallel replicas of the plan (options.dp; 1 when absent): under
+  /// mpirun with dp() x ranks() ranks, each group of ranks() consecutive
+  /// ranks runs a replica (openProcessSession).
+  int dp() const { return dp_; }
   /// The number of MPI ranks the plan runs on (one per device).
   int ranks() const { return static_cast<int>(devices_.size()); }
   /// The plans for other batch sizes (empty for most artifacts).
@@ -405,6 +409,7 @@ private:
   std::vector<StageDesc> stages_;
   std::vector<SectionDesc> sections_;
   int microbatches_ = 1;
+  int dp_ = 1;
   int checkedRank_ = kAllRanks;
   std::vector<PlanVariant> variants_;
   /// A variant's view: the artifact that owns the mapping.

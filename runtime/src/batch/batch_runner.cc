@@ -748,13 +748,79 @@ int finish(Progress &progress, const std::string &outputDir) {
   return 1;
 }
 
-/// One process, or the ranks of one distributed plan under mpirun.
+/// Leaders of the other replicas (their rank 0) learn from replica 0's
+/// whether the output directory and journal are ready; tag 1 on the job's
+/// transport.
+Status shareStatus(serve::ModelRunner &runner, const Status &status) {
+  Transport &job = *runner.job();
+  int plan = runner.artifact().ranks();
+  int32_t ok = status.ok() ? 1 : 0;
+  std::vector<TransportRequest> requests;
+  if (runner.replica() == 0) {
+    for (int r = 1; r < runner.replicas(); ++r) {
+      StatusOr<TransportRequest> sent = job.send(&ok, sizeof(ok), r * plan, 1);
+      if (!sent.ok())
+        return sent.status();
+      requests.push_back(*sent);
+    }
+  } else {
+    StatusOr<TransportRequest> received = job.recv(&ok, sizeof(ok), 0, 1);
+    if (!received.ok())
+      return received.status();
+    requests.push_back(*received);
+  }
+  for (TransportRequest request : requests) {
+    Status waited = job.wait(request);
+    if (!waited.ok())
+      return waited;
+  }
+  if (!status.ok())
+    return status;
+  return ok ? Status() : internalError("");
+}
+
+/// Replica 0's leader adds up what every replica wrote and failed (tag 2).
+Status gatherCounts(serve::ModelRunner &runner, Progress *progress,
+                    bool *failedRun) {
+  Transport &job = *runner.job();
+  int plan = runner.artifact().ranks();
+  if (runner.replica() != 0) {
+    int64_t counts[3] = {progress->done, progress->failed, *failedRun ? 1 : 0};
+    StatusOr<TransportRequest> sent = job.send(counts, sizeof(counts), 0, 2);
+    return sent.ok() ? job.wait(*sent) : sent.status();
+  }
+  std::string written = std::to_string(progress->done);
+  for (int r = 1; r < runner.replicas(); ++r) {
+    int64_t counts[3] = {0, 0, 0};
+    StatusOr<TransportRequest> received =
+        job.recv(counts, sizeof(counts), r * plan, 2);
+    if (!received.ok())
+      return received.status();
+    Status waited = job.wait(*received);
+    if (!waited.ok())
+      return waited;
+    progress->done += counts[0];
+    progress->failed += counts[1];
+    *failedRun = *failedRun || counts[2] != 0;
+    written += ", " + std::to_string(counts[0]);
+  }
+  std::printf("cleave-batch: replicas 0..%d wrote %s samples\n",
+              runner.replicas() - 1, written.c_str());
+  return Status();
+}
+
+/// One process, the ranks of one distributed plan, or the replicas of a plan
+/// compiled with --dp, under mpirun. Under mpirun with replicas, each
+/// replica's rank 0 runs its share of the batches (whole batches in turn, by
+/// position in the dataset, so that every replica finds its share alone);
+/// replica 0's prepares the output directory first and prints the summary.
 int runInProcess(const BatchOptions &options) {
   StatusOr<std::unique_ptr<serve::ModelRunner>> opened =
       serve::ModelRunner::open(options.artifact, options.threads,
                                "cleave-batch");
   if (!opened.ok()) {
-    printError(opened.status().message());
+    if (detectMpiLaunch().rank == 0)
+      printError(opened.status().message());
     return 1;
   }
   serve::ModelRunner &runner = **opened;
@@ -767,39 +833,85 @@ int runInProcess(const BatchOptions &options) {
     }
     return 0;
   }
+  const bool leader = runner.replica() == 0;
+  const bool replicated = runner.replicas() > 1;
   auto fail = [&](const Status &status) {
     runner.stop();
-    printError(status.message());
+    if (leader && !status.message().empty())
+      printError(status.message());
     return 1;
   };
-  Status checked = checkBatchDim(runner.artifact(), options.artifact);
-  if (!checked.ok())
-    return fail(checked);
+  Status status = checkBatchDim(runner.artifact(), options.artifact);
   Model model = modelOf(runner.artifact(), runner.batches());
-  StatusOr<Dataset> dataset = listSamples(options, model);
-  if (!dataset.ok())
-    return fail(dataset.status());
+  StatusOr<Dataset> dataset =
+      status.ok() ? listSamples(options, model) : StatusOr<Dataset>(status);
   Progress progress;
-  progress.show = options.progress;
+  progress.show = options.progress && !replicated;
   JournalState state;
   std::vector<size_t> pending;
-  StatusOr<int> journal =
-      prepare(options, *dataset, &state, &pending, &progress);
-  if (!journal.ok())
-    return fail(journal.status());
   std::string journalPath =
       (fs::path(options.outputDir) / kJournalName).string();
-  Worker worker(options, model, *dataset, runner, *journal, journalPath,
+  int journal = -1;
+  if (dataset.ok() && leader) {
+    StatusOr<int> prepared =
+        prepare(options, *dataset, &state, &pending, &progress);
+    status = prepared.status();
+    if (prepared.ok())
+      journal = *prepared;
+  } else if (!dataset.ok()) {
+    status = dataset.status();
+  }
+  if (replicated) {
+    status = shareStatus(runner, status);
+    if (status.ok() && !leader) {
+      StatusOr<JournalState> read =
+          readJournal(journalPath, journalHeader(options), options.outputDir);
+      status = read.status();
+      if (read.ok())
+        state = std::move(read).value();
+      journal = ::open(journalPath.c_str(), O_WRONLY | O_APPEND);
+      if (status.ok() && journal < 0)
+        status = internalError("cannot open '" + journalPath +
+                               "': " + std::strerror(errno));
+    }
+    if (status.ok()) {
+      pending.clear();
+      for (size_t i = 0; i < dataset->samples.size(); ++i)
+        if (int((i / size_t(options.batch)) % size_t(runner.replicas())) ==
+                runner.replica() &&
+            !state.done.count(dataset->samples[i].name))
+          pending.push_back(i);
+    }
+  }
+  if (!status.ok()) {
+    if (journal >= 0)
+      ::close(journal);
+    return fail(status);
+  }
+  Worker worker(options, model, *dataset, runner, journal, journalPath,
                 &progress);
   Status ran = worker.run(pending);
-  ::close(*journal);
-  if (!ran.ok())
-    return fail(ran);
+  ::close(journal);
   Status stopped = runner.stop();
-  if (!stopped.ok()) {
-    printError(stopped.message());
-    return 1;
+  if (ran.ok())
+    ran = stopped;
+  bool failedRun = !ran.ok();
+  if (!ran.ok())
+    printError((replicated
+                    ? "replica " + std::to_string(runner.replica()) + ": "
+                    : std::string()) +
+               ran.message());
+  if (replicated) {
+    Status gathered = gatherCounts(runner, &progress, &failedRun);
+    if (!gathered.ok()) {
+      printError(gathered.message());
+      return 1;
+    }
+    if (!leader)
+      return failedRun ? 1 : 0;
   }
+  if (failedRun)
+    return 1;
   return finish(progress, options.outputDir);
 }
 

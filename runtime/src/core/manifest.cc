@@ -514,6 +514,14 @@ int readMicrobatches(const Value &root) {
       toInteger(*value, "options.microbatches", 1, 1 << 20));
 }
 
+int readDp(const Value &root) {
+  const Value *options = root.find(CLEAVE_KEY_OPTIONS);
+  const Value *value = options ? options->find(CLEAVE_KEY_DP) : nullptr;
+  if (!value || value->isNull())
+    return 1;
+  return static_cast<int>(toInteger(*value, "options.dp", 1, 1 << 16));
+}
+
 /// "float32[2, 3]".
 std::string typeString(DType dtype, const Shape &shape) {
   return dtypeName(dtype) + shapeToString(shape);
@@ -868,6 +876,7 @@ StatusOr<Manifest> parseManifest(std::string_view text) {
     manifest.parameters = readParameters(*root);
     manifest.stages = readStages(*root);
     manifest.microbatches = readMicrobatches(*root);
+    manifest.dp = readDp(*root);
     checkReferences(manifest);
     checkPipeline(manifest);
     readVariants(*root, &manifest);

@@ -77,6 +77,8 @@ struct Manifest {
   std::vector<SectionDesc> sections;
   /// options.microbatches, 1 when absent.
   int microbatches = 1;
+  /// options.dp (data-parallel replicas of the plan), 1 when absent.
+  int dp = 1;
   /// Plans for other batch sizes, each checked as the main plan is.
   std::vector<PlanVariant> variants;
 };

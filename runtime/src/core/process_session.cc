@@ -62,18 +62,41 @@ StatusOr<ProcessSession> openDistributed(const std::string &path,
   if (!agreed.ok())
     return agreed;
   std::shared_ptr<const Artifact> artifact = std::move(opened).value();
-  if (artifact->ranks() != job.size())
-    return failedPreconditionError(
-        "artifact '" + artifact->path() + "': the plan needs " +
-        ranks(artifact->ranks()) + ", mpirun started " +
-        std::to_string(job.size()));
+  const int plan = artifact->ranks(), dp = artifact->dp();
+  ProcessSession result;
+  std::shared_ptr<Transport> sessionOver = *transport;
+  if (dp > 1 && job.size() == dp * plan) {
+    // Replica r runs on ranks [r * plan, (r + 1) * plan), as ranks 0..plan-1
+    // of a communicator of its own.
+    StatusOr<std::shared_ptr<Transport>> group =
+        job.split(job.rank() / plan, job.rank() % plan);
+    if (!group.ok())
+      return group.status();
+    result.replica = job.rank() / plan;
+    result.replicas = dp;
+    result.job = *transport;
+    sessionOver = std::move(group).value();
+    // The sections this rank of its replica uses are the ones to check.
+    opened = Artifact::open(path, sessionOver->rank());
+    agreed = job.agree(opened.status());
+    if (!agreed.ok())
+      return agreed;
+    artifact = std::move(opened).value();
+  } else if (plan != job.size()) {
+    std::string needs = dp > 1 ? ranks(dp * plan) + " (" + std::to_string(dp) +
+                                     " replicas of " + ranks(plan) + ")"
+                               : ranks(plan);
+    return failedPreconditionError("artifact '" + artifact->path() +
+                                   "': the plan needs " + needs +
+                                   ", mpirun started " +
+                                   std::to_string(job.size()));
+  }
   StatusOr<std::unique_ptr<Session>> created =
-      Session::create(artifact, SessionOptions{options.threads, *transport});
+      Session::create(artifact, SessionOptions{options.threads, sessionOver});
   agreed = job.agree(created.status());
   if (!agreed.ok())
     return agreed;
-  ProcessSession result;
-  result.transport = std::move(transport).value();
+  result.transport = std::move(sessionOver);
   result.session = std::move(created).value();
   return result;
 }

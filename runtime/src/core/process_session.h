@@ -36,6 +36,14 @@ struct ProcessSession {
   std::shared_ptr<Transport> transport;
   /// The session.
   std::unique_ptr<Session> session;
+  /// A plan with data-parallel replicas (Artifact::dp()) under mpirun with
+  /// dp() x ranks() ranks: this rank's replica, the number of replicas and a
+  /// communicator over the whole job (rank = job rank) for work that spans
+  /// replicas; `transport` then spans this replica's ranks only. Otherwise
+  /// 0, 1 and null.
+  int replica = 0;
+  int replicas = 1;
+  std::shared_ptr<Transport> job;
 };
 
 /// Opens the artifact at `path` and creates its session. Under mpirun with
@@ -44,7 +52,10 @@ struct ProcessSession {
 /// initialises MPI through createMpiTransport() (unless the program did) and
 /// keeps that transport for the process (see releaseProcessTransport()); each
 /// rank opens the artifact for its rank, the plan's rank count is checked
-/// against the job's, and the open and the session's creation are agreed on,
+/// against the job's (or, for a plan with dp() replicas, the job may have
+/// dp() x ranks() ranks: consecutive groups of ranks() run one replica each,
+/// over a communicator of their own), and the open and the session's creation
+/// are agreed on,
 /// so that a failure on any rank is returned on every rank as
 /// "rank R: <message>" of the lowest failing rank. Elsewhere the artifact is
 /// opened and run in this process, and a plan on several ranks fails with

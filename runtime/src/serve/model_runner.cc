@@ -99,6 +99,9 @@ ModelRunner::open(const std::string &path, int threads,
   runner->path_ = path;
   runner->program_ = program;
   runner->transport_ = std::move(opened->transport);
+  runner->replica_ = opened->replica;
+  runner->replicas_ = opened->replicas;
+  runner->job_ = std::move(opened->job);
   runner->sessions_.push_back(std::move(opened->session));
   if (!runner->transport_) {
     Status variants = runner->openVariants(threads);

@@ -48,8 +48,15 @@ public:
   const Artifact &planArtifact(size_t plan) const {
     return sessions_[plan]->artifact();
   }
-  /// The job's rank of this process (0 outside mpirun).
+  /// This process's rank in its replica's ranks (0 outside mpirun).
   int rank() const { return rank_; }
+  /// A plan with data-parallel replicas under mpirun (Artifact::dp()): this
+  /// process's replica and their number (0 and 1 otherwise), and a transport
+  /// over the whole job (null otherwise), on which replica r's rank 0 is job
+  /// rank r x Artifact::ranks().
+  int replica() const { return replica_; }
+  int replicas() const { return replicas_; }
+  const std::shared_ptr<Transport> &job() const { return job_; }
   /// True for a rank of a plan on several ranks.
   bool distributed() const { return control_ != nullptr; }
   /// The plan of the largest batch.
@@ -87,6 +94,9 @@ private:
   std::shared_ptr<Transport> control_;
   int rank_ = 0;
   int ranks_ = 1;
+  int replica_ = 0;
+  int replicas_ = 1;
+  std::shared_ptr<Transport> job_;
   int outputRank_ = 0;
   /// Ranks other than 0 that take the inputs (the first stage's group).
   std::vector<int> inputRanks_;

@@ -704,6 +704,18 @@ int runServer(const ServeOptions &options) {
     return 1;
   }
   std::unique_ptr<ModelRunner> runner = std::move(first).value();
+  if (runner->replicas() > 1) {
+    if (detectMpiLaunch().rank == 0)
+      printError("artifact '" + options.artifact + "': a plan with " +
+                 std::to_string(runner->replicas()) +
+                 " data-parallel replicas is not served yet; serve one replica "
+                 "(mpirun -np " +
+                 std::to_string(runner->artifact().ranks()) +
+                 ") per server, or run it with cleave-batch");
+    Status released = runner->rank() != 0 ? runner->follow() : runner->stop();
+    (void)released;
+    return 1;
+  }
   if (runner->rank() != 0) {
     Status followed = runner->follow();
     if (!followed.ok()) {
