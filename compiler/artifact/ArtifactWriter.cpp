@@ -243,6 +243,17 @@ std::string manifestText(const Spec &spec, const Json &parameters,
     root[CLEAVE_KEY_OPTIONS][CLEAVE_KEY_BATCH_SIZES] = o.batchSizes;
   if (!spec.variants.empty())
     root[CLEAVE_KEY_VARIANTS] = std::move(variants);
+  if (const std::optional<Generation> &g = spec.generation) {
+    Json cache = Json::array();
+    for (const auto &[past, present] : g->cache)
+      cache.push_back({{CLEAVE_KEY_PAST, past}, {CLEAVE_KEY_PRESENT, present}});
+    root[CLEAVE_KEY_GENERATION] = {{CLEAVE_KEY_MAX_SEQ_LEN, g->maxSeqLen},
+                                   {CLEAVE_KEY_INPUT_IDS, g->inputIds},
+                                   {CLEAVE_KEY_ATTENTION_MASK, g->attentionMask},
+                                   {CLEAVE_KEY_POSITION_IDS, g->positionIds},
+                                   {CLEAVE_KEY_LOGITS, g->logits},
+                                   {CLEAVE_KEY_CACHE, std::move(cache)}};
+  }
   // Names come from the model: bytes that are not UTF-8 are replaced, never thrown over.
   return root.dump(2, ' ', false, Json::error_handler_t::replace);
 }

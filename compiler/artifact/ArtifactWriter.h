@@ -152,8 +152,19 @@ struct Variant {
   std::vector<Stage> stages;
 };
 
+/// The generation contract (manifest "generation"): which inputs and outputs are the token
+/// ids, the mask, the positions, the logits and the cache, and the cache's capacity.
+struct Generation {
+  int64_t maxSeqLen = 0;
+  std::string inputIds, attentionMask, positionIds, logits;
+  /// Per cache tensor: the past input and the present output (the new rows).
+  std::vector<std::pair<std::string, std::string>> cache;
+};
+
 /// Everything an artifact holds.
 struct Spec {
+  /// Set for artifacts compiled with --generate.
+  std::optional<Generation> generation;
   Source source;
   Options options;
   std::vector<Tensor> inputs, outputs;

@@ -179,6 +179,7 @@ Status ArtifactLoader::readManifest() {
   artifact_.sections_ = std::move(m.sections);
   artifact_.microbatches_ = m.microbatches;
   artifact_.variants_ = std::move(m.variants);
+  artifact_.generation_ = std::move(m.generation);
   return Status();
 }
 
@@ -336,6 +337,7 @@ Artifact::forBatch(std::shared_ptr<const Artifact> artifact, int64_t batch) {
     view->stages_ = variant.stages;
     view->sections_ = artifact->sections_;
     view->microbatches_ = artifact->microbatches_;
+    view->generation_ = artifact->generation_;
     view->checkedRank_ = artifact->checkedRank_;
     view->owner_ = artifact->owner_ ? artifact->owner_ : artifact;
     return std::shared_ptr<const Artifact>(std::move(view));
