@@ -245,8 +245,10 @@ std::string manifestText(const Spec &spec, const Json &parameters,
     root[CLEAVE_KEY_VARIANTS] = std::move(variants);
   if (const std::optional<Generation> &g = spec.generation) {
     Json cache = Json::array();
-    for (const auto &[past, present] : g->cache)
-      cache.push_back({{CLEAVE_KEY_PAST, past}, {CLEAVE_KEY_PRESENT, present}});
+    for (const Generation::Cache &c : g->cache)
+      cache.push_back({{CLEAVE_KEY_PAST, c.past},
+                       {CLEAVE_KEY_PRESENT, c.present},
+                       {CLEAVE_KEY_TRANSPOSED, c.transposed}});
     root[CLEAVE_KEY_GENERATION] = {{CLEAVE_KEY_MAX_SEQ_LEN, g->maxSeqLen},
                                    {CLEAVE_KEY_INPUT_IDS, g->inputIds},
                                    {CLEAVE_KEY_ATTENTION_MASK, g->attentionMask},

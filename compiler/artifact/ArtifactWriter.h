@@ -157,8 +157,13 @@ struct Variant {
 struct Generation {
   int64_t maxSeqLen = 0;
   std::string inputIds, attentionMask, positionIds, logits;
-  /// Per cache tensor: the past input and the present output (the new rows).
-  std::vector<std::pair<std::string, std::string>> cache;
+  /// Per cache tensor: the past input, the present output (the new rows), and whether the
+  /// past is stored transposed ([batch, heads, head_dim, max_seq_len]).
+  struct Cache {
+    std::string past, present;
+    bool transposed = false;
+  };
+  std::vector<Cache> cache;
 };
 
 /// Everything an artifact holds.

@@ -722,10 +722,13 @@ void Compilation::run(artifact::Spec *specOut) {
   spec.options.rocmArch = o.rocmArch;
   for (const auto &shape : o.inputShapes)
     spec.options.inputShapes.push_back(formatInputShape(shape));
-  if (o.generate)
-    spec.generation = artifact::Generation{generation.maxSeqLen, generation.inputIds,
-                                           generation.attentionMask, generation.positionIds,
-                                           generation.logits, generation.cache};
+  if (o.generate) {
+    artifact::Generation g{generation.maxSeqLen, generation.inputIds, generation.attentionMask,
+                           generation.positionIds, generation.logits, {}};
+    for (const GenerationContract::Cache &c : generation.cache)
+      g.cache.push_back({c.past, c.present, c.transposed});
+    spec.generation = std::move(g);
+  }
   if (specOut) {
     *specOut = std::move(spec);
     return;

@@ -84,6 +84,8 @@ public:
 /// One cache tensor: the past input, the Concat appending the new rows and the present.
 struct CacheConcat {
   std::string past, fresh, concat, present;
+  /// Read only as MatMul(x, Transpose(concat)): the past input is stored transposed.
+  bool transposed = false;
 };
 
 } // namespace
@@ -159,8 +161,9 @@ bool cleave::rewriteForGeneration(std::string &modelBytes, int64_t maxSeqLen,
 
   // Per past input, its Concat; per node index, what replaces it.
   std::map<int, CacheConcat> concats;            // Concat node -> cache
-  std::map<int, std::pair<CacheConcat, bool>> matmuls; // MatMul -> cache, reads keys transposed
+  std::map<int, std::pair<std::string, bool>> matmuls; // MatMul -> its Concat, transposed form
   std::set<int> dropped;                         // Transposes of a concatenation
+  std::map<std::string, CacheConcat> caches;     // concatenation -> cache
   for (const ::onnx::ValueInfoProto *past : pasts) {
     const std::string &name = past->name();
     std::vector<int64_t> dims;
@@ -169,7 +172,6 @@ bool cleave::rewriteForGeneration(std::string &modelBytes, int64_t maxSeqLen,
               "' must be [batch, heads, past, head_dim] with static heads and head_dim";
       return false;
     }
-    shapes.push_back({name, {1, dims[1], maxSeqLen, dims[3]}});
     const std::vector<int> &users = readers[name];
     const ::onnx::NodeProto *concat = users.size() == 1 ? &graph.node(users[0]) : nullptr;
     if (!concat || concat->op_type() != "Concat" || concat->input_size() != 2 ||
@@ -185,12 +187,12 @@ bool cleave::rewriteForGeneration(std::string &modelBytes, int64_t maxSeqLen,
               "') is not a graph output (its present)";
       return false;
     }
-    contract.cache.push_back({name, cache.present});
-    concats[users[0]] = cache;
+    bool plain = false, transposed = false;
     for (int user : readers[cache.concat]) {
       const ::onnx::NodeProto &n = graph.node(user);
       if (n.op_type() == "MatMul" && n.input(1) == cache.concat && n.input(0) != cache.concat) {
-        matmuls[user] = {cache, false};
+        matmuls[user] = {cache.concat, false};
+        plain = true;
         continue;
       }
       if (n.op_type() == "Transpose" && intsAttr(n, "perm") == std::vector<int64_t>{0, 1, 3, 2}) {
@@ -198,10 +200,11 @@ bool cleave::rewriteForGeneration(std::string &modelBytes, int64_t maxSeqLen,
         for (int reader : readers[n.output(0)]) {
           const ::onnx::NodeProto &m = graph.node(reader);
           ok &= m.op_type() == "MatMul" && m.input(1) == n.output(0) && m.input(0) != n.output(0);
-          matmuls[reader] = {cache, true};
+          matmuls[reader] = {cache.concat, true};
         }
         if (ok) {
           dropped.insert(user);
+          transposed = true;
           continue;
         }
       }
@@ -210,6 +213,21 @@ bool cleave::rewriteForGeneration(std::string &modelBytes, int64_t maxSeqLen,
               "can read a cache in place";
       return false;
     }
+    // Keys (read transposed only) are stored transposed: the scores read them as they lie.
+    cache.transposed = transposed && !plain;
+    if (cache.transposed) {
+      for (auto &input : *graph.mutable_input())
+        if (input.name() == name) {
+          auto *shape = input.mutable_type()->mutable_tensor_type()->mutable_shape();
+          shape->mutable_dim(2)->Swap(shape->mutable_dim(3));
+        }
+      shapes.push_back({name, {1, dims[1], dims[3], maxSeqLen}});
+    } else {
+      shapes.push_back({name, {1, dims[1], maxSeqLen, dims[3]}});
+    }
+    contract.cache.push_back({name, cache.present, cache.transposed});
+    concats[users[0]] = cache;
+    caches[cache.concat] = cache;
   }
 
   Rewriter rw(graph, maxSeqLen);
@@ -232,12 +250,15 @@ bool cleave::rewriteForGeneration(std::string &modelBytes, int64_t maxSeqLen,
       rw.out.push_back(n);
       continue;
     }
-    const CacheConcat &c = it->second.first;
+    const CacheConcat &c = caches.at(it->second.first);
     const std::string &x = n.input(0), &y = n.output(0), base = n.name();
     if (it->second.second) {
       // scores = x @ [past; new]^T = concat(x @ past^T, x @ new^T) along the keys.
-      rw.setInts(rw.node("Transpose", base + "/past_t", {c.past}, base + "/past_t"), "perm",
-                 {0, 1, 3, 2});
+      if (c.transposed)
+        rw.node("Identity", base + "/past_t", {c.past}, base + "/past_t");
+      else
+        rw.setInts(rw.node("Transpose", base + "/past_t", {c.past}, base + "/past_t"), "perm",
+                   {0, 1, 3, 2});
       rw.setInts(rw.node("Transpose", base + "/new_t", {c.fresh}, base + "/new_t"), "perm",
                  {0, 1, 3, 2});
       rw.node("MatMul", base + "/past", {x, base + "/past_t"}, base + "/past");
@@ -257,8 +278,8 @@ bool cleave::rewriteForGeneration(std::string &modelBytes, int64_t maxSeqLen,
     *graph.add_node() = std::move(n);
   // Shapes declared for the old values no longer hold: shape inference recomputes them.
   std::set<std::string> presents;
-  for (const auto &[past, present] : contract.cache)
-    presents.insert(present);
+  for (const GenerationContract::Cache &c : contract.cache)
+    presents.insert(c.present);
   auto *infos = graph.mutable_value_info();
   for (int i = infos->size() - 1; i >= 0; --i)
     if (presents.count(infos->Get(i).name()))

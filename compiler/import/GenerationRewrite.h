@@ -18,9 +18,14 @@ struct GenerationContract {
   std::string inputIds, attentionMask, positionIds;
   /// The output holding the logits.
   std::string logits;
-  /// Per cache tensor, in graph order: the past input and the present output (which, after
-  /// the rewrite, holds only the new rows).
-  std::vector<std::pair<std::string, std::string>> cache;
+  /// One cache tensor: its past input, its present output (after the rewrite, the new rows
+  /// only) and whether the past is stored transposed, [batch, heads, head_dim, capacity].
+  struct Cache {
+    std::string past, present;
+    bool transposed = false;
+  };
+  /// The cache tensors, in graph order.
+  std::vector<Cache> cache;
 };
 
 /// Rewrites the ONNX model in `modelBytes` (serialised ModelProto) in place for a decode step
@@ -28,12 +33,14 @@ struct GenerationContract {
 ///  - each `Concat(past_key_values.N.x, new, axis=2)` is removed; the attention that read the
 ///    concatenation reads the past input (the cache, all `maxSeqLen` slots, in place) and the
 ///    new rows separately: `MatMul(q, Transpose(concat))` becomes the Concat, along the last
-///    axis, of `MatMul(q, Transpose(past))` and `MatMul(q, Transpose(new))` (scores, not
-///    keys), and `MatMul(p, concat)` becomes `MatMul(p[..., :L], past) + MatMul(p[..., L:],
-///    new)`;
+///    axis, of `MatMul(q, pastT)` and `MatMul(q, Transpose(new))` (scores, not keys), and
+///    `MatMul(p, concat)` becomes `MatMul(p[..., :L], past) + MatMul(p[..., L:], new)`. A
+///    past read only through the transposed form (the keys) becomes an input stored
+///    transposed, [batch, heads, head_dim, L], so that no step transposes the cache;
 ///  - the output `present.N.x` becomes the new rows alone, [batch, heads, 1, head_dim];
 ///  - `shapes` receives the bindings of input_ids [1, 1], attention_mask [1, L + 1],
-///    position_ids [1, 1] and each past input [1, heads, L, head_dim].
+///    position_ids [1, 1] and each past input [1, heads, L, head_dim] (transposed:
+///    [1, heads, head_dim, L]).
 /// False with a one-line `error` when the model is not such a decoder.
 bool rewriteForGeneration(std::string &modelBytes, int64_t maxSeqLen,
                           GenerationContract &contract,

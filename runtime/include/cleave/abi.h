@@ -217,6 +217,7 @@ typedef struct cleave_stage_context {
 #define CLEAVE_KEY_CACHE "cache"
 #define CLEAVE_KEY_PAST "past"
 #define CLEAVE_KEY_PRESENT "present"
+#define CLEAVE_KEY_TRANSPOSED "transposed"
 
 /* source */
 #define CLEAVE_KEY_PATH "path"

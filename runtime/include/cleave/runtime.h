@@ -331,8 +331,14 @@ struct GenerationDesc {
   std::string logits;
   /// One cache tensor (a layer's keys or values).
   struct Cache {
-    std::string past;    ///< input [batch, heads, maxSeqLen, head_dim]: the cache, read in place
-    std::string present; ///< output [batch, heads, 1, head_dim]: the new token's row
+    /// Input [batch, heads, maxSeqLen, head_dim] (transposed: [batch, heads,
+    /// head_dim, maxSeqLen]): the cache, read in place.
+    std::string past;
+    /// Output [batch, heads, 1, head_dim]: the new token's row.
+    std::string present;
+    /// The past holds one column per token (keys, which the scores read
+    /// transposed) rather than one row.
+    bool transposed = false;
   };
   std::vector<Cache> cache;
 };

@@ -79,6 +79,7 @@ struct Generator::Impl {
   /// Per cache tensor: the input index of its past and the output index of its
   /// present.
   std::vector<std::pair<size_t, size_t>> cache;
+  std::vector<bool> transposed;
   size_t ids = 0, mask = 0, positions = SIZE_MAX, logits = 0;
 };
 
@@ -165,6 +166,7 @@ Generator::create(std::shared_ptr<const Artifact> artifact, int64_t sequences,
     while (p.outputs()[out].name != c.present)
       ++out;
     impl->cache.push_back({in, out});
+    impl->transposed.push_back(c.transposed);
   }
   StatusOr<std::unique_ptr<Session>> session = Session::create(*plan, options);
   if (!session.ok())
@@ -252,16 +254,24 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
         continue;
       // The new token's rows go into its slot of every cache tensor, which the
       // next steps attend to.
-      for (auto &[in, out] : m.cache) {
-        Tensor &cache = m.inputs[in];
-        const Tensor &row = m.outputs[out];
-        const Shape &shape = cache.shape();
-        size_t rowBytes = shape[3] * dtypeSize(cache.dtype());
+      for (size_t c = 0; c < m.cache.size(); ++c) {
+        Tensor &cache = m.inputs[m.cache[c].first];
+        const Tensor &row = m.outputs[m.cache[c].second];
+        const int64_t heads = cache.shape()[1], width = row.shape()[3];
+        const size_t element = dtypeSize(cache.dtype());
         auto *dst = static_cast<uint8_t *>(cache.data());
         auto *src = static_cast<const uint8_t *>(row.data());
-        for (int64_t h = 0; h < shape[1]; ++h)
-          std::memcpy(dst + ((s * shape[1] + h) * m.capacity + pos[s]) * rowBytes,
-                      src + (s * shape[1] + h) * rowBytes, rowBytes);
+        for (int64_t h = 0; h < heads; ++h) {
+          const uint8_t *from = src + (s * heads + h) * width * element;
+          uint8_t *head = dst + (s * heads + h) * width * m.capacity * element;
+          if (!m.transposed[c]) {
+            std::memcpy(head + pos[s] * width * element, from, width * element);
+            continue;
+          }
+          // [head_dim, capacity]: the row becomes column pos.
+          for (int64_t d = 0; d < width; ++d)
+            std::memcpy(head + (d * m.capacity + pos[s]) * element, from + d * element, element);
+        }
       }
       mask[s * width + pos[s]] = 1;
       ++pos[s];

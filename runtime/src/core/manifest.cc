@@ -888,15 +888,23 @@ void readGeneration(const Value &root, Manifest *manifest) {
     std::string at = indexed(join(path, CLEAVE_KEY_CACHE), i);
     const Value &c = requireKind(cache[i], at, Value::Kind::Object);
     GenerationDesc::Cache pair{getString(c, at, CLEAVE_KEY_PAST),
-                               getString(c, at, CLEAVE_KEY_PRESENT)};
+                               getString(c, at, CLEAVE_KEY_PRESENT), false};
+    if (const Value *t = c.find(CLEAVE_KEY_TRANSPOSED)) {
+      if (!t->isBool())
+        fail(join(at, CLEAVE_KEY_TRANSPOSED), "expected true or false, got " + describeValue(*t));
+      pair.transposed = t->asBool();
+    }
     const TensorDesc *past = findIn(manifest->inputs, pair.past);
     const TensorDesc *present = findIn(manifest->outputs, pair.present);
-    if (!past || past->shape.size() != 4 || past->shape[2] != g.maxSeqLen)
+    size_t slots = pair.transposed ? 3 : 2, width = pair.transposed ? 2 : 3;
+    if (!past || past->shape.size() != 4 || past->shape[slots] != g.maxSeqLen)
       fail(join(at, CLEAVE_KEY_PAST),
-           "'" + pair.past + "' is not an input [batch, heads, max_seq_len, head_dim]");
+           "'" + pair.past + "' is not an input " +
+               (pair.transposed ? "[batch, heads, head_dim, max_seq_len]"
+                                : "[batch, heads, max_seq_len, head_dim]"));
     if (!present || present->shape.size() != 4 || present->shape[2] != 1 ||
         present->dtype != past->dtype || present->shape[1] != past->shape[1] ||
-        present->shape[3] != past->shape[3])
+        present->shape[3] != past->shape[width])
       fail(join(at, CLEAVE_KEY_PRESENT),
            "'" + pair.present + "' is not an output [batch, heads, 1, head_dim] of its past's type");
     g.cache.push_back(std::move(pair));
