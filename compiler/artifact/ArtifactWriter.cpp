@@ -245,6 +245,19 @@ std::string manifestText(const Spec &spec, const Json &parameters,
     root[CLEAVE_KEY_OPTIONS][CLEAVE_KEY_DP] = o.dp;
   if (!spec.variants.empty())
     root[CLEAVE_KEY_VARIANTS] = std::move(variants);
+  if (const std::optional<Generation> &g = spec.generation) {
+    Json cache = Json::array();
+    for (const Generation::Cache &c : g->cache)
+      cache.push_back({{CLEAVE_KEY_PAST, c.past},
+                       {CLEAVE_KEY_PRESENT, c.present},
+                       {CLEAVE_KEY_TRANSPOSED, c.transposed}});
+    root[CLEAVE_KEY_GENERATION] = {{CLEAVE_KEY_MAX_SEQ_LEN, g->maxSeqLen},
+                                   {CLEAVE_KEY_INPUT_IDS, g->inputIds},
+                                   {CLEAVE_KEY_ATTENTION_MASK, g->attentionMask},
+                                   {CLEAVE_KEY_POSITION_IDS, g->positionIds},
+                                   {CLEAVE_KEY_LOGITS, g->logits},
+                                   {CLEAVE_KEY_CACHE, std::move(cache)}};
+  }
   // Names come from the model: bytes that are not UTF-8 are replaced, never thrown over.
   return root.dump(2, ' ', false, Json::error_handler_t::replace);
 }

@@ -154,8 +154,24 @@ struct Variant {
   std::vector<Stage> stages;
 };
 
+/// The generation contract (manifest "generation"): which inputs and outputs are the token
+/// ids, the mask, the positions, the logits and the cache, and the cache's capacity.
+struct Generation {
+  int64_t maxSeqLen = 0;
+  std::string inputIds, attentionMask, positionIds, logits;
+  /// Per cache tensor: the past input, the present output (the new rows), and whether the
+  /// past is stored transposed ([batch, heads, head_dim, max_seq_len]).
+  struct Cache {
+    std::string past, present;
+    bool transposed = false;
+  };
+  std::vector<Cache> cache;
+};
+
 /// Everything an artifact holds.
 struct Spec {
+  /// Set for artifacts compiled with --generate.
+  std::optional<Generation> generation;
   Source source;
   Options options;
   std::vector<Tensor> inputs, outputs;

@@ -7,6 +7,7 @@
 #include "compiler/artifact/StageInterface.h"
 #include "compiler/codegen/cpu/CpuTarget.h"
 #include "compiler/codegen/gpu/GpuTarget.h"
+#include "compiler/import/GenerationRewrite.h"
 #include "compiler/import/Importer.h"
 #include "compiler/partition/CostModel.h"
 #include "compiler/partition/DeviceSpec.h"
@@ -27,6 +28,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -187,6 +189,9 @@ private:
   Cluster cluster;
   int64_t pp = 0, tp = 1;
   std::string modelBytes;
+  /// --generate: the model rewritten for a decode step, and its contract.
+  std::string generateBytes;
+  GenerationContract generation;
   ModelInfo info;
   GraphShapes shapes;
   OwningOpRef<ModuleOp> module;
@@ -256,6 +261,23 @@ bool Compilation::importModel() {
   options.modelBytes = o.modelBytes.empty() ? modelBytes : o.modelBytes;
   for (const auto &[name, shape] : o.inputShapes)
     options.inputShapes[name] = shape;
+  if (o.generate) {
+    // The decode step: the rewritten model, its inputs bound by the contract.
+    generateBytes = std::string(options.modelBytes);
+    std::vector<std::pair<std::string, std::vector<int64_t>>> bindings;
+    if (!rewriteForGeneration(generateBytes, o.maxSeqLen, generation, bindings, error)) {
+      fail(error);
+      return false;
+    }
+    for (const auto &[name, shape] : bindings) {
+      if (options.inputShapes.count(name)) {
+        fail("--generate binds input '" + name + "' itself: do not give --input-shape for it");
+        return false;
+      }
+      options.inputShapes[name] = shape;
+    }
+    options.modelBytes = generateBytes;
+  }
   progress("importing the model");
   // Value shapes at the export batch: a later import at another batch rewrites the shapes
   // that hard-code it.
@@ -268,6 +290,12 @@ bool Compilation::importModel() {
   }
   options.recordShapes = nullptr;
   options.exportShapes = &exportShapes;
+  if (o.generate) {
+    // The provenance names the model as given, not its rewrite.
+    const std::string &source = o.modelBytes.empty() ? modelBytes : o.modelBytes;
+    info.sha256 = llvm::toHex(llvm::SHA256::hash(llvm::arrayRefFromStringRef(source)),
+                              /*LowerCase=*/true);
+  }
   auto main = module->lookupSymbol<func::FuncOp>("main");
   if (batch > 0) {
     // A --batch-sizes plan: dim 0 of every input set to `batch`, the rest as imported.
@@ -719,6 +747,13 @@ void Compilation::run(artifact::Spec *specOut) {
   spec.options.rocmArch = o.rocmArch;
   for (const auto &shape : o.inputShapes)
     spec.options.inputShapes.push_back(formatInputShape(shape));
+  if (o.generate) {
+    artifact::Generation g{generation.maxSeqLen, generation.inputIds, generation.attentionMask,
+                           generation.positionIds, generation.logits, {}};
+    for (const GenerationContract::Cache &c : generation.cache)
+      g.cache.push_back({c.past, c.present, c.transposed});
+    spec.generation = std::move(g);
+  }
   if (specOut) {
     *specOut = std::move(spec);
     return;
@@ -800,6 +835,12 @@ std::string cleave::checkOptions(const CompileOptions &options) {
 }
 
 CompileResult cleave::compile(const CompileOptions &options) {
+  if (options.generate != (options.maxSeqLen > 0)) {
+    CompileResult result;
+    result.error = options.generate ? "--generate needs --max-seq-len=L, the cache capacity"
+                                    : "--max-seq-len is only meaningful with --generate";
+    return result;
+  }
   if (options.autoPlan)
     return compileWithPlanSearch(options);
   CompileResult result;

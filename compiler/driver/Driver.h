@@ -49,6 +49,12 @@ struct CompileOptions {
   /// each, the rest as bound. The artifact's main plan has the largest; the others are
   /// variants sharing its parameters. Empty: the model's own batch only.
   std::vector<int64_t> batchSizes;
+  /// Compile a decoder with a past-key-values cache for generation (`--generate`): its
+  /// Concats on the cache become reads of a runtime-owned cache of `maxSeqLen` slots per
+  /// sequence (compiler/import/GenerationRewrite.h, docs/generation.md), for one new token
+  /// per sequence per step.
+  bool generate = false;
+  int64_t maxSeqLen = 0;
   /// Bindings of inputs' dims, in order given: name and full shape.
   std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes;
   /// Code generation targets.

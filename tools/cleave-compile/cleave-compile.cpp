@@ -59,6 +59,11 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
                           weights once; the largest is the main plan, the others are
                           variants that cleave-run, the Python session and cleave-serve pick
                           by the input's dim 0 (each must be divisible by --microbatches)
+  --generate              compile a decoder with a past-key-values cache for cleave-generate:
+                          the cache becomes a runtime-owned buffer of --max-seq-len slots
+                          per sequence, read in place (see docs/generation.md); with
+                          --batch-sizes, one plan per number of sequences in flight
+  --max-seq-len=L         with --generate: the cache capacity, prompt + new tokens
   --device-file=FILE      JSON giving devices' throughput, memory bandwidth and memory and
                           the link between stages (see docs/partitioning.md)
   --explain               print the pipeline plan (stages, devices, estimates, bottleneck,
@@ -148,6 +153,10 @@ Command parseArgs(int argc, char **argv) {
       c.progress = true;
     } else if (name == "--explain") {
       o.explain = true;
+    } else if (name == "--generate") {
+      o.generate = true;
+    } else if (name == "--max-seq-len") {
+      o.maxSeqLen = parsePositive("max-seq-len", takeValue());
     } else if (name == "--emulate-gpu-kernels") {
       o.emulateGpuKernels = true;
     } else if (name == "--device-file") {

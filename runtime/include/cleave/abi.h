@@ -207,6 +207,18 @@ typedef struct cleave_stage_context {
 #define CLEAVE_KEY_VARIANTS "variants"
 #define CLEAVE_KEY_BATCH "batch"
 
+/* generation (artifacts compiled with --generate; docs/generation.md) */
+#define CLEAVE_KEY_GENERATION "generation"
+#define CLEAVE_KEY_MAX_SEQ_LEN "max_seq_len"
+#define CLEAVE_KEY_INPUT_IDS "input_ids"
+#define CLEAVE_KEY_ATTENTION_MASK "attention_mask"
+#define CLEAVE_KEY_POSITION_IDS "position_ids"
+#define CLEAVE_KEY_LOGITS "logits"
+#define CLEAVE_KEY_CACHE "cache"
+#define CLEAVE_KEY_PAST "past"
+#define CLEAVE_KEY_PRESENT "present"
+#define CLEAVE_KEY_TRANSPOSED "transposed"
+
 /* source */
 #define CLEAVE_KEY_PATH "path"
 #define CLEAVE_KEY_SHA256 "sha256"

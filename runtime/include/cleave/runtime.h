@@ -318,6 +318,31 @@ struct PlanVariant {
   std::vector<StageDesc> stages;
 };
 
+/// Which inputs and outputs of a decoder compiled with `cleave-compile --generate` play which
+/// part in generation (manifest "generation"; docs/generation.md). Every plan of the artifact
+/// (its batch variants included) takes one new token per sequence per run.
+struct GenerationDesc {
+  /// Cache capacity in tokens per sequence: a sequence's prompt and new tokens together.
+  int64_t maxSeqLen = 0;
+  /// Inputs: int64 [batch, 1] token ids, int64 [batch, maxSeqLen + 1] attention mask (the
+  /// cache's slots, then the new token), int64 [batch, 1] positions (empty when absent).
+  std::string inputIds, attentionMask, positionIds;
+  /// The float32 [batch, 1, vocab] logits output.
+  std::string logits;
+  /// One cache tensor (a layer's keys or values).
+  struct Cache {
+    /// Input [batch, heads, maxSeqLen, head_dim] (transposed: [batch, heads,
+    /// head_dim, maxSeqLen]): the cache, read in place.
+    std::string past;
+    /// Output [batch, heads, 1, head_dim]: the new token's row.
+    std::string present;
+    /// The past holds one column per token (keys, which the scores read
+    /// transposed) rather than one row.
+    bool transposed = false;
+  };
+  std::vector<Cache> cache;
+};
+
 /// A `.cleave` file, mapped read-only and fully validated (magic, version,
 /// checksums, bounds and the manifest's schema) when opened. Parameter data
 /// is read straight from the mapping, without copies.
@@ -371,6 +396,10 @@ public:
   /// are, when no plan has that batch.
   static StatusOr<std::shared_ptr<const Artifact>>
   forBatch(std::shared_ptr<const Artifact> artifact, int64_t batch);
+  /// The generation contract of an artifact compiled with --generate, or null.
+  const GenerationDesc *generation() const {
+    return generation_ ? &*generation_ : nullptr;
+  }
   /// The stage with id `id`, or null.
   const StageDesc *findStage(int id) const;
   /// The stage that runs on `rank`, or null.
@@ -412,6 +441,7 @@ private:
   int dp_ = 1;
   int checkedRank_ = kAllRanks;
   std::vector<PlanVariant> variants_;
+  std::optional<GenerationDesc> generation_;
   /// A variant's view: the artifact that owns the mapping.
   std::shared_ptr<const Artifact> owner_;
 };

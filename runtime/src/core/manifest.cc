@@ -858,6 +858,68 @@ void readVariants(const Value &root, Manifest *manifest) {
   }
 }
 
+/// Reads "generation": every name must be an input or output of the main plan of the role's
+/// dtype (int64 inputs, float32 outputs), the cache capacity positive.
+void readGeneration(const Value &root, Manifest *manifest) {
+  const Value *entry = root.find(CLEAVE_KEY_GENERATION);
+  if (!entry)
+    return;
+  const std::string path = CLEAVE_KEY_GENERATION;
+  requireKind(*entry, path, Value::Kind::Object);
+  GenerationDesc g;
+  g.maxSeqLen = getInt(*entry, path, CLEAVE_KEY_MAX_SEQ_LEN, 1, int64_t(1) << 30);
+  auto findIn = [](const std::vector<TensorDesc> &list, const std::string &name) {
+    for (const TensorDesc &t : list)
+      if (t.name == name)
+        return &t;
+    return static_cast<const TensorDesc *>(nullptr);
+  };
+  auto input = [&](const char *key, bool optional) {
+    std::string name = getString(*entry, path, key);
+    if (name.empty() && optional)
+      return name;
+    const TensorDesc *t = findIn(manifest->inputs, name);
+    if (!t || t->dtype != DType::Int64)
+      fail(join(path, key), "'" + name + "' is not an int64 input of the plan");
+    return name;
+  };
+  g.inputIds = input(CLEAVE_KEY_INPUT_IDS, false);
+  g.attentionMask = input(CLEAVE_KEY_ATTENTION_MASK, false);
+  g.positionIds = input(CLEAVE_KEY_POSITION_IDS, true);
+  g.logits = getString(*entry, path, CLEAVE_KEY_LOGITS);
+  const TensorDesc *logits = findIn(manifest->outputs, g.logits);
+  if (!logits || logits->dtype != DType::Float32 || logits->shape.size() != 3)
+    fail(join(path, CLEAVE_KEY_LOGITS),
+         "'" + g.logits + "' is not a float32 [batch, 1, vocab] output of the plan");
+  const std::vector<Value> &cache = getArray(*entry, path, CLEAVE_KEY_CACHE);
+  for (size_t i = 0; i < cache.size(); ++i) {
+    std::string at = indexed(join(path, CLEAVE_KEY_CACHE), i);
+    const Value &c = requireKind(cache[i], at, Value::Kind::Object);
+    GenerationDesc::Cache pair{getString(c, at, CLEAVE_KEY_PAST),
+                               getString(c, at, CLEAVE_KEY_PRESENT), false};
+    if (const Value *t = c.find(CLEAVE_KEY_TRANSPOSED)) {
+      if (!t->isBool())
+        fail(join(at, CLEAVE_KEY_TRANSPOSED), "expected true or false, got " + describeValue(*t));
+      pair.transposed = t->asBool();
+    }
+    const TensorDesc *past = findIn(manifest->inputs, pair.past);
+    const TensorDesc *present = findIn(manifest->outputs, pair.present);
+    size_t slots = pair.transposed ? 3 : 2, width = pair.transposed ? 2 : 3;
+    if (!past || past->shape.size() != 4 || past->shape[slots] != g.maxSeqLen)
+      fail(join(at, CLEAVE_KEY_PAST),
+           "'" + pair.past + "' is not an input " +
+               (pair.transposed ? "[batch, heads, head_dim, max_seq_len]"
+                                : "[batch, heads, max_seq_len, head_dim]"));
+    if (!present || present->shape.size() != 4 || present->shape[2] != 1 ||
+        present->dtype != past->dtype || present->shape[1] != past->shape[1] ||
+        present->shape[3] != past->shape[width])
+      fail(join(at, CLEAVE_KEY_PRESENT),
+           "'" + pair.present + "' is not an output [batch, heads, 1, head_dim] of its past's type");
+    g.cache.push_back(std::move(pair));
+  }
+  manifest->generation = std::move(g);
+}
+
 } // namespace
 
 StatusOr<Manifest> parseManifest(std::string_view text) {
@@ -880,6 +942,7 @@ StatusOr<Manifest> parseManifest(std::string_view text) {
     checkReferences(manifest);
     checkPipeline(manifest);
     readVariants(*root, &manifest);
+    readGeneration(*root, &manifest);
     return manifest;
   } catch (const SchemaError &error) {
     return invalidArgumentError(error.message);

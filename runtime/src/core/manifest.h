@@ -11,6 +11,7 @@
 
 #include "cleave/runtime.h"
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -81,6 +82,8 @@ struct Manifest {
   int dp = 1;
   /// Plans for other batch sizes, each checked as the main plan is.
   std::vector<PlanVariant> variants;
+  /// "generation", when the artifact was compiled with --generate.
+  std::optional<GenerationDesc> generation;
 };
 
 /// Parses and checks manifest JSON, including the pipeline rules of

@@ -1,0 +1,96 @@
+//===- generate.h - Token generation over a --generate artifact -----------===//
+//
+// The generation loop of the runtime: a decoder compiled with
+// `cleave-compile --generate` runs one token per sequence per step, the cache
+// lives in buffers this loop owns, and the next token is picked here (greedy,
+// or sampled with temperature, top-k and top-p from a seed). No LLVM or MLIR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CLEAVE_GENERATE_H
+#define CLEAVE_GENERATE_H
+
+#include "cleave/runtime.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace cleave {
+
+/// How the next token is picked from a sequence's logits.
+struct SamplingOptions {
+  /// 0: greedy (the first token of the largest logit); > 0: sample from
+  /// softmax(logits / temperature) after the top-k and top-p filters.
+  double temperature = 0;
+  /// Keep only the k most likely tokens (0: all).
+  int64_t topK = 0;
+  /// Keep the most likely tokens whose probabilities sum to at least p (1: all).
+  double topP = 1;
+  /// Seed of the sampler; one stream per sequence, seeded with seed + its index.
+  uint64_t seed = 0;
+};
+
+/// What one generate() call produces.
+struct GenerateOptions {
+  /// New tokens per sequence.
+  int64_t maxNewTokens = 64;
+  SamplingOptions sampling;
+};
+
+/// Generates tokens for several sequences at once with an artifact compiled
+/// with --generate: all sequences are in flight together, one row of the
+/// plan's batch each (the smallest batch the artifact has plans for that
+/// holds them; unused rows are padding). A prompt is fed one token per step
+/// (its logits are not used until its last token), then each new token is fed
+/// back. Each step writes the new row of every cache tensor into the cache at
+/// the sequence's position: the only cache data moved per token.
+class Generator {
+public:
+  /// Prepares a plan for `sequences` sequences in flight. Fails when the
+  /// artifact was not compiled with --generate, runs on more than one rank,
+  /// or has no plan with a batch of at least `sequences`.
+  static StatusOr<std::unique_ptr<Generator>>
+  create(std::shared_ptr<const Artifact> artifact, int64_t sequences,
+         const SessionOptions &options = {});
+  ~Generator();
+  Generator(const Generator &) = delete;
+  Generator &operator=(const Generator &) = delete;
+
+  /// The vocabulary size (the logits' last dim).
+  int64_t vocabSize() const;
+  /// The cache capacity in tokens per sequence (--max-seq-len).
+  int64_t maxSeqLen() const;
+
+  /// Generates `options.maxNewTokens` tokens after each of `prompts` (as many
+  /// as `sequences` given to create(), or fewer), starting from an empty
+  /// cache. A prompt must be non-empty, its ids in [0, vocabSize()), and it
+  /// must leave room for the new tokens: prompt + maxNewTokens <= maxSeqLen().
+  /// `onToken(sequence, token)` is called as each token is picked. On success
+  /// `*tokens` holds, per prompt, its new tokens.
+  Status generate(const std::vector<std::vector<int64_t>> &prompts,
+                  const GenerateOptions &options,
+                  std::vector<std::vector<int64_t>> *tokens,
+                  const std::function<void(size_t, int64_t)> &onToken = {});
+
+  /// Steps run and time inside the plan, summed over generate() calls.
+  int64_t steps() const { return steps_; }
+  double stepSeconds() const { return stepSeconds_; }
+
+private:
+  struct Impl;
+  Generator() = default;
+  std::unique_ptr<Impl> impl_;
+  int64_t steps_ = 0;
+  double stepSeconds_ = 0;
+};
+
+/// Picks a token from `logits` (`vocab` floats) per `options`, drawing from
+/// `state` (a 64-bit generator state, advanced) when sampling.
+int64_t pickToken(const float *logits, int64_t vocab,
+                  const SamplingOptions &options, uint64_t *state);
+
+} // namespace cleave
+
+#endif // CLEAVE_GENERATE_H

@@ -1,0 +1,267 @@
+//===- cleave-generate.cpp - Generates text with a --generate artifact ----===//
+//
+//   cleave-generate LM.cleave (--prompt TEXT | --prompt-ids 1,2,3)...
+//                   [--max-new-tokens N] [--temperature T --top-k K --top-p P
+//                   --seed S] [--ids] [--threads T] [--stats]
+// Every failure prints exactly one line, "cleave-generate: error: <message>",
+// on stderr and exits with status 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cleave/generate.h"
+#include "cleave/runtime.h"
+
+#include "core/message.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <vector>
+
+using namespace cleave;
+
+namespace {
+
+const char kUsage[] =
+    R"(usage: cleave-generate LM.cleave (--prompt TEXT | --prompt-ids LIST)...
+                       [--max-new-tokens N] [--temperature T] [--top-k K]
+                       [--top-p P] [--seed S] [--ids] [--threads T] [--stats]
+
+Generates tokens with a decoder compiled by `cleave-compile --generate`. Each
+--prompt or --prompt-ids is one sequence; all are generated together, in
+flight as one batch. Greedy decoding unless --temperature is given.
+
+options (each accepts both "--opt VALUE" and "--opt=VALUE"):
+  --prompt TEXT        a prompt as text: its UTF-8 bytes are its token ids
+                       (byte-level vocabulary of 256)
+  --prompt-ids LIST    a prompt as comma-separated token ids, e.g. 72,105
+  --max-new-tokens N   new tokens per sequence (default: 64); prompt + N must
+                       fit the artifact's --max-seq-len
+  --temperature T      sample from softmax(logits / T) (T > 0; default: greedy)
+  --top-k K            with --temperature: keep the K most likely tokens
+  --top-p P            with --temperature: keep the most likely tokens whose
+                       probabilities sum to P (0 < P <= 1)
+  --seed S             with --temperature: the sampler's seed (default: 0)
+  --ids                print, per sequence in the order given, one line of its
+                       new token ids separated by commas
+  --threads T          CPU threads (default: the cores available)
+  --stats              print steps and decode time on stderr
+Without --ids the text is written to stdout: one sequence is streamed as its
+tokens come; several are printed after, each as prompt and continuation
+followed by a newline.
+)";
+
+int fail(const std::string &message) {
+  std::fprintf(stderr, "cleave-generate: error: %s\n", oneLineMessage(message).c_str());
+  return 1;
+}
+
+bool parseInt(const std::string &text, int64_t min, int64_t *out) {
+  if (text.empty())
+    return false;
+  errno = 0;
+  char *end = nullptr;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0' || value < min)
+    return false;
+  *out = value;
+  return true;
+}
+
+bool parseDouble(const std::string &text, double *out) {
+  if (text.empty())
+    return false;
+  errno = 0;
+  char *end = nullptr;
+  *out = std::strtod(text.c_str(), &end);
+  return errno == 0 && *end == '\0' && *out == *out;
+}
+
+struct Options {
+  std::string artifact;
+  std::vector<std::vector<int64_t>> prompts;
+  bool textPrompts = false, ids = false, stats = false, sampling = false;
+  GenerateOptions generate;
+  int64_t threads = 0;
+};
+
+Status parseArgs(int argc, char **argv, Options *o) {
+  bool samplingOption = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i], value;
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    if (arg.rfind("--", 0) != 0) {
+      if (!o->artifact.empty())
+        return invalidArgumentError("unexpected argument '" + arg + "' (one artifact only)");
+      o->artifact = arg;
+      continue;
+    }
+    if (arg == "--ids") {
+      o->ids = true;
+      continue;
+    }
+    if (arg == "--stats") {
+      o->stats = true;
+      continue;
+    }
+    size_t eq = arg.find('=');
+    if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    } else {
+      if (i + 1 >= argc)
+        return invalidArgumentError("option '" + arg + "' needs a value");
+      value = argv[++i];
+    }
+    if (arg == "--prompt") {
+      std::vector<int64_t> ids;
+      for (unsigned char c : value)
+        ids.push_back(c);
+      o->prompts.push_back(std::move(ids));
+      o->textPrompts = true;
+    } else if (arg == "--prompt-ids") {
+      std::vector<int64_t> ids;
+      size_t start = 0;
+      while (true) {
+        size_t comma = value.find(',', start);
+        std::string item = value.substr(start, comma == std::string::npos ? comma : comma - start);
+        int64_t id = 0;
+        if (!parseInt(item, 0, &id))
+          return invalidArgumentError("--prompt-ids expects comma-separated token ids, got '" +
+                                      value + "'");
+        ids.push_back(id);
+        if (comma == std::string::npos)
+          break;
+        start = comma + 1;
+      }
+      o->prompts.push_back(std::move(ids));
+    } else if (arg == "--max-new-tokens") {
+      if (!parseInt(value, 1, &o->generate.maxNewTokens))
+        return invalidArgumentError("--max-new-tokens expects a positive integer, got '" + value +
+                                    "'");
+    } else if (arg == "--temperature") {
+      double t = 0;
+      if (!parseDouble(value, &t) || t <= 0)
+        return invalidArgumentError("--temperature expects a positive number, got '" + value + "'");
+      o->generate.sampling.temperature = t;
+      o->sampling = true;
+    } else if (arg == "--top-k") {
+      if (!parseInt(value, 1, &o->generate.sampling.topK))
+        return invalidArgumentError("--top-k expects a positive integer, got '" + value + "'");
+      samplingOption = true;
+    } else if (arg == "--top-p") {
+      double p = 0;
+      if (!parseDouble(value, &p) || p <= 0 || p > 1)
+        return invalidArgumentError("--top-p expects a number in (0, 1], got '" + value + "'");
+      o->generate.sampling.topP = p;
+      samplingOption = true;
+    } else if (arg == "--seed") {
+      int64_t seed = 0;
+      if (!parseInt(value, 0, &seed))
+        return invalidArgumentError("--seed expects a non-negative integer, got '" + value + "'");
+      o->generate.sampling.seed = static_cast<uint64_t>(seed);
+      samplingOption = true;
+    } else if (arg == "--threads") {
+      if (!parseInt(value, 1, &o->threads))
+        return invalidArgumentError("--threads expects a positive integer, got '" + value + "'");
+    } else {
+      return invalidArgumentError("unknown option '" + arg + "' (see --help)");
+    }
+  }
+  if (o->artifact.empty())
+    return invalidArgumentError("no artifact given (see --help)");
+  if (o->prompts.empty())
+    return invalidArgumentError("no prompt given: --prompt TEXT or --prompt-ids LIST");
+  if (samplingOption && !o->sampling)
+    return invalidArgumentError("--top-k, --top-p and --seed need --temperature");
+  return Status();
+}
+
+Status runMain(int argc, char **argv) {
+  Options o;
+  Status status = parseArgs(argc, argv, &o);
+  if (!status.ok())
+    return status;
+  StatusOr<std::unique_ptr<Artifact>> artifact = Artifact::open(o.artifact);
+  if (!artifact.ok())
+    return artifact.status();
+  std::shared_ptr<const Artifact> shared = std::move(*artifact);
+  SessionOptions sessionOptions(static_cast<int>(o.threads));
+  StatusOr<std::unique_ptr<Generator>> generator =
+      Generator::create(shared, static_cast<int64_t>(o.prompts.size()), sessionOptions);
+  if (!generator.ok())
+    return generator.status();
+  Generator &g = **generator;
+  bool text = !o.ids;
+  if ((text || o.textPrompts) && g.vocabSize() != 256)
+    return invalidArgumentError("the model's vocabulary has " + std::to_string(g.vocabSize()) +
+                                " tokens: text needs a byte-level one of 256 (use --prompt-ids "
+                                "and --ids)");
+  bool stream = text && o.prompts.size() == 1;
+  if (stream) {
+    for (int64_t id : o.prompts[0])
+      std::fputc(static_cast<int>(id), stdout);
+    std::fflush(stdout);
+  }
+  std::vector<std::vector<int64_t>> tokens;
+  status = g.generate(o.prompts, o.generate, &tokens, [&](size_t, int64_t token) {
+    if (stream) {
+      std::fputc(static_cast<int>(token), stdout);
+      std::fflush(stdout);
+    }
+  });
+  if (!status.ok()) {
+    if (stream)
+      std::fputc('\n', stdout);
+    return status;
+  }
+  if (stream) {
+    std::fputc('\n', stdout);
+  } else {
+    for (size_t s = 0; s < tokens.size(); ++s) {
+      if (o.ids) {
+        for (size_t i = 0; i < tokens[s].size(); ++i)
+          std::printf(i ? ",%lld" : "%lld", static_cast<long long>(tokens[s][i]));
+      } else {
+        for (int64_t id : o.prompts[s])
+          std::fputc(static_cast<int>(id), stdout);
+        for (int64_t id : tokens[s])
+          std::fputc(static_cast<int>(id), stdout);
+      }
+      std::fputc('\n', stdout);
+    }
+  }
+  if (o.stats) {
+    double seconds = g.stepSeconds();
+    std::fprintf(stderr,
+                 "steps=%lld step_ms_mean=%.3f sequences=%zu new_tokens=%lld tokens_per_s=%.1f\n",
+                 static_cast<long long>(g.steps()), g.steps() ? seconds * 1e3 / g.steps() : 0.0,
+                 o.prompts.size(), static_cast<long long>(o.generate.maxNewTokens),
+                 seconds > 0 ? o.prompts.size() * o.generate.maxNewTokens / seconds : 0.0);
+  }
+  return Status();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  try {
+    Status status = runMain(argc, argv);
+    if (!status.ok())
+      return fail(status.message());
+    if (std::fflush(stdout) != 0)
+      return fail("cannot write to stdout");
+    return 0;
+  } catch (const std::bad_alloc &) {
+    return fail("out of memory");
+  } catch (const std::exception &error) {
+    return fail(std::string("internal error: ") + error.what());
+  } catch (...) {
+    return fail("internal error");
+  }
+}
