@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # batch_throughput.sh - cleave-batch's throughput over a directory of resnet18 images on 1
-# and 2 replicas against a plain loop that runs cleave-run once per image, all in one
-# session (docs/batch.md, "Throughput").
+# and 2 replicas (processes with --replicas, and a --dp=2 plan under mpirun -np 2) against
+# a plain loop that runs cleave-run once per image, all in one session (docs/batch.md,
+# "Throughput").
 #
 # usage: bench/batch_throughput.sh BINDIR [--samples N] [--batch B] [--workdir DIR]
 # Prints one table; every figure comes from this run.
@@ -31,6 +32,10 @@ fi
 ART="$WORK/resnet18_b1248.cleave"
 if [ ! -f "$ART" ]; then
   "$BIN/cleave-compile" "$WORK/resnet18/model.onnx" --devices=cpu:0 --batch-sizes=1,2,4,8 -o "$ART"
+fi
+DP2="$WORK/resnet18_b1248_dp2.cleave"
+if [ ! -f "$DP2" ]; then
+  "$BIN/cleave-compile" "$WORK/resnet18/model.onnx" --devices=cpu:0-1 --dp=2 --batch-sizes=1,2,4,8 -o "$DP2"
 fi
 rm -rf "$WORK/samples"
 "$PY" - "$WORK" "$SAMPLES" <<'PYEOF'
@@ -70,12 +75,21 @@ for replicas in 1 2; do
   t1=$(now)
   RESULT[$replicas]=$(rate "$t0" "$t1")
 done
+rm -rf "$WORK/out_dp2"
+t0=$(now)
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 \
+  OMPI_MCA_hwloc_base_binding_policy=none mpirun -np 2 "$BIN/cleave-batch" "$DP2" \
+  --input "$WORK/samples" --output-dir "$WORK/out_dp2" --batch "$BATCH" --threads 1 >/dev/null
+t1=$(now)
+RESULT[dp2]=$(rate "$t0" "$t1")
 
 echo
 echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $SAMPLES resnet18 images, --batch $BATCH"
 printf "%-40s %11s %9s\n" "case" "samples/s" "vs loop"
 printf "%-40s %11s %9s\n" "loop over cleave-run (one image each)" "$LOOP" "1.00"
-for replicas in 1 2; do
-  printf "%-40s %11s %9s\n" "cleave-batch --replicas $replicas" "${RESULT[$replicas]}" \
-    "$("$PY" -c "print(f'{${RESULT[$replicas]} / $LOOP:.2f}')")"
+for case in 1 2 dp2; do
+  label="cleave-batch --replicas $case"
+  [ "$case" = dp2 ] && label="mpirun -np 2 cleave-batch (--dp=2 plan)"
+  printf "%-40s %11s %9s\n" "$label" "${RESULT[$case]}" \
+    "$("$PY" -c "print(f'{${RESULT[$case]} / $LOOP:.2f}')")"
 done

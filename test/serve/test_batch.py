@@ -302,9 +302,39 @@ def test_command_line_and_job_errors(mlp, tmp_path):
         (["--input", samples, "--output-dir", samples], 1,
          "cleave-batch: error: the output directory must not be the input directory"),
     ]
+    (tmp_path / "notes.txt").write_text("x")
+    np.save(tmp_path / "no_rows.npy", np.zeros((0, 16), np.float32))
+    np.save(tmp_path / "cut.npy", rows_of(4, 7))
+    data = (tmp_path / "cut.npy").read_bytes()
+    (tmp_path / "cut.npy").write_bytes(data[:-10])
+    usage = " (see cleave-batch --help)"
+    out = ["--input", samples, "--output-dir", tmp_path / "o"]
+    cases += [
+        ([*out, "--retries", "-1"], 2,
+         "cleave-batch: error: --retries must be 0 to 100, got '-1'" + usage),
+        ([*out, "--replicas", "0"], 2,
+         "cleave-batch: error: --replicas must be 1 to 256, got '0'" + usage),
+        ([*out, "--threads", "x"], 2,
+         "cleave-batch: error: --threads must be 0 (all cores) or positive, got 'x'" + usage),
+        ([*out, "--timeout-s", "0"], 2,
+         "cleave-batch: error: --timeout-s must be at least 0.1, got '0'" + usage),
+        ([*out, "--batch"], 2, "cleave-batch: error: --batch needs a value" + usage),
+        ([*out, "extra"], 2,
+         "cleave-batch: error: unexpected argument 'extra' (one artifact only)" + usage),
+        (["--input", tmp_path / "notes.txt", "--output-dir", tmp_path / "o"], 1,
+         f"cleave-batch: error: input '{tmp_path / 'notes.txt'}' is neither a directory "
+         "nor a .npy file"),
+        (["--input", tmp_path / "no_rows.npy", "--output-dir", tmp_path / "o"], 1,
+         f"cleave-batch: error: '{tmp_path / 'no_rows.npy'}' holds no rows"),
+        (["--input", tmp_path / "cut.npy", "--output-dir", tmp_path / "o"], 1,
+         f"cleave-batch: error: '{tmp_path / 'cut.npy'}': the file ends before its data"),
+    ]
     for args, status, line in cases:
         result = run_batch(mlp.artifact, *args)
         assert (result.returncode, result.stderr) == (status, line + "\n"), args
+    result = subprocess.run([BATCH], capture_output=True, text=True)
+    assert (result.returncode, result.stderr) == (2, "cleave-batch: error: no artifact given"
+                                                     + usage + "\n")
     # A journal of another job in the output directory.
     first = run_batch(mlp.artifact, "--input", samples, "--output-dir", tmp_path / "job")
     assert first.returncode == 0, first.stderr

@@ -90,6 +90,10 @@ def test_health_and_metadata(serve, mlp, stubs):
         ("input", "FP32", [-1, 16])]
     assert [(t.name, t.datatype, list(t.shape)) for t in metadata.outputs] == [
         ("output", "FP32", [-1, 8])]
+    with pytest.raises(grpc.RpcError) as error:
+        stub.ModelMetadata(pb.ModelMetadataRequest(name="mlp", version="2"))
+    assert error.value.code() == grpc.StatusCode.NOT_FOUND
+    assert error.value.details() == "unknown version '2' of model 'mlp' (it has version 1)"
     for call, request in [(stub.ModelReady, pb.ModelReadyRequest(name="other")),
                           (stub.ModelMetadata, pb.ModelMetadataRequest(name="other"))]:
         with pytest.raises(grpc.RpcError) as error:

@@ -3,7 +3,8 @@
 //   cleave-batch MODEL.cleave --input DIR_OR_NPY --output-dir OUT
 //                [--batch N] [--retries N] [--replicas R] [--threads T]
 //                [--timeout-s S]
-//   mpirun -np N cleave-batch MODEL.cleave ...  (plans on N ranks)
+//   mpirun -np N cleave-batch MODEL.cleave ...  (plans on N ranks, or R
+//                                               replicas of a --dp=R plan)
 // The runner itself is runtime/src/batch (docs/batch.md); this parses the
 // command line. A bad option prints one line and exits 2.
 //
@@ -62,6 +63,10 @@ where it stopped, without redoing or duplicating finished samples (and
 tries the failed ones again). On a terminal, progress (samples/s, ETA) is
 shown on stderr; a summary line goes to stdout. Exit status: 0 when every
 sample was written, 1 on an error or when samples failed, 2 on a bad option.
+
+Under mpirun, a plan on N ranks runs with rank 0 reading and writing; a plan
+compiled with cleave-compile --dp=R runs as R replicas on R x N ranks, each
+replica's rank 0 taking every R-th batch (docs/batch.md).
 )";
 
 int usageError(const std::string &message) {
