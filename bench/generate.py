@@ -2,17 +2,19 @@
 # Decode speed of a decoder with a KV cache: cleave-generate against onnxruntime-node running
 # the same ONNX decoder step by step (present fed back as past), at two positions, in one run.
 """Usage: bench/generate.py --bindir build/bin [--size small|large] [--positions 16,480]
-                           [--steps 32] [--rounds 3] [--threads 1] [--max-seq-len 512]
+                           [--steps 24] [--rounds 3] [--threads 1] [--max-seq-len 512]
 
 Generates the decoder (test/models/gen_gpt_kv.py), compiles it once with
 `cleave-compile --generate --max-seq-len=L`, then for each position P, per round and
 alternating which goes first:
 
-- cleave-generate with a prompt of P tokens and --steps new tokens, --stats: the mean time of
-  one step (one token) inside the compiled plan. Cleave's step attends over all L cache slots,
+- cleave-generate with a prompt of P tokens and --steps new tokens, --stats: the median time
+  of one step (one token per sequence: inputs filled, the plan run, the cache written, the
+  token picked), over all its P + steps - 1 steps. Cleave's step attends over all L cache slots,
   masked beyond the position, so its cost does not depend on P (docs/generation.md);
 - bench/ort-decode.mjs at position P: onnxruntime's median step time over --steps steps
-  from a past of P tokens.
+  from a past of P tokens (the feeds built in JavaScript, session.run, the presents kept as
+  the next pasts; no token is picked, the logits are left unread).
 
 A figure is the median over rounds. tokens/s = 1000 / step_ms for one sequence;
 cleave/ort < 1 means Cleave's step is faster.
@@ -41,7 +43,7 @@ def main():
     parser.add_argument("--bindir", required=True)
     parser.add_argument("--size", default="small")
     parser.add_argument("--positions", default="16,480")
-    parser.add_argument("--steps", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=24)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--max-seq-len", type=int, default=512)
@@ -62,7 +64,7 @@ def main():
     print(f"{'position':>8} {'cleave ms':>10} {'ort ms':>10} {'cleave/ort':>10} "
           f"{'cleave tok/s':>12} {'ort tok/s':>10}")
     for position in [int(p) for p in args.positions.split(",")]:
-        if position + args.steps > args.max_seq_len:
+        if position + args.steps + 1 > args.max_seq_len:
             print(f"{position:>8} error: position + steps exceeds --max-seq-len")
             continue
         prompt = ",".join(str(65 + i % 26) for i in range(position))
@@ -77,7 +79,7 @@ def main():
             for tool in (("cleave", "ort") if r % 2 == 0 else ("ort", "cleave")):
                 if tool == "cleave":
                     out = run(cleave_cmd).stderr
-                    cleave.append(float(re.search(r"step_ms_mean=([0-9.]+)", out).group(1)))
+                    cleave.append(float(re.search(r"step_ms median=([0-9.]+)", out).group(1)))
                 else:
                     out = run(ort_cmd).stdout
                     ort.append(float(re.search(r"step_ms median=([0-9.]+)", out).group(1)))

@@ -13,6 +13,7 @@
 
 #include "core/message.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -47,7 +48,8 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
   --ids                print, per sequence in the order given, one line of its
                        new token ids separated by commas
   --threads T          CPU threads (default: the cores available)
-  --stats              print steps and decode time on stderr
+  --stats              print on stderr the steps, the median, min and max time
+                       of a step, and new tokens per second over all steps
 Without --ids the text is written to stdout: one sequence is streamed as its
 tokens come; several are printed after, each as prompt and continuation
 followed by a newline.
@@ -237,12 +239,19 @@ Status runMain(int argc, char **argv) {
     }
   }
   if (o.stats) {
-    double seconds = g.stepSeconds();
+    std::vector<double> steps = g.stepSeconds();
+    double total = 0;
+    for (double s : steps)
+      total += s;
+    std::sort(steps.begin(), steps.end());
+    size_t n = steps.size();
+    double median = n == 0 ? 0 : n % 2 ? steps[n / 2] : (steps[n / 2 - 1] + steps[n / 2]) / 2;
     std::fprintf(stderr,
-                 "steps=%lld step_ms_mean=%.3f sequences=%zu new_tokens=%lld tokens_per_s=%.1f\n",
-                 static_cast<long long>(g.steps()), g.steps() ? seconds * 1e3 / g.steps() : 0.0,
+                 "steps=%zu step_ms median=%.4f min=%.4f max=%.4f sequences=%zu "
+                 "new_tokens=%lld tokens_per_s=%.1f\n",
+                 n, median * 1e3, n ? steps.front() * 1e3 : 0.0, n ? steps.back() * 1e3 : 0.0,
                  o.prompts.size(), static_cast<long long>(o.generate.maxNewTokens),
-                 seconds > 0 ? o.prompts.size() * o.generate.maxNewTokens / seconds : 0.0);
+                 total > 0 ? o.prompts.size() * o.generate.maxNewTokens / total : 0.0);
   }
   return Status();
 }

@@ -74,16 +74,16 @@ public:
                   std::vector<std::vector<int64_t>> *tokens,
                   const std::function<void(size_t, int64_t)> &onToken = {});
 
-  /// Steps run and time inside the plan, summed over generate() calls.
-  int64_t steps() const { return steps_; }
-  double stepSeconds() const { return stepSeconds_; }
+  /// The time of each step, in order, over generate() calls: filling the
+  /// inputs, running the plan, writing the cache and picking the tokens (and
+  /// onToken). The first includes the plan's first touch of its memory.
+  const std::vector<double> &stepSeconds() const { return stepSeconds_; }
 
 private:
   struct Impl;
   Generator() = default;
   std::unique_ptr<Impl> impl_;
-  int64_t steps_ = 0;
-  double stepSeconds_ = 0;
+  std::vector<double> stepSeconds_;
 };
 
 /// Picks a token from `logits` (`vocab` floats) per `options`, drawing from

@@ -237,16 +237,14 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
       active |= static_cast<int64_t>((*tokens)[s].size()) < options.maxNewTokens;
     if (!active)
       break;
+    auto start = std::chrono::steady_clock::now();
     for (int64_t b = 0; b < m.batch; ++b) {
       bool live = b < n && static_cast<int64_t>((*tokens)[b].size()) < options.maxNewTokens;
       ids[b] = live ? next[b] : 0;
       if (positions)
         positions[b] = live ? pos[b] : 0;
     }
-    auto start = std::chrono::steady_clock::now();
     Status status = m.session->run(inputViews, outputViews);
-    stepSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ++steps_;
     if (!status.ok())
       return status;
     for (int64_t s = 0; s < n; ++s) {
@@ -285,6 +283,8 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
       if (onToken)
         onToken(static_cast<size_t>(s), token);
     }
+    stepSeconds_.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return Status();
 }

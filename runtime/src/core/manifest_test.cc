@@ -733,5 +733,90 @@ TEST(ManifestVariantTest, VariantErrorsNameTheVariant) {
               "got 0");
 }
 
+/// A --generate manifest: ids, mask, one cache tensor of capacity 2 (heads 1,
+/// head_dim 3), logits over 4 tokens.
+std::string generationManifest(const std::string &generation) {
+  return R"({
+  "format_version": 1, "compiler_version": "0.1.0",
+  "inputs": [{"name": "ids", "dtype": "int64", "shape": [1, 1]},
+             {"name": "mask", "dtype": "int64", "shape": [1, 3]},
+             {"name": "past", "dtype": "float32", "shape": [1, 1, 2, 3]}],
+  "outputs": [{"name": "logits", "dtype": "float32", "shape": [1, 1, 4]},
+              {"name": "present", "dtype": "float32", "shape": [1, 1, 1, 3]}],
+  "devices": [{"rank": 0, "kind": "cpu", "index": 0}],
+  "parameters": [],
+  "stages": [{"id": 0, "rank": 0, "device": 0, "code": "code.rank0",
+              "entry": "cleave_stage_0",
+              "args": [{"kind": "input", "name": "ids"},
+                       {"kind": "input", "name": "mask"},
+                       {"kind": "input", "name": "past"},
+                       {"kind": "output", "name": "logits"},
+                       {"kind": "output", "name": "present"}]}],
+  "sections": [
+    {"name": "code.rank0", "kind": "cpu-elf-so", "offset": 4096, "size": 10,
+     "crc32": 0}],
+  "generation": )" + generation + "}";
+}
+
+const char kGeneration[] =
+    R"({"max_seq_len": 2, "input_ids": "ids", "attention_mask": "mask",
+        "position_ids": "", "logits": "logits",
+        "cache": [{"past": "past", "present": "present"}]})";
+
+TEST(ManifestGenerationTest, ParsesTheContract) {
+  StatusOr<Manifest> parsed = parseManifest(generationManifest(kGeneration));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
+  ASSERT_TRUE(parsed->generation.has_value());
+  const GenerationDesc &g = *parsed->generation;
+  EXPECT_EQ(g.maxSeqLen, 2);
+  EXPECT_EQ(g.inputIds, "ids");
+  EXPECT_EQ(g.attentionMask, "mask");
+  EXPECT_EQ(g.positionIds, "");
+  EXPECT_EQ(g.logits, "logits");
+  ASSERT_EQ(g.cache.size(), 1u);
+  EXPECT_EQ(g.cache[0].past, "past");
+  EXPECT_EQ(g.cache[0].present, "present");
+  EXPECT_FALSE(g.cache[0].transposed);
+  EXPECT_FALSE(parseManifest(validManifest())->generation.has_value());
+}
+
+TEST(ManifestGenerationTest, ErrorsNameTheField) {
+  std::string g = kGeneration;
+  expectError(generationManifest(replaced(g, R"("input_ids": "ids")",
+                                          R"("input_ids": "past")")),
+              "generation.input_ids: 'past' is not an int64 input of the plan");
+  expectError(generationManifest(replaced(g, R"("attention_mask": "mask")",
+                                          R"("attention_mask": "nope")")),
+              "generation.attention_mask: 'nope' is not an int64 input of the "
+              "plan");
+  expectError(generationManifest(replaced(g, R"("logits": "logits")",
+                                          R"("logits": "present")")),
+              "generation.logits: 'present' is not a float32 [batch, 1, vocab] "
+              "output of the plan");
+  expectError(generationManifest(replaced(g, R"("max_seq_len": 2)",
+                                          R"("max_seq_len": 3)")),
+              "generation.cache[0].past: 'past' is not an input [batch, "
+              "heads, max_seq_len, head_dim]");
+  expectError(
+      generationManifest(replaced(g, R"("present": "present")",
+                                  R"("present": "logits")")),
+      "generation.cache[0].present: 'logits' is not an output [batch, heads, "
+      "1, head_dim] of its past's type");
+  // Stored transposed, the past would be [1, 1, 3, 2].
+  expectError(generationManifest(replaced(g, R"("present": "present")",
+                                          R"("present": "present",
+                                             "transposed": true)")),
+              "generation.cache[0].past: 'past' is not an input [batch, "
+              "heads, head_dim, max_seq_len]");
+  expectError(generationManifest(replaced(g, R"("present": "present")",
+                                          R"("present": "present",
+                                             "transposed": 1)")),
+              "generation.cache[0].transposed: expected true or false, got 1");
+  expectError(generationManifest(replaced(g, R"("max_seq_len": 2)",
+                                          R"("max_seq_len": 0)")),
+              "generation.max_seq_len: expected an integer in [1, "
+              "1073741824], got 0");
+}
+
 } // namespace
 } // namespace cleave
