@@ -68,6 +68,13 @@ expect cleave-generate "--top-p expects a number in (0, 1]" "$lm" --prompt a \
 expect cleave-generate "--top-k expects a positive integer" "$lm" --prompt a \
   --temperature 1 --top-k x
 expect cleave-generate "need --temperature" "$lm" --prompt a --top-k 5
+expect cleave-generate "--repetition-penalty expects a positive number" "$lm" --prompt a \
+  --repetition-penalty 0
+expect cleave-generate "--repetition-penalty expects a positive number" "$lm" --prompt a \
+  --repetition-penalty=-1.2
+expect cleave-generate "--stop-id expects a token id" "$lm" --prompt a --stop-id x
+expect cleave-generate "stop token id 300 is outside the vocabulary \[0, 256)" "$lm" \
+  --prompt a --stop-id 300
 expect cleave-generate "unknown option '--bogus'" "$lm" --prompt a --bogus 1
 expect cleave-generate "option '--prompt' needs a value" "$lm" --prompt
 expect cleave-generate "cannot open\|No such file\|not found\|does not exist" \

@@ -3,6 +3,7 @@
 # computes PyTorch's greedy generation with it for reference.
 """Usage: gen_gpt_kv.py --out DIR [--size small|large]
           gen_gpt_kv.py --greedy [--size S] --max-new-tokens N (--prompt TEXT | --prompt-ids 1,2)...
+                        [--repetition-penalty R] [--stop-id ID]...
 
 The decoder: byte-level vocab 256, learned positions, pre-LayerNorm blocks of causal
 multi-head attention and a tanh-GELU MLP, final LayerNorm and LM head, random weights from a
@@ -14,7 +15,11 @@ float32 [batch, seq, 256] and `present.N.key|value` [batch, heads, past + seq, h
 
 --greedy rebuilds the same model and prints, per prompt in order, one line of the ids of its
 greedy continuation (argmax of the last position's logits, recomputed over the whole sequence
-at every step, no cache), the reference cleave-generate --ids must equal.
+at every step, no cache), the reference cleave-generate --ids must equal. With
+--repetition-penalty, the logits are first processed as Hugging Face's
+RepetitionPenaltyLogitsProcessor does (the logits of the ids already in the sequence gathered,
+divided by R where positive and multiplied where negative, scattered back); with --stop-id, a
+sequence ends after the first new token that is one of them.
 """
 
 import argparse
@@ -136,7 +141,15 @@ def generate(out_dir, size="small"):
     common.write_inputs(out_dir, feeds)
 
 
-def greedy(size, prompts, max_new_tokens):
+def repetition_penalty(logits, seq, penalty):
+    """Hugging Face's RepetitionPenaltyLogitsProcessor on one row of logits."""
+    seen = torch.tensor(seq, dtype=torch.int64)
+    score = torch.gather(logits, 0, seen)
+    score = torch.where(score < 0, score * penalty, score / penalty)
+    return logits.scatter(0, seen, score)
+
+
+def greedy(size, prompts, max_new_tokens, penalty=1.0, stop_ids=()):
     model = build(size)
     lines = []
     with torch.no_grad():
@@ -149,7 +162,12 @@ def greedy(size, prompts, max_new_tokens):
                         for _ in range(2 * model.layers)]
                 logits = model(ids, torch.ones(1, t, dtype=torch.int64),
                                torch.arange(t).reshape(1, t), *past)[0]
-                seq.append(int(torch.argmax(logits[0, -1])))
+                last = logits[0, -1]
+                if penalty != 1.0:
+                    last = repetition_penalty(last, seq, penalty)
+                seq.append(int(torch.argmax(last)))
+                if seq[-1] in stop_ids:
+                    break
             lines.append(",".join(str(i) for i in seq[len(prompt):]))
     return lines
 
@@ -166,9 +184,12 @@ def main():
     parser.add_argument("--prompt-ids", dest="prompts", action="append",
                         type=lambda ids: [int(i) for i in ids.split(",")])
     parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--repetition-penalty", type=float, default=1.0)
+    parser.add_argument("--stop-id", dest="stop_ids", action="append", type=int, default=[])
     args = parser.parse_args()
     if args.greedy:
-        print("\n".join(greedy(args.size, args.prompts, args.max_new_tokens)))
+        print("\n".join(greedy(args.size, args.prompts, args.max_new_tokens,
+                                args.repetition_penalty, args.stop_ids)))
         return 0
     if not args.out:
         parser.error("--out is required (or --greedy)")

@@ -2,7 +2,8 @@
 //
 //   cleave-generate LM.cleave (--prompt TEXT | --prompt-ids 1,2,3)...
 //                   [--max-new-tokens N] [--temperature T --top-k K --top-p P
-//                   --seed S] [--ids] [--threads T] [--stats]
+//                   --seed S] [--repetition-penalty R] [--stop-id ID]...
+//                   [--ids] [--threads T] [--stats]
 // Every failure prints exactly one line, "cleave-generate: error: <message>",
 // on stderr and exits with status 1.
 //
@@ -28,7 +29,8 @@ namespace {
 const char kUsage[] =
     R"(usage: cleave-generate LM.cleave (--prompt TEXT | --prompt-ids LIST)...
                        [--max-new-tokens N] [--temperature T] [--top-k K]
-                       [--top-p P] [--seed S] [--ids] [--threads T] [--stats]
+                       [--top-p P] [--seed S] [--repetition-penalty R]
+                       [--stop-id ID]... [--ids] [--threads T] [--stats]
 
 Generates tokens with a decoder compiled by `cleave-compile --generate`. Each
 --prompt or --prompt-ids is one sequence; all are generated together, in
@@ -45,6 +47,12 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
   --top-p P            with --temperature: keep the most likely tokens whose
                        probabilities sum to P (0 < P <= 1)
   --seed S             with --temperature: the sampler's seed (default: 0)
+  --repetition-penalty R
+                       divide the logit of every token already in the
+                       sequence by R if positive, multiply it if negative
+                       (Hugging Face's; R > 0, default 1: none)
+  --stop-id ID         a stop token (repeatable): a sequence that picks it
+                       ends there, the stop token its last new token
   --ids                print, per sequence in the order given, one line of its
                        new token ids separated by commas
   --threads T          CPU threads (default: the cores available)
@@ -168,6 +176,18 @@ Status parseArgs(int argc, char **argv, Options *o) {
         return invalidArgumentError("--seed expects a non-negative integer, got '" + value + "'");
       o->generate.sampling.seed = static_cast<uint64_t>(seed);
       samplingOption = true;
+    } else if (arg == "--repetition-penalty") {
+      double r = 0;
+      if (!parseDouble(value, &r) || !(r > 0) || r > 1e30)
+        return invalidArgumentError("--repetition-penalty expects a positive number, got '" +
+                                    value + "'");
+      o->generate.sampling.repetitionPenalty = r;
+    } else if (arg == "--stop-id") {
+      int64_t id = 0;
+      if (!parseInt(value, 0, &id))
+        return invalidArgumentError("--stop-id expects a token id (a non-negative integer), got '" +
+                                    value + "'");
+      o->generate.stopIds.push_back(id);
     } else if (arg == "--threads") {
       if (!parseInt(value, 1, &o->threads))
         return invalidArgumentError("--threads expects a positive integer, got '" + value + "'");
@@ -245,13 +265,16 @@ Status runMain(int argc, char **argv) {
       total += s;
     std::sort(steps.begin(), steps.end());
     size_t n = steps.size();
+    size_t generated = 0;
+    for (const std::vector<int64_t> &t : tokens)
+      generated += t.size();
     double median = n == 0 ? 0 : n % 2 ? steps[n / 2] : (steps[n / 2 - 1] + steps[n / 2]) / 2;
     std::fprintf(stderr,
                  "steps=%zu step_ms median=%.4f min=%.4f max=%.4f sequences=%zu "
                  "new_tokens=%lld tokens_per_s=%.1f\n",
                  n, median * 1e3, n ? steps.front() * 1e3 : 0.0, n ? steps.back() * 1e3 : 0.0,
-                 o.prompts.size(), static_cast<long long>(o.generate.maxNewTokens),
-                 total > 0 ? o.prompts.size() * o.generate.maxNewTokens / total : 0.0);
+                 o.prompts.size(), static_cast<long long>(generated),
+                 total > 0 ? generated / total : 0.0);
   }
   return Status();
 }

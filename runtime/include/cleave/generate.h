@@ -30,13 +30,20 @@ struct SamplingOptions {
   double topP = 1;
   /// Seed of the sampler; one stream per sequence, seeded with seed + its index.
   uint64_t seed = 0;
+  /// Hugging Face's repetition penalty, applied before the rest: the logit of
+  /// every token already in the sequence (prompt or generated) is divided by
+  /// it if positive and multiplied by it if negative (1: none; must be > 0).
+  double repetitionPenalty = 1;
 };
 
 /// What one generate() call produces.
 struct GenerateOptions {
-  /// New tokens per sequence.
+  /// New tokens per sequence, at most.
   int64_t maxNewTokens = 64;
   SamplingOptions sampling;
+  /// Stop tokens: a sequence that picks one of them ends there (the stop token
+  /// is its last new token, as in Hugging Face's generate); the others go on.
+  std::vector<int64_t> stopIds;
 };
 
 /// Generates tokens for several sequences at once with an artifact compiled
@@ -68,7 +75,8 @@ public:
   /// cache. A prompt must be non-empty, its ids in [0, vocabSize()), and it
   /// must leave room for the new tokens: prompt + maxNewTokens <= maxSeqLen().
   /// `onToken(sequence, token)` is called as each token is picked. On success
-  /// `*tokens` holds, per prompt, its new tokens.
+  /// `*tokens` holds, per prompt, its new tokens: maxNewTokens of them, or
+  /// fewer when it ended with a stop token.
   Status generate(const std::vector<std::vector<int64_t>> &prompts,
                   const GenerateOptions &options,
                   std::vector<std::vector<int64_t>> *tokens,
@@ -87,9 +95,16 @@ private:
 };
 
 /// Picks a token from `logits` (`vocab` floats) per `options`, drawing from
-/// `state` (a 64-bit generator state, advanced) when sampling.
+/// `state` (a 64-bit generator state, advanced) when sampling. The repetition
+/// penalty is not applied here (see applyRepetitionPenalty).
 int64_t pickToken(const float *logits, int64_t vocab,
                   const SamplingOptions &options, uint64_t *state);
+
+/// Applies Hugging Face's repetition penalty to `logits` in place: the logit
+/// of each distinct id of `seen` is divided by `penalty` if positive and
+/// multiplied by it otherwise.
+void applyRepetitionPenalty(float *logits, const std::vector<int64_t> &seen,
+                            double penalty);
 
 } // namespace cleave
 

@@ -69,6 +69,22 @@ int64_t pickToken(const float *logits, int64_t vocab,
   return order[keep - 1];
 }
 
+void applyRepetitionPenalty(float *logits, const std::vector<int64_t> &seen,
+                            double penalty) {
+  if (penalty == 1)
+    return;
+  // In float, as torch computes on float32 logits; an id seen twice is
+  // penalised once (Hugging Face gathers, then scatters the same value).
+  const float r = static_cast<float>(penalty);
+  std::vector<int64_t> ids(seen);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (int64_t id : ids) {
+    float &v = logits[id];
+    v = v < 0 ? v * r : v / r;
+  }
+}
+
 struct Generator::Impl {
   std::shared_ptr<const Artifact> plan;
   std::unique_ptr<Session> session;
@@ -189,6 +205,15 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
   if (options.maxNewTokens < 1)
     return invalidArgumentError("the number of new tokens must be positive, got " +
                                 std::to_string(options.maxNewTokens));
+  const double penalty = options.sampling.repetitionPenalty;
+  if (!(penalty > 0) || std::isinf(penalty))
+    return invalidArgumentError("the repetition penalty must be a positive number, got " +
+                                std::to_string(penalty));
+  for (int64_t id : options.stopIds)
+    if (id < 0 || id >= m.vocab)
+      return invalidArgumentError("stop token id " + std::to_string(id) +
+                                  " is outside the vocabulary [0, " + std::to_string(m.vocab) +
+                                  ")");
   for (int64_t s = 0; s < n; ++s) {
     const std::vector<int64_t> &prompt = prompts[s];
     std::string which = "prompt " + std::to_string(s + 1);
@@ -221,6 +246,9 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
     mask[b * width + m.capacity] = 1; // the new token's own column
 
   tokens->assign(n, {});
+  // A sequence is done after maxNewTokens new tokens or a stop token.
+  std::vector<char> done(n, 0);
+  std::vector<float> scratch(options.sampling.repetitionPenalty != 1 ? m.vocab : 0);
   std::vector<int64_t> pos(n, 0), next(n);
   std::vector<uint64_t> rng(n);
   for (int64_t s = 0; s < n; ++s) {
@@ -234,12 +262,12 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
   while (true) {
     bool active = false;
     for (int64_t s = 0; s < n; ++s)
-      active |= static_cast<int64_t>((*tokens)[s].size()) < options.maxNewTokens;
+      active |= !done[s];
     if (!active)
       break;
     auto start = std::chrono::steady_clock::now();
     for (int64_t b = 0; b < m.batch; ++b) {
-      bool live = b < n && static_cast<int64_t>((*tokens)[b].size()) < options.maxNewTokens;
+      bool live = b < n && !done[b];
       ids[b] = live ? next[b] : 0;
       if (positions)
         positions[b] = live ? pos[b] : 0;
@@ -248,7 +276,7 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
     if (!status.ok())
       return status;
     for (int64_t s = 0; s < n; ++s) {
-      if (static_cast<int64_t>((*tokens)[s].size()) >= options.maxNewTokens)
+      if (done[s])
         continue;
       // The new token's rows go into its slot of every cache tensor, which the
       // next steps attend to.
@@ -277,9 +305,22 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
         next[s] = prompts[s][pos[s]];
         continue;
       }
-      int64_t token = pickToken(logits + s * m.vocab, m.vocab, options.sampling, &rng[s]);
+      const float *row = logits + s * m.vocab;
+      if (!scratch.empty()) {
+        // The penalty looks at the whole sequence so far: prompt and new tokens.
+        std::copy(row, row + m.vocab, scratch.begin());
+        std::vector<int64_t> seen(prompts[s]);
+        seen.insert(seen.end(), (*tokens)[s].begin(), (*tokens)[s].end());
+        applyRepetitionPenalty(scratch.data(), seen, penalty);
+        row = scratch.data();
+      }
+      int64_t token = pickToken(row, m.vocab, options.sampling, &rng[s]);
       (*tokens)[s].push_back(token);
       next[s] = token;
+      if (static_cast<int64_t>((*tokens)[s].size()) >= options.maxNewTokens ||
+          std::find(options.stopIds.begin(), options.stopIds.end(), token) !=
+              options.stopIds.end())
+        done[s] = 1;
       if (onToken)
         onToken(static_cast<size_t>(s), token);
     }
