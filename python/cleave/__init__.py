@@ -6,6 +6,7 @@
                    microbatches=4, input_shapes={"x": [8, 3, 224, 224]})
     print(cleave.explain("model.onnx", devices="cpu:0-3", pp=2, tp=2))
     sess = cleave.InferenceSession("model.cleave", threads=2)
+    cleave.generate("lm.cleave", prompts=["Hello"], max_new_tokens=16)[0].text
     sess.get_inputs()[0].name, sess.get_inputs()[0].shape, sess.get_inputs()[0].type
     outputs = sess.run(None, {"x": np.ones((8, 3, 224, 224), np.float32)})
 
@@ -16,6 +17,8 @@ run() returns the outputs on rank 0 and [] on the other ranks.
 """
 
 import atexit as _atexit
+import collections as _collections
+import operator as _operator
 import os as _os
 import sys as _sys
 
@@ -51,7 +54,8 @@ _preload_mpi()
 from ._cleave import Error, InferenceSession, NodeArg, aligned_empty  # noqa: E402
 from . import _cleave  # noqa: E402
 
-__all__ = ["Error", "InferenceSession", "NodeArg", "aligned_empty", "compile", "explain"]
+__all__ = ["Error", "Generated", "InferenceSession", "NodeArg", "aligned_empty", "compile",
+           "explain", "generate"]
 __version__ = "0.1.0"
 
 # Sessions are closed and MPI finalised before the interpreter exits (mpirun reports a
@@ -140,3 +144,58 @@ def explain(model, *, devices="cpu:0", pp=0, tp=1, microbatches=1, input_shapes=
     """
     return _driver(model, None, devices, pp, tp, microbatches, input_shapes, device_file,
                    cpu, cuda_arch, rocm_arch, True, plan)
+
+
+class Generated(_collections.namedtuple("Generated", ["ids", "text"])):
+    """One sequence's result of generate(): ids, the list of its new token ids, and text,
+    their bytes decoded as UTF-8 (invalid bytes replaced) for text prompts, else None."""
+
+    __slots__ = ()
+
+
+def _token_ids(ids, what):
+    try:
+        return [_operator.index(i) for i in ids]
+    except TypeError:
+        raise TypeError(f"{what} must be a list of int token ids") from None
+
+
+def generate(artifact, prompts=None, *, prompt_ids=None, max_new_tokens=64, temperature=0.0,
+             top_k=0, top_p=1.0, seed=0, stop_ids=(), repetition_penalty=1.0, threads=0):
+    """Generates tokens with an artifact compiled with `cleave-compile --generate`, as
+    cleave-generate does (docs/generation.md); returns one Generated(ids, text) per prompt.
+
+    prompts: a list of str, each one sequence, its UTF-8 bytes its token ids (a byte-level
+        vocabulary of 256); or prompt_ids: a list of lists of token ids. Exactly one of the
+        two; all sequences are in flight together.
+    max_new_tokens: new tokens per sequence, at most (prompt + max_new_tokens must fit the
+        artifact's --max-seq-len).
+    temperature: 0 for greedy decoding; > 0 samples from softmax(logits / temperature),
+        after top_k (0: all) and top_p (1: all), from seed (+ the sequence's index).
+    stop_ids: stop tokens; a sequence that picks one ends there (it is its last new id).
+    repetition_penalty: Hugging Face's (the logits of tokens already in the sequence divided
+        by it where positive, multiplied where negative); 1 for none.
+    threads: CPU threads, 0 for every core available.
+
+    Raises cleave.Error with cleave-generate's one-line message on failure, TypeError for
+    arguments of the wrong type. The GIL is released while generating.
+    """
+    if (prompts is None) == (prompt_ids is None):
+        raise TypeError("give exactly one of prompts (a list of str) and prompt_ids "
+                        "(a list of lists of token ids)")
+    text = prompts is not None
+    if text:
+        if isinstance(prompts, str) or not all(isinstance(p, str) for p in prompts):
+            raise TypeError("prompts must be a list of str")
+        ids = [list(p.encode("utf-8")) for p in prompts]
+    else:
+        if isinstance(prompt_ids, (str, bytes)):
+            raise TypeError("prompt_ids must be a list of lists of int token ids")
+        ids = [_token_ids(p, "each of prompt_ids") for p in prompt_ids]
+    stops = _token_ids(stop_ids, "stop_ids")
+    path = _os.fsdecode(artifact)
+    new = _cleave._generate(path, ids, text, _operator.index(max_new_tokens),
+                            float(temperature), _operator.index(top_k), float(top_p),
+                            _operator.index(seed), stops, float(repetition_penalty),
+                            _operator.index(threads))
+    return [Generated(t, bytes(t).decode("utf-8", "replace") if text else None) for t in new]

@@ -45,6 +45,9 @@ void registerCompiler(pybind11::module_ &module);
 /// Defines InferenceSession, NodeArg, aligned_empty and _shutdown in `module`.
 void registerSession(pybind11::module_ &module);
 
+/// Defines _generate (the generation loop; cleave.generate wraps it) in `module`.
+void registerGenerate(pybind11::module_ &module);
+
 } // namespace cleave::python
 
 #endif // CLEAVE_PYTHON_BINDING_H

@@ -62,4 +62,5 @@ PYBIND11_MODULE(_cleave, module) {
   cleave::python::registerErrors(module);
   cleave::python::registerCompiler(module);
   cleave::python::registerSession(module);
+  cleave::python::registerGenerate(module);
 }
