@@ -161,7 +161,8 @@ def _token_ids(ids, what):
 
 
 def generate(artifact, prompts=None, *, prompt_ids=None, max_new_tokens=64, temperature=0.0,
-             top_k=0, top_p=1.0, seed=0, stop_ids=(), repetition_penalty=1.0, threads=0):
+             top_k=0, top_p=1.0, seed=0, stop_ids=(), stop=(), repetition_penalty=1.0,
+             threads=0):
     """Generates tokens with an artifact compiled with `cleave-compile --generate`, as
     cleave-generate does (docs/generation.md); returns one Generated(ids, text) per prompt.
 
@@ -173,6 +174,8 @@ def generate(artifact, prompts=None, *, prompt_ids=None, max_new_tokens=64, temp
     temperature: 0 for greedy decoding; > 0 samples from softmax(logits / temperature),
         after top_k (0: all) and top_p (1: all), from seed (+ the sequence's index).
     stop_ids: stop tokens; a sequence that picks one ends there (it is its last new id).
+    stop: stop texts (a list of non-empty str, byte-level vocabulary): a sequence whose text
+        ends with one after a new token ends there (its UTF-8 bytes its last new ids).
     repetition_penalty: Hugging Face's (the logits of tokens already in the sequence divided
         by it where positive, multiplied where negative); 1 for none.
     threads: CPU threads, 0 for every core available.
@@ -193,9 +196,12 @@ def generate(artifact, prompts=None, *, prompt_ids=None, max_new_tokens=64, temp
             raise TypeError("prompt_ids must be a list of lists of int token ids")
         ids = [_token_ids(p, "each of prompt_ids") for p in prompt_ids]
     stops = _token_ids(stop_ids, "stop_ids")
+    if isinstance(stop, str) or not all(isinstance(t, str) for t in stop):
+        raise TypeError("stop must be a list of str")
+    texts = [list(t.encode("utf-8")) for t in stop]
     path = _os.fsdecode(artifact)
     new = _cleave._generate(path, ids, text, _operator.index(max_new_tokens),
                             float(temperature), _operator.index(top_k), float(top_p),
-                            _operator.index(seed), stops, float(repetition_penalty),
+                            _operator.index(seed), stops, texts, float(repetition_penalty),
                             _operator.index(threads))
     return [Generated(t, bytes(t).decode("utf-8", "replace") if text else None) for t in new]

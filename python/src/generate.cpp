@@ -23,7 +23,8 @@ namespace {
 std::vector<std::vector<int64_t>>
 generate(const std::string &path, const std::vector<std::vector<int64_t>> &prompts,
          bool text, int64_t maxNewTokens, double temperature, int64_t topK, double topP,
-         int64_t seed, const std::vector<int64_t> &stopIds, double repetitionPenalty,
+         int64_t seed, const std::vector<int64_t> &stopIds,
+         const std::vector<std::vector<int64_t>> &stops, double repetitionPenalty,
          int threads) {
   if (prompts.empty())
     throwInvalid("no prompt given");
@@ -53,6 +54,7 @@ generate(const std::string &path, const std::vector<std::vector<int64_t>> &promp
   options.sampling.seed = static_cast<uint64_t>(seed);
   options.sampling.repetitionPenalty = repetitionPenalty;
   options.stopIds = stopIds;
+  options.stopSequences = stops;
 
   std::vector<std::vector<int64_t>> tokens;
   Status status;
@@ -67,10 +69,11 @@ generate(const std::string &path, const std::vector<std::vector<int64_t>> &promp
           shared, static_cast<int64_t>(prompts.size()), SessionOptions(threads));
       if (!generator.ok())
         return generator.status();
-      if (text && (*generator)->vocabSize() != 256)
+      if ((text || !stops.empty()) && (*generator)->vocabSize() != 256)
         return invalidArgumentError(
             "the model's vocabulary has " + std::to_string((*generator)->vocabSize()) +
-            " tokens: text prompts need a byte-level one of 256 (use prompt_ids)");
+            " tokens: text prompts and stop texts need a byte-level one of 256 (use "
+            "prompt_ids and stop_ids)");
       return (*generator)->generate(prompts, options, &tokens);
     }();
   }
@@ -83,7 +86,7 @@ generate(const std::string &path, const std::vector<std::vector<int64_t>> &promp
 void registerGenerate(py::module_ &module) {
   module.def("_generate", &generate, py::arg("path"), py::arg("prompts"), py::arg("text"),
              py::arg("max_new_tokens"), py::arg("temperature"), py::arg("top_k"),
-             py::arg("top_p"), py::arg("seed"), py::arg("stop_ids"),
+             py::arg("top_p"), py::arg("seed"), py::arg("stop_ids"), py::arg("stops"),
              py::arg("repetition_penalty"), py::arg("threads"),
              "The new token ids per prompt, from the artifact's generation loop; use "
              "cleave.generate.");

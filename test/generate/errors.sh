@@ -73,6 +73,7 @@ expect cleave-generate "--repetition-penalty expects a positive number" "$lm" --
 expect cleave-generate "--repetition-penalty expects a positive number" "$lm" --prompt a \
   --repetition-penalty=-1.2
 expect cleave-generate "--stop-id expects a token id" "$lm" --prompt a --stop-id x
+expect cleave-generate "--stop expects a non-empty text" "$lm" --prompt a --stop ""
 expect cleave-generate "stop token id 300 is outside the vocabulary \[0, 256)" "$lm" \
   --prompt a --stop-id 300
 expect cleave-generate "unknown option '--bogus'" "$lm" --prompt a --bogus 1

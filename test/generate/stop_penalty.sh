@@ -3,7 +3,7 @@
 # Hugging Face's repetition penalty): greedy ids with --repetition-penalty equal PyTorch's with
 # the same penalty, and differ from the unpenalised ones; a stop id taken from one sequence's
 # greedy continuation ends that sequence early while the others run their 64 tokens, again
-# equal to PyTorch's ids.
+# equal to PyTorch's ids; so does a two-byte stop text (--stop) taken from it.
 # Usage: stop_penalty.sh BINDIR WORKDIR SIZE
 set -euo pipefail
 bindir=$1 work=$2 size=$3
@@ -47,4 +47,32 @@ if [ "$first" -ge 64 ] || [ "$last" != "$stop" ] || [ "$second" -ne 64 ]; then
   echo "FAIL: with stop id $stop: sequence 1 has $first tokens ending in $last, sequence 2 $second"
   exit 1
 fi
-echo "PASS: repetition penalty equals PyTorch's; stop id $stop ends sequence 1 after $first tokens, sequence 2 runs 64"
+
+# A stop text: two bytes that follow each other in sequence 1's greedy continuation (from
+# index 4, neither 0 nor a newline) and never in sequence 2's text, as printf escapes.
+escaped=$(/usr/bin/python3 - "$out/greedy.torch.txt" <<'PY'
+import sys
+lines = [[int(t) for t in l.split(",")] for l in open(sys.argv[1]).read().split()]
+second = list(b"The quick brown fox") + lines[1]
+pairs = set(zip(second, second[1:]))
+a, b = next(p for p in zip(lines[0][4:], lines[0][5:])
+            if 0 not in p and 10 not in p and p not in pairs)
+print("\\x%02x\\x%02x" % (a, b))
+PY
+)
+text=$(printf "$escaped")
+gen --stop "$text" > "$out/stoptext.cleave.txt"
+torch --stop "$text" > "$out/stoptext.torch.txt"
+if ! diff "$out/stoptext.torch.txt" "$out/stoptext.cleave.txt"; then
+  echo "FAIL: --stop '$escaped' differs from PyTorch's (< torch, > cleave)"; exit 1
+fi
+tfirst=$(sed -n 1p "$out/stoptext.cleave.txt" | tr ',' '\n' | wc -l)
+tsecond=$(sed -n 2p "$out/stoptext.cleave.txt" | tr ',' '\n' | wc -l)
+tail2=$(sed -n 1p "$out/stoptext.cleave.txt" | tr ',' '\n' | tail -2 |
+        awk '{printf "\\x%02x", $1}')
+if [ "$tfirst" -ge 64 ] || [ "$tail2" != "$escaped" ] || [ "$tsecond" -ne 64 ]; then
+  echo "FAIL: with --stop '$escaped': sequence 1 has $tfirst tokens ending in '$tail2'," \
+       "sequence 2 $tsecond"
+  exit 1
+fi
+echo "PASS: repetition penalty equals PyTorch's; stop id $stop ends sequence 1 after $first tokens, stop text '$escaped' after $tfirst, sequence 2 runs 64"

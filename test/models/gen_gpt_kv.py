@@ -3,7 +3,7 @@
 # computes PyTorch's greedy generation with it for reference.
 """Usage: gen_gpt_kv.py --out DIR [--size small|large]
           gen_gpt_kv.py --greedy [--size S] --max-new-tokens N (--prompt TEXT | --prompt-ids 1,2)...
-                        [--repetition-penalty R] [--stop-id ID]...
+                        [--repetition-penalty R] [--stop-id ID]... [--stop TEXT]...
 
 The decoder: byte-level vocab 256, learned positions, pre-LayerNorm blocks of causal
 multi-head attention and a tanh-GELU MLP, final LayerNorm and LM head, random weights from a
@@ -19,7 +19,8 @@ at every step, no cache), the reference cleave-generate --ids must equal. With
 --repetition-penalty, the logits are first processed as Hugging Face's
 RepetitionPenaltyLogitsProcessor does (the logits of the ids already in the sequence gathered,
 divided by R where positive and multiplied where negative, scattered back); with --stop-id, a
-sequence ends after the first new token that is one of them.
+sequence ends after the first new token that is one of them; with --stop, after the first new
+token with which the sequence's bytes (prompt included) end with one of those texts.
 """
 
 import argparse
@@ -149,7 +150,7 @@ def repetition_penalty(logits, seq, penalty):
     return logits.scatter(0, seen, score)
 
 
-def greedy(size, prompts, max_new_tokens, penalty=1.0, stop_ids=()):
+def greedy(size, prompts, max_new_tokens, penalty=1.0, stop_ids=(), stops=()):
     model = build(size)
     lines = []
     with torch.no_grad():
@@ -166,7 +167,7 @@ def greedy(size, prompts, max_new_tokens, penalty=1.0, stop_ids=()):
                 if penalty != 1.0:
                     last = repetition_penalty(last, seq, penalty)
                 seq.append(int(torch.argmax(last)))
-                if seq[-1] in stop_ids:
+                if seq[-1] in stop_ids or any(seq[-len(s):] == s for s in stops):
                     break
             lines.append(",".join(str(i) for i in seq[len(prompt):]))
     return lines
@@ -186,10 +187,12 @@ def main():
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--repetition-penalty", type=float, default=1.0)
     parser.add_argument("--stop-id", dest="stop_ids", action="append", type=int, default=[])
+    parser.add_argument("--stop", dest="stops", action="append", default=[],
+                        type=lambda text: list(os.fsencode(text)))
     args = parser.parse_args()
     if args.greedy:
         print("\n".join(greedy(args.size, args.prompts, args.max_new_tokens,
-                                args.repetition_penalty, args.stop_ids)))
+                                args.repetition_penalty, args.stop_ids, args.stops)))
         return 0
     if not args.out:
         parser.error("--out is required (or --greedy)")

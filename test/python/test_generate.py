@@ -66,6 +66,19 @@ def test_stop_ids_end_one_sequence(cleave, lm):
     assert len(got[1]) == 48
 
 
+def test_stop_text_ends_one_sequence(cleave, lm):
+    greedy = torch_ids(PROMPTS[:2], 48)
+    second = list(PROMPTS[1].encode()) + greedy[1]
+    pairs = set(zip(second, second[1:]))
+    pair = next(p for p in zip(greedy[0][4:], greedy[0][5:])
+                if all(0 < b < 128 for b in p) and p not in pairs)
+    text = bytes(pair).decode()
+    got = cleave.generate(lm, prompts=PROMPTS[:2], max_new_tokens=48, stop=[text])
+    assert [g.ids for g in got] == torch_ids(PROMPTS[:2], 48, "--stop", text)
+    assert got[0].text.endswith(text) and len(got[0].ids) < 48
+    assert len(got[1].ids) == 48
+
+
 def test_top_k_1_sampling_is_greedy(cleave, lm):
     got = cleave.generate(lm, prompts=PROMPTS[:2], max_new_tokens=24, temperature=0.7,
                           top_k=1, seed=5)
@@ -90,6 +103,7 @@ def test_seeded_sampling_same_alone_and_in_flight(cleave, lm):
     (dict(prompt_ids=[[1, 256]]), "token id 256 is outside the vocabulary"),
     (dict(prompts=["a", "b", "c", "d", "e"]), "5 sequences, but the largest plan"),
     (dict(prompts=[""]), "prompt 1 is empty"),
+    (dict(prompts=["a"], stop=[""]), "a stop sequence is empty"),
 ])
 def test_errors(cleave, lm, kwargs, message):
     with pytest.raises(cleave.Error) as error:
@@ -109,3 +123,5 @@ def test_missing_artifact_and_type_errors(cleave, lm, workdir):
         cleave.generate(lm, prompts="abc")
     with pytest.raises(TypeError, match="token ids"):
         cleave.generate(lm, prompt_ids=[["a"]])
+    with pytest.raises(TypeError, match="stop must be a list of str"):
+        cleave.generate(lm, prompts=["a"], stop="ab")

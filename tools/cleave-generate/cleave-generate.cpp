@@ -2,7 +2,7 @@
 //
 //   cleave-generate LM.cleave (--prompt TEXT | --prompt-ids 1,2,3)...
 //                   [--max-new-tokens N] [--temperature T --top-k K --top-p P
-//                   --seed S] [--repetition-penalty R] [--stop-id ID]...
+//                   --seed S] [--repetition-penalty R] [--stop-id ID]... [--stop TEXT]...
 //                   [--ids] [--threads T] [--stats]
 // Every failure prints exactly one line, "cleave-generate: error: <message>",
 // on stderr and exits with status 1.
@@ -30,7 +30,8 @@ const char kUsage[] =
     R"(usage: cleave-generate LM.cleave (--prompt TEXT | --prompt-ids LIST)...
                        [--max-new-tokens N] [--temperature T] [--top-k K]
                        [--top-p P] [--seed S] [--repetition-penalty R]
-                       [--stop-id ID]... [--ids] [--threads T] [--stats]
+                       [--stop-id ID]... [--stop TEXT]... [--ids] [--threads T]
+                       [--stats]
 
 Generates tokens with a decoder compiled by `cleave-compile --generate`. Each
 --prompt or --prompt-ids is one sequence; all are generated together, in
@@ -53,6 +54,9 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
                        (Hugging Face's; R > 0, default 1: none)
   --stop-id ID         a stop token (repeatable): a sequence that picks it
                        ends there, the stop token its last new token
+  --stop TEXT          a stop text (repeatable, byte-level vocabulary): a
+                       sequence whose text ends with it after a new token
+                       ends there, the text its last new tokens
   --ids                print, per sequence in the order given, one line of its
                        new token ids separated by commas
   --threads T          CPU threads (default: the cores available)
@@ -92,7 +96,7 @@ bool parseDouble(const std::string &text, double *out) {
 struct Options {
   std::string artifact;
   std::vector<std::vector<int64_t>> prompts;
-  bool textPrompts = false, ids = false, stats = false, sampling = false;
+  bool textPrompts = false, textStops = false, ids = false, stats = false, sampling = false;
   GenerateOptions generate;
   int64_t threads = 0;
 };
@@ -188,6 +192,14 @@ Status parseArgs(int argc, char **argv, Options *o) {
         return invalidArgumentError("--stop-id expects a token id (a non-negative integer), got '" +
                                     value + "'");
       o->generate.stopIds.push_back(id);
+    } else if (arg == "--stop") {
+      if (value.empty())
+        return invalidArgumentError("--stop expects a non-empty text");
+      std::vector<int64_t> ids;
+      for (unsigned char c : value)
+        ids.push_back(c);
+      o->generate.stopSequences.push_back(std::move(ids));
+      o->textStops = true;
     } else if (arg == "--threads") {
       if (!parseInt(value, 1, &o->threads))
         return invalidArgumentError("--threads expects a positive integer, got '" + value + "'");
@@ -220,7 +232,7 @@ Status runMain(int argc, char **argv) {
     return generator.status();
   Generator &g = **generator;
   bool text = !o.ids;
-  if ((text || o.textPrompts) && g.vocabSize() != 256)
+  if ((text || o.textPrompts || o.textStops) && g.vocabSize() != 256)
     return invalidArgumentError("the model's vocabulary has " + std::to_string(g.vocabSize()) +
                                 " tokens: text needs a byte-level one of 256 (use --prompt-ids "
                                 "and --ids)");

@@ -44,6 +44,10 @@ struct GenerateOptions {
   /// Stop tokens: a sequence that picks one of them ends there (the stop token
   /// is its last new token, as in Hugging Face's generate); the others go on.
   std::vector<int64_t> stopIds;
+  /// Stop sequences: a sequence whose tokens (prompt and new ones) end, after a
+  /// new token, with one of these ends there, the match its last new tokens.
+  /// Each must be non-empty (a stop text of a byte-level vocabulary).
+  std::vector<std::vector<int64_t>> stopSequences;
 };
 
 /// Generates tokens for several sequences at once with an artifact compiled
@@ -76,7 +80,7 @@ public:
   /// must leave room for the new tokens: prompt + maxNewTokens <= maxSeqLen().
   /// `onToken(sequence, token)` is called as each token is picked. On success
   /// `*tokens` holds, per prompt, its new tokens: maxNewTokens of them, or
-  /// fewer when it ended with a stop token.
+  /// fewer when it ended with a stop token or stop sequence.
   Status generate(const std::vector<std::vector<int64_t>> &prompts,
                   const GenerateOptions &options,
                   std::vector<std::vector<int64_t>> *tokens,

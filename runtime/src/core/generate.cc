@@ -85,6 +85,29 @@ void applyRepetitionPenalty(float *logits, const std::vector<int64_t> &seen,
   }
 }
 
+namespace {
+
+/// Whether prompt followed by generated ends with one of `stops`.
+bool endsWithStop(const std::vector<int64_t> &prompt, const std::vector<int64_t> &generated,
+                  const std::vector<std::vector<int64_t>> &stops) {
+  const size_t total = prompt.size() + generated.size();
+  auto at = [&](size_t i) {
+    return i < prompt.size() ? prompt[i] : generated[i - prompt.size()];
+  };
+  for (const std::vector<int64_t> &stop : stops) {
+    if (stop.size() > total)
+      continue;
+    bool match = true;
+    for (size_t i = 0; i < stop.size() && match; ++i)
+      match = at(total - stop.size() + i) == stop[i];
+    if (match)
+      return true;
+  }
+  return false;
+}
+
+} // namespace
+
 struct Generator::Impl {
   std::shared_ptr<const Artifact> plan;
   std::unique_ptr<Session> session;
@@ -214,6 +237,15 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
       return invalidArgumentError("stop token id " + std::to_string(id) +
                                   " is outside the vocabulary [0, " + std::to_string(m.vocab) +
                                   ")");
+  for (const std::vector<int64_t> &stop : options.stopSequences) {
+    if (stop.empty())
+      return invalidArgumentError("a stop sequence is empty");
+    for (int64_t id : stop)
+      if (id < 0 || id >= m.vocab)
+        return invalidArgumentError("stop sequence token id " + std::to_string(id) +
+                                    " is outside the vocabulary [0, " +
+                                    std::to_string(m.vocab) + ")");
+  }
   for (int64_t s = 0; s < n; ++s) {
     const std::vector<int64_t> &prompt = prompts[s];
     std::string which = "prompt " + std::to_string(s + 1);
@@ -319,7 +351,8 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
       next[s] = token;
       if (static_cast<int64_t>((*tokens)[s].size()) >= options.maxNewTokens ||
           std::find(options.stopIds.begin(), options.stopIds.end(), token) !=
-              options.stopIds.end())
+              options.stopIds.end() ||
+          endsWithStop(prompts[s], (*tokens)[s], options.stopSequences))
         done[s] = 1;
       if (onToken)
         onToken(static_cast<size_t>(s), token);
