@@ -11,15 +11,19 @@
 //===----------------------------------------------------------------------===//
 
 #include "batch/batch_runner.h"
+#include "common/tool_args.h"
 
-#include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <unistd.h>
 
 namespace {
+
+using cleave::tools::nextToolArg;
+using cleave::tools::parseInt;
+using cleave::tools::parseNumber;
+using cleave::tools::ToolArg;
 
 const char kUsage[] =
     R"(usage: cleave-batch MODEL.cleave --input DIR_OR_NPY --output-dir OUT
@@ -75,16 +79,6 @@ int usageError(const std::string &message) {
   return 2;
 }
 
-bool parseInt(const std::string &text, long long low, long long high,
-              long long *value) {
-  char *end = nullptr;
-  errno = 0;
-  long long parsed = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end || errno || parsed < low || parsed > high)
-    return false;
-  *value = parsed;
-  return true;
-}
 
 } // namespace
 
@@ -92,40 +86,26 @@ int main(int argc, char **argv) {
   cleave::batch::BatchOptions options;
   bool haveArtifact = false, haveInput = false, haveOutput = false;
   for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
+    ToolArg arg;
+    std::string error;
+    if (!nextToolArg(argc, argv, &i,
+                     {"--input", "--output-dir", "--batch", "--retries", "--replicas",
+                      "--threads", "--timeout-s"},
+                     &arg, &error))
+      return usageError(error);
+    if (arg.kind == ToolArg::Help) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    if (arg.rfind("--", 0) != 0) {
+    if (arg.kind == ToolArg::Positional) {
       if (haveArtifact)
-        return usageError("unexpected argument '" + arg +
+        return usageError("unexpected argument '" + arg.value +
                           "' (one artifact only)");
-      options.artifact = arg;
+      options.artifact = arg.value;
       haveArtifact = true;
       continue;
     }
-    std::string name = arg, value;
-    bool inlineValue = false;
-    size_t equals = arg.find('=');
-    if (equals != std::string::npos) {
-      name = arg.substr(0, equals);
-      value = arg.substr(equals + 1);
-      inlineValue = true;
-    }
-    static const char *const kKnown[] = {
-        "--input",    "--output-dir", "--batch",    "--retries",
-        "--replicas", "--threads",    "--timeout-s"};
-    bool known = false;
-    for (const char *option : kKnown)
-      known = known || name == option;
-    if (!known)
-      return usageError("unknown option '" + name + "'");
-    if (!inlineValue) {
-      if (i + 1 >= argc)
-        return usageError(name + " needs a value");
-      value = argv[++i];
-    }
+    const std::string &name = arg.name, &value = arg.value;
     long long integer = 0;
     if (name == "--input") {
       if (value.empty())
@@ -156,9 +136,8 @@ int main(int argc, char **argv) {
                           value + "'");
       options.threads = int(integer);
     } else if (name == "--timeout-s") {
-      char *end = nullptr;
-      double seconds = std::strtod(value.c_str(), &end);
-      if (value.empty() || *end || !std::isfinite(seconds) || seconds < 0.1)
+      double seconds = 0;
+      if (!parseNumber(value, 0.1, &seconds))
         return usageError("--timeout-s must be at least 0.1, got '" + value +
                           "'");
       options.rankTimeoutSeconds = seconds;

@@ -12,9 +12,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "serve/server.h"
+#include "common/tool_args.h"
 
-#include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +22,11 @@
 #include <string>
 
 namespace {
+
+using cleave::tools::nextToolArg;
+using cleave::tools::parseInt;
+using cleave::tools::parseNumber;
+using cleave::tools::ToolArg;
 
 const char kUsage[] =
     R"(usage: cleave-serve MODEL.cleave [--port P] [--grpc-port P] [--host H]
@@ -97,26 +101,7 @@ int usageError(const std::string &message) {
   return 2;
 }
 
-bool parseInt(const std::string &text, long long low, long long high,
-              long long *value) {
-  char *end = nullptr;
-  errno = 0;
-  long long parsed = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end || errno || parsed < low || parsed > high)
-    return false;
-  *value = parsed;
-  return true;
-}
 
-bool parseNumber(const std::string &text, double low, double *value) {
-  char *end = nullptr;
-  errno = 0;
-  double parsed = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end || errno || !std::isfinite(parsed) || parsed < low)
-    return false;
-  *value = parsed;
-  return true;
-}
 
 } // namespace
 
@@ -124,41 +109,27 @@ int main(int argc, char **argv) {
   cleave::serve::ServeOptions options;
   bool haveArtifact = false;
   for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
+    ToolArg arg;
+    std::string error;
+    if (!nextToolArg(argc, argv, &i,
+                     {"--port", "--host", "--model-name", "--max-batch", "--max-delay-ms",
+                      "--instances", "--threads", "--audit-log", "--timeout-s",
+                      "--max-body-mb", "--grpc-port"},
+                     &arg, &error))
+      return usageError(error);
+    if (arg.kind == ToolArg::Help) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    if (arg.rfind("--", 0) != 0) {
+    if (arg.kind == ToolArg::Positional) {
       if (haveArtifact)
-        return usageError("unexpected argument '" + arg +
+        return usageError("unexpected argument '" + arg.value +
                           "' (one artifact only)");
-      options.artifact = arg;
+      options.artifact = arg.value;
       haveArtifact = true;
       continue;
     }
-    std::string name = arg, value;
-    bool inlineValue = false;
-    size_t equals = arg.find('=');
-    if (equals != std::string::npos) {
-      name = arg.substr(0, equals);
-      value = arg.substr(equals + 1);
-      inlineValue = true;
-    }
-    static const char *const kKnown[] = {
-        "--port",    "--host",      "--model-name", "--max-batch",
-        "--max-delay-ms", "--instances", "--threads", "--audit-log",
-        "--timeout-s", "--max-body-mb", "--grpc-port"};
-    bool known = false;
-    for (const char *option : kKnown)
-      known = known || name == option;
-    if (!known)
-      return usageError("unknown option '" + name + "'");
-    if (!inlineValue) {
-      if (i + 1 >= argc)
-        return usageError(name + " needs a value");
-      value = argv[++i];
-    }
+    const std::string &name = arg.name, &value = arg.value;
     long long integer = 0;
     double number = 0;
     if (name == "--port") {
