@@ -20,10 +20,8 @@
 
 namespace {
 
-using cleave::tools::nextToolArg;
 using cleave::tools::parseInt;
 using cleave::tools::parseNumber;
-using cleave::tools::ToolArg;
 
 const char kUsage[] =
     R"(usage: cleave-batch MODEL.cleave --input DIR_OR_NPY --output-dir OUT
@@ -84,66 +82,54 @@ int usageError(const std::string &message) {
 
 int main(int argc, char **argv) {
   cleave::batch::BatchOptions options;
-  bool haveArtifact = false, haveInput = false, haveOutput = false;
-  for (int i = 1; i < argc; ++i) {
-    ToolArg arg;
-    std::string error;
-    if (!nextToolArg(argc, argv, &i,
-                     {"--input", "--output-dir", "--batch", "--retries", "--replicas",
-                      "--threads", "--timeout-s"},
-                     &arg, &error))
-      return usageError(error);
-    if (arg.kind == ToolArg::Help) {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (arg.kind == ToolArg::Positional) {
-      if (haveArtifact)
-        return usageError("unexpected argument '" + arg.value +
-                          "' (one artifact only)");
-      options.artifact = arg.value;
-      haveArtifact = true;
-      continue;
-    }
-    const std::string &name = arg.name, &value = arg.value;
+  bool haveInput = false, haveOutput = false;
+  auto option = [&](const std::string &name,
+                    const std::string &value) -> std::string {
     long long integer = 0;
     if (name == "--input") {
       if (value.empty())
-        return usageError("--input needs a directory or a .npy file");
+        return std::string("--input needs a directory or a .npy file");
       options.input = value;
       haveInput = true;
     } else if (name == "--output-dir") {
       if (value.empty())
-        return usageError("--output-dir needs a directory");
+        return std::string("--output-dir needs a directory");
       options.outputDir = value;
       haveOutput = true;
     } else if (name == "--batch") {
       if (!parseInt(value, 1, 1 << 20, &integer))
-        return usageError("--batch must be a positive integer, got '" + value +
-                          "'");
+        return std::string("--batch must be a positive integer, got '" + value +
+                            "'");
       options.batch = integer;
     } else if (name == "--retries") {
       if (!parseInt(value, 0, 100, &integer))
-        return usageError("--retries must be 0 to 100, got '" + value + "'");
+        return std::string("--retries must be 0 to 100, got '" + value + "'");
       options.retries = int(integer);
     } else if (name == "--replicas") {
       if (!parseInt(value, 1, 256, &integer))
-        return usageError("--replicas must be 1 to 256, got '" + value + "'");
+        return std::string("--replicas must be 1 to 256, got '" + value + "'");
       options.replicas = int(integer);
     } else if (name == "--threads") {
       if (!parseInt(value, 0, 4096, &integer))
-        return usageError("--threads must be 0 (all cores) or positive, got '" +
-                          value + "'");
+        return std::string("--threads must be 0 (all cores) or positive, got '" +
+                            value + "'");
       options.threads = int(integer);
     } else if (name == "--timeout-s") {
       double seconds = 0;
       if (!parseNumber(value, 0.1, &seconds))
-        return usageError("--timeout-s must be at least 0.1, got '" + value +
-                          "'");
+        return std::string("--timeout-s must be at least 0.1, got '" + value +
+                            "'");
       options.rankTimeoutSeconds = seconds;
     }
-  }
-  if (!haveArtifact)
+    return std::string();
+  };
+  if (std::optional<int> exit = cleave::tools::readToolArgs(
+          argc, argv,
+          {"--input", "--output-dir", "--batch", "--retries", "--replicas",
+           "--threads", "--timeout-s"},
+          kUsage, &options.artifact, option, usageError))
+    return *exit;
+  if (options.artifact.empty())
     return usageError("no artifact given");
   if (!haveInput)
     return usageError("--input is required");

@@ -12,6 +12,7 @@
 #include "cleave/generate.h"
 #include "cleave/runtime.h"
 
+#include "common/tool_args.h"
 #include "core/message.h"
 
 #include <algorithm>
@@ -294,18 +295,5 @@ Status runMain(int argc, char **argv) {
 } // namespace
 
 int main(int argc, char **argv) {
-  try {
-    Status status = runMain(argc, argv);
-    if (!status.ok())
-      return fail(status.message());
-    if (std::fflush(stdout) != 0)
-      return fail("cannot write to stdout");
-    return 0;
-  } catch (const std::bad_alloc &) {
-    return fail("out of memory");
-  } catch (const std::exception &error) {
-    return fail(std::string("internal error: ") + error.what());
-  } catch (...) {
-    return fail("internal error");
-  }
+  return cleave::tools::guardedMain(runMain, argc, argv, fail);
 }

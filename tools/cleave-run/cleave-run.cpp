@@ -15,6 +15,7 @@
 #include "cleave/runtime.h"
 
 #include "comm/transport.h"
+#include "common/tool_args.h"
 #include "core/message.h"
 #include "io/npy.h"
 #include "io/tensor_file.h"
@@ -699,18 +700,5 @@ int fail(const std::string &message) {
 } // namespace
 
 int main(int argc, char **argv) {
-  try {
-    Status status = runMain(argc, argv);
-    if (!status.ok())
-      return fail(status.message());
-    if (std::fflush(stdout) != 0)
-      return fail("cannot write to stdout");
-    return 0;
-  } catch (const std::bad_alloc &) {
-    return fail("out of memory");
-  } catch (const std::exception &error) {
-    return fail(std::string("internal error: ") + error.what());
-  } catch (...) {
-    return fail("internal error");
-  }
+  return cleave::tools::guardedMain(runMain, argc, argv, fail);
 }

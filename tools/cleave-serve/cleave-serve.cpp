@@ -23,10 +23,8 @@
 
 namespace {
 
-using cleave::tools::nextToolArg;
 using cleave::tools::parseInt;
 using cleave::tools::parseNumber;
-using cleave::tools::ToolArg;
 
 const char kUsage[] =
     R"(usage: cleave-serve MODEL.cleave [--port P] [--grpc-port P] [--host H]
@@ -107,84 +105,71 @@ int usageError(const std::string &message) {
 
 int main(int argc, char **argv) {
   cleave::serve::ServeOptions options;
-  bool haveArtifact = false;
-  for (int i = 1; i < argc; ++i) {
-    ToolArg arg;
-    std::string error;
-    if (!nextToolArg(argc, argv, &i,
-                     {"--port", "--host", "--model-name", "--max-batch", "--max-delay-ms",
-                      "--instances", "--threads", "--audit-log", "--timeout-s",
-                      "--max-body-mb", "--grpc-port"},
-                     &arg, &error))
-      return usageError(error);
-    if (arg.kind == ToolArg::Help) {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (arg.kind == ToolArg::Positional) {
-      if (haveArtifact)
-        return usageError("unexpected argument '" + arg.value +
-                          "' (one artifact only)");
-      options.artifact = arg.value;
-      haveArtifact = true;
-      continue;
-    }
-    const std::string &name = arg.name, &value = arg.value;
+  auto option = [&](const std::string &name,
+                    const std::string &value) -> std::string {
     long long integer = 0;
     double number = 0;
     if (name == "--port") {
       if (!parseInt(value, 0, 65535, &integer))
-        return usageError("--port must be 0 to 65535, got '" + value + "'");
+        return std::string("--port must be 0 to 65535, got '" + value + "'");
       options.port = int(integer);
     } else if (name == "--grpc-port") {
       if (!parseInt(value, 0, 65535, &integer))
-        return usageError("--grpc-port must be 0 to 65535, got '" + value +
-                          "'");
+        return std::string("--grpc-port must be 0 to 65535, got '" + value +
+                            "'");
       options.grpcPort = int(integer);
     } else if (name == "--host") {
       if (value.empty())
-        return usageError("--host needs an address");
+        return std::string("--host needs an address");
       options.host = value;
     } else if (name == "--model-name") {
       if (value.empty() || value.find('/') != std::string::npos)
-        return usageError("--model-name must be non-empty and without '/'");
+        return std::string("--model-name must be non-empty and without '/'");
       options.modelName = value;
     } else if (name == "--max-batch") {
       if (!parseInt(value, 1, 1 << 20, &integer))
-        return usageError("--max-batch must be a positive integer, got '" +
-                          value + "'");
+        return std::string("--max-batch must be a positive integer, got '" +
+                            value + "'");
       options.maxBatch = integer;
     } else if (name == "--max-delay-ms") {
       if (!parseNumber(value, 0, &number) || number > 60000)
-        return usageError("--max-delay-ms must be 0 to 60000, got '" + value +
-                          "'");
+        return std::string("--max-delay-ms must be 0 to 60000, got '" + value +
+                            "'");
       options.maxDelayMs = number;
     } else if (name == "--instances") {
       if (!parseInt(value, 1, 256, &integer))
-        return usageError("--instances must be 1 to 256, got '" + value + "'");
+        return std::string("--instances must be 1 to 256, got '" + value + "'");
       options.instances = int(integer);
     } else if (name == "--threads") {
       if (!parseInt(value, 0, 4096, &integer))
-        return usageError("--threads must be 0 (all cores) or positive, got '" +
-                          value + "'");
+        return std::string("--threads must be 0 (all cores) or positive, got '" +
+                            value + "'");
       options.threads = int(integer);
     } else if (name == "--audit-log") {
       if (value.empty())
-        return usageError("--audit-log needs a file");
+        return std::string("--audit-log needs a file");
       options.auditLog = value;
     } else if (name == "--timeout-s") {
       if (!parseNumber(value, 0.1, &number))
-        return usageError("--timeout-s must be at least 0.1, got '" +
-                          value + "'");
+        return std::string("--timeout-s must be at least 0.1, got '" +
+                            value + "'");
       options.rankTimeoutSeconds = number;
     } else if (name == "--max-body-mb") {
       if (!parseNumber(value, 0.001, &number) || number > 1 << 20)
-        return usageError("--max-body-mb must be a positive size, got '" +
-                          value + "'");
+        return std::string("--max-body-mb must be a positive size, got '" +
+                            value + "'");
       options.maxBodyBytes = static_cast<size_t>(number * (1 << 20));
     }
-  }
-  if (!haveArtifact)
+    return std::string();
+  };
+  if (std::optional<int> exit = cleave::tools::readToolArgs(
+          argc, argv,
+          {"--port", "--host", "--model-name", "--max-batch", "--max-delay-ms",
+           "--instances", "--threads", "--audit-log", "--timeout-s",
+           "--max-body-mb", "--grpc-port"},
+          kUsage, &options.artifact, option, usageError))
+    return *exit;
+  if (options.artifact.empty())
     return usageError("no artifact given");
   return cleave::serve::runServer(options);
 }
