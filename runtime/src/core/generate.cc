@@ -69,20 +69,27 @@ int64_t pickToken(const float *logits, int64_t vocab,
   return order[keep - 1];
 }
 
+/// The penalty on the logit of each id of `distinct` (no id twice). In float,
+/// as torch computes on float32 logits.
+static void penalizeDistinct(float *logits, const std::vector<int64_t> &distinct,
+                             double penalty) {
+  const float r = static_cast<float>(penalty);
+  for (int64_t id : distinct) {
+    float &v = logits[id];
+    v = v < 0 ? v * r : v / r;
+  }
+}
+
 void applyRepetitionPenalty(float *logits, const std::vector<int64_t> &seen,
                             double penalty) {
   if (penalty == 1)
     return;
-  // In float, as torch computes on float32 logits; an id seen twice is
-  // penalised once (Hugging Face gathers, then scatters the same value).
-  const float r = static_cast<float>(penalty);
+  // An id seen twice is penalised once (Hugging Face gathers, then scatters
+  // the same value).
   std::vector<int64_t> ids(seen);
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  for (int64_t id : ids) {
-    float &v = logits[id];
-    v = v < 0 ? v * r : v / r;
-  }
+  penalizeDistinct(logits, ids, penalty);
 }
 
 namespace {
@@ -280,12 +287,28 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
   tokens->assign(n, {});
   // A sequence is done after maxNewTokens new tokens or a stop token.
   std::vector<char> done(n, 0);
-  std::vector<float> scratch(options.sampling.repetitionPenalty != 1 ? m.vocab : 0);
+  const bool penalize = options.sampling.repetitionPenalty != 1;
+  std::vector<float> scratch(penalize ? m.vocab : 0);
+  // For the penalty, per sequence: each id of the prompt and the new tokens
+  // once, kept up to date as tokens come.
+  std::vector<std::vector<int64_t>> seen(penalize ? n : 0);
+  std::vector<std::vector<char>> marked(penalize ? n : 0);
+  auto see = [&](int64_t s, int64_t id) {
+    if (!marked[s][id]) {
+      marked[s][id] = 1;
+      seen[s].push_back(id);
+    }
+  };
   std::vector<int64_t> pos(n, 0), next(n);
   std::vector<uint64_t> rng(n);
   for (int64_t s = 0; s < n; ++s) {
     next[s] = prompts[s][0];
     rng[s] = options.sampling.seed + static_cast<uint64_t>(s);
+    if (penalize) {
+      marked[s].assign(m.vocab, 0);
+      for (int64_t id : prompts[s])
+        see(s, id);
+    }
   }
   std::vector<TensorView> inputViews(m.inputs.begin(), m.inputs.end());
   std::vector<MutableTensorView> outputViews(m.outputs.begin(), m.outputs.end());
@@ -338,15 +361,15 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
         continue;
       }
       const float *row = logits + s * m.vocab;
-      if (!scratch.empty()) {
+      if (penalize) {
         // The penalty looks at the whole sequence so far: prompt and new tokens.
         std::copy(row, row + m.vocab, scratch.begin());
-        std::vector<int64_t> seen(prompts[s]);
-        seen.insert(seen.end(), (*tokens)[s].begin(), (*tokens)[s].end());
-        applyRepetitionPenalty(scratch.data(), seen, penalty);
+        penalizeDistinct(scratch.data(), seen[s], penalty);
         row = scratch.data();
       }
       int64_t token = pickToken(row, m.vocab, options.sampling, &rng[s]);
+      if (penalize)
+        see(s, token);
       (*tokens)[s].push_back(token);
       next[s] = token;
       if (static_cast<int64_t>((*tokens)[s].size()) >= options.maxNewTokens ||
