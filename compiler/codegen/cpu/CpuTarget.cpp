@@ -105,7 +105,9 @@ bool cleave::emitCpuSharedObject(ModuleOp module, const CpuOptions &options,
       featureSet.AddFeature(name, enabled);
     features = featureSet.getString();
   }
-  if (!target->createMCSubtargetInfo(triple, cpu, "")->isCPUStringValid(cpu)) {
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      target->createMCSubtargetInfo(triple, cpu, ""));
+  if (!subtarget->isCPUStringValid(cpu)) {
     error = "unknown CPU '" + cpu + "' for --cpu (try host, x86-64-v3, znver4, skylake-avx512)";
     return false;
   }
