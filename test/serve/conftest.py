@@ -194,6 +194,35 @@ def serve(tmp_path):
         server.kill()
 
 
+def rank_pid(server, rank):
+    """The pid of rank `rank` of the server's mpirun job."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        for entry in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                environ = open(f"/proc/{entry}/environ", "rb").read().split(b"\0")
+                command = open(f"/proc/{entry}/cmdline", "rb").read()
+            except OSError:
+                continue
+            if (b"cleave-serve" in command and f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ
+                    and has_ancestor(int(entry), server.process.pid)):
+                return int(entry)
+        time.sleep(0.1)
+    pytest.fail(f"no rank {rank} process found")
+
+
+def has_ancestor(pid, ancestor):
+    while pid > 1:
+        try:
+            stat = open(f"/proc/{pid}/stat", "rb").read()
+        except OSError:
+            return False
+        pid = int(stat.rsplit(b")", 1)[1].split()[1])
+        if pid == ancestor:
+            return True
+    return False
+
+
 def infer_json(inputs, outputs=None, request_id=None):
     """A JSON infer request body for {name: array}."""
     dtypes = {np.dtype("float32"): "FP32", np.dtype("int64"): "INT64"}

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import assert_close, decode_binary_response, infer_binary, infer_json
+from conftest import assert_close, decode_binary_response, infer_binary, infer_json, rank_pid
 
 pytestmark = pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")
 
@@ -21,35 +21,6 @@ def pp2(models):
     model = models("mlp_small")
     model.artifact = model.compile("mlp_pp2", "--devices=cpu:0-1", "--microbatches=2")
     return model
-
-
-def rank_pid(server, rank):
-    """The pid of rank `rank` of the server's mpirun job."""
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        for entry in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                environ = open(f"/proc/{entry}/environ", "rb").read().split(b"\0")
-                command = open(f"/proc/{entry}/cmdline", "rb").read()
-            except OSError:
-                continue
-            if (b"cleave-serve" in command and f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ
-                    and has_ancestor(int(entry), server.process.pid)):
-                return int(entry)
-        time.sleep(0.1)
-    pytest.fail(f"no rank {rank} process found")
-
-
-def has_ancestor(pid, ancestor):
-    while pid > 1:
-        try:
-            stat = open(f"/proc/{pid}/stat", "rb").read()
-        except OSError:
-            return False
-        pid = int(stat.rsplit(b")", 1)[1].split()[1])
-        if pid == ancestor:
-            return True
-    return False
 
 
 def test_pipeline_served_on_two_ranks_equals_onnxruntime(serve, pp2):

@@ -77,7 +77,7 @@ options (each accepts "--opt VALUE" and "--opt=VALUE"):
                     among the instances)
   --audit-log FILE  appends one JSON line per request: time, request_id,
                     model, artifact and artifact_sha256, source_sha256,
-                    plan (devices, pp, tp, microbatches), latency_ms,
+                    plan (devices, pp, tp, dp, microbatches), latency_ms,
                     batch_rows, status (and error)
   --timeout-s S     under mpirun, the longest a rank waits on another
                     (default 5): a rank that stops or dies makes the server
@@ -90,7 +90,9 @@ the server keeps serving. SIGTERM or SIGINT (Ctrl-C) stops accepting
 connections, answers the requests in flight and exits 0.
 
 Under mpirun (a plan compiled for several devices), rank 0 listens and the
-other ranks follow it; run as many ranks as the plan has devices.
+other ranks follow it; run as many ranks as the plan has devices. A plan
+compiled with --dp=R runs R replicas on R x (devices per replica) ranks:
+formed batches are spread over the replicas, one batch per replica at a time.
 )";
 
 int usageError(const std::string &message) {

@@ -90,7 +90,7 @@ Status ModelRunner::openVariants(int threads) {
 
 StatusOr<std::unique_ptr<ModelRunner>>
 ModelRunner::open(const std::string &path, int threads,
-                  const std::string &program) {
+                  const std::string &program, bool replicasFollow) {
   StatusOr<ProcessSession> opened =
       openProcessSession(path, ProcessSessionOptions{threads, true});
   if (!opened.ok())
@@ -135,6 +135,17 @@ ModelRunner::open(const std::string &path, int threads,
     return failedPreconditionError(
         "artifact '" + path +
         "': rank 0 does not run the first stage, which the server needs");
+  if (runner->replicas_ > 1 && replicasFollow) {
+    // Collective over the job: the replicas' first ranks form a group, in
+    // replica order.
+    StatusOr<std::shared_ptr<Transport>> leaders =
+        runner->job_->split(runner->rank_ == 0 ? 0 : 1, runner->replica_);
+    if (!leaders.ok())
+      return leaders.status();
+    if (runner->rank_ == 0)
+      runner->leaders_ = std::move(leaders).value();
+    runner->inFlight_.resize(size_t(runner->replicas_));
+  }
   Status variants = runner->openVariants(threads);
   if (!variants.ok())
     return variants;
@@ -181,7 +192,159 @@ Status ModelRunner::send(int op, int plan) {
     if (!waited.ok())
       return waited;
   }
+  // A heartbeat or the stop also goes to the other replicas' first ranks,
+  // which pass it on to their own followers (a batch goes there by startOn).
+  requests.clear();
+  for (int r = 1; op != kRun && leaders_ && replica_ == 0 && r < replicas_;
+       ++r) {
+    StatusOr<TransportRequest> request =
+        leaders_->send(command, sizeof(command), r, kCommandTag);
+    if (!request.ok())
+      return request.status();
+    requests.push_back(*request);
+  }
+  for (TransportRequest request : requests) {
+    Status waited = leaders_->wait(request);
+    if (!waited.ok())
+      return waited;
+  }
   return Status();
+}
+
+Status ModelRunner::startOn(int replica, size_t plan,
+                            const std::vector<Tensor> &inputs,
+                            std::vector<Tensor> *outputs) {
+  if (!leaders_ || replica_ != 0 || replica < 1 || replica >= replicas_ ||
+      plan >= sessions_.size())
+    return internalError("no replica " + std::to_string(replica) +
+                         " to run a batch on");
+  std::vector<TransportRequest> &pending = inFlight_[size_t(replica)];
+  int32_t command[2] = {kRun, int32_t(plan)};
+  std::vector<TransportRequest> sends;
+  StatusOr<TransportRequest> request =
+      leaders_->send(command, sizeof(command), replica, kCommandTag);
+  if (!request.ok())
+    return request.status();
+  sends.push_back(*request);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    request = leaders_->send(inputs[i].data(), inputs[i].byteSize(), replica,
+                             kInputTag + int(i));
+    if (!request.ok())
+      return request.status();
+    sends.push_back(*request);
+  }
+  const Artifact &artifact = sessions_[plan]->artifact();
+  outputs->clear();
+  for (size_t i = 0; i < artifact.outputs().size(); ++i) {
+    const TensorDesc &desc = artifact.outputs()[i];
+    StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
+    if (!tensor.ok())
+      return tensor.status();
+    outputs->push_back(std::move(tensor).value());
+  }
+  for (size_t i = 0; i < outputs->size(); ++i) {
+    request = leaders_->recv((*outputs)[i].data(), (*outputs)[i].byteSize(),
+                             replica, kOutputTag + int(i));
+    if (!request.ok())
+      return request.status();
+    pending.push_back(*request);
+  }
+  // The sends complete once the replica took the batch; the outputs' receives
+  // are what finishOn() waits for.
+  for (TransportRequest sent : sends) {
+    Status waited = leaders_->wait(sent);
+    if (!waited.ok())
+      return waited;
+  }
+  return Status();
+}
+
+Status ModelRunner::finishOn(int replica) {
+  if (replica < 1 || size_t(replica) >= inFlight_.size())
+    return internalError("no batch in flight on replica " +
+                         std::to_string(replica));
+  std::vector<TransportRequest> pending = std::move(inFlight_[replica]);
+  inFlight_[replica].clear();
+  Status status;
+  for (TransportRequest request : pending) {
+    Status waited = leaders_->wait(request);
+    if (status.ok())
+      status = waited;
+  }
+  return status;
+}
+
+Status ModelRunner::followReplicas() {
+  while (true) {
+    int32_t command[2] = {0, 0};
+    StatusOr<TransportRequest> request =
+        leaders_->recv(command, sizeof(command), 0, kCommandTag);
+    if (!request.ok())
+      return request.status();
+    Status status = leaders_->wait(*request);
+    if (!status.ok())
+      return status;
+    if (command[0] == kStop)
+      return stop();
+    if (command[0] == kHeartbeat) {
+      // Answered once this replica's own followers answered.
+      status = heartbeat();
+      if (!status.ok())
+        return status;
+      int32_t ack = replica_;
+      StatusOr<TransportRequest> sent =
+          leaders_->send(&ack, sizeof(ack), 0, kAckTag);
+      if (!sent.ok())
+        return sent.status();
+      status = leaders_->wait(*sent);
+      if (!status.ok())
+        return status;
+      continue;
+    }
+    if (command[0] != kRun || command[1] < 0 ||
+        size_t(command[1]) >= sessions_.size())
+      return internalError("unknown command " + std::to_string(command[0]) +
+                           " " + std::to_string(command[1]) +
+                           " from replica 0");
+    size_t plan = size_t(command[1]);
+    const Artifact &artifact = sessions_[plan]->artifact();
+    std::vector<Tensor> inputs;
+    std::vector<TransportRequest> requests;
+    for (size_t i = 0; i < artifact.inputs().size(); ++i) {
+      const TensorDesc &desc = artifact.inputs()[i];
+      StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
+      if (!tensor.ok())
+        return tensor.status();
+      inputs.push_back(std::move(tensor).value());
+      StatusOr<TransportRequest> received = leaders_->recv(
+          inputs[i].data(), inputs[i].byteSize(), 0, kInputTag + int(i));
+      if (!received.ok())
+        return received.status();
+      requests.push_back(*received);
+    }
+    for (TransportRequest pending : requests) {
+      status = leaders_->wait(pending);
+      if (!status.ok())
+        return status;
+    }
+    std::vector<Tensor> outputs;
+    status = run(plan, inputs, &outputs);
+    if (!status.ok())
+      return status;
+    requests.clear();
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      StatusOr<TransportRequest> sent = leaders_->send(
+          outputs[i].data(), outputs[i].byteSize(), 0, kOutputTag + int(i));
+      if (!sent.ok())
+        return sent.status();
+      requests.push_back(*sent);
+    }
+    for (TransportRequest pending : requests) {
+      status = leaders_->wait(pending);
+      if (!status.ok())
+        return status;
+    }
+  }
 }
 
 Status ModelRunner::run(size_t plan, const std::vector<Tensor> &inputs,
@@ -260,6 +423,21 @@ Status ModelRunner::heartbeat() {
   for (TransportRequest request : requests)
     if (status.ok())
       status = control_->wait(request);
+  // The other replicas answer once their own followers did.
+  std::vector<int32_t> replicaAcks(static_cast<size_t>(replicas_));
+  requests.clear();
+  for (int r = 1; status.ok() && leaders_ && replica_ == 0 && r < replicas_;
+       ++r) {
+    StatusOr<TransportRequest> request =
+        leaders_->recv(&replicaAcks[r], sizeof(int32_t), r, kAckTag);
+    if (!request.ok())
+      status = request.status();
+    else
+      requests.push_back(*request);
+  }
+  for (TransportRequest request : requests)
+    if (status.ok())
+      status = leaders_->wait(request);
   heartbeatSince_ = 0;
   return status;
 }
@@ -272,6 +450,8 @@ double ModelRunner::heartbeatWaitSeconds() const {
 Status ModelRunner::stop() { return distributed() ? send(kStop) : Status(); }
 
 Status ModelRunner::follow() {
+  if (leaders_ && rank_ == 0 && replica_ != 0)
+    return followReplicas();
   while (true) {
     int32_t command[2] = {0, 0};
     StatusOr<TransportRequest> request =

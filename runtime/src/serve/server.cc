@@ -118,9 +118,12 @@ public:
     ++byStatus_[status];
     latency_.observe(seconds);
   }
-  void batch(int64_t rows, int64_t requests, double seconds, int64_t plan) {
+  void batch(int64_t rows, int64_t requests, double seconds, int64_t plan,
+             int replica) {
     std::lock_guard<std::mutex> lock(mutex_);
     ++byPlan_[plan];
+    ++byReplica_[replica];
+    rowsByReplica_[replica] += uint64_t(rows);
     batchRows_.observe(double(rows));
     batchRequests_.observe(double(requests));
     runSeconds_.observe(seconds);
@@ -156,6 +159,17 @@ public:
     for (const auto &[plan, count] : byPlan_)
       out << "cleave_batch_runs_total{plan_batch=\"" << plan << "\"} " << count
           << "\n";
+    out << "# HELP cleave_replica_batch_runs_total Batches run, by the "
+           "data-parallel replica that ran them (0 for a plan without "
+           "replicas).\n# TYPE cleave_replica_batch_runs_total counter\n";
+    for (const auto &[replica, count] : byReplica_)
+      out << "cleave_replica_batch_runs_total{replica=\"" << replica << "\"} "
+          << count << "\n";
+    out << "# HELP cleave_replica_rows_total Rows run (before padding), by "
+           "replica.\n# TYPE cleave_replica_rows_total counter\n";
+    for (const auto &[replica, count] : rowsByReplica_)
+      out << "cleave_replica_rows_total{replica=\"" << replica << "\"} "
+          << count << "\n";
     out << "# HELP cleave_queue_depth Requests waiting to be batched.\n"
            "# TYPE cleave_queue_depth gauge\ncleave_queue_depth "
         << queueDepth << "\n";
@@ -169,6 +183,8 @@ private:
   mutable std::mutex mutex_;
   std::map<int, uint64_t> byStatus_;
   std::map<int64_t, uint64_t> byPlan_;
+  std::map<int, uint64_t> byReplica_;
+  std::map<int, uint64_t> rowsByReplica_;
   Histogram latency_{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                       0.25, 0.5, 1, 2.5, 5, 10}};
   Histogram batchRows_{{1, 2, 4, 8, 16, 32, 64, 128, 256}};
@@ -254,6 +270,7 @@ json planRecord(const std::string &model, const Artifact &artifact,
                {{"devices", devices},
                 {"pp", stageIds.size()},
                 {"tp", tp},
+                {"dp", artifact.dp()},
                 {"microbatches", artifact.microbatches()}}}};
 }
 
@@ -379,8 +396,34 @@ private:
   void routes();
   void inferHttp(const httplib::Request &req, httplib::Response &res);
   void work(ModelRunner &runner, bool watchSignals);
+  /// A batch formed from queued requests: its inputs stacked for the
+  /// smallest plan they fit, and, once run, its outputs.
+  struct Formed {
+    std::vector<std::shared_ptr<Pending>> batch;
+    int64_t rows = 0;
+    size_t plan = 0;
+    std::vector<Tensor> inputs;
+    std::shared_ptr<std::vector<Tensor>> outputs;
+    Status status;
+    Clock::time_point start;
+  };
+  Formed form(ModelRunner &runner, std::vector<std::shared_ptr<Pending>> batch);
+  /// Counts the batch run on `replica` and answers its requests.
+  void finish(ModelRunner &runner, Formed &formed, int replica);
   void runBatch(ModelRunner &runner,
-                const std::vector<std::shared_ptr<Pending>> &batch);
+                std::vector<std::shared_ptr<Pending>> batch);
+  /// A plan with replicas: runs `first` and what else is queued on the
+  /// replicas, one batch each, at once.
+  void runOnReplicas(ModelRunner &runner,
+                     std::vector<std::shared_ptr<Pending>> first);
+  /// A replica failed to take or return a batch: as a peer may wait, the
+  /// job ends.
+  [[noreturn]] void failJob(ModelRunner &runner, const Status &status) {
+    printError("rank 0: " + status.message());
+    if (runner.job())
+      runner.job()->abort(1);
+    std::_Exit(1);
+  }
   void answer(httplib::Response &res, int status, const std::string &message) {
     res.status = status;
     res.set_content(errorJson(message), "application/json");
@@ -402,6 +445,8 @@ private:
   std::atomic<bool> ready_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> nextId_{1};
+  /// The replica whose turn it is to take the next round's first batch.
+  int nextReplica_ = 0;
 };
 
 void Server::routes() {
@@ -587,30 +632,29 @@ void Server::inferHttp(const httplib::Request &req, httplib::Response &res) {
   res.set_content(std::move(body), contentType.c_str());
 }
 
-void Server::runBatch(ModelRunner &runner,
-                      const std::vector<std::shared_ptr<Pending>> &batch) {
-  Clock::time_point start = Clock::now();
-  int64_t rows = 0;
-  for (const auto &pending : batch)
-    rows += pending->rows;
+Server::Formed Server::form(ModelRunner &runner,
+                            std::vector<std::shared_ptr<Pending>> batch) {
+  Formed formed;
+  formed.start = Clock::now();
+  formed.batch = std::move(batch);
+  for (const auto &pending : formed.batch)
+    formed.rows += pending->rows;
   // The smallest plan the rows fit in (artifacts compiled with --batch-sizes
   // have several).
-  size_t plan = 0;
   const std::vector<int64_t> &batches = runner.batches();
-  while (plan + 1 < batches.size() && batches[plan] < rows)
-    ++plan;
-  const std::vector<TensorDesc> &descs = runner.planArtifact(plan).inputs();
-  std::vector<Tensor> inputs;
-  Status status;
-  if (batch.size() == 1 && model_.maxRows <= 0) {
+  while (formed.plan + 1 < batches.size() && batches[formed.plan] < formed.rows)
+    ++formed.plan;
+  const std::vector<TensorDesc> &descs = runner.planArtifact(formed.plan).inputs();
+  Status &status = formed.status;
+  if (formed.batch.size() == 1 && model_.maxRows <= 0) {
     // A model without a batch dim: the request's tensors are the inputs.
     for (size_t i = 0; status.ok() && i < descs.size(); ++i) {
-      const std::string &data = batch.front()->request.inputs[i];
+      const std::string &data = formed.batch.front()->request.inputs[i];
       StatusOr<Tensor> tensor = Tensor::fromBytes(
           descs[i].dtype, descs[i].shape, data.data(), data.size());
       status = tensor.status();
       if (tensor.ok())
-        inputs.push_back(std::move(tensor).value());
+        formed.inputs.push_back(std::move(tensor).value());
     }
   } else {
     // Requests stacked along dim 0, zero rows padding up to the plan's
@@ -621,24 +665,83 @@ void Server::runBatch(ModelRunner &runner,
       if (!tensor.ok())
         break;
       char *at = static_cast<char *>(tensor->data());
-      for (const auto &pending : batch) {
+      for (const auto &pending : formed.batch) {
         const std::string &data = pending->request.inputs[i];
         std::memcpy(at, data.data(), data.size());
         at += data.size();
       }
-      inputs.push_back(std::move(tensor).value());
+      formed.inputs.push_back(std::move(tensor).value());
     }
   }
-  auto outputs = std::make_shared<std::vector<Tensor>>();
-  if (status.ok())
-    status = runner.run(plan, inputs, outputs.get());
-  metrics_.batch(rows, int64_t(batch.size()),
-                 std::chrono::duration<double>(Clock::now() - start).count(),
-                 batches[plan]);
+  formed.outputs = std::make_shared<std::vector<Tensor>>();
+  return formed;
+}
+
+void Server::finish(ModelRunner &runner, Formed &formed, int replica) {
+  metrics_.batch(formed.rows, int64_t(formed.batch.size()),
+                 std::chrono::duration<double>(Clock::now() - formed.start)
+                     .count(),
+                 runner.batches()[formed.plan], replica);
   int64_t offset = 0;
-  for (const auto &pending : batch) {
-    pending->finish(status, outputs, offset, rows);
+  for (const auto &pending : formed.batch) {
+    pending->finish(formed.status, formed.outputs, offset, formed.rows);
     offset += pending->rows;
+  }
+}
+
+void Server::runBatch(ModelRunner &runner,
+                      std::vector<std::shared_ptr<Pending>> batch) {
+  Formed formed = form(runner, std::move(batch));
+  if (formed.status.ok())
+    formed.status = runner.run(formed.plan, formed.inputs, formed.outputs.get());
+  finish(runner, formed, 0);
+}
+
+void Server::runOnReplicas(ModelRunner &runner,
+                           std::vector<std::shared_ptr<Pending>> first) {
+  // One round: the first batch goes to the replica whose turn it is, then
+  // whatever else is queued already forms a batch for each next replica;
+  // the other replicas' batches run while this one runs its own.
+  const int replicas = runner.replicas();
+  std::vector<Formed> round;
+  std::vector<int> on;
+  for (int k = 0; k < replicas; ++k) {
+    std::vector<std::shared_ptr<Pending>> batch =
+        k == 0 ? std::move(first)
+               : batcher_.next(maxRows_, Clock::duration::zero(),
+                               Clock::duration::zero());
+    if (batch.empty())
+      break;
+    round.push_back(form(runner, std::move(batch)));
+    on.push_back((nextReplica_ + k) % replicas);
+  }
+  nextReplica_ = (nextReplica_ + 1) % replicas;
+  std::vector<bool> started(round.size(), false);
+  for (size_t i = 0; i < round.size(); ++i) {
+    if (on[i] == 0 || !round[i].status.ok())
+      continue;
+    round[i].status = runner.startOn(on[i], round[i].plan, round[i].inputs,
+                                     round[i].outputs.get());
+    if (!round[i].status.ok())
+      failJob(runner, round[i].status);
+    started[i] = true;
+  }
+  for (size_t i = 0; i < round.size(); ++i)
+    if (on[i] == 0) {
+      if (round[i].status.ok())
+        round[i].status =
+            runner.run(round[i].plan, round[i].inputs, round[i].outputs.get());
+      finish(runner, round[i], 0);
+    }
+  for (size_t i = 0; i < round.size(); ++i) {
+    if (on[i] == 0)
+      continue;
+    if (started[i]) {
+      Status done = runner.finishOn(on[i]);
+      if (!done.ok())
+        failJob(runner, done);
+    }
+    finish(runner, round[i], on[i]);
   }
 }
 
@@ -671,7 +774,10 @@ void Server::work(ModelRunner &runner, bool watchSignals) {
       }
       continue;
     }
-    runBatch(runner, batch);
+    if (runner.replicas() > 1)
+      runOnReplicas(runner, std::move(batch));
+    else
+      runBatch(runner, std::move(batch));
     lastHeartbeat = Clock::now();
   }
 }
@@ -696,7 +802,8 @@ int runServer(const ServeOptions &options) {
   if (threads == 0 && options.instances > 1)
     threads = std::max(1, availableCores() / options.instances);
   StatusOr<std::unique_ptr<ModelRunner>> first =
-      ModelRunner::open(options.artifact, threads);
+      ModelRunner::open(options.artifact, threads, "cleave-serve",
+                        /*replicasFollow=*/true);
   if (!first.ok()) {
     // Every rank has the same status under mpirun: rank 0 says it.
     if (detectMpiLaunch().rank == 0)
@@ -704,23 +811,13 @@ int runServer(const ServeOptions &options) {
     return 1;
   }
   std::unique_ptr<ModelRunner> runner = std::move(first).value();
-  if (runner->replicas() > 1) {
-    if (detectMpiLaunch().rank == 0)
-      printError("artifact '" + options.artifact + "': a plan with " +
-                 std::to_string(runner->replicas()) +
-                 " data-parallel replicas is not served yet; serve one replica "
-                 "(mpirun -np " +
-                 std::to_string(runner->artifact().ranks()) +
-                 ") per server, or run it with cleave-batch");
-    Status released = runner->rank() != 0 ? runner->follow() : runner->stop();
-    (void)released;
-    return 1;
-  }
-  if (runner->rank() != 0) {
+  if (!runner->leads()) {
     Status followed = runner->follow();
     if (!followed.ok()) {
-      printError("rank " + std::to_string(runner->rank()) + ": " +
-                 followed.message());
+      printError("rank " +
+                 std::to_string(runner->job() ? runner->job()->rank()
+                                              : runner->rank()) +
+                 ": " + followed.message());
       return 1;
     }
     return 0;

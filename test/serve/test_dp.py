@@ -1,0 +1,106 @@
+# test_dp.py - Plans with data-parallel replicas (cleave-compile --dp=2) served under mpirun:
+# rank 0 of replica 0 listens and spreads formed batches over the replicas; outputs against
+# onnxruntime, /metrics counting work on both replicas, SIGTERM, and a rank of the other
+# replica that stops or dies ending the job within 10 s, named.
+import os
+import re
+import shutil
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from conftest import assert_close, decode_binary_response, infer_binary, rank_pid
+
+pytestmark = pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")
+
+
+@pytest.fixture(scope="module")
+def mlp(models):
+    """mlp_small: input float32[4, 16] -> output float32[4, 8]."""
+    return models("mlp_small")
+
+
+def metric(text, name):
+    match = re.search(re.escape(name) + r" (\S+)", text)
+    return float(match.group(1)) if match else None
+
+
+def concurrent_rows(server, model, requests_count):
+    """Sends `requests_count` one-row requests at once (row i % 4 of the model's input) and
+    checks each answer against onnxruntime's row."""
+    x = model.inputs["input"]
+    reference = model.reference("output")
+    replies = [None] * requests_count
+
+    def send(i):
+        body, headers = infer_binary({"input": x[i % 4:i % 4 + 1]})
+        replies[i] = server.post("/v2/models/mlp/infer", data=body, headers=headers)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(requests_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for i, reply in enumerate(replies):
+        assert reply.status_code == 200, reply.text
+        assert_close(reference[i % 4:i % 4 + 1], decode_binary_response(reply)["output"],
+                     f"request {i}")
+
+
+@pytest.mark.parametrize("plan,ranks", [(["--batch-sizes=1,2,4"], 2),
+                                        (["--pp=2", "--microbatches=2", "--batch-sizes=2,4"], 4)])
+def test_dp2_served_spreads_batches_over_both_replicas(serve, mlp, plan, ranks):
+    artifact = mlp.compile(f"mlp_dp2_{ranks}", f"--devices=cpu:0-{ranks - 1}", "--dp=2", *plan)
+    server = serve([artifact, "--model-name", "mlp", "--max-delay-ms", "1"], ranks=ranks)
+    assert server.get("/v2/health/ready").status_code == 200
+    # Whole 4-row requests: each is one batch, so both replicas take some.
+    body, headers = infer_binary({"input": mlp.inputs["input"]})
+    for _ in range(2):
+        reply = server.post("/v2/models/mlp/infer", data=body, headers=headers)
+        assert reply.status_code == 200, reply.text
+        assert_close(mlp.reference("output"), decode_binary_response(reply)["output"], "4 rows")
+    concurrent_rows(server, mlp, 24)
+    metrics = server.get("/metrics").text
+    runs = [metric(metrics, f'cleave_replica_batch_runs_total{{replica="{r}"}}') for r in (0, 1)]
+    rows = [metric(metrics, f'cleave_replica_rows_total{{replica="{r}"}}') for r in (0, 1)]
+    assert all(count and count >= 1 for count in runs), metrics
+    assert sum(rows) == 2 * 4 + 24, metrics
+    assert metric(metrics, 'cleave_requests_total{model="mlp",status="200"}') == 26
+    # SIGTERM to the server: it answers, stops both replicas and the job ends 0.
+    os.kill(rank_pid(server, 0), signal.SIGTERM)
+    assert server.wait(30) == 0, server.output()
+    assert "stopped after answering every request" in server.output()
+
+
+@pytest.mark.parametrize("fault", ["SIGSTOP", "SIGKILL"])
+def test_a_rank_of_another_replica_that_stops_or_dies_ends_the_server(serve, mlp, fault):
+    artifact = mlp.compile("mlp_dp2_pp2_fault", "--devices=cpu:0-3", "--dp=2", "--pp=2")
+    server = serve([artifact, "--model-name", "mlp", "--timeout-s", "4"], ranks=4)
+    assert server.get("/v2/health/ready").status_code == 200
+    # Rank 3: the second stage of replica 1, which follows replica 1's rank 2.
+    start = time.time()
+    os.kill(rank_pid(server, 3), getattr(signal, fault))
+    saw_not_ready = False
+    while server.process.poll() is None and time.time() - start < 15:
+        try:
+            ready = server.get("/v2/health/ready", timeout=1)
+            saw_not_ready = saw_not_ready or ready.status_code == 503
+        except Exception:
+            pass  # the server is going away
+        time.sleep(0.2)
+    status = server.wait(0.1)
+    elapsed = time.time() - start
+    assert status is not None, f"the server still runs {elapsed:.1f} s after {fault} of rank 3"
+    assert status != 0
+    assert elapsed <= 10, f"the job took {elapsed:.1f} s to end"
+    output = server.output()
+    if fault == "SIGSTOP":
+        # Replica 1's first rank waited for rank 3's heartbeat answer and says so.
+        assert re.search(r"cleave-serve: error: rank \d: no progress for 4 s: waiting for the "
+                         r"recv of 4 bytes from rank \d \(job rank [23]\)", output), output
+        assert saw_not_ready
+    else:
+        assert "process rank 3" in output, output
