@@ -3,6 +3,7 @@
 #include "serve/model_runner.h"
 
 #include "comm/transport.h"
+#include "comm/wait_watch.h"
 #include "core/process_session.h"
 
 #include <algorithm>
@@ -22,6 +23,9 @@ constexpr int kCommandTag = 1;
 constexpr int kAckTag = 2;
 constexpr int kInputTag = 100;
 constexpr int kOutputTag = 16384;
+/// How much longer than the bound a wait on a rank that is itself bounded
+/// may last (WaitGrace), so that the rank nearest a fault reports it.
+constexpr double kChainedGraceSeconds = 1;
 
 int64_t nowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -281,7 +285,11 @@ Status ModelRunner::followReplicas() {
         leaders_->recv(command, sizeof(command), 0, kCommandTag);
     if (!request.ok())
       return request.status();
-    Status status = leaders_->wait(*request);
+    Status status;
+    {
+      WaitGrace grace(kChainedGraceSeconds);
+      status = leaders_->wait(*request);
+    }
     if (!status.ok())
       return status;
     if (command[0] == kStop)
@@ -435,9 +443,13 @@ Status ModelRunner::heartbeat() {
     else
       requests.push_back(*request);
   }
-  for (TransportRequest request : requests)
-    if (status.ok())
-      status = leaders_->wait(request);
+  {
+    // Each replica answers once its own followers did, bounded there.
+    WaitGrace grace(kChainedGraceSeconds);
+    for (TransportRequest request : requests)
+      if (status.ok())
+        status = leaders_->wait(request);
+  }
   heartbeatSince_ = 0;
   return status;
 }
@@ -458,7 +470,11 @@ Status ModelRunner::follow() {
         control_->recv(command, sizeof(command), 0, kCommandTag);
     if (!request.ok())
       return request.status();
-    Status status = control_->wait(*request);
+    Status status;
+    {
+      WaitGrace grace(kChainedGraceSeconds);
+      status = control_->wait(*request);
+    }
     if (!status.ok())
       return status;
     if (command[0] == kStop)
