@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON = "/usr/bin/python3"
 SERVE = os.environ.get("CLEAVE_SERVE", str(ROOT / "build" / "bin" / "cleave-serve"))
 COMPILE = os.environ.get("CLEAVE_COMPILE", str(ROOT / "build" / "bin" / "cleave-compile"))
+RUN = os.environ.get("CLEAVE_RUN", str(ROOT / "build" / "bin" / "cleave-run"))
 # test/e2e/compare.py's defaults, the tolerances of every e2e test.
 RTOL, ATOL = 1e-3, 1e-4
 # As root, more ranks than cores, unbound (as test/e2e/run_e2e.sh runs them).
@@ -51,6 +52,20 @@ def assert_close(reference, out, what):
 
 def sha256_of(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def onnxruntime_outputs(model, inputs, out_dir):
+    """{output name: array} of onnxruntime (scripts/ort-run.mjs) on {input name: array}."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = ["node", ROOT / "scripts" / "ort-run.mjs", model.onnx]
+    for name, value in inputs.items():
+        path = out_dir / (re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".in.npy")
+        np.save(path, value)
+        command += ["--input", f"{name}={path}"]
+    run_checked(command + ["--output-dir", out_dir, "--threads", "1"], "onnxruntime")
+    return {path.name[:-4]: np.load(path) for path in out_dir.glob("*.npy")
+            if not path.name.endswith(".in.npy")}
 
 
 def run_checked(command, what, timeout=300):

@@ -105,3 +105,44 @@ def test_a_rank_of_another_replica_that_stops_or_dies_ends_the_server(serve, mlp
         assert saw_not_ready
     else:
         assert "process rank 3" in output, output
+
+
+def run_mpi(ranks, *args):
+    import subprocess
+    from conftest import MPI_ENV, RUN
+    env = dict(os.environ)
+    env.update(MPI_ENV)
+    return subprocess.run(["mpirun", "-np", str(ranks), RUN, *map(str, args)],
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+@pytest.mark.parametrize("plan,ranks", [([], 2), (["--pp=2", "--microbatches=2"], 4)])
+def test_cleave_run_splits_the_batch_over_the_replicas(mlp, tmp_path, plan, ranks):
+    from conftest import onnxruntime_outputs
+    artifact = mlp.compile(f"mlp_run_dp2_{ranks}", f"--devices=cpu:0-{ranks - 1}", "--dp=2",
+                           *plan)
+    # 8 rows for two replicas of a 4-row plan: rows 0-3 run on replica 0, 4-7 on replica 1.
+    x = mlp.inputs["input"]
+    rows = np.concatenate([x, np.flip(x, 0) * 0.5 + 0.25]).astype(np.float32)
+    np.save(tmp_path / "x.npy", rows)
+    result = run_mpi(ranks, artifact, "--input", tmp_path / "x.npy", "--output-dir",
+                     tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    reference = np.concatenate([
+        onnxruntime_outputs(mlp, {"input": rows[:4]}, tmp_path / "ref0")["output"],
+        onnxruntime_outputs(mlp, {"input": rows[4:]}, tmp_path / "ref1")["output"]])
+    assert_close(reference, np.load(tmp_path / "out" / "output.npy"), "8 rows over 2 replicas")
+
+
+def test_cleave_run_refuses_rows_that_do_not_split(mlp, tmp_path):
+    artifact = mlp.compile("mlp_run_dp2_2", "--devices=cpu:0-1", "--dp=2")
+    np.save(tmp_path / "x.npy", mlp.inputs["input"])
+    result = run_mpi(2, artifact, "--input", tmp_path / "x.npy", "--output-dir", tmp_path / "o")
+    assert result.returncode != 0
+    assert ("cleave-run: error: rank 0: input 'input': shape [4, 16], but 2 data-parallel "
+            "replicas of a plan for [4, 16] take dim 0 = 8 (4 rows each, split along dim 0) "
+            f"(from '{tmp_path / 'x.npy'}')") in result.stderr, result.stderr
+    result = run_mpi(3, artifact, "--input", tmp_path / "x.npy", "--output-dir", tmp_path / "o")
+    assert result.returncode != 0
+    assert ("cleave-run: error: the plan needs 2 ranks (2 replicas of 1 rank), mpirun "
+            "started 3") in result.stderr, result.stderr
