@@ -17,6 +17,7 @@
 #include "comm/transport.h"
 #include "common/tool_args.h"
 #include "core/message.h"
+#include "core/trace.h"
 #include "io/npy.h"
 #include "io/tensor_file.h"
 
@@ -43,7 +44,7 @@ namespace {
 const char kUsage[] =
     R"(usage: cleave-run ARTIFACT.cleave [--input NAME=FILE | --input FILE]...
                   --output-dir DIR [--repeat N] [--threads T] [--profile]
-                  [--timeout-s S]
+                  [--trace FILE] [--timeout-s S]
        cleave-run --info ARTIFACT.cleave
        cleave-run --help
 
@@ -81,6 +82,13 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
                      P and S the cost model's ms per microbatch for the
                      stage's compute and for sending its activations, E
                      how far C is from P (+25% = 25% slower than predicted).
+  --trace FILE       writes a Chrome/Perfetto trace of the run(s) to FILE
+                     (trace-event JSON: open it in ui.perfetto.dev or
+                     chrome://tracing): one track per rank with each
+                     stage's compute per microbatch, the waits for sent and
+                     received activations and the collectives, with their
+                     byte counts; under mpirun rank 0 gathers every rank's
+                     events and writes the file.
   --timeout-s S      under mpirun, the longest a rank waits on its peers (a
                      message, a collective) before it ends the whole job,
                      naming itself and what it waited for (default 300; 0
@@ -117,6 +125,8 @@ struct Options {
   bool info = false;
   bool help = false;
   bool profile = false;
+  /// --trace: where the trace-event JSON goes; empty for none.
+  std::string trace;
   int timeoutSeconds = static_cast<int>(kDefaultWaitTimeoutSeconds);
 };
 
@@ -185,7 +195,7 @@ Status parseArgs(int argc, char **argv, Options *options) {
       continue;
     }
     if (name != "--input" && name != "--output-dir" && name != "--repeat" &&
-        name != "--threads" && name != "--timeout-s")
+        name != "--threads" && name != "--timeout-s" && name != "--trace")
       return invalidArgumentError("unknown option '" + name + "' (see --help)");
     if (!inlineValue) {
       if (i + 1 >= argc)
@@ -204,6 +214,10 @@ Status parseArgs(int argc, char **argv, Options *options) {
         return invalidArgumentError("option '--output-dir' needs a directory");
       options->outputDir = value;
       options->hasOutputDir = true;
+    } else if (name == "--trace") {
+      if (value.empty())
+        return invalidArgumentError("option '--trace' needs a file");
+      options->trace = value;
     } else if (name == "--repeat") {
       status = parsePositive(name, value, 1000000000, &options->repeat);
     } else if (name == "--timeout-s") {
@@ -481,6 +495,13 @@ int64_t inputBatch(const Artifact &artifact, const Options &options,
   return first->shape()[0] / replicas;
 }
 
+/// The trace's name of a rank's track: "rank 2: stage 1" (", replica 1").
+std::string traceName(const Session &session, int rank, int replica) {
+  return "rank " + std::to_string(rank) + ": stage " +
+         std::to_string(session.stage().id) +
+         (replica >= 0 ? ", replica " + std::to_string(replica) : "");
+}
+
 /// A plan on one device: runs in this process, without MPI.
 Status runLocal(std::shared_ptr<const Artifact> artifact,
                 const Options &options) {
@@ -505,6 +526,7 @@ Status runLocal(std::shared_ptr<const Artifact> artifact,
   std::vector<Tensor> outputs;
   std::vector<double> latencies;
   int runs = options.repeat ? options.repeat + 1 : 1;
+  trace::setEnabled(!options.trace.empty());
   for (int r = 0; r < runs; ++r) {
     auto start = std::chrono::steady_clock::now();
     Status ran = (*session)->run(*inputs, &outputs);
@@ -516,9 +538,17 @@ Status runLocal(std::shared_ptr<const Artifact> artifact,
     else if (runs > 1)
       (*session)->resetProfile();
   }
+  trace::setEnabled(false);
   Status written = writeOutputs(*artifact, options, outputs);
   if (!written.ok())
     return written;
+  if (!options.trace.empty()) {
+    written = trace::writeTrace(
+        trace::toJson(trace::take(), 0, traceName(**session, 0, -1)),
+        options.trace);
+    if (!written.ok())
+      return written;
+  }
   printLatencies(std::move(latencies));
   if (options.profile) {
     std::vector<double> row(kProfileFields);
@@ -765,6 +795,7 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
     std::fflush(stderr);
     transport->abort(1);
   };
+  trace::setEnabled(!options.trace.empty());
   for (int r = 0; r < runs; ++r) {
     abortOn(transport->barrier());
     auto start = std::chrono::steady_clock::now();
@@ -776,6 +807,17 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
       (*session)->resetProfile();
   }
 
+  trace::setEnabled(false);
+  if (!options.trace.empty()) {
+    // Every rank's events, gathered to rank 0, which writes the file.
+    agreed = trace::gatherTrace(
+        *transport,
+        trace::toJson(trace::take(), rank,
+                      traceName(**session, rank, replicas > 1 ? replica : -1)),
+        options.trace);
+    if (!agreed.ok())
+      return reportOnce(*transport, agreed);
+  }
   if (replicas > 1) {
     // Each replica's output rank sends its rows to replica 0's, which
     // writes them in replica order.
