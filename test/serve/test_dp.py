@@ -69,6 +69,12 @@ def test_dp2_served_spreads_batches_over_both_replicas(serve, mlp, plan, ranks):
     assert all(count and count >= 1 for count in runs), metrics
     assert sum(rows) == 2 * 4 + 24, metrics
     assert metric(metrics, 'cleave_requests_total{model="mlp",status="200"}') == 26
+    # Every rank of both replicas reports its stage's times, each having run its replica's
+    # batches.
+    for rank in range(ranks):
+        replica, stage = divmod(rank, ranks // 2)
+        count = metric(metrics, f'cleave_stage_run_seconds_count{{rank="{rank}",stage="{stage}"}}')
+        assert count == runs[replica], (rank, metrics)
     # SIGTERM to the server: it answers, stops both replicas and the job ends 0.
     os.kill(rank_pid(server, 0), signal.SIGTERM)
     assert server.wait(30) == 0, server.output()

@@ -1,7 +1,8 @@
 # test_mpi.py - A two-stage pipeline served under mpirun -np 2 (rank 0 listens, rank 1
-# follows): outputs against onnxruntime, SIGTERM to the server, and a rank that stops or
-# dies ending the job within 10 s, named.
+# follows): outputs against onnxruntime, both ranks' stage times in /metrics, SIGTERM to the
+# server, and a rank that stops or dies ending the job within 10 s, named.
 import os
+import re
 import shutil
 import signal
 import threading
@@ -21,6 +22,11 @@ def pp2(models):
     model = models("mlp_small")
     model.artifact = model.compile("mlp_pp2", "--devices=cpu:0-1", "--microbatches=2")
     return model
+
+
+def metric(text, name):
+    match = re.search(re.escape(name) + r" (\S+)", text)
+    return float(match.group(1)) if match else None
 
 
 def test_pipeline_served_on_two_ranks_equals_onnxruntime(serve, pp2):
@@ -48,6 +54,22 @@ def test_pipeline_served_on_two_ranks_equals_onnxruntime(serve, pp2):
         assert reply.status_code == 200, reply.text
         assert_close(pp2.reference("output")[row:row + 1], decode_binary_response(reply)["output"],
                      f"row {row}")
+    # Both ranks' stage times in /metrics, reported after every batch: each rank ran every
+    # batch, two microbatches each.
+    metrics = server.get("/metrics").text
+    batches = sum(int(v) for v in re.findall(r"cleave_batch_runs_total\{[^}]*\} (\d+)", metrics))
+    for rank in (0, 1):
+        labels = f'{{rank="{rank}",stage="{rank}"}}'
+        assert metric(metrics, "cleave_stage_run_seconds_count" + labels) == batches, metrics
+        assert metric(metrics, "cleave_stage_compute_seconds_count" + labels) == 2 * batches
+        assert metric(metrics, "cleave_stage_compute_seconds_sum" + labels) > 0
+        for direction in ("recv", "send"):
+            wait = labels[:-1] + f',direction="{direction}"}}'
+            assert metric(metrics, "cleave_stage_transfer_wait_seconds_count" + wait) == batches
+            assert metric(metrics, "cleave_stage_transfer_wait_seconds_sum" + wait) >= 0
+    # Stage 1 waits for what stage 0 sends it.
+    assert metric(metrics, 'cleave_stage_transfer_wait_seconds_sum{rank="1",stage="1",'
+                           'direction="recv"}') > 0
     # SIGTERM to the server (rank 0): it answers, stops the other rank and the job ends 0.
     os.kill(rank_pid(server, 0), signal.SIGTERM)
     assert server.wait(30) == 0, server.output()

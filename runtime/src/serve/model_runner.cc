@@ -23,6 +23,10 @@ constexpr int kCommandTag = 1;
 constexpr int kAckTag = 2;
 constexpr int kInputTag = 100;
 constexpr int kOutputTag = 16384;
+constexpr int kProfileTag = 3;
+/// A rank's profile on the wire: stage, runs, microbatches, compute, recv
+/// wait, send wait, run seconds.
+constexpr size_t kProfileFields = 7;
 /// How much longer than the bound a wait on a rank that is itself bounded
 /// may last (WaitGrace), so that the rank nearest a fault reports it.
 constexpr double kChainedGraceSeconds = 1;
@@ -253,6 +257,15 @@ Status ModelRunner::startOn(int replica, size_t plan,
       return request.status();
     pending.push_back(*request);
   }
+  // The replica's ranks' profiles come after the outputs.
+  replicaIncoming_.resize(size_t(replicas_));
+  std::vector<double> &table = replicaIncoming_[size_t(replica)];
+  table.assign(size_t(ranks_) * kProfileFields, 0.0);
+  request = leaders_->recv(table.data(), table.size() * sizeof(double),
+                           replica, kProfileTag);
+  if (!request.ok())
+    return request.status();
+  pending.push_back(*request);
   // The sends complete once the replica took the batch; the outputs' receives
   // are what finishOn() waits for.
   for (TransportRequest sent : sends) {
@@ -275,6 +288,9 @@ Status ModelRunner::finishOn(int replica) {
     if (status.ok())
       status = waited;
   }
+  if (status.ok())
+    storeProfiles(replica * ranks_, replicaIncoming_[size_t(replica)].data(),
+                  size_t(ranks_));
   return status;
 }
 
@@ -352,14 +368,32 @@ Status ModelRunner::followReplicas() {
       if (!status.ok())
         return status;
     }
+    // This replica's ranks' profiles, as run() stored them.
+    std::vector<double> table;
+    {
+      std::lock_guard<std::mutex> lock(profilesMutex_);
+      table = profiles_;
+    }
+    table.resize(size_t(ranks_) * kProfileFields, 0.0);
+    StatusOr<TransportRequest> sent = leaders_->send(
+        table.data(), table.size() * sizeof(double), 0, kProfileTag);
+    if (!sent.ok())
+      return sent.status();
+    status = leaders_->wait(*sent);
+    if (!status.ok())
+      return status;
   }
 }
 
 Status ModelRunner::run(size_t plan, const std::vector<Tensor> &inputs,
                         std::vector<Tensor> *outputs) {
   Session &session = *sessions_[plan];
-  if (!distributed())
-    return session.run(inputs, outputs);
+  if (!distributed()) {
+    Status ran = session.run(inputs, outputs);
+    std::vector<double> mine = ownProfile();
+    storeProfiles(0, mine.data(), 1);
+    return ran;
+  }
   auto ended = [&](const Status &status) {
     std::fflush(stdout);
     std::fprintf(stderr, "%s: error: rank %d: %s\n", program_.c_str(), rank_,
@@ -383,12 +417,35 @@ Status ModelRunner::run(size_t plan, const std::vector<Tensor> &inputs,
       status = control_->wait(request);
   if (!status.ok())
     ended(status);
+  // Every follower reports its profile once it ran the batch.
+  incoming_.assign(size_t(ranks_) * kProfileFields, 0.0);
+  std::vector<TransportRequest> profileRequests;
+  for (int r = 1; r < ranks_; ++r) {
+    StatusOr<TransportRequest> request =
+        control_->recv(&incoming_[size_t(r) * kProfileFields],
+                       kProfileFields * sizeof(double), r, kProfileTag);
+    if (!request.ok())
+      ended(request.status());
+    profileRequests.push_back(*request);
+  }
+  auto takeProfiles = [&] {
+    for (TransportRequest request : profileRequests) {
+      Status waited = control_->wait(request);
+      if (!waited.ok())
+        ended(waited);
+    }
+    std::vector<double> mine = ownProfile();
+    std::copy(mine.begin(), mine.end(), incoming_.begin());
+    storeProfiles(0, incoming_.data(), size_t(ranks_));
+  };
   bool returns = session.returnsOutputs();
   status = session.run(inputs, outputs);
   if (!status.ok())
     ended(status);
-  if (returns)
+  if (returns) {
+    takeProfiles();
     return Status();
+  }
   // The last stage's rank sends the outputs here.
   outputs->clear();
   requests.clear();
@@ -410,6 +467,7 @@ Status ModelRunner::run(size_t plan, const std::vector<Tensor> &inputs,
     if (!waited.ok())
       ended(waited);
   }
+  takeProfiles();
   return Status();
 }
 
@@ -457,6 +515,74 @@ Status ModelRunner::heartbeat() {
 double ModelRunner::heartbeatWaitSeconds() const {
   int64_t since = heartbeatSince_;
   return since == 0 ? 0 : (nowMicros() - since) / 1e6;
+}
+
+std::vector<double> ModelRunner::ownProfile() const {
+  std::vector<double> fields(kProfileFields, 0.0);
+  fields[0] = sessions_.empty() ? -1 : sessions_.front()->stage().id;
+  for (const auto &session : sessions_) {
+    const StageProfile &p = session->profile();
+    fields[1] += p.runs;
+    fields[2] += double(p.microbatches);
+    fields[3] += p.computeSeconds;
+    fields[4] += p.recvWaitSeconds;
+    fields[5] += p.sendWaitSeconds;
+    fields[6] += p.runSeconds;
+  }
+  return fields;
+}
+
+void ModelRunner::storeProfiles(int first, const double *fields,
+                                size_t ranks) {
+  std::lock_guard<std::mutex> lock(profilesMutex_);
+  size_t need = (size_t(first) + ranks) * kProfileFields;
+  if (profiles_.size() < need) {
+    size_t old = profiles_.size();
+    profiles_.resize(need, 0.0);
+    // Ranks not heard from yet have no stage.
+    for (size_t at = old; at < need; at += kProfileFields)
+      profiles_[at] = -1;
+  }
+  std::copy(fields, fields + ranks * kProfileFields,
+            profiles_.begin() + long(size_t(first) * kProfileFields));
+}
+
+std::vector<RankProfile> ModelRunner::profiles() const {
+  // Stored by the thread that runs the batches, so read here without racing
+  // the sessions.
+  std::vector<double> table;
+  {
+    std::lock_guard<std::mutex> lock(profilesMutex_);
+    table = profiles_;
+  }
+  if (table.size() < kProfileFields) {
+    table.assign(kProfileFields, 0.0);
+    table[0] = -1;
+  }
+  std::vector<RankProfile> result;
+  for (size_t r = 0; r * kProfileFields < table.size(); ++r) {
+    const double *f = &table[r * kProfileFields];
+    RankProfile profile;
+    profile.rank = int(r);
+    profile.stage = int(f[0]);
+    profile.runs = int64_t(f[1]);
+    profile.microbatches = int64_t(f[2]);
+    profile.computeSeconds = f[3];
+    profile.recvWaitSeconds = f[4];
+    profile.sendWaitSeconds = f[5];
+    profile.runSeconds = f[6];
+    result.push_back(profile);
+  }
+  return result;
+}
+
+Status ModelRunner::sendProfile() {
+  std::vector<double> fields = ownProfile();
+  StatusOr<TransportRequest> sent = control_->send(
+      fields.data(), fields.size() * sizeof(double), 0, kProfileTag);
+  if (!sent.ok())
+    return sent.status();
+  return control_->wait(*sent);
 }
 
 Status ModelRunner::stop() { return distributed() ? send(kStop) : Status(); }
@@ -535,6 +661,11 @@ Status ModelRunner::follow() {
           return status;
       }
     }
+    // After the outputs, so that they are not held up: rank 0 takes it
+    // with them.
+    status = sendProfile();
+    if (!status.ok())
+      return status;
   }
 }
 

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,20 @@ class Transport;
 } // namespace cleave
 
 namespace cleave::serve {
+
+/// Where one rank's time went, summed over the batches it ran (the
+/// StageProfile of its sessions, every batch size's plan together).
+struct RankProfile {
+  /// The rank in the job, and its stage (-1 before the rank reported).
+  int rank = 0;
+  int stage = -1;
+  int64_t runs = 0;
+  int64_t microbatches = 0;
+  double computeSeconds = 0;
+  double recvWaitSeconds = 0;
+  double sendWaitSeconds = 0;
+  double runSeconds = 0;
+};
 
 /// One session of an artifact, and on a distributed plan the job around it.
 class ModelRunner {
@@ -99,6 +114,11 @@ public:
   Status follow();
   /// True for the process that serves: rank 0 of replica 0.
   bool leads() const { return rank_ == 0 && replica_ == 0; }
+  /// Rank 0 of replica 0: every rank's profile as of the last batch it ran
+  /// (one per rank of the job, stage -1 for a rank not heard from yet; the
+  /// other ranks report theirs after each batch, beside the batch's own
+  /// messages). Safe to call from any thread.
+  std::vector<RankProfile> profiles() const;
   /// Seconds the current heartbeat has waited for the followers (0 when
   /// none is in flight): a follower that does not answer shows here before
   /// the bounded wait ends the job.
@@ -107,6 +127,13 @@ public:
 private:
   ModelRunner() = default;
   Status send(int op, int plan = 0);
+  /// This process's sessions' profiles, summed, as the doubles a follower
+  /// sends (kProfileFields of them).
+  std::vector<double> ownProfile() const;
+  /// Stores `fields` (kProfileFields doubles per rank) for ranks `first`...
+  void storeProfiles(int first, const double *fields, size_t ranks);
+  /// The follower's part: sends its profile to rank 0 after a batch.
+  Status sendProfile();
   /// Rank 0 of a replica other than 0: serves rank 0 of replica 0.
   Status followReplicas();
   /// Creates the sessions of the other batch sizes' plans.
@@ -135,6 +162,14 @@ private:
   /// Ranks other than 0 that take the inputs (the first stage's group).
   std::vector<int> inputRanks_;
   std::atomic<int64_t> heartbeatSince_{0};
+  /// Every rank's profile (of the job on rank 0 of replica 0, of the replica
+  /// on the other replicas' first ranks), in kProfileFields doubles each.
+  mutable std::mutex profilesMutex_;
+  std::vector<double> profiles_;
+  /// Rank 0: the followers' profiles in flight during run(); rank 0 of
+  /// replica 0: each replica's, beside its batch (startOn).
+  std::vector<double> incoming_;
+  std::vector<std::vector<double>> replicaIncoming_;
 };
 
 } // namespace cleave::serve

@@ -129,10 +129,11 @@ public:
     runSeconds_.observe(seconds);
   }
 
-  std::string text(const std::string &model, size_t queueDepth,
-                   bool ready) const {
+  std::string text(const std::string &model, size_t queueDepth, bool ready,
+                   const std::vector<RankProfile> &ranks) const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::ostringstream out;
+    writeRankProfiles(out, ranks);
     out << "# HELP cleave_requests_total Inference requests answered, by "
            "HTTP status.\n# TYPE cleave_requests_total counter\n";
     if (byStatus_.empty())
@@ -180,6 +181,48 @@ public:
   }
 
 private:
+  /// Per-rank stage times as Prometheus summaries (sum and count) with a
+  /// `rank` and a `stage` label.
+  static void writeRankProfiles(std::ostringstream &out,
+                                const std::vector<RankProfile> &ranks) {
+    auto labels = [](const RankProfile &p, const char *extra = nullptr) {
+      std::string text = "{rank=\"" + std::to_string(p.rank) + "\",stage=\"" +
+                         std::to_string(p.stage) + "\"";
+      if (extra)
+        text += std::string(",direction=\"") + extra + "\"";
+      return text + "}";
+    };
+    out << "# HELP cleave_stage_compute_seconds Time each rank's stage "
+           "computed, per microbatch (the rank's generated code).\n"
+           "# TYPE cleave_stage_compute_seconds summary\n";
+    for (const RankProfile &p : ranks)
+      if (p.stage >= 0)
+        out << "cleave_stage_compute_seconds_sum" << labels(p) << " "
+            << p.computeSeconds << "\ncleave_stage_compute_seconds_count"
+            << labels(p) << " " << p.microbatches << "\n";
+    out << "# HELP cleave_stage_transfer_wait_seconds Time each rank waited, "
+           "per batch run, for activations to arrive (direction recv) or for "
+           "its sends to complete (send).\n"
+           "# TYPE cleave_stage_transfer_wait_seconds summary\n";
+    for (const RankProfile &p : ranks)
+      if (p.stage >= 0)
+        for (const char *direction : {"recv", "send"}) {
+          double seconds = direction[0] == 'r' ? p.recvWaitSeconds
+                                               : p.sendWaitSeconds;
+          out << "cleave_stage_transfer_wait_seconds_sum"
+              << labels(p, direction) << " " << seconds
+              << "\ncleave_stage_transfer_wait_seconds_count"
+              << labels(p, direction) << " " << p.runs << "\n";
+        }
+    out << "# HELP cleave_stage_run_seconds Time each rank spent in a batch "
+           "run of its stage.\n# TYPE cleave_stage_run_seconds summary\n";
+    for (const RankProfile &p : ranks)
+      if (p.stage >= 0)
+        out << "cleave_stage_run_seconds_sum" << labels(p) << " "
+            << p.runSeconds << "\ncleave_stage_run_seconds_count" << labels(p)
+            << " " << p.runs << "\n";
+  }
+
   mutable std::mutex mutex_;
   std::map<int, uint64_t> byStatus_;
   std::map<int64_t, uint64_t> byPlan_;
@@ -434,6 +477,21 @@ private:
       runner.job()->abort(1);
     std::_Exit(1);
   }
+  /// Every rank's profile; --instances add to rank 0's.
+  std::vector<RankProfile> rankProfiles() const {
+    std::vector<RankProfile> ranks = runners_.front()->profiles();
+    for (size_t i = 1; i < runners_.size(); ++i) {
+      RankProfile more = runners_[i]->profiles().front();
+      RankProfile &p = ranks.front();
+      p.runs += more.runs;
+      p.microbatches += more.microbatches;
+      p.computeSeconds += more.computeSeconds;
+      p.recvWaitSeconds += more.recvWaitSeconds;
+      p.sendWaitSeconds += more.sendWaitSeconds;
+      p.runSeconds += more.runSeconds;
+    }
+    return ranks;
+  }
   void answer(httplib::Response &res, int status, const std::string &message) {
     res.status = status;
     res.set_content(errorJson(message), "application/json");
@@ -520,7 +578,8 @@ void Server::routes() {
              });
   http_.Get("/metrics", [this](const httplib::Request &,
                                httplib::Response &res) {
-    res.set_content(metrics_.text(model_.name, batcher_.depth(), ready()),
+    res.set_content(metrics_.text(model_.name, batcher_.depth(), ready(),
+                                  rankProfiles()),
                     "text/plain; version=0.0.4");
   });
   // Every other failure (no such route, a body over the limit) also answers
