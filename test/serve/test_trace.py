@@ -2,7 +2,7 @@
 # plan run by cleave-run under mpirun -np 4, and a pp2 plan served under mpirun -np 2. The
 # file must parse as trace-event JSON with one named track per rank, a compute event per
 # microbatch per stage, each send matched by a receive on its peer, the all-reduces of the
-# tensor-parallel stage, and every event inside its rank's run.
+# tensor-parallel stage, and every event inside its rank's run; and the errors.
 import collections
 import json
 import os
@@ -45,14 +45,15 @@ def check_tracks(trace, ranks):
 
 
 def check_nesting(events):
-    """Every event lies inside one "run" of its rank; durations are not negative."""
+    """Every event of a stage lies inside one "run" of its rank (a server's "batch" and
+    "round" hold runs); durations are not negative."""
     runs = collections.defaultdict(list)
     for e in events:
         assert e["dur"] >= 0 and e["ts"] > 0, e
         if e["name"] == "run":
             runs[e["pid"]].append((e["ts"], e["ts"] + e["dur"]))
     for e in events:
-        if e["name"] != "run":
+        if e["name"] not in ("run", "batch", "round"):
             assert any(start <= e["ts"] and e["ts"] + e["dur"] <= end
                        for start, end in runs[e["pid"]]), f"{e} outside its rank's runs"
     return runs
@@ -119,3 +120,66 @@ def test_trace_errors(mlp, tmp_path):
                             capture_output=True, text=True)
     assert result.returncode != 0
     assert "cleave-run: error: option '--trace' needs a file" in result.stderr
+
+
+def test_pp2_served_trace(serve, mlp, tmp_path):
+    import signal
+    import threading
+
+    from conftest import decode_binary_response, infer_binary, rank_pid
+    artifact = mlp.compile("mlp_pp2", "--devices=cpu:0-1", "--microbatches=2")
+    path = tmp_path / "serve.json"
+    server = serve([artifact, "--model-name", "mlp", "--trace", path], ranks=2)
+    x = mlp.inputs["input"]
+    replies = [None] * 6
+
+    def send(i):
+        body, headers = infer_binary({"input": x[i % 4:i % 4 + 1]})
+        replies[i] = server.post("/v2/models/mlp/infer", data=body, headers=headers)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for i, reply in enumerate(replies):
+        assert reply.status_code == 200, reply.text
+        assert_close(mlp.reference("output")[i % 4:i % 4 + 1],
+                     decode_binary_response(reply)["output"], f"request {i}")
+    os.kill(rank_pid(server, 0), signal.SIGTERM)
+    assert server.wait(30) == 0, server.output()
+    trace = json.loads(path.read_text())
+    assert check_tracks(trace, 2) == {0: "rank 0: stage 0", 1: "rank 1: stage 1"}
+    events = complete_events(trace)
+    runs = check_nesting(events)
+    batches = [e for e in events if e["name"] == "batch"]
+    assert batches and all(e["pid"] == 0 for e in batches)
+    # Every batch ran once on each rank, two microbatches each; rank 0's runs lie in its
+    # batches.
+    assert len(runs[0]) == len(runs[1]) == len(batches)
+    for start, end in runs[0]:
+        assert any(b["ts"] <= start and end <= b["ts"] + b["dur"] for b in batches)
+    for rank in (0, 1):
+        assert sum(1 for e in events if e["pid"] == rank and e["name"] == "compute") == \
+            2 * len(batches)
+    sends = collections.Counter((e["pid"], e["args"]["peer"], e["args"]["microbatch"],
+                                 e["args"]["bytes"]) for e in events if e["name"] == "send")
+    recvs = collections.Counter((e["args"]["peer"], e["pid"], e["args"]["microbatch"],
+                                 e["args"]["bytes"]) for e in events if e["name"] == "recv")
+    assert sends and sends == recvs
+
+
+def test_serve_trace_errors(mlp, tmp_path):
+    from conftest import SERVE
+    artifact = mlp.compile("mlp_pp2", "--devices=cpu:0-1", "--microbatches=2")
+    env = dict(os.environ)
+    env.update(MPI_ENV)
+    result = subprocess.run(["mpirun", "-np", "2", SERVE, artifact, "--port", "0", "--trace",
+                             tmp_path / "no" / "t.json"], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode != 0
+    assert (f"cleave-serve: error: cannot write the trace '{tmp_path / 'no' / 't.json'}': "
+            "No such file or directory") in result.stderr, result.stderr
+    result = subprocess.run([SERVE, artifact, "--trace="], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "cleave-serve: error: --trace needs a file" in result.stderr

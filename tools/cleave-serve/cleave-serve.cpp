@@ -4,7 +4,7 @@
 //                [--model-name NAME]
 //                [--max-batch N] [--max-delay-ms D] [--instances N]
 //                [--threads T] [--audit-log FILE] [--timeout-s S]
-//                [--max-body-mb M]
+//                [--max-body-mb M] [--trace FILE]
 //   mpirun -np N cleave-serve MODEL.cleave ...  (plans on N ranks)
 // The server itself is runtime/src/serve (docs/serving.md); this parses the
 // command line. A bad option prints one line and exits 2.
@@ -31,7 +31,7 @@ const char kUsage[] =
                     [--model-name NAME]
                     [--max-batch N] [--max-delay-ms D] [--instances N]
                     [--threads T] [--audit-log FILE] [--timeout-s S]
-                    [--max-body-mb M]
+                    [--max-body-mb M] [--trace FILE]
        mpirun -np N cleave-serve MODEL.cleave ...
        cleave-serve --help
 
@@ -84,6 +84,11 @@ options (each accepts "--opt VALUE" and "--opt=VALUE"):
                     report not-ready and end the job with an error naming
                     what it waited for
   --max-body-mb M   requests with a larger body get 413 (default 256)
+  --trace FILE      when the server stops, writes a Chrome/Perfetto trace of
+                    everything it ran to FILE (trace-event JSON, one track
+                    per rank: each batch, the stages' compute per
+                    microbatch, transfer waits, collectives; rank 0 gathers
+                    every rank's events as the job stops)
 
 Bad requests get a 4xx status and a one-line JSON body, {"error": "..."};
 the server keeps serving. SIGTERM or SIGINT (Ctrl-C) stops accepting
@@ -151,6 +156,10 @@ int main(int argc, char **argv) {
       if (value.empty())
         return std::string("--audit-log needs a file");
       options.auditLog = value;
+    } else if (name == "--trace") {
+      if (value.empty())
+        return std::string("--trace needs a file");
+      options.trace = value;
     } else if (name == "--timeout-s") {
       if (!parseNumber(value, 0.1, &number))
         return std::string("--timeout-s must be at least 0.1, got '" +
@@ -168,7 +177,7 @@ int main(int argc, char **argv) {
           argc, argv,
           {"--port", "--host", "--model-name", "--max-batch", "--max-delay-ms",
            "--instances", "--threads", "--audit-log", "--timeout-s",
-           "--max-body-mb", "--grpc-port"},
+           "--max-body-mb", "--grpc-port", "--trace"},
           kUsage, &options.artifact, option, usageError))
     return *exit;
   if (options.artifact.empty())

@@ -20,6 +20,9 @@ std::atomic<bool> gEnabled{false};
 
 namespace {
 
+/// The most events one process keeps; later ones are dropped.
+constexpr size_t kMaxEvents = size_t(1) << 20;
+
 struct Buffer {
   std::mutex mutex;
   std::vector<Event> events;
@@ -67,6 +70,9 @@ void record(const char *name, int64_t startMicros, int stage, int microbatch,
   auto [at, added] = b.threads.emplace(std::this_thread::get_id(),
                                        int(b.threads.size()) + 1);
   (void)added;
+  // A long-running server's buffer stops growing here (about 100 MB).
+  if (b.events.size() >= kMaxEvents)
+    return;
   Event event;
   event.name = name;
   event.startMicros = startMicros;

@@ -56,7 +56,8 @@ inline bool enabled() {
 void setEnabled(bool on);
 /// Microseconds on CLOCK_MONOTONIC.
 int64_t nowMicros();
-/// Appends an event that began at `startMicros` and ends now.
+/// Appends an event that began at `startMicros` and ends now (nothing once
+/// the buffer holds 2^20 events, about 100 MB: a server traced for long).
 void record(const char *name, int64_t startMicros, int stage = -1,
             int microbatch = -1, int64_t bytes = -1, int peer = -1);
 /// The events recorded so far, leaving the buffer empty.

@@ -5,6 +5,7 @@
 #include "comm/transport.h"
 #include "comm/wait_watch.h"
 #include "core/process_session.h"
+#include "core/trace.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -24,6 +25,8 @@ constexpr int kAckTag = 2;
 constexpr int kInputTag = 100;
 constexpr int kOutputTag = 16384;
 constexpr int kProfileTag = 3;
+constexpr int kTraceSizeTag = 4;
+constexpr int kTraceTag = 5;
 /// A rank's profile on the wire: stage, runs, microbatches, compute, recv
 /// wait, send wait, run seconds.
 constexpr size_t kProfileFields = 7;
@@ -308,8 +311,14 @@ Status ModelRunner::followReplicas() {
     }
     if (!status.ok())
       return status;
-    if (command[0] == kStop)
-      return stop();
+    if (command[0] == kStop) {
+      // This replica's events, its followers' after this rank's own.
+      std::string text;
+      Status stopped = stop(&text);
+      if (!stopped.ok() || !trace::enabled())
+        return stopped;
+      return sendText(*leaders_, traceText() + text);
+    }
     if (command[0] == kHeartbeat) {
       // Answered once this replica's own followers answered.
       status = heartbeat();
@@ -585,7 +594,67 @@ Status ModelRunner::sendProfile() {
   return control_->wait(*sent);
 }
 
-Status ModelRunner::stop() { return distributed() ? send(kStop) : Status(); }
+Status ModelRunner::sendText(Transport &to, const std::string &text) {
+  int64_t size = int64_t(text.size());
+  StatusOr<TransportRequest> sent =
+      to.send(&size, sizeof(size), 0, kTraceSizeTag);
+  if (!sent.ok())
+    return sent.status();
+  Status status = to.wait(*sent);
+  if (!status.ok() || size == 0)
+    return status;
+  sent = to.send(text.data(), text.size(), 0, kTraceTag);
+  if (!sent.ok())
+    return sent.status();
+  return to.wait(*sent);
+}
+
+Status ModelRunner::receiveText(Transport &from, int peer, std::string *text) {
+  int64_t size = 0;
+  StatusOr<TransportRequest> received =
+      from.recv(&size, sizeof(size), peer, kTraceSizeTag);
+  if (!received.ok())
+    return received.status();
+  Status status = from.wait(*received);
+  if (!status.ok() || size <= 0)
+    return status;
+  std::string part(size_t(size), '\0');
+  received = from.recv(&part[0], part.size(), peer, kTraceTag);
+  if (!received.ok())
+    return received.status();
+  status = from.wait(*received);
+  if (status.ok())
+    *text += part;
+  return status;
+}
+
+std::string ModelRunner::traceText() const {
+  int rank = job_ ? job_->rank() : rank_;
+  std::string name = "rank " + std::to_string(rank);
+  if (!sessions_.empty())
+    name += ": stage " + std::to_string(sessions_.front()->stage().id);
+  if (replicas_ > 1)
+    name += ", replica " + std::to_string(replica_);
+  return trace::toJson(trace::take(), rank, name);
+}
+
+Status ModelRunner::stop(std::string *trace) {
+  if (!distributed())
+    return Status();
+  Status status = send(kStop);
+  if (!status.ok() || !trace::enabled())
+    return status;
+  // Each follower, then each other replica (its first rank having
+  // gathered its own followers'), sends its events as it stops.
+  std::string discarded;
+  std::string *into = trace ? trace : &discarded;
+  for (int r = 1; status.ok() && r < ranks_; ++r)
+    status = receiveText(*control_, r, into);
+  for (int r = 1;
+       status.ok() && leaders_ && replica_ == 0 && r < replicas_; ++r)
+    status = receiveText(*leaders_, r, into);
+  return status;
+}
 
 Status ModelRunner::follow() {
   if (leaders_ && rank_ == 0 && replica_ != 0)
@@ -604,7 +673,7 @@ Status ModelRunner::follow() {
     if (!status.ok())
       return status;
     if (command[0] == kStop)
-      return Status();
+      return trace::enabled() ? sendText(*control_, traceText()) : Status();
     if (command[0] == kHeartbeat) {
       int32_t ack = rank_;
       StatusOr<TransportRequest> sent =

@@ -106,8 +106,13 @@ public:
   /// follower, and every other replica with its followers, answers.
   Status heartbeat();
   /// Rank 0 (of replica 0) of a distributed plan: lets the followers and the
-  /// other replicas return from follow().
-  Status stop();
+  /// other replicas return from follow(). While tracing (core/trace.h) every
+  /// other rank sends its trace events as it stops, and with `trace` they are
+  /// appended there (trace::toJson text, every rank's own pid).
+  Status stop(std::string *trace = nullptr);
+  /// This process's trace events so far as trace::toJson text, named by its
+  /// rank in the job, stage and replica.
+  std::string traceText() const;
   /// The other ranks: runs what rank 0 asks until it says stop. On rank 0 of
   /// a replica other than 0, that is what rank 0 of replica 0 asks, run on
   /// this replica.
@@ -134,6 +139,10 @@ private:
   void storeProfiles(int first, const double *fields, size_t ranks);
   /// The follower's part: sends its profile to rank 0 after a batch.
   Status sendProfile();
+  /// Sends `text` to rank 0 of `to` (a follower's trace as it stops).
+  static Status sendText(Transport &to, const std::string &text);
+  /// Receives what sendText sent from `peer` of `from`, appended to `text`.
+  static Status receiveText(Transport &from, int peer, std::string *text);
   /// Rank 0 of a replica other than 0: serves rank 0 of replica 0.
   Status followReplicas();
   /// Creates the sessions of the other batch sizes' plans.

@@ -13,6 +13,7 @@
 #include "serve/sha256.h"
 
 #include "comm/transport.h"
+#include "core/trace.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -347,6 +348,14 @@ public:
     maxRows_ = model_.maxRows > 0 ? model_.maxRows : 1;
     if (options_.maxBatch > 0)
       maxRows_ = std::min<int64_t>(maxRows_, options_.maxBatch);
+    if (!options_.trace.empty()) {
+      // Refused now rather than lost at the end.
+      std::FILE *file = std::fopen(options_.trace.c_str(), "w");
+      if (!file)
+        return notFoundError("cannot write the trace '" + options_.trace +
+                             "': " + std::strerror(errno));
+      std::fclose(file);
+    }
     if (!options_.auditLog.empty()) {
       Status opened = audit_.open(options_.auditLog,
                                   planRecord(model_.name, artifact, artifactSha));
@@ -435,10 +444,20 @@ public:
     for (std::thread &worker : workers)
       worker.join();
     listener_.join();
-    Status stopped = runners_.front()->stop();
+    std::string others;
+    Status stopped = runners_.front()->stop(&others);
     if (!stopped.ok()) {
       printError(stopped.message());
       return 1;
+    }
+    if (!options_.trace.empty()) {
+      trace::setEnabled(false);
+      Status written = trace::writeTrace(
+          runners_.front()->traceText() + others, options_.trace);
+      if (!written.ok()) {
+        printError(written.message());
+        return 1;
+      }
     }
     std::printf("cleave-serve: stopped after answering every request\n");
     std::fflush(stdout);
@@ -763,6 +782,7 @@ void Server::finish(ModelRunner &runner, Formed &formed, int replica) {
 
 void Server::runBatch(ModelRunner &runner,
                       std::vector<std::shared_ptr<Pending>> batch) {
+  trace::Span span("batch");
   Formed formed = form(runner, std::move(batch));
   if (formed.status.ok())
     formed.status = runner.run(formed.plan, formed.inputs, formed.outputs.get());
@@ -774,6 +794,7 @@ void Server::runOnReplicas(ModelRunner &runner,
   // One round: the first batch goes to the replica whose turn it is, then
   // whatever else is queued already forms a batch for each next replica;
   // the other replicas' batches run while this one runs its own.
+  trace::Span span("round");
   const int replicas = runner.replicas();
   std::vector<Formed> round;
   std::vector<int> on;
@@ -866,6 +887,8 @@ int runServer(const ServeOptions &options) {
   std::signal(SIGPIPE, SIG_IGN);
 
   setWaitTimeout(options.rankTimeoutSeconds, "cleave-serve");
+  // Every rank parsed the same command line: all record, or none.
+  trace::setEnabled(!options.trace.empty());
   if (options.instances < 1) {
     printError("--instances must be at least 1");
     return 1;
