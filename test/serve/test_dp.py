@@ -132,8 +132,19 @@ def test_cleave_run_splits_the_batch_over_the_replicas(mlp, tmp_path, plan, rank
     rows = np.concatenate([x, np.flip(x, 0) * 0.5 + 0.25]).astype(np.float32)
     np.save(tmp_path / "x.npy", rows)
     result = run_mpi(ranks, artifact, "--input", tmp_path / "x.npy", "--output-dir",
-                     tmp_path / "out")
+                     tmp_path / "out", "--trace", tmp_path / "trace.json")
     assert result.returncode == 0, result.stderr
+    # The trace has every rank of both replicas, each having computed its microbatches.
+    import json
+    events = json.loads((tmp_path / "trace.json").read_text())["traceEvents"]
+    names = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name"}
+    per_replica = ranks // 2
+    assert names == {r: f"rank {r}: stage {r % per_replica}, replica {r // per_replica}"
+                     for r in range(ranks)}, names
+    microbatches = 2 if plan else 1
+    for rank in range(ranks):
+        assert sum(1 for e in events if e["pid"] == rank and e["name"] == "compute") == \
+            microbatches
     reference = np.concatenate([
         onnxruntime_outputs(mlp, {"input": rows[:4]}, tmp_path / "ref0")["output"],
         onnxruntime_outputs(mlp, {"input": rows[4:]}, tmp_path / "ref1")["output"]])
