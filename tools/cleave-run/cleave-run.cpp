@@ -335,10 +335,9 @@ StatusOr<Tensor> replicaRows(const TensorDesc &input, const Tensor &whole,
         " take dim 0 = " + std::to_string(rows * replicas) + " (" +
         std::to_string(rows) + " rows each, split along dim 0)");
   size_t bytes = whole.byteSize() / size_t(replicas);
-  return Tensor::fromBytes(whole.dtype(), input.shape,
-                           static_cast<const char *>(whole.data()) +
-                               bytes * size_t(replica),
-                           bytes);
+  return Tensor::fromBytes(
+      whole.dtype(), input.shape,
+      static_cast<const char *>(whole.data()) + bytes * size_t(replica), bytes);
 }
 
 /// Reads the input files and checks them against the manifest. With
@@ -644,9 +643,9 @@ Status gatherReplicaOutputs(Transport &job, int replica, int replicas,
     char *at = static_cast<char *>(whole->data());
     std::memcpy(at, mine.data(), mine.byteSize());
     for (int r = 1; r < replicas; ++r) {
-      StatusOr<TransportRequest> received = job.recv(
-          at + mine.byteSize() * size_t(r), mine.byteSize(),
-          r * planRanks + outputRank, kGatherTag + int(i));
+      StatusOr<TransportRequest> received =
+          job.recv(at + mine.byteSize() * size_t(r), mine.byteSize(),
+                   r * planRanks + outputRank, kGatherTag + int(i));
       if (!received.ok())
         return received.status();
       requests.push_back(*received);
@@ -776,9 +775,8 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
   if (!agreed.ok())
     return reportOnce(*transport, agreed);
   const int outputRank = replicaOutputRank(*artifact);
-  const bool writes = replicas > 1
-                          ? rank == outputRank
-                          : (*session)->returnsOutputs();
+  const bool writes =
+      replicas > 1 ? rank == outputRank : (*session)->returnsOutputs();
   agreed = transport->agree(writes ? makeOutputDir(options) : Status());
   if (!agreed.ok())
     return reportOnce(*transport, agreed);
@@ -822,8 +820,8 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
     // Each replica's output rank sends its rows to replica 0's, which
     // writes them in replica order.
     if (replicaTransport->rank() == outputRank)
-      abortOn(gatherReplicaOutputs(*transport, replica, replicas,
-                                   outputRank, planRanks, &outputs));
+      abortOn(gatherReplicaOutputs(*transport, replica, replicas, outputRank,
+                                   planRanks, &outputs));
   }
   agreed = transport->agree(writes ? writeOutputs(*artifact, options, outputs)
                                    : Status());

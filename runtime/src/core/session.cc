@@ -183,8 +183,7 @@ void stageAllReduce(void *ctx, const void *in, void *out, int64_t count,
       std::memcpy(out, in, static_cast<size_t>(count) * dtypeSize(type));
     return;
   }
-  trace::Span span("all-reduce", -1, -1,
-                   count * int64_t(dtypeSize(type)));
+  trace::Span span("all-reduce", -1, -1, count * int64_t(dtypeSize(type)));
   Status status =
       calls.group->allReduceSum(in, out, static_cast<size_t>(count), type);
   if (!status.ok())

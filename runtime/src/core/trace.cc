@@ -67,8 +67,8 @@ void record(const char *name, int64_t startMicros, int stage, int microbatch,
   int64_t end = nowMicros();
   Buffer &b = buffer();
   std::lock_guard<std::mutex> lock(b.mutex);
-  auto [at, added] = b.threads.emplace(std::this_thread::get_id(),
-                                       int(b.threads.size()) + 1);
+  auto [at, added] =
+      b.threads.emplace(std::this_thread::get_id(), int(b.threads.size()) + 1);
   (void)added;
   // A long-running server's buffer stops growing here (about 100 MB).
   if (b.events.size() >= kMaxEvents)
@@ -110,8 +110,9 @@ std::string toJson(const std::vector<Event> &events, int pid,
            quoted(t == 1 ? mainThread : "thread " + std::to_string(t)) +
            "}},\n";
   for (const Event &event : events) {
-    out += "{\"name\":" + quoted(event.name) + ",\"cat\":\"cleave\",\"ph\":\"X\"," +
-           "\"pid\":" + p + ",\"tid\":" + std::to_string(event.thread) +
+    out += "{\"name\":" + quoted(event.name) +
+           ",\"cat\":\"cleave\",\"ph\":\"X\"," + "\"pid\":" + p +
+           ",\"tid\":" + std::to_string(event.thread) +
            ",\"ts\":" + std::to_string(event.startMicros) +
            ",\"dur\":" + std::to_string(event.durationMicros) + ",\"args\":{";
     std::string args;

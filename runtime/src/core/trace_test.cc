@@ -44,7 +44,8 @@ TEST(TraceTest, WritesParseableTraceEventsWithNamedTracks) {
   std::string path = ::testing::TempDir() + "trace_test_" +
                      std::to_string(::getpid()) + ".json";
   // A name that needs escaping stays valid JSON.
-  ASSERT_TRUE(writeTrace(toJson(events, 3, "rank 3: \"stage\" 1\n"), path).ok());
+  ASSERT_TRUE(
+      writeTrace(toJson(events, 3, "rank 3: \"stage\" 1\n"), path).ok());
   StatusOr<json::Value> doc = json::parse(readFile(path));
   std::remove(path.c_str());
   ASSERT_TRUE(doc.ok()) << doc.status().toString();
@@ -75,7 +76,8 @@ TEST(TraceTest, WritesParseableTraceEventsWithNamedTracks) {
 }
 
 TEST(TraceTest, GathersEveryRanksEventsOnRankZero) {
-  std::vector<std::shared_ptr<Transport>> ranks = cleave::testing::createLocalTransports(3);
+  std::vector<std::shared_ptr<Transport>> ranks =
+      cleave::testing::createLocalTransports(3);
   std::string path = ::testing::TempDir() + "trace_gather_" +
                      std::to_string(::getpid()) + ".json";
   std::vector<Status> results(3);
@@ -86,9 +88,9 @@ TEST(TraceTest, GathersEveryRanksEventsOnRankZero) {
       event.name = "compute";
       event.startMicros = 100 + r;
       event.stage = r;
-      results[size_t(r)] = gatherTrace(
-          *ranks[size_t(r)], toJson({event}, r, "rank " + std::to_string(r)),
-          path);
+      results[size_t(r)] =
+          gatherTrace(*ranks[size_t(r)],
+                      toJson({event}, r, "rank " + std::to_string(r)), path);
     });
   for (std::thread &thread : threads)
     thread.join();

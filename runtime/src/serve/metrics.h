@@ -1,4 +1,5 @@
-//===- metrics.h - The server's Prometheus metrics --------------------------===//
+//===- metrics.h - The server's Prometheus metrics
+//--------------------------===//
 //
 // What GET /metrics answers (Prometheus text format 0.0.4): requests by
 // status, latency, batch size and run-time histograms, batches by plan and by
@@ -80,7 +81,8 @@ public:
     out << "# HELP cleave_requests_total Inference requests answered, by "
            "HTTP status.\n# TYPE cleave_requests_total counter\n";
     if (byStatus_.empty())
-      out << "cleave_requests_total{model=\"" << model << "\",status=\"200\"} 0\n";
+      out << "cleave_requests_total{model=\"" << model
+          << "\",status=\"200\"} 0\n";
     for (const auto &[status, count] : byStatus_)
       out << "cleave_requests_total{model=\"" << model << "\",status=\""
           << status << "\"} " << count << "\n";
@@ -150,8 +152,8 @@ private:
     for (const RankProfile &p : ranks)
       if (p.stage >= 0)
         for (const char *direction : {"recv", "send"}) {
-          double seconds = direction[0] == 'r' ? p.recvWaitSeconds
-                                               : p.sendWaitSeconds;
+          double seconds =
+              direction[0] == 'r' ? p.recvWaitSeconds : p.sendWaitSeconds;
           out << "cleave_stage_transfer_wait_seconds_sum"
               << labels(p, direction) << " " << seconds
               << "\ncleave_stage_transfer_wait_seconds_count"

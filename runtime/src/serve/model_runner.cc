@@ -264,8 +264,8 @@ Status ModelRunner::startOn(int replica, size_t plan,
   replicaIncoming_.resize(size_t(replicas_));
   std::vector<double> &table = replicaIncoming_[size_t(replica)];
   table.assign(size_t(ranks_) * kProfileFields, 0.0);
-  request = leaders_->recv(table.data(), table.size() * sizeof(double),
-                           replica, kProfileTag);
+  request = leaders_->recv(table.data(), table.size() * sizeof(double), replica,
+                           kProfileTag);
   if (!request.ok())
     return request.status();
   pending.push_back(*request);
@@ -541,8 +541,7 @@ std::vector<double> ModelRunner::ownProfile() const {
   return fields;
 }
 
-void ModelRunner::storeProfiles(int first, const double *fields,
-                                size_t ranks) {
+void ModelRunner::storeProfiles(int first, const double *fields, size_t ranks) {
   std::lock_guard<std::mutex> lock(profilesMutex_);
   size_t need = (size_t(first) + ranks) * kProfileFields;
   if (profiles_.size() < need) {
@@ -650,8 +649,8 @@ Status ModelRunner::stop(std::string *trace) {
   std::string *into = trace ? trace : &discarded;
   for (int r = 1; status.ok() && r < ranks_; ++r)
     status = receiveText(*control_, r, into);
-  for (int r = 1;
-       status.ok() && leaders_ && replica_ == 0 && r < replicas_; ++r)
+  for (int r = 1; status.ok() && leaders_ && replica_ == 0 && r < replicas_;
+       ++r)
     status = receiveText(*leaders_, r, into);
   return status;
 }

@@ -295,8 +295,8 @@ public:
     }
     if (!options_.trace.empty()) {
       trace::setEnabled(false);
-      Status written = trace::writeTrace(
-          runners_.front()->traceText() + others, options_.trace);
+      Status written = trace::writeTrace(runners_.front()->traceText() + others,
+                                         options_.trace);
       if (!written.ok()) {
         printError(written.message());
         return 1;
@@ -438,12 +438,12 @@ void Server::routes() {
                }
                inferHttp(req, res);
              });
-  http_.Get("/metrics", [this](const httplib::Request &,
-                               httplib::Response &res) {
-    res.set_content(metrics_.text(model_.name, batcher_.depth(), ready(),
-                                  rankProfiles()),
-                    "text/plain; version=0.0.4");
-  });
+  http_.Get("/metrics",
+            [this](const httplib::Request &, httplib::Response &res) {
+              res.set_content(metrics_.text(model_.name, batcher_.depth(),
+                                            ready(), rankProfiles()),
+                              "text/plain; version=0.0.4");
+            });
   // Every other failure (no such route, a body over the limit) also answers
   // with one JSON line.
   http_.set_error_handler(httplib::Server::HandlerWithResponse(
@@ -578,7 +578,8 @@ Server::Formed Server::form(ModelRunner &runner,
   const std::vector<int64_t> &batches = runner.batches();
   while (formed.plan + 1 < batches.size() && batches[formed.plan] < formed.rows)
     ++formed.plan;
-  const std::vector<TensorDesc> &descs = runner.planArtifact(formed.plan).inputs();
+  const std::vector<TensorDesc> &descs =
+      runner.planArtifact(formed.plan).inputs();
   Status &status = formed.status;
   if (formed.batch.size() == 1 && model_.maxRows <= 0) {
     // A model without a batch dim: the request's tensors are the inputs.
@@ -612,10 +613,10 @@ Server::Formed Server::form(ModelRunner &runner,
 }
 
 void Server::finish(ModelRunner &runner, Formed &formed, int replica) {
-  metrics_.batch(formed.rows, int64_t(formed.batch.size()),
-                 std::chrono::duration<double>(Clock::now() - formed.start)
-                     .count(),
-                 runner.batches()[formed.plan], replica);
+  metrics_.batch(
+      formed.rows, int64_t(formed.batch.size()),
+      std::chrono::duration<double>(Clock::now() - formed.start).count(),
+      runner.batches()[formed.plan], replica);
   int64_t offset = 0;
   for (const auto &pending : formed.batch) {
     pending->finish(formed.status, formed.outputs, offset, formed.rows);
@@ -628,7 +629,8 @@ void Server::runBatch(ModelRunner &runner,
   trace::Span span("batch");
   Formed formed = form(runner, std::move(batch));
   if (formed.status.ok())
-    formed.status = runner.run(formed.plan, formed.inputs, formed.outputs.get());
+    formed.status =
+        runner.run(formed.plan, formed.inputs, formed.outputs.get());
   finish(runner, formed, 0);
 }
 
