@@ -52,6 +52,7 @@ const OpImporterRegistry &registry() {
     populateIndexImporters(r);
     populateLayoutImporters(r);
     populateQuantImporters(r);
+    populateRecurrentImporters(r);
     return r;
   }();
   return instance;

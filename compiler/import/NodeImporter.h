@@ -85,6 +85,7 @@ public:
   std::string getString(llvm::StringRef name, llvm::StringRef defaultValue) const;
   llvm::SmallVector<int64_t> getInts(llvm::StringRef name) const;
   llvm::SmallVector<float> getFloats(llvm::StringRef name) const;
+  std::vector<std::string> getStrings(llvm::StringRef name) const;
   /// A TENSOR attribute converted to an elements attribute; null if absent or invalid.
   mlir::DenseElementsAttr getTensor(llvm::StringRef name) const;
 
@@ -167,6 +168,7 @@ void populateShapeImporters(OpImporterRegistry &registry);
 void populateIndexImporters(OpImporterRegistry &registry);
 void populateLayoutImporters(OpImporterRegistry &registry);
 void populateQuantImporters(OpImporterRegistry &registry);
+void populateRecurrentImporters(OpImporterRegistry &registry);
 
 } // namespace cleave
 
