@@ -112,8 +112,8 @@ private:
                                   b.getF32FloatAttr(1.0f), b.getBoolAttr(false),
                                   b.getBoolAttr(true));
   }
-  /// `f(clip(x))`.
-  Value activate(Value x, const Activation &f);
+  /// `f(clip(x))`; `clipped = false` leaves out the clip.
+  Value activate(Value x, const Activation &f, bool clipped = true);
 
   LogicalResult parse();
   /// Runs direction `d` (reverse when `reverse`): fills `outputs[t]` with H at time t, and
@@ -133,17 +133,15 @@ private:
   bool batchFirst = false, linearBeforeReset = false, inputForget = false;
   std::string direction;
   std::optional<float> clip;
+  Value clipMin, clipMax;
   SmallVector<Activation> activations;
   /// X as seq x batch x input.
   Value input;
 };
 
-Value Unroller::activate(Value x, const Activation &f) {
-  if (clip) {
-    x = onnxir::ClipOp::create(b, loc, cast<RankedTensorType>(x.getType()), x,
-                               n.constantScalar(elementType, -*clip),
-                               n.constantScalar(elementType, *clip));
-  }
+Value Unroller::activate(Value x, const Activation &f, bool clipped) {
+  if (clip && clipped)
+    x = onnxir::ClipOp::create(b, loc, cast<RankedTensorType>(x.getType()), x, clipMin, clipMax);
   auto type = cast<RankedTensorType>(x.getType());
   const std::string &name = f.name;
   if (name == "sigmoid")
@@ -252,6 +250,8 @@ LogicalResult Unroller::parse() {
     clip = n.getFloat("clip", 0.0f);
     if (!(*clip > 0.0f))
       return n.emitError() << "attribute 'clip' must be positive, got " << *clip;
+    clipMin = n.constantScalar(elementType, -*clip);
+    clipMax = n.constantScalar(elementType, *clip);
   }
   linearBeforeReset = cell == Cell::GRU && n.getInt("linear_before_reset", 0) != 0;
   inputForget = cell == Cell::LSTM && n.getInt("input_forget", 0) != 0;
@@ -379,7 +379,8 @@ void Unroller::runDirection(int64_t d, bool reverse, SmallVectorImpl<Value> &out
       if (pO)
         o = add(o, mul(pO, c));
       Value ot = activate(o, act[0]);
-      h = mul(ot, activate(c, act[2]));
+      // The clip bounds the gates' inputs, not the cell state (as onnxruntime does).
+      h = mul(ot, activate(c, act[2], /*clipped=*/false));
       break;
     }
     }

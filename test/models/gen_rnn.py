@@ -9,11 +9,12 @@ batch_first) -> Linear (32); outputs `logits` [2, N, 32] and the GRU's final sta
 
 cells (onnx.helper, opset 14): the attributes torch never writes, each node fed from the
 input `x` [3, 5, 4] (seq 3, batch 5) with seeded initializer weights:
-- a bidirectional LSTM with B, initial_h, initial_c, peepholes P, clip 0.8 (most gate inputs exceed it) and outputs Y,
-  Y_h, Y_c, and an LSTM with input_forget = 1 and a constant full-length sequence_lens;
-- a reverse GRU with linear_before_reset = 1, a forward GRU with HardSigmoid(0.3, 0.4) /
-  Softsign activations, a bidirectional GRU;
-- RNNs with Relu and with LeakyRelu(0.2) / ScaledTanh(0.8, 1.2) (bidirectional).
+- a bidirectional LSTM with B, initial_h, initial_c, peepholes P, clip 0.8 (most gate inputs
+  exceed it) and outputs Y, Y_h, Y_c; an LSTM with input_forget = 1 and a constant
+  full-length sequence_lens;
+- a reverse GRU with linear_before_reset = 1 and clip 0.7, a forward GRU with
+  HardSigmoid(0.3, 0.4) / Softsign activations, a bidirectional GRU;
+- RNNs with Relu (clip 0.6) and with LeakyRelu(0.2) / ScaledTanh(0.8, 1.2) (bidirectional).
 onnxruntime refuses layout = 1, so batch-first layers are checked by the ONNX node tests
 (test_*_batchwise) instead.
 """
@@ -80,13 +81,13 @@ def generate_cells(out_dir):
           ["y", "h"], input_forget=1)
     layer("GRU", "gru_lbr", 3, 1,
           [tensor("gru_lbr.b", [1, 6 * hidden]), "", tensor("gru_lbr.h0", [1, batch, hidden])],
-          ["y", "h"], direction="reverse", linear_before_reset=1)
+          ["y", "h"], direction="reverse", linear_before_reset=1, clip=0.7)
     layer("GRU", "gru_act", 3, 1, [tensor("gru_act.b", [1, 6 * hidden])], ["y", ""],
           activations=["HardSigmoid", "Softsign"], activation_alpha=[0.3],
           activation_beta=[0.4])
     layer("GRU", "gru_bi", 3, 2, [], ["y", "h"], direction="bidirectional")
     layer("RNN", "rnn_relu", 1, 1, [tensor("rnn_relu.b", [1, 2 * hidden])], ["y", "h"],
-          activations=["Relu"])
+          activations=["Relu"], clip=0.6)
     layer("RNN", "rnn_bi", 1, 2, [], ["", "h"], direction="bidirectional",
           activations=["LeakyRelu", "ScaledTanh"], activation_alpha=[0.2, 0.8],
           activation_beta=[1.2])
