@@ -53,6 +53,7 @@ const OpImporterRegistry &registry() {
     populateLayoutImporters(r);
     populateQuantImporters(r);
     populateRecurrentImporters(r);
+    populateSelectImporters(r);
     return r;
   }();
   return instance;

@@ -38,6 +38,8 @@ MODELS = {
     "speech": ("gen_rnn", {"variant": "speech"}),
     "speech_64": ("gen_rnn", {"variant": "speech", "steps": 64}),
     "rnn_cells": ("gen_rnn", {"variant": "cells"}),
+    # CumSum, TopK, Compress and ConvInteger with constant axes, k, conditions and weights.
+    "select_ops": ("gen_select", {}),
 }
 
 
