@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-# Generates a model of the selection and accumulation ops whose axis, k or condition is a constant.
+# Generates a model of the selection, accumulation and sampling ops (constant axis, k, condition).
 """Usage: gen_select.py --out DIR
 
-onnx.helper, opset 13, inputs `x` [4, 6] float (with repeated values, so TopK meets ties),
+onnx.helper, opset 16, inputs `x` [4, 6] float (with repeated values, so TopK meets ties),
 `ix` [3, 5] int32, `lx` [2, 4] int64 and `img` [1, 2, 7, 7] uint8; axes, k, conditions and
 weights are initializers. Outputs:
 - CumSum: `cs` (x, axis 1), `cs_rev_excl` (x, axis 0, reverse and exclusive), `cs_i32` (ix,
@@ -11,7 +11,10 @@ weights are initializers. Outputs:
   smallest), `top_int_v`/`top_int_i` (ix, k 2);
 - Compress: `cmp_axis` (x, axis 1, condition shorter than the dim), `cmp_flat` (x, no axis);
 - ConvInteger: `conv_int` (img by a uint8 [3, 2, 3, 3] weight, zero points 7 and 3, pads 1,
-  stride 2).
+  stride 2);
+- GridSample (opset 16): `gs_<mode>_<padding>_<align>` for bilinear and nearest, zeros, border
+  and reflection padding, align_corners 0 and 1, sampling `feat` [2, 3, 5, 4] at `grid`
+  [2, 6, 7, 2] (coordinates in [-3, 3], so points fall outside and reflect more than once).
 """
 
 import numpy as np
@@ -70,14 +73,24 @@ def generate(out_dir):
          ["conv_int"], pads=[1, 1, 1, 1], strides=[2, 2])
     out("conv_int", i32, [1, 3, 4, 4])
 
+    for mode in ("bilinear", "nearest"):
+        for padding in ("zeros", "border", "reflection"):
+            for align in (0, 1):
+                name = f"gs_{mode}_{padding}_{align}"
+                node("GridSample", ["feat", "grid"], [name], mode=mode, padding_mode=padding,
+                     align_corners=align)
+                out(name, f, [2, 3, 6, 7])
+
     graph = helper.make_graph(
         nodes, "select",
         [helper.make_tensor_value_info("x", f, [4, 6]),
          helper.make_tensor_value_info("ix", i32, [3, 5]),
          helper.make_tensor_value_info("lx", i64, [2, 4]),
-         helper.make_tensor_value_info("img", u8, [1, 2, 7, 7])],
+         helper.make_tensor_value_info("img", u8, [1, 2, 7, 7]),
+         helper.make_tensor_value_info("feat", f, [2, 3, 5, 4]),
+         helper.make_tensor_value_info("grid", f, [2, 6, 7, 2])],
         outputs, inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)])
     common.write_model(model, out_dir)
     # Values from a small set, so rows repeat values and TopK's ties are exercised.
     common.write_inputs(out_dir, {
@@ -85,6 +98,8 @@ def generate(out_dir):
         "ix": r.integers(-5, 6, (3, 5)).astype(np.int32),
         "lx": r.integers(-(2 ** 40), 2 ** 40, (2, 4)).astype(np.int64),
         "img": r.integers(0, 256, (1, 2, 7, 7)).astype(np.uint8),
+        "feat": r.standard_normal((2, 3, 5, 4)).astype(np.float32),
+        "grid": r.uniform(-3, 3, (2, 6, 7, 2)).astype(np.float32),
     })
 
 
