@@ -198,7 +198,8 @@ FailureOr<Value> cleave::widenMinusZeroPoint(NodeImporter &n, size_t operand, si
                          << "per-column zero points are not supported), got " << zpType;
   Value zp = onnxir::ReshapeOp::create(
       n.builder, n.loc, RankedTensorType::get({}, zpType.getElementType()), n.operand(zeroPoint));
-  return Value(onnxir::SubOp::create(n.builder, n.loc, type.clone(wideType), v, castTo(n, zp, wideType)));
+  return Value(
+      onnxir::SubOp::create(n.builder, n.loc, type.clone(wideType), v, castTo(n, zp, wideType)));
 }
 
 void cleave::populateQuantImporters(OpImporterRegistry &registry) {

@@ -21,6 +21,9 @@ using Results = SmallVectorImpl<Value>;
 
 enum class Cell { RNN, GRU, LSTM };
 
+/// The longest sequence unrolled.
+constexpr int64_t kMaxSteps = 1024;
+
 /// An activation function of the `activations` attribute with its alpha and beta.
 struct Activation {
   std::string name; // lower case
@@ -83,8 +86,7 @@ private:
     SmallVector<int64_t> shape;
     for (int64_t p : perm)
       shape.push_back(in.getDimSize(p));
-    return onnxir::TransposeOp::create(b, loc, tensorType(shape), v,
-                                       b.getDenseI64ArrayAttr(perm));
+    return onnxir::TransposeOp::create(b, loc, tensorType(shape), v, b.getDenseI64ArrayAttr(perm));
   }
   Value concat(ArrayRef<Value> values, int64_t axis) {
     if (values.size() == 1)
@@ -189,8 +191,12 @@ LogicalResult Unroller::parse() {
   seqLen = xType.getDimSize(batchFirst ? 1 : 0);
   batch = xType.getDimSize(batchFirst ? 0 : 1);
   inputSize = xType.getDimSize(2);
-  if (seqLen < 1)
-    return n.emitError() << "expects a sequence of at least one step, got " << xType;
+  if (xType.getNumElements() == 0)
+    return n.emitError() << "expects a non-empty X, got " << xType;
+  // Each step becomes ops of its own; past this the import and code generation take minutes.
+  if (seqLen > kMaxSteps)
+    return n.emitError() << "sequences of more than " << kMaxSteps << " steps are not "
+                         << "supported (the layer is unrolled), got " << seqLen;
 
   direction = n.getString("direction", "forward");
   if (direction == "bidirectional")
@@ -214,9 +220,8 @@ LogicalResult Unroller::parse() {
       bType && bType.getShape() != ArrayRef<int64_t>{numDirections, 2 * g * hidden})
     return n.emitError() << "expects B of shape " << numDirections << "x" << 2 * g * hidden
                          << ", got " << bType;
-  SmallVector<int64_t> stateShape = batchFirst
-                                        ? SmallVector<int64_t>{batch, numDirections, hidden}
-                                        : SmallVector<int64_t>{numDirections, batch, hidden};
+  SmallVector<int64_t> stateShape = batchFirst ? SmallVector<int64_t>{batch, numDirections, hidden}
+                                               : SmallVector<int64_t>{numDirections, batch, hidden};
   for (size_t i : {size_t(5), size_t(6)}) {
     if (i == 6 && cell != Cell::LSTM)
       break;
@@ -301,12 +306,12 @@ Value Unroller::initialState(size_t index, int64_t d) {
     return reshape(s, {batch, hidden});
   }
   auto type = tensorType({batch, hidden});
-  return onnxir::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(type, b.getFloatAttr(elementType, 0.0)));
+  return onnxir::ConstantOp::create(b, loc,
+                                    DenseElementsAttr::get(type, b.getFloatAttr(elementType, 0.0)));
 }
 
-void Unroller::runDirection(int64_t d, bool reverse, SmallVectorImpl<Value> &outputs,
-                            Value &lastH, Value &lastC) {
+void Unroller::runDirection(int64_t d, bool reverse, SmallVectorImpl<Value> &outputs, Value &lastH,
+                            Value &lastC) {
   int64_t g = gates(), gh = g * hidden;
   const Activation *act = &activations[d * activationsPerDirection()];
   Value w = reshape(slice(n.operand(1), {d, 0, 0}, {1, gh, inputSize}), {gh, inputSize});
@@ -326,8 +331,8 @@ void Unroller::runDirection(int64_t d, bool reverse, SmallVectorImpl<Value> &out
       bias = add(wb, rb);
     }
   }
-  Value projected = reshape(
-      matmulT(reshape(input, {seqLen * batch, inputSize}), w, bias), {seqLen, batch, gh});
+  Value projected =
+      reshape(matmulT(reshape(input, {seqLen * batch, inputSize}), w, bias), {seqLen, batch, gh});
 
   // GRU multiplies the reset hidden state by R[h] alone.
   Value rZR, rH;
@@ -434,8 +439,7 @@ LogicalResult Unroller::run(Results &results) {
   return success();
 }
 
-template <Cell cell>
-LogicalResult importRecurrent(NodeImporter &n, Results &results) {
+template <Cell cell> LogicalResult importRecurrent(NodeImporter &n, Results &results) {
   if (n.numResults() > (cell == Cell::LSTM ? 3u : 2u))
     return n.emitError() << "expects at most " << (cell == Cell::LSTM ? 3 : 2) << " outputs";
   return Unroller(n, cell).run(results);

@@ -14,6 +14,10 @@ namespace {
 
 using Results = SmallVectorImpl<Value>;
 
+/// The longest CumSum axis and the largest TopK K composed at import.
+constexpr int64_t kMaxCumSumAxis = 2048;
+constexpr int64_t kMaxTopK = 1024;
+
 /// The compile-time value of the single-element integer input `index` (`what` names it), or
 /// failure after reporting that it must be a constant.
 FailureOr<int64_t> constantScalarInput(NodeImporter &n, size_t index, StringRef what) {
@@ -56,10 +60,13 @@ LogicalResult importCumSum(NodeImporter &n, Results &results) {
     return failure();
   auto axis = onnxir::normalizeAxis(*attrAxis, in.getRank());
   if (in.getRank() == 0 || !axis)
-    return n.emitError() << "axis " << *attrAxis << " is out of range for rank "
-                         << in.getRank();
+    return n.emitError() << "axis " << *attrAxis << " is out of range for rank " << in.getRank();
   bool exclusive = n.getInt("exclusive", 0) != 0, reverse = n.getInt("reverse", 0) != 0;
   int64_t size = in.getDimSize(*axis), last = in.getRank() - 1;
+  // The triangle holds size^2 elements.
+  if (size > kMaxCumSumAxis)
+    return n.emitError() << "CumSum along a dim of more than " << kMaxCumSumAxis
+                         << " elements is not supported, got " << size;
   SmallVector<Attribute> ones;
   for (int64_t i = 0; i < size; ++i)
     for (int64_t j = 0; j < size; ++j) {
@@ -121,6 +128,9 @@ LogicalResult importTopK(NodeImporter &n, Results &results) {
   int64_t size = in.getDimSize(*axis);
   if (k < 1 || k > size)
     return n.emitError() << "K must be between 1 and the axis size " << size << ", got " << k;
+  // One round of ops per K.
+  if (k > kMaxTopK)
+    return n.emitError() << "K larger than " << kMaxTopK << " is not supported, got " << k;
   bool largest = n.opset < 11 || n.getInt("largest", 1) != 0;
 
   OpBuilder &b = n.builder;
@@ -136,17 +146,16 @@ LogicalResult importTopK(NodeImporter &n, Results &results) {
   Value current = n.operand(0);
   SmallVector<Value> values, indices;
   for (int64_t round = 0; round < k; ++round) {
-    Value index =
-        largest ? Value(onnxir::ArgMaxOp::create(b, n.loc, indexType, current,
-                                                 b.getI64IntegerAttr(*axis), b.getBoolAttr(true),
-                                                 b.getBoolAttr(false)))
-                : Value(onnxir::ArgMinOp::create(b, n.loc, indexType, current,
-                                                 b.getI64IntegerAttr(*axis), b.getBoolAttr(true),
-                                                 b.getBoolAttr(false)));
+    Value index = largest
+                      ? Value(onnxir::ArgMaxOp::create(b, n.loc, indexType, current,
+                                                       b.getI64IntegerAttr(*axis),
+                                                       b.getBoolAttr(true), b.getBoolAttr(false)))
+                      : Value(onnxir::ArgMinOp::create(b, n.loc, indexType, current,
+                                                       b.getI64IntegerAttr(*axis),
+                                                       b.getBoolAttr(true), b.getBoolAttr(false)));
     indices.push_back(index);
-    values.push_back(onnxir::GatherElementsOp::create(b, n.loc, indexType.clone(elementType),
-                                                      n.operand(0), index,
-                                                      b.getI64IntegerAttr(*axis)));
+    values.push_back(onnxir::GatherElementsOp::create(
+        b, n.loc, indexType.clone(elementType), n.operand(0), index, b.getI64IntegerAttr(*axis)));
     if (round + 1 < k) {
       Value taken = onnxir::EqualOp::create(b, n.loc, in.clone(b.getI1Type()), iota, index);
       current = onnxir::WhereOp::create(b, n.loc, in, taken, losing, current);
@@ -157,8 +166,7 @@ LogicalResult importTopK(NodeImporter &n, Results &results) {
   auto join = [&](ArrayRef<Value> parts, Type type) -> Value {
     if (parts.size() == 1)
       return parts[0];
-    return onnxir::ConcatOp::create(b, n.loc, RankedTensorType::get(outShape, type), parts,
-                                    *axis);
+    return onnxir::ConcatOp::create(b, n.loc, RankedTensorType::get(outShape, type), parts, *axis);
   };
   results.push_back(join(values, elementType));
   results.push_back(join(indices, b.getI64Type()));
@@ -182,20 +190,17 @@ LogicalResult importCompress(NodeImporter &n, Results &results) {
     int64_t attrAxis = n.getInt("axis", 0);
     auto normalized = onnxir::normalizeAxis(attrAxis, in.getRank());
     if (!normalized)
-      return n.emitError() << "axis " << attrAxis << " is out of range for rank "
-                           << in.getRank();
+      return n.emitError() << "axis " << attrAxis << " is out of range for rank " << in.getRank();
     axis = *normalized;
   } else {
-    data = onnxir::ReshapeOp::create(n.builder, n.loc,
-                                     RankedTensorType::get({in.getNumElements()},
-                                                           in.getElementType()),
-                                     data);
+    data = onnxir::ReshapeOp::create(
+        n.builder, n.loc, RankedTensorType::get({in.getNumElements()}, in.getElementType()), data);
   }
   auto dataType = cast<RankedTensorType>(data.getType());
   int64_t size = dataType.getDimSize(axis);
   if (static_cast<int64_t>(condition->size()) > size)
-    return n.emitError() << "the condition has " << condition->size()
-                         << " entries, more than the " << size << " of the selected dim";
+    return n.emitError() << "the condition has " << condition->size() << " entries, more than the "
+                         << size << " of the selected dim";
   SmallVector<int64_t> selected;
   for (auto [i, c] : llvm::enumerate(*condition))
     if (c)
