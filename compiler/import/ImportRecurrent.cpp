@@ -331,8 +331,8 @@ void Unroller::runDirection(int64_t d, bool reverse, SmallVectorImpl<Value> &out
       bias = add(wb, rb);
     }
   }
-  Value projected =
-      reshape(matmulT(reshape(input, {seqLen * batch, inputSize}), w, bias), {seqLen, batch, gh});
+  // (seq * batch) x gh: step t reads rows [t * batch, (t + 1) * batch).
+  Value projected = matmulT(reshape(input, {seqLen * batch, inputSize}), w, bias);
 
   // GRU multiplies the reset hidden state by R[h] alone.
   Value rZR, rH;
@@ -354,7 +354,7 @@ void Unroller::runDirection(int64_t d, bool reverse, SmallVectorImpl<Value> &out
   auto gate = [&](Value v, int64_t k) { return slice(v, {0, k * hidden}, {batch, hidden}); };
   for (int64_t step = 0; step < seqLen; ++step) {
     int64_t t = reverse ? seqLen - 1 - step : step;
-    Value xt = reshape(slice(projected, {t, 0, 0}, {1, batch, gh}), {batch, gh});
+    Value xt = slice(projected, {t * batch, 0}, {batch, gh});
     switch (cell) {
     case Cell::RNN:
       h = activate(matmulT(h, r, xt), act[0]);
@@ -417,10 +417,8 @@ LogicalResult Unroller::run(Results &results) {
   if (requested(0)) {
     SmallVector<Value> directions;
     for (auto &outputs : perDirection) {
-      SmallVector<Value> steps;
-      for (Value h : outputs)
-        steps.push_back(reshape(h, {1, 1, batch, hidden}));
-      directions.push_back(concat(steps, 0));
+      // The steps' batch x hidden states stacked in time order, then split into steps.
+      directions.push_back(reshape(concat(outputs, 0), {seqLen, 1, batch, hidden}));
     }
     y = concat(directions, 1);
     if (batchFirst)
