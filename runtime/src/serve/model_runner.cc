@@ -34,6 +34,85 @@ constexpr size_t kProfileFields = 7;
 /// may last (WaitGrace), so that the rank nearest a fault reports it.
 constexpr double kChainedGraceSeconds = 1;
 
+/// Posts a send of `bytes` to `peer`, appending its request.
+Status postSend(Transport &to, const void *data, size_t bytes, int peer,
+                int tag, std::vector<TransportRequest> *requests) {
+  StatusOr<TransportRequest> request = to.send(data, bytes, peer, tag);
+  if (!request.ok())
+    return request.status();
+  requests->push_back(*request);
+  return Status();
+}
+
+/// Posts a receive of `bytes` from `peer`, appending its request.
+Status postRecv(Transport &from, void *data, size_t bytes, int peer, int tag,
+                std::vector<TransportRequest> *requests) {
+  StatusOr<TransportRequest> request = from.recv(data, bytes, peer, tag);
+  if (!request.ok())
+    return request.status();
+  requests->push_back(*request);
+  return Status();
+}
+
+/// Waits for every request; the first failure ends the wait.
+Status waitAll(Transport &transport,
+               const std::vector<TransportRequest> &requests) {
+  for (TransportRequest request : requests) {
+    Status waited = transport.wait(request);
+    if (!waited.ok())
+      return waited;
+  }
+  return Status();
+}
+
+/// Sends `bytes` to `peer` and waits until the buffer may be reused.
+Status sendNow(Transport &to, const void *data, size_t bytes, int peer,
+               int tag) {
+  std::vector<TransportRequest> requests;
+  Status status = postSend(to, data, bytes, peer, tag, &requests);
+  return status.ok() ? waitAll(to, requests) : status;
+}
+
+/// Receives `bytes` from `peer`.
+Status recvNow(Transport &from, void *data, size_t bytes, int peer, int tag) {
+  std::vector<TransportRequest> requests;
+  Status status = postRecv(from, data, bytes, peer, tag, &requests);
+  return status.ok() ? waitAll(from, requests) : status;
+}
+
+/// Posts a send of each tensor to `peer`, tensor i with tag `firstTag + i`.
+Status postSends(Transport &to, const std::vector<Tensor> &tensors, int peer,
+                 int firstTag, std::vector<TransportRequest> *requests) {
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    Status status = postSend(to, tensors[i].data(), tensors[i].byteSize(),
+                             peer, firstTag + int(i), requests);
+    if (!status.ok())
+      return status;
+  }
+  return Status();
+}
+
+/// Allocates a tensor per description into `tensors` and posts its receive
+/// from `peer`, tensor i with tag `firstTag + i`.
+Status postRecvs(Transport &from, const std::vector<TensorDesc> &descs,
+                 int peer, int firstTag, std::vector<Tensor> *tensors,
+                 std::vector<TransportRequest> *requests) {
+  tensors->clear();
+  tensors->reserve(descs.size());
+  for (size_t i = 0; i < descs.size(); ++i) {
+    StatusOr<Tensor> tensor = Tensor::create(descs[i].dtype, descs[i].shape);
+    if (!tensor.ok())
+      return tensor.status();
+    tensors->push_back(std::move(tensor).value());
+    Status status = postRecv(from, tensors->back().data(),
+                             tensors->back().byteSize(), peer,
+                             firstTag + int(i), requests);
+    if (!status.ok())
+      return status;
+  }
+  return Status();
+}
+
 int64_t nowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -191,35 +270,23 @@ const Artifact &ModelRunner::artifact() const {
 Status ModelRunner::send(int op, int plan) {
   int32_t command[2] = {op, plan};
   std::vector<TransportRequest> requests;
-  for (int r = 1; r < ranks_; ++r) {
-    StatusOr<TransportRequest> request =
-        control_->send(command, sizeof(command), r, kCommandTag);
-    if (!request.ok())
-      return request.status();
-    requests.push_back(*request);
-  }
-  for (TransportRequest request : requests) {
-    Status waited = control_->wait(request);
-    if (!waited.ok())
-      return waited;
-  }
+  Status status;
+  for (int r = 1; status.ok() && r < ranks_; ++r)
+    status = postSend(*control_, command, sizeof(command), r, kCommandTag,
+                      &requests);
+  if (status.ok())
+    status = waitAll(*control_, requests);
   // A heartbeat or the stop also goes to the other replicas' first ranks,
   // which pass it on to their own followers (a batch goes there by startOn).
   requests.clear();
-  for (int r = 1; op != kRun && leaders_ && replica_ == 0 && r < replicas_;
-       ++r) {
-    StatusOr<TransportRequest> request =
-        leaders_->send(command, sizeof(command), r, kCommandTag);
-    if (!request.ok())
-      return request.status();
-    requests.push_back(*request);
-  }
-  for (TransportRequest request : requests) {
-    Status waited = leaders_->wait(request);
-    if (!waited.ok())
-      return waited;
-  }
-  return Status();
+  for (int r = 1; status.ok() && op != kRun && leaders_ && replica_ == 0 &&
+                  r < replicas_;
+       ++r)
+    status = postSend(*leaders_, command, sizeof(command), r, kCommandTag,
+                      &requests);
+  if (status.ok() && !requests.empty())
+    status = waitAll(*leaders_, requests);
+  return status;
 }
 
 Status ModelRunner::startOn(int replica, size_t plan,
@@ -232,51 +299,26 @@ Status ModelRunner::startOn(int replica, size_t plan,
   std::vector<TransportRequest> &pending = inFlight_[size_t(replica)];
   int32_t command[2] = {kRun, int32_t(plan)};
   std::vector<TransportRequest> sends;
-  StatusOr<TransportRequest> request =
-      leaders_->send(command, sizeof(command), replica, kCommandTag);
-  if (!request.ok())
-    return request.status();
-  sends.push_back(*request);
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    request = leaders_->send(inputs[i].data(), inputs[i].byteSize(), replica,
-                             kInputTag + int(i));
-    if (!request.ok())
-      return request.status();
-    sends.push_back(*request);
-  }
-  const Artifact &artifact = sessions_[plan]->artifact();
-  outputs->clear();
-  for (size_t i = 0; i < artifact.outputs().size(); ++i) {
-    const TensorDesc &desc = artifact.outputs()[i];
-    StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
-    if (!tensor.ok())
-      return tensor.status();
-    outputs->push_back(std::move(tensor).value());
-  }
-  for (size_t i = 0; i < outputs->size(); ++i) {
-    request = leaders_->recv((*outputs)[i].data(), (*outputs)[i].byteSize(),
-                             replica, kOutputTag + int(i));
-    if (!request.ok())
-      return request.status();
-    pending.push_back(*request);
-  }
+  Status status = postSend(*leaders_, command, sizeof(command), replica,
+                           kCommandTag, &sends);
+  if (status.ok())
+    status = postSends(*leaders_, inputs, replica, kInputTag, &sends);
+  if (status.ok())
+    status = postRecvs(*leaders_, sessions_[plan]->artifact().outputs(),
+                       replica, kOutputTag, outputs, &pending);
+  if (!status.ok())
+    return status;
   // The replica's ranks' profiles come after the outputs.
   replicaIncoming_.resize(size_t(replicas_));
   std::vector<double> &table = replicaIncoming_[size_t(replica)];
   table.assign(size_t(ranks_) * kProfileFields, 0.0);
-  request = leaders_->recv(table.data(), table.size() * sizeof(double), replica,
-                           kProfileTag);
-  if (!request.ok())
-    return request.status();
-  pending.push_back(*request);
+  status = postRecv(*leaders_, table.data(), table.size() * sizeof(double),
+                    replica, kProfileTag, &pending);
+  if (!status.ok())
+    return status;
   // The sends complete once the replica took the batch; the outputs' receives
   // are what finishOn() waits for.
-  for (TransportRequest sent : sends) {
-    Status waited = leaders_->wait(sent);
-    if (!waited.ok())
-      return waited;
-  }
-  return Status();
+  return waitAll(*leaders_, sends);
 }
 
 Status ModelRunner::finishOn(int replica) {
@@ -325,11 +367,7 @@ Status ModelRunner::followReplicas() {
       if (!status.ok())
         return status;
       int32_t ack = replica_;
-      StatusOr<TransportRequest> sent =
-          leaders_->send(&ack, sizeof(ack), 0, kAckTag);
-      if (!sent.ok())
-        return sent.status();
-      status = leaders_->wait(*sent);
+      status = sendNow(*leaders_, &ack, sizeof(ack), 0, kAckTag);
       if (!status.ok())
         return status;
       continue;
@@ -340,43 +378,22 @@ Status ModelRunner::followReplicas() {
                            " " + std::to_string(command[1]) +
                            " from replica 0");
     size_t plan = size_t(command[1]);
-    const Artifact &artifact = sessions_[plan]->artifact();
     std::vector<Tensor> inputs;
     std::vector<TransportRequest> requests;
-    for (size_t i = 0; i < artifact.inputs().size(); ++i) {
-      const TensorDesc &desc = artifact.inputs()[i];
-      StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
-      if (!tensor.ok())
-        return tensor.status();
-      inputs.push_back(std::move(tensor).value());
-      StatusOr<TransportRequest> received = leaders_->recv(
-          inputs[i].data(), inputs[i].byteSize(), 0, kInputTag + int(i));
-      if (!received.ok())
-        return received.status();
-      requests.push_back(*received);
-    }
-    for (TransportRequest pending : requests) {
-      status = leaders_->wait(pending);
-      if (!status.ok())
-        return status;
-    }
+    status = postRecvs(*leaders_, sessions_[plan]->artifact().inputs(), 0,
+                       kInputTag, &inputs, &requests);
+    if (status.ok())
+      status = waitAll(*leaders_, requests);
     std::vector<Tensor> outputs;
-    status = run(plan, inputs, &outputs);
+    if (status.ok())
+      status = run(plan, inputs, &outputs);
+    requests.clear();
+    if (status.ok())
+      status = postSends(*leaders_, outputs, 0, kOutputTag, &requests);
+    if (status.ok())
+      status = waitAll(*leaders_, requests);
     if (!status.ok())
       return status;
-    requests.clear();
-    for (size_t i = 0; i < outputs.size(); ++i) {
-      StatusOr<TransportRequest> sent = leaders_->send(
-          outputs[i].data(), outputs[i].byteSize(), 0, kOutputTag + int(i));
-      if (!sent.ok())
-        return sent.status();
-      requests.push_back(*sent);
-    }
-    for (TransportRequest pending : requests) {
-      status = leaders_->wait(pending);
-      if (!status.ok())
-        return status;
-    }
     // This replica's ranks' profiles, as run() stored them.
     std::vector<double> table;
     {
@@ -384,11 +401,8 @@ Status ModelRunner::followReplicas() {
       table = profiles_;
     }
     table.resize(size_t(ranks_) * kProfileFields, 0.0);
-    StatusOr<TransportRequest> sent = leaders_->send(
-        table.data(), table.size() * sizeof(double), 0, kProfileTag);
-    if (!sent.ok())
-      return sent.status();
-    status = leaders_->wait(*sent);
+    status = sendNow(*leaders_, table.data(), table.size() * sizeof(double), 0,
+                     kProfileTag);
     if (!status.ok())
       return status;
   }
@@ -413,36 +427,26 @@ Status ModelRunner::run(size_t plan, const std::vector<Tensor> &inputs,
   Status status = send(kRun, int(plan));
   std::vector<TransportRequest> requests;
   for (int r : inputRanks_)
-    for (size_t i = 0; status.ok() && i < inputs.size(); ++i) {
-      StatusOr<TransportRequest> request = control_->send(
-          inputs[i].data(), inputs[i].byteSize(), r, kInputTag + int(i));
-      if (!request.ok())
-        status = request.status();
-      else
-        requests.push_back(*request);
-    }
-  for (TransportRequest request : requests)
     if (status.ok())
-      status = control_->wait(request);
+      status = postSends(*control_, inputs, r, kInputTag, &requests);
+  if (status.ok())
+    status = waitAll(*control_, requests);
   if (!status.ok())
     ended(status);
   // Every follower reports its profile once it ran the batch.
   incoming_.assign(size_t(ranks_) * kProfileFields, 0.0);
   std::vector<TransportRequest> profileRequests;
   for (int r = 1; r < ranks_; ++r) {
-    StatusOr<TransportRequest> request =
-        control_->recv(&incoming_[size_t(r) * kProfileFields],
-                       kProfileFields * sizeof(double), r, kProfileTag);
-    if (!request.ok())
-      ended(request.status());
-    profileRequests.push_back(*request);
+    status = postRecv(*control_, &incoming_[size_t(r) * kProfileFields],
+                      kProfileFields * sizeof(double), r, kProfileTag,
+                      &profileRequests);
+    if (!status.ok())
+      ended(status);
   }
   auto takeProfiles = [&] {
-    for (TransportRequest request : profileRequests) {
-      Status waited = control_->wait(request);
-      if (!waited.ok())
-        ended(waited);
-    }
+    Status waited = waitAll(*control_, profileRequests);
+    if (!waited.ok())
+      ended(waited);
     std::vector<double> mine = ownProfile();
     std::copy(mine.begin(), mine.end(), incoming_.begin());
     storeProfiles(0, incoming_.data(), size_t(ranks_));
@@ -456,26 +460,13 @@ Status ModelRunner::run(size_t plan, const std::vector<Tensor> &inputs,
     return Status();
   }
   // The last stage's rank sends the outputs here.
-  outputs->clear();
   requests.clear();
-  for (size_t i = 0; i < session.artifact().outputs().size(); ++i) {
-    const TensorDesc &desc = session.artifact().outputs()[i];
-    StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
-    if (!tensor.ok())
-      ended(tensor.status());
-    outputs->push_back(std::move(tensor).value());
-    StatusOr<TransportRequest> request =
-        control_->recv(outputs->back().data(), outputs->back().byteSize(),
-                       outputRank_, kOutputTag + int(i));
-    if (!request.ok())
-      ended(request.status());
-    requests.push_back(*request);
-  }
-  for (TransportRequest request : requests) {
-    Status waited = control_->wait(request);
-    if (!waited.ok())
-      ended(waited);
-  }
+  status = postRecvs(*control_, session.artifact().outputs(), outputRank_,
+                     kOutputTag, outputs, &requests);
+  if (status.ok())
+    status = waitAll(*control_, requests);
+  if (!status.ok())
+    ended(status);
   takeProfiles();
   return Status();
 }
@@ -487,35 +478,22 @@ Status ModelRunner::heartbeat() {
   Status status = send(kHeartbeat);
   std::vector<int32_t> acks(ranks_);
   std::vector<TransportRequest> requests;
-  for (int r = 1; status.ok() && r < ranks_; ++r) {
-    StatusOr<TransportRequest> request =
-        control_->recv(&acks[r], sizeof(int32_t), r, kAckTag);
-    if (!request.ok())
-      status = request.status();
-    else
-      requests.push_back(*request);
-  }
-  for (TransportRequest request : requests)
-    if (status.ok())
-      status = control_->wait(request);
+  for (int r = 1; status.ok() && r < ranks_; ++r)
+    status = postRecv(*control_, &acks[r], sizeof(int32_t), r, kAckTag,
+                      &requests);
+  if (status.ok())
+    status = waitAll(*control_, requests);
   // The other replicas answer once their own followers did.
   std::vector<int32_t> replicaAcks(static_cast<size_t>(replicas_));
   requests.clear();
   for (int r = 1; status.ok() && leaders_ && replica_ == 0 && r < replicas_;
-       ++r) {
-    StatusOr<TransportRequest> request =
-        leaders_->recv(&replicaAcks[r], sizeof(int32_t), r, kAckTag);
-    if (!request.ok())
-      status = request.status();
-    else
-      requests.push_back(*request);
-  }
-  {
+       ++r)
+    status = postRecv(*leaders_, &replicaAcks[r], sizeof(int32_t), r, kAckTag,
+                      &requests);
+  if (status.ok() && !requests.empty()) {
     // Each replica answers once its own followers did, bounded there.
     WaitGrace grace(kChainedGraceSeconds);
-    for (TransportRequest request : requests)
-      if (status.ok())
-        status = leaders_->wait(request);
+    status = waitAll(*leaders_, requests);
   }
   heartbeatSince_ = 0;
   return status;
@@ -586,42 +564,25 @@ std::vector<RankProfile> ModelRunner::profiles() const {
 
 Status ModelRunner::sendProfile() {
   std::vector<double> fields = ownProfile();
-  StatusOr<TransportRequest> sent = control_->send(
-      fields.data(), fields.size() * sizeof(double), 0, kProfileTag);
-  if (!sent.ok())
-    return sent.status();
-  return control_->wait(*sent);
+  return sendNow(*control_, fields.data(), fields.size() * sizeof(double), 0,
+                 kProfileTag);
 }
 
 Status ModelRunner::sendText(Transport &to, const std::string &text) {
   int64_t size = int64_t(text.size());
-  StatusOr<TransportRequest> sent =
-      to.send(&size, sizeof(size), 0, kTraceSizeTag);
-  if (!sent.ok())
-    return sent.status();
-  Status status = to.wait(*sent);
+  Status status = sendNow(to, &size, sizeof(size), 0, kTraceSizeTag);
   if (!status.ok() || size == 0)
     return status;
-  sent = to.send(text.data(), text.size(), 0, kTraceTag);
-  if (!sent.ok())
-    return sent.status();
-  return to.wait(*sent);
+  return sendNow(to, text.data(), text.size(), 0, kTraceTag);
 }
 
 Status ModelRunner::receiveText(Transport &from, int peer, std::string *text) {
   int64_t size = 0;
-  StatusOr<TransportRequest> received =
-      from.recv(&size, sizeof(size), peer, kTraceSizeTag);
-  if (!received.ok())
-    return received.status();
-  Status status = from.wait(*received);
+  Status status = recvNow(from, &size, sizeof(size), peer, kTraceSizeTag);
   if (!status.ok() || size <= 0)
     return status;
   std::string part(size_t(size), '\0');
-  received = from.recv(&part[0], part.size(), peer, kTraceTag);
-  if (!received.ok())
-    return received.status();
-  status = from.wait(*received);
+  status = recvNow(from, &part[0], part.size(), peer, kTraceTag);
   if (status.ok())
     *text += part;
   return status;
@@ -675,11 +636,7 @@ Status ModelRunner::follow() {
       return trace::enabled() ? sendText(*control_, traceText()) : Status();
     if (command[0] == kHeartbeat) {
       int32_t ack = rank_;
-      StatusOr<TransportRequest> sent =
-          control_->send(&ack, sizeof(ack), 0, kAckTag);
-      if (!sent.ok())
-        return sent.status();
-      status = control_->wait(*sent);
+      status = sendNow(*control_, &ack, sizeof(ack), 0, kAckTag);
       if (!status.ok())
         return status;
       continue;
@@ -689,46 +646,23 @@ Status ModelRunner::follow() {
       return internalError("unknown command " + std::to_string(command[0]) +
                            " " + std::to_string(command[1]) + " from rank 0");
     Session &session = *sessions_[command[1]];
-    bool takes = session.takesInputs();
     std::vector<Tensor> inputs;
     std::vector<TransportRequest> requests;
-    for (size_t i = 0; takes && i < session.artifact().inputs().size(); ++i) {
-      const TensorDesc &desc = session.artifact().inputs()[i];
-      StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
-      if (!tensor.ok())
-        return tensor.status();
-      inputs.push_back(std::move(tensor).value());
-      StatusOr<TransportRequest> received = control_->recv(
-          inputs[i].data(), inputs[i].byteSize(), 0, kInputTag + int(i));
-      if (!received.ok())
-        return received.status();
-      requests.push_back(*received);
-    }
-    for (TransportRequest pending : requests) {
-      status = control_->wait(pending);
-      if (!status.ok())
-        return status;
-    }
+    if (session.takesInputs())
+      status = postRecvs(*control_, session.artifact().inputs(), 0, kInputTag,
+                         &inputs, &requests);
+    if (status.ok())
+      status = waitAll(*control_, requests);
     std::vector<Tensor> outputs;
-    status = session.run(inputs, &outputs);
+    if (status.ok())
+      status = session.run(inputs, &outputs);
+    requests.clear();
+    if (status.ok() && session.returnsOutputs() && rank_ == outputRank_)
+      status = postSends(*control_, outputs, 0, kOutputTag, &requests);
+    if (status.ok())
+      status = waitAll(*control_, requests);
     if (!status.ok())
       return status;
-    if (session.returnsOutputs() && rank_ == outputRank_) {
-      requests.clear();
-      for (size_t i = 0; i < outputs.size(); ++i) {
-        StatusOr<TransportRequest> sent =
-            control_->send(outputs[i].data(), outputs[i].byteSize(), 0,
-                           kOutputTag + int(i));
-        if (!sent.ok())
-          return sent.status();
-        requests.push_back(*sent);
-      }
-      for (TransportRequest pending : requests) {
-        status = control_->wait(pending);
-        if (!status.ok())
-          return status;
-      }
-    }
     // After the outputs, so that they are not held up: rank 0 takes it
     // with them.
     status = sendProfile();
