@@ -226,6 +226,25 @@ def rank_pid(server, rank):
     pytest.fail(f"no rank {rank} process found")
 
 
+def fault_rank(server, rank, fault, limit=15):
+    """Sends signal `fault` (a name) to rank `rank` and polls /v2/health/ready until the server
+    exits or `limit` s pass. Returns (exit status or None, seconds to the exit, whether /ready
+    answered 503 meanwhile)."""
+    pid = rank_pid(server, rank)
+    start = time.time()
+    os.kill(pid, getattr(signal, fault))
+    saw_not_ready = False
+    while server.process.poll() is None and time.time() - start < limit:
+        try:
+            ready = server.get("/v2/health/ready", timeout=1)
+            saw_not_ready = saw_not_ready or ready.status_code == 503
+        except Exception:
+            pass  # the server is going away
+        time.sleep(0.2)
+    status = server.wait(0.1)
+    return status, time.time() - start, saw_not_ready
+
+
 def has_ancestor(pid, ancestor):
     while pid > 1:
         try:

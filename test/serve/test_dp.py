@@ -7,12 +7,11 @@ import re
 import shutil
 import signal
 import threading
-import time
 
 import numpy as np
 import pytest
 
-from conftest import assert_close, decode_binary_response, infer_binary, rank_pid
+from conftest import assert_close, decode_binary_response, fault_rank, infer_binary, rank_pid
 
 pytestmark = pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")
 
@@ -87,18 +86,7 @@ def test_a_rank_of_another_replica_that_stops_or_dies_ends_the_server(serve, mlp
     server = serve([artifact, "--model-name", "mlp", "--timeout-s", "4"], ranks=4)
     assert server.get("/v2/health/ready").status_code == 200
     # Rank 3: the second stage of replica 1, which follows replica 1's rank 2.
-    start = time.time()
-    os.kill(rank_pid(server, 3), getattr(signal, fault))
-    saw_not_ready = False
-    while server.process.poll() is None and time.time() - start < 15:
-        try:
-            ready = server.get("/v2/health/ready", timeout=1)
-            saw_not_ready = saw_not_ready or ready.status_code == 503
-        except Exception:
-            pass  # the server is going away
-        time.sleep(0.2)
-    status = server.wait(0.1)
-    elapsed = time.time() - start
+    status, elapsed, saw_not_ready = fault_rank(server, 3, fault)
     assert status is not None, f"the server still runs {elapsed:.1f} s after {fault} of rank 3"
     assert status != 0
     assert elapsed <= 10, f"the job took {elapsed:.1f} s to end"

@@ -6,12 +6,12 @@ import re
 import shutil
 import signal
 import threading
-import time
 
 import numpy as np
 import pytest
 
-from conftest import assert_close, decode_binary_response, infer_binary, infer_json, rank_pid
+from conftest import (assert_close, decode_binary_response, fault_rank, infer_binary, infer_json,
+                      rank_pid)
 
 pytestmark = pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")
 
@@ -80,19 +80,7 @@ def test_pipeline_served_on_two_ranks_equals_onnxruntime(serve, pp2):
 def test_a_rank_that_stops_or_dies_ends_the_server_within_10_s(serve, pp2, fault):
     server = serve([pp2.artifact, "--model-name", "mlp", "--timeout-s", "4"], ranks=2)
     assert server.get("/v2/health/ready").status_code == 200
-    follower = rank_pid(server, 1)
-    start = time.time()
-    os.kill(follower, getattr(signal, fault))
-    saw_not_ready = False
-    while server.process.poll() is None and time.time() - start < 15:
-        try:
-            ready = server.get("/v2/health/ready", timeout=1)
-            saw_not_ready = saw_not_ready or ready.status_code == 503
-        except Exception:
-            pass  # the server is going away
-        time.sleep(0.2)
-    status = server.wait(0.1)
-    elapsed = time.time() - start
+    status, elapsed, saw_not_ready = fault_rank(server, 1, fault)
     assert status is not None, f"the server still runs {elapsed:.1f} s after {fault} of rank 1"
     assert status != 0
     assert elapsed <= 10, f"the job took {elapsed:.1f} s to end"
