@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Benchmark driver: latency of Cleave vs onnxruntime (single-thread by default) on the e2e models, interleaved.
 """Usage: bench.py --bindir BINDIR [--models mlp,resnet18,mobilenet_v2,gpt] [--repeat 20]
-                  [--rounds 3] [--threads 1] [--workdir BINDIR/../bench]
+                  [--rounds 3] [--threads 1] [--workdir BINDIR/../bench] [--step-timeout 600]
 
 For each model: generates it (test/models/generate.py), compiles it with
 `cleave-compile --devices=cpu:0`, then for each round runs `cleave-run --threads=T --repeat N`
@@ -34,6 +34,11 @@ STEP_TIMEOUT = 600
 
 class StepError(Exception):
     pass
+
+
+def set_step_timeout(seconds):
+    global STEP_TIMEOUT
+    STEP_TIMEOUT = seconds
 
 
 def run(cmd, what):
@@ -174,7 +179,11 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="interleaved invocations per tool")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workdir", help="scratch directory (default: BINDIR/../bench)")
+    parser.add_argument("--step-timeout", type=int, default=STEP_TIMEOUT,
+                        help="seconds each step (generate, compile, one run) may take "
+                        f"(default {STEP_TIMEOUT}; unrolled recurrent models compile for minutes)")
     args = parser.parse_args()
+    set_step_timeout(args.step_timeout)
     args.bindir = os.path.abspath(args.bindir)
     args.workdir = os.path.abspath(args.workdir or os.path.join(args.bindir, "..", "bench"))
 

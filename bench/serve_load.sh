@@ -69,6 +69,9 @@ offline() {
 }
 
 start_server() {
+  # Emptied here, before the server starts: otherwise the loop below may read
+  # the previous server's port before the new process truncates the file.
+  : >"$WORK/server.out"
   "$BIN/cleave-serve" "$ART" --port 0 --model-name resnet18 "${THREAD_ARGS[@]}" "$@" \
     >"$WORK/server.out" 2>"$WORK/server.err" &
   SERVER_PID=$!
@@ -144,4 +147,4 @@ printf "%-28s %11s %9s %9s %7s\n" "unbatched c=1, JSON body" "$rps" "$p50" "$p99
 read -r rps _ _ _ <<<"${RESULT[batched,32]}"
 "$PY" -c "print(f'batched c=32 / cleave-run batch 8: {$rps / (8000 / $OFF8) * 100:.0f} %')"
 read -r _ p50 _ _ <<<"${RESULT[unbatched,1]}"
-"$PY" -c "print(f'unbatched c=1 p50 - cleave-run batch 1: {$p50 - $OFF1:+.2f} ms')"
+"$PY" -c "print(f'unbatched c=1 p50 - cleave-run batch 1: {float(\"$p50\") - $OFF1:+.2f} ms')"

@@ -1,4 +1,5 @@
-// ONNX import patterns: ops that read or produce indices (GatherElements, the losses).
+// ONNX import patterns: ops that read or produce indices (GatherElements, the losses,
+// GridSample).
 #include "compiler/import/NodeImporter.h"
 
 #include "dialects/Onnx/IR/OnnxOps.h"
@@ -242,6 +243,182 @@ LogicalResult importEyeLike(NodeImporter &n, Results &results) {
   return success();
 }
 
+
+/// GridSample 16 (4-D): builds the sampling of X [N, C, H, W] at the grid's points, as
+/// onnxruntime's CPU kernel computes it.
+class GridSampler {
+public:
+  GridSampler(NodeImporter &n, RankedTensorType x, RankedTensorType grid, bool alignCorners,
+              bool nearest, StringRef padding)
+      : n(n), b(n.builder), x(x), alignCorners(alignCorners), nearest(nearest),
+        padding(padding.str()), batch(x.getDimSize(0)), channels(x.getDimSize(1)),
+        height(x.getDimSize(2)), width(x.getDimSize(3)), outH(grid.getDimSize(1)),
+        outW(grid.getDimSize(2)), elementType(x.getElementType()),
+        pointType(RankedTensorType::get({batch, 1, outH, outW}, elementType)) {}
+
+  Value build(Value input, Value grid) {
+    flat = onnxir::ReshapeOp::create(
+        b, n.loc, RankedTensorType::get({batch, channels, height * width}, elementType), input);
+    Value px = coordinate(grid, 0, width), py = coordinate(grid, 1, height);
+    if (nearest)
+      return sample(px, py);
+    Value x0 = onnxir::FloorOp::create(b, n.loc, px), y0 = onnxir::FloorOp::create(b, n.loc, py);
+    Value x1 = add(x0, scalar(1)), y1 = add(y0, scalar(1));
+    Value wx1 = sub(px, x0), wx0 = sub(x1, px), wy1 = sub(py, y0), wy0 = sub(y1, py);
+    Value top = add(mul(wx0, sample(x0, y0)), mul(wx1, sample(x1, y0)));
+    Value bottom = add(mul(wx0, sample(x0, y1)), mul(wx1, sample(x1, y1)));
+    return add(mul(wy0, top), mul(wy1, bottom));
+  }
+
+private:
+  Value scalar(double v) { return n.constantScalar(elementType, v); }
+  RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+  /// The broadcast type of `l` and `r`: the sampled values are N x C x H_out x W_out, the
+  /// coordinates and weights N x 1 x H_out x W_out, the constants scalars.
+  RankedTensorType wider(Value l, Value r) {
+    RankedTensorType tl = typeOf(l), tr = typeOf(r);
+    if (tl.getRank() != tr.getRank())
+      return tl.getRank() > tr.getRank() ? tl : tr;
+    SmallVector<int64_t> shape;
+    for (auto [a, c] : llvm::zip(tl.getShape(), tr.getShape()))
+      shape.push_back(std::max(a, c));
+    return tl.clone(shape);
+  }
+  Value add(Value l, Value r) { return onnxir::AddOp::create(b, n.loc, wider(l, r), l, r); }
+  Value sub(Value l, Value r) { return onnxir::SubOp::create(b, n.loc, wider(l, r), l, r); }
+  Value mul(Value l, Value r) { return onnxir::MulOp::create(b, n.loc, wider(l, r), l, r); }
+  Value div(Value l, Value r) { return onnxir::DivOp::create(b, n.loc, wider(l, r), l, r); }
+  Value less(Value l, Value r) {
+    return onnxir::LessOp::create(b, n.loc, wider(l, r).clone(b.getI1Type()), l, r);
+  }
+  Value greater(Value l, Value r) {
+    return onnxir::GreaterOp::create(b, n.loc, wider(l, r).clone(b.getI1Type()), l, r);
+  }
+  Value select(Value c, Value l, Value r) {
+    return onnxir::WhereOp::create(b, n.loc, pointType, c, l, r);
+  }
+  Value clip(Value v, double lo, double hi) {
+    return onnxir::ClipOp::create(b, n.loc, pointType, v, scalar(lo), scalar(hi));
+  }
+
+  /// Grid component `component` (0: x, 1: y) in pixels of a dim of `size`, rounded for
+  /// nearest, and moved into range for the border and reflection paddings.
+  Value coordinate(Value grid, int64_t component, int64_t size) {
+    auto sliceType = RankedTensorType::get({batch, outH, outW, 1}, elementType);
+    Value g = onnxir::SliceOp::create(b, n.loc, sliceType, grid,
+                                      b.getDenseI64ArrayAttr({0, 0, 0, component}),
+                                      b.getDenseI64ArrayAttr({1, 1, 1, 1}));
+    g = onnxir::ReshapeOp::create(b, n.loc, pointType, g);
+    // align_corners: -1 and 1 are the centres of the edge pixels; else their outer edges.
+    Value p = alignCorners ? mul(add(g, scalar(1)), scalar(0.5 * (size - 1)))
+                           : div(sub(mul(add(g, scalar(1)), scalar(size)), scalar(1)), scalar(2));
+    if (nearest)
+      p = onnxir::RoundOp::create(b, n.loc, p);
+    if (padding == "border")
+      return clip(p, 0, size - 1);
+    if (padding == "reflection")
+      return reflect(p, alignCorners ? 0.0 : -0.5, alignCorners ? size - 1 : size - 0.5);
+    return p;
+  }
+
+  /// `p` reflected into [lo, hi] as often as needed.
+  Value reflect(Value p, double lo, double hi) {
+    double range = hi - lo;
+    if (range <= 0)
+      return clip(p, lo, hi);
+    Value below = less(p, scalar(lo)), above = greater(p, scalar(hi));
+    Value distance = select(below, sub(scalar(lo), p), sub(p, scalar(hi)));
+    Value folds = onnxir::FloorOp::create(b, n.loc, div(distance, scalar(range)));
+    Value rest = sub(distance, mul(folds, scalar(range)));
+    Value parity = onnxir::ModOp::create(b, n.loc, pointType, folds, scalar(2),
+                                         b.getBoolAttr(true));
+    Value even = onnxir::EqualOp::create(b, n.loc, pointType.clone(b.getI1Type()), parity,
+                                         scalar(0));
+    Value fromLo = add(scalar(lo), rest), fromHi = sub(scalar(hi), rest);
+    Value low = select(even, fromLo, fromHi), high = select(even, fromHi, fromLo);
+    return select(below, low, select(above, high, p));
+  }
+
+  /// X at the integer-valued pixel coordinates (px, py), per the padding mode outside the
+  /// image: 0 (zeros), the nearest edge pixel (border), the mirrored pixel (reflection).
+  Value sample(Value px, Value py) {
+    Value valid;
+    if (padding == "zeros") {
+      Value inX = onnxir::AndOp::create(b, n.loc, pointType.clone(b.getI1Type()),
+                                        onnxir::NotOp::create(b, n.loc, less(px, scalar(0))),
+                                        onnxir::NotOp::create(b, n.loc,
+                                                              greater(px, scalar(width - 1))));
+      Value inY = onnxir::AndOp::create(b, n.loc, pointType.clone(b.getI1Type()),
+                                        onnxir::NotOp::create(b, n.loc, less(py, scalar(0))),
+                                        onnxir::NotOp::create(b, n.loc,
+                                                              greater(py, scalar(height - 1))));
+      valid = onnxir::AndOp::create(b, n.loc, pointType.clone(b.getI1Type()), inX, inY);
+    } else if (padding == "reflection" && alignCorners) {
+      // Bilinear corners lie at most one pixel outside [0, size - 1].
+      px = mirror(px, width);
+      py = mirror(py, height);
+    }
+    px = clip(px, 0, width - 1);
+    py = clip(py, 0, height - 1);
+    Value linear = add(mul(py, scalar(width)), px);
+    auto indexType = RankedTensorType::get({batch, 1, outH * outW}, b.getI64Type());
+    Value index = onnxir::CastOp::create(b, n.loc, pointType.clone(b.getI64Type()), linear);
+    index = onnxir::ReshapeOp::create(b, n.loc, indexType, index);
+    auto allChannels = RankedTensorType::get({batch, channels, outH * outW}, b.getI64Type());
+    index = onnxir::ExpandOp::create(b, n.loc, allChannels, index);
+    Value v = onnxir::GatherElementsOp::create(b, n.loc, allChannels.clone(elementType), flat,
+                                               index, b.getI64IntegerAttr(2));
+    auto resultType = RankedTensorType::get({batch, channels, outH, outW}, elementType);
+    v = onnxir::ReshapeOp::create(b, n.loc, resultType, v);
+    if (valid)
+      v = onnxir::WhereOp::create(b, n.loc, resultType, valid, v, scalar(0));
+    return v;
+  }
+
+  /// -p below 0, 2 (size - 1) - p above size - 1.
+  Value mirror(Value p, int64_t size) {
+    Value neg = onnxir::NegOp::create(b, n.loc, p);
+    Value back = sub(scalar(2.0 * (size - 1)), p);
+    return select(less(p, scalar(0)), neg, select(greater(p, scalar(size - 1)), back, p));
+  }
+
+  NodeImporter &n;
+  OpBuilder &b;
+  RankedTensorType x;
+  bool alignCorners, nearest;
+  std::string padding;
+  int64_t batch, channels, height, width, outH, outW;
+  Type elementType;
+  RankedTensorType pointType;
+  Value flat;
+};
+
+/// GridSample 16: bilinear and nearest sampling of a 4-D X at a grid of normalised
+/// coordinates, with zeros, border and reflection padding.
+LogicalResult importGridSample(NodeImporter &n, Results &results) {
+  RankedTensorType x = n.operandType(0), grid = n.operandType(1);
+  if (!x || !grid)
+    return n.emitError() << "expects inputs X and grid";
+  if (!isa<FloatType>(x.getElementType()) || grid.getElementType() != x.getElementType())
+    return n.emitError() << "expects a float X and a grid of the same type, got " << x
+                         << " and " << grid;
+  if (x.getRank() != 4 || grid.getRank() != 4 || grid.getDimSize(0) != x.getDimSize(0) ||
+      grid.getDimSize(3) != 2)
+    return n.emitError() << "expects X of shape N x C x H x W and a grid of shape "
+                         << "N x H_out x W_out x 2, got " << x << " and " << grid;
+  std::string mode = n.getString("mode", "bilinear");
+  if (mode != "bilinear" && mode != "nearest")
+    return n.emitError() << "mode '" << mode << "' is not supported (bilinear and nearest are)";
+  std::string padding = n.getString("padding_mode", "zeros");
+  if (padding != "zeros" && padding != "border" && padding != "reflection")
+    return n.emitError() << "attribute 'padding_mode' must be zeros, border or reflection, got '"
+                         << padding << "'";
+  GridSampler sampler(n, x, grid, n.getInt("align_corners", 0) != 0, mode == "nearest",
+                      padding);
+  results.push_back(sampler.build(n.operand(0), n.operand(1)));
+  return success();
+}
+
 } // namespace
 
 void cleave::populateIndexImporters(OpImporterRegistry &registry) {
@@ -254,4 +431,5 @@ void cleave::populateIndexImporters(OpImporterRegistry &registry) {
   registry.add("SoftmaxCrossEntropyLoss", 12, importSoftmaxCrossEntropyLoss);
   registry.add("OneHot", 9, importOneHot);
   registry.add("EyeLike", 9, importEyeLike);
+  registry.add("GridSample", 16, importGridSample);
 }

@@ -224,9 +224,10 @@ struct ConvAttrs {
   SmallVector<int64_t> strides, dilations;
 };
 
-/// Checks the operands Conv and ConvTranspose share and reads their common attributes.
-FailureOr<ConvAttrs> readConvAttrs(NodeImporter &n) {
-  RankedTensorType x = n.operandType(0), w = n.operandType(1);
+/// Checks the operands Conv and ConvTranspose share (X and W, of types `x` and `w`: the
+/// node's first two inputs, or what ConvInteger widens them to) and reads their common
+/// attributes.
+FailureOr<ConvAttrs> readConvAttrs(NodeImporter &n, RankedTensorType x, RankedTensorType w) {
   if (!x || !w)
     return n.emitError() << "expects inputs X and W";
   if (!isa<FloatType>(x.getElementType()))
@@ -244,11 +245,12 @@ FailureOr<ConvAttrs> readConvAttrs(NodeImporter &n) {
   return ConvAttrs{rank, *strides, *dilations};
 }
 
-LogicalResult importConv(NodeImporter &n, SmallVectorImpl<Value> &results) {
-  auto attrs = readConvAttrs(n);
+/// A convolution of `input` by `weight` (plus `bias`, optional) with the node's attributes.
+FailureOr<Value> buildConv(NodeImporter &n, Value input, Value weight, Value bias) {
+  auto x = cast<RankedTensorType>(input.getType()), w = cast<RankedTensorType>(weight.getType());
+  auto attrs = readConvAttrs(n, x, w);
   if (failed(attrs))
     return failure();
-  RankedTensorType x = n.operandType(0), w = n.operandType(1);
   SmallVector<int64_t> window;
   for (int64_t i = 0; i < attrs->rank; ++i)
     window.push_back((w.getDimSize(i + 2) - 1) * attrs->dilations[i] + 1);
@@ -262,20 +264,49 @@ LogicalResult importConv(NodeImporter &n, SmallVectorImpl<Value> &results) {
     return failure();
   auto type = RankedTensorType::get(*shape, x.getElementType());
   OpBuilder &b = n.builder;
-  results.push_back(
-      onnxir::ConvOp::create(b, n.loc, type, n.operand(0), n.operand(1), n.operand(2),
-                             b.getDenseI64ArrayAttr(attrs->strides), b.getDenseI64ArrayAttr(*pads),
-                             b.getDenseI64ArrayAttr(attrs->dilations), b.getI64IntegerAttr(group)));
+  return Value(onnxir::ConvOp::create(b, n.loc, type, input, weight, bias,
+                                      b.getDenseI64ArrayAttr(attrs->strides),
+                                      b.getDenseI64ArrayAttr(*pads),
+                                      b.getDenseI64ArrayAttr(attrs->dilations),
+                                      b.getI64IntegerAttr(group)));
+}
+
+LogicalResult importConv(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  if (!n.operand(0) || !n.operand(1))
+    return n.emitError() << "expects inputs X and W";
+  auto conv = buildConv(n, n.operand(0), n.operand(1), n.operand(2));
+  if (failed(conv))
+    return failure();
+  results.push_back(*conv);
+  return success();
+}
+
+/// ConvInteger 10: (x - x_zero_point) conv (w - w_zero_point) as int32. The convolution runs
+/// in float64 on the widened operands, which is exact: each product of two 8-bit values is
+/// below 2^17, so sums stay integers below 2^53 for any kernel of fewer than 2^36 terms.
+LogicalResult importConvInteger(NodeImporter &n, SmallVectorImpl<Value> &results) {
+  Type f64 = n.builder.getF64Type();
+  auto x = widenMinusZeroPoint(n, 0, 2, "x", f64);
+  if (failed(x))
+    return failure();
+  auto w = widenMinusZeroPoint(n, 1, 3, "w", f64);
+  if (failed(w))
+    return failure();
+  auto conv = buildConv(n, *x, *w, Value());
+  if (failed(conv))
+    return failure();
+  auto type = cast<RankedTensorType>(conv->getType()).clone(n.builder.getI32Type());
+  results.push_back(onnxir::CastOp::create(n.builder, n.loc, type, *conv));
   return success();
 }
 
 /// ConvTranspose: `output_shape` and `auto_pad` become explicit (possibly negative) pads.
 LogicalResult importConvTranspose(NodeImporter &n, SmallVectorImpl<Value> &results) {
-  auto attrs = readConvAttrs(n);
+  RankedTensorType x = n.operandType(0), w = n.operandType(1);
+  auto attrs = readConvAttrs(n, x, w);
   if (failed(attrs))
     return failure();
   int64_t rank = attrs->rank;
-  RankedTensorType x = n.operandType(0), w = n.operandType(1);
   SmallVector<int64_t> &strides = attrs->strides, &dilations = attrs->dilations;
   auto outputPadding = spatialAttr(n, "output_padding", rank, 0);
   if (failed(outputPadding))
@@ -445,6 +476,7 @@ void cleave::populateNNImporters(OpImporterRegistry &registry) {
     return importGemm(n, results, /*legacyBroadcast=*/false);
   });
   registry.add("Conv", 1, importConv);
+  registry.add("ConvInteger", 10, importConvInteger);
   registry.add("ConvTranspose", 1, importConvTranspose);
   registry.add("MaxPool", 1, importMaxPool);
   registry.add("AveragePool", 1, importAveragePool);

@@ -160,37 +160,14 @@ LogicalResult importDynamicQuantizeLinear(NodeImporter &n, Results &results) {
   return success();
 }
 
-/// An 8-bit operand of MatMulInteger minus its zero point, as int32. Only a one-element zero
-/// point is taken: the per-row and per-column forms ONNX also allows are refused, as
-/// onnxruntime's CPU provider refuses them.
-FailureOr<Value> widenMinusZeroPoint(NodeImporter &n, size_t operand, size_t zeroPoint,
-                                     StringRef what) {
-  RankedTensorType type = n.operandType(operand);
-  if (!type || !isQuantType(type.getElementType()))
-    return n.emitError() << "expects an int8 or uint8 " << what << ", got " << type;
-  Type i32 = n.builder.getI32Type();
-  Value v = castTo(n, n.operand(operand), i32);
-  RankedTensorType zpType = n.operandType(zeroPoint);
-  if (!zpType)
-    return v;
-  if (zpType.getElementType() != type.getElementType())
-    return n.emitError() << "expects the " << what << " zero point of " << what
-                         << "'s type, got " << zpType;
-  if (zpType.getNumElements() != 1 || zpType.getRank() > 1)
-    return n.emitError() << "the " << what << " zero point must be a scalar (per-row and "
-                         << "per-column zero points are not supported), got " << zpType;
-  Value zp = onnxir::ReshapeOp::create(
-      n.builder, n.loc, RankedTensorType::get({}, zpType.getElementType()), n.operand(zeroPoint));
-  return Value(onnxir::SubOp::create(n.builder, n.loc, type.clone(i32), v, castTo(n, zp, i32)));
-}
-
 /// MatMulInteger 10: (A - a_zero_point) x (B - b_zero_point) in int32.
 LogicalResult importMatMulInteger(NodeImporter &n, Results &results) {
   RankedTensorType a = n.operandType(0), b = n.operandType(1);
   if (!a || !b || a.getRank() < 1 || b.getRank() < 1)
     return n.emitError() << "expects A and B inputs";
-  auto lhs = widenMinusZeroPoint(n, 0, 2, "A");
-  auto rhs = widenMinusZeroPoint(n, 1, 3, "B");
+  Type i32 = n.builder.getI32Type();
+  auto lhs = widenMinusZeroPoint(n, 0, 2, "A", i32);
+  auto rhs = widenMinusZeroPoint(n, 1, 3, "B", i32);
   if (failed(lhs) || failed(rhs))
     return failure();
   auto shape =
@@ -203,6 +180,27 @@ LogicalResult importMatMulInteger(NodeImporter &n, Results &results) {
 }
 
 } // namespace
+
+FailureOr<Value> cleave::widenMinusZeroPoint(NodeImporter &n, size_t operand, size_t zeroPoint,
+                                             StringRef what, Type wideType) {
+  RankedTensorType type = n.operandType(operand);
+  if (!type || !isQuantType(type.getElementType()))
+    return n.emitError() << "expects an int8 or uint8 " << what << ", got " << type;
+  Value v = castTo(n, n.operand(operand), wideType);
+  RankedTensorType zpType = n.operandType(zeroPoint);
+  if (!zpType)
+    return v;
+  if (zpType.getElementType() != type.getElementType())
+    return n.emitError() << "expects the " << what << " zero point of " << what
+                         << "'s type, got " << zpType;
+  if (zpType.getNumElements() != 1 || zpType.getRank() > 1)
+    return n.emitError() << "the " << what << " zero point must be a scalar (per-row and "
+                         << "per-column zero points are not supported), got " << zpType;
+  Value zp = onnxir::ReshapeOp::create(
+      n.builder, n.loc, RankedTensorType::get({}, zpType.getElementType()), n.operand(zeroPoint));
+  return Value(
+      onnxir::SubOp::create(n.builder, n.loc, type.clone(wideType), v, castTo(n, zp, wideType)));
+}
 
 void cleave::populateQuantImporters(OpImporterRegistry &registry) {
   registry.add("QuantizeLinear", 10, importQuantizeLinear);

@@ -52,6 +52,8 @@ const OpImporterRegistry &registry() {
     populateIndexImporters(r);
     populateLayoutImporters(r);
     populateQuantImporters(r);
+    populateRecurrentImporters(r);
+    populateSelectImporters(r);
     return r;
   }();
   return instance;

@@ -59,6 +59,13 @@ SmallVector<float> NodeImporter::getFloats(StringRef name) const {
   return values;
 }
 
+std::vector<std::string> NodeImporter::getStrings(StringRef name) const {
+  std::vector<std::string> values;
+  if (const auto *attr = findAttr(name))
+    values.assign(attr->strings().begin(), attr->strings().end());
+  return values;
+}
+
 DenseElementsAttr NodeImporter::getTensor(StringRef name) const {
   const auto *attr = findAttr(name);
   if (!attr || !attr->has_t())

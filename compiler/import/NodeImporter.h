@@ -85,6 +85,7 @@ public:
   std::string getString(llvm::StringRef name, llvm::StringRef defaultValue) const;
   llvm::SmallVector<int64_t> getInts(llvm::StringRef name) const;
   llvm::SmallVector<float> getFloats(llvm::StringRef name) const;
+  std::vector<std::string> getStrings(llvm::StringRef name) const;
   /// A TENSOR attribute converted to an elements attribute; null if absent or invalid.
   mlir::DenseElementsAttr getTensor(llvm::StringRef name) const;
 
@@ -159,6 +160,14 @@ bool readTensorBytes(const ::onnx::TensorProto &tensor, mlir::RankedTensorType t
 /// The MLIR element type for an ONNX TensorProto data type; null if unsupported.
 mlir::Type convertElementType(mlir::MLIRContext *context, int onnxDataType);
 
+/// Operand `operand` of an 8-bit integer op (MatMulInteger, ConvInteger; `what` names it) cast
+/// to `wideType` minus its zero point, operand `zeroPoint` (optional). Only a one-element zero
+/// point is taken: the per-row and per-column forms ONNX also allows are refused, as
+/// onnxruntime's CPU provider refuses them.
+mlir::FailureOr<mlir::Value> widenMinusZeroPoint(NodeImporter &n, size_t operand,
+                                                 size_t zeroPoint, llvm::StringRef what,
+                                                 mlir::Type wideType);
+
 // Per-family pattern sets.
 void populateElementwiseImporters(OpImporterRegistry &registry);
 void populateNNImporters(OpImporterRegistry &registry);
@@ -167,6 +176,8 @@ void populateShapeImporters(OpImporterRegistry &registry);
 void populateIndexImporters(OpImporterRegistry &registry);
 void populateLayoutImporters(OpImporterRegistry &registry);
 void populateQuantImporters(OpImporterRegistry &registry);
+void populateRecurrentImporters(OpImporterRegistry &registry);
+void populateSelectImporters(OpImporterRegistry &registry);
 
 } // namespace cleave
 

@@ -307,14 +307,27 @@ private:
   llvm::StringSet<> used;
 };
 
-/// Clones the constants and parameters `op` (and the ops nested in it) uses into the
-/// stage, once each.
-void cloneFreeOperands(Operation *op, OpBuilder &builder, IRMapping &mapping) {
+/// Clones the constants and parameters `op` (and the ops nested in it) uses into stage
+/// `stage`, once each. A parameter an earlier stage holds too (a weight used on both sides
+/// of a cut, such as the recurrence weights of an unrolled LSTM) gets its own name,
+/// `NAME@stageK`, since the artifact stores each rank's parameters under unique names;
+/// `placed` holds the names given so far.
+void cloneFreeOperands(Operation *op, OpBuilder &builder, IRMapping &mapping, int64_t stage,
+                       llvm::StringSet<> &placed) {
   op->walk([&](Operation *nested) {
     for (Value operand : nested->getOperands()) {
       Operation *def = operand.getDefiningOp();
-      if (def && isFreeOp(def) && !mapping.contains(operand))
-        builder.clone(*def, mapping);
+      if (!def || !isFreeOp(def) || mapping.contains(operand))
+        continue;
+      Operation *clone = builder.clone(*def, mapping);
+      if (auto param = dyn_cast<onnxir::ParameterOp>(clone)) {
+        std::string name = param.getName().str();
+        if (!placed.insert(name).second) {
+          name += "@stage" + std::to_string(stage);
+          param.setName(name);
+          placed.insert(name);
+        }
+      }
     }
   });
 }
@@ -341,6 +354,7 @@ LogicalResult cleave::outlineStages(ModuleOp module, const PipelinePlan &plan) {
     return ArrayAttr::get(context, attrs);
   };
   auto returnOp = cast<func::ReturnOp>(main.getBody().front().getTerminator());
+  llvm::StringSet<> placedParameters;
   for (int64_t k = 0; k < count; ++k) {
     const StagePlan &stage = plan.stages[k];
     bool first = k == 0, last = k == count - 1;
@@ -380,11 +394,11 @@ LogicalResult cleave::outlineStages(ModuleOp module, const PipelinePlan &plan) {
         mapping.map(v, r);
     }
     for (int64_t i = stage.begin; i < stage.end; ++i) {
-      cloneFreeOperands(g.ops[i], builder, mapping);
+      cloneFreeOperands(g.ops[i], builder, mapping, k, placedParameters);
       builder.clone(*g.ops[i], mapping);
     }
     if (last) {
-      cloneFreeOperands(returnOp, builder, mapping);
+      cloneFreeOperands(returnOp, builder, mapping, k, placedParameters);
       SmallVector<Value> results;
       for (Value v : returnOp.getOperands())
         results.push_back(mapping.lookup(v));

@@ -32,6 +32,14 @@ MODELS = {
     "mobilenet_v2_b8": ("gen_cnn", {"arch": "mobilenet_v2", "batch": 8}),
     "onnx_helper_opset11": ("gen_onnx_helper", {}),
     "conv_shapes": ("gen_conv_shapes", {}),
+    # Recurrent layers: a torch-exported 2-layer bidirectional LSTM + GRU speech model (16
+    # steps; speech_64: the 64-step one bench/ times), and ONNX RNN/GRU/LSTM nodes with the
+    # attributes torch does not write.
+    "speech": ("gen_rnn", {"variant": "speech"}),
+    "speech_64": ("gen_rnn", {"variant": "speech", "steps": 64}),
+    "rnn_cells": ("gen_rnn", {"variant": "cells"}),
+    # CumSum, TopK, Compress and ConvInteger with constant axes, k, conditions and weights.
+    "select_ops": ("gen_select", {}),
 }
 
 

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON = "/usr/bin/python3"
 SERVE = os.environ.get("CLEAVE_SERVE", str(ROOT / "build" / "bin" / "cleave-serve"))
 COMPILE = os.environ.get("CLEAVE_COMPILE", str(ROOT / "build" / "bin" / "cleave-compile"))
+RUN = os.environ.get("CLEAVE_RUN", str(ROOT / "build" / "bin" / "cleave-run"))
 # test/e2e/compare.py's defaults, the tolerances of every e2e test.
 RTOL, ATOL = 1e-3, 1e-4
 # As root, more ranks than cores, unbound (as test/e2e/run_e2e.sh runs them).
@@ -51,6 +52,20 @@ def assert_close(reference, out, what):
 
 def sha256_of(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def onnxruntime_outputs(model, inputs, out_dir):
+    """{output name: array} of onnxruntime (scripts/ort-run.mjs) on {input name: array}."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = ["node", ROOT / "scripts" / "ort-run.mjs", model.onnx]
+    for name, value in inputs.items():
+        path = out_dir / (re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".in.npy")
+        np.save(path, value)
+        command += ["--input", f"{name}={path}"]
+    run_checked(command + ["--output-dir", out_dir, "--threads", "1"], "onnxruntime")
+    return {path.name[:-4]: np.load(path) for path in out_dir.glob("*.npy")
+            if not path.name.endswith(".in.npy")}
 
 
 def run_checked(command, what, timeout=300):
@@ -192,6 +207,54 @@ def serve(tmp_path):
     yield start
     for server in started:
         server.kill()
+
+
+def rank_pid(server, rank):
+    """The pid of rank `rank` of the server's mpirun job."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        for entry in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                environ = open(f"/proc/{entry}/environ", "rb").read().split(b"\0")
+                command = open(f"/proc/{entry}/cmdline", "rb").read()
+            except OSError:
+                continue
+            if (b"cleave-serve" in command and f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ
+                    and has_ancestor(int(entry), server.process.pid)):
+                return int(entry)
+        time.sleep(0.1)
+    pytest.fail(f"no rank {rank} process found")
+
+
+def fault_rank(server, rank, fault, limit=15):
+    """Sends signal `fault` (a name) to rank `rank` and polls /v2/health/ready until the server
+    exits or `limit` s pass. Returns (exit status or None, seconds to the exit, whether /ready
+    answered 503 meanwhile)."""
+    pid = rank_pid(server, rank)
+    start = time.time()
+    os.kill(pid, getattr(signal, fault))
+    saw_not_ready = False
+    while server.process.poll() is None and time.time() - start < limit:
+        try:
+            ready = server.get("/v2/health/ready", timeout=1)
+            saw_not_ready = saw_not_ready or ready.status_code == 503
+        except Exception:
+            pass  # the server is going away
+        time.sleep(0.2)
+    status = server.wait(0.1)
+    return status, time.time() - start, saw_not_ready
+
+
+def has_ancestor(pid, ancestor):
+    while pid > 1:
+        try:
+            stat = open(f"/proc/{pid}/stat", "rb").read()
+        except OSError:
+            return False
+        pid = int(stat.rsplit(b")", 1)[1].split()[1])
+        if pid == ancestor:
+            return True
+    return False
 
 
 def infer_json(inputs, outputs=None, request_id=None):

@@ -398,11 +398,11 @@ def test_dp_errors(mlp, tmp_path):
             "of 1 rank), mpirun started 3") in result.stderr
     env = dict(os.environ)
     env.update(MPI_ENV)
-    served = subprocess.run(["mpirun", "-np", "2", SERVE, str(artifact), "--port", "0"],
+    served = subprocess.run(["mpirun", "-np", "3", SERVE, str(artifact), "--port", "0"],
                             capture_output=True, text=True, timeout=60, env=env)
     assert served.returncode != 0
-    assert (f"cleave-serve: error: artifact '{artifact}': a plan with 2 data-parallel replicas "
-            "is not served yet") in served.stderr
+    assert (f"cleave-serve: error: artifact '{artifact}': the plan needs 2 ranks (2 replicas "
+            "of 1 rank), mpirun started 3") in served.stderr
     for devices, dp, message in [
             ("cpu:0-2", "2", "--dp (2) must divide the number of devices (3)"),
             ("cuda:0-1", "2", "--dp: replicas run on cpu devices only, got cuda:0"),

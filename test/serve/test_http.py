@@ -114,7 +114,7 @@ def test_concurrent_requests_are_batched_and_split_back(serve, mlp, tmp_path):
         assert record["status"] == 200 and record["model"] == "mlp"
         assert record["artifact_sha256"] == sha256_of(mlp.artifact)
         assert record["source_sha256"] == sha256_of(mlp.onnx)
-        assert record["plan"] == {"devices": ["cpu:0"], "pp": 1, "tp": 1, "microbatches": 1}
+        assert record["plan"] == {"devices": ["cpu:0"], "pp": 1, "tp": 1, "dp": 1, "microbatches": 1}
         assert record["latency_ms"] > 0 and record["time"].endswith("Z")
     assert max(r["batch_rows"] for r in records) > 1
 

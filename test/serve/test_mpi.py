@@ -1,16 +1,17 @@
 # test_mpi.py - A two-stage pipeline served under mpirun -np 2 (rank 0 listens, rank 1
-# follows): outputs against onnxruntime, SIGTERM to the server, and a rank that stops or
-# dies ending the job within 10 s, named.
+# follows): outputs against onnxruntime, both ranks' stage times in /metrics, SIGTERM to the
+# server, and a rank that stops or dies ending the job within 10 s, named.
 import os
+import re
 import shutil
 import signal
 import threading
-import time
 
 import numpy as np
 import pytest
 
-from conftest import assert_close, decode_binary_response, infer_binary, infer_json
+from conftest import (assert_close, decode_binary_response, fault_rank, infer_binary, infer_json,
+                      rank_pid)
 
 pytestmark = pytest.mark.skipif(shutil.which("mpirun") is None, reason="no mpirun")
 
@@ -23,33 +24,9 @@ def pp2(models):
     return model
 
 
-def rank_pid(server, rank):
-    """The pid of rank `rank` of the server's mpirun job."""
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        for entry in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                environ = open(f"/proc/{entry}/environ", "rb").read().split(b"\0")
-                command = open(f"/proc/{entry}/cmdline", "rb").read()
-            except OSError:
-                continue
-            if (b"cleave-serve" in command and f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ
-                    and has_ancestor(int(entry), server.process.pid)):
-                return int(entry)
-        time.sleep(0.1)
-    pytest.fail(f"no rank {rank} process found")
-
-
-def has_ancestor(pid, ancestor):
-    while pid > 1:
-        try:
-            stat = open(f"/proc/{pid}/stat", "rb").read()
-        except OSError:
-            return False
-        pid = int(stat.rsplit(b")", 1)[1].split()[1])
-        if pid == ancestor:
-            return True
-    return False
+def metric(text, name):
+    match = re.search(re.escape(name) + r" (\S+)", text)
+    return float(match.group(1)) if match else None
 
 
 def test_pipeline_served_on_two_ranks_equals_onnxruntime(serve, pp2):
@@ -77,6 +54,22 @@ def test_pipeline_served_on_two_ranks_equals_onnxruntime(serve, pp2):
         assert reply.status_code == 200, reply.text
         assert_close(pp2.reference("output")[row:row + 1], decode_binary_response(reply)["output"],
                      f"row {row}")
+    # Both ranks' stage times in /metrics, reported after every batch: each rank ran every
+    # batch, two microbatches each.
+    metrics = server.get("/metrics").text
+    batches = sum(int(v) for v in re.findall(r"cleave_batch_runs_total\{[^}]*\} (\d+)", metrics))
+    for rank in (0, 1):
+        labels = f'{{rank="{rank}",stage="{rank}"}}'
+        assert metric(metrics, "cleave_stage_run_seconds_count" + labels) == batches, metrics
+        assert metric(metrics, "cleave_stage_compute_seconds_count" + labels) == 2 * batches
+        assert metric(metrics, "cleave_stage_compute_seconds_sum" + labels) > 0
+        for direction in ("recv", "send"):
+            wait = labels[:-1] + f',direction="{direction}"}}'
+            assert metric(metrics, "cleave_stage_transfer_wait_seconds_count" + wait) == batches
+            assert metric(metrics, "cleave_stage_transfer_wait_seconds_sum" + wait) >= 0
+    # Stage 1 waits for what stage 0 sends it.
+    assert metric(metrics, 'cleave_stage_transfer_wait_seconds_sum{rank="1",stage="1",'
+                           'direction="recv"}') > 0
     # SIGTERM to the server (rank 0): it answers, stops the other rank and the job ends 0.
     os.kill(rank_pid(server, 0), signal.SIGTERM)
     assert server.wait(30) == 0, server.output()
@@ -87,19 +80,7 @@ def test_pipeline_served_on_two_ranks_equals_onnxruntime(serve, pp2):
 def test_a_rank_that_stops_or_dies_ends_the_server_within_10_s(serve, pp2, fault):
     server = serve([pp2.artifact, "--model-name", "mlp", "--timeout-s", "4"], ranks=2)
     assert server.get("/v2/health/ready").status_code == 200
-    follower = rank_pid(server, 1)
-    start = time.time()
-    os.kill(follower, getattr(signal, fault))
-    saw_not_ready = False
-    while server.process.poll() is None and time.time() - start < 15:
-        try:
-            ready = server.get("/v2/health/ready", timeout=1)
-            saw_not_ready = saw_not_ready or ready.status_code == 503
-        except Exception:
-            pass  # the server is going away
-        time.sleep(0.2)
-    status = server.wait(0.1)
-    elapsed = time.time() - start
+    status, elapsed, saw_not_ready = fault_rank(server, 1, fault)
     assert status is not None, f"the server still runs {elapsed:.1f} s after {fault} of rank 1"
     assert status != 0
     assert elapsed <= 10, f"the job took {elapsed:.1f} s to end"

@@ -17,6 +17,7 @@
 #include "comm/transport.h"
 #include "common/tool_args.h"
 #include "core/message.h"
+#include "core/trace.h"
 #include "io/npy.h"
 #include "io/tensor_file.h"
 
@@ -26,6 +27,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <map>
@@ -42,7 +44,7 @@ namespace {
 const char kUsage[] =
     R"(usage: cleave-run ARTIFACT.cleave [--input NAME=FILE | --input FILE]...
                   --output-dir DIR [--repeat N] [--threads T] [--profile]
-                  [--timeout-s S]
+                  [--trace FILE] [--timeout-s S]
        cleave-run --info ARTIFACT.cleave
        cleave-run --help
 
@@ -80,6 +82,13 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
                      P and S the cost model's ms per microbatch for the
                      stage's compute and for sending its activations, E
                      how far C is from P (+25% = 25% slower than predicted).
+  --trace FILE       writes a Chrome/Perfetto trace of the run(s) to FILE
+                     (trace-event JSON: open it in ui.perfetto.dev or
+                     chrome://tracing): one track per rank with each
+                     stage's compute per microbatch, the waits for sent and
+                     received activations and the collectives, with their
+                     byte counts; under mpirun rank 0 gathers every rank's
+                     events and writes the file.
   --timeout-s S      under mpirun, the longest a rank waits on its peers (a
                      message, a collective) before it ends the whole job,
                      naming itself and what it waited for (default 300; 0
@@ -97,6 +106,10 @@ examples:
 
 A plan compiled for several devices runs under MPI, one rank per device:
   mpirun -np 4 cleave-run model.cleave --input x=batch.npy --output-dir out/
+A plan compiled with --dp=R runs its R replicas under mpirun -np R x (devices
+per replica): each input file holds R times the plan's batch along dim 0,
+replica r runs rows r*B..(r+1)*B-1, and the outputs are gathered in order:
+  mpirun -np 2 cleave-run dp2.cleave --input x=batch8.npy --output-dir out/
 Rank 0 (the first stage) reads the inputs, the last stage's rank writes the
 outputs, --threads applies to each rank, and with --repeat every rank runs
 each time between barriers while rank 0 prints the latency.
@@ -112,6 +125,8 @@ struct Options {
   bool info = false;
   bool help = false;
   bool profile = false;
+  /// --trace: where the trace-event JSON goes; empty for none.
+  std::string trace;
   int timeoutSeconds = static_cast<int>(kDefaultWaitTimeoutSeconds);
 };
 
@@ -180,7 +195,7 @@ Status parseArgs(int argc, char **argv, Options *options) {
       continue;
     }
     if (name != "--input" && name != "--output-dir" && name != "--repeat" &&
-        name != "--threads" && name != "--timeout-s")
+        name != "--threads" && name != "--timeout-s" && name != "--trace")
       return invalidArgumentError("unknown option '" + name + "' (see --help)");
     if (!inlineValue) {
       if (i + 1 >= argc)
@@ -199,6 +214,10 @@ Status parseArgs(int argc, char **argv, Options *options) {
         return invalidArgumentError("option '--output-dir' needs a directory");
       options->outputDir = value;
       options->hasOutputDir = true;
+    } else if (name == "--trace") {
+      if (value.empty())
+        return invalidArgumentError("option '--trace' needs a file");
+      options->trace = value;
     } else if (name == "--repeat") {
       status = parsePositive(name, value, 1000000000, &options->repeat);
     } else if (name == "--timeout-s") {
@@ -302,9 +321,31 @@ outputFileNames(const std::vector<TensorDesc> &outputs) {
 
 std::string oneLine(const std::string &text);
 
-/// Reads the input files and checks them against the manifest.
+/// Replica `replica` of `replicas`: rows [replica x B, (replica + 1) x B)
+/// of an input whose dim 0 holds every replica's B rows, B the plan's.
+StatusOr<Tensor> replicaRows(const TensorDesc &input, const Tensor &whole,
+                             int replica, int replicas) {
+  int64_t rows = input.shape.empty() ? 0 : input.shape[0];
+  if (whole.shape().empty() || input.shape.empty() ||
+      whole.shape()[0] != rows * replicas)
+    return invalidArgumentError(
+        "input '" + input.name + "': shape " + shapeToString(whole.shape()) +
+        ", but " + std::to_string(replicas) +
+        " data-parallel replicas of a plan for " + shapeToString(input.shape) +
+        " take dim 0 = " + std::to_string(rows * replicas) + " (" +
+        std::to_string(rows) + " rows each, split along dim 0)");
+  size_t bytes = whole.byteSize() / size_t(replicas);
+  return Tensor::fromBytes(
+      whole.dtype(), input.shape,
+      static_cast<const char *>(whole.data()) + bytes * size_t(replica), bytes);
+}
+
+/// Reads the input files and checks them against the manifest. With
+/// `replicas` > 1 each file holds every replica's rows along dim 0 and this
+/// replica's share is returned.
 StatusOr<std::vector<Tensor>> loadInputs(const Session &session,
-                                         const Options &options) {
+                                         const Options &options,
+                                         int replica = 0, int replicas = 1) {
   const Artifact &artifact = session.artifact();
   StatusOr<std::vector<std::string>> files =
       bindInputs(artifact, options.inputs);
@@ -317,7 +358,8 @@ StatusOr<std::vector<Tensor>> loadInputs(const Session &session,
     // exhaust memory); a smaller mismatch gets the session's exact message.
     const TensorDesc &input = artifact.inputs()[i];
     StatusOr<Tensor> tensor = io::readTensorFile(
-        (*files)[i], input.byteSize() / dtypeSize(input.dtype) * 8);
+        (*files)[i],
+        input.byteSize() / dtypeSize(input.dtype) * 8 * size_t(replicas));
     if (!tensor.ok())
       return Status(tensor.status().code(),
                     "input '" + artifact.inputs()[i].name +
@@ -330,6 +372,13 @@ StatusOr<std::vector<Tensor>> loadInputs(const Session &session,
                                  tensor->data(), tensor->byteSize());
     if (!tensor.ok())
       return tensor.status();
+    if (replicas > 1) {
+      tensor = replicaRows(input, *tensor, replica, replicas);
+      if (!tensor.ok())
+        return Status(tensor.status().code(), tensor.status().message() +
+                                                  " (from '" + (*files)[i] +
+                                                  "')");
+    }
     inputs.push_back(std::move(tensor).value());
   }
   Status valid = session.validateInputs(inputs);
@@ -430,7 +479,8 @@ double millisecondsSince(std::chrono::steady_clock::time_point start) {
 /// For an artifact compiled with --batch-sizes: dim 0 of the first input
 /// file, the batch whose plan runs; 0 otherwise, or when the file cannot be
 /// read (loadInputs then says why).
-int64_t inputBatch(const Artifact &artifact, const Options &options) {
+int64_t inputBatch(const Artifact &artifact, const Options &options,
+                   int replicas = 1) {
   if (artifact.variants().empty())
     return 0;
   StatusOr<std::vector<std::string>> files =
@@ -438,9 +488,17 @@ int64_t inputBatch(const Artifact &artifact, const Options &options) {
   if (!files.ok() || files->empty())
     return 0;
   StatusOr<Tensor> first = io::readTensorFile(files->front());
-  if (!first.ok() || first->shape().empty())
+  if (!first.ok() || first->shape().empty() ||
+      first->shape()[0] % replicas != 0)
     return 0;
-  return first->shape()[0];
+  return first->shape()[0] / replicas;
+}
+
+/// The trace's name of a rank's track: "rank 2: stage 1" (", replica 1").
+std::string traceName(const Session &session, int rank, int replica) {
+  return "rank " + std::to_string(rank) + ": stage " +
+         std::to_string(session.stage().id) +
+         (replica >= 0 ? ", replica " + std::to_string(replica) : "");
 }
 
 /// A plan on one device: runs in this process, without MPI.
@@ -467,6 +525,7 @@ Status runLocal(std::shared_ptr<const Artifact> artifact,
   std::vector<Tensor> outputs;
   std::vector<double> latencies;
   int runs = options.repeat ? options.repeat + 1 : 1;
+  trace::setEnabled(!options.trace.empty());
   for (int r = 0; r < runs; ++r) {
     auto start = std::chrono::steady_clock::now();
     Status ran = (*session)->run(*inputs, &outputs);
@@ -478,9 +537,17 @@ Status runLocal(std::shared_ptr<const Artifact> artifact,
     else if (runs > 1)
       (*session)->resetProfile();
   }
+  trace::setEnabled(false);
   Status written = writeOutputs(*artifact, options, outputs);
   if (!written.ok())
     return written;
+  if (!options.trace.empty()) {
+    written = trace::writeTrace(
+        trace::toJson(trace::take(), 0, traceName(**session, 0, -1)),
+        options.trace);
+    if (!written.ok())
+      return written;
+  }
   printLatencies(std::move(latencies));
   if (options.profile) {
     std::vector<double> row(kProfileFields);
@@ -507,6 +574,91 @@ Status reportOnce(Transport &transport, const Status &status) {
   gQuiet = true;
   (void)transport.barrier();
   return status;
+}
+
+/// A plan's rank (in its replica) that sends the outputs: the last stage's,
+/// the first of its tensor-parallel group.
+int replicaOutputRank(const Artifact &artifact) {
+  const StageDesc *last = nullptr;
+  for (const StageDesc &stage : artifact.stages())
+    if (!last || stage.id > last->id)
+      last = &stage;
+  if (!last)
+    return 0;
+  return last->group.empty() ? last->rank : last->group.front();
+}
+
+/// Replicas split every input and gather every output along dim 0, so each
+/// needs one, the same for all (the batch).
+Status replicatedBatchDims(const Artifact &artifact) {
+  int64_t batch = -1;
+  for (const std::vector<TensorDesc> *list :
+       {&artifact.inputs(), &artifact.outputs()})
+    for (const TensorDesc &desc : *list) {
+      if (batch < 0 && !desc.shape.empty())
+        batch = desc.shape[0];
+      if (desc.shape.empty() || desc.shape[0] != batch)
+        return failedPreconditionError(
+            "'" + desc.name + "' " + shapeToString(desc.shape) +
+            ": cleave-run splits the inputs of data-parallel replicas and "
+            "gathers their outputs along dim 0, which every input and "
+            "output must share (the batch)");
+    }
+  return Status();
+}
+
+/// On each replica's output rank (`outputRank` in its replica, of
+/// `planRanks`): replicas other than 0 send their outputs to replica 0's,
+/// where `outputs` becomes every replica's rows along dim 0, in replica
+/// order.
+Status gatherReplicaOutputs(Transport &job, int replica, int replicas,
+                            int outputRank, int planRanks,
+                            std::vector<Tensor> *outputs) {
+  constexpr int kGatherTag = 7000;
+  std::vector<TransportRequest> requests;
+  if (replica != 0) {
+    for (size_t i = 0; i < outputs->size(); ++i) {
+      StatusOr<TransportRequest> sent =
+          job.send((*outputs)[i].data(), (*outputs)[i].byteSize(), outputRank,
+                   kGatherTag + int(i));
+      if (!sent.ok())
+        return sent.status();
+      requests.push_back(*sent);
+    }
+    for (TransportRequest request : requests) {
+      Status waited = job.wait(request);
+      if (!waited.ok())
+        return waited;
+    }
+    return Status();
+  }
+  std::vector<Tensor> gathered;
+  for (size_t i = 0; i < outputs->size(); ++i) {
+    const Tensor &mine = (*outputs)[i];
+    Shape shape = mine.shape();
+    shape[0] *= replicas;
+    StatusOr<Tensor> whole = Tensor::create(mine.dtype(), shape);
+    if (!whole.ok())
+      return whole.status();
+    char *at = static_cast<char *>(whole->data());
+    std::memcpy(at, mine.data(), mine.byteSize());
+    for (int r = 1; r < replicas; ++r) {
+      StatusOr<TransportRequest> received =
+          job.recv(at + mine.byteSize() * size_t(r), mine.byteSize(),
+                   r * planRanks + outputRank, kGatherTag + int(i));
+      if (!received.ok())
+        return received.status();
+      requests.push_back(*received);
+    }
+    gathered.push_back(std::move(whole).value());
+  }
+  for (TransportRequest request : requests) {
+    Status waited = job.wait(request);
+    if (!waited.ok())
+      return waited;
+  }
+  *outputs = std::move(gathered);
+  return Status();
 }
 
 /// Under mpirun with several ranks: one stage per rank. Setup failures are
@@ -549,17 +701,49 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
   if (!agreed.ok())
     return reportOnce(*transport, agreed);
   std::shared_ptr<const Artifact> artifact = std::move(opened).value();
-  if (artifact->ranks() != transport->size())
+  // A plan with data-parallel replicas under dp() x ranks() ranks: replica r
+  // runs on ranks [r x ranks(), (r + 1) x ranks()) over a communicator of its
+  // own; `transport` stays the whole job's.
+  const int planRanks = artifact->ranks();
+  int replicas = 1, replica = 0;
+  std::shared_ptr<Transport> replicaTransport = transport;
+  if (artifact->dp() > 1 && transport->size() == artifact->dp() * planRanks) {
+    replicas = artifact->dp();
+    replica = rank / planRanks;
+    StatusOr<std::shared_ptr<Transport>> group =
+        transport->split(replica, rank % planRanks);
+    if (!group.ok())
+      return reportOnce(*transport, group.status());
+    replicaTransport = std::move(group).value();
+    // The sections this rank of its replica uses are the ones to check.
+    opened = Artifact::open(options.artifact, replicaTransport->rank());
+    agreed = transport->agree(opened.status());
+    if (!agreed.ok())
+      return reportOnce(*transport, agreed);
+    artifact = std::move(opened).value();
+    Status batched = replicatedBatchDims(*artifact);
+    agreed = transport->agree(batched);
+    if (!agreed.ok())
+      return reportOnce(*transport, agreed);
+  } else if (planRanks != transport->size()) {
+    auto ranksText = [](int n) {
+      return std::to_string(n) + (n == 1 ? " rank" : " ranks");
+    };
     return reportOnce(
         *transport,
         failedPreconditionError(
-            "the plan needs " + std::to_string(artifact->ranks()) + " rank" +
-            (artifact->ranks() == 1 ? "" : "s") + ", mpirun started " +
-            std::to_string(transport->size())));
+            "the plan needs " +
+            (artifact->dp() > 1
+                 ? ranksText(artifact->dp() * planRanks) + " (" +
+                       std::to_string(artifact->dp()) + " replicas of " +
+                       ranksText(planRanks) + ")"
+                 : ranksText(planRanks)) +
+            ", mpirun started " + std::to_string(transport->size())));
+  }
 
   // The ranks that read the inputs tell the others which batch's plan runs.
   if (!artifact->variants().empty()) {
-    int64_t batch = inputBatch(*artifact, options);
+    int64_t batch = inputBatch(*artifact, options, replicas);
     std::vector<int64_t> batches(transport->size());
     Status gathered =
         transport->allGather(&batch, batches.data(), sizeof(batch));
@@ -575,21 +759,25 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
     }
   }
 
-  StatusOr<std::unique_ptr<Session>> session =
-      Session::create(artifact, SessionOptions{options.threads, transport});
+  StatusOr<std::unique_ptr<Session>> session = Session::create(
+      artifact, SessionOptions{options.threads, replicaTransport});
   agreed = transport->agree(session.status());
   if (!agreed.ok())
     return reportOnce(*transport, agreed);
 
-  // The first stage's rank reads the inputs; the last one writes outputs.
+  // The first stage's rank reads the inputs (of a replica: its share of the
+  // rows); the last one writes outputs (with replicas, replica 0's gathers
+  // every replica's rows first).
   StatusOr<std::vector<Tensor>> inputs = std::vector<Tensor>();
   if ((*session)->takesInputs())
-    inputs = loadInputs(**session, options);
+    inputs = loadInputs(**session, options, replica, replicas);
   agreed = transport->agree(inputs.status());
   if (!agreed.ok())
     return reportOnce(*transport, agreed);
-  agreed = transport->agree(
-      (*session)->returnsOutputs() ? makeOutputDir(options) : Status());
+  const int outputRank = replicaOutputRank(*artifact);
+  const bool writes =
+      replicas > 1 ? rank == outputRank : (*session)->returnsOutputs();
+  agreed = transport->agree(writes ? makeOutputDir(options) : Status());
   if (!agreed.ok())
     return reportOnce(*transport, agreed);
 
@@ -605,6 +793,7 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
     std::fflush(stderr);
     transport->abort(1);
   };
+  trace::setEnabled(!options.trace.empty());
   for (int r = 0; r < runs; ++r) {
     abortOn(transport->barrier());
     auto start = std::chrono::steady_clock::now();
@@ -616,9 +805,26 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
       (*session)->resetProfile();
   }
 
-  agreed = transport->agree((*session)->returnsOutputs()
-                                ? writeOutputs(*artifact, options, outputs)
-                                : Status());
+  trace::setEnabled(false);
+  if (!options.trace.empty()) {
+    // Every rank's events, gathered to rank 0, which writes the file.
+    agreed = trace::gatherTrace(
+        *transport,
+        trace::toJson(trace::take(), rank,
+                      traceName(**session, rank, replicas > 1 ? replica : -1)),
+        options.trace);
+    if (!agreed.ok())
+      return reportOnce(*transport, agreed);
+  }
+  if (replicas > 1) {
+    // Each replica's output rank sends its rows to replica 0's, which
+    // writes them in replica order.
+    if (replicaTransport->rank() == outputRank)
+      abortOn(gatherReplicaOutputs(*transport, replica, replicas, outputRank,
+                                   planRanks, &outputs));
+  }
+  agreed = transport->agree(writes ? writeOutputs(*artifact, options, outputs)
+                                   : Status());
   if (!agreed.ok())
     return reportOnce(*transport, agreed);
   if (rank == 0)

@@ -4,7 +4,7 @@
 //                [--model-name NAME]
 //                [--max-batch N] [--max-delay-ms D] [--instances N]
 //                [--threads T] [--audit-log FILE] [--timeout-s S]
-//                [--max-body-mb M]
+//                [--max-body-mb M] [--trace FILE]
 //   mpirun -np N cleave-serve MODEL.cleave ...  (plans on N ranks)
 // The server itself is runtime/src/serve (docs/serving.md); this parses the
 // command line. A bad option prints one line and exits 2.
@@ -31,7 +31,7 @@ const char kUsage[] =
                     [--model-name NAME]
                     [--max-batch N] [--max-delay-ms D] [--instances N]
                     [--threads T] [--audit-log FILE] [--timeout-s S]
-                    [--max-body-mb M]
+                    [--max-body-mb M] [--trace FILE]
        mpirun -np N cleave-serve MODEL.cleave ...
        cleave-serve --help
 
@@ -77,20 +77,27 @@ options (each accepts "--opt VALUE" and "--opt=VALUE"):
                     among the instances)
   --audit-log FILE  appends one JSON line per request: time, request_id,
                     model, artifact and artifact_sha256, source_sha256,
-                    plan (devices, pp, tp, microbatches), latency_ms,
+                    plan (devices, pp, tp, dp, microbatches), latency_ms,
                     batch_rows, status (and error)
   --timeout-s S     under mpirun, the longest a rank waits on another
                     (default 5): a rank that stops or dies makes the server
                     report not-ready and end the job with an error naming
                     what it waited for
   --max-body-mb M   requests with a larger body get 413 (default 256)
+  --trace FILE      when the server stops, writes a Chrome/Perfetto trace of
+                    everything it ran to FILE (trace-event JSON, one track
+                    per rank: each batch, the stages' compute per
+                    microbatch, transfer waits, collectives; rank 0 gathers
+                    every rank's events as the job stops)
 
 Bad requests get a 4xx status and a one-line JSON body, {"error": "..."};
 the server keeps serving. SIGTERM or SIGINT (Ctrl-C) stops accepting
 connections, answers the requests in flight and exits 0.
 
 Under mpirun (a plan compiled for several devices), rank 0 listens and the
-other ranks follow it; run as many ranks as the plan has devices.
+other ranks follow it; run as many ranks as the plan has devices. A plan
+compiled with --dp=R runs R replicas on R x (devices per replica) ranks:
+formed batches are spread over the replicas, one batch per replica at a time.
 )";
 
 int usageError(const std::string &message) {
@@ -149,6 +156,10 @@ int main(int argc, char **argv) {
       if (value.empty())
         return std::string("--audit-log needs a file");
       options.auditLog = value;
+    } else if (name == "--trace") {
+      if (value.empty())
+        return std::string("--trace needs a file");
+      options.trace = value;
     } else if (name == "--timeout-s") {
       if (!parseNumber(value, 0.1, &number))
         return std::string("--timeout-s must be at least 0.1, got '" +
@@ -166,7 +177,7 @@ int main(int argc, char **argv) {
           argc, argv,
           {"--port", "--host", "--model-name", "--max-batch", "--max-delay-ms",
            "--instances", "--threads", "--audit-log", "--timeout-s",
-           "--max-body-mb", "--grpc-port"},
+           "--max-body-mb", "--grpc-port", "--trace"},
           kUsage, &options.artifact, option, usageError))
     return *exit;
   if (options.artifact.empty())

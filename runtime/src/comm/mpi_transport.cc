@@ -70,6 +70,21 @@ public:
     int found = 0;
     MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &value, &found);
     maxTag_ = found ? *static_cast<int *>(value) : 32767;
+    int world = 0;
+    MPI_Comm_size(MPI_COMM_WORLD, &world);
+    MPI_Group mine, all;
+    if (size_ != world && MPI_Comm_group(comm_, &mine) == MPI_SUCCESS) {
+      if (MPI_Comm_group(MPI_COMM_WORLD, &all) == MPI_SUCCESS) {
+        std::vector<int> ranks(static_cast<size_t>(size_));
+        for (int r = 0; r < size_; ++r)
+          ranks[static_cast<size_t>(r)] = r;
+        jobRanks_.assign(ranks.size(), MPI_UNDEFINED);
+        MPI_Group_translate_ranks(mine, size_, ranks.data(), all,
+                                  jobRanks_.data());
+        MPI_Group_free(&all);
+      }
+      MPI_Group_free(&mine);
+    }
   }
 
   ~MpiTransport() override {
@@ -132,7 +147,7 @@ public:
     std::string what = std::string(slot.what) + " of " +
                        std::to_string(slot.bytes) + " bytes " +
                        (isRecv ? "from" : "to") + " rank " +
-                       std::to_string(slot.peer);
+                       std::to_string(slot.peer) + jobRankOf(slot.peer);
     MPI_Status status;
     int code;
     {
@@ -244,6 +259,15 @@ private:
     return rank;
   }
 
+  /// " (job rank W)" for a peer of a transport over part of the job, whose
+  /// rank in the group says little on its own; "" otherwise.
+  std::string jobRankOf(int peer) const {
+    if (jobRanks_.empty() || peer < 0 || size_t(peer) >= jobRanks_.size() ||
+        jobRanks_[size_t(peer)] == MPI_UNDEFINED)
+      return "";
+    return " (job rank " + std::to_string(jobRanks_[size_t(peer)]) + ")";
+  }
+
   /// " (group of N ranks)" for a transport over part of the job.
   std::string peerGroup() const {
     int world = 0;
@@ -297,6 +321,9 @@ private:
   }
 
   MPI_Comm comm_;
+  /// The job (MPI_COMM_WORLD) rank of each rank of a group; empty for a
+  /// transport over the whole job.
+  std::vector<int> jobRanks_;
   std::shared_ptr<MpiLifetime> lifetime_;
   int rank_ = 0;
   int size_ = 1;

@@ -1,6 +1,7 @@
 //===- transport.cc - Transport base and the build-without-MPI fallback ---===//
 
 #include "comm/transport.h"
+#include "comm/wait_watch.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -37,6 +38,10 @@ MpiLaunch detectMpiLaunch() {
 bool haveMpi() { return false; }
 
 void setWaitTimeout(double, const std::string &) {}
+
+// Without MPI nothing waits on another rank.
+WaitGrace::WaitGrace(double) {}
+WaitGrace::~WaitGrace() {}
 
 StatusOr<std::shared_ptr<Transport>> createMpiTransport(int *, char ***) {
   return unimplementedError(

@@ -23,6 +23,7 @@ struct Watch {
   std::mutex mutex;
   std::condition_variable wake;
   double timeoutSeconds = kDefaultWaitTimeoutSeconds;
+  double graceSeconds = 0;
   std::string program = "cleave";
   std::function<void()> action;
   bool waiting = false;
@@ -41,7 +42,7 @@ struct Watch {
         continue;
       double waited =
           std::chrono::duration<double>(Clock::now() - since).count();
-      if (waited <= timeoutSeconds)
+      if (waited <= timeoutSeconds + graceSeconds)
         continue;
       std::fprintf(stderr,
                    "%s: error: rank %d: no progress for %.0f s: waiting for "
@@ -86,6 +87,18 @@ WaitScope::WaitScope(int rank, std::string what) {
     w.threadStarted = true;
     std::thread([&w] { w.run(); }).detach();
   }
+}
+
+WaitGrace::WaitGrace(double seconds) {
+  Watch &w = watch();
+  std::lock_guard<std::mutex> lock(w.mutex);
+  w.graceSeconds = seconds;
+}
+
+WaitGrace::~WaitGrace() {
+  Watch &w = watch();
+  std::lock_guard<std::mutex> lock(w.mutex);
+  w.graceSeconds = 0;
 }
 
 WaitScope::~WaitScope() {

@@ -28,6 +28,19 @@ public:
   WaitScope &operator=(const WaitScope &) = delete;
 };
 
+/// While one lives, waits may last `seconds` past the bound before they end
+/// the job: for a wait on a rank that is itself waiting, bounded, on another
+/// (a follower idle until the next command, rank 0 waiting for a replica that
+/// waits for its own followers), so that the rank nearest the fault is the
+/// one that reports it, naming that fault's rank. Graces do not nest.
+class WaitGrace {
+public:
+  explicit WaitGrace(double seconds);
+  ~WaitGrace();
+  WaitGrace(const WaitGrace &) = delete;
+  WaitGrace &operator=(const WaitGrace &) = delete;
+};
+
 /// What the watchdog does when a wait lasts too long, after printing its
 /// line: the MPI transport sets it to MPI_Abort of the job.
 void setWaitTimeoutAction(std::function<void()> action);

@@ -15,6 +15,7 @@
 
 #include "comm/transport.h"
 #include "core/gpu_program.h"
+#include "core/trace.h"
 #include "hal/hal.h"
 
 #include <algorithm>
@@ -55,6 +56,8 @@ struct Transfer {
   int position = 0; ///< among the cut's tensors, in the sender's args order
   Tensor buffers[2];
   TransportRequest pending[2] = {-1, -1};
+  /// The microbatch each slot's pending transfer carries (for the trace).
+  int microbatch[2] = {-1, -1};
 };
 
 /// A graph input or output seen one microbatch at a time.
@@ -180,6 +183,7 @@ void stageAllReduce(void *ctx, const void *in, void *out, int64_t count,
       std::memcpy(out, in, static_cast<size_t>(count) * dtypeSize(type));
     return;
   }
+  trace::Span span("all-reduce", -1, -1, count * int64_t(dtypeSize(type)));
   Status status =
       calls.group->allReduceSum(in, out, static_cast<size_t>(count), type);
   if (!status.ok())
@@ -206,6 +210,7 @@ void stageAllGather(void *ctx, const void *in, void *out, int64_t count,
     std::memcpy(out, in, bytes);
     return;
   }
+  trace::Span span("all-gather", -1, -1, int64_t(bytes));
   Status status = calls.group->allGather(in, out, bytes);
   if (!status.ok())
     calls.status = Status(status.code(), "all-gather: " + status.message());
@@ -603,6 +608,8 @@ Status Session::run(const std::vector<TensorView> &inputs,
 
     StageProfile &profile = impl.profile;
     double runStart = now();
+    const int stageId = impl.stage->id;
+    trace::Span runSpan("run", stageId);
     std::string where = "stage " + std::to_string(impl.stage->id) + ": ";
     int microbatches = artifact_->microbatches();
     // Where each output goes: the caller's buffers, or the session's own on
@@ -656,6 +663,7 @@ Status Session::run(const std::vector<TensorView> &inputs,
                         where + "recv '" + recv.name +
                             "': " + request.status().message());
         recv.pending[slot] = *request;
+        recv.microbatch[slot] = microbatch;
       }
       return Status();
     };
@@ -664,7 +672,13 @@ Status Session::run(const std::vector<TensorView> &inputs,
       if (transfer.pending[slot] < 0)
         return Status();
       double start = now();
-      Status done = transport->wait(transfer.pending[slot]);
+      Status done;
+      {
+        // The wait for a transfer, named by its direction.
+        trace::Span span(kind, stageId, transfer.microbatch[slot],
+                         int64_t(transfer.bytes), transfer.peerRank);
+        done = transport->wait(transfer.pending[slot]);
+      }
       waited += now() - start;
       transfer.pending[slot] = -1;
       if (!done.ok())
@@ -737,10 +751,13 @@ Status Session::run(const std::vector<TensorView> &inputs,
       }
       impl.calls.status = Status();
       double computeStart = now();
-      Status status =
-          impl.gpu ? impl.gpu->run(args.data(), &impl.context)
-                   : impl.executable->invoke(impl.entry, &impl.context,
-                                             args.data());
+      Status status;
+      {
+        trace::Span span("compute", stageId, m);
+        status = impl.gpu ? impl.gpu->run(args.data(), &impl.context)
+                          : impl.executable->invoke(impl.entry, &impl.context,
+                                                    args.data());
+      }
       double computed = now() - computeStart;
       profile.computeSeconds += computed;
       if (profile.microbatches++ == 0 || computed < profile.computeMinSeconds)
@@ -764,6 +781,7 @@ Status Session::run(const std::vector<TensorView> &inputs,
                         where + "send '" + send.name +
                             "': " + request.status().message());
         send.pending[slot] = *request;
+        send.microbatch[slot] = m;
       }
     }
     for (Transfer &send : impl.sends)

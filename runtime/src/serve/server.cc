@@ -9,10 +9,12 @@
 #include "serve/grpc_server.h"
 #endif
 #include "serve/kserve.h"
+#include "serve/metrics.h"
 #include "serve/model_runner.h"
 #include "serve/sha256.h"
 
 #include "comm/transport.h"
+#include "core/trace.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -76,105 +78,6 @@ struct Pending {
     }
     done.notify_all();
   }
-};
-
-/// A Prometheus histogram with fixed bucket bounds.
-struct Histogram {
-  std::vector<double> bounds;
-  std::vector<uint64_t> counts; // per bucket, not cumulative
-  uint64_t count = 0;
-  double sum = 0;
-
-  explicit Histogram(std::vector<double> upper)
-      : bounds(std::move(upper)), counts(bounds.size(), 0) {}
-
-  void observe(double value) {
-    for (size_t i = 0; i < bounds.size(); ++i)
-      if (value <= bounds[i]) {
-        ++counts[i];
-        break;
-      }
-    ++count;
-    sum += value;
-  }
-
-  void write(std::ostringstream &out, const std::string &name) const {
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < bounds.size(); ++i) {
-      cumulative += counts[i];
-      out << name << "_bucket{le=\"" << bounds[i] << "\"} " << cumulative
-          << "\n";
-    }
-    out << name << "_bucket{le=\"+Inf\"} " << count << "\n";
-    out << name << "_sum " << sum << "\n" << name << "_count " << count << "\n";
-  }
-};
-
-/// Counters for /metrics.
-class Metrics {
-public:
-  void request(int status, double seconds) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ++byStatus_[status];
-    latency_.observe(seconds);
-  }
-  void batch(int64_t rows, int64_t requests, double seconds, int64_t plan) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ++byPlan_[plan];
-    batchRows_.observe(double(rows));
-    batchRequests_.observe(double(requests));
-    runSeconds_.observe(seconds);
-  }
-
-  std::string text(const std::string &model, size_t queueDepth,
-                   bool ready) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::ostringstream out;
-    out << "# HELP cleave_requests_total Inference requests answered, by "
-           "HTTP status.\n# TYPE cleave_requests_total counter\n";
-    if (byStatus_.empty())
-      out << "cleave_requests_total{model=\"" << model << "\",status=\"200\"} 0\n";
-    for (const auto &[status, count] : byStatus_)
-      out << "cleave_requests_total{model=\"" << model << "\",status=\""
-          << status << "\"} " << count << "\n";
-    out << "# HELP cleave_request_latency_seconds Time from a request's "
-           "arrival to its answer.\n# TYPE cleave_request_latency_seconds "
-           "histogram\n";
-    latency_.write(out, "cleave_request_latency_seconds");
-    out << "# HELP cleave_batch_size Rows per batch run (before padding).\n"
-           "# TYPE cleave_batch_size histogram\n";
-    batchRows_.write(out, "cleave_batch_size");
-    out << "# HELP cleave_batch_requests Requests per batch run.\n"
-           "# TYPE cleave_batch_requests histogram\n";
-    batchRequests_.write(out, "cleave_batch_requests");
-    out << "# HELP cleave_batch_run_seconds Time to run one batch.\n"
-           "# TYPE cleave_batch_run_seconds histogram\n";
-    runSeconds_.write(out, "cleave_batch_run_seconds");
-    out << "# HELP cleave_batch_runs_total Batches run, by the batch size of "
-           "the plan that ran them (rows after padding).\n"
-           "# TYPE cleave_batch_runs_total counter\n";
-    for (const auto &[plan, count] : byPlan_)
-      out << "cleave_batch_runs_total{plan_batch=\"" << plan << "\"} " << count
-          << "\n";
-    out << "# HELP cleave_queue_depth Requests waiting to be batched.\n"
-           "# TYPE cleave_queue_depth gauge\ncleave_queue_depth "
-        << queueDepth << "\n";
-    out << "# HELP cleave_ready 1 while the model is ready.\n"
-           "# TYPE cleave_ready gauge\ncleave_ready "
-        << (ready ? 1 : 0) << "\n";
-    return out.str();
-  }
-
-private:
-  mutable std::mutex mutex_;
-  std::map<int, uint64_t> byStatus_;
-  std::map<int64_t, uint64_t> byPlan_;
-  Histogram latency_{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                      0.25, 0.5, 1, 2.5, 5, 10}};
-  Histogram batchRows_{{1, 2, 4, 8, 16, 32, 64, 128, 256}};
-  Histogram batchRequests_{{1, 2, 4, 8, 16, 32, 64, 128, 256}};
-  Histogram runSeconds_{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                         0.25, 0.5, 1, 2.5, 5, 10}};
 };
 
 /// "2026-12-07T12:34:56.789Z".
@@ -254,6 +157,7 @@ json planRecord(const std::string &model, const Artifact &artifact,
                {{"devices", devices},
                 {"pp", stageIds.size()},
                 {"tp", tp},
+                {"dp", artifact.dp()},
                 {"microbatches", artifact.microbatches()}}}};
 }
 
@@ -287,6 +191,14 @@ public:
     maxRows_ = model_.maxRows > 0 ? model_.maxRows : 1;
     if (options_.maxBatch > 0)
       maxRows_ = std::min<int64_t>(maxRows_, options_.maxBatch);
+    if (!options_.trace.empty()) {
+      // Refused now rather than lost at the end.
+      std::FILE *file = std::fopen(options_.trace.c_str(), "w");
+      if (!file)
+        return notFoundError("cannot write the trace '" + options_.trace +
+                             "': " + std::strerror(errno));
+      std::fclose(file);
+    }
     if (!options_.auditLog.empty()) {
       Status opened = audit_.open(options_.auditLog,
                                   planRecord(model_.name, artifact, artifactSha));
@@ -300,9 +212,10 @@ public:
     http_.set_tcp_nodelay(true);
     // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a
     // second server would share a port in use instead of being refused.
-    http_.set_socket_options([](socket_t sock) {
+    http_.set_socket_options([this](socket_t sock) {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      listening_ = sock;
     });
     http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
     if (options_.port == 0) {
@@ -318,6 +231,15 @@ public:
                           " (in use, or not an address of this machine)");
       port_ = options_.port;
     }
+    // Debian's libcpp-httplib listens with a backlog of 5: a burst of new
+    // connections (32 clients at once, or a server slowed by busy MPI ranks)
+    // overflows the accept queue, the kernel falls back to SYN cookies and
+    // drops handshakes, and now and then a client's connection is reset (hey
+    // counted about 1 in 200 requests at concurrency 32 as errors, without a
+    // status). listen() again on the bound socket raises the backlog (the
+    // kernel caps it at net.core.somaxconn).
+    if (listening_ >= 0)
+      ::listen(listening_, kListenBacklog);
     if (options_.grpcPort >= 0) {
 #ifdef CLEAVE_HAVE_GRPC
       StatusOr<std::unique_ptr<GrpcServer>> grpc = GrpcServer::start(
@@ -365,10 +287,20 @@ public:
     for (std::thread &worker : workers)
       worker.join();
     listener_.join();
-    Status stopped = runners_.front()->stop();
+    std::string others;
+    Status stopped = runners_.front()->stop(&others);
     if (!stopped.ok()) {
       printError(stopped.message());
       return 1;
+    }
+    if (!options_.trace.empty()) {
+      trace::setEnabled(false);
+      Status written = trace::writeTrace(runners_.front()->traceText() + others,
+                                         options_.trace);
+      if (!written.ok()) {
+        printError(written.message());
+        return 1;
+      }
     }
     std::printf("cleave-serve: stopped after answering every request\n");
     std::fflush(stdout);
@@ -379,8 +311,49 @@ private:
   void routes();
   void inferHttp(const httplib::Request &req, httplib::Response &res);
   void work(ModelRunner &runner, bool watchSignals);
+  /// A batch formed from queued requests: its inputs stacked for the
+  /// smallest plan they fit, and, once run, its outputs.
+  struct Formed {
+    std::vector<std::shared_ptr<Pending>> batch;
+    int64_t rows = 0;
+    size_t plan = 0;
+    std::vector<Tensor> inputs;
+    std::shared_ptr<std::vector<Tensor>> outputs;
+    Status status;
+    Clock::time_point start;
+  };
+  Formed form(ModelRunner &runner, std::vector<std::shared_ptr<Pending>> batch);
+  /// Counts the batch run on `replica` and answers its requests.
+  void finish(ModelRunner &runner, Formed &formed, int replica);
   void runBatch(ModelRunner &runner,
-                const std::vector<std::shared_ptr<Pending>> &batch);
+                std::vector<std::shared_ptr<Pending>> batch);
+  /// A plan with replicas: runs `first` and what else is queued on the
+  /// replicas, one batch each, at once.
+  void runOnReplicas(ModelRunner &runner,
+                     std::vector<std::shared_ptr<Pending>> first);
+  /// A replica failed to take or return a batch: as a peer may wait, the
+  /// job ends.
+  [[noreturn]] void failJob(ModelRunner &runner, const Status &status) {
+    printError("rank 0: " + status.message());
+    if (runner.job())
+      runner.job()->abort(1);
+    std::_Exit(1);
+  }
+  /// Every rank's profile; --instances add to rank 0's.
+  std::vector<RankProfile> rankProfiles() const {
+    std::vector<RankProfile> ranks = runners_.front()->profiles();
+    for (size_t i = 1; i < runners_.size(); ++i) {
+      RankProfile more = runners_[i]->profiles().front();
+      RankProfile &p = ranks.front();
+      p.runs += more.runs;
+      p.microbatches += more.microbatches;
+      p.computeSeconds += more.computeSeconds;
+      p.recvWaitSeconds += more.recvWaitSeconds;
+      p.sendWaitSeconds += more.sendWaitSeconds;
+      p.runSeconds += more.runSeconds;
+    }
+    return ranks;
+  }
   void answer(httplib::Response &res, int status, const std::string &message) {
     res.status = status;
     res.set_content(errorJson(message), "application/json");
@@ -391,6 +364,9 @@ private:
   std::vector<std::unique_ptr<ModelRunner>> runners_;
   int64_t maxRows_ = 1;
   int port_ = 0;
+  static constexpr int kListenBacklog = 1024;
+  /// The listening socket, as httplib made it.
+  socket_t listening_ = -1;
   httplib::Server http_;
 #ifdef CLEAVE_HAVE_GRPC
   std::unique_ptr<GrpcServer> grpc_;
@@ -402,6 +378,8 @@ private:
   std::atomic<bool> ready_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> nextId_{1};
+  /// The replica whose turn it is to take the next round's first batch.
+  int nextReplica_ = 0;
 };
 
 void Server::routes() {
@@ -460,11 +438,12 @@ void Server::routes() {
                }
                inferHttp(req, res);
              });
-  http_.Get("/metrics", [this](const httplib::Request &,
-                               httplib::Response &res) {
-    res.set_content(metrics_.text(model_.name, batcher_.depth(), ready()),
-                    "text/plain; version=0.0.4");
-  });
+  http_.Get("/metrics",
+            [this](const httplib::Request &, httplib::Response &res) {
+              res.set_content(metrics_.text(model_.name, batcher_.depth(),
+                                            ready(), rankProfiles()),
+                              "text/plain; version=0.0.4");
+            });
   // Every other failure (no such route, a body over the limit) also answers
   // with one JSON line.
   http_.set_error_handler(httplib::Server::HandlerWithResponse(
@@ -587,30 +566,30 @@ void Server::inferHttp(const httplib::Request &req, httplib::Response &res) {
   res.set_content(std::move(body), contentType.c_str());
 }
 
-void Server::runBatch(ModelRunner &runner,
-                      const std::vector<std::shared_ptr<Pending>> &batch) {
-  Clock::time_point start = Clock::now();
-  int64_t rows = 0;
-  for (const auto &pending : batch)
-    rows += pending->rows;
+Server::Formed Server::form(ModelRunner &runner,
+                            std::vector<std::shared_ptr<Pending>> batch) {
+  Formed formed;
+  formed.start = Clock::now();
+  formed.batch = std::move(batch);
+  for (const auto &pending : formed.batch)
+    formed.rows += pending->rows;
   // The smallest plan the rows fit in (artifacts compiled with --batch-sizes
   // have several).
-  size_t plan = 0;
   const std::vector<int64_t> &batches = runner.batches();
-  while (plan + 1 < batches.size() && batches[plan] < rows)
-    ++plan;
-  const std::vector<TensorDesc> &descs = runner.planArtifact(plan).inputs();
-  std::vector<Tensor> inputs;
-  Status status;
-  if (batch.size() == 1 && model_.maxRows <= 0) {
+  while (formed.plan + 1 < batches.size() && batches[formed.plan] < formed.rows)
+    ++formed.plan;
+  const std::vector<TensorDesc> &descs =
+      runner.planArtifact(formed.plan).inputs();
+  Status &status = formed.status;
+  if (formed.batch.size() == 1 && model_.maxRows <= 0) {
     // A model without a batch dim: the request's tensors are the inputs.
     for (size_t i = 0; status.ok() && i < descs.size(); ++i) {
-      const std::string &data = batch.front()->request.inputs[i];
+      const std::string &data = formed.batch.front()->request.inputs[i];
       StatusOr<Tensor> tensor = Tensor::fromBytes(
           descs[i].dtype, descs[i].shape, data.data(), data.size());
       status = tensor.status();
       if (tensor.ok())
-        inputs.push_back(std::move(tensor).value());
+        formed.inputs.push_back(std::move(tensor).value());
     }
   } else {
     // Requests stacked along dim 0, zero rows padding up to the plan's
@@ -621,24 +600,86 @@ void Server::runBatch(ModelRunner &runner,
       if (!tensor.ok())
         break;
       char *at = static_cast<char *>(tensor->data());
-      for (const auto &pending : batch) {
+      for (const auto &pending : formed.batch) {
         const std::string &data = pending->request.inputs[i];
         std::memcpy(at, data.data(), data.size());
         at += data.size();
       }
-      inputs.push_back(std::move(tensor).value());
+      formed.inputs.push_back(std::move(tensor).value());
     }
   }
-  auto outputs = std::make_shared<std::vector<Tensor>>();
-  if (status.ok())
-    status = runner.run(plan, inputs, outputs.get());
-  metrics_.batch(rows, int64_t(batch.size()),
-                 std::chrono::duration<double>(Clock::now() - start).count(),
-                 batches[plan]);
+  formed.outputs = std::make_shared<std::vector<Tensor>>();
+  return formed;
+}
+
+void Server::finish(ModelRunner &runner, Formed &formed, int replica) {
+  metrics_.batch(
+      formed.rows, int64_t(formed.batch.size()),
+      std::chrono::duration<double>(Clock::now() - formed.start).count(),
+      runner.batches()[formed.plan], replica);
   int64_t offset = 0;
-  for (const auto &pending : batch) {
-    pending->finish(status, outputs, offset, rows);
+  for (const auto &pending : formed.batch) {
+    pending->finish(formed.status, formed.outputs, offset, formed.rows);
     offset += pending->rows;
+  }
+}
+
+void Server::runBatch(ModelRunner &runner,
+                      std::vector<std::shared_ptr<Pending>> batch) {
+  trace::Span span("batch");
+  Formed formed = form(runner, std::move(batch));
+  if (formed.status.ok())
+    formed.status =
+        runner.run(formed.plan, formed.inputs, formed.outputs.get());
+  finish(runner, formed, 0);
+}
+
+void Server::runOnReplicas(ModelRunner &runner,
+                           std::vector<std::shared_ptr<Pending>> first) {
+  // One round: the first batch goes to the replica whose turn it is, then
+  // whatever else is queued already forms a batch for each next replica;
+  // the other replicas' batches run while this one runs its own.
+  trace::Span span("round");
+  const int replicas = runner.replicas();
+  std::vector<Formed> round;
+  std::vector<int> on;
+  for (int k = 0; k < replicas; ++k) {
+    std::vector<std::shared_ptr<Pending>> batch =
+        k == 0 ? std::move(first)
+               : batcher_.next(maxRows_, Clock::duration::zero(),
+                               Clock::duration::zero());
+    if (batch.empty())
+      break;
+    round.push_back(form(runner, std::move(batch)));
+    on.push_back((nextReplica_ + k) % replicas);
+  }
+  nextReplica_ = (nextReplica_ + 1) % replicas;
+  std::vector<bool> started(round.size(), false);
+  for (size_t i = 0; i < round.size(); ++i) {
+    if (on[i] == 0 || !round[i].status.ok())
+      continue;
+    round[i].status = runner.startOn(on[i], round[i].plan, round[i].inputs,
+                                     round[i].outputs.get());
+    if (!round[i].status.ok())
+      failJob(runner, round[i].status);
+    started[i] = true;
+  }
+  for (size_t i = 0; i < round.size(); ++i)
+    if (on[i] == 0) {
+      if (round[i].status.ok())
+        round[i].status =
+            runner.run(round[i].plan, round[i].inputs, round[i].outputs.get());
+      finish(runner, round[i], 0);
+    }
+  for (size_t i = 0; i < round.size(); ++i) {
+    if (on[i] == 0)
+      continue;
+    if (started[i]) {
+      Status done = runner.finishOn(on[i]);
+      if (!done.ok())
+        failJob(runner, done);
+    }
+    finish(runner, round[i], on[i]);
   }
 }
 
@@ -671,7 +712,10 @@ void Server::work(ModelRunner &runner, bool watchSignals) {
       }
       continue;
     }
-    runBatch(runner, batch);
+    if (runner.replicas() > 1)
+      runOnReplicas(runner, std::move(batch));
+    else
+      runBatch(runner, std::move(batch));
     lastHeartbeat = Clock::now();
   }
 }
@@ -688,6 +732,8 @@ int runServer(const ServeOptions &options) {
   std::signal(SIGPIPE, SIG_IGN);
 
   setWaitTimeout(options.rankTimeoutSeconds, "cleave-serve");
+  // Every rank parsed the same command line: all record, or none.
+  trace::setEnabled(!options.trace.empty());
   if (options.instances < 1) {
     printError("--instances must be at least 1");
     return 1;
@@ -696,7 +742,8 @@ int runServer(const ServeOptions &options) {
   if (threads == 0 && options.instances > 1)
     threads = std::max(1, availableCores() / options.instances);
   StatusOr<std::unique_ptr<ModelRunner>> first =
-      ModelRunner::open(options.artifact, threads);
+      ModelRunner::open(options.artifact, threads, "cleave-serve",
+                        /*replicasFollow=*/true);
   if (!first.ok()) {
     // Every rank has the same status under mpirun: rank 0 says it.
     if (detectMpiLaunch().rank == 0)
@@ -704,23 +751,13 @@ int runServer(const ServeOptions &options) {
     return 1;
   }
   std::unique_ptr<ModelRunner> runner = std::move(first).value();
-  if (runner->replicas() > 1) {
-    if (detectMpiLaunch().rank == 0)
-      printError("artifact '" + options.artifact + "': a plan with " +
-                 std::to_string(runner->replicas()) +
-                 " data-parallel replicas is not served yet; serve one replica "
-                 "(mpirun -np " +
-                 std::to_string(runner->artifact().ranks()) +
-                 ") per server, or run it with cleave-batch");
-    Status released = runner->rank() != 0 ? runner->follow() : runner->stop();
-    (void)released;
-    return 1;
-  }
-  if (runner->rank() != 0) {
+  if (!runner->leads()) {
     Status followed = runner->follow();
     if (!followed.ok()) {
-      printError("rank " + std::to_string(runner->rank()) + ": " +
-                 followed.message());
+      printError("rank " +
+                 std::to_string(runner->job() ? runner->job()->rank()
+                                              : runner->rank()) +
+                 ": " + followed.message());
       return 1;
     }
     return 0;

@@ -36,6 +36,9 @@ struct ServeOptions {
   std::string auditLog;
   /// Under mpirun: the longest a rank waits on a peer before the job ends.
   double rankTimeoutSeconds = 5;
+  /// Where rank 0 writes a Chrome/Perfetto trace of every rank when the
+  /// server stops (core/trace.h); empty for none.
+  std::string trace;
   /// Bodies larger than this are refused with 413.
   size_t maxBodyBytes = size_t(256) << 20;
 };

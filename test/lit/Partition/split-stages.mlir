@@ -1,5 +1,6 @@
 // Each stage becomes a module with one @main: received tensors are leading arguments,
-// sent tensors results, graph inputs and outputs keep their names.
+// sent tensors results, graph inputs and outputs keep their names; the weight all three
+// stages use is renamed in the later ones.
 // RUN: cleave-opt %s --cleave-partition-pipeline=stages=3 --cleave-split-stages | FileCheck %s
 
 // CHECK-LABEL: module @stage_0
@@ -16,7 +17,7 @@
 // CHECK-LABEL: module @stage_2
 // CHECK:       func.func @main(%[[RX2:.*]]: tensor<64x256xf32> {cleave.recv = #cleave.transfer<"x", 1>}, %[[RB:.*]]: tensor<64x256xf32> {cleave.recv = #cleave.transfer<"mm2", 1>})
 // CHECK-SAME:    -> (tensor<64x256xf32> {onnx.name = "y"})
-// CHECK:         onnx.parameter "w"
+// CHECK:         onnx.parameter "w@stage2"
 // CHECK-NOT:   pipe.
 func.func @main(%x: tensor<64x256xf32> {onnx.name = "x"}) -> (tensor<64x256xf32> {onnx.name = "y"}) {
   %w = onnx.parameter "w" dense<1.0> : tensor<256x256xf32>

@@ -1,0 +1,193 @@
+//===- trace.cc - Trace events of a run, for Chrome/Perfetto --------------===//
+
+#include "core/trace.h"
+
+#include "comm/transport.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace cleave::trace {
+
+namespace detail {
+std::atomic<bool> gEnabled{false};
+} // namespace detail
+
+namespace {
+
+/// The most events one process keeps; later ones are dropped.
+constexpr size_t kMaxEvents = size_t(1) << 20;
+
+struct Buffer {
+  std::mutex mutex;
+  std::vector<Event> events;
+  std::map<std::thread::id, int> threads;
+};
+
+Buffer &buffer() {
+  static Buffer *instance = new Buffer(); // lives until the process ends
+  return *instance;
+}
+
+/// `text` as a JSON string literal.
+std::string quoted(const std::string &text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += char(c);
+    } else if (c < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+      out += escaped;
+    } else {
+      out += char(c);
+    }
+  }
+  return out + "\"";
+}
+
+} // namespace
+
+void setEnabled(bool on) { detail::gEnabled = on; }
+
+int64_t nowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void record(const char *name, int64_t startMicros, int stage, int microbatch,
+            int64_t bytes, int peer) {
+  int64_t end = nowMicros();
+  Buffer &b = buffer();
+  std::lock_guard<std::mutex> lock(b.mutex);
+  auto [at, added] =
+      b.threads.emplace(std::this_thread::get_id(), int(b.threads.size()) + 1);
+  (void)added;
+  // A long-running server's buffer stops growing here (about 100 MB).
+  if (b.events.size() >= kMaxEvents)
+    return;
+  Event event;
+  event.name = name;
+  event.startMicros = startMicros;
+  event.durationMicros = end - startMicros;
+  event.thread = at->second;
+  event.stage = stage;
+  event.microbatch = microbatch;
+  event.bytes = bytes;
+  event.peer = peer;
+  b.events.push_back(event);
+}
+
+std::vector<Event> take() {
+  Buffer &b = buffer();
+  std::lock_guard<std::mutex> lock(b.mutex);
+  std::vector<Event> events;
+  events.swap(b.events);
+  return events;
+}
+
+std::string toJson(const std::vector<Event> &events, int pid,
+                   const std::string &process, const std::string &mainThread) {
+  std::string out;
+  std::string p = std::to_string(pid);
+  out += "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":" + p +
+         ",\"tid\":0,\"args\":{\"name\":" + quoted(process) + "}},\n";
+  out += "{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":" + p +
+         ",\"tid\":0,\"args\":{\"sort_index\":" + p + "}},\n";
+  int threads = 1;
+  for (const Event &event : events)
+    threads = std::max(threads, event.thread);
+  for (int t = 1; t <= threads; ++t)
+    out += "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":" + p +
+           ",\"tid\":" + std::to_string(t) + ",\"args\":{\"name\":" +
+           quoted(t == 1 ? mainThread : "thread " + std::to_string(t)) +
+           "}},\n";
+  for (const Event &event : events) {
+    out += "{\"name\":" + quoted(event.name) +
+           ",\"cat\":\"cleave\",\"ph\":\"X\"," + "\"pid\":" + p +
+           ",\"tid\":" + std::to_string(event.thread) +
+           ",\"ts\":" + std::to_string(event.startMicros) +
+           ",\"dur\":" + std::to_string(event.durationMicros) + ",\"args\":{";
+    std::string args;
+    auto add = [&](const char *key, int64_t value) {
+      if (value < 0)
+        return;
+      args += (args.empty() ? "\"" : ",\"") + std::string(key) +
+              "\":" + std::to_string(value);
+    };
+    add("stage", event.stage);
+    add("microbatch", event.microbatch);
+    add("bytes", event.bytes);
+    add("peer", event.peer);
+    out += args + "}},\n";
+  }
+  return out;
+}
+
+Status writeTrace(const std::string &text, const std::string &path) {
+  std::string all = text;
+  if (all.rfind("{\"traceEvents\"", 0) != 0)
+    all = "{\"traceEvents\":[\n" + all;
+  // Every object ends with ",\n": the last one's comma goes.
+  if (all.size() >= 2 && all.compare(all.size() - 2, 2, ",\n") == 0)
+    all.erase(all.size() - 2, 1);
+  all += "],\"displayTimeUnit\":\"ms\"}\n";
+  std::FILE *file = std::fopen(path.c_str(), "w");
+  if (!file)
+    return notFoundError("cannot write the trace '" + path +
+                         "': " + std::strerror(errno));
+  bool ok = std::fwrite(all.data(), 1, all.size(), file) == all.size();
+  ok = std::fclose(file) == 0 && ok;
+  if (!ok)
+    return internalError("cannot write the trace '" + path + "'");
+  return Status();
+}
+
+Status gatherTrace(Transport &transport, const std::string &text,
+                   const std::string &path) {
+  constexpr int kTraceTag = 7900;
+  int64_t size = int64_t(text.size());
+  std::vector<int64_t> sizes(size_t(transport.size()));
+  Status status = transport.allGather(&size, sizes.data(), sizeof(size));
+  if (!status.ok())
+    return status;
+  Status written;
+  if (transport.rank() != 0) {
+    if (size > 0) {
+      StatusOr<TransportRequest> sent =
+          transport.send(text.data(), text.size(), 0, kTraceTag);
+      if (!sent.ok())
+        return sent.status();
+      status = transport.wait(*sent);
+      if (!status.ok())
+        return status;
+    }
+  } else {
+    std::string all = "{\"traceEvents\":[\n" + text;
+    for (int r = 1; r < transport.size(); ++r) {
+      if (sizes[size_t(r)] <= 0)
+        continue;
+      std::string part(size_t(sizes[size_t(r)]), '\0');
+      StatusOr<TransportRequest> received =
+          transport.recv(&part[0], part.size(), r, kTraceTag);
+      if (!received.ok())
+        return received.status();
+      status = transport.wait(*received);
+      if (!status.ok())
+        return status;
+      all += part;
+    }
+    written = writeTrace(all, path);
+  }
+  // Rank 0's outcome, for every rank.
+  return transport.agree(written);
+}
+
+} // namespace cleave::trace
