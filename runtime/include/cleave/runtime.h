@@ -502,6 +502,13 @@ struct StageProfile {
   double recvWaitSeconds = 0;   ///< blocked waiting for received activations
   double sendWaitSeconds = 0;   ///< blocked waiting for sends to complete
   double runSeconds = 0;        ///< inside run(), summed
+  /// The tensor-parallel collectives the stage's code called (none for a
+  /// stage on one rank): all-reduces and all-gathers, and the bytes of
+  /// each rank's part (what the rank passes in), summed.
+  int64_t allReduces = 0;
+  int64_t allReduceBytes = 0;
+  int64_t allGathers = 0;
+  int64_t allGatherBytes = 0;
 };
 
 /// A borrowed, read-only dense row-major tensor: an input that Session::run

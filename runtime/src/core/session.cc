@@ -73,6 +73,8 @@ struct CallState {
   Transport *group = nullptr;
   /// The first failure of a runtime call during the current invocation.
   Status status;
+  /// Where the collectives of a group of several ranks are counted.
+  StageProfile *profile = nullptr;
 };
 
 struct Session::Impl {
@@ -180,6 +182,9 @@ void stageAllReduce(void *ctx, const void *in, void *out, int64_t count,
       std::memcpy(out, in, static_cast<size_t>(count) * dtypeSize(type));
     return;
   }
+  calls.profile->allReduces++;
+  calls.profile->allReduceBytes +=
+      static_cast<int64_t>(count) * static_cast<int64_t>(dtypeSize(type));
   Status status =
       calls.group->allReduceSum(in, out, static_cast<size_t>(count), type);
   if (!status.ok())
@@ -206,6 +211,8 @@ void stageAllGather(void *ctx, const void *in, void *out, int64_t count,
     std::memcpy(out, in, bytes);
     return;
   }
+  calls.profile->allGathers++;
+  calls.profile->allGatherBytes += static_cast<int64_t>(bytes);
   Status status = calls.group->allGather(in, out, bytes);
   if (!status.ok())
     calls.status = Status(status.code(), "all-gather: " + status.message());
@@ -387,6 +394,7 @@ Session::create(std::shared_ptr<const Artifact> artifact,
     if (stage->group.size() > 1)
       impl.groupTransport = std::move(groupTransport);
     impl.calls.group = impl.groupTransport.get();
+    impl.calls.profile = &impl.profile;
 
     const DeviceDesc &device = artifact->devices()[stage->device];
     StatusOr<std::unique_ptr<hal::Device>> created = hal::createDevice(
