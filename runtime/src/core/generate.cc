@@ -146,17 +146,23 @@ struct Generator::Impl {
   /// job (rank numbers as the job's), for the tokens and rows sent back.
   std::shared_ptr<Transport> job;
   int rank = 0;
-  /// This rank feeds the plan (first stage), computes its outputs (last
-  /// stage), picks the tokens (the last stage's first rank).
+  /// Per input and output: whether this rank's stage reads or writes it.
+  std::vector<bool> reads, writes;
+  /// This rank's stage reads some inputs (feeds the step), writes some
+  /// outputs; this rank picks the tokens (the first rank of the stage that
+  /// writes the logits).
   bool feeds = true, last = true, picks = true;
   int picker = 0;
-  /// The picker's view of the other ranks: whether each needs the new cache
-  /// rows (a first-stage rank outside the last stage).
-  std::vector<std::pair<int, bool>> peers;
+  /// The picker's peers: every other rank, which gets the tokens.
+  std::vector<int> peers;
+  /// Per cache tensor: the rank this rank receives its new rows from (-1:
+  /// none, computed here or not held here), and the ranks this rank sends
+  /// them to (it is the first rank of the stage computing them and they hold
+  /// the past without computing the present).
+  std::vector<int> rowsFrom;
+  std::vector<std::vector<int>> rowsTo;
   /// A step failed after the steps began: peers may wait on this rank.
   bool broken = false;
-  /// The bytes of all the caches' new rows of one step.
-  int64_t rowBytes = 0;
   /// The sequences of the last generate() call.
   int64_t sequences = 0;
 };
@@ -281,23 +287,38 @@ Generator::create(std::shared_ptr<const Artifact> artifact, int64_t sequences,
   int lastId = 0;
   for (const StageDesc &stage : p.stages())
     lastId = std::max(lastId, stage.id);
-  if (job) {
-    impl->rank = job->rank();
-    const StageDesc *mine = p.stageOnRank(impl->rank);
-    impl->feeds = mine && mine->id == 0;
-    impl->last = mine && mine->id == lastId;
-    const StageDesc *lastStage = p.findStage(lastId);
-    impl->picker = lastStage && !lastStage->group.empty() ? lastStage->group.front()
-                   : lastStage                              ? lastStage->rank
-                                                            : 0;
-    impl->picks = impl->rank == impl->picker;
-    for (int r = 0; r < job->size(); ++r) {
-      if (r == impl->picker)
-        continue;
-      const StageDesc *stage = p.stageOnRank(r);
-      impl->peers.push_back({r, stage && stage->id == 0 && stage->id != lastId});
-    }
-  }
+  // Which inputs this rank's stage reads and which outputs it writes (one
+  // rank: all), and who writes each output: a stage's first rank.
+  impl->rank = job ? job->rank() : 0;
+  const StageDesc *mine = job ? p.stageOnRank(impl->rank) : &p.stages().front();
+  auto has = [](const StageDesc *stage, StageArg::Kind kind, const std::string &name) {
+    if (stage)
+      for (const StageArg &arg : stage->args)
+        if (arg.kind == kind && arg.name == name)
+          return true;
+    return false;
+  };
+  auto leader = [](const StageDesc &stage) {
+    return stage.group.empty() ? stage.rank : stage.group.front();
+  };
+  auto writer = [&](const std::string &output) {
+    for (const StageDesc &stage : p.stages())
+      if (has(&stage, StageArg::Kind::Output, output))
+        return leader(stage);
+    return -1;
+  };
+  for (const TensorDesc &desc : p.inputs())
+    impl->reads.push_back(has(mine, StageArg::Kind::Input, desc.name));
+  for (const TensorDesc &desc : p.outputs())
+    impl->writes.push_back(has(mine, StageArg::Kind::Output, desc.name));
+  impl->feeds = std::find(impl->reads.begin(), impl->reads.end(), true) != impl->reads.end();
+  impl->last = std::find(impl->writes.begin(), impl->writes.end(), true) != impl->writes.end();
+  impl->picker = writer(contract->logits);
+  impl->picks = impl->rank == impl->picker;
+  if (job)
+    for (int r = 0; r < job->size(); ++r)
+      if (r != impl->picker)
+        impl->peers.push_back(r);
   for (size_t i = 0; i < p.inputs().size(); ++i) {
     const std::string &name = p.inputs()[i].name;
     Role role = Role::Other;
@@ -315,28 +336,15 @@ Generator::create(std::shared_ptr<const Artifact> artifact, int64_t sequences,
       checked = failedPreconditionError("input '" + name +
                                         "' has no part in the generation contract");
     impl->inputRoles.push_back(role);
-    if (!impl->feeds || !checked.ok())
-      continue;
-    StatusOr<Tensor> t = Tensor::create(p.inputs()[i].dtype, p.inputs()[i].shape);
-    if (!t.ok())
-      checked = t.status();
-    else
-      impl->inputs.push_back(std::move(*t));
   }
-  for (size_t i = 0; i < p.outputs().size() && checked.ok(); ++i) {
-    const TensorDesc &desc = p.outputs()[i];
-    if (desc.name == contract->logits) {
+  for (size_t i = 0; i < p.outputs().size(); ++i)
+    if (p.outputs()[i].name == contract->logits) {
       impl->logits = i;
-      impl->vocab = desc.shape.back();
+      impl->vocab = p.outputs()[i].shape.back();
     }
-    if (!impl->feeds && !impl->last)
-      continue;
-    StatusOr<Tensor> t = Tensor::create(desc.dtype, desc.shape);
-    if (!t.ok())
-      checked = t.status();
-    else
-      impl->outputs.push_back(std::move(*t));
-  }
+  // Per cache tensor: the rank holding its past receives the new rows from
+  // the stage that computes them when its own stage does not.
+  std::vector<bool> rowsHere(p.outputs().size(), false);
   if (checked.ok())
     for (const GenerationDesc::Cache &c : contract->cache) {
       size_t in = 0, out = 0;
@@ -346,7 +354,37 @@ Generator::create(std::shared_ptr<const Artifact> artifact, int64_t sequences,
         ++out;
       impl->cache.push_back({in, out});
       impl->transposed.push_back(c.transposed);
-      impl->rowBytes += static_cast<int64_t>(p.outputs()[out].byteSize());
+      const int from = writer(c.present);
+      impl->rowsFrom.push_back(impl->reads[in] && !impl->writes[out] ? from : -1);
+      rowsHere[out] = impl->reads[in];
+      std::vector<int> to;
+      if (job && impl->rank == from)
+        for (int r = 0; r < job->size(); ++r) {
+          const StageDesc *stage = p.stageOnRank(r);
+          if (has(stage, StageArg::Kind::Input, c.past) &&
+              !has(stage, StageArg::Kind::Output, c.present))
+            to.push_back(r);
+        }
+      impl->rowsTo.push_back(std::move(to));
+    }
+  // Buffers for what this rank reads, writes or receives; the rest stay empty.
+  impl->inputs.resize(p.inputs().size());
+  impl->outputs.resize(p.outputs().size());
+  for (size_t i = 0; i < p.inputs().size() && checked.ok(); ++i)
+    if (impl->reads[i]) {
+      StatusOr<Tensor> t = Tensor::create(p.inputs()[i].dtype, p.inputs()[i].shape);
+      if (!t.ok())
+        checked = t.status();
+      else
+        impl->inputs[i] = std::move(*t);
+    }
+  for (size_t i = 0; i < p.outputs().size() && checked.ok(); ++i)
+    if (impl->writes[i] || rowsHere[i]) {
+      StatusOr<Tensor> t = Tensor::create(p.outputs()[i].dtype, p.outputs()[i].shape);
+      if (!t.ok())
+        checked = t.status();
+      else
+        impl->outputs[i] = std::move(*t);
     }
   // The input roles depend on the artifact alone: every rank agrees already.
   if (!checked.ok())
@@ -456,13 +494,16 @@ Status Generator::steps(const std::vector<std::vector<int64_t>> &prompts,
   const double penalty = options.sampling.repetitionPenalty;
   const int64_t width = m.capacity + 1;
   int64_t *ids = nullptr, *mask = nullptr, *positions = nullptr;
-  if (m.feeds) {
-    // A fresh cache, every slot masked.
-    for (auto &[in, out] : m.cache)
+  // A fresh cache, every slot masked: on the ranks whose stage reads them.
+  for (auto &[in, out] : m.cache)
+    if (m.reads[in])
       std::memset(m.inputs[in].data(), 0, m.inputs[in].byteSize());
+  if (m.reads[m.ids])
     ids = m.inputs[m.ids].dataAs<int64_t>();
+  if (m.positions != SIZE_MAX && m.reads[m.positions])
+    positions = m.inputs[m.positions].dataAs<int64_t>();
+  if (m.reads[m.mask]) {
     mask = m.inputs[m.mask].dataAs<int64_t>();
-    positions = m.positions == SIZE_MAX ? nullptr : m.inputs[m.positions].dataAs<int64_t>();
     std::fill(mask, mask + m.batch * width, 0);
     for (int64_t b = 0; b < m.batch; ++b)
       mask[b * width + m.capacity] = 1; // the new token's own column
@@ -494,10 +535,14 @@ Status Generator::steps(const std::vector<std::vector<int64_t>> &prompts,
         see(s, id);
     }
   }
-  std::vector<TensorView> inputViews(m.inputs.begin(), m.inputs.end());
+  // A stage passes every input (or output) if it reads (writes) any, those
+  // it does not as empty views; a stage that reads (writes) none passes none.
+  std::vector<TensorView> inputViews;
   std::vector<MutableTensorView> outputViews;
-  if (m.last)
-    outputViews.assign(m.outputs.begin(), m.outputs.end());
+  for (size_t i = 0; i < m.inputs.size() && m.feeds; ++i)
+    inputViews.push_back(m.reads[i] ? TensorView(m.inputs[i]) : TensorView());
+  for (size_t i = 0; i < m.outputs.size() && m.last; ++i)
+    outputViews.push_back(m.writes[i] ? MutableTensorView(m.outputs[i]) : MutableTensorView());
   // Per sequence, the token this step picked (-1: none, the prompt goes on).
   std::vector<int64_t> picked(n, -1);
 
@@ -508,13 +553,13 @@ Status Generator::steps(const std::vector<std::vector<int64_t>> &prompts,
     if (!active)
       break;
     auto start = std::chrono::steady_clock::now();
-    if (m.feeds)
-      for (int64_t b = 0; b < m.batch; ++b) {
-        bool live = b < n && !done[b];
+    for (int64_t b = 0; b < m.batch; ++b) {
+      bool live = b < n && !done[b];
+      if (ids)
         ids[b] = live ? next[b] : 0;
-        if (positions)
-          positions[b] = live ? pos[b] : 0;
-      }
+      if (positions)
+        positions[b] = live ? pos[b] : 0;
+    }
     Status status = m.session->run(inputViews, outputViews);
     if (!status.ok())
       return status;
@@ -546,7 +591,9 @@ Status Generator::steps(const std::vector<std::vector<int64_t>> &prompts,
         continue;
       // The new token's rows go into its slot of every cache tensor, which the
       // next steps attend to.
-      for (size_t c = 0; c < m.cache.size() && m.feeds; ++c) {
+      for (size_t c = 0; c < m.cache.size(); ++c) {
+        if (!m.reads[m.cache[c].first])
+          continue;
         Tensor &cache = m.inputs[m.cache[c].first];
         const Tensor &row = m.outputs[m.cache[c].second];
         const int64_t heads = cache.shape()[1], width = row.shape()[3];
@@ -565,7 +612,7 @@ Status Generator::steps(const std::vector<std::vector<int64_t>> &prompts,
             std::memcpy(head + (d * m.capacity + pos[s]) * element, from + d * element, element);
         }
       }
-      if (m.feeds)
+      if (mask)
         mask[s * width + pos[s]] = 1;
       ++pos[s];
       if (pos[s] < static_cast<int64_t>(prompts[s].size())) {
@@ -601,24 +648,23 @@ Status Generator::exchange(std::vector<int64_t> &picked) {
     return Status();
   };
   Status status;
-  if (m.picks) {
-    // The tokens to every rank; the new cache rows to the first stage's ranks
-    // that did not compute them (tag 1 + the cache tensor's index).
-    for (const auto &[peer, rows] : m.peers) {
-      status = post(job.send(picked.data(), tokenBytes, peer, 0));
-      for (size_t c = 0; c < m.cache.size() && rows && status.ok(); ++c) {
-        const Tensor &row = m.outputs[m.cache[c].second];
-        status = post(job.send(row.data(), row.byteSize(), peer, static_cast<int>(1 + c)));
-      }
-      if (!status.ok())
-        break;
-    }
-  } else {
+  // The tokens, from the picker to every other rank (tag 0); the caches' new
+  // rows, from the stage computing them to ranks holding the cache without
+  // computing them (tag 1 + the cache tensor's index).
+  if (m.picks)
+    for (int peer : m.peers)
+      if (status.ok())
+        status = post(job.send(picked.data(), tokenBytes, peer, 0));
+  if (!m.picks && status.ok())
     status = post(job.recv(picked.data(), tokenBytes, m.picker, 0));
-    for (size_t c = 0; c < m.cache.size() && m.feeds && !m.last && status.ok(); ++c) {
-      Tensor &row = m.outputs[m.cache[c].second];
-      status = post(job.recv(row.data(), row.byteSize(), m.picker, static_cast<int>(1 + c)));
-    }
+  for (size_t c = 0; c < m.cache.size() && status.ok(); ++c) {
+    Tensor &row = m.outputs[m.cache[c].second];
+    for (int peer : m.rowsTo[c])
+      if (status.ok())
+        status = post(job.send(row.data(), row.byteSize(), peer, static_cast<int>(1 + c)));
+    if (m.rowsFrom[c] >= 0 && status.ok())
+      status = post(
+          job.recv(row.data(), row.byteSize(), m.rowsFrom[c], static_cast<int>(1 + c)));
   }
   for (TransportRequest request : requests) {
     Status done = job.wait(request);
@@ -626,7 +672,7 @@ Status Generator::exchange(std::vector<int64_t> &picked) {
       status = done;
   }
   if (!status.ok())
-    return Status(status.code(), "tokens from rank " + std::to_string(m.picker) + ": " +
+    return Status(status.code(), "sending the tokens and cache rows of a step: " +
                                      status.message());
   return Status();
 }
@@ -638,7 +684,7 @@ Status Generator::explainSync(std::string *text) {
   const int ranks = m.job ? m.job->size() : 1;
   // Per rank: stage id, runs, all-reduces and their bytes, all-gathers and
   // their bytes; each rank fills its own row, one sum gathers them.
-  constexpr int kFields = 6;
+  constexpr int kFields = 8;
   std::vector<double> rows(static_cast<size_t>(kFields) * ranks, 0.0);
   const StageProfile &profile = m.session->profile();
   double *row = &rows[static_cast<size_t>(kFields) * m.rank];
@@ -648,6 +694,10 @@ Status Generator::explainSync(std::string *text) {
   row[3] = static_cast<double>(profile.allReduceBytes);
   row[4] = static_cast<double>(profile.allGathers);
   row[5] = static_cast<double>(profile.allGatherBytes);
+  for (size_t c = 0; c < m.cache.size(); ++c) {
+    row[6] += static_cast<double>(m.rowsTo[c].size());
+    row[7] += static_cast<double>(m.rowsTo[c].size() * m.plan->outputs()[m.cache[c].second].byteSize());
+  }
   if (m.job) {
     Status summed = m.job->allReduceSum(rows.data(), rows.data(), rows.size(), DType::Float64);
     if (!summed.ok())
@@ -715,19 +765,22 @@ Status Generator::explainSync(std::string *text) {
     }
   }
   const int64_t tokenBytes = m.sequences * static_cast<int64_t>(sizeof(int64_t));
+  double rowTensors = 0, rowBytesSent = 0;
+  for (int r = 0; r < ranks; ++r) {
+    rowTensors += rows[static_cast<size_t>(kFields) * r + 6];
+    rowBytesSent += rows[static_cast<size_t>(kFields) * r + 7];
+  }
   if (ranks == 1) {
     out += "  one rank: no transfer; the token is picked where the logits are\n";
   } else {
     out += "  token back: rank " + std::to_string(m.picker) + " picks each sequence's token once " +
            "and sends " + std::to_string(tokenBytes) + " bytes of token ids to each of the " +
            std::to_string(m.peers.size()) + " other rank(s)";
-    int withRows = 0;
-    for (const auto &[peer, rows] : m.peers)
-      withRows += rows;
-    if (withRows > 0)
-      out += ", and the caches' new rows (" + std::to_string(m.cache.size()) + " tensors, " +
-             std::to_string(m.rowBytes) + " bytes) to the " + std::to_string(withRows) +
-             " first-stage rank(s) holding the caches";
+    // The rows this rank knows of: gathered from every rank's count below.
+    if (rowTensors > 0)
+      out += "; the caches' new rows go from the stage computing them to the ranks holding "
+             "the caches: " + num(rowTensors) + " tensor(s), " + num(rowBytesSent) +
+             " bytes in all";
     out += "\n";
   }
   *text = std::move(out);
