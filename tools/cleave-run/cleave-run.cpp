@@ -549,6 +549,17 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
   if (!agreed.ok())
     return reportOnce(*transport, agreed);
   std::shared_ptr<const Artifact> artifact = std::move(opened).value();
+  // A pipeline compiled for generation spreads its inputs and outputs over
+  // its stages (each holds its layers' caches): cleave-generate runs it.
+  bool stages = false;
+  for (const StageDesc &stage : artifact->stages())
+    stages = stages || stage.id > 0;
+  if (artifact->generation() && stages)
+    return reportOnce(*transport,
+                      failedPreconditionError(
+                          "'" + artifact->path() +
+                          "' is a pipeline compiled for generation (--generate): run it "
+                          "with cleave-generate"));
   if (artifact->ranks() != transport->size())
     return reportOnce(
         *transport,

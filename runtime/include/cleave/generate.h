@@ -62,11 +62,13 @@ struct GenerateOptions {
 /// A plan on several ranks (pipeline stages, tensor-parallel groups) runs
 /// with one Generator per rank, each created and called with the same
 /// arguments and a transport (SessionOptions::transport) over the job: every
-/// rank runs its stage of each step; the first stage's ranks hold the caches
-/// (the plan takes its inputs there); the tokens are picked once, by the last
-/// stage's first rank, which sends them to every other rank (with the
-/// caches' new rows to first-stage ranks outside the last stage). Every rank
-/// returns the same tokens. create() and the checks of generate() are
+/// rank runs its stage of each step; each cache tensor lives on the ranks of
+/// the stage that reads it (a pipeline compiled with --generate gives each
+/// stage its own layers' caches); the tokens are picked once, by the first
+/// rank of the stage writing the logits, which sends them to every other
+/// rank; a rank holding a cache its stage does not compute the new rows of
+/// receives them from the stage that does. Every rank returns the same
+/// tokens. create() and the checks of generate() are
 /// collective and agreed: a failure on one rank, or a rank given other
 /// arguments, fails on every rank with the same message.
 class Generator {

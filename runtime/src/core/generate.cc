@@ -2,10 +2,12 @@
 //
 // One Generator per rank. On a plan of several ranks every rank runs its
 // stage of each step through its Session (the plan's own transfers and
-// collectives); the ranks of the first stage hold the caches (the plan takes
-// every graph input there); the last stage's first rank picks the tokens and
-// sends them, with the caches' new rows to first-stage ranks that did not
-// compute them, to every other rank, which all keep the same bookkeeping.
+// collectives); the ranks of each stage that reads a cache tensor hold it
+// (with --generate, a pipeline's stages take their own layers' caches); the
+// first rank of the stage writing the logits picks the tokens and sends them
+// to every other rank, which all keep the same bookkeeping. A cache held by a
+// rank whose stage does not compute its new rows (a plan whose stage 0 takes
+// every input) gets them from the stage that does.
 //
 //===----------------------------------------------------------------------===//
 
