@@ -3,12 +3,13 @@
 # running the same decoder step by step, in one run.
 """Usage: bench/generate_plans.py --bindir build/bin [--size large] [--batches 1,4]
                                  [--position 16] [--steps 32] [--rounds 3]
-                                 [--max-seq-len 256] [--plans one,tp2,pp2]
+                                 [--max-seq-len 256] [--plans one,tp2,pp2] [--pp-batches 4]
 
 Generates the decoder (test/models/gen_gpt_kv.py), compiles it once per plan with
 `cleave-compile --generate --max-seq-len=L` (one: --devices=cpu:0; tp2: --devices=cpu:0-1
---tp=2; pp2: --devices=cpu:0-1 --pp=2, one artifact per batch, as the pipeline cut may differ
-with the batch), then per batch B, per round, in turn:
+--tp=2; pp2: --devices=cpu:0-1 --pp=2, one artifact per batch of --pp-batches, as the pipeline
+cut may differ with the batch; a pipeline of two stages needs several sequences in flight to
+keep both busy), then per batch B, per round, in turn:
 
 - cleave-generate with B prompts of --position tokens and --steps new tokens each, --stats:
   the median time of one step (one new token for each of the B sequences), over all its
@@ -54,9 +55,11 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--max-seq-len", type=int, default=256)
     parser.add_argument("--plans", default="one,tp2,pp2")
+    parser.add_argument("--pp-batches", default="4")
     parser.add_argument("--workdir", default=None)
     args = parser.parse_args()
     batches = [int(b) for b in args.batches.split(",")]
+    pp_batches = [int(b) for b in args.pp_batches.split(",") if int(b) in batches]
     plans = args.plans.split(",")
     work = args.workdir or os.path.join(args.bindir, "..", "bench", f"generate_plans_{args.size}")
     os.makedirs(work, exist_ok=True)
@@ -70,7 +73,7 @@ def main():
     for plan in plans:
         ranks, options, _ = PLANS[plan]
         # A pipeline's cut may differ with the batch: one artifact per batch.
-        groups = [[b] for b in batches] if plan == "pp2" else [batches]
+        groups = [[b] for b in pp_batches] if plan == "pp2" else [batches]
         for group in groups:
             lm = os.path.join(work, f"{plan}_b{'_'.join(map(str, group))}.cleave")
             if not os.path.exists(lm):
@@ -89,10 +92,11 @@ def main():
         ort_cmd = ["node", os.path.join(ROOT, "bench", "ort-decode.mjs"), model,
                    "--position", str(args.position), "--steps", str(args.steps),
                    "--threads", "2", "--batch", str(b)]
-        times = {plan: [] for plan in plans}
+        here = [p for p in plans if (p, b) in artifacts]
+        times = {plan: [] for plan in here}
         ort = []
         for r in range(args.rounds):
-            for plan in plans:
+            for plan in here:
                 ranks, _, threads = PLANS[plan]
                 cmd = [os.path.join(args.bindir, "cleave-generate"), artifacts[(plan, b)],
                        *(["--prompt-ids", prompt] * b), "--max-new-tokens", str(args.steps),
@@ -105,7 +109,7 @@ def main():
             ort.append(float(re.search(r"step_ms median=([0-9.]+)", out).group(1)))
         o = statistics.median(ort)
         base = None
-        for plan in plans:
+        for plan in here:
             c = statistics.median(times[plan])
             tps = b * 1000 / c
             base = base or tps
