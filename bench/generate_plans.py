@@ -13,8 +13,9 @@ keep both busy), then per batch B, per round, in turn:
 
 - cleave-generate with B prompts of --position tokens and --steps new tokens each, --stats:
   the median time of one step (one new token for each of the B sequences), over all its
-  steps. One rank runs with 2 threads (the machine's cores), tp2 and pp2 with 1 thread on each
-  of their 2 ranks (mpirun -np 2, ranks bound to cores);
+  steps. One rank runs with 2 threads (the machine's cores; one_t1: 1 thread), tp2 and pp2
+  with 1 thread on each of their 2 ranks (mpirun -np 2, ranks not bound, yielding the core
+  while they wait: OMPI_MCA_mpi_yield_when_idle=1);
 - bench/ort-decode.mjs at batch B (2 threads): onnxruntime's median step time from a past of
   --position tokens (presents fed back as pasts).
 
@@ -32,6 +33,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PLANS = {
     "one": (1, ["--devices=cpu:0"], 2),
+    "one_t1": (1, ["--devices=cpu:0"], 1),
     "tp2": (2, ["--devices=cpu:0-1", "--tp=2"], 1),
     "pp2": (2, ["--devices=cpu:0-1", "--pp=2"], 1),
 }
@@ -54,7 +56,7 @@ def main():
     parser.add_argument("--steps", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--max-seq-len", type=int, default=256)
-    parser.add_argument("--plans", default="one,tp2,pp2")
+    parser.add_argument("--plans", default="one,one_t1,tp2,pp2")
     parser.add_argument("--pp-batches", default="4")
     parser.add_argument("--workdir", default=None)
     args = parser.parse_args()
@@ -68,14 +70,19 @@ def main():
     if not os.path.exists(model):
         run(["/usr/bin/python3", os.path.join(ROOT, "test", "models", "gen_gpt_kv.py"),
              "--out", model_dir, "--size", args.size])
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    # Ranks not bound to cores, and yielding the core while they wait: on a machine shared
+    # with other work, MPI's busy polling in the waiting rank otherwise takes the time the
+    # working rank needs (pp2 at batch 4 measured 2.7x slower here that way).
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_mpi_yield_when_idle="1", OMPI_MCA_hwloc_base_binding_policy="none")
     artifacts = {}
     for plan in plans:
         ranks, options, _ = PLANS[plan]
         # A pipeline's cut may differ with the batch: one artifact per batch.
         groups = [[b] for b in pp_batches] if plan == "pp2" else [batches]
         for group in groups:
-            lm = os.path.join(work, f"{plan}_b{'_'.join(map(str, group))}.cleave")
+            # one_t1 runs one's artifact with 1 thread.
+            lm = os.path.join(work, f"{plan.split('_')[0]}_b{'_'.join(map(str, group))}.cleave")
             if not os.path.exists(lm):
                 run([os.path.join(args.bindir, "cleave-compile"), model, *options, "--generate",
                      f"--max-seq-len={args.max_seq_len}",

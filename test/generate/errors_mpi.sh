@@ -9,6 +9,7 @@ bindir=$1 small=$2 tp2=$3 pp2=$4 work=$5
 rm -rf "$work" && mkdir -p "$work"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+export OMPI_MCA_mpi_yield_when_idle=1
 gen=$bindir/cleave-generate
 failures=0
 

@@ -7,9 +7,11 @@ set -euo pipefail
 bindir=$1 work=$2 size=$3 count=$4 ranks=${5:-1}
 launch=()
 if [ "$ranks" -gt 1 ]; then
-  # More ranks than cores, as root in containers; no binding, so oversubscribed ranks share.
+  # More ranks than cores, as root in containers; no binding, so oversubscribed ranks share,
+  # and a waiting rank yields its core rather than polling.
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
   export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+  export OMPI_MCA_mpi_yield_when_idle=1
   launch=(timeout 300 mpirun -np "$ranks")
 fi
 models=$(cd "$(dirname "$0")/../models" && pwd)

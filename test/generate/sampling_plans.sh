@@ -8,6 +8,7 @@ bindir=$1 work=$2
 shift 2
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+export OMPI_MCA_mpi_yield_when_idle=1
 rm -rf "$work" && mkdir -p "$work"
 request=(--prompt "Hello, world" --prompt "The quick brown fox" --prompt-ids 1,2,3,250,7
          --prompt "Cleave" --max-new-tokens 48 --ids --temperature 1.2 --top-k 50
