@@ -7,7 +7,8 @@
 
 Generates the decoder (test/models/gen_gpt_kv.py), compiles it once per plan with
 `cleave-compile --generate --max-seq-len=L` (one: --devices=cpu:0; tp2: --devices=cpu:0-1
---tp=2; pp2: --devices=cpu:0-1 --pp=2, one artifact per batch of --pp-batches, as the pipeline
+--tp=2; pp2: --devices=cpu:0-1 --pp=2, and pp2_mb2 with --microbatches=2 (a step's batch in
+two groups that overlap in the stages), one artifact per batch of --pp-batches, as the pipeline
 cut may differ with the batch; a pipeline of two stages needs several sequences in flight to
 keep both busy), then per batch B, per round, in turn:
 
@@ -36,7 +37,10 @@ PLANS = {
     "one_t1": (1, ["--devices=cpu:0"], 1),
     "tp2": (2, ["--devices=cpu:0-1", "--tp=2"], 1),
     "pp2": (2, ["--devices=cpu:0-1", "--pp=2"], 1),
+    "pp2_mb2": (2, ["--devices=cpu:0-1", "--pp=2", "--microbatches=2"], 1),
 }
+# The plans that run another plan's artifact.
+SAME_ARTIFACT = {"one_t1": "one"}
 
 
 def run(cmd, env=None):
@@ -79,10 +83,9 @@ def main():
     for plan in plans:
         ranks, options, _ = PLANS[plan]
         # A pipeline's cut may differ with the batch: one artifact per batch.
-        groups = [[b] for b in pp_batches] if plan == "pp2" else [batches]
+        groups = [[b] for b in pp_batches] if plan.startswith("pp") else [batches]
         for group in groups:
-            # one_t1 runs one's artifact with 1 thread.
-            lm = os.path.join(work, f"{plan.split('_')[0]}_b{'_'.join(map(str, group))}.cleave")
+            lm = os.path.join(work, f"{SAME_ARTIFACT.get(plan, plan)}_b{'_'.join(map(str, group))}.cleave")
             if not os.path.exists(lm):
                 run([os.path.join(args.bindir, "cleave-compile"), model, *options, "--generate",
                      f"--max-seq-len={args.max_seq_len}",
