@@ -1,8 +1,9 @@
 #!/bin/bash
 # cleave-generate's errors under mpirun: a job whose rank count does not match the plan, ranks
-# given different prompts or options (MPMD command lines), and a bad request on a plan of
-# several ranks. Each ends the job with a non-zero status and exactly one
-# `cleave-generate: error:` line (mpirun adds its own notice after it), within the timeout.
+# given different prompts or options (MPMD command lines), a bad request on a plan of several
+# ranks; and cleave-run given a pipeline compiled for generation. Each ends the job with a
+# non-zero status and exactly one error line of the tool (mpirun adds its own notice after
+# it), within the timeout.
 # Usage: errors_mpi.sh BINDIR SMALL_WORKDIR TP2_WORKDIR PP2_WORKDIR WORKDIR
 set -uo pipefail
 bindir=$1 small=$2 tp2=$3 pp2=$4 work=$5
@@ -51,6 +52,21 @@ expect "needs 202 positions, more than the cache's 128" \
 expect "unknown option '--bogus'" -np 2 "$gen" "$tp2/lm.cleave" --prompt Hi --bogus 1
 expect "5 sequences, but the largest plan" -np 2 "$gen" "$tp2/lm.cleave" \
   --prompt a --prompt b --prompt c --prompt d --prompt e
+
+# cleave-run does not run a pipeline compiled for generation (its stages hold the caches).
+timeout 120 mpirun -np 2 "$bindir/cleave-run" "$pp2/lm.cleave" --output-dir "$work/run" \
+  > "$work/out" 2> "$work/err" < /dev/null
+rc=$?
+errors=$(grep -c '^cleave-run: error:' "$work/err")
+if [ $rc -eq 0 ] || [ $rc -eq 124 ] || [ "$errors" -ne 1 ] ||
+   ! grep -q "is a pipeline compiled for generation (--generate): run it with cleave-generate" \
+     "$work/err"; then
+  echo "FAIL: cleave-run on a generation pipeline -> status $rc, $errors error line(s):"
+  cat "$work/err"
+  failures=$((failures + 1))
+else
+  echo "ok: $(grep '^cleave-run: error:' "$work/err")"
+fi
 
 if [ $failures -ne 0 ]; then
   echo "$failures error case(s) failed"
