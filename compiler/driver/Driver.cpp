@@ -425,10 +425,13 @@ std::string Compilation::explain(const PipelinePlan &plan) const {
 /// (rank = stage x tp + place; docs/partitioning.md). Leaves one module per rank.
 bool Compilation::partition() {
   progress(pp > 1 ? "partitioning into pipeline stages" : "planning");
+  // A pipeline for generation: each stage holds the caches of its layers (its own cache
+  // inputs and presents) instead of stage 0 forwarding them.
+  const bool stageIO = o.generate && pp > 1;
   // With tp > 1 the partitioner sees each stage's group of devices as one faster device.
   FailureOr<PipelinePlan> plan =
-      planPipeline(*module, tp > 1 ? groupDevices(cluster, tp) : cluster, pp, tp);
-  if (failed(plan) || failed(outlineStages(*module, *plan))) {
+      planPipeline(*module, tp > 1 ? groupDevices(cluster, tp) : cluster, pp, tp, stageIO);
+  if (failed(plan) || failed(outlineStages(*module, *plan, stageIO))) {
     fail("pipeline partitioning failed");
     return false;
   }
@@ -626,8 +629,11 @@ bool Compilation::lowerRank(size_t k, artifact::Spec &spec, std::vector<ModuleOp
   stage.args = std::move(interface->args);
   llvm::append_range(spec.parameters, interface->parameters);
   // The group's first rank declares the graph's inputs and outputs.
+  // (In a plan for generation several stages may read one input: it is declared once.)
   if (role.group.front() == stage.rank) {
-    llvm::append_range(spec.inputs, interface->inputs);
+    for (artifact::Tensor &input : interface->inputs)
+      if (llvm::none_of(spec.inputs, [&](const artifact::Tensor &t) { return t.name == input.name; }))
+        spec.inputs.push_back(std::move(input));
     llvm::append_range(spec.outputs, interface->outputs);
   }
   lowered.push_back(rankModule);

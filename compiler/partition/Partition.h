@@ -45,12 +45,19 @@ struct PipelinePlan {
 /// each device's memory). Emits one error and fails if there is no such plan; the error
 /// names the ranks of the stage that does not fit (stage k runs on ranks
 /// k * ranksPerStage .. (k + 1) * ranksPerStage - 1).
+/// With `stageIO` (plans compiled for generation), graph inputs and outputs do not cross cuts
+/// (see outlineStages), which the plan's transfer costs reflect.
 mlir::FailureOr<PipelinePlan> planPipeline(mlir::ModuleOp module, const Cluster &cluster,
-                                           int64_t stages, int64_t ranksPerStage = 1);
+                                           int64_t stages, int64_t ranksPerStage = 1,
+                                           bool stageIO = false);
 
 /// Replaces @main by one function per stage of `plan` (`@stage_<k>`, see
-/// docs/partitioning.md), with pipe.recv and pipe.send at the cuts.
-mlir::LogicalResult outlineStages(mlir::ModuleOp module, const PipelinePlan &plan);
+/// docs/partitioning.md), with pipe.recv and pipe.send at the cuts. With `stageIO`, each
+/// stage takes the graph inputs its ops read and returns the graph outputs its ops compute,
+/// instead of stage 0 taking every input and forwarding it, and the last stage returning
+/// every output forwarded to it: a decoder's caches stay with the stage of their layer.
+mlir::LogicalResult outlineStages(mlir::ModuleOp module, const PipelinePlan &plan,
+                                  bool stageIO = false);
 
 } // namespace cleave
 

@@ -36,6 +36,8 @@ struct Graph {
   std::vector<int64_t> def, lastUse; ///< per value; def -1 for inputs; lastUse n for outputs
   /// Per cut j (between ops j-1 and j, 0 < j < n): bytes and number of tensors crossing.
   std::vector<int64_t> cutBytes, cutCount;
+  /// Graph inputs and outputs belong to the stages that read and compute them.
+  bool stageIO = false;
 
   int64_t size() const { return static_cast<int64_t>(ops.size()); }
 
@@ -49,10 +51,12 @@ struct Graph {
   }
 };
 
-/// Builds the partitioner's view of `main`.
-Graph analyse(func::FuncOp main) {
+/// Builds the partitioner's view of `main`. With `stageIO`, graph inputs are not tracked and
+/// a use by the terminator does not extend a tensor's life: neither crosses a cut.
+Graph analyse(func::FuncOp main, bool stageIO = false) {
   Graph g;
   g.main = main;
+  g.stageIO = stageIO;
   Block &body = main.getBody().front();
   for (Operation &op : body.without_terminator())
     if (!isFreeOp(&op)) {
@@ -67,7 +71,7 @@ Graph analyse(func::FuncOp main) {
       if (!user)
         continue;
       if (user == body.getTerminator())
-        last = std::max(last, n);
+        last = std::max(last, stageIO ? def : n);
       else if (auto it = g.position.find(user); it != g.position.end())
         last = std::max(last, it->second);
     }
@@ -76,7 +80,8 @@ Graph analyse(func::FuncOp main) {
     g.lastUse.push_back(last);
   };
   for (BlockArgument arg : main.getArguments())
-    track(arg, -1);
+    if (!stageIO)
+      track(arg, -1);
   for (auto [i, op] : llvm::enumerate(g.ops))
     for (Value result : op->getResults())
       track(result, static_cast<int64_t>(i));
@@ -117,9 +122,17 @@ StagePlan describeStage(const Graph &g, const std::vector<OpCost> &costs, int64_
   }
   llvm::SmallPtrSet<Operation *, 16> params;
   s.activationBytes = begin == 0 ? 0 : g.cutBytes[begin];
-  if (begin == 0)
+  if (begin == 0 && !g.stageIO)
     for (BlockArgument arg : g.main.getArguments())
       s.activationBytes += typeBytes(arg.getType());
+  if (g.stageIO) // the graph inputs the stage reads
+    for (BlockArgument arg : g.main.getArguments())
+      for (Operation *user : arg.getUsers())
+        if (auto it = g.position.find(g.main.getBody().front().findAncestorOpInBlock(*user));
+            it != g.position.end() && it->second >= begin && it->second < end) {
+          s.activationBytes += typeBytes(arg.getType());
+          break;
+        }
   for (int64_t i = begin; i < end; ++i) {
     s.flops += costs[i].flops;
     s.bytes += costs[i].bytes;
@@ -221,7 +234,8 @@ double PipelinePlan::batchSeconds(int64_t microbatches) const {
 }
 
 FailureOr<PipelinePlan> cleave::planPipeline(ModuleOp module, const Cluster &cluster,
-                                             int64_t stages, int64_t ranksPerStage) {
+                                             int64_t stages, int64_t ranksPerStage,
+                                             bool stageIO) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || main.isExternal())
     return module.emitError("pipeline partitioning expects a function @main with a body");
@@ -230,7 +244,7 @@ FailureOr<PipelinePlan> cleave::planPipeline(ModuleOp module, const Cluster &clu
   if (static_cast<int64_t>(cluster.devices.size()) < stages)
     return module.emitError("pipeline partitioning into ")
            << stages << " stages needs " << stages << " devices, got " << cluster.devices.size();
-  Graph g = analyse(main);
+  Graph g = analyse(main, stageIO);
   // One stage takes the whole model, however small: there is nothing to choose.
   if (stages > 1 && g.size() < stages)
     return module.emitError("the model has ")
@@ -334,12 +348,12 @@ void cloneFreeOperands(Operation *op, OpBuilder &builder, IRMapping &mapping, in
 
 } // namespace
 
-LogicalResult cleave::outlineStages(ModuleOp module, const PipelinePlan &plan) {
+LogicalResult cleave::outlineStages(ModuleOp module, const PipelinePlan &plan, bool stageIO) {
   module.getContext()->loadDialect<plan::CleaveDialect, pipe::PipeDialect>();
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main)
     return module.emitError("pipeline partitioning expects a function @main");
-  Graph g = analyse(main);
+  Graph g = analyse(main, stageIO);
   int64_t count = static_cast<int64_t>(plan.stages.size());
   if (count == 0 || plan.stages.back().end != g.size())
     return module.emitError("internal compiler error: the pipeline plan does not match @main");
@@ -358,8 +372,41 @@ LogicalResult cleave::outlineStages(ModuleOp module, const PipelinePlan &plan) {
   for (int64_t k = 0; k < count; ++k) {
     const StagePlan &stage = plan.stages[k];
     bool first = k == 0, last = k == count - 1;
-    FunctionType type = FunctionType::get(context, first ? main.getArgumentTypes() : TypeRange(),
-                                          last ? main.getResultTypes() : TypeRange());
+    // The graph inputs the stage takes and the graph outputs it returns, by index into @main's.
+    SmallVector<unsigned> argIndices, resultIndices;
+    Block &body = main.getBody().front();
+    auto inStage = [&](Operation *user) {
+      auto it = g.position.find(body.findAncestorOpInBlock(*user));
+      return it != g.position.end() && it->second >= stage.begin && it->second < stage.end;
+    };
+    for (unsigned i = 0; i < main.getNumArguments(); ++i) {
+      bool take = first;
+      if (stageIO) {
+        // An input no op reads stays with the first stage, so that every input has a stage.
+        take = first && main.getArgument(i).use_empty();
+        for (OpOperand &use : main.getArgument(i).getUses())
+          take = take || inStage(use.getOwner()) ||
+                 (last && use.getOwner() == returnOp.getOperation());
+      }
+      if (take)
+        argIndices.push_back(i);
+    }
+    for (unsigned i = 0; i < main.getNumResults(); ++i) {
+      bool give = last;
+      if (stageIO) {
+        Operation *def = returnOp.getOperand(i).getDefiningOp();
+        Operation *top = def ? body.findAncestorOpInBlock(*def) : nullptr;
+        give = top && g.position.count(top) ? inStage(top) : last;
+      }
+      if (give)
+        resultIndices.push_back(i);
+    }
+    SmallVector<Type> argTypes, resultTypes;
+    for (unsigned i : argIndices)
+      argTypes.push_back(main.getArgument(i).getType());
+    for (unsigned i : resultIndices)
+      resultTypes.push_back(main.getResultTypes()[i]);
+    FunctionType type = FunctionType::get(context, argTypes, resultTypes);
     auto func =
         func::FuncOp::create(moduleBuilder, main.getLoc(), "stage_" + std::to_string(k), type);
     Builder b(context);
@@ -372,20 +419,19 @@ LogicalResult cleave::outlineStages(ModuleOp module, const PipelinePlan &plan) {
                                           stage.bytes,
                                           stage.paramBytes, stage.activationBytes,
                                           stage.sendBytes));
-    if (first)
-      for (unsigned i = 0; i < main.getNumArguments(); ++i)
-        if (DictionaryAttr attrs = main.getArgAttrDict(i))
-          func.setArgAttrs(i, attrs);
-    if (last)
-      for (unsigned i = 0; i < main.getNumResults(); ++i)
-        if (DictionaryAttr attrs = main.getResultAttrDict(i))
-          func.setResultAttrs(i, attrs);
+    for (auto [j, i] : llvm::enumerate(argIndices))
+      if (DictionaryAttr attrs = main.getArgAttrDict(i))
+        func.setArgAttrs(j, attrs);
+    for (auto [j, i] : llvm::enumerate(resultIndices))
+      if (DictionaryAttr attrs = main.getResultAttrDict(i))
+        func.setResultAttrs(j, attrs);
     Block *entry = func.addEntryBlock();
     OpBuilder builder = OpBuilder::atBlockBegin(entry);
     IRMapping mapping;
-    if (first) {
-      mapping.map(main.getArguments(), entry->getArguments());
-    } else if (std::vector<Value> received = g.crossing(stage.begin); !received.empty()) {
+    for (auto [j, i] : llvm::enumerate(argIndices))
+      mapping.map(main.getArgument(i), entry->getArgument(j));
+    if (std::vector<Value> received = first ? std::vector<Value>() : g.crossing(stage.begin);
+        !received.empty()) {
       SmallVector<Type> types;
       for (Value v : received)
         types.push_back(v.getType());
@@ -397,11 +443,12 @@ LogicalResult cleave::outlineStages(ModuleOp module, const PipelinePlan &plan) {
       cloneFreeOperands(g.ops[i], builder, mapping, k, placedParameters);
       builder.clone(*g.ops[i], mapping);
     }
-    if (last) {
+    SmallVector<Value> results;
+    if (!resultIndices.empty())
       cloneFreeOperands(returnOp, builder, mapping, k, placedParameters);
-      SmallVector<Value> results;
-      for (Value v : returnOp.getOperands())
-        results.push_back(mapping.lookup(v));
+    for (unsigned i : resultIndices)
+      results.push_back(mapping.lookup(returnOp.getOperand(i)));
+    if (last) {
       func::ReturnOp::create(builder, returnOp.getLoc(), results);
     } else {
       // A stage whose successor needs nothing from it (a branch fed only by constants)
@@ -412,7 +459,7 @@ LogicalResult cleave::outlineStages(ModuleOp module, const PipelinePlan &plan) {
           operands.push_back(mapping.lookup(v));
         pipe::SendOp::create(builder, main.getLoc(), operands, k + 1, nameArray(sent));
       }
-      func::ReturnOp::create(builder, main.getLoc());
+      func::ReturnOp::create(builder, main.getLoc(), results);
     }
   }
   main.erase();

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Generates the decoder of SIZE and compiles it with --generate.
 # Usage: compile.sh BINDIR WORKDIR SIZE MAX_SEQ_LEN BATCH_SIZES [cleave-compile options...]
+# (a --devices among the options replaces the default cpu:0: the last one given counts)
 set -euo pipefail
 bindir=$1 work=$2 size=$3 maxlen=$4 batches=$5
 shift 5

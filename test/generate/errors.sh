@@ -30,7 +30,7 @@ model=$small/model/model.onnx
 /usr/bin/python3 "$models/generate.py" gpt --out "$work/gpt" > /dev/null
 "$bindir/cleave-compile" "$work/gpt/model.onnx" --devices=cpu:0 -o "$work/plain.cleave"
 long=$(head -c 40 /dev/zero | tr '\0' 'a')
-# A pp2 plan of the decoder: it compiles, the generation loop does not run it yet.
+# A pp2 plan of the decoder: it runs under mpirun only (errors_mpi.sh).
 "$bindir/cleave-compile" "$model" --devices=cpu:0-1 --generate --max-seq-len=64 \
   -o "$work/pp2.cleave"
 
@@ -51,7 +51,7 @@ expect cleave-generate "needs 140 positions, more than the cache's 128" "$lm" \
 expect cleave-generate "prompt 2 has 40 tokens" "$lm" --prompt "Hi" --prompt "$long" \
   --max-new-tokens 89
 expect cleave-generate "was not compiled for generation" "$work/plain.cleave" --prompt "Hi"
-expect cleave-generate "runs on 2 ranks: generation runs on one rank for now" \
+expect cleave-generate "the plan needs 2 ranks: run it as mpirun -np 2" \
   "$work/pp2.cleave" --prompt "Hi"
 expect cleave-generate "no prompt given" "$lm"
 expect cleave-generate "no artifact given" --prompt "Hi"

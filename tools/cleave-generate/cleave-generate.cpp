@@ -3,20 +3,26 @@
 //   cleave-generate LM.cleave (--prompt TEXT | --prompt-ids 1,2,3)...
 //                   [--max-new-tokens N] [--temperature T --top-k K --top-p P
 //                   --seed S] [--repetition-penalty R] [--stop-id ID]... [--stop TEXT]...
-//                   [--ids] [--threads T] [--stats]
+//                   [--ids] [--threads T] [--stats] [--explain]
+//   mpirun -np N cleave-generate LM.cleave ...   (a plan on N ranks)
 // Every failure prints exactly one line, "cleave-generate: error: <message>",
-// on stderr and exits with status 1.
+// on stderr and exits with status 1; under mpirun every rank exits 1 and the
+// line is printed once, by rank 0 (or by the rank that failed mid-generation,
+// which then ends the job).
 //
 //===----------------------------------------------------------------------===//
 
 #include "cleave/generate.h"
 #include "cleave/runtime.h"
 
+#include "comm/transport.h"
 #include "common/tool_args.h"
 #include "core/message.h"
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -32,7 +38,8 @@ const char kUsage[] =
                        [--max-new-tokens N] [--temperature T] [--top-k K]
                        [--top-p P] [--seed S] [--repetition-penalty R]
                        [--stop-id ID]... [--stop TEXT]... [--ids] [--threads T]
-                       [--stats]
+                       [--stats] [--explain]
+       mpirun -np N cleave-generate LM.cleave ...
 
 Generates tokens with a decoder compiled by `cleave-compile --generate`. Each
 --prompt or --prompt-ids is one sequence; all are generated together, in
@@ -63,12 +70,23 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
   --threads T          CPU threads (default: the cores available)
   --stats              print on stderr the steps, the median, min and max time
                        of a step, and new tokens per second over all steps
+  --explain            print on stderr, after generating, what each step
+                       synchronised between ranks: the tensors sent per stage
+                       boundary (bytes), the tensor-parallel all-reduces and
+                       all-gathers (count, bytes) and the tokens sent back
+A plan compiled for several devices (--pp, --tp) runs under mpirun, one rank
+per device, every rank with the same command line; rank 0 prints. The tokens
+are picked once, by the last stage's first rank, and sent to the others.
 Without --ids the text is written to stdout: one sequence is streamed as its
 tokens come; several are printed after, each as prompt and continuation
 followed by a newline.
 )";
 
+bool gQuietFlag();
+
 int fail(const std::string &message) {
+  if (gQuietFlag())
+    return 1;
   std::fprintf(stderr, "cleave-generate: error: %s\n", oneLineMessage(message).c_str());
   return 1;
 }
@@ -98,6 +116,7 @@ struct Options {
   std::string artifact;
   std::vector<std::vector<int64_t>> prompts;
   bool textPrompts = false, textStops = false, ids = false, stats = false, sampling = false;
+  bool explain = false;
   GenerateOptions generate;
   int64_t threads = 0;
 };
@@ -122,6 +141,10 @@ Status parseArgs(int argc, char **argv, Options *o) {
     }
     if (arg == "--stats") {
       o->stats = true;
+      continue;
+    }
+    if (arg == "--explain") {
+      o->explain = true;
       continue;
     }
     size_t eq = arg.find('=');
@@ -217,34 +240,33 @@ Status parseArgs(int argc, char **argv, Options *o) {
   return Status();
 }
 
-Status runMain(int argc, char **argv) {
-  Options o;
-  Status status = parseArgs(argc, argv, &o);
-  if (!status.ok())
-    return status;
-  StatusOr<std::unique_ptr<Artifact>> artifact = Artifact::open(o.artifact);
-  if (!artifact.ok())
-    return artifact.status();
-  std::shared_ptr<const Artifact> shared = std::move(*artifact);
-  SessionOptions sessionOptions(static_cast<int>(o.threads));
-  StatusOr<std::unique_ptr<Generator>> generator =
-      Generator::create(shared, static_cast<int64_t>(o.prompts.size()), sessionOptions);
-  if (!generator.ok())
-    return generator.status();
-  Generator &g = **generator;
+/// Set once the error has been printed (or left to another rank).
+bool gQuiet = false;
+
+/// Under mpirun: rank 0 prints an error every rank shares, then all meet at a
+/// barrier, so that no rank's exit ends the job before the line is out.
+Status reportOnce(Transport &transport, const Status &status) {
+  if (transport.rank() == 0) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "cleave-generate: error: %s\n", oneLineMessage(status.message()).c_str());
+    std::fflush(stderr);
+  }
+  gQuiet = true;
+  (void)transport.barrier();
+  return status;
+}
+
+/// Generates with `g` and prints (only `print` prints: rank 0 of a job).
+Status generateAndPrint(const Options &o, Generator &g, bool print) {
   bool text = !o.ids;
-  if ((text || o.textPrompts || o.textStops) && g.vocabSize() != 256)
-    return invalidArgumentError("the model's vocabulary has " + std::to_string(g.vocabSize()) +
-                                " tokens: text needs a byte-level one of 256 (use --prompt-ids "
-                                "and --ids)");
-  bool stream = text && o.prompts.size() == 1;
+  bool stream = print && text && o.prompts.size() == 1;
   if (stream) {
     for (int64_t id : o.prompts[0])
       std::fputc(static_cast<int>(id), stdout);
     std::fflush(stdout);
   }
   std::vector<std::vector<int64_t>> tokens;
-  status = g.generate(o.prompts, o.generate, &tokens, [&](size_t, int64_t token) {
+  Status status = g.generate(o.prompts, o.generate, &tokens, [&](size_t, int64_t token) {
     if (stream) {
       std::fputc(static_cast<int>(token), stdout);
       std::fflush(stdout);
@@ -255,6 +277,8 @@ Status runMain(int argc, char **argv) {
       std::fputc('\n', stdout);
     return status;
   }
+  if (!print)
+    return Status();
   if (stream) {
     std::fputc('\n', stdout);
   } else {
@@ -291,6 +315,106 @@ Status runMain(int argc, char **argv) {
   }
   return Status();
 }
+
+/// The checks of the options that need the model.
+Status checkVocabulary(const Options &o, const Generator &g) {
+  if ((!o.ids || o.textPrompts || o.textStops) && g.vocabSize() != 256)
+    return invalidArgumentError("the model's vocabulary has " + std::to_string(g.vocabSize()) +
+                                " tokens: text needs a byte-level one of 256 (use --prompt-ids "
+                                "and --ids)");
+  return Status();
+}
+
+/// Under mpirun with several ranks: one stage per rank. Failures before the
+/// steps are agreed on (every rank exits 1, rank 0 prints the message); a
+/// failure during the steps ends the whole job.
+Status runDistributed(const Options &o, const Status &parsed, int *argc, char ***argv) {
+  setWaitTimeout(kDefaultWaitTimeoutSeconds, "cleave-generate");
+  StatusOr<std::shared_ptr<Transport>> created = createMpiTransport(argc, argv);
+  if (!created.ok()) {
+    // No MPI to agree through: rank 0 reports, the others give it a moment.
+    if (detectMpiLaunch().rank != 0) {
+      gQuiet = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return created.status();
+  }
+  std::shared_ptr<Transport> transport = std::move(created).value();
+  Status agreed = transport->agree(parsed);
+  if (!agreed.ok())
+    return reportOnce(*transport, agreed);
+  // Each rank checksums only the sections it uses.
+  StatusOr<std::unique_ptr<Artifact>> opened = Artifact::open(o.artifact, transport->rank());
+  agreed = transport->agree(opened.status());
+  if (!agreed.ok())
+    return reportOnce(*transport, agreed);
+  std::shared_ptr<const Artifact> artifact = std::move(opened).value();
+  StatusOr<std::unique_ptr<Generator>> generator = Generator::create(
+      artifact, static_cast<int64_t>(o.prompts.size()),
+      SessionOptions(static_cast<int>(o.threads), transport));
+  if (!generator.ok())
+    return reportOnce(*transport, generator.status());
+  Generator &g = **generator;
+  agreed = transport->agree(checkVocabulary(o, g));
+  if (!agreed.ok())
+    return reportOnce(*transport, agreed);
+  bool print = transport->rank() == 0;
+  Status status = generateAndPrint(o, g, print);
+  if (!status.ok()) {
+    if (!g.jobBroken())
+      return reportOnce(*transport, status);
+    std::fflush(stdout);
+    std::fprintf(stderr, "cleave-generate: error: rank %d: %s\n", transport->rank(),
+                 oneLineMessage(status.message()).c_str());
+    std::fflush(stderr);
+    transport->abort(1);
+  }
+  if (o.explain) {
+    std::string text;
+    status = g.explainSync(&text);
+    if (!status.ok())
+      return reportOnce(*transport, status);
+    std::fputs(text.c_str(), stderr);
+  }
+  std::fflush(stdout);
+  return transport->agree(Status());
+}
+
+Status runMain(int argc, char **argv) {
+  Options o;
+  Status status = parseArgs(argc, argv, &o);
+  MpiLaunch launch = detectMpiLaunch();
+  if (launch.underMpirun && launch.size != 1)
+    return runDistributed(o, status, &argc, &argv);
+  if (!status.ok())
+    return status;
+  StatusOr<std::unique_ptr<Artifact>> artifact = Artifact::open(o.artifact);
+  if (!artifact.ok())
+    return artifact.status();
+  std::shared_ptr<const Artifact> shared = std::move(*artifact);
+  SessionOptions sessionOptions(static_cast<int>(o.threads));
+  StatusOr<std::unique_ptr<Generator>> generator =
+      Generator::create(shared, static_cast<int64_t>(o.prompts.size()), sessionOptions);
+  if (!generator.ok())
+    return generator.status();
+  Generator &g = **generator;
+  status = checkVocabulary(o, g);
+  if (!status.ok())
+    return status;
+  status = generateAndPrint(o, g, true);
+  if (!status.ok())
+    return status;
+  if (o.explain) {
+    std::string text;
+    status = g.explainSync(&text);
+    if (!status.ok())
+      return status;
+    std::fputs(text.c_str(), stderr);
+  }
+  return Status();
+}
+
+bool gQuietFlag() { return gQuiet; }
 
 } // namespace
 

@@ -701,6 +701,17 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
   if (!agreed.ok())
     return reportOnce(*transport, agreed);
   std::shared_ptr<const Artifact> artifact = std::move(opened).value();
+  // A pipeline compiled for generation spreads its inputs and outputs over
+  // its stages (each holds its layers' caches): cleave-generate runs it.
+  bool stages = false;
+  for (const StageDesc &stage : artifact->stages())
+    stages = stages || stage.id > 0;
+  if (artifact->generation() && stages)
+    return reportOnce(*transport,
+                      failedPreconditionError(
+                          "'" + artifact->path() +
+                          "' is a pipeline compiled for generation (--generate): run it "
+                          "with cleave-generate"));
   // A plan with data-parallel replicas under dp() x ranks() ranks: replica r
   // runs on ranks [r x ranks(), (r + 1) x ranks()) over a communicator of its
   // own; `transport` stays the whole job's.

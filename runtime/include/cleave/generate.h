@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace cleave {
@@ -57,11 +58,25 @@ struct GenerateOptions {
 /// (its logits are not used until its last token), then each new token is fed
 /// back. Each step writes the new row of every cache tensor into the cache at
 /// the sequence's position: the only cache data moved per token.
+///
+/// A plan on several ranks (pipeline stages, tensor-parallel groups) runs
+/// with one Generator per rank, each created and called with the same
+/// arguments and a transport (SessionOptions::transport) over the job: every
+/// rank runs its stage of each step; each cache tensor lives on the ranks of
+/// the stage that reads it (a pipeline compiled with --generate gives each
+/// stage its own layers' caches); the tokens are picked once, by the first
+/// rank of the stage writing the logits, which sends them to every other
+/// rank; a rank holding a cache its stage does not compute the new rows of
+/// receives them from the stage that does. Every rank returns the same
+/// tokens. create() and the checks of generate() are
+/// collective and agreed: a failure on one rank, or a rank given other
+/// arguments, fails on every rank with the same message.
 class Generator {
 public:
   /// Prepares a plan for `sequences` sequences in flight. Fails when the
-  /// artifact was not compiled with --generate, runs on more than one rank,
-  /// or has no plan with a batch of at least `sequences`.
+  /// artifact was not compiled with --generate, its plan needs another
+  /// number of ranks than the transport has (one without a transport), or
+  /// it has no plan with a batch of at least `sequences`.
   static StatusOr<std::unique_ptr<Generator>>
   create(std::shared_ptr<const Artifact> artifact, int64_t sequences,
          const SessionOptions &options = {});
@@ -91,9 +106,33 @@ public:
   /// onToken). The first includes the plan's first touch of its memory.
   const std::vector<double> &stepSeconds() const { return stepSeconds_; }
 
+  /// True once generate() failed on a plan of several ranks after its steps
+  /// began: other ranks may be waiting on this one, so the caller must end
+  /// the job (as cleave-run does after a failed run) rather than go on.
+  bool jobBroken() const;
+
+  /// Collective on a plan of several ranks: what each step synchronises, as
+  /// lines of text (on rank 0 of the job; empty elsewhere): per stage
+  /// boundary, the tensors sent and their bytes; per tensor-parallel group,
+  /// the all-reduces and all-gathers its code made per step (counted over
+  /// the steps so far) and their bytes; the tokens (and cache rows) sent
+  /// back by the rank that picks them.
+  Status explainSync(std::string *text);
+
 private:
   struct Impl;
   Generator() = default;
+  /// The checks of generate() that need no other rank.
+  Status validate(const std::vector<std::vector<int64_t>> &prompts,
+                  const GenerateOptions &options) const;
+  /// The generation loop, once the request is checked.
+  Status steps(const std::vector<std::vector<int64_t>> &prompts,
+               const GenerateOptions &options,
+               std::vector<std::vector<int64_t>> *tokens,
+               const std::function<void(size_t, int64_t)> &onToken);
+  /// Sends the picked tokens (and rows) from the picking rank, or receives
+  /// them: `picked` is the picker's, filled on the others.
+  Status exchange(std::vector<int64_t> &picked);
   std::unique_ptr<Impl> impl_;
   std::vector<double> stepSeconds_;
 };

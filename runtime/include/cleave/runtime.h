@@ -502,6 +502,13 @@ struct StageProfile {
   double recvWaitSeconds = 0;   ///< blocked waiting for received activations
   double sendWaitSeconds = 0;   ///< blocked waiting for sends to complete
   double runSeconds = 0;        ///< inside run(), summed
+  /// The tensor-parallel collectives the stage's code called (none for a
+  /// stage on one rank): all-reduces and all-gathers, and the bytes of
+  /// each rank's part (what the rank passes in), summed.
+  int64_t allReduces = 0;
+  int64_t allReduceBytes = 0;
+  int64_t allGathers = 0;
+  int64_t allGatherBytes = 0;
 };
 
 /// A borrowed, read-only dense row-major tensor: an input that Session::run
@@ -565,7 +572,11 @@ struct MutableTensorView {
 /// calls run() for each inference: the first stage's rank passes the
 /// full-batch inputs, the other ranks pass none; the last stage's rank gets
 /// the full-batch outputs, the other ranks get none. Each run streams
-/// Artifact::microbatches() microbatches through the stages.
+/// Artifact::microbatches() microbatches through the stages. In a pipeline
+/// compiled for generation a stage may read graph inputs and write graph
+/// outputs wherever its ops use them (a layer's cache): the rank of every
+/// stage that reads some input passes all of them (takesInputs()), those its
+/// stage does not read as empty views, and likewise for the outputs.
 class Session {
 public:
   /// Loads the code of `artifact` and binds its parameters. The session keeps
@@ -611,9 +622,12 @@ public:
   int threads() const { return threads_; }
   /// The stage this session runs (the only one in a single-stage plan).
   const StageDesc &stage() const;
-  /// True when this session runs the first stage and takes the inputs.
+  /// True when this session runs the first stage and takes the inputs (or,
+  /// in a pipeline compiled for generation, a stage that reads some).
   bool takesInputs() const;
-  /// True when this session runs the last stage and returns the outputs.
+  /// True when this session runs the last stage (or, in a pipeline compiled
+  /// for generation, one that writes some outputs) and returns the outputs:
+  /// the first rank of its tensor-parallel group.
   bool returnsOutputs() const;
   /// Time spent computing and waiting for transfers (see StageProfile).
   const StageProfile &profile() const;

@@ -1,6 +1,19 @@
 //===- generate.cc - Token generation over a --generate artifact ----------===//
+//
+// One Generator per rank. On a plan of several ranks every rank runs its
+// stage of each step through its Session (the plan's own transfers and
+// collectives); the ranks of each stage that reads a cache tensor hold it
+// (with --generate, a pipeline's stages take their own layers' caches); the
+// first rank of the stage writing the logits picks the tokens and sends them
+// to every other rank, which all keep the same bookkeeping. A cache held by a
+// rank whose stage does not compute its new rows (a plan whose stage 0 takes
+// every input) gets them from the stage that does.
+//
+//===----------------------------------------------------------------------===//
 
 #include "cleave/generate.h"
+
+#include "comm/transport.h"
 
 #include <algorithm>
 #include <chrono>
@@ -120,19 +133,93 @@ struct Generator::Impl {
   std::unique_ptr<Session> session;
   const GenerationDesc *contract = nullptr;
   int64_t batch = 0, vocab = 0, capacity = 0;
-  std::vector<Role> inputRoles, outputRoles;
+  std::vector<Role> inputRoles;
+  /// Allocated where used: the inputs (caches included) on first-stage ranks;
+  /// the outputs on last-stage ranks and, for the new cache rows the last
+  /// stage sends back, on first-stage ranks.
   std::vector<Tensor> inputs, outputs;
   /// Per cache tensor: the input index of its past and the output index of its
   /// present.
   std::vector<std::pair<size_t, size_t>> cache;
   std::vector<bool> transposed;
   size_t ids = 0, mask = 0, positions = SIZE_MAX, logits = 0;
+
+  /// Distributed plans only: a communicator of the generator's own over the
+  /// job (rank numbers as the job's), for the tokens and rows sent back.
+  std::shared_ptr<Transport> job;
+  int rank = 0;
+  /// Per input and output: whether this rank's stage reads or writes it.
+  std::vector<bool> reads, writes;
+  /// This rank's stage reads some inputs (feeds the step), writes some
+  /// outputs; this rank picks the tokens (the first rank of the stage that
+  /// writes the logits).
+  bool feeds = true, last = true, picks = true;
+  int picker = 0;
+  /// The picker's peers: every other rank, which gets the tokens.
+  std::vector<int> peers;
+  /// Per cache tensor: the rank this rank receives its new rows from (-1:
+  /// none, computed here or not held here), and the ranks this rank sends
+  /// them to (it is the first rank of the stage computing them and they hold
+  /// the past without computing the present).
+  std::vector<int> rowsFrom;
+  std::vector<std::vector<int>> rowsTo;
+  /// A step failed after the steps began: peers may wait on this rank.
+  bool broken = false;
+  /// The sequences of the last generate() call.
+  int64_t sequences = 0;
 };
 
 Generator::~Generator() = default;
 
 int64_t Generator::vocabSize() const { return impl_->vocab; }
 int64_t Generator::maxSeqLen() const { return impl_->capacity; }
+bool Generator::jobBroken() const { return impl_->broken; }
+
+namespace {
+
+/// "1 rank", "2 ranks".
+std::string rankCount(int64_t count) {
+  return std::to_string(count) + (count == 1 ? " rank" : " ranks");
+}
+
+/// FNV-1a over 64-bit words: what each rank was asked to do, compared across
+/// ranks.
+struct Fingerprint {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  void add(uint64_t word) {
+    for (int i = 0; i < 8; ++i) {
+      hash ^= (word >> (8 * i)) & 0xff;
+      hash *= 0x100000001b3ull;
+    }
+  }
+  void add(double value) {
+    uint64_t word = 0;
+    std::memcpy(&word, &value, sizeof(word));
+    add(word);
+  }
+  void add(const std::vector<int64_t> &ids) {
+    add(static_cast<uint64_t>(ids.size()));
+    for (int64_t id : ids)
+      add(static_cast<uint64_t>(id));
+  }
+};
+
+/// Every rank's `value`: ok when they are all equal, else the same failure
+/// on every rank naming the first rank that differs from rank 0 and `what`.
+Status agreeOnValue(Transport &job, uint64_t value, const std::string &what) {
+  std::vector<uint64_t> all(job.size());
+  Status gathered = job.allGather(&value, all.data(), sizeof(value));
+  if (!gathered.ok())
+    return gathered;
+  for (size_t r = 1; r < all.size(); ++r)
+    if (all[r] != all[0])
+      return invalidArgumentError("rank " + std::to_string(r) + " was given " + what +
+                                  " other than rank 0's (every rank must run the same command "
+                                  "line)");
+  return Status();
+}
+
+} // namespace
 
 StatusOr<std::unique_ptr<Generator>>
 Generator::create(std::shared_ptr<const Artifact> artifact, int64_t sequences,
@@ -142,25 +229,51 @@ Generator::create(std::shared_ptr<const Artifact> artifact, int64_t sequences,
     return failedPreconditionError(
         "'" + artifact->path() +
         "' was not compiled for generation (cleave-compile --generate --max-seq-len=L)");
-  if (artifact->ranks() != 1)
-    return unimplementedError("'" + artifact->path() + "' runs on " +
-                              std::to_string(artifact->ranks()) +
-                              " ranks: generation runs on one rank for now");
-  if (sequences < 1)
-    return invalidArgumentError("no sequence to generate");
-  std::vector<int64_t> sizes = artifact->batchSizes();
+  const int jobSize = options.transport ? options.transport->size() : 1;
+  if (artifact->ranks() != jobSize) {
+    if (jobSize == 1)
+      return failedPreconditionError("'" + artifact->path() + "': the plan needs " +
+                                     rankCount(artifact->ranks()) + ": run it as mpirun -np " +
+                                     std::to_string(artifact->ranks()) + " ...");
+    return failedPreconditionError("'" + artifact->path() + "': the plan needs " +
+                                   rankCount(artifact->ranks()) + ", the job has " +
+                                   std::to_string(jobSize));
+  }
+  std::shared_ptr<Transport> job;
+  if (jobSize > 1) {
+    // Collective; nothing a rank alone may fail comes before it.
+    StatusOr<std::shared_ptr<Transport>> split =
+        options.transport->split(0, options.transport->rank());
+    if (!split.ok())
+      return split.status();
+    job = std::move(split).value();
+    // Each rank picks its plan from this count: they must agree first.
+    Status same = agreeOnValue(*job, static_cast<uint64_t>(sequences), "a number of sequences");
+    if (!same.ok())
+      return same;
+  }
+  auto agreed = [&](const Status &local) { return job ? job->agree(local) : local; };
+
+  Status checked;
   int64_t batch = 0;
-  for (int64_t size : sizes)
-    if (size >= sequences) {
-      batch = size;
-      break;
-    }
-  if (batch == 0)
-    return invalidArgumentError(
-        std::to_string(sequences) + " sequences, but the largest plan of '" +
-        artifact->path() + "' takes " +
-        std::to_string(sizes.empty() ? 0 : sizes.back()) +
-        " (compile with --batch-sizes to run more at once)");
+  std::vector<int64_t> sizes = artifact->batchSizes();
+  if (sequences < 1) {
+    checked = invalidArgumentError("no sequence to generate");
+  } else {
+    for (int64_t size : sizes)
+      if (size >= sequences) {
+        batch = size;
+        break;
+      }
+    if (batch == 0)
+      checked = invalidArgumentError(
+          std::to_string(sequences) + " sequences, but the largest plan of '" +
+          artifact->path() + "' takes " +
+          std::to_string(sizes.empty() ? 0 : sizes.back()) +
+          " (compile with --batch-sizes to run more at once)");
+  }
+  if (!checked.ok())
+    return checked;
   StatusOr<std::shared_ptr<const Artifact>> plan =
       Artifact::forBatch(artifact, batch);
   if (!plan.ok())
@@ -171,7 +284,43 @@ Generator::create(std::shared_ptr<const Artifact> artifact, int64_t sequences,
   impl->contract = contract;
   impl->batch = batch;
   impl->capacity = contract->maxSeqLen;
+  impl->job = job;
   const Artifact &p = **plan;
+  int lastId = 0;
+  for (const StageDesc &stage : p.stages())
+    lastId = std::max(lastId, stage.id);
+  // Which inputs this rank's stage reads and which outputs it writes (one
+  // rank: all), and who writes each output: a stage's first rank.
+  impl->rank = job ? job->rank() : 0;
+  const StageDesc *mine = job ? p.stageOnRank(impl->rank) : &p.stages().front();
+  auto has = [](const StageDesc *stage, StageArg::Kind kind, const std::string &name) {
+    if (stage)
+      for (const StageArg &arg : stage->args)
+        if (arg.kind == kind && arg.name == name)
+          return true;
+    return false;
+  };
+  auto leader = [](const StageDesc &stage) {
+    return stage.group.empty() ? stage.rank : stage.group.front();
+  };
+  auto writer = [&](const std::string &output) {
+    for (const StageDesc &stage : p.stages())
+      if (has(&stage, StageArg::Kind::Output, output))
+        return leader(stage);
+    return -1;
+  };
+  for (const TensorDesc &desc : p.inputs())
+    impl->reads.push_back(has(mine, StageArg::Kind::Input, desc.name));
+  for (const TensorDesc &desc : p.outputs())
+    impl->writes.push_back(has(mine, StageArg::Kind::Output, desc.name));
+  impl->feeds = std::find(impl->reads.begin(), impl->reads.end(), true) != impl->reads.end();
+  impl->last = std::find(impl->writes.begin(), impl->writes.end(), true) != impl->writes.end();
+  impl->picker = writer(contract->logits);
+  impl->picks = impl->rank == impl->picker;
+  if (job)
+    for (int r = 0; r < job->size(); ++r)
+      if (r != impl->picker)
+        impl->peers.push_back(r);
   for (size_t i = 0; i < p.inputs().size(); ++i) {
     const std::string &name = p.inputs()[i].name;
     Role role = Role::Other;
@@ -186,37 +335,66 @@ Generator::create(std::shared_ptr<const Artifact> artifact, int64_t sequences,
         if (c.past == name)
           role = Role::Past;
     if (role == Role::Other)
-      return failedPreconditionError("input '" + name +
-                                     "' has no part in the generation contract");
+      checked = failedPreconditionError("input '" + name +
+                                        "' has no part in the generation contract");
     impl->inputRoles.push_back(role);
-    StatusOr<Tensor> t = Tensor::create(p.inputs()[i].dtype, p.inputs()[i].shape);
-    if (!t.ok())
-      return t.status();
-    impl->inputs.push_back(std::move(*t));
   }
-  for (size_t i = 0; i < p.outputs().size(); ++i) {
-    const TensorDesc &desc = p.outputs()[i];
-    if (desc.name == contract->logits) {
+  for (size_t i = 0; i < p.outputs().size(); ++i)
+    if (p.outputs()[i].name == contract->logits) {
       impl->logits = i;
-      impl->vocab = desc.shape.back();
+      impl->vocab = p.outputs()[i].shape.back();
     }
-    StatusOr<Tensor> t = Tensor::create(desc.dtype, desc.shape);
-    if (!t.ok())
-      return t.status();
-    impl->outputs.push_back(std::move(*t));
-  }
-  for (const GenerationDesc::Cache &c : contract->cache) {
-    size_t in = 0, out = 0;
-    while (p.inputs()[in].name != c.past)
-      ++in;
-    while (p.outputs()[out].name != c.present)
-      ++out;
-    impl->cache.push_back({in, out});
-    impl->transposed.push_back(c.transposed);
-  }
+  // Per cache tensor: the rank holding its past receives the new rows from
+  // the stage that computes them when its own stage does not.
+  std::vector<bool> rowsHere(p.outputs().size(), false);
+  if (checked.ok())
+    for (const GenerationDesc::Cache &c : contract->cache) {
+      size_t in = 0, out = 0;
+      while (p.inputs()[in].name != c.past)
+        ++in;
+      while (p.outputs()[out].name != c.present)
+        ++out;
+      impl->cache.push_back({in, out});
+      impl->transposed.push_back(c.transposed);
+      const int from = writer(c.present);
+      impl->rowsFrom.push_back(impl->reads[in] && !impl->writes[out] ? from : -1);
+      rowsHere[out] = impl->reads[in];
+      std::vector<int> to;
+      if (job && impl->rank == from)
+        for (int r = 0; r < job->size(); ++r) {
+          const StageDesc *stage = p.stageOnRank(r);
+          if (has(stage, StageArg::Kind::Input, c.past) &&
+              !has(stage, StageArg::Kind::Output, c.present))
+            to.push_back(r);
+        }
+      impl->rowsTo.push_back(std::move(to));
+    }
+  // Buffers for what this rank reads, writes or receives; the rest stay empty.
+  impl->inputs.resize(p.inputs().size());
+  impl->outputs.resize(p.outputs().size());
+  for (size_t i = 0; i < p.inputs().size() && checked.ok(); ++i)
+    if (impl->reads[i]) {
+      StatusOr<Tensor> t = Tensor::create(p.inputs()[i].dtype, p.inputs()[i].shape);
+      if (!t.ok())
+        checked = t.status();
+      else
+        impl->inputs[i] = std::move(*t);
+    }
+  for (size_t i = 0; i < p.outputs().size() && checked.ok(); ++i)
+    if (impl->writes[i] || rowsHere[i]) {
+      StatusOr<Tensor> t = Tensor::create(p.outputs()[i].dtype, p.outputs()[i].shape);
+      if (!t.ok())
+        checked = t.status();
+      else
+        impl->outputs[i] = std::move(*t);
+    }
+  // The input roles depend on the artifact alone: every rank agrees already.
+  if (!checked.ok())
+    return checked;
   StatusOr<std::unique_ptr<Session>> session = Session::create(*plan, options);
-  if (!session.ok())
-    return session.status();
+  Status created = agreed(session.status());
+  if (!created.ok())
+    return created;
   impl->session = std::move(*session);
   std::unique_ptr<Generator> generator(new Generator());
   generator->impl_ = std::move(impl);
@@ -228,6 +406,40 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
                            std::vector<std::vector<int64_t>> *tokens,
                            const std::function<void(size_t, int64_t)> &onToken) {
   Impl &m = *impl_;
+  Status valid = validate(prompts, options);
+  if (m.job) {
+    // Every rank checks the same request; a rank given another one fails on
+    // every rank before any step.
+    valid = m.job->agree(valid);
+    if (valid.ok()) {
+      Fingerprint f;
+      f.add(static_cast<uint64_t>(prompts.size()));
+      for (const std::vector<int64_t> &prompt : prompts)
+        f.add(prompt);
+      f.add(static_cast<uint64_t>(options.maxNewTokens));
+      f.add(options.sampling.temperature);
+      f.add(static_cast<uint64_t>(options.sampling.topK));
+      f.add(options.sampling.topP);
+      f.add(options.sampling.seed);
+      f.add(options.sampling.repetitionPenalty);
+      f.add(options.stopIds);
+      f.add(static_cast<uint64_t>(options.stopSequences.size()));
+      for (const std::vector<int64_t> &stop : options.stopSequences)
+        f.add(stop);
+      valid = agreeOnValue(*m.job, f.hash, "prompts or generation options");
+    }
+  }
+  if (!valid.ok())
+    return valid;
+  Status status = steps(prompts, options, tokens, onToken);
+  if (!status.ok() && m.job)
+    m.broken = true;
+  return status;
+}
+
+Status Generator::validate(const std::vector<std::vector<int64_t>> &prompts,
+                           const GenerateOptions &options) const {
+  const Impl &m = *impl_;
   const int64_t n = static_cast<int64_t>(prompts.size());
   if (n < 1 || n > m.batch)
     return invalidArgumentError(std::to_string(n) + " prompts, but this generator takes 1 to " +
@@ -271,23 +483,38 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
           " positions, more than the cache's " + std::to_string(m.capacity) +
           " (--max-seq-len)");
   }
+  return Status();
+}
 
-  // A fresh cache, every slot masked.
-  for (auto &[in, out] : m.cache)
-    std::memset(m.inputs[in].data(), 0, m.inputs[in].byteSize());
+Status Generator::steps(const std::vector<std::vector<int64_t>> &prompts,
+                        const GenerateOptions &options,
+                        std::vector<std::vector<int64_t>> *tokens,
+                        const std::function<void(size_t, int64_t)> &onToken) {
+  Impl &m = *impl_;
+  const int64_t n = static_cast<int64_t>(prompts.size());
+  m.sequences = n;
+  const double penalty = options.sampling.repetitionPenalty;
   const int64_t width = m.capacity + 1;
-  int64_t *ids = m.inputs[m.ids].dataAs<int64_t>();
-  int64_t *mask = m.inputs[m.mask].dataAs<int64_t>();
-  int64_t *positions =
-      m.positions == SIZE_MAX ? nullptr : m.inputs[m.positions].dataAs<int64_t>();
-  std::fill(mask, mask + m.batch * width, 0);
-  for (int64_t b = 0; b < m.batch; ++b)
-    mask[b * width + m.capacity] = 1; // the new token's own column
+  int64_t *ids = nullptr, *mask = nullptr, *positions = nullptr;
+  // A fresh cache, every slot masked: on the ranks whose stage reads them.
+  for (auto &[in, out] : m.cache)
+    if (m.reads[in])
+      std::memset(m.inputs[in].data(), 0, m.inputs[in].byteSize());
+  if (m.reads[m.ids])
+    ids = m.inputs[m.ids].dataAs<int64_t>();
+  if (m.positions != SIZE_MAX && m.reads[m.positions])
+    positions = m.inputs[m.positions].dataAs<int64_t>();
+  if (m.reads[m.mask]) {
+    mask = m.inputs[m.mask].dataAs<int64_t>();
+    std::fill(mask, mask + m.batch * width, 0);
+    for (int64_t b = 0; b < m.batch; ++b)
+      mask[b * width + m.capacity] = 1; // the new token's own column
+  }
 
   tokens->assign(n, {});
   // A sequence is done after maxNewTokens new tokens or a stop token.
   std::vector<char> done(n, 0);
-  const bool penalize = options.sampling.repetitionPenalty != 1;
+  const bool penalize = m.picks && options.sampling.repetitionPenalty != 1;
   std::vector<float> scratch(penalize ? m.vocab : 0);
   // For the penalty, per sequence: each id of the prompt and the new tokens
   // once, kept up to date as tokens come.
@@ -310,9 +537,16 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
         see(s, id);
     }
   }
-  std::vector<TensorView> inputViews(m.inputs.begin(), m.inputs.end());
-  std::vector<MutableTensorView> outputViews(m.outputs.begin(), m.outputs.end());
-  const float *logits = m.outputs[m.logits].dataAs<float>();
+  // A stage passes every input (or output) if it reads (writes) any, those
+  // it does not as empty views; a stage that reads (writes) none passes none.
+  std::vector<TensorView> inputViews;
+  std::vector<MutableTensorView> outputViews;
+  for (size_t i = 0; i < m.inputs.size() && m.feeds; ++i)
+    inputViews.push_back(m.reads[i] ? TensorView(m.inputs[i]) : TensorView());
+  for (size_t i = 0; i < m.outputs.size() && m.last; ++i)
+    outputViews.push_back(m.writes[i] ? MutableTensorView(m.outputs[i]) : MutableTensorView());
+  // Per sequence, the token this step picked (-1: none, the prompt goes on).
+  std::vector<int64_t> picked(n, -1);
 
   while (true) {
     bool active = false;
@@ -323,19 +557,45 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
     auto start = std::chrono::steady_clock::now();
     for (int64_t b = 0; b < m.batch; ++b) {
       bool live = b < n && !done[b];
-      ids[b] = live ? next[b] : 0;
+      if (ids)
+        ids[b] = live ? next[b] : 0;
       if (positions)
         positions[b] = live ? pos[b] : 0;
     }
     Status status = m.session->run(inputViews, outputViews);
     if (!status.ok())
       return status;
+    if (m.picks) {
+      const float *logits = m.outputs[m.logits].dataAs<float>();
+      for (int64_t s = 0; s < n; ++s) {
+        picked[s] = -1;
+        if (done[s] || pos[s] + 1 < static_cast<int64_t>(prompts[s].size()))
+          continue;
+        const float *row = logits + s * m.vocab;
+        if (penalize) {
+          // The penalty looks at the whole sequence so far: prompt and new tokens.
+          std::copy(row, row + m.vocab, scratch.begin());
+          penalizeDistinct(scratch.data(), seen[s], penalty);
+          row = scratch.data();
+        }
+        picked[s] = pickToken(row, m.vocab, options.sampling, &rng[s]);
+        if (penalize)
+          see(s, picked[s]);
+      }
+    }
+    if (m.job) {
+      status = exchange(picked);
+      if (!status.ok())
+        return status;
+    }
     for (int64_t s = 0; s < n; ++s) {
       if (done[s])
         continue;
       // The new token's rows go into its slot of every cache tensor, which the
       // next steps attend to.
       for (size_t c = 0; c < m.cache.size(); ++c) {
+        if (!m.reads[m.cache[c].first])
+          continue;
         Tensor &cache = m.inputs[m.cache[c].first];
         const Tensor &row = m.outputs[m.cache[c].second];
         const int64_t heads = cache.shape()[1], width = row.shape()[3];
@@ -354,22 +614,14 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
             std::memcpy(head + (d * m.capacity + pos[s]) * element, from + d * element, element);
         }
       }
-      mask[s * width + pos[s]] = 1;
+      if (mask)
+        mask[s * width + pos[s]] = 1;
       ++pos[s];
       if (pos[s] < static_cast<int64_t>(prompts[s].size())) {
         next[s] = prompts[s][pos[s]];
         continue;
       }
-      const float *row = logits + s * m.vocab;
-      if (penalize) {
-        // The penalty looks at the whole sequence so far: prompt and new tokens.
-        std::copy(row, row + m.vocab, scratch.begin());
-        penalizeDistinct(scratch.data(), seen[s], penalty);
-        row = scratch.data();
-      }
-      int64_t token = pickToken(row, m.vocab, options.sampling, &rng[s]);
-      if (penalize)
-        see(s, token);
+      int64_t token = picked[s];
       (*tokens)[s].push_back(token);
       next[s] = token;
       if (static_cast<int64_t>((*tokens)[s].size()) >= options.maxNewTokens ||
@@ -383,6 +635,157 @@ Status Generator::generate(const std::vector<std::vector<int64_t>> &prompts,
     stepSeconds_.push_back(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
+  return Status();
+}
+
+Status Generator::exchange(std::vector<int64_t> &picked) {
+  Impl &m = *impl_;
+  Transport &job = *m.job;
+  const size_t tokenBytes = picked.size() * sizeof(int64_t);
+  std::vector<TransportRequest> requests;
+  auto post = [&](StatusOr<TransportRequest> request) {
+    if (!request.ok())
+      return request.status();
+    requests.push_back(*request);
+    return Status();
+  };
+  Status status;
+  // The tokens, from the picker to every other rank (tag 0); the caches' new
+  // rows, from the stage computing them to ranks holding the cache without
+  // computing them (tag 1 + the cache tensor's index).
+  if (m.picks)
+    for (int peer : m.peers)
+      if (status.ok())
+        status = post(job.send(picked.data(), tokenBytes, peer, 0));
+  if (!m.picks && status.ok())
+    status = post(job.recv(picked.data(), tokenBytes, m.picker, 0));
+  for (size_t c = 0; c < m.cache.size() && status.ok(); ++c) {
+    Tensor &row = m.outputs[m.cache[c].second];
+    for (int peer : m.rowsTo[c])
+      if (status.ok())
+        status = post(job.send(row.data(), row.byteSize(), peer, static_cast<int>(1 + c)));
+    if (m.rowsFrom[c] >= 0 && status.ok())
+      status = post(
+          job.recv(row.data(), row.byteSize(), m.rowsFrom[c], static_cast<int>(1 + c)));
+  }
+  for (TransportRequest request : requests) {
+    Status done = job.wait(request);
+    if (status.ok() && !done.ok())
+      status = done;
+  }
+  if (!status.ok())
+    return Status(status.code(), "sending the tokens and cache rows of a step: " +
+                                     status.message());
+  return Status();
+}
+
+Status Generator::explainSync(std::string *text) {
+  Impl &m = *impl_;
+  text->clear();
+  const Artifact &p = *m.plan;
+  const int ranks = m.job ? m.job->size() : 1;
+  // Per rank: stage id, runs, all-reduces and their bytes, all-gathers and
+  // their bytes; each rank fills its own row, one sum gathers them.
+  constexpr int kFields = 8;
+  std::vector<double> rows(static_cast<size_t>(kFields) * ranks, 0.0);
+  const StageProfile &profile = m.session->profile();
+  double *row = &rows[static_cast<size_t>(kFields) * m.rank];
+  row[0] = m.session->stage().id;
+  row[1] = profile.runs;
+  row[2] = static_cast<double>(profile.allReduces);
+  row[3] = static_cast<double>(profile.allReduceBytes);
+  row[4] = static_cast<double>(profile.allGathers);
+  row[5] = static_cast<double>(profile.allGatherBytes);
+  for (size_t c = 0; c < m.cache.size(); ++c) {
+    row[6] += static_cast<double>(m.rowsTo[c].size());
+    row[7] += static_cast<double>(m.rowsTo[c].size() * m.plan->outputs()[m.cache[c].second].byteSize());
+  }
+  if (m.job) {
+    Status summed = m.job->allReduceSum(rows.data(), rows.data(), rows.size(), DType::Float64);
+    if (!summed.ok())
+      return summed;
+  }
+  if (m.rank != 0)
+    return Status();
+  auto num = [](double value) { return std::to_string(static_cast<long long>(value)); };
+  auto group = [](const StageDesc &stage) {
+    std::string list;
+    for (int r : stage.group.empty() ? std::vector<int>{stage.rank} : stage.group)
+      list += (list.empty() ? "" : ",") + std::to_string(r);
+    return list;
+  };
+  std::vector<const StageDesc *> stages; // one per stage id, in order
+  for (const StageDesc &stage : p.stages()) {
+    if (stage.id >= static_cast<int>(stages.size()))
+      stages.resize(stage.id + 1, nullptr);
+    if (!stages[stage.id])
+      stages[stage.id] = &stage;
+  }
+  std::string out = "per-token synchronisation: " + std::to_string(stages.size()) +
+                    " stage(s) on " + rankCount(ranks) + ", batch " +
+                    std::to_string(m.batch) + " (" + std::to_string(m.sequences) +
+                    " sequence(s) in flight), " + std::to_string(p.microbatches()) +
+                    " microbatch(es) per step; per step:\n";
+  for (const StageDesc *stage : stages) {
+    if (!stage)
+      continue;
+    const size_t width = stage->group.empty() ? 1 : stage->group.size();
+    int64_t count = 0, bytes = 0, largest = 0;
+    std::string largestName;
+    int to = -1;
+    for (const StageArg &arg : stage->args) {
+      if (arg.kind != StageArg::Kind::Send)
+        continue;
+      int64_t size = static_cast<int64_t>(TensorDesc{arg.name, arg.dtype, arg.shape}.byteSize());
+      ++count;
+      bytes += size;
+      to = arg.peer;
+      if (size > largest)
+        largest = size, largestName = arg.name;
+    }
+    if (count > 0)
+      out += "  stage " + std::to_string(stage->id) + " -> stage " + std::to_string(to) +
+             " (ranks " + group(*stage) + " -> " +
+             (stages.size() > static_cast<size_t>(to) && stages[to] ? group(*stages[to]) : "?") +
+             "): " + std::to_string(count) + " tensor(s), " +
+             std::to_string(bytes * p.microbatches()) + " bytes from each rank (largest '" +
+             largestName + "', " + std::to_string(largest * p.microbatches()) + " bytes)\n";
+    if (width > 1) {
+      double runs = 0, reduces = 0, reduceBytes = 0, gathers = 0, gatherBytes = 0;
+      for (int r = 0; r < ranks; ++r) {
+        const double *rr = &rows[static_cast<size_t>(kFields) * r];
+        if (static_cast<int>(rr[0]) != stage->id)
+          continue;
+        runs += rr[1], reduces += rr[2], reduceBytes += rr[3], gathers += rr[4],
+            gatherBytes += rr[5];
+      }
+      if (runs > 0)
+        out += "  stage " + std::to_string(stage->id) + " tensor-parallel on ranks " +
+               group(*stage) + ": " + num(reduces / runs) + " all-reduce(s), " +
+               num(reduceBytes / runs) + " bytes from each rank; " + num(gathers / runs) +
+               " all-gather(s), " + num(gatherBytes / runs) + " bytes from each rank\n";
+    }
+  }
+  const int64_t tokenBytes = m.sequences * static_cast<int64_t>(sizeof(int64_t));
+  double rowTensors = 0, rowBytesSent = 0;
+  for (int r = 0; r < ranks; ++r) {
+    rowTensors += rows[static_cast<size_t>(kFields) * r + 6];
+    rowBytesSent += rows[static_cast<size_t>(kFields) * r + 7];
+  }
+  if (ranks == 1) {
+    out += "  one rank: no transfer; the token is picked where the logits are\n";
+  } else {
+    out += "  token back: rank " + std::to_string(m.picker) + " picks each sequence's token once " +
+           "and sends " + std::to_string(tokenBytes) + " bytes of token ids to each of the " +
+           std::to_string(m.peers.size()) + " other rank(s)";
+    // The rows this rank knows of: gathered from every rank's count below.
+    if (rowTensors > 0)
+      out += "; the caches' new rows go from the stage computing them to the ranks holding "
+             "the caches: " + num(rowTensors) + " tensor(s), " + num(rowBytesSent) +
+             " bytes in all";
+    out += "\n";
+  }
+  *text = std::move(out);
   return Status();
 }
 

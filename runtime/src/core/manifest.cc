@@ -549,8 +549,11 @@ void checkSplittable(const std::vector<TensorDesc> &tensors, const char *key,
 /// rank, transfers only from stage k to k+1 with a matching recv of the same
 /// type in the peer entry at the same place of its group (groups of adjacent
 /// stages have one size), graph inputs only on the first stage and outputs
-/// only on the last.
-void checkPipeline(const Manifest &manifest) {
+/// only on the last. With `stageInputs` (a plan compiled for generation, whose
+/// stages take the cache inputs they read and write the presents they
+/// compute) any stage may read graph inputs and write graph outputs, and each
+/// output must be written by one stage.
+void checkPipeline(const Manifest &manifest, bool stageInputs) {
   const std::vector<StageDesc> &stages = manifest.stages;
   // A tensor-parallel stage has one entry per rank of its group.
   int entries = static_cast<int>(stages.size());
@@ -602,10 +605,10 @@ void checkPipeline(const Manifest &manifest) {
       const StageArg &arg = stage.args[a];
       std::string path = indexed(join(indexed(CLEAVE_KEY_STAGES, i), CLEAVE_KEY_ARGS), a);
       std::string what = arg.kindName + " '" + arg.name + "'";
-      if (arg.kind == StageArg::Kind::Input && stage.id != 0)
+      if (arg.kind == StageArg::Kind::Input && stage.id != 0 && !stageInputs)
         fail(path, what + " is read by " + stageName +
                        ", but only stage 0 reads graph inputs");
-      if (arg.kind == StageArg::Kind::Output && stage.id != last)
+      if (arg.kind == StageArg::Kind::Output && stage.id != last && !stageInputs)
         fail(path, what + " is written by " + stageName +
                        ", but only the last stage (" + std::to_string(last) +
                        ") writes graph outputs");
@@ -666,6 +669,21 @@ void checkPipeline(const Manifest &manifest) {
                        typeString(graph->dtype, microbatchShape(*graph)));
     }
   }
+  if (stageInputs)
+    for (size_t o = 0; o < manifest.outputs.size(); ++o) {
+      std::set<int> writers;
+      for (const StageDesc &stage : stages)
+        for (const StageArg &arg : stage.args)
+          if (arg.kind == StageArg::Kind::Output &&
+              arg.name == manifest.outputs[o].name)
+            writers.insert(stage.id);
+      if (writers.size() != 1)
+        fail(indexed(CLEAVE_KEY_OUTPUTS, o),
+             "output '" + manifest.outputs[o].name + "' is written by " +
+                 std::to_string(writers.size()) +
+                 " stages (a plan compiled for generation writes each "
+                 "output in one stage)");
+    }
 }
 
 /// The code section kind a device kind runs ("" for kinds with host code).
@@ -838,7 +856,7 @@ void readVariants(const Value &root, Manifest *manifest) {
       plan.sections = manifest->sections;
       plan.microbatches = manifest->microbatches;
       checkReferences(plan);
-      checkPipeline(plan);
+      checkPipeline(plan, root.find(CLEAVE_KEY_GENERATION) != nullptr);
       for (size_t i = 0; i < plan.inputs.size(); ++i)
         if (plan.inputs[i].shape.empty() ||
             plan.inputs[i].shape[0] != variant.batch)
@@ -940,7 +958,7 @@ StatusOr<Manifest> parseManifest(std::string_view text) {
     manifest.microbatches = readMicrobatches(*root);
     manifest.dp = readDp(*root);
     checkReferences(manifest);
-    checkPipeline(manifest);
+    checkPipeline(manifest, root->find(CLEAVE_KEY_GENERATION) != nullptr);
     readVariants(*root, &manifest);
     readGeneration(*root, &manifest);
     return manifest;

@@ -818,5 +818,56 @@ TEST(ManifestGenerationTest, ErrorsNameTheField) {
               "1073741824], got 0");
 }
 
+/// A two-stage plan compiled for generation: stage 1 holds the cache (reads
+/// `past`, writes `present`) and writes the logits; `stage0` is stage 0's
+/// extra args and `generation` the generation object (or none).
+std::string twoStageGeneration(const std::string &stage0, bool generation = true) {
+  return R"({
+  "format_version": 1, "compiler_version": "0.1.0",
+  "inputs": [{"name": "ids", "dtype": "int64", "shape": [1, 1]},
+             {"name": "mask", "dtype": "int64", "shape": [1, 3]},
+             {"name": "past", "dtype": "float32", "shape": [1, 1, 2, 3]}],
+  "outputs": [{"name": "logits", "dtype": "float32", "shape": [1, 1, 4]},
+              {"name": "present", "dtype": "float32", "shape": [1, 1, 1, 3]}],
+  "devices": [{"rank": 0, "kind": "cpu", "index": 0},
+              {"rank": 1, "kind": "cpu", "index": 1}],
+  "parameters": [],
+  "stages": [{"id": 0, "rank": 0, "device": 0, "code": "code.rank0",
+              "entry": "cleave_stage_0",
+              "args": [{"kind": "input", "name": "ids"},
+                       {"kind": "input", "name": "mask"}, )" +
+         stage0 + R"(
+                       {"kind": "send", "name": "h", "to": 1,
+                        "dtype": "float32", "shape": [1, 1, 3]}]},
+             {"id": 1, "rank": 1, "device": 1, "code": "code.rank1",
+              "entry": "cleave_stage_1",
+              "args": [{"kind": "recv", "name": "h", "from": 0,
+                        "dtype": "float32", "shape": [1, 1, 3]},
+                       {"kind": "input", "name": "mask"},
+                       {"kind": "input", "name": "past"},
+                       {"kind": "output", "name": "logits"},
+                       {"kind": "output", "name": "present"}]}],
+  "sections": [
+    {"name": "code.rank0", "kind": "cpu-elf-so", "offset": 4096, "size": 10,
+     "crc32": 0},
+    {"name": "code.rank1", "kind": "cpu-elf-so", "offset": 8192, "size": 10,
+     "crc32": 0}])" +
+         (generation ? std::string(R"(, "generation": )") + kGeneration : "") + "}";
+}
+
+TEST(ManifestGenerationTest, PipelineStagesHoldTheirOwnCaches) {
+  StatusOr<Manifest> parsed = parseManifest(twoStageGeneration(""));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
+  EXPECT_EQ(parsed->stages.size(), 2u);
+  // Without the generation object, the usual pipeline rules hold.
+  expectError(twoStageGeneration("", false),
+              "stages[1].args[1]: input 'mask' is read by stage 1, but only "
+              "stage 0 reads graph inputs");
+  // Each output has one writer.
+  expectError(twoStageGeneration(R"({"kind": "output", "name": "present"},)"),
+              "outputs[1]: output 'present' is written by 2 stages (a plan "
+              "compiled for generation writes each output in one stage)");
+}
+
 } // namespace
 } // namespace cleave

@@ -76,6 +76,8 @@ struct CallState {
   Transport *group = nullptr;
   /// The first failure of a runtime call during the current invocation.
   Status status;
+  /// Where the collectives of a group of several ranks are counted.
+  StageProfile *profile = nullptr;
 };
 
 struct Session::Impl {
@@ -89,7 +91,14 @@ struct Session::Impl {
   const StageDesc *stage = nullptr;
   bool first = true;
   bool last = true;
-  bool returns = true; ///< last, and first in its tensor-parallel group
+  /// The stage reads graph inputs (the first stage, or in a plan compiled
+  /// for generation any stage reading cache inputs) and writes graph outputs
+  /// (the last stage, or one computing presents).
+  bool takes = true;
+  bool writes = true;
+  /// Per graph input and output: whether this stage reads or writes it.
+  std::vector<bool> reads, written;
+  bool returns = true; ///< writes, and first in its tensor-parallel group
   std::shared_ptr<Transport> transport; ///< null for single-stage plans
   /// Over the ranks of this stage's group, in the manifest's `group` order;
   /// null unless the group has several ranks.
@@ -184,6 +193,9 @@ void stageAllReduce(void *ctx, const void *in, void *out, int64_t count,
     return;
   }
   trace::Span span("all-reduce", -1, -1, count * int64_t(dtypeSize(type)));
+  calls.profile->allReduces++;
+  calls.profile->allReduceBytes +=
+      static_cast<int64_t>(count) * static_cast<int64_t>(dtypeSize(type));
   Status status =
       calls.group->allReduceSum(in, out, static_cast<size_t>(count), type);
   if (!status.ok())
@@ -211,6 +223,8 @@ void stageAllGather(void *ctx, const void *in, void *out, int64_t count,
     return;
   }
   trace::Span span("all-gather", -1, -1, int64_t(bytes));
+  calls.profile->allGathers++;
+  calls.profile->allGatherBytes += static_cast<int64_t>(bytes);
   Status status = calls.group->allGather(in, out, bytes);
   if (!status.ok())
     calls.status = Status(status.code(), "all-gather: " + status.message());
@@ -295,7 +309,7 @@ Status checkView(const char *kind, const TensorDesc &want, DType dtype,
 Session::~Session() = default;
 
 const StageDesc &Session::stage() const { return *impl_->stage; }
-bool Session::takesInputs() const { return impl_->first; }
+bool Session::takesInputs() const { return impl_->takes; }
 bool Session::returnsOutputs() const { return impl_->returns; }
 const StageProfile &Session::profile() const { return impl_->profile; }
 void Session::resetProfile() { impl_->profile = StageProfile(); }
@@ -384,14 +398,28 @@ Session::create(std::shared_ptr<const Artifact> artifact,
     for (const StageDesc &other : artifact->stages())
       lastId = std::max(lastId, other.id);
     impl.last = stage->id == lastId;
+    impl.reads.assign(artifact->inputs().size(), false);
+    impl.written.assign(artifact->outputs().size(), false);
+    for (const StageArg &arg : stage->args) {
+      if (arg.kind == StageArg::Kind::Input)
+        impl.reads[indexOf(artifact->inputs(), arg.name)] = true;
+      if (arg.kind == StageArg::Kind::Output)
+        impl.written[indexOf(artifact->outputs(), arg.name)] = true;
+    }
+    impl.takes = impl.first || std::find(impl.reads.begin(), impl.reads.end(),
+                                         true) != impl.reads.end();
+    impl.writes = impl.last || std::find(impl.written.begin(),
+                                         impl.written.end(),
+                                         true) != impl.written.end();
     // In a tensor-parallel stage every rank computes the outputs; the group's
     // first rank returns them.
-    impl.returns = impl.last && stage->group.front() == stage->rank;
+    impl.returns = impl.writes && stage->group.front() == stage->rank;
     if (distributed)
       impl.transport = options.transport;
     if (stage->group.size() > 1)
       impl.groupTransport = std::move(groupTransport);
     impl.calls.group = impl.groupTransport.get();
+    impl.calls.profile = &impl.profile;
 
     const DeviceDesc &device = artifact->devices()[stage->device];
     StatusOr<std::unique_ptr<hal::Device>> created = hal::createDevice(
@@ -491,20 +519,30 @@ Session::create(std::shared_ptr<const Artifact> artifact,
       }
       impl.bindings.push_back(binding);
     }
+    // Every output is written: by the last stage, or (generation plans) by
+    // the stage the manifest names for it.
+    auto writtenElsewhere = [&](const std::string &name) {
+      for (const StageDesc &other : artifact->stages())
+        if (other.id != stage->id)
+          for (const StageArg &arg : other.args)
+            if (arg.kind == StageArg::Kind::Output && arg.name == name)
+              return true;
+      return false;
+    };
     if (impl.last)
       for (size_t i = 0; i < written.size(); ++i)
-        if (!written[i])
+        if (!written[i] && !writtenElsewhere(artifact->outputs()[i].name))
           return invalidArgumentError(
               prefix + "output '" + artifact->outputs()[i].name +
               "' is not written by stage " + std::to_string(stage->id));
-    if (impl.first)
+    if (impl.takes)
       for (const TensorDesc &desc : artifact->inputs()) {
         StatusOr<Slice> slice = makeSlice(desc, microbatches);
         if (!slice.ok())
           return slice.status();
         impl.inputSlices.push_back(std::move(slice).value());
       }
-    if (impl.last)
+    if (impl.writes)
       for (const TensorDesc &desc : artifact->outputs()) {
         StatusOr<Slice> slice = makeSlice(desc, microbatches);
         if (!slice.ok())
@@ -527,7 +565,7 @@ Status Session::validateInputs(const std::vector<Tensor> &inputs) const {
 }
 
 Status Session::validateInputs(const std::vector<TensorView> &inputs) const {
-  if (!impl_->first) {
+  if (!impl_->takes) {
     if (inputs.empty())
       return Status();
     return invalidArgumentError(
@@ -543,6 +581,9 @@ Status Session::validateInputs(const std::vector<TensorView> &inputs) const {
         std::to_string(inputs.size()));
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorView &got = inputs[i];
+    // An input this stage does not read may be an empty view.
+    if (!impl_->reads[i] && !got.data && got.byteSize == 0)
+      continue;
     Status status = checkView("input", expected[i], got.dtype, got.shape,
                               got.data, got.byteSize);
     if (!status.ok())
@@ -560,7 +601,7 @@ Status Session::run(const std::vector<Tensor> &inputs,
     // Every rank of the last stage gets the outputs in this form.
     std::vector<Tensor> results;
     std::vector<MutableTensorView> outputViews;
-    if (impl_->last)
+    if (impl_->writes)
       for (const TensorDesc &desc : artifact_->outputs()) {
         StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
         if (!tensor.ok())
@@ -587,12 +628,12 @@ Status Session::run(const std::vector<TensorView> &inputs,
       return valid;
     Impl &impl = *impl_;
     const std::vector<TensorDesc> &expected = artifact_->outputs();
-    if (!impl.last && !outputs.empty())
+    if (!impl.writes && !outputs.empty())
       return invalidArgumentError(
           "stage " + std::to_string(impl.stage->id) +
           " returns no outputs (only the last stage's rank gets them), got " +
           std::to_string(outputs.size()));
-    if (impl.last && outputs.size() != expected.size() &&
+    if (impl.writes && outputs.size() != expected.size() &&
         !(outputs.empty() && !impl.returns))
       return invalidArgumentError(
           "expected " + plural(expected.size(), "output") +
@@ -600,6 +641,9 @@ Status Session::run(const std::vector<TensorView> &inputs,
           std::to_string(outputs.size()));
     for (size_t i = 0; i < outputs.size(); ++i) {
       const MutableTensorView &got = outputs[i];
+      // An output this stage does not write may be an empty view.
+      if (!impl.written[i] && !got.data && got.byteSize == 0)
+        continue;
       Status status = checkView("output", expected[i], got.dtype, got.shape,
                                 got.data, got.byteSize);
       if (!status.ok())
@@ -615,10 +659,13 @@ Status Session::run(const std::vector<TensorView> &inputs,
     // Where each output goes: the caller's buffers, or the session's own on
     // a rank that computes the outputs without returning them.
     std::vector<uint8_t *> results;
-    if (impl.last) {
+    if (impl.writes) {
       if (outputs.empty() && impl.unreturnedOutputs.empty())
         for (const TensorDesc &desc : expected) {
-          StatusOr<Tensor> tensor = Tensor::create(desc.dtype, desc.shape);
+          StatusOr<Tensor> tensor =
+              Tensor::create(desc.dtype, impl.written[&desc - expected.data()]
+                                             ? desc.shape
+                                             : Shape{0});
           if (!tensor.ok())
             return Status(tensor.status().code(),
                           "output '" + desc.name +
@@ -632,7 +679,7 @@ Status Session::run(const std::vector<TensorView> &inputs,
     }
     // Staging buffers for buffers whose rows start misaligned.
     for (size_t i = 0; i < impl.inputSlices.size(); ++i)
-      if (needsStaging(impl.inputSlices[i], inputs[i].data, microbatches)) {
+      if (impl.reads[i] && needsStaging(impl.inputSlices[i], inputs[i].data, microbatches)) {
         Status status = allocateStaging(impl.inputSlices[i],
                                         artifact_->inputs()[i], microbatches);
         if (!status.ok())
@@ -640,7 +687,7 @@ Status Session::run(const std::vector<TensorView> &inputs,
                                            "': " + status.message());
       }
     for (size_t i = 0; i < impl.outputSlices.size(); ++i)
-      if (needsStaging(impl.outputSlices[i], results[i], microbatches)) {
+      if (impl.written[i] && needsStaging(impl.outputSlices[i], results[i], microbatches)) {
         Status status =
             allocateStaging(impl.outputSlices[i], expected[i], microbatches);
         if (!status.ok())
@@ -767,6 +814,8 @@ Status Session::run(const std::vector<TensorView> &inputs,
       if (!status.ok())
         return Status(status.code(), where + status.message());
       for (size_t i = 0; i < impl.outputSlices.size(); ++i) {
+        if (!impl.written[i])
+          continue;
         Slice &slice = impl.outputSlices[i];
         uint8_t *rows = results[i] + slice.bytes * m;
         if (!isAligned(rows))
