@@ -13,8 +13,13 @@ if(CLEAVE_SANITIZE)
       "what the tests' timeouts are multiplied by in a sanitizer build")
   # The sanitizer runtime a non-instrumented interpreter (python3) must load first to host
   # the instrumented Python extension.
+  # The C++ runtime comes with it: libasan intercepts __cxa_throw, and finds no real one to
+  # call in a C program that loads C++ later (torch's exceptions under python3).
   execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=libasan.so
-                  OUTPUT_VARIABLE CLEAVE_ASAN_RUNTIME OUTPUT_STRIP_TRAILING_WHITESPACE)
+                  OUTPUT_VARIABLE asan_runtime OUTPUT_STRIP_TRAILING_WHITESPACE)
+  execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=libstdc++.so
+                  OUTPUT_VARIABLE cxx_runtime OUTPUT_STRIP_TRAILING_WHITESPACE)
+  set(CLEAVE_ASAN_RUNTIME "${asan_runtime}:${cxx_runtime}")
 endif()
 
 # cleave_sanitize_tests([FULL_STACKS]): under CLEAVE_SANITIZE, gives every test added so far in
@@ -36,6 +41,8 @@ endif()
 # - Tests labelled `python` run the extension in /usr/bin/python3, which is not instrumented:
 #   the ASan runtime is preloaded, and leaks are not checked there (the interpreter keeps its
 #   own objects until exit); the C++ API soak and the runtime's own tests check them.
+# - The soaks (tests named *soak*) measure resident memory: ASan's quarantine of freed blocks
+#   (256 MB) would grow it, so they run without one.
 # - Timeouts are multiplied by CLEAVE_SANITIZE_TIMEOUT_FACTOR: instrumented code is slower.
 function(cleave_sanitize_tests)
   if(NOT CLEAVE_SANITIZE)
@@ -56,6 +63,9 @@ function(cleave_sanitize_tests)
       string(APPEND asan :detect_leaks=0)
       set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT
         "LD_PRELOAD=${CLEAVE_ASAN_RUNTIME}")
+    endif()
+    if(test MATCHES "soak")
+      string(APPEND asan :quarantine_size_mb=0:thread_local_quarantine_size_kb=0)
     endif()
     set(full "${asan}:fast_unwind_on_malloc=0")
     if(ARG_FULL_STACKS)
