@@ -40,7 +40,9 @@ endif()
 #   use-after-poison inside LLVM. The compiler's own heap is still checked in full.
 # - Tests labelled `python` run the extension in /usr/bin/python3, which is not instrumented:
 #   the ASan runtime is preloaded, and leaks are not checked there (the interpreter keeps its
-#   own objects until exit); the C++ API soak and the runtime's own tests check them.
+#   own objects until exit); the C++ API soak and the runtime's own tests check them. The
+#   install test (label `install`) runs the installed package that way too, and a C program
+#   linked with the shared runtime, which loads the sanitizer runtime only as a dependency.
 # - The soaks (tests named *soak*) measure resident memory: ASan's quarantine of freed blocks
 #   (256 MB) would grow it, so they run without one.
 # - Timeouts are multiplied by CLEAVE_SANITIZE_TIMEOUT_FACTOR: instrumented code is slower.
@@ -59,7 +61,7 @@ function(cleave_sanitize_tests)
     endif()
     set(asan intercept_tls_get_addr=0:allow_user_poisoning=0)
     get_property(labels TEST ${test} PROPERTY LABELS)
-    if("python" IN_LIST labels)
+    if("python" IN_LIST labels OR "install" IN_LIST labels)
       string(APPEND asan :detect_leaks=0)
       set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT
         "LD_PRELOAD=${CLEAVE_ASAN_RUNTIME}")
