@@ -2,6 +2,7 @@
 #include "compiler/import/NodeImporter.h"
 
 #include "dialects/Onnx/IR/OnnxOps.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 
@@ -68,7 +69,8 @@ LogicalResult reshapeTo(NodeImporter &n, ArrayRef<int64_t> target, Results &resu
     if (d < 0)
       return n.emitError() << "invalid shape entry " << d;
     shape.push_back(d);
-    known *= d;
+    if (llvm::MulOverflow(known, d, known))
+      return n.emitError() << "shape has more elements than 64 bits can count";
   }
   if (inferIndex >= 0) {
     if (known == 0 || in.getNumElements() % known != 0)
