@@ -7,6 +7,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "mlir/IR/Verifier.h"
@@ -86,12 +87,15 @@ bool isWithin(StringRef file, StringRef dir) {
   return file.consume_front(dir) && (file.empty() || file.starts_with("/"));
 }
 
-class ModelImporter {
+class ModelImporter : public SubgraphImporter {
 public:
   ModelImporter(MLIRContext &context, const ImportOptions &options)
       : context(context), options(options), builder(&context) {}
 
   OwningOpRef<ModuleOp> run(const std::string &path, ModelInfo *info);
+
+  LogicalResult importSubgraph(const ::onnx::GraphProto &graph, ArrayRef<Value> inputs,
+                               SmallVectorImpl<Value> &outputs, bool unrolled) override;
 
 private:
   LogicalResult load(const std::string &path, ::onnx::ModelProto &model, ModelInfo *info);
@@ -126,6 +130,9 @@ private:
   /// Set when the model is imported again at another batch (ImportOptions::exportShapes).
   std::optional<RebatchContext> rebatch;
   llvm::StringMap<SmallVector<const ::onnx::NodeProto *, 2>> consumers;
+  /// How many Loop or Scan bodies the node being imported lies in: inside one, a value's
+  /// type may differ from iteration to iteration, so ONNX shape inference is not asked.
+  int unrollDepth = 0;
 };
 
 } // namespace
@@ -478,7 +485,8 @@ LogicalResult ModelImporter::importNode(const ::onnx::NodeProto &node, int64_t i
   }
 
   const ImportFn *fn = registry().lookup(node.op_type(), opset);
-  if (!fn)
+  bool controlFlow = isControlFlowOp(node.op_type());
+  if (!fn && !controlFlow)
     return error(loc) << "node '" << name << "' (" << node.op_type() << ", opset " << opset
                       << "): unsupported operator";
 
@@ -505,7 +513,8 @@ LogicalResult ModelImporter::importNode(const ::onnx::NodeProto &node, int64_t i
                         rebatch ? &*rebatch : nullptr);
   SmallVector<Value> results;
   std::string prefix = "node '" + name + "' (" + node.op_type() + "): ";
-  if (failed((*fn)(importer, results)))
+  if (failed(controlFlow ? importControlFlow(importer, *this, results)
+                         : (*fn)(importer, results)))
     return failure();
   // Verify what the pattern built, then fold it in order, so that chains of shape
   // computations on constants become constants that later nodes can read.
@@ -536,6 +545,67 @@ LogicalResult ModelImporter::importNode(const ::onnx::NodeProto &node, int64_t i
                           << " for output '" << output << "', ONNX shape inference says "
                           << expected;
     values[output] = results[i];
+  }
+  return success();
+}
+
+LogicalResult ModelImporter::importSubgraph(const ::onnx::GraphProto &graph,
+                                           ArrayRef<Value> inputs,
+                                           SmallVectorImpl<Value> &outputs, bool unrolled) {
+  // The names the subgraph defines get their outer values (none, ONNX names being unique
+  // across scopes, unless an earlier iteration left them) back when it is done.
+  SmallVector<std::pair<std::string, Value>> saved;
+  llvm::StringSet<> defined;
+  auto define = [&](const std::string &name) {
+    if (!name.empty() && defined.insert(name).second)
+      saved.emplace_back(name, lookup(name));
+  };
+  for (const auto &input : graph.input())
+    define(input.name());
+  for (const auto &tensor : graph.initializer())
+    define(tensor.name());
+  for (const auto &node : graph.node())
+    for (const std::string &output : node.output())
+      define(output);
+  auto restore = llvm::make_scope_exit([&] {
+    for (auto &[name, value] : saved) {
+      if (value)
+        values[name] = value;
+      else
+        values.erase(name);
+    }
+  });
+
+  if (unrolled)
+    ++unrollDepth;
+  auto leave = llvm::make_scope_exit([&] {
+    if (unrolled)
+      --unrollDepth;
+  });
+  if (unrollDepth == 0) {
+    for (const auto &vi : graph.value_info())
+      if (Type t = valueInfoType(vi.type()))
+        inferred[vi.name()] = t;
+  }
+
+  for (auto [input, value] : llvm::zip(graph.input(), inputs))
+    values[input.name()] = value;
+  for (const auto &tensor : graph.initializer()) {
+    Value v = importInitializer(tensor, NameLoc::get(StringAttr::get(&context, tensor.name())));
+    if (!v)
+      return failure();
+    values[tensor.name()] = v;
+  }
+  for (auto [index, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, index)))
+      return failure();
+  for (const auto &output : graph.output()) {
+    Value v = lookup(output.name());
+    if (!v)
+      return error(NameLoc::get(StringAttr::get(&context, graph.name())))
+             << "subgraph '" << graph.name() << "' output '" << output.name()
+             << "' is never produced";
+    outputs.push_back(v);
   }
   return success();
 }

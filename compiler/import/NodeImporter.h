@@ -13,6 +13,7 @@
 #include <vector>
 
 namespace onnx {
+class GraphProto;
 class NodeProto;
 class AttributeProto;
 class TensorProto;
@@ -167,6 +168,30 @@ mlir::Type convertElementType(mlir::MLIRContext *context, int onnxDataType);
 mlir::FailureOr<mlir::Value> widenMinusZeroPoint(NodeImporter &n, size_t operand,
                                                  size_t zeroPoint, llvm::StringRef what,
                                                  mlir::Type wideType);
+
+/// What the control-flow ops need of the model importer: a subgraph's nodes imported into
+/// the function being built.
+class SubgraphImporter {
+public:
+  virtual ~SubgraphImporter() = default;
+  /// Imports the nodes of `graph` (an If branch, a Loop or Scan body) with its inputs bound
+  /// to `inputs`, in a scope of its own: outer-scope values are visible inside, the
+  /// subgraph's own names are dropped once it is imported (a body is imported once per
+  /// iteration). Appends one Value per subgraph output. `unrolled`: one iteration of a
+  /// Loop or Scan, whose shapes may differ from what ONNX shape inference gave the body.
+  virtual mlir::LogicalResult importSubgraph(const ::onnx::GraphProto &graph,
+                                             llvm::ArrayRef<mlir::Value> inputs,
+                                             llvm::SmallVectorImpl<mlir::Value> &outputs,
+                                             bool unrolled) = 0;
+};
+
+/// Whether `opType` is a control-flow op (If, Loop, Scan), imported by importControlFlow
+/// rather than by a registry pattern.
+bool isControlFlowOp(llvm::StringRef opType);
+/// Imports an If, Loop or Scan node, its subgraphs through `subgraphs`: results as for an
+/// ImportFn.
+mlir::LogicalResult importControlFlow(NodeImporter &n, SubgraphImporter &subgraphs,
+                                      llvm::SmallVectorImpl<mlir::Value> &results);
 
 // Per-family pattern sets.
 void populateElementwiseImporters(OpImporterRegistry &registry);
