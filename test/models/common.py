@@ -52,7 +52,7 @@ def write_inputs(out_dir, inputs):
     lines = []
     for name, array in inputs.items():
         rel = os.path.join("inputs", sanitize(name) + ".npy")
-        np.save(os.path.join(out_dir, rel), np.ascontiguousarray(array))
+        np.save(os.path.join(out_dir, rel), np.asarray(array, order="C"))  # keeps rank 0
         lines.append(f"{name}={rel}\n")
     with open(os.path.join(out_dir, "inputs.txt"), "w") as f:
         f.writelines(lines)

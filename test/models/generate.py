@@ -40,6 +40,10 @@ MODELS = {
     "rnn_cells": ("gen_rnn", {"variant": "cells"}),
     # CumSum, TopK, Compress and ConvInteger with constant axes, k, conditions and weights.
     "select_ops": ("gen_select", {}),
+    # If on a run-time sample-rate input (both values), Loop with a loop-carried state and a
+    # nested If, Scan in reverse.
+    "control_flow": ("gen_control_flow", {}),
+    "control_flow_8k": ("gen_control_flow", {"sample_rate": 8000}),
 }
 
 
