@@ -23,6 +23,16 @@ using Results = SmallVectorImpl<Value>;
 
 /// The most iterations a Loop or Scan is unrolled to (as for the recurrent layers).
 constexpr int64_t kMaxIterations = 1024;
+/// The most iterations unrolled in a whole model, nested loops counting each inner iteration.
+constexpr int64_t kMaxModelIterations = 65536;
+
+/// Counts one more unrolled iteration; fails past kMaxModelIterations.
+LogicalResult countIteration(NodeImporter &n, SubgraphImporter &subgraphs) {
+  if (++subgraphs.unrolledIterations <= kMaxModelIterations)
+    return success();
+  return n.emitError() << "unrolling takes the model past " << kMaxModelIterations
+                       << " Loop and Scan iterations in all (nested loops multiply)";
+}
 
 const ::onnx::GraphProto *findGraph(const NodeImporter &n, StringRef name) {
   for (const auto &attr : n.node.attribute())
@@ -183,6 +193,8 @@ LogicalResult importLoop(NodeImporter &n, SubgraphImporter &subgraphs, Results &
     if (iteration == kMaxIterations)
       return n.emitError() << "loops of more than " << kMaxIterations
                            << " iterations are not supported (the loop is unrolled)";
+    if (failed(countIteration(n, subgraphs)))
+      return failure();
     SmallVector<Value> inputs{n.constantScalar(i64, static_cast<double>(iteration)),
                               n.constantScalar(i1, 1)};
     inputs.append(carried);
@@ -235,6 +247,8 @@ LogicalResult runScan(NodeImporter &n, SubgraphImporter &subgraphs,
                             "tensors are not supported";
   SmallVector<SmallVector<Value>> scans(numScans);
   for (int64_t t = 0; t < length; ++t) {
+    if (failed(countIteration(n, subgraphs)))
+      return failure();
     SmallVector<Value> inputs(states);
     for (auto [j, input] : llvm::enumerate(scanInputs))
       inputs.push_back(take(n, input, inputAxes[j], inputDirections[j] ? length - 1 - t : t));

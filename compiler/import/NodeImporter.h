@@ -183,6 +183,10 @@ public:
                                              llvm::ArrayRef<mlir::Value> inputs,
                                              llvm::SmallVectorImpl<mlir::Value> &outputs,
                                              bool unrolled) = 0;
+
+  /// Loop and Scan iterations unrolled so far in the model, nested ones included: capped so
+  /// that nesting cannot multiply a model into more ops than a compile can take.
+  int64_t unrolledIterations = 0;
 };
 
 /// Whether `opType` is a control-flow op (If, Loop, Scan), imported by importControlFlow
