@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Generates a voice-activity-style model with If, Loop and Scan, written with onnx.helper.
-"""Usage: gen_control_flow.py --out DIR [--sample-rate 16000|8000]
+"""Usage: gen_control_flow.py --out DIR [--sample-rate 16000|8000] [--variant helper|torch]
 
 Opset 16. Inputs `audio` [1, 64] float and `sr` (the sample rate, an int64 scalar, as a
 voice-activity detector takes it). Graph:
@@ -15,6 +15,11 @@ voice-activity detector takes it). Graph:
 - Scan (opset 9+) over the 4 chunks of `audio` reshaped to [4, 16], in reverse, with a running
   energy as its state: `energy` [1, 16] (final) and `energies` [16, 4] (stacked along axis 1).
 The same model serves both sample rates; `--sample-rate` only sets the `sr` input.
+
+`--variant torch`: a torch.jit.script module exported by torch (opset 16), inputs `x` [4, 16]
+and `sr`: the Python `if` on `sr == 16000` becomes an If decided at run time (x * 2, or every
+other column of x tiled twice), the `for` over the rows a Loop whose trip count comes from
+Shape/Gather (a constant once folded) with the recurrent state `h` [1, 16] carried.
 """
 
 import numpy as np
@@ -26,7 +31,38 @@ OPSET = 16
 F, I64, B = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
 
 
-def generate(out_dir, sample_rate=16000):
+def generate_torch(out_dir, sample_rate):
+    import torch
+
+    class Detector(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.randn(16, 16) * 0.25)
+            self.u = torch.nn.Parameter(torch.randn(16, 16) * 0.25)
+
+        def forward(self, x, sr):
+            if bool(sr == 16000):
+                f = x * 2.0
+            else:
+                f = x[:, ::2].repeat(1, 2)
+            h = torch.zeros(1, 16)
+            for i in range(f.size(0)):
+                h = torch.tanh(f[i:i + 1] @ self.w + h @ self.u)
+            return h
+
+    torch.manual_seed(common.SEED)
+    module = torch.jit.script(Detector())
+    x = common.rng().standard_normal((4, 16)).astype(np.float32)
+    sr = np.array(sample_rate, np.int64)
+    model = common.export_torch(module, (torch.from_numpy(x), torch.from_numpy(sr)),
+                                f"{out_dir}/model.onnx", ["x", "sr"], ["h"], OPSET)
+    common.write_model(model, out_dir)
+    common.write_inputs(out_dir, {"x": x, "sr": sr})
+
+
+def generate(out_dir, sample_rate=16000, variant="helper"):
+    if variant == "torch":
+        return generate_torch(out_dir, sample_rate)
     r = common.rng()
     vi = helper.make_tensor_value_info
 
@@ -126,6 +162,7 @@ def generate(out_dir, sample_rate=16000):
 if __name__ == "__main__":
     def options(parser):
         parser.add_argument("--sample-rate", type=int, default=16000)
+        parser.add_argument("--variant", choices=["helper", "torch"], default="helper")
 
     args = common.parse_out_dir(__doc__, options)
-    generate(args.out, sample_rate=args.sample_rate)
+    generate(args.out, sample_rate=args.sample_rate, variant=args.variant)

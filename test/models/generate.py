@@ -41,9 +41,11 @@ MODELS = {
     # CumSum, TopK, Compress and ConvInteger with constant axes, k, conditions and weights.
     "select_ops": ("gen_select", {}),
     # If on a run-time sample-rate input (both values), Loop with a loop-carried state and a
-    # nested If, Scan in reverse.
+    # nested If, Scan in reverse; the same from a torch.jit.script module.
     "control_flow": ("gen_control_flow", {}),
     "control_flow_8k": ("gen_control_flow", {"sample_rate": 8000}),
+    "control_flow_torch": ("gen_control_flow", {"variant": "torch"}),
+    "control_flow_torch_8k": ("gen_control_flow", {"variant": "torch", "sample_rate": 8000}),
 }
 
 
