@@ -88,8 +88,7 @@ Value stack(NodeImporter &n, ArrayRef<Value> elements, int64_t axis) {
   SmallVector<int64_t> shape(type.getShape());
   shape[axis] = static_cast<int64_t>(parts.size());
   return onnxir::ConcatOp::create(n.builder, n.loc,
-                                  RankedTensorType::get(shape, type.getElementType()), parts,
-                                  axis);
+                                  RankedTensorType::get(shape, type.getElementType()), parts, axis);
 }
 
 /// Checks that the `k`-th scan output has one type in every iteration (so that the
@@ -140,8 +139,8 @@ LogicalResult importIf(NodeImporter &n, SubgraphImporter &subgraphs, Results &re
   }
   Value cond = reshape(n, n.operand(0), {});
   for (auto [thenValue, elseValue] : llvm::zip(thenValues, elseValues))
-    results.push_back(onnxir::WhereOp::create(n.builder, n.loc, thenValue.getType(), cond,
-                                              thenValue, elseValue));
+    results.push_back(
+        onnxir::WhereOp::create(n.builder, n.loc, thenValue.getType(), cond, thenValue, elseValue));
   return success();
 }
 
@@ -158,9 +157,8 @@ LogicalResult importLoop(NodeImporter &n, SubgraphImporter &subgraphs, Results &
                          << " and give at least " << 1 + numCarried;
   size_t numScans = bodyOutputs - 1 - numCarried;
   if (n.numResults() != numCarried + numScans)
-    return n.emitError() << "has " << n.numResults() << " outputs, the body gives "
-                         << numCarried << " loop-carried values and " << numScans
-                         << " scan outputs";
+    return n.emitError() << "has " << n.numResults() << " outputs, the body gives " << numCarried
+                         << " loop-carried values and " << numScans << " scan outputs";
   SmallVector<Value> carried;
   for (size_t i = 0; i < numCarried; ++i) {
     if (!n.operand(2 + i))
@@ -227,20 +225,19 @@ LogicalResult importLoop(NodeImporter &n, SubgraphImporter &subgraphs, Results &
 /// One Scan over `scanInputs` (each with its direction and axis, all in range): the body
 /// runs once per element along the scan axes, `states` threaded through; `results` gets the
 /// final states, then each scan output stacked along its axis in its direction.
-LogicalResult runScan(NodeImporter &n, SubgraphImporter &subgraphs,
-                      const ::onnx::GraphProto &body, SmallVector<Value> states,
-                      ArrayRef<Value> scanInputs, ArrayRef<int64_t> inputDirections,
-                      ArrayRef<int64_t> inputAxes, ArrayRef<int64_t> outputDirections,
-                      ArrayRef<int64_t> outputAxes, Results &results) {
+LogicalResult runScan(NodeImporter &n, SubgraphImporter &subgraphs, const ::onnx::GraphProto &body,
+                      SmallVector<Value> states, ArrayRef<Value> scanInputs,
+                      ArrayRef<int64_t> inputDirections, ArrayRef<int64_t> inputAxes,
+                      ArrayRef<int64_t> outputDirections, ArrayRef<int64_t> outputAxes,
+                      Results &results) {
   int64_t length = tensorType(scanInputs[0]).getDimSize(inputAxes[0]);
   for (auto [j, input] : llvm::enumerate(scanInputs))
     if (int64_t other = tensorType(input).getDimSize(inputAxes[j]); other != length)
-      return n.emitError() << "scan inputs 0 and " << j << " have " << length << " and "
-                           << other << " elements along their scan axes; they must agree";
+      return n.emitError() << "scan inputs 0 and " << j << " have " << length << " and " << other
+                           << " elements along their scan axes; they must agree";
   if (length > kMaxIterations)
     return n.emitError() << "scans of more than " << kMaxIterations
-                         << " iterations are not supported (the scan is unrolled), got "
-                         << length;
+                         << " iterations are not supported (the scan is unrolled), got " << length;
   size_t numScans = outputAxes.size();
   if (numScans > 0 && length == 0)
     return n.emitError() << "scans no element, so its scan outputs would be empty; empty "
@@ -287,8 +284,8 @@ FailureOr<SmallVector<int64_t>> scanAttribute(NodeImporter &n, StringRef name, s
   if (isDirection)
     for (int64_t v : values)
       if (v != 0 && v != 1)
-        return n.emitError() << "attribute '" << name
-                             << "' holds " << v << "; a direction is 0 (forward) or 1 (reverse)";
+        return n.emitError() << "attribute '" << name << "' holds " << v
+                             << "; a direction is 0 (forward) or 1 (reverse)";
   return values;
 }
 
@@ -303,16 +300,15 @@ LogicalResult importScan(NodeImporter &n, SubgraphImporter &subgraphs, Results &
   size_t numInputs = n.numOperands() - std::min(first, n.numOperands());
   if (numScanInputs < 1 || static_cast<size_t>(numScanInputs) > numInputs)
     return n.emitError() << "attribute 'num_scan_inputs' is " << numScanInputs
-                         << "; it must be between 1 and the number of inputs (" << numInputs
-                         << ")";
+                         << "; it must be between 1 and the number of inputs (" << numInputs << ")";
   size_t numStates = numInputs - numScanInputs;
   if (static_cast<size_t>(body->input_size()) != numInputs ||
       static_cast<size_t>(body->output_size()) < numStates ||
       n.numResults() != static_cast<size_t>(body->output_size()))
     return n.emitError() << "the body takes " << body->input_size() << " inputs and gives "
                          << body->output_size() << " outputs, the node has " << numInputs
-                         << " inputs (" << numStates << " state variables) and "
-                         << n.numResults() << " outputs; they must match";
+                         << " inputs (" << numStates << " state variables) and " << n.numResults()
+                         << " outputs; they must match";
   size_t numScans = body->output_size() - numStates;
   SmallVector<Value> inputs;
   for (size_t i = 0; i < numInputs; ++i) {
@@ -339,8 +335,8 @@ LogicalResult importScan(NodeImporter &n, SubgraphImporter &subgraphs, Results &
       if (axis < 0)
         axis += rank;
     }
-    return runScan(n, subgraphs, *body, SmallVector<Value>(states), scanInputs,
-                   *inputDirections, *inputAxes, *outputDirections, *outputAxes, results);
+    return runScan(n, subgraphs, *body, SmallVector<Value>(states), scanInputs, *inputDirections,
+                   *inputAxes, *outputDirections, *outputAxes, results);
   }
 
   // Opset 8: the scan axis is 1, after the batch; each batch entry scans on its own.
@@ -349,8 +345,7 @@ LogicalResult importScan(NodeImporter &n, SubgraphImporter &subgraphs, Results &
     return failure();
   for (auto [j, input] : llvm::enumerate(inputs))
     if (tensorType(input).getRank() < (j < numStates ? 1 : 2))
-      return n.emitError() << "input " << first + j << " has rank "
-                           << tensorType(input).getRank()
+      return n.emitError() << "input " << first + j << " has rank " << tensorType(input).getRank()
                            << "; opset-8 Scan inputs lead with a batch dim (scan inputs then "
                               "with the scan dim)";
   int64_t batch = tensorType(inputs[0]).getDimSize(0);
