@@ -163,7 +163,7 @@ def test_stop_text(server, reference):
 def test_chat(server):
     messages = [{"role": "system", "content": "Be brief."},
                 {"role": "user", "content": "Hello"}]
-    rendered = "system: Be brief.\nuser: Hello\nassistant:"
+    rendered = "system: Be brief.\nuser: Hello\nassistant: "
     expected = torch_greedy([rendered], 24, stops=["\nuser:"])[0]
     body = post(server, "/v1/chat/completions",
                 {"messages": messages, "max_tokens": 24, "temperature": 0}).json()

@@ -12,7 +12,7 @@ std::string renderChat(const std::vector<ChatMessage> &messages) {
   std::string text;
   for (const ChatMessage &message : messages)
     text += message.role + ": " + message.content + "\n";
-  return text + "assistant:";
+  return text + "assistant: ";
 }
 
 namespace {

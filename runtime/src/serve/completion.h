@@ -22,7 +22,8 @@ struct ChatMessage {
 };
 
 /// The byte-level chat template: each message as "<role>: <content>\n", then
-/// "assistant:", which the reply continues.
+/// "assistant: ", which the reply continues (so that a reply kept as an
+/// assistant message renders as the tokens the model saw).
 std::string renderChat(const std::vector<ChatMessage> &messages);
 
 /// The text that ends an assistant's turn in the template (the next user

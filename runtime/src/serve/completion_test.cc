@@ -28,7 +28,7 @@ std::string joined(const std::vector<std::string> &pieces) {
 
 TEST(ChatTemplate, RendersEachMessageThenTheAssistantsTurn) {
   EXPECT_EQ(renderChat({{"system", "Be brief."}, {"user", "Hi"}}),
-            "system: Be brief.\nuser: Hi\nassistant:");
+            "system: Be brief.\nuser: Hi\nassistant: ");
   EXPECT_STREQ(kChatTurnEnd, "\nuser:");
 }
 
