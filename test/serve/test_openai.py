@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import subprocess
 import threading
 from pathlib import Path
@@ -214,9 +215,11 @@ def read_stream_http_client(port, body, out, index):
     connection.close()
 
 
-def test_concurrent_streams_share_the_batch(server, reference):
-    """12 streaming requests at once (4 slots): 8 with http.client, 4 with curl. Each gets
-    exactly its own greedy ids, as alone."""
+@pytest.mark.parametrize("options, slots", [([], 4), (["--max-batch", "2"], 2)])
+def test_concurrent_streams_share_the_batch(serve, reference, options, slots):
+    """12 streaming requests at once on 4 slots (or 2, --max-batch 2): 8 with http.client, 4
+    with curl. Each gets exactly its own greedy ids, as alone."""
+    server = serve([ARTIFACT, "--model-name", "lm", *options])
     if not shutil.which("curl"):
         pytest.fail("curl is missing (scripts/setup.sh installs it)")
     requests = []
@@ -255,6 +258,14 @@ def test_concurrent_streams_share_the_batch(server, reference):
         assert text == text_of(expected)
     metrics = server.get("/metrics", proxies=NO_PROXY).text
     print(metrics)
+
+    def metric(name):
+        return sum(float(line.split()[-1]) for line in metrics.splitlines()
+                   if line.startswith(name))
+
+    assert metric("cleave_generation_slots") == slots
+    assert metric("cleave_generation_tokens_total") == sum(b["max_tokens"] for b in requests)
+    assert metric("cleave_generation_joins_total") == len(requests)
 
 
 def error_of(response, status, param=None, code=None):
@@ -314,6 +325,30 @@ def test_errors(server):
     assert "no route" in error_of(post(server, "/v2/models/lm/infer", {}), 404)
     # The server still answers.
     assert post(server, "/v1/completions", {"prompt": "a", "max_tokens": 2}).status_code == 200
+
+
+def test_sigterm_answers_what_is_in_flight(server):
+    result = {}
+
+    def ask():
+        try:
+            result["answer"] = post(server, "/v1/completions",
+                                    {"prompt": "Hello", "max_tokens": 100, "temperature": 0})
+        except OSError:  # the server stopped listening first
+            result["answer"] = None
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    server.process.send_signal(signal.SIGTERM)
+    thread.join(60)
+    assert server.wait(30) == 0
+    assert "stopped after answering every request" in server.output()
+    if "answer" in result and result["answer"] is not None:
+        # Answered in full, or refused as the server stopped: never cut short.
+        answer = result["answer"]
+        assert answer.status_code in (200, 503), answer.text
+        if answer.status_code == 200:
+            assert len(answer.json()["choices"][0]["token_ids"]) == 100
 
 
 def test_options_that_do_not_apply(serve, tmp_path):

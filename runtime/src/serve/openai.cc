@@ -472,18 +472,22 @@ void GenerationServer::complete(const httplib::Request &req, httplib::Response &
           sink.done();
           return true;
         }
-        std::string piece;
-        for (size_t i = 0; i < fresh.size(); ++i)
-          piece += text->add(fresh[i], finished && i + 1 == fresh.size(), stopTokens);
-        if (!fresh.empty() && !finished && !event(answerJson(id, chat, true, piece, fresh, nullptr))) {
-          completion->cancelled = true;
-          return false;
+        // One chunk per token, as OpenAI's; the last one says why it ended.
+        for (size_t i = 0; i < fresh.size(); ++i) {
+          const bool last = finished && i + 1 == fresh.size();
+          std::string piece = text->add(fresh[i], last, stopTokens);
+          json chunk = answerJson(id, chat, true, piece, {fresh[i]},
+                                  last ? (stopped ? "stop" : "length") : nullptr);
+          if (last)
+            chunk["usage"] = usage(static_cast<int64_t>(*sent));
+          if (!event(chunk)) {
+            completion->cancelled = true;
+            return false;
+          }
         }
         if (finished) {
-          json last = answerJson(id, chat, true, piece, fresh, stopped ? "stop" : "length");
-          last["usage"] = usage(static_cast<int64_t>(*sent));
           const std::string done = "data: [DONE]\n\n";
-          if (!event(last) || !sink.write(done.data(), done.size())) {
+          if (!sink.write(done.data(), done.size())) {
             completion->cancelled = true;
             return false;
           }
