@@ -121,6 +121,7 @@ def test_stream_equals_whole_answer(server, reference):
                            {"prompt": prompt, "max_tokens": 48, "temperature": 0, "stream": True})
     assert len(chunks) == 48  # one chunk per token
     assert all(c["object"] == "text_completion" for c in chunks)
+    assert len({(c["id"], c["created"]) for c in chunks}) == 1
     assert [c["choices"][0]["finish_reason"] for c in chunks] == [None] * 47 + ["length"]
     ids = [i for c in chunks for i in c["choices"][0]["token_ids"]]
     assert ids == reference[prompt]

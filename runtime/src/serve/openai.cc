@@ -129,8 +129,9 @@ private:
     res.set_content(error.body(), "application/json");
   }
   /// The JSON of one answer: a whole completion, or (stream) one chunk.
-  json answerJson(const std::string &id, bool chat, bool chunk, const std::string &text,
-                  const std::vector<int64_t> &ids, const char *finishReason) const;
+  json answerJson(const std::string &id, int64_t created, bool chat, bool chunk,
+                  const std::string &text, const std::vector<int64_t> &ids,
+                  const char *finishReason) const;
   /// Between steps: frees the slots of cancelled requests and fills the free
   /// ones from the queue. Returns whether any slot is busy.
   bool admit();
@@ -184,8 +185,9 @@ Status GenerationServer::start() {
   return Status();
 }
 
-json GenerationServer::answerJson(const std::string &id, bool chat, bool chunk,
-                                  const std::string &text, const std::vector<int64_t> &ids,
+json GenerationServer::answerJson(const std::string &id, int64_t created, bool chat,
+                                  bool chunk, const std::string &text,
+                                  const std::vector<int64_t> &ids,
                                   const char *finishReason) const {
   json choice{{"index", 0}};
   if (chat) {
@@ -204,7 +206,7 @@ json GenerationServer::answerJson(const std::string &id, bool chat, bool chunk,
   return json{{"id", id},
               {"object", chat ? (chunk ? "chat.completion.chunk" : "chat.completion")
                               : "text_completion"},
-              {"created", static_cast<int64_t>(std::time(nullptr))},
+              {"created", created},
               {"model", name_},
               {"choices", json::array({choice})}};
 }
@@ -400,6 +402,8 @@ void GenerationServer::complete(const httplib::Request &req, httplib::Response &
   queued_.notify_all();
   const std::string id =
       std::string(chat ? "chatcmpl-" : "cmpl-") + std::to_string(nextId_++);
+  // Every chunk of an answer has the same id and time.
+  const int64_t created = static_cast<int64_t>(std::time(nullptr));
   size_t hold = 0;
   for (const std::vector<int64_t> &stop : completion->options.stopSequences)
     hold = std::max(hold, stop.size() - 1);
@@ -420,7 +424,7 @@ void GenerationServer::complete(const httplib::Request &req, httplib::Response &
     for (size_t i = 0; i < completion->tokens.size(); ++i)
       text->add(completion->tokens[i], i + 1 == completion->tokens.size(),
                 completion->stopTokens);
-    json answer = answerJson(id, chat, false, text->text(), completion->tokens,
+    json answer = answerJson(id, created, chat, false, text->text(), completion->tokens,
                              completion->stopped ? "stop" : "length");
     answer["usage"] = usage(static_cast<int64_t>(completion->tokens.size()));
     res.set_content(answer.dump(), "application/json");
@@ -433,14 +437,15 @@ void GenerationServer::complete(const httplib::Request &req, httplib::Response &
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, completion, text, sent, started, id, chat, usage](size_t, httplib::DataSink &sink) {
+      [this, completion, text, sent, started, id, created, chat,
+       usage](size_t, httplib::DataSink &sink) {
         auto event = [&](const json &data) {
           std::string line = "data: " + data.dump() + "\n\n";
           return sink.write(line.data(), line.size());
         };
         if (chat && !*started) {
           // The first chunk of a chat says who speaks.
-          json first = answerJson(id, true, true, "", {}, nullptr);
+          json first = answerJson(id, created, true, true, "", {}, nullptr);
           first["choices"][0]["delta"] = json{{"role", "assistant"}, {"content", ""}};
           *started = true;
           if (!event(first)) {
@@ -476,7 +481,7 @@ void GenerationServer::complete(const httplib::Request &req, httplib::Response &
         for (size_t i = 0; i < fresh.size(); ++i) {
           const bool last = finished && i + 1 == fresh.size();
           std::string piece = text->add(fresh[i], last, stopTokens);
-          json chunk = answerJson(id, chat, true, piece, {fresh[i]},
+          json chunk = answerJson(id, created, chat, true, piece, {fresh[i]},
                                   last ? (stopped ? "stop" : "length") : nullptr);
           if (last)
             chunk["usage"] = usage(static_cast<int64_t>(*sent));
