@@ -238,7 +238,7 @@ struct Generator::Impl {
 
 namespace {
 
-/// Picks sequence's next token from its `row` of logits, after the
+/// Picks a sequence's next token from its `row` of logits, after the
 /// repetition penalty over `seen` (null: none) in `scratch`; adds the token to
 /// `seen`.
 int64_t pickWithPenalty(const float *row, int64_t vocab, const SamplingOptions &sampling,
