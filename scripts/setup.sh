@@ -27,8 +27,9 @@ PACKAGES=(
   python3-onnx python3-numpy python3-torch python3-torchvision
   # the Python package (pybind11) and its tests; the artifact writer's JSON
   pybind11-dev python3-pybind11 python3-dev python3-pytest nlohmann-json3-dev
-  # cleave-serve (HTTP server, JSON) and its tests and load benchmark
-  libcpp-httplib-dev python3-requests hey
+  # cleave-serve (HTTP server, JSON) and its tests and load benchmark (curl: a client of the
+  # OpenAI endpoints' test)
+  libcpp-httplib-dev python3-requests hey curl
   # cleave-serve's KServe v2 gRPC service, and its Python test client
   libgrpc++-dev protobuf-compiler-grpc python3-grpcio python3-grpc-tools
   # misc (zstd: the GPU tests decompress the PTX of CUDA fatbins)

@@ -101,19 +101,46 @@ def _input_shape_list(input_shapes):
     return [(str(name), [int(d) for d in dims]) for name, dims in input_shapes.items()]
 
 
+def _batch_size_list(batch_sizes):
+    if batch_sizes is None:
+        return []
+    if isinstance(batch_sizes, (str, bytes)):
+        raise TypeError("batch_sizes must be a list of int batch sizes")
+    try:
+        sizes = [_operator.index(b) for b in batch_sizes]
+    except TypeError:
+        raise TypeError("batch_sizes must be a list of int batch sizes") from None
+    for size in sizes:
+        if size < 1:
+            raise Error(f"--batch-sizes expects positive integers, got {size}")
+    return sizes
+
+
+def _max_seq_len(max_seq_len):
+    if isinstance(max_seq_len, bool):
+        raise TypeError("max_seq_len must be an int")
+    try:
+        value = _operator.index(max_seq_len)
+    except TypeError:
+        raise TypeError("max_seq_len must be an int") from None
+    if value < 0:
+        raise Error(f"--max-seq-len expects a positive integer, got {value}")
+    return value
+
+
 def _driver(model, output, devices, pp, tp, microbatches, input_shapes, device_file, cpu,
-            cuda_arch, rocm_arch, explain, plan):
+            cuda_arch, rocm_arch, explain, plan, batch_sizes, generate, max_seq_len):
     path, data = _model_arguments(model)
     return _cleave._compile(
         path, data, None if output is None else _os.fsdecode(output), devices, pp, tp,
         microbatches, _input_shape_list(input_shapes),
         "" if device_file is None else _os.fsdecode(device_file), cpu, cuda_arch, rocm_arch,
-        explain, plan)
+        explain, plan, _batch_size_list(batch_sizes), bool(generate), _max_seq_len(max_seq_len))
 
 
 def compile(model, output=None, *, devices="cpu:0", pp=0, tp=1, microbatches=1,
             input_shapes=None, device_file=None, cpu="host", cuda_arch="sm_90",
-            rocm_arch="gfx942", plan="manual"):
+            rocm_arch="gfx942", plan="manual", batch_sizes=None, generate=False, max_seq_len=0):
     """Compiles an ONNX model into a Cleave artifact, as cleave-compile does.
 
     model: the .onnx path (external data is read beside it) or the model's bytes (named
@@ -127,23 +154,28 @@ def compile(model, output=None, *, devices="cpu:0", pp=0, tp=1, microbatches=1,
     cpu, cuda_arch, rocm_arch: code generation targets.
     plan: "auto" chooses pp, tp and microbatches by the cost model (leave those three at
         their defaults), as cleave-compile --plan=auto does; "manual" takes them as given.
+    batch_sizes: a list of batch sizes, one plan each (--batch-sizes).
+    generate, max_seq_len: compile a decoder with a past-key-values cache for token
+        generation with a cache of max_seq_len tokens per sequence (--generate
+        --max-seq-len; docs/generation.md), for cleave.generate, cleave-generate,
+        cleave-serve and cleave-chat; batch_sizes then says how many sequences run at once.
 
     Raises cleave.Error with cleave-compile's one-line message on failure. The GIL is
     released while compiling.
     """
     return _driver(model, output, devices, pp, tp, microbatches, input_shapes, device_file,
-                   cpu, cuda_arch, rocm_arch, False, plan)
+                   cpu, cuda_arch, rocm_arch, False, plan, batch_sizes, generate, max_seq_len)
 
 
 def explain(model, *, devices="cpu:0", pp=0, tp=1, microbatches=1, input_shapes=None,
             device_file=None, cpu="host", cuda_arch="sm_90", rocm_arch="gfx942",
-            plan="manual"):
+            plan="manual", batch_sizes=None, generate=False, max_seq_len=0):
     """The plan `cleave-compile --explain` prints for these options, as a string.
 
     Takes the options of compile(); nothing is written. Raises cleave.Error on failure.
     """
     return _driver(model, None, devices, pp, tp, microbatches, input_shapes, device_file,
-                   cpu, cuda_arch, rocm_arch, True, plan)
+                   cpu, cuda_arch, rocm_arch, True, plan, batch_sizes, generate, max_seq_len)
 
 
 class Generated(_collections.namedtuple("Generated", ["ids", "text"])):

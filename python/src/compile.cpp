@@ -49,7 +49,8 @@ py::object compileModel(const std::string &modelPath, const py::object &modelByt
                         const std::vector<InputShape> &inputShapes, const std::string &deviceFile,
                         const std::string &cpu, const std::string &cudaArch,
                         const std::string &rocmArch, bool explain,
-                        const std::string &plan) {
+                        const std::string &plan, const std::vector<int64_t> &batchSizes,
+                        bool generate, int64_t maxSeqLen) {
   CompileOptions options;
   options.modelPath = modelPath;
   if (!modelBytes.is_none()) {
@@ -81,6 +82,9 @@ py::object compileModel(const std::string &modelPath, const py::object &modelByt
   if (plan != "auto" && plan != "manual")
     throwCompileError("--plan expects auto or manual, got '" + plan + "'");
   options.autoPlan = plan == "auto";
+  options.batchSizes = batchSizes;
+  options.generate = generate;
+  options.maxSeqLen = maxSeqLen;
   std::string outputPath = output.is_none() ? "" : py::str(output).cast<std::string>();
 
   CompileResult result;
@@ -109,7 +113,8 @@ void registerCompiler(py::module_ &module) {
              py::arg("output"), py::arg("devices"), py::arg("pp"), py::arg("tp"),
              py::arg("microbatches"), py::arg("input_shapes"), py::arg("device_file"),
              py::arg("cpu"), py::arg("cuda_arch"), py::arg("rocm_arch"), py::arg("explain"),
-             py::arg("plan"), "The compile driver; call cleave.compile or cleave.explain instead.");
+             py::arg("plan"), py::arg("batch_sizes"), py::arg("generate"),
+             py::arg("max_seq_len"), "The compile driver; call cleave.compile or cleave.explain instead.");
 }
 
 } // namespace cleave::python

@@ -51,6 +51,11 @@ expect cleave-generate "needs 140 positions, more than the cache's 128" "$lm" \
 expect cleave-generate "prompt 2 has 40 tokens" "$lm" --prompt "Hi" --prompt "$long" \
   --max-new-tokens 89
 expect cleave-generate "was not compiled for generation" "$work/plain.cleave" --prompt "Hi"
+if [ -x "$bindir/cleave-chat" ]; then
+  expect cleave-chat "was not compiled for generation" "$work/plain.cleave"
+  expect cleave-chat "the plan needs 2 ranks: run it as mpirun -np 2" "$work/pp2.cleave"
+  expect cleave-chat "no artifact given" --max-new-tokens 8
+fi
 expect cleave-generate "the plan needs 2 ranks: run it as mpirun -np 2" \
   "$work/pp2.cleave" --prompt "Hi"
 expect cleave-generate "no prompt given" "$lm"

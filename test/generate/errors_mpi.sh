@@ -1,7 +1,8 @@
 #!/bin/bash
 # cleave-generate's errors under mpirun: a job whose rank count does not match the plan, ranks
 # given different prompts or options (MPMD command lines), a bad request on a plan of several
-# ranks; and cleave-run given a pipeline compiled for generation. Each ends the job with a
+# ranks; cleave-run given a pipeline compiled for generation, and cleave-serve given a plan of
+# several ranks compiled for generation. Each ends the job with a
 # non-zero status and exactly one error line of the tool (mpirun adds its own notice after
 # it), within the timeout.
 # Usage: errors_mpi.sh BINDIR SMALL_WORKDIR TP2_WORKDIR PP2_WORKDIR WORKDIR
@@ -67,6 +68,23 @@ if [ $rc -eq 0 ] || [ $rc -eq 124 ] || [ "$errors" -ne 1 ] ||
 else
   echo "ok: $(grep '^cleave-run: error:' "$work/err")"
 fi
+
+# cleave-serve does not serve a generation plan of several ranks yet: one line, exit 1.
+for plan in "$tp2" "$pp2"; do
+  timeout 120 mpirun -np 2 "$bindir/cleave-serve" "$plan/lm.cleave" --port 0 \
+    > "$work/out" 2> "$work/err" < /dev/null
+  rc=$?
+  errors=$(grep -c '^cleave-serve: error:' "$work/err")
+  if [ $rc -eq 0 ] || [ $rc -eq 124 ] || [ "$errors" -ne 1 ] ||
+     ! grep -q "compiled for generation: cleave-serve serves generation on one rank only, not yet under mpirun" \
+       "$work/err"; then
+    echo "FAIL: cleave-serve on the generation plan $plan -> status $rc, $errors error line(s):"
+    cat "$work/err"
+    failures=$((failures + 1))
+  else
+    echo "ok: $(grep '^cleave-serve: error:' "$work/err")"
+  fi
+done
 
 if [ $failures -ne 0 ]; then
   echo "$failures error case(s) failed"

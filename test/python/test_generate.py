@@ -125,3 +125,4 @@ def test_missing_artifact_and_type_errors(cleave, lm, workdir):
         cleave.generate(lm, prompt_ids=[["a"]])
     with pytest.raises(TypeError, match="stop must be a list of str"):
         cleave.generate(lm, prompts=["a"], stop="ab")
+

@@ -6,7 +6,8 @@
 //                [--threads T] [--audit-log FILE] [--timeout-s S]
 //                [--max-body-mb M] [--trace FILE]
 //   mpirun -np N cleave-serve MODEL.cleave ...  (plans on N ranks)
-// The server itself is runtime/src/serve (docs/serving.md); this parses the
+// The server itself is runtime/src/serve (docs/serving.md; a model compiled
+// with --generate gets the OpenAI API, serve/openai.h); this parses the
 // command line. A bad option prints one line and exits 2.
 //
 //===----------------------------------------------------------------------===//
@@ -93,6 +94,22 @@ options (each accepts "--opt VALUE" and "--opt=VALUE"):
 Bad requests get a 4xx status and a one-line JSON body, {"error": "..."};
 the server keeps serving. SIGTERM or SIGINT (Ctrl-C) stops accepting
 connections, answers the requests in flight and exits 0.
+
+A model compiled with --generate (a decoder with a KV cache, a plan on one
+rank, byte-level vocabulary) is served with the OpenAI API instead:
+  GET  /v1/models                              the model and its context
+  POST /v1/completions                         prompt, max_tokens, temperature,
+                                               top_p, seed, stop, stream (also
+                                               top_k, repetition_penalty)
+  POST /v1/chat/completions                    messages, rendered as
+                                               "<role>: <content>\n" each, then
+                                               "assistant: "; the same fields
+  GET  /metrics                                decode steps, tokens, joins
+"stream": true answers with server-sent events (data: {...} per token, then
+data: [DONE]). Requests share one running batch: each takes a free row (slot)
+of the plan's batch at the next token, and frees it when it ends; --max-batch
+caps the slots. Errors are OpenAI's {"error": {"message", "type", "param",
+"code"}}. --grpc-port, --instances, --trace and --audit-log do not apply.
 
 Under mpirun (a plan compiled for several devices), rank 0 listens and the
 other ranks follow it; run as many ranks as the plan has devices. A plan

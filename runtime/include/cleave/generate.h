@@ -101,6 +101,42 @@ public:
                   std::vector<std::vector<int64_t>> *tokens,
                   const std::function<void(size_t, int64_t)> &onToken = {});
 
+  /// Continuous batching, on a plan of one rank: each row of the plan's batch
+  /// is a slot that one sequence occupies from join() until it ends. Every
+  /// step() runs all occupied slots at once, each at its own position; a
+  /// sequence may join a free slot between any two steps while the others go
+  /// on, and a sequence that ends frees its slot at once. A sequence's tokens
+  /// are those generate() gives it alone (sampling seeded with
+  /// options.sampling.seed, as sequence 0 of a generate() call).
+
+  /// The number of slots: the plan's batch.
+  int64_t slots() const;
+  /// Whether `slot` holds no sequence.
+  bool slotFree(int64_t slot) const;
+  /// Checks a sequence as generate() checks a prompt (no other state read:
+  /// safe to call from another thread than the one stepping).
+  Status check(const std::vector<int64_t> &prompt, const GenerateOptions &options) const;
+  /// Starts a sequence in the free slot `slot` with an empty cache; its
+  /// prompt is fed by the next steps. Fails as check() does, on a plan of
+  /// several ranks, and when the slot is not free.
+  Status join(int64_t slot, const std::vector<int64_t> &prompt, const GenerateOptions &options);
+  /// Ends the sequence in `slot` (its client went away): the slot is free.
+  void leave(int64_t slot);
+  /// What one step() gave a slot.
+  struct SlotToken {
+    int64_t slot = 0;
+    int64_t token = 0;
+    /// The sequence ended with this token: its slot is free again.
+    bool finished = false;
+    /// It ended on a stop token or stop sequence (not on its token count):
+    /// then stopTokens is how many of its last new tokens the stop spans.
+    bool stopped = false;
+    int64_t stopTokens = 0;
+  };
+  /// Runs one step over the occupied slots (none: does nothing) and appends
+  /// to `*tokens`, per slot whose prompt is consumed, the token it picked.
+  Status step(std::vector<SlotToken> *tokens);
+
   /// The time of each step, in order, over generate() calls: filling the
   /// inputs, running the plan, writing the cache and picking the tokens (and
   /// onToken). The first includes the plan's first touch of its memory.

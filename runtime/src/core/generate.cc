@@ -107,24 +107,50 @@ void applyRepetitionPenalty(float *logits, const std::vector<int64_t> &seen,
 
 namespace {
 
-/// Whether prompt followed by generated ends with one of `stops`.
-bool endsWithStop(const std::vector<int64_t> &prompt, const std::vector<int64_t> &generated,
-                  const std::vector<std::vector<int64_t>> &stops) {
+/// How many of the last new tokens the stop that ends the sequence spans: 0
+/// when `generated` (after `prompt`) goes on; 1 for a stop token; for a stop
+/// sequence, the part of it among the new tokens.
+int64_t stopSpan(const GenerateOptions &options, const std::vector<int64_t> &prompt,
+                 const std::vector<int64_t> &generated) {
+  if (generated.empty())
+    return 0;
+  if (std::find(options.stopIds.begin(), options.stopIds.end(), generated.back()) !=
+      options.stopIds.end())
+    return 1;
   const size_t total = prompt.size() + generated.size();
   auto at = [&](size_t i) {
     return i < prompt.size() ? prompt[i] : generated[i - prompt.size()];
   };
-  for (const std::vector<int64_t> &stop : stops) {
+  for (const std::vector<int64_t> &stop : options.stopSequences) {
     if (stop.size() > total)
       continue;
     bool match = true;
     for (size_t i = 0; i < stop.size() && match; ++i)
       match = at(total - stop.size() + i) == stop[i];
     if (match)
-      return true;
+      return static_cast<int64_t>(std::min(stop.size(), generated.size()));
   }
-  return false;
+  return 0;
 }
+
+/// For the repetition penalty: each id of a sequence (prompt and new tokens)
+/// once, kept up to date as tokens come.
+struct SeenIds {
+  std::vector<int64_t> ids;
+  std::vector<char> marked;
+  void reset(int64_t vocab, const std::vector<int64_t> &prompt) {
+    ids.clear();
+    marked.assign(vocab, 0);
+    for (int64_t id : prompt)
+      add(id);
+  }
+  void add(int64_t id) {
+    if (!marked[id]) {
+      marked[id] = 1;
+      ids.push_back(id);
+    }
+  }
+};
 
 } // namespace
 
@@ -167,7 +193,69 @@ struct Generator::Impl {
   bool broken = false;
   /// The sequences of the last generate() call.
   int64_t sequences = 0;
+
+  /// Continuous batching: what each row of the batch holds.
+  struct Slot {
+    bool busy = false;
+    std::vector<int64_t> prompt, generated;
+    GenerateOptions options;
+    int64_t pos = 0, next = 0;
+    uint64_t rng = 0;
+    SeenIds seen;
+  };
+  std::vector<Slot> slots;
+  /// The rows' inputs are set up for slots (not left by generate()).
+  bool slotRowsReady = false;
+  std::vector<float> scratch;
+
+  /// Writes row `s` of every cache tensor's new rows (the step's present)
+  /// into position `pos` of the cache (a row, or for a transposed cache a
+  /// column), on the ranks holding it.
+  void writeCacheRows(int64_t s, int64_t pos) {
+    for (size_t c = 0; c < cache.size(); ++c) {
+      if (!reads[cache[c].first])
+        continue;
+      Tensor &past = inputs[cache[c].first];
+      const Tensor &row = outputs[cache[c].second];
+      const int64_t heads = past.shape()[1], width = row.shape()[3];
+      const size_t element = dtypeSize(past.dtype());
+      auto *dst = static_cast<uint8_t *>(past.data());
+      auto *src = static_cast<const uint8_t *>(row.data());
+      for (int64_t h = 0; h < heads; ++h) {
+        const uint8_t *from = src + (s * heads + h) * width * element;
+        uint8_t *head = dst + (s * heads + h) * width * capacity * element;
+        if (!transposed[c]) {
+          std::memcpy(head + pos * width * element, from, width * element);
+          continue;
+        }
+        // [head_dim, capacity]: the row becomes column pos.
+        for (int64_t d = 0; d < width; ++d)
+          std::memcpy(head + (d * capacity + pos) * element, from + d * element, element);
+      }
+    }
+  }
 };
+
+namespace {
+
+/// Picks a sequence's next token from its `row` of logits, after the
+/// repetition penalty over `seen` (null: none) in `scratch`; adds the token to
+/// `seen`.
+int64_t pickWithPenalty(const float *row, int64_t vocab, const SamplingOptions &sampling,
+                        SeenIds *seen, std::vector<float> *scratch, uint64_t *rng) {
+  if (seen) {
+    // The penalty looks at the whole sequence so far: prompt and new tokens.
+    scratch->assign(row, row + vocab);
+    penalizeDistinct(scratch->data(), seen->ids, sampling.repetitionPenalty);
+    row = scratch->data();
+  }
+  int64_t token = pickToken(row, vocab, sampling, rng);
+  if (seen)
+    seen->add(token);
+  return token;
+}
+
+} // namespace
 
 Generator::~Generator() = default;
 
@@ -396,6 +484,7 @@ Generator::create(std::shared_ptr<const Artifact> artifact, int64_t sequences,
   if (!created.ok())
     return created;
   impl->session = std::move(*session);
+  impl->slots.resize(batch);
   std::unique_ptr<Generator> generator(new Generator());
   generator->impl_ = std::move(impl);
   return generator;
@@ -493,8 +582,11 @@ Status Generator::steps(const std::vector<std::vector<int64_t>> &prompts,
   Impl &m = *impl_;
   const int64_t n = static_cast<int64_t>(prompts.size());
   m.sequences = n;
-  const double penalty = options.sampling.repetitionPenalty;
   const int64_t width = m.capacity + 1;
+  // generate() starts from an empty cache: no slot holds a sequence after it.
+  for (Impl::Slot &slot : m.slots)
+    slot.busy = false;
+  m.slotRowsReady = false;
   int64_t *ids = nullptr, *mask = nullptr, *positions = nullptr;
   // A fresh cache, every slot masked: on the ranks whose stage reads them.
   for (auto &[in, out] : m.cache)
@@ -518,24 +610,14 @@ Status Generator::steps(const std::vector<std::vector<int64_t>> &prompts,
   std::vector<float> scratch(penalize ? m.vocab : 0);
   // For the penalty, per sequence: each id of the prompt and the new tokens
   // once, kept up to date as tokens come.
-  std::vector<std::vector<int64_t>> seen(penalize ? n : 0);
-  std::vector<std::vector<char>> marked(penalize ? n : 0);
-  auto see = [&](int64_t s, int64_t id) {
-    if (!marked[s][id]) {
-      marked[s][id] = 1;
-      seen[s].push_back(id);
-    }
-  };
+  std::vector<SeenIds> seen(penalize ? n : 0);
   std::vector<int64_t> pos(n, 0), next(n);
   std::vector<uint64_t> rng(n);
   for (int64_t s = 0; s < n; ++s) {
     next[s] = prompts[s][0];
     rng[s] = options.sampling.seed + static_cast<uint64_t>(s);
-    if (penalize) {
-      marked[s].assign(m.vocab, 0);
-      for (int64_t id : prompts[s])
-        see(s, id);
-    }
+    if (penalize)
+      seen[s].reset(m.vocab, prompts[s]);
   }
   // A stage passes every input (or output) if it reads (writes) any, those
   // it does not as empty views; a stage that reads (writes) none passes none.
@@ -571,16 +653,8 @@ Status Generator::steps(const std::vector<std::vector<int64_t>> &prompts,
         picked[s] = -1;
         if (done[s] || pos[s] + 1 < static_cast<int64_t>(prompts[s].size()))
           continue;
-        const float *row = logits + s * m.vocab;
-        if (penalize) {
-          // The penalty looks at the whole sequence so far: prompt and new tokens.
-          std::copy(row, row + m.vocab, scratch.begin());
-          penalizeDistinct(scratch.data(), seen[s], penalty);
-          row = scratch.data();
-        }
-        picked[s] = pickToken(row, m.vocab, options.sampling, &rng[s]);
-        if (penalize)
-          see(s, picked[s]);
+        picked[s] = pickWithPenalty(logits + s * m.vocab, m.vocab, options.sampling,
+                                    penalize ? &seen[s] : nullptr, &scratch, &rng[s]);
       }
     }
     if (m.job) {
@@ -593,27 +667,7 @@ Status Generator::steps(const std::vector<std::vector<int64_t>> &prompts,
         continue;
       // The new token's rows go into its slot of every cache tensor, which the
       // next steps attend to.
-      for (size_t c = 0; c < m.cache.size(); ++c) {
-        if (!m.reads[m.cache[c].first])
-          continue;
-        Tensor &cache = m.inputs[m.cache[c].first];
-        const Tensor &row = m.outputs[m.cache[c].second];
-        const int64_t heads = cache.shape()[1], width = row.shape()[3];
-        const size_t element = dtypeSize(cache.dtype());
-        auto *dst = static_cast<uint8_t *>(cache.data());
-        auto *src = static_cast<const uint8_t *>(row.data());
-        for (int64_t h = 0; h < heads; ++h) {
-          const uint8_t *from = src + (s * heads + h) * width * element;
-          uint8_t *head = dst + (s * heads + h) * width * m.capacity * element;
-          if (!m.transposed[c]) {
-            std::memcpy(head + pos[s] * width * element, from, width * element);
-            continue;
-          }
-          // [head_dim, capacity]: the row becomes column pos.
-          for (int64_t d = 0; d < width; ++d)
-            std::memcpy(head + (d * m.capacity + pos[s]) * element, from + d * element, element);
-        }
-      }
+      m.writeCacheRows(s, pos[s]);
       if (mask)
         mask[s * width + pos[s]] = 1;
       ++pos[s];
@@ -625,9 +679,7 @@ Status Generator::steps(const std::vector<std::vector<int64_t>> &prompts,
       (*tokens)[s].push_back(token);
       next[s] = token;
       if (static_cast<int64_t>((*tokens)[s].size()) >= options.maxNewTokens ||
-          std::find(options.stopIds.begin(), options.stopIds.end(), token) !=
-              options.stopIds.end() ||
-          endsWithStop(prompts[s], (*tokens)[s], options.stopSequences))
+          stopSpan(options, prompts[s], (*tokens)[s]) > 0)
         done[s] = 1;
       if (onToken)
         onToken(static_cast<size_t>(s), token);
@@ -635,6 +687,128 @@ Status Generator::steps(const std::vector<std::vector<int64_t>> &prompts,
     stepSeconds_.push_back(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
+  return Status();
+}
+
+int64_t Generator::slots() const { return impl_->batch; }
+
+bool Generator::slotFree(int64_t slot) const {
+  return slot < 0 || slot >= impl_->batch || !impl_->slots[slot].busy;
+}
+
+Status Generator::check(const std::vector<int64_t> &prompt,
+                        const GenerateOptions &options) const {
+  return validate({prompt}, options);
+}
+
+Status Generator::join(int64_t slot, const std::vector<int64_t> &prompt,
+                       const GenerateOptions &options) {
+  Impl &m = *impl_;
+  if (m.job)
+    return failedPreconditionError(
+        "sequences joining a running batch need a plan on one rank (this one has " +
+        rankCount(m.job->size()) + ")");
+  if (slot < 0 || slot >= m.batch)
+    return invalidArgumentError("slot " + std::to_string(slot) + " is outside the batch of " +
+                                std::to_string(m.batch));
+  if (m.slots[slot].busy)
+    return failedPreconditionError("slot " + std::to_string(slot) + " holds a sequence");
+  Status valid = check(prompt, options);
+  if (!valid.ok())
+    return valid;
+  const int64_t width = m.capacity + 1;
+  int64_t *mask = m.inputs[m.mask].dataAs<int64_t>();
+  if (!m.slotRowsReady) {
+    // Every row attends at least to its own new token, so that a free row's
+    // step stays finite (its logits are not read).
+    std::fill(mask, mask + m.batch * width, 0);
+    for (int64_t b = 0; b < m.batch; ++b)
+      mask[b * width + m.capacity] = 1;
+    m.slotRowsReady = true;
+  }
+  // The slot's rows of the cache start empty and masked, as generate()'s do.
+  for (auto &[in, out] : m.cache) {
+    Tensor &past = m.inputs[in];
+    const size_t rowBytes = past.byteSize() / static_cast<size_t>(m.batch);
+    std::memset(static_cast<uint8_t *>(past.data()) + slot * rowBytes, 0, rowBytes);
+  }
+  std::fill(mask + slot * width, mask + slot * width + m.capacity, 0);
+  Impl::Slot &state = m.slots[slot];
+  state.busy = true;
+  state.prompt = prompt;
+  state.generated.clear();
+  state.options = options;
+  state.pos = 0;
+  state.next = prompt[0];
+  state.rng = options.sampling.seed; // as sequence 0 of a generate() call
+  if (options.sampling.repetitionPenalty != 1)
+    state.seen.reset(m.vocab, prompt);
+  return Status();
+}
+
+void Generator::leave(int64_t slot) {
+  if (slot >= 0 && slot < impl_->batch)
+    impl_->slots[slot].busy = false;
+}
+
+Status Generator::step(std::vector<SlotToken> *tokens) {
+  Impl &m = *impl_;
+  bool any = false;
+  for (const Impl::Slot &slot : m.slots)
+    any |= slot.busy;
+  if (!any)
+    return Status();
+  auto start = std::chrono::steady_clock::now();
+  int64_t *ids = m.inputs[m.ids].dataAs<int64_t>();
+  int64_t *positions =
+      m.positions != SIZE_MAX ? m.inputs[m.positions].dataAs<int64_t>() : nullptr;
+  int64_t *mask = m.inputs[m.mask].dataAs<int64_t>();
+  for (int64_t b = 0; b < m.batch; ++b) {
+    const Impl::Slot &slot = m.slots[b];
+    ids[b] = slot.busy ? slot.next : 0;
+    if (positions)
+      positions[b] = slot.busy ? slot.pos : 0;
+  }
+  std::vector<TensorView> inputViews;
+  std::vector<MutableTensorView> outputViews;
+  for (const Tensor &t : m.inputs)
+    inputViews.push_back(TensorView(t));
+  for (Tensor &t : m.outputs)
+    outputViews.push_back(MutableTensorView(t));
+  Status status = m.session->run(inputViews, outputViews);
+  if (!status.ok())
+    return status;
+  const float *logits = m.outputs[m.logits].dataAs<float>();
+  const int64_t width = m.capacity + 1;
+  for (int64_t b = 0; b < m.batch; ++b) {
+    Impl::Slot &slot = m.slots[b];
+    if (!slot.busy)
+      continue;
+    m.writeCacheRows(b, slot.pos);
+    mask[b * width + slot.pos] = 1;
+    ++slot.pos;
+    if (slot.pos < static_cast<int64_t>(slot.prompt.size())) {
+      slot.next = slot.prompt[slot.pos];
+      continue;
+    }
+    const bool penalize = slot.options.sampling.repetitionPenalty != 1;
+    int64_t token = pickWithPenalty(logits + b * m.vocab, m.vocab, slot.options.sampling,
+                                    penalize ? &slot.seen : nullptr, &m.scratch, &slot.rng);
+    slot.generated.push_back(token);
+    slot.next = token;
+    SlotToken out;
+    out.slot = b;
+    out.token = token;
+    out.stopTokens = stopSpan(slot.options, slot.prompt, slot.generated);
+    out.stopped = out.stopTokens > 0;
+    out.finished = out.stopped ||
+                   static_cast<int64_t>(slot.generated.size()) >= slot.options.maxNewTokens;
+    if (out.finished)
+      slot.busy = false;
+    tokens->push_back(out);
+  }
+  stepSeconds_.push_back(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return Status();
 }
 

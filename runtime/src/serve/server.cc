@@ -11,6 +11,7 @@
 #include "serve/kserve.h"
 #include "serve/metrics.h"
 #include "serve/model_runner.h"
+#include "serve/openai.h"
 #include "serve/sha256.h"
 
 #include "comm/transport.h"
@@ -751,6 +752,26 @@ int runServer(const ServeOptions &options) {
     return 1;
   }
   std::unique_ptr<ModelRunner> runner = std::move(first).value();
+  if (runner->artifact().generation()) {
+    // A decoder compiled with --generate: the OpenAI endpoints, over a
+    // generation loop on one rank.
+    if (runner->distributed()) {
+      if (detectMpiLaunch().rank == 0)
+        printError("'" + options.artifact + "' is a plan on " +
+                   std::to_string(runner->artifact().ranks()) +
+                   " ranks compiled for generation: cleave-serve serves generation on one "
+                   "rank only, not yet under mpirun (compile it for one device, or run it "
+                   "with mpirun cleave-generate)");
+      return 1;
+    }
+    runner.reset();
+    StatusOr<std::unique_ptr<Artifact>> artifact = Artifact::open(options.artifact);
+    if (!artifact.ok()) {
+      printError(artifact.status().message());
+      return 1;
+    }
+    return runGenerationServer(options, std::move(artifact).value(), gStopSignal);
+  }
   if (!runner->leads()) {
     Status followed = runner->follow();
     if (!followed.ok()) {
