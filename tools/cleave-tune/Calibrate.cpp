@@ -135,7 +135,7 @@ std::vector<ProbeModel> probes() {
          addInts(n, "strides", {2, 2});
          addInts(n, "pads", {1, 1, 1, 1});
        }},
-      {"add_1024x4096", OpClass::Elementwise, {1024, 4096}, {}, {1024, 4096}, "Add",
+      {"add_512x1024", OpClass::Elementwise, {512, 1024}, {}, {512, 1024}, "Add",
        nullptr},
   };
 }
