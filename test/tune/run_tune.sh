@@ -5,6 +5,8 @@
 # Usage: test/tune/run_tune.sh BINDIR MODELNAME WORKDIR DEVICES [CLEAVE-TUNE OPTION...]
 #   DEVICES  --devices for cleave-tune; with several devices the candidates and the chosen
 #            artifact run under mpirun -np <devices>
+# Environment: TUNE_EXPECT_SKIPPED=TEXT also requires a candidate skipped with TEXT in its
+#   reason (the others still run, and the fastest of them is chosen).
 set -euo pipefail
 BINDIR=$(cd "$1" && pwd)
 MODEL=$2
@@ -33,13 +35,19 @@ node "$ROOT/scripts/ort-run.mjs" "$WORK/model/model.onnx" "${inputs[@]}" \
   "${inputs[@]}" "$@" | tee "$WORK/tune.out"
 
 # The table: at least two candidates measured, and the chosen one is the fastest of them.
-"$PY" - "$WORK/tune.out" <<'PYEOF'
+"$PY" - "$WORK/tune.out" "${TUNE_EXPECT_SKIPPED:-}" <<'PYEOF'
 import re, sys
 rows = []
+skipped = 0
 for line in open(sys.argv[1]):
+    if sys.argv[2] and re.match(r"\s+\d+\s+\d+\s+\d+\s+\d+\s+[\d.]+\s+-\s+-\s+-\s+skipped: ", line) \
+            and sys.argv[2] in line:
+        skipped += 1
     m = re.match(r"\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+[-+]\d+%\s+[\d.]+\s+ok(\s+<- chosen)?$", line)
     if m:
         rows.append((float(m.group(6)), int(m.group(1)), bool(m.group(7))))
+if sys.argv[2] and not skipped:
+    sys.exit(f"run_tune: no candidate skipped with '{sys.argv[2]}'")
 if len(rows) < 2:
     sys.exit(f"run_tune: expected two or more measured candidates, got {len(rows)}")
 chosen = [r for r in rows if r[2]]

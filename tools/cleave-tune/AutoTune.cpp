@@ -60,14 +60,28 @@ bool writeFile(const std::string &path, const std::string &bytes) {
   return static_cast<bool>(file);
 }
 
-/// The last non-empty line of `text`.
-std::string lastLine(const std::string &text) {
-  size_t end = text.find_last_not_of("\n\r ");
-  if (end == std::string::npos)
-    return "";
-  size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1,
-                     end - (start == std::string::npos ? 0 : start + 1) + 1);
+/// Why a command failed, from its stderr: the first line that says "error" (cleave-run's own
+/// line, also under mpirun, whose banners of dashes surround it), else the first non-empty
+/// line (mpirun's own complaint); control characters become spaces, so that the reason stays one line.
+std::string failureReason(const std::string &text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos)
+      end = text.size();
+    std::string line = text.substr(start, end - start);
+    for (char &c : line)
+      if (static_cast<unsigned char>(c) < 0x20)
+        c = ' ';
+    if (line.find_first_not_of(" -") != std::string::npos)
+      lines.push_back(line);
+    start = end + 1;
+  }
+  for (const std::string &line : lines)
+    if (line.find("error") != std::string::npos)
+      return line;
+  return lines.empty() ? "" : lines.front();
 }
 
 /// How a command ended.
@@ -285,7 +299,7 @@ bool cleave::tune::autoTune(const TuneOptions &options, std::string &error) {
       continue;
     }
     if (outcome.exitCode != 0) {
-      std::string why = lastLine(outcome.err);
+      std::string why = failureReason(outcome.err);
       t.status = "skipped: run failed (exit " + std::to_string(outcome.exitCode) + ")" +
                  (why.empty() ? "" : ": " + why);
       continue;

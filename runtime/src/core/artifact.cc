@@ -525,8 +525,12 @@ std::string Artifact::describe() const {
   if (tuning_) {
     const TuningReport &t = *tuning_;
     const TuningCandidate &c = t.candidates[static_cast<size_t>(t.chosen)];
-    line("tuning:      cleave-tune measured " + std::to_string(t.candidates.size()) +
-         " candidate plan(s) on " + std::to_string(t.ranks) +
+    size_t measured = 0;
+    for (const TuningCandidate &k : t.candidates)
+      measured += k.measuredMs >= 0;
+    line("tuning:      cleave-tune tried " + std::to_string(t.candidates.size()) +
+         " candidate plan(s) and measured " + std::to_string(measured) + " on " +
+         std::to_string(t.ranks) +
          " rank(s); this artifact holds candidate " + std::to_string(t.chosen + 1) +
          " (pp=" + std::to_string(c.pp) + " tp=" + std::to_string(c.tp) +
          " microbatches=" + std::to_string(c.microbatches) + ")");
