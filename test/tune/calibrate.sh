@@ -17,7 +17,7 @@ mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 
 # Plausible on any machine Cleave's CPU code runs on: a core does 1 to 5,000 GFLOP/s on the
-# wide matmul-like probes, streams 0.5 to 2,000 GB/s; the efficiencies are fractions; an MPI
+# wide matmul-like probes, streams 0.1 to 2,000 GB/s (a loaded machine gives a fraction of its idle figure); the efficiencies are fractions; an MPI
 # message takes 0.01 us to 10 ms, and moves 0.01 to 1,000 GB/s.
 check() {
   "$PY" - "$1" "$2" <<'PYEOF'
@@ -31,7 +31,7 @@ for d in f["devices"]:
     within(d["device"] + " gflops", d["gflops"], 1, 5000)
     within(d["device"] + " narrow_matmul_efficiency", d["narrow_matmul_efficiency"], 1e-3, 1)
     within(d["device"] + " window_efficiency", d["window_efficiency"], 1e-4, 1)
-    within(d["device"] + " bandwidth_gbs", d["bandwidth_gbs"], 0.5, 2000)
+    within(d["device"] + " bandwidth_gbs", d["bandwidth_gbs"], 0.1, 2000)
     within(d["device"] + " memory_bytes", d["memory_bytes"], 2**28, 2**50)
 if want_link:
     within("link latency_us", f["link"]["latency_us"], 0.01, 10000)
