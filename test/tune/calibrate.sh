@@ -17,8 +17,9 @@ mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 
 # Plausible on any machine Cleave's CPU code runs on: a core does 1 to 5,000 GFLOP/s on the
-# wide matmul-like probes, streams 0.1 to 2,000 GB/s (a loaded machine gives a fraction of its idle figure); the efficiencies are fractions; an MPI
-# message takes 0.01 us to 10 ms, and moves 0.01 to 1,000 GB/s.
+# wide matmul-like probes, streams 0.1 to 2,000 GB/s (a loaded machine gives a fraction of
+# its idle figure); the efficiencies are fractions; an MPI message takes 0.01 us to 10 ms,
+# and moves 0.01 to 1,000 GB/s.
 check() {
   "$PY" - "$1" "$2" <<'PYEOF'
 import json, sys
