@@ -63,6 +63,22 @@ expect calibrate-budget "calibration budget of 0.001 s exhausted after 1 of 5 pr
   "$TUNE" --calibrate --devices=cpu:0 -o "$WORK/d.json" --budget-s=0.001
 expect bad-budget "--budget-s expects a positive number of seconds, got '0'" \
   "$TUNE" "$MODEL" --devices=cpu:0 -o "$WORK/b.cleave" --budget-s=0
+# Under mpirun, a rank count other than the devices': rank 0 alone says so (mpirun adds its
+# own report of the failed job).
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
+if timeout 60 mpirun -np 2 "$TUNE" --calibrate --devices=cpu:0-2 -o "$WORK/d.json" \
+    >"$WORK/mpi-ranks.stdout" 2>"$WORK/mpi-ranks.stderr"; then
+  echo "FAIL mpi-ranks: exit 0" >&2
+  failures=$((failures + 1))
+elif [ "$(grep -c '^cleave-tune: error: --devices lists 3 device(s) but mpirun started 2 rank(s): run one rank per device, or one process$' "$WORK/mpi-ranks.stderr")" != 1 ]; then
+  echo "FAIL mpi-ranks: expected the error once:" >&2
+  cat "$WORK/mpi-ranks.stderr" >&2
+  failures=$((failures + 1))
+else
+  echo "ok   mpi-ranks: $(grep '^cleave-tune: error' "$WORK/mpi-ranks.stderr")"
+fi
 [ ! -e "$WORK/b.cleave" ] || { echo "FAIL: an artifact was written" >&2; failures=$((failures + 1)); }
 [ "$failures" -eq 0 ] || { echo "errors: $failures case(s) failed" >&2; exit 1; }
 echo "errors: passed"

@@ -298,12 +298,18 @@ bool cleave::tune::calibrate(const CalibrateOptions &options, std::string &error
       error = "--devices lists " + std::to_string(devices) + " device(s) but mpirun started " +
               std::to_string(size) + " rank(s): run one rank per device, or one process";
       MPI_Finalize();
+      if (rank != 0)
+        error.clear();
       return false;
     }
   }
+  // Every rank meets the same errors; rank 0 alone reports them (`error` left empty
+  // elsewhere), so that a job prints one line.
   auto finish = [&](bool ok) {
     if (mpi)
       MPI_Finalize();
+    if (!ok && rank != 0)
+      error.clear();
     return ok;
   };
 

@@ -21,7 +21,8 @@ struct CalibrateOptions {
 
 /// Measures the devices (under mpirun, each rank its own device, and the link between
 /// ranks 0 and 1) and writes the device file; prints what it measured on stdout (rank 0).
-/// Returns false with a one-line `error`.
+/// Returns false with a one-line `error` (empty on the ranks other than 0 of an MPI job,
+/// which leave the report to rank 0).
 bool calibrate(const CalibrateOptions &options, std::string &error);
 
 /// `cleave-tune MODEL`.

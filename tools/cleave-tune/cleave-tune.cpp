@@ -181,8 +181,11 @@ int main(int argc, char **argv) {
     cal.cpu = tune.compile.cpu;
     if (budgetGiven)
       cal.budgetSeconds = budget;
-    if (!calibrate(cal, error))
+    if (!calibrate(cal, error)) {
+      if (error.empty())
+        std::_Exit(1);
       fail(error);
+    }
     return 0;
   }
   if (tune.compile.modelPath.empty())
