@@ -1,7 +1,7 @@
 # CleaveInstall.cmake - What `cmake --install` puts under the prefix, and the CMake package.
 #
 # Included at the end of the top-level CMakeLists.txt, once every target exists. The layout:
-#   bin/                      cleave-compile, cleave-run, cleave-generate
+#   bin/                      cleave-compile, cleave-run, cleave-generate, cleave-tune
 #   lib/                      libcleave_runtime.a (Cleave::runtime),
 #                             libcleave_runtime.so (Cleave::runtime_shared)
 #   include/cleave/           runtime.h (C++ API), generate.h (generation loop), cleave.h (C API),
@@ -54,7 +54,7 @@ endif()
 # ---- Tools --------------------------------------------------------------------------------
 # Installed tools keep the run paths of the libraries they link outside the build tree
 # (cleave-compile: libMLIR and libLLVM under /usr/lib/llvm-22/lib).
-foreach(tool cleave-compile cleave-run cleave-generate)
+foreach(tool cleave-compile cleave-run cleave-generate cleave-tune)
   if(TARGET ${tool})
     set_target_properties(${tool} PROPERTIES INSTALL_RPATH_USE_LINK_PATH ON)
     install(TARGETS ${tool} EXPORT CleaveTargets RUNTIME DESTINATION ${CLEAVE_INSTALL_BINDIR})

@@ -314,6 +314,64 @@ Image cleave::artifact::assemble(
   return image;
 }
 
+bool cleave::artifact::setManifestKey(const std::string &bytes, const std::string &key,
+                                      const std::string &valueJson, std::string &out,
+                                      std::string &error) {
+  auto getLE64 = [&](size_t offset) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i)
+      v = (v << 8) | static_cast<unsigned char>(bytes[offset + i]);
+    return v;
+  };
+  if (bytes.size() < CLEAVE_HEADER_SIZE || bytes.compare(0, 8, CLEAVE_MAGIC, 8) != 0) {
+    error = "not a Cleave artifact";
+    return false;
+  }
+  uint32_t version = static_cast<uint32_t>(getLE64(CLEAVE_HEADER_VERSION_OFFSET) & 0xffffffffu);
+  uint64_t offset = getLE64(CLEAVE_HEADER_MANIFEST_OFFSET_OFFSET);
+  uint64_t size = getLE64(CLEAVE_HEADER_MANIFEST_SIZE_OFFSET);
+  if (offset > bytes.size() || size > bytes.size() - offset) {
+    error = "the artifact's manifest lies outside the file";
+    return false;
+  }
+  Json root = Json::parse(bytes.substr(offset, size), nullptr, false);
+  Json value = Json::parse(valueJson, nullptr, false);
+  if (root.is_discarded() || !root.is_object() || !root.contains(CLEAVE_KEY_SECTIONS)) {
+    error = "the artifact's manifest is not a JSON object with sections";
+    return false;
+  }
+  if (value.is_discarded()) {
+    error = "the value of manifest key '" + key + "' is not JSON";
+    return false;
+  }
+  std::vector<Section> sections;
+  for (const Json &s : root[CLEAVE_KEY_SECTIONS]) {
+    uint64_t at = s.value(CLEAVE_KEY_OFFSET, uint64_t(0)), n = s.value(CLEAVE_KEY_SIZE, uint64_t(0));
+    if (at > bytes.size() || n > bytes.size() - at) {
+      error = "section '" + s.value(CLEAVE_KEY_NAME, std::string()) + "' lies outside the file";
+      return false;
+    }
+    sections.push_back({s.value(CLEAVE_KEY_NAME, std::string()),
+                        s.value(CLEAVE_KEY_KIND, std::string()), bytes.substr(at, n)});
+  }
+  root[key] = std::move(value);
+  Image image = assemble(
+      [&](const std::vector<Placement> &placements) {
+        Json list = Json::array();
+        for (const Placement &p : placements)
+          list.push_back({{CLEAVE_KEY_NAME, p.name},
+                          {CLEAVE_KEY_KIND, p.kind},
+                          {CLEAVE_KEY_OFFSET, p.offset},
+                          {CLEAVE_KEY_SIZE, p.size},
+                          {CLEAVE_KEY_CRC32, p.crc32}});
+        root[CLEAVE_KEY_SECTIONS] = std::move(list);
+        return root.dump(2, ' ', false, Json::error_handler_t::replace);
+      },
+      std::move(sections), version);
+  out = std::move(image.bytes);
+  return true;
+}
+
 Image cleave::artifact::build(const Spec &spec) {
   std::vector<Section> sections;
   for (const Code &code : spec.code)

@@ -218,6 +218,13 @@ void sealHeader(Image &image);
 /// rank (`params.rank<R>`, each parameter CLEAVE_PARAMETER_ALIGNMENT aligned).
 Image build(const Spec &spec);
 
+/// Rewrites the artifact `bytes` with the top-level manifest key `key` set to `valueJson` (JSON
+/// text), its sections moved as the longer manifest needs and every checksum recomputed; the
+/// rest of the manifest and every section are kept as they are. False with a one-line
+/// `error` when `bytes` is not an artifact or `valueJson` is not JSON.
+bool setManifestKey(const std::string &bytes, const std::string &key, const std::string &valueJson,
+                    std::string &out, std::string &error);
+
 /// Writes build(spec) to `path`; false with `error` set on failure.
 bool write(const std::string &path, const Spec &spec, std::string &error);
 

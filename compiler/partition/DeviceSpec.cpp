@@ -168,9 +168,11 @@ bool cleave::applyDeviceFile(llvm::StringRef path, Cluster &cluster, std::string
     std::string where = ("device '" + *name + "'").str();
     for (const auto &[key, value] : *o)
       if (key != "device" && key != "gflops" && key != "bandwidth_gbs" &&
-          key != "memory_bytes" && key != "host_bandwidth_gbs") {
+          key != "memory_bytes" && key != "host_bandwidth_gbs" &&
+          key != "narrow_matmul_efficiency" && key != "window_efficiency") {
         error = ("device file: " + where + ": unknown key '" + llvm::StringRef(key) +
-                 "' (expected gflops, bandwidth_gbs, memory_bytes, host_bandwidth_gbs)")
+                 "' (expected gflops, bandwidth_gbs, memory_bytes, host_bandwidth_gbs, "
+                 "narrow_matmul_efficiency, window_efficiency)")
                     .str();
         return false;
       }
@@ -185,8 +187,18 @@ bool cleave::applyDeviceFile(llvm::StringRef path, Cluster &cluster, std::string
       if (!readPositive(*o, "gflops", where, target->gflops, error) ||
           !readPositive(*o, "bandwidth_gbs", where, target->bandwidthGBs, error) ||
           !readPositive(*o, "memory_bytes", where, memory, error) ||
-          !readPositive(*o, "host_bandwidth_gbs", where, target->hostBandwidthGBs, error))
+          !readPositive(*o, "host_bandwidth_gbs", where, target->hostBandwidthGBs, error) ||
+          !readPositive(*o, "narrow_matmul_efficiency", where, target->narrowMatmulEfficiency,
+                        error) ||
+          !readPositive(*o, "window_efficiency", where, target->windowEfficiency, error))
         return false;
+      // An efficiency is a fraction of `gflops`: above 1 the op class would be faster than
+      // the device's rate, which the calibration never measures.
+      if (target->narrowMatmulEfficiency > 1 || target->windowEfficiency > 1) {
+        error = "device file: " + where +
+                ": 'narrow_matmul_efficiency' and 'window_efficiency' must be at most 1";
+        return false;
+      }
       target->memoryBytes = static_cast<int64_t>(memory);
     }
   }

@@ -36,7 +36,7 @@ step() {
 }
 
 step install cmake --install "$BUILD" --prefix "$P"
-for file in bin/cleave-compile bin/cleave-run lib/libcleave_runtime.a lib/libcleave_runtime.so \
+for file in bin/cleave-compile bin/cleave-run bin/cleave-tune lib/libcleave_runtime.a lib/libcleave_runtime.so \
   include/cleave/runtime.h include/cleave/abi.h include/cleave/cleave.h \
   lib/cmake/Cleave/CleaveConfig.cmake lib/cmake/Cleave/CleaveConfigVersion.cmake \
   lib/cmake/Cleave/CleaveTargets.cmake share/doc/cleave/README.md share/doc/cleave/install.md \

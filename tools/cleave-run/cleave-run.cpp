@@ -95,7 +95,8 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
                      waits forever): a stopped or stuck rank never leaves the
                      others waiting forever.
   --info             prints what the artifact holds (provenance, options,
-                     inputs, outputs, devices, parameters, stages) and exits.
+                     inputs, outputs, devices, parameters, stages, and
+                     cleave-tune's report when it chose the plan) and exits.
   --help, -h         prints this help and exits.
 
 examples:

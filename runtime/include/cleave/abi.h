@@ -209,6 +209,16 @@ typedef struct cleave_stage_context {
 
 /* generation (artifacts compiled with --generate; docs/generation.md) */
 #define CLEAVE_KEY_GENERATION "generation"
+/* The auto-tuner's report (cleave-tune; optional, informative). */
+#define CLEAVE_KEY_TUNING "tuning"
+#define CLEAVE_KEY_VERSION "version"
+#define CLEAVE_KEY_RANKS "ranks"
+#define CLEAVE_KEY_CHOSEN "chosen"
+#define CLEAVE_KEY_CANDIDATES "candidates"
+#define CLEAVE_KEY_PREDICTED_MS "predicted_ms"
+#define CLEAVE_KEY_MEASURED_MS "measured_ms"
+#define CLEAVE_KEY_STATUS "status"
+#define CLEAVE_TUNING_VERSION 1
 #define CLEAVE_KEY_MAX_SEQ_LEN "max_seq_len"
 #define CLEAVE_KEY_INPUT_IDS "input_ids"
 #define CLEAVE_KEY_ATTENTION_MASK "attention_mask"

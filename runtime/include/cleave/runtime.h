@@ -318,6 +318,26 @@ struct PlanVariant {
   std::vector<StageDesc> stages;
 };
 
+/// One plan the auto-tuner (cleave-tune) tried: the cost model's predicted batch
+/// time and, when it ran, the measured one (manifest "tuning.candidates[]").
+struct TuningCandidate {
+  int64_t pp = 1, tp = 1, microbatches = 1;
+  double predictedMs = 0;
+  /// Negative when the candidate did not run (see `status`).
+  double measuredMs = -1;
+  /// "ok", or why the candidate was skipped.
+  std::string status;
+};
+
+/// The auto-tuner's report (manifest "tuning"; docs/artifact-format.md): the
+/// candidates in the order they were tried and which one this artifact is.
+struct TuningReport {
+  int64_t version = 1;
+  int64_t ranks = 1;
+  int64_t chosen = 0;
+  std::vector<TuningCandidate> candidates;
+};
+
 /// Which inputs and outputs of a decoder compiled with `cleave-compile --generate` play which
 /// part in generation (manifest "generation"; docs/generation.md). Every plan of the artifact
 /// (its batch variants included) takes one new token per sequence per run.
@@ -400,6 +420,8 @@ public:
   const GenerationDesc *generation() const {
     return generation_ ? &*generation_ : nullptr;
   }
+  /// The auto-tuner's report of an artifact written by cleave-tune, or null.
+  const TuningReport *tuning() const { return tuning_ ? &*tuning_ : nullptr; }
   /// The stage with id `id`, or null.
   const StageDesc *findStage(int id) const;
   /// The stage that runs on `rank`, or null.
@@ -442,6 +464,7 @@ private:
   int checkedRank_ = kAllRanks;
   std::vector<PlanVariant> variants_;
   std::optional<GenerationDesc> generation_;
+  std::optional<TuningReport> tuning_;
   /// A variant's view: the artifact that owns the mapping.
   std::shared_ptr<const Artifact> owner_;
 };

@@ -181,6 +181,7 @@ Status ArtifactLoader::readManifest() {
   artifact_.dp_ = m.dp;
   artifact_.variants_ = std::move(m.variants);
   artifact_.generation_ = std::move(m.generation);
+  artifact_.tuning_ = std::move(m.tuning);
   return Status();
 }
 
@@ -340,6 +341,7 @@ Artifact::forBatch(std::shared_ptr<const Artifact> artifact, int64_t batch) {
     view->microbatches_ = artifact->microbatches_;
     view->dp_ = artifact->dp_;
     view->generation_ = artifact->generation_;
+    view->tuning_ = artifact->tuning_;
     view->checkedRank_ = artifact->checkedRank_;
     view->owner_ = artifact->owner_ ? artifact->owner_ : artifact;
     return std::shared_ptr<const Artifact>(std::move(view));
@@ -520,6 +522,35 @@ std::string Artifact::describe() const {
     line("  " + section.name + " (" + section.kind + "): offset " +
          std::to_string(section.offset) + ", " + std::to_string(section.size) +
          " bytes, crc32 " + std::to_string(section.crc32));
+  if (tuning_) {
+    const TuningReport &t = *tuning_;
+    const TuningCandidate &c = t.candidates[static_cast<size_t>(t.chosen)];
+    size_t measured = 0;
+    for (const TuningCandidate &k : t.candidates)
+      measured += k.measuredMs >= 0;
+    line("tuning:      cleave-tune tried " + std::to_string(t.candidates.size()) +
+         " candidate plan(s) and measured " + std::to_string(measured) + " on " +
+         std::to_string(t.ranks) +
+         " rank(s); this artifact holds candidate " + std::to_string(t.chosen + 1) +
+         " (pp=" + std::to_string(c.pp) + " tp=" + std::to_string(c.tp) +
+         " microbatches=" + std::to_string(c.microbatches) + ")");
+    line("     #  pp  tp  microbatches  predicted ms  measured ms   error  status");
+    for (size_t i = 0; i < t.candidates.size(); ++i) {
+      const TuningCandidate &k = t.candidates[i];
+      char row[160];
+      if (k.measuredMs >= 0)
+        std::snprintf(row, sizeof row, "  %4zu  %2lld  %2lld  %12lld  %12.3f  %11.3f  %+5.0f%%  ",
+                      i + 1, (long long)k.pp, (long long)k.tp, (long long)k.microbatches,
+                      k.predictedMs, k.measuredMs,
+                      k.measuredMs > 0 ? (k.predictedMs - k.measuredMs) / k.measuredMs * 100
+                                       : 0.0);
+      else
+        std::snprintf(row, sizeof row, "  %4zu  %2lld  %2lld  %12lld  %12.3f  %11s  %6s  ",
+                      i + 1, (long long)k.pp, (long long)k.tp, (long long)k.microbatches,
+                      k.predictedMs, "-", "-");
+      line(row + k.status + (static_cast<int64_t>(i) == t.chosen ? "  <- chosen" : ""));
+    }
+  }
   return out;
 }
 

@@ -938,6 +938,44 @@ void readGeneration(const Value &root, Manifest *manifest) {
   manifest->generation = std::move(g);
 }
 
+/// Reads the optional auto-tuner report.
+void readTuning(const Value &root, Manifest *manifest) {
+  const Value *entry = root.find(CLEAVE_KEY_TUNING);
+  if (!entry || entry->isNull())
+    return;
+  const std::string path = CLEAVE_KEY_TUNING;
+  requireKind(*entry, path, Value::Kind::Object);
+  TuningReport report;
+  report.version = getInt(*entry, path, CLEAVE_KEY_VERSION, 1, 1 << 30);
+  if (report.version != CLEAVE_TUNING_VERSION)
+    fail(join(path, CLEAVE_KEY_VERSION),
+         "unsupported tuning report version " + std::to_string(report.version) +
+             " (this runtime reads " + std::to_string(CLEAVE_TUNING_VERSION) + ")");
+  report.ranks = getInt(*entry, path, CLEAVE_KEY_RANKS, 1, 1 << 20);
+  const std::vector<Value> &list = getArray(*entry, path, CLEAVE_KEY_CANDIDATES);
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string at = indexed(join(path, CLEAVE_KEY_CANDIDATES), i);
+    requireKind(list[i], at, Value::Kind::Object);
+    TuningCandidate c;
+    c.pp = getInt(list[i], at, CLEAVE_KEY_PP, 1, 1 << 20);
+    c.tp = getInt(list[i], at, CLEAVE_KEY_TP, 1, 1 << 20);
+    c.microbatches = getInt(list[i], at, CLEAVE_KEY_MICROBATCHES, 1, 1 << 20);
+    c.predictedMs = requireKind(require(list[i], at, CLEAVE_KEY_PREDICTED_MS),
+                                join(at, CLEAVE_KEY_PREDICTED_MS), Value::Kind::Number)
+                        .asDouble();
+    if (const Value *measured = list[i].find(CLEAVE_KEY_MEASURED_MS);
+        measured && !measured->isNull())
+      c.measuredMs =
+          requireKind(*measured, join(at, CLEAVE_KEY_MEASURED_MS), Value::Kind::Number)
+              .asDouble();
+    c.status = getString(list[i], at, CLEAVE_KEY_STATUS);
+    report.candidates.push_back(std::move(c));
+  }
+  report.chosen = getInt(*entry, path, CLEAVE_KEY_CHOSEN, 0,
+                             static_cast<int64_t>(list.size()) - 1);
+  manifest->tuning = std::move(report);
+}
+
 } // namespace
 
 StatusOr<Manifest> parseManifest(std::string_view text) {
@@ -961,6 +999,7 @@ StatusOr<Manifest> parseManifest(std::string_view text) {
     checkPipeline(manifest, root->find(CLEAVE_KEY_GENERATION) != nullptr);
     readVariants(*root, &manifest);
     readGeneration(*root, &manifest);
+    readTuning(*root, &manifest);
     return manifest;
   } catch (const SchemaError &error) {
     return invalidArgumentError(error.message);

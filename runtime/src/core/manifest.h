@@ -84,6 +84,8 @@ struct Manifest {
   std::vector<PlanVariant> variants;
   /// "generation", when the artifact was compiled with --generate.
   std::optional<GenerationDesc> generation;
+  /// "tuning", when cleave-tune chose the plan.
+  std::optional<TuningReport> tuning;
 };
 
 /// Parses and checks manifest JSON, including the pipeline rules of

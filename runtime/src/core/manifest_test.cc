@@ -869,5 +869,45 @@ TEST(ManifestGenerationTest, PipelineStagesHoldTheirOwnCaches) {
               "compiled for generation writes each output in one stage)");
 }
 
+/// validManifest() with a top-level "tuning" of `tuning`.
+std::string tuningManifest(const std::string &tuning) {
+  std::string text = validManifest();
+  return text.substr(0, text.rfind('}')) + R"(, "tuning": )" + tuning + "}";
+}
+
+const char *kTuning = R"({"version": 1, "ranks": 2, "chosen": 1, "candidates": [
+  {"pp": 1, "tp": 2, "microbatches": 1, "predicted_ms": 1.5, "measured_ms": 2.0,
+   "status": "ok"},
+  {"pp": 2, "tp": 1, "microbatches": 4, "predicted_ms": 1.7, "measured_ms": 1.25,
+   "status": "ok"},
+  {"pp": 2, "tp": 1, "microbatches": 2, "predicted_ms": 1.9,
+   "status": "skipped: run took over 120 s"}]})";
+
+TEST(ManifestTuningTest, ParsesTheReport) {
+  StatusOr<Manifest> parsed = parseManifest(tuningManifest(kTuning));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
+  ASSERT_TRUE(parsed->tuning.has_value());
+  const TuningReport &t = *parsed->tuning;
+  EXPECT_EQ(t.ranks, 2);
+  EXPECT_EQ(t.chosen, 1);
+  ASSERT_EQ(t.candidates.size(), 3u);
+  EXPECT_EQ(t.candidates[1].microbatches, 4);
+  EXPECT_DOUBLE_EQ(t.candidates[1].measuredMs, 1.25);
+  EXPECT_LT(t.candidates[2].measuredMs, 0);
+  EXPECT_EQ(t.candidates[2].status, "skipped: run took over 120 s");
+  EXPECT_FALSE(parseManifest(validManifest())->tuning.has_value());
+}
+
+TEST(ManifestTuningTest, ErrorsNameTheField) {
+  std::string t = kTuning;
+  expectError(tuningManifest(replaced(t, R"("version": 1)", R"("version": 2)")),
+              "tuning.version: unsupported tuning report version 2 (this runtime reads 1)");
+  expectError(tuningManifest(replaced(t, R"("chosen": 1)", R"("chosen": 3)")),
+              "tuning.chosen: expected an integer in [0, 2], got 3");
+  expectError(tuningManifest(replaced(t, R"("status": "ok")", R"("status": 0)")),
+              "tuning.candidates[0].status: expected string, got 0");
+  expectError(tuningManifest("[]"), "tuning: expected object, got []");
+}
+
 } // namespace
 } // namespace cleave
