@@ -40,6 +40,8 @@ MODELS = {
     "rnn_cells": ("gen_rnn", {"variant": "cells"}),
     # CumSum, TopK, Compress and ConvInteger with constant axes, k, conditions and weights.
     "select_ops": ("gen_select", {}),
+    # Conv + MatMul with named nodes: the per-op profile (cleave-run --profile-ops).
+    "profile_small": ("gen_profile", {}),
 }
 
 
