@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 # Per-op profiles of suite models: where Cleave's time goes, op group by op group.
 """Usage: profile_ops.py --bindir BINDIR [--models resnet18,mobilenet_v2,fpn320] [--top 10]
-                      [--threads 1] [--repeat 10] [--workdir BINDIR/../bench-profile]
+                      [--threads 1] [--repeat 20] [--workdir BINDIR/../bench-profile]
 
 For each model of test/models/gen_suite.py: generates it, compiles it twice with
 `cleave-compile --devices=cpu:0` (plain, and with --profile-ops), runs the plain artifact,
 the profiled one (`cleave-run --profile-ops=DIR/trace.json`) and onnxruntime
 (`node scripts/ort-run.mjs`) with `--repeat N` back to back, and prints the three medians
-(the profiled run's against the plain one is the cost of the timing calls), the time per
+and, for the plain and the profiled artifact, the CPU time of one run (the CPU time of a
+`--repeat N` process less that of a `--repeat 1` one, over N - 1: on a loaded machine the
+steadier figure, and the one that shows what the timing calls cost), the time per
 ONNX op type (summed over the groups holding that type alone; mixed groups under
 "A+B"), and the `--top` slowest op groups with their nodes. The trace of each model is left
 in its work directory for ui.perfetto.dev.
@@ -17,6 +19,7 @@ import argparse
 import collections
 import os
 import re
+import resource
 import sys
 
 import bench
@@ -37,6 +40,16 @@ def parse_table(stdout):
     if head is None:
         raise SystemExit("profile_ops: error: cleave-run printed no op-profile table")
     return head, rows
+
+
+def cpu_ms_per_run(cmd, repeat, what):
+    """CPU ms of one run of `cmd`: (CPU of --repeat N) - (CPU of --repeat 1), over N - 1."""
+    def cpu_s(n):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        bench.run(cmd + ["--repeat", str(n)], what)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return (cpu_s(repeat) - cpu_s(1)) * 1000.0 / (repeat - 1)
 
 
 def profile(model, args):
@@ -65,10 +78,17 @@ def profile(model, args):
     prof_ms = bench.median_ms(prof_out, "cleave-run --profile-ops")
     ort_ms = bench.median_ms(ort_out, "ort-run")
     head, rows = parse_table(prof_out)
-    print(f"\n== {model}: cleave {plain_ms:.2f} ms, profiled {prof_ms:.2f} ms "
-          f"({(prof_ms / plain_ms - 1) * 100:+.1f}%), onnxruntime {ort_ms:.2f} ms "
-          f"(ratio {plain_ms / ort_ms:.2f}); {head['groups']} op groups, "
-          f"{float(head['groups_ms']):.2f} of {float(head['run_ms']):.2f} ms per run in them")
+    threads = [f"--threads={args.threads}"]
+    plain_cpu = cpu_ms_per_run([run_tool, plain, *inputs, "--output-dir",
+                                os.path.join(work, "o1"), *threads], args.repeat, "cleave-run")
+    prof_cpu = cpu_ms_per_run([run_tool, profiled, *inputs, "--output-dir",
+                               os.path.join(work, "o2"), *threads, "--profile-ops"],
+                              args.repeat, "cleave-run --profile-ops")
+    print(f"\n== {model}: wall ms cleave {plain_ms:.2f}, profiled {prof_ms:.2f}, "
+          f"onnxruntime {ort_ms:.2f} (ratio {plain_ms / ort_ms:.2f}); CPU ms per run cleave "
+          f"{plain_cpu:.2f}, profiled {prof_cpu:.2f} ({(prof_cpu / plain_cpu - 1) * 100:+.1f}%)"
+          f"; {head['groups']} op groups, {float(head['groups_ms']):.2f} of "
+          f"{float(head['run_ms']):.2f} ms per run in them")
     by_type = collections.Counter()
     for r in rows:
         by_type[r["ops"].replace(",", "+")] += r["ms"]
@@ -89,7 +109,7 @@ def main():
     parser.add_argument("--models", default="resnet18,mobilenet_v2,fpn320")
     parser.add_argument("--top", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--workdir", help="scratch directory (default: BINDIR/../bench-profile)")
     args = parser.parse_args()
     args.bindir = os.path.abspath(args.bindir)

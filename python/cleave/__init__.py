@@ -102,18 +102,18 @@ def _input_shape_list(input_shapes):
 
 
 def _driver(model, output, devices, pp, tp, microbatches, input_shapes, device_file, cpu,
-            cuda_arch, rocm_arch, explain, plan):
+            cuda_arch, rocm_arch, explain, plan, profile_ops=False):
     path, data = _model_arguments(model)
     return _cleave._compile(
         path, data, None if output is None else _os.fsdecode(output), devices, pp, tp,
         microbatches, _input_shape_list(input_shapes),
         "" if device_file is None else _os.fsdecode(device_file), cpu, cuda_arch, rocm_arch,
-        explain, plan)
+        explain, plan, profile_ops)
 
 
 def compile(model, output=None, *, devices="cpu:0", pp=0, tp=1, microbatches=1,
             input_shapes=None, device_file=None, cpu="host", cuda_arch="sm_90",
-            rocm_arch="gfx942", plan="manual"):
+            rocm_arch="gfx942", plan="manual", profile_ops=False):
     """Compiles an ONNX model into a Cleave artifact, as cleave-compile does.
 
     model: the .onnx path (external data is read beside it) or the model's bytes (named
@@ -127,12 +127,14 @@ def compile(model, output=None, *, devices="cpu:0", pp=0, tp=1, microbatches=1,
     cpu, cuda_arch, rocm_arch: code generation targets.
     plan: "auto" chooses pp, tp and microbatches by the cost model (leave those three at
         their defaults), as cleave-compile --plan=auto does; "manual" takes them as given.
+    profile_ops: time each op group, as cleave-compile --profile-ops does
+        (InferenceSession.op_profile(); docs/observability.md).
 
     Raises cleave.Error with cleave-compile's one-line message on failure. The GIL is
     released while compiling.
     """
     return _driver(model, output, devices, pp, tp, microbatches, input_shapes, device_file,
-                   cpu, cuda_arch, rocm_arch, False, plan)
+                   cpu, cuda_arch, rocm_arch, False, plan, profile_ops)
 
 
 def explain(model, *, devices="cpu:0", pp=0, tp=1, microbatches=1, input_shapes=None,

@@ -49,7 +49,7 @@ py::object compileModel(const std::string &modelPath, const py::object &modelByt
                         const std::vector<InputShape> &inputShapes, const std::string &deviceFile,
                         const std::string &cpu, const std::string &cudaArch,
                         const std::string &rocmArch, bool explain,
-                        const std::string &plan) {
+                        const std::string &plan, bool profileOps) {
   CompileOptions options;
   options.modelPath = modelPath;
   if (!modelBytes.is_none()) {
@@ -78,6 +78,7 @@ py::object compileModel(const std::string &modelPath, const py::object &modelByt
   options.cudaArch = cudaArch;
   options.rocmArch = rocmArch;
   options.explain = explain;
+  options.profileOps = profileOps;
   if (plan != "auto" && plan != "manual")
     throwCompileError("--plan expects auto or manual, got '" + plan + "'");
   options.autoPlan = plan == "auto";
@@ -109,7 +110,7 @@ void registerCompiler(py::module_ &module) {
              py::arg("output"), py::arg("devices"), py::arg("pp"), py::arg("tp"),
              py::arg("microbatches"), py::arg("input_shapes"), py::arg("device_file"),
              py::arg("cpu"), py::arg("cuda_arch"), py::arg("rocm_arch"), py::arg("explain"),
-             py::arg("plan"), "The compile driver; call cleave.compile or cleave.explain instead.");
+             py::arg("plan"), py::arg("profile_ops") = false, "The compile driver; call cleave.compile or cleave.explain instead.");
 }
 
 } // namespace cleave::python

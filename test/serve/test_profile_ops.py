@@ -167,3 +167,22 @@ def test_errors(model, tmp_path):
         lines = result.stderr.strip().splitlines()
         assert result.returncode != 0 and len(lines) == 1 and message in lines[0], \
             (args, result.stderr)
+
+
+def test_python_session(model, tmp_path):
+    cleave = pytest.importorskip("cleave")
+    artifact = tmp_path / "py.cleave"
+    cleave.compile(str(model.onnx), str(artifact), profile_ops=True)
+    session = cleave.InferenceSession(str(artifact), threads=1)
+    x = model.inputs["x"]
+    for _ in range(3):
+        (y,) = session.run(None, {"x": x})
+    assert_close(model.reference("y"), y, "y")
+    groups = session.op_profile()
+    assert [g["group"] for g in groups] == list(range(len(groups)))
+    assert all(g["calls"] == 3 and g["seconds"] >= 0 for g in groups), groups
+    assert WORKING <= {n for g in groups for n in g["nodes"]} <= NODES
+    assert "Conv" in next(g["ops"] for g in groups if "stem_conv" in g["nodes"])
+    plain = cleave.InferenceSession(str(model.compile("plain_py", "--devices=cpu:0")))
+    with pytest.raises(cleave.Error, match="compiled without profile_ops"):
+        plain.op_profile()
