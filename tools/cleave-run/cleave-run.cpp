@@ -90,10 +90,10 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
                      byte counts; under mpirun rank 0 gathers every rank's
                      events and writes the file.
   --profile-ops[=FILE]
-                     for an artifact compiled with cleave-compile
-                     --profile-ops: after the run(s), prints each rank's op
-                     groups (the code between two kernels' boundaries, named
-                     by their ONNX nodes), slowest first, on rank 0's stdout:
+                     (FILE only after '='), for an artifact compiled with
+                     cleave-compile --profile-ops: after the run(s), prints
+                     each rank's op groups (the code of one kernel, named by
+                     its ONNX nodes), slowest first, on rank 0's stdout:
                        op-profile rank=R stage=S runs=N run_ms=T
                          groups_ms=G groups=K
                        group ms/run %run calls total_ms ops nodes
