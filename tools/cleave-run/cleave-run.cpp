@@ -198,7 +198,8 @@ Status parseArgs(int argc, char **argv, Options *options) {
     }
     if (name == "--profile-ops") {
       if (!seen.insert(name).second)
-        return invalidArgumentError("option '--profile-ops' given more than once");
+        return invalidArgumentError(
+            "option '--profile-ops' given more than once");
       options->profileOps = true;
       if (inlineValue) {
         if (value.empty())

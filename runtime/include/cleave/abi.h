@@ -285,7 +285,7 @@ typedef struct cleave_stage_context {
 #define CLEAVE_KEY_WEIGHT "weight"
 #define CLEAVE_KEY_AFTER "after"
 #define CLEAVE_KEY_ELEMENTS "elements"
-/* stages[].op_groups (code compiled with --profile-ops): id, name, nodes, ops */
+/* stages[].op_groups (--profile-ops): id, name, nodes, ops */
 #define CLEAVE_KEY_OP_GROUPS "op_groups"
 #define CLEAVE_KEY_NODES "nodes"
 #define CLEAVE_KEY_OPS "ops"

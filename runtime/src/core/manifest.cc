@@ -494,10 +494,12 @@ std::vector<StageDesc> readStages(const Value &root) {
     }
     if (entry.find(CLEAVE_KEY_OP_GROUPS)) {
       std::string groupsPath = join(path, CLEAVE_KEY_OP_GROUPS);
-      const std::vector<Value> &groups = getArray(entry, path, CLEAVE_KEY_OP_GROUPS);
+      const std::vector<Value> &groups =
+          getArray(entry, path, CLEAVE_KEY_OP_GROUPS);
       for (size_t g = 0; g < groups.size(); ++g) {
         std::string groupPath = indexed(groupsPath, g);
-        const Value &item = requireKind(groups[g], groupPath, Value::Kind::Object);
+        const Value &item =
+            requireKind(groups[g], groupPath, Value::Kind::Object);
         OpGroupDesc group;
         // The code passes the index: ids are the positions.
         group.id = static_cast<int>(getInt(item, groupPath, CLEAVE_KEY_ID,
@@ -510,9 +512,9 @@ std::vector<StageDesc> readStages(const Value &root) {
           std::vector<std::string> &into =
               key == CLEAVE_KEY_NODES ? group.nodes : group.ops;
           for (size_t n = 0; n < list.size(); ++n)
-            into.push_back(requireKind(list[n], indexed(listPath, n),
-                                       Value::Kind::String)
-                               .asString());
+            into.push_back(
+                requireKind(list[n], indexed(listPath, n), Value::Kind::String)
+                    .asString());
         }
         stage.opGroups.push_back(std::move(group));
       }
@@ -541,7 +543,8 @@ int readMicrobatches(const Value &root) {
 
 bool readProfileOps(const Value &root) {
   const Value *options = root.find(CLEAVE_KEY_OPTIONS);
-  const Value *value = options ? options->find(CLEAVE_KEY_PROFILE_OPS) : nullptr;
+  const Value *value =
+      options ? options->find(CLEAVE_KEY_PROFILE_OPS) : nullptr;
   if (!value || value->isNull())
     return false;
   return requireKind(*value, "options.profile_ops", Value::Kind::Bool).asBool();

@@ -346,14 +346,17 @@ TEST(ManifestTest, ParsesOpGroups) {
 
 TEST(ManifestTest, OpGroupErrorsNameTheField) {
   // The code passes a group's index: an id elsewhere is refused.
-  expectError(profiledManifest(R"([{"id": 3, "name": "m", "nodes": [], "ops": []}])"),
-              "stages[0].op_groups[0].id: expected an integer in [0, 0], got 3");
-  expectError(profiledManifest(R"([{"id": 0, "name": "m", "nodes": [1], "ops": []}])"),
-              "stages[0].op_groups[0].nodes[0]: expected string, got 1");
+  expectError(
+      profiledManifest(R"([{"id": 3, "name": "m", "nodes": [], "ops": []}])"),
+      "stages[0].op_groups[0].id: expected an integer in [0, 0], got 3");
+  expectError(
+      profiledManifest(R"([{"id": 0, "name": "m", "nodes": [1], "ops": []}])"),
+      "stages[0].op_groups[0].nodes[0]: expected string, got 1");
   expectError(profiledManifest(R"({"id": 0})"),
               "stages[0].op_groups: expected array, got {\"id\":0}");
-  expectError(replaced(validManifest(), R"("pp": 1,)", R"("pp": 1, "profile_ops": 1,)"),
-              "options.profile_ops: expected bool, got 1");
+  expectError(
+      replaced(validManifest(), R"("pp": 1,)", R"("pp": 1, "profile_ops": 1,)"),
+      "options.profile_ops: expected bool, got 1");
 }
 
 TEST(ManifestTest, PipelineErrorsNameTheStageAndArg) {

@@ -248,8 +248,9 @@ void stageProfBegin(void *ctx, int32_t id) {
       static_cast<size_t>(id) >= calls.opGroups->size() ||
       calls.openGroup >= 0) {
     if (calls.status.ok())
-      calls.status = internalError("op group " + std::to_string(id) +
-                                   " began out of order or is not in the manifest");
+      calls.status =
+          internalError("op group " + std::to_string(id) +
+                        " began out of order or is not in the manifest");
     return;
   }
   calls.openGroup = id;
@@ -275,7 +276,7 @@ void stageProfEnd(void *ctx, int32_t id) {
 }
 
 const cleave_runtime_table kRuntimeTable = {&stageAllReduce, &stageAllGather,
-                                           &stageProfBegin, &stageProfEnd};
+                                            &stageProfBegin, &stageProfEnd};
 // Generated code finds each function at its slot (cleave/abi.h).
 static_assert(offsetof(cleave_runtime_table, all_reduce) ==
                   CLEAVE_RT_SLOT_ALL_REDUCE * sizeof(void *),

@@ -197,7 +197,8 @@ Status writeTrace(const std::string &text, const std::string &path) {
   return Status();
 }
 
-StatusOr<std::string> gatherText(Transport &transport, const std::string &text) {
+StatusOr<std::string> gatherText(Transport &transport,
+                                 const std::string &text) {
   constexpr int kTextTag = 7900;
   int64_t size = int64_t(text.size());
   std::vector<int64_t> sizes(size_t(transport.size()));
