@@ -171,6 +171,40 @@ def CpuCopiesToLinalgPass : Pass<"cleave-cpu-copies-to-linalg", "mlir::ModuleOp"
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def CpuProfileOpsPass : Pass<"cleave-cpu-profile-ops", "mlir::ModuleOp"> {
+  let summary = "bracket each op group of @main with calls that time it (--profile-ops)";
+  let description = [{
+    Runs after bufferization, on `@main`'s top-level ops. An op group is a maximal run of
+    consecutive ops that do work (write memory, call, or hold a region) and come from the
+    same ONNX nodes (the `NameLoc`s in the locations of the op and its nested ops: a fused
+    elementwise op carries every node fused into it). Ops of no node (copies into results)
+    join the group before them; allocations, deallocations, views and pure ops belong to no
+    group. Each group gets `call @cleave_rt_prof_begin(%ctx, id)` before its first op and
+    `call @cleave_rt_prof_end(%ctx, id)` after its last, ids 0, 1, ... in program order, and
+    the module records the groups as `cleave.op_groups` (an array of `#cleave.op_group`),
+    which the compiler writes to the manifest. `@main` gains the context argument as for
+    `cleave-lower-collectives`; `cleave-cpu-entry-points` defines both functions as calls
+    through their slots of the runtime table. Code compiled without `--profile-ops` does
+    not run this pass and is unchanged.
+
+    ```mlir
+    linalg.matmul {..} loc("fc1")
+    linalg.generic {..} loc(fused["bias1", "relu1"])
+    // becomes
+    call @cleave_rt_prof_begin(%ctx, %c0_i32) : (!llvm.ptr, i32) -> ()
+    linalg.matmul {..}
+    call @cleave_rt_prof_end(%ctx, %c0_i32) : (!llvm.ptr, i32) -> ()
+    call @cleave_rt_prof_begin(%ctx, %c1_i32) : (!llvm.ptr, i32) -> ()
+    linalg.generic {..}
+    call @cleave_rt_prof_end(%ctx, %c1_i32) : (!llvm.ptr, i32) -> ()
+    // module attributes {cleave.op_groups = [#cleave.op_group<id = 0, nodes = ["fc1"]>,
+    //   #cleave.op_group<id = 1, nodes = ["bias1", "relu1"]>]}
+    ```
+  }];
+  let dependentDialects = ["cleave::plan::CleaveDialect", "mlir::func::FuncDialect",
+                           "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect"];
+}
+
 def CpuApproximateMathPass : Pass<"cleave-cpu-approximate-math"> {
   let summary = "inline polynomial approximations of exp, tanh, erf, log and friends (f32)";
   let description = [{

@@ -178,6 +178,15 @@ Json stageJson(const Stage &s) {
     stage[CLEAVE_KEY_SHARDINGS] = std::move(shardings);
     stage[CLEAVE_KEY_COLLECTIVES] = std::move(collectives);
   }
+  if (!s.opGroups.empty()) {
+    Json groups = Json::array();
+    for (const OpGroup &g : s.opGroups)
+      groups.push_back({{CLEAVE_KEY_ID, g.id},
+                        {CLEAVE_KEY_NAME, g.name},
+                        {CLEAVE_KEY_NODES, g.nodes},
+                        {CLEAVE_KEY_OPS, g.ops}});
+    stage[CLEAVE_KEY_OP_GROUPS] = std::move(groups);
+  }
   return stage;
 }
 
@@ -243,6 +252,8 @@ std::string manifestText(const Spec &spec, const Json &parameters,
     root[CLEAVE_KEY_OPTIONS][CLEAVE_KEY_BATCH_SIZES] = o.batchSizes;
   if (o.dp > 1)
     root[CLEAVE_KEY_OPTIONS][CLEAVE_KEY_DP] = o.dp;
+  if (o.profileOps)
+    root[CLEAVE_KEY_OPTIONS][CLEAVE_KEY_PROFILE_OPS] = true;
   if (!spec.variants.empty())
     root[CLEAVE_KEY_VARIANTS] = std::move(variants);
   if (const std::optional<Generation> &g = spec.generation) {

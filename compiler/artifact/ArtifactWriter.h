@@ -96,6 +96,14 @@ struct GpuProgram {
   std::vector<GpuStep> launches;
 };
 
+/// An op group timed by code compiled with --profile-ops (manifest `op_groups`).
+struct OpGroup {
+  int64_t id = 0;
+  std::string name;               ///< for people: the first node and how many follow
+  std::vector<std::string> nodes; ///< the ONNX nodes whose ops it runs, in order
+  std::vector<std::string> ops;   ///< their ONNX op types, each once, in order
+};
+
 /// One stage entry: what one rank runs.
 struct Stage {
   int64_t id = 0, rank = 0, device = 0;
@@ -112,6 +120,8 @@ struct Stage {
   std::vector<int64_t> group;
   std::vector<Sharding> shardings;
   std::vector<CollectiveNote> collectives;
+  /// Code compiled with --profile-ops: its op groups, by id.
+  std::vector<OpGroup> opGroups;
 };
 
 /// One rank's device.
@@ -144,6 +154,8 @@ struct Options {
   std::vector<std::string> inputShapes; ///< as given, NAME=D0xD1...
   /// --batch-sizes, ascending; written only when given.
   std::vector<int64_t> batchSizes;
+  /// --profile-ops: the code times its op groups; written only when set.
+  bool profileOps = false;
 };
 
 /// The plan compiled for another batch size (manifest "variants"): the same devices and

@@ -200,6 +200,8 @@ private:
   std::vector<StagePlan> stagePlans;
   std::map<std::string, GpuOptions> gpuOptions;
   CpuOptions cpuOptions;
+  /// --profile-ops: each ONNX node's position in the graph and op type, by name.
+  llvm::StringMap<std::pair<int64_t, std::string>> nodeOps;
 };
 
 const DialectRegistry &Compilation::registry() {
@@ -283,7 +285,13 @@ bool Compilation::importModel() {
   // that hard-code it.
   llvm::StringMap<std::vector<int64_t>> exportShapes;
   options.recordShapes = &exportShapes;
+  std::vector<std::pair<std::string, std::string>> nodes;
+  if (o.profileOps)
+    options.recordNodes = &nodes;
   module = importOnnxModel(context, o.modelPath, options, &info);
+  options.recordNodes = nullptr;
+  for (auto [index, node] : llvm::enumerate(nodes))
+    nodeOps.try_emplace(node.first, static_cast<int64_t>(index), node.second);
   if (!module) {
     fail("import failed");
     return false;
@@ -675,6 +683,36 @@ bool Compilation::lowerRank(size_t k, artifact::Spec &spec, std::vector<ModuleOp
     fail("CPU code generation failed");
     return false;
   }
+  if (o.profileOps) {
+    auto groups = rankModule->getAttrOfType<ArrayAttr>(plan::CleaveDialect::kOpGroupsAttr);
+    for (Attribute attr : groups ? groups : ArrayAttr::get(&context, {})) {
+      auto group = cast<plan::OpGroupAttr>(attr);
+      artifact::OpGroup record;
+      record.id = group.getId();
+      for (Attribute node : group.getNodes())
+        record.nodes.push_back(cast<StringAttr>(node).str());
+      // In graph order (a fused op's location lists its nodes in no particular order);
+      // names the model does not have (none expected) last.
+      auto position = [&](const std::string &node) {
+        auto found = nodeOps.find(node);
+        return found == nodeOps.end() ? INT64_MAX : found->second.first;
+      };
+      llvm::stable_sort(record.nodes, [&](const std::string &a, const std::string &b) {
+        return position(a) < position(b);
+      });
+      for (const std::string &node : record.nodes) {
+        auto found = nodeOps.find(node);
+        if (found != nodeOps.end() && !llvm::is_contained(record.ops, found->second.second))
+          record.ops.push_back(found->second.second);
+      }
+      record.name = record.nodes.empty() ? "(no node)" : record.nodes.front();
+      if (record.nodes.size() > 1)
+        record.name += " +" + std::to_string(record.nodes.size() - 1);
+      stage.opGroups.push_back(std::move(record));
+    }
+    // The table is in the manifest; the code needs none of it.
+    rankModule->removeAttr(plan::CleaveDialect::kOpGroupsAttr);
+  }
   if (o.stopAfter == Phase::LLVM)
     return true;
   std::string code, error;
@@ -709,6 +747,8 @@ void Compilation::run(artifact::Spec *specOut) {
   // Each GPU kind of the plan gets its own options (a plan may mix cuda, rocm and cpu
   // stages: each goes through its own device kind's code generation).
   for (const DeviceSpec &d : cluster.devices) {
+    if (d.kind != CLEAVE_DEVICE_CPU && o.profileOps)
+      return fail("--profile-ops times CPU code only, but device '" + d.name() + "' is a GPU");
     if (d.kind == CLEAVE_DEVICE_CPU || gpuOptions.count(d.kind))
       continue;
     GpuOptions &options = gpuOptions[d.kind];
@@ -728,6 +768,7 @@ void Compilation::run(artifact::Spec *specOut) {
   });
   cpuOptions.cpu = o.cpu;
   cpuOptions.emulateGpuKernels = o.emulateGpuKernels;
+  cpuOptions.profileOps = o.profileOps;
 
   // Each rank's module goes through the single-device pipeline on its own: rank k's code is
   // section code.rank<k> with entry cleave_stage_<k>, its parameters params.rank<k>.
@@ -748,6 +789,7 @@ void Compilation::run(artifact::Spec *specOut) {
   spec.options.tp = tp;
   spec.options.microbatches = o.microbatches;
   spec.options.dp = o.dp;
+  spec.options.profileOps = o.profileOps;
   spec.options.cpu = resolveCpuName(cpuOptions);
   spec.options.cudaArch = o.cudaArch;
   spec.options.rocmArch = o.rocmArch;

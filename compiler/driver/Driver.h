@@ -61,6 +61,10 @@ struct CompileOptions {
   std::string cpu = "host", cudaArch = "sm_90", rocmArch = "gfx942";
   /// Testing: CPU devices run the GPU kernel schedules serially.
   bool emulateGpuKernels = false;
+  /// Time each op group (`--profile-ops`): CPU code calls the runtime around each group and
+  /// the manifest lists the groups with their ONNX nodes (docs/observability.md). Off, the
+  /// code is unchanged. CPU devices only.
+  bool profileOps = false;
   /// Stop after this phase; before Artifact the result holds the IR of every rank.
   Phase stopAfter = Phase::Artifact;
   /// Plan only: fill `CompileResult::explain` and stop.

@@ -704,9 +704,12 @@ OwningOpRef<ModuleOp> ModelImporter::run(const std::string &path, ModelInfo *inf
                                      type.getDimSize(0)});
     }
   }
-  for (auto [index, node] : llvm::enumerate(graph.node()))
+  for (auto [index, node] : llvm::enumerate(graph.node())) {
     if (failed(importNode(node, index)))
       return {};
+    if (options.recordNodes)
+      options.recordNodes->emplace_back(describeNode(node, index), node.op_type());
+  }
   if (options.recordShapes)
     for (const auto &entry : values)
       if (auto type = dyn_cast<RankedTensorType>(entry.getValue().getType()))

@@ -31,6 +31,9 @@ struct ImportOptions {
   /// that hard-code the export batch are then rewritten to this import's batch, by
   /// tracking which dim of each value holds it (docs/partitioning.md).
   const llvm::StringMap<std::vector<int64_t>> *exportShapes = nullptr;
+  /// Filled, when set, with every node's name (as its ops' locations hold it) and ONNX op
+  /// type, in graph order: what `--profile-ops` reports beside its op groups.
+  std::vector<std::pair<std::string, std::string>> *recordNodes = nullptr;
 };
 
 /// Facts about the source model that end up in the artifact's provenance.

@@ -129,18 +129,21 @@ def _max_seq_len(max_seq_len):
 
 
 def _driver(model, output, devices, pp, tp, microbatches, input_shapes, device_file, cpu,
-            cuda_arch, rocm_arch, explain, plan, batch_sizes, generate, max_seq_len):
+            cuda_arch, rocm_arch, explain, plan, batch_sizes, generate, max_seq_len,
+            profile_ops=False):
     path, data = _model_arguments(model)
     return _cleave._compile(
         path, data, None if output is None else _os.fsdecode(output), devices, pp, tp,
         microbatches, _input_shape_list(input_shapes),
         "" if device_file is None else _os.fsdecode(device_file), cpu, cuda_arch, rocm_arch,
-        explain, plan, _batch_size_list(batch_sizes), bool(generate), _max_seq_len(max_seq_len))
+        explain, plan, _batch_size_list(batch_sizes), bool(generate), _max_seq_len(max_seq_len),
+        bool(profile_ops))
 
 
 def compile(model, output=None, *, devices="cpu:0", pp=0, tp=1, microbatches=1,
             input_shapes=None, device_file=None, cpu="host", cuda_arch="sm_90",
-            rocm_arch="gfx942", plan="manual", batch_sizes=None, generate=False, max_seq_len=0):
+            rocm_arch="gfx942", plan="manual", batch_sizes=None, generate=False, max_seq_len=0,
+            profile_ops=False):
     """Compiles an ONNX model into a Cleave artifact, as cleave-compile does.
 
     model: the .onnx path (external data is read beside it) or the model's bytes (named
@@ -159,12 +162,15 @@ def compile(model, output=None, *, devices="cpu:0", pp=0, tp=1, microbatches=1,
         generation with a cache of max_seq_len tokens per sequence (--generate
         --max-seq-len; docs/generation.md), for cleave.generate, cleave-generate,
         cleave-serve and cleave-chat; batch_sizes then says how many sequences run at once.
+    profile_ops: time each op group, as cleave-compile --profile-ops does
+        (InferenceSession.op_profile(); docs/observability.md).
 
     Raises cleave.Error with cleave-compile's one-line message on failure. The GIL is
     released while compiling.
     """
     return _driver(model, output, devices, pp, tp, microbatches, input_shapes, device_file,
-                   cpu, cuda_arch, rocm_arch, False, plan, batch_sizes, generate, max_seq_len)
+                   cpu, cuda_arch, rocm_arch, False, plan, batch_sizes, generate, max_seq_len,
+                   profile_ops)
 
 
 def explain(model, *, devices="cpu:0", pp=0, tp=1, microbatches=1, input_shapes=None,

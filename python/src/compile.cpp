@@ -50,7 +50,7 @@ py::object compileModel(const std::string &modelPath, const py::object &modelByt
                         const std::string &cpu, const std::string &cudaArch,
                         const std::string &rocmArch, bool explain,
                         const std::string &plan, const std::vector<int64_t> &batchSizes,
-                        bool generate, int64_t maxSeqLen) {
+                        bool generate, int64_t maxSeqLen, bool profileOps) {
   CompileOptions options;
   options.modelPath = modelPath;
   if (!modelBytes.is_none()) {
@@ -79,6 +79,7 @@ py::object compileModel(const std::string &modelPath, const py::object &modelByt
   options.cudaArch = cudaArch;
   options.rocmArch = rocmArch;
   options.explain = explain;
+  options.profileOps = profileOps;
   if (plan != "auto" && plan != "manual")
     throwCompileError("--plan expects auto or manual, got '" + plan + "'");
   options.autoPlan = plan == "auto";
@@ -114,7 +115,8 @@ void registerCompiler(py::module_ &module) {
              py::arg("microbatches"), py::arg("input_shapes"), py::arg("device_file"),
              py::arg("cpu"), py::arg("cuda_arch"), py::arg("rocm_arch"), py::arg("explain"),
              py::arg("plan"), py::arg("batch_sizes"), py::arg("generate"),
-             py::arg("max_seq_len"), "The compile driver; call cleave.compile or cleave.explain instead.");
+             py::arg("max_seq_len"), py::arg("profile_ops") = false,
+             "The compile driver; call cleave.compile or cleave.explain instead.");
 }
 
 } // namespace cleave::python

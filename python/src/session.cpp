@@ -225,6 +225,29 @@ public:
     transport_->abort(1);
     std::_Exit(1); // abort() does not return; this is for safety
   }
+  /// For an artifact compiled with profile_ops: this rank's op groups of the plan the last
+  /// run used, with their calls and seconds summed over the runs so far.
+  py::list opProfile() const {
+    const Session &session = active_ ? *active_ : live();
+    if (!session.artifact().profileOps())
+      throw Error("'" + path_ + "' was compiled without profile_ops: recompile it with "
+                  "cleave.compile(..., profile_ops=True) to time its op groups",
+                  statusCodeName(StatusCode::FailedPrecondition));
+    const StageProfile &profile = session.profile();
+    const std::vector<OpGroupDesc> &groups = session.stage().opGroups;
+    py::list rows;
+    for (size_t g = 0; g < groups.size() && g < profile.opGroups.size(); ++g) {
+      py::dict row;
+      row["group"] = groups[g].id;
+      row["name"] = groups[g].name;
+      row["nodes"] = groups[g].nodes;
+      row["ops"] = groups[g].ops;
+      row["calls"] = profile.opGroups[g].calls;
+      row["seconds"] = profile.opGroups[g].seconds;
+      rows.append(std::move(row));
+    }
+    return rows;
+  }
   /// The data addresses the last run passed to the runtime, per input (a test hook).
   std::vector<uintptr_t> inputAddresses() const { return lastInputAddresses_; }
 
@@ -681,6 +704,10 @@ input_feed.)")
              session.close();
              return false;
            })
+      .def("op_profile", &PySession::opProfile,
+           "For an artifact compiled with profile_ops=True: this rank's op groups, each a "
+           "dict of group, name, nodes, ops (ONNX op types), calls and seconds (summed over "
+           "the runs so far), in program order.")
       .def("describe", &PySession::describe,
            "What the artifact holds, as `cleave-run --info` prints it.")
       .def_property_readonly("path", &PySession::path, "The artifact's path.")

@@ -46,6 +46,8 @@ MODELS = {
     "control_flow_8k": ("gen_control_flow", {"sample_rate": 8000}),
     "control_flow_torch": ("gen_control_flow", {"variant": "torch"}),
     "control_flow_torch_8k": ("gen_control_flow", {"variant": "torch", "sample_rate": 8000}),
+    # Conv + MatMul with named nodes: the per-op profile (cleave-run --profile-ops).
+    "profile_small": ("gen_profile", {}),
 }
 
 

@@ -79,6 +79,9 @@ usage: cleave-compile MODEL.onnx --devices=LIST -o OUT.cleave [options]
                           tiles, cooperative reductions) as serial loops instead of the
                           CPU's, so GPU code generation's numerics can be checked on a
                           machine without a GPU; slow
+  --profile-ops           time each op group: cleave-run --profile-ops then prints the time
+                          per group with its ONNX nodes and can write a trace of them
+                          (cpu devices only; without it the code is unchanged)
   --compile-to=PHASE      stop after PHASE and print its IR: import (onnx dialect),
                           partition (one function per pipeline stage), linalg (upstream
                           ops on tensors), llvm (LLVM dialect; for GPUs the host program
@@ -159,6 +162,8 @@ Command parseArgs(int argc, char **argv) {
       o.maxSeqLen = parsePositive("max-seq-len", takeValue());
     } else if (name == "--emulate-gpu-kernels") {
       o.emulateGpuKernels = true;
+    } else if (name == "--profile-ops") {
+      o.profileOps = true;
     } else if (name == "--device-file") {
       o.deviceFile = takeValue().str();
     } else if (name == "-o" || name == "--output") {

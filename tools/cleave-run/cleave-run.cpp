@@ -44,7 +44,7 @@ namespace {
 const char kUsage[] =
     R"(usage: cleave-run ARTIFACT.cleave [--input NAME=FILE | --input FILE]...
                   --output-dir DIR [--repeat N] [--threads T] [--profile]
-                  [--trace FILE] [--timeout-s S]
+                  [--trace FILE] [--profile-ops[=FILE]] [--timeout-s S]
        cleave-run --info ARTIFACT.cleave
        cleave-run --help
 
@@ -89,6 +89,21 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
                      received activations and the collectives, with their
                      byte counts; under mpirun rank 0 gathers every rank's
                      events and writes the file.
+  --profile-ops[=FILE]
+                     (FILE only after '='), for an artifact compiled with
+                     cleave-compile --profile-ops: after the run(s), prints
+                     each rank's op groups (the code of one kernel, named by
+                     its ONNX nodes), slowest first, on rank 0's stdout:
+                       op-profile rank=R stage=S runs=N run_ms=T
+                         groups_ms=G groups=K
+                       group ms/run %run calls total_ms ops nodes
+                     (% of the run time T, calls per group over all runs;
+                     ops and nodes the first few, then +N for N more;
+                     with --repeat the warm-up run is not counted). With
+                     =FILE it also writes a trace to FILE as --trace does,
+                     holding one event per op group per entry-point call
+                     (cat "op", args group, ops, nodes) inside each compute
+                     event; with --trace the same events go to its file.
   --timeout-s S      under mpirun, the longest a rank waits on its peers (a
                      message, a collective) before it ends the whole job,
                      naming itself and what it waited for (default 300; 0
@@ -128,6 +143,9 @@ struct Options {
   bool profile = false;
   /// --trace: where the trace-event JSON goes; empty for none.
   std::string trace;
+  /// --profile-ops: print the time per op group (and --profile-ops=FILE:
+  /// trace to FILE, stored in `trace`).
+  bool profileOps = false;
   int timeoutSeconds = static_cast<int>(kDefaultWaitTimeoutSeconds);
 };
 
@@ -179,6 +197,21 @@ Status parseArgs(int argc, char **argv, Options *options) {
       options->profile = true;
       continue;
     }
+    if (name == "--profile-ops") {
+      if (!seen.insert(name).second)
+        return invalidArgumentError(
+            "option '--profile-ops' given more than once");
+      options->profileOps = true;
+      if (inlineValue) {
+        if (value.empty())
+          return invalidArgumentError("option '--profile-ops=' needs a file");
+        if (!options->trace.empty())
+          return invalidArgumentError("a trace file is given twice: with "
+                                      "--profile-ops=FILE and --trace");
+        options->trace = value;
+      }
+      continue;
+    }
     if (name == "--help" || name == "--info") {
       if (name == "--help") {
         if (inlineValue)
@@ -218,6 +251,9 @@ Status parseArgs(int argc, char **argv, Options *options) {
     } else if (name == "--trace") {
       if (value.empty())
         return invalidArgumentError("option '--trace' needs a file");
+      if (!options->trace.empty())
+        return invalidArgumentError("a trace file is given twice: with "
+                                    "--profile-ops=FILE and --trace");
       options->trace = value;
     } else if (name == "--repeat") {
       status = parsePositive(name, value, 1000000000, &options->repeat);
@@ -471,6 +507,59 @@ void printProfiles(const std::vector<double> &rows) {
   }
 }
 
+/// An artifact compiled without --profile-ops has no op groups to time.
+Status checkProfileOps(const Artifact &artifact, const Options &options) {
+  if (!options.profileOps || artifact.profileOps())
+    return Status();
+  return failedPreconditionError(
+      "--profile-ops: '" + artifact.path() +
+      "' was compiled without --profile-ops; recompile it with cleave-compile "
+      "--profile-ops to time its op groups");
+}
+
+/// The --profile-ops table of this rank: its op groups, slowest first.
+std::string opProfileTable(const Session &session, int rank) {
+  const StageProfile &p = session.profile();
+  const StageDesc &stage = session.stage();
+  double runs = std::max(p.runs, 1);
+  double groupSeconds = 0;
+  std::vector<size_t> order;
+  for (size_t g = 0; g < p.opGroups.size(); ++g) {
+    groupSeconds += p.opGroups[g].seconds;
+    order.push_back(g);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return p.opGroups[a].seconds > p.opGroups[b].seconds;
+  });
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof(line),
+                "op-profile rank=%d stage=%d runs=%d run_ms=%.3f "
+                "groups_ms=%.3f groups=%zu\n",
+                rank, stage.id, p.runs, p.runSeconds / runs * 1e3,
+                groupSeconds / runs * 1e3, p.opGroups.size());
+  out += line;
+  out += "  group    ms/run   %run    calls   total_ms  ops  nodes\n";
+  auto joined = [](const std::vector<std::string> &items, size_t most) {
+    std::string text;
+    for (size_t i = 0; i < items.size() && i < most; ++i)
+      text += (i ? "," : "") + items[i];
+    if (items.size() > most)
+      text += ",+" + std::to_string(items.size() - most);
+    return text.empty() ? std::string("-") : text;
+  };
+  for (size_t g : order) {
+    const StageProfile::OpGroupTime &t = p.opGroups[g];
+    const OpGroupDesc &desc = stage.opGroups[g];
+    std::snprintf(line, sizeof(line), "  %5zu %9.3f %6.2f %8lld %10.3f  ", g,
+                  t.seconds / runs * 1e3,
+                  p.runSeconds > 0 ? t.seconds / p.runSeconds * 100 : 0.0,
+                  static_cast<long long>(t.calls), t.seconds * 1e3);
+    out += line + joined(desc.ops, 4) + "  " + joined(desc.nodes, 3) + "\n";
+  }
+  return out;
+}
+
 double millisecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(
              std::chrono::steady_clock::now() - start)
@@ -505,6 +594,9 @@ std::string traceName(const Session &session, int rank, int replica) {
 /// A plan on one device: runs in this process, without MPI.
 Status runLocal(std::shared_ptr<const Artifact> artifact,
                 const Options &options) {
+  Status profiled = checkProfileOps(*artifact, options);
+  if (!profiled.ok())
+    return profiled;
   if (int64_t batch = inputBatch(*artifact, options)) {
     StatusOr<std::shared_ptr<const Artifact>> plan =
         Artifact::forBatch(artifact, batch);
@@ -555,6 +647,8 @@ Status runLocal(std::shared_ptr<const Artifact> artifact,
     profileRow(**session, row.data());
     printProfiles(row);
   }
+  if (options.profileOps)
+    std::fputs(opProfileTable(**session, 0).c_str(), stdout);
   return Status();
 }
 
@@ -702,6 +796,9 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
   if (!agreed.ok())
     return reportOnce(*transport, agreed);
   std::shared_ptr<const Artifact> artifact = std::move(opened).value();
+  agreed = transport->agree(checkProfileOps(*artifact, options));
+  if (!agreed.ok())
+    return reportOnce(*transport, agreed);
   // A pipeline compiled for generation spreads its inputs and outputs over
   // its stages (each holds its layers' caches): cleave-generate runs it.
   bool stages = false;
@@ -849,6 +946,14 @@ Status runDistributed(const Options &options, const Status &parsed, int *argc,
                                     DType::Float64));
     if (rank == 0)
       printProfiles(rows);
+  }
+  if (options.profileOps) {
+    // Each rank's table, gathered to rank 0, which prints them in rank order.
+    StatusOr<std::string> tables =
+        trace::gatherText(*transport, opProfileTable(**session, rank));
+    abortOn(tables.status());
+    if (rank == 0)
+      std::fputs(tables->c_str(), stdout);
   }
   return Status();
 }

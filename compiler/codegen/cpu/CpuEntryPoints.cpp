@@ -149,6 +149,13 @@ struct CpuEntryPointsPass : cleave::impl::CpuEntryPointsPassBase<CpuEntryPointsP
     if (auto allGather = module.lookupSymbol<LLVM::LLVMFuncOp>(plan::kAllGatherRuntimeFn);
         allGather && allGather.isExternal())
       defineTableCall(allGather, CLEAVE_RT_SLOT_ALL_GATHER);
+    // Code compiled with --profile-ops (cleave-cpu-profile-ops) times its op groups.
+    if (auto begin = module.lookupSymbol<LLVM::LLVMFuncOp>(plan::kProfBeginRuntimeFn);
+        begin && begin.isExternal())
+      defineTableCall(begin, CLEAVE_RT_SLOT_PROF_BEGIN);
+    if (auto end = module.lookupSymbol<LLVM::LLVMFuncOp>(plan::kProfEndRuntimeFn);
+        end && end.isExternal())
+      defineTableCall(end, CLEAVE_RT_SLOT_PROF_END);
     // The stage implementation is internal: only the C entry points are the ABI.
     impl.setLinkage(LLVM::Linkage::Internal);
   }

@@ -47,6 +47,11 @@ void cleave::buildCpuCodegenPipeline(OpPassManager &pm, const CpuOptions &option
   // Temporaries get deallocations.
   addPassPipeline(pm, "buffer-deallocation-pipeline");
   addPassPipeline(pm, "canonicalize,cse");
+  // --profile-ops: each op group bracketed by calls of the runtime that time it, placed
+  // now that the program order of the buffers' writers is fixed. Without the option the
+  // code is unchanged.
+  if (options.profileOps)
+    pm.addPass(createCpuProfileOpsPass());
   // Accumulators kept in registers across the k loop; vector ops lowered to 1-D FMAs,
   // loads and stores.
   pm.addPass(createCpuTileAndVectorizePass(CpuTileAndVectorizePassOptions{"buffer"}));

@@ -15,6 +15,8 @@ struct CpuOptions {
   /// Run the GPU kernel schedules (GpuSchedulesPass) serially instead of the CPU ones: a
   /// test of GPU code generation's numerics on a machine without a GPU.
   bool emulateGpuKernels = false;
+  /// Bracket each op group of the stage with calls that time it (CpuProfileOpsPass).
+  bool profileOps = false;
 };
 
 /// Bufferizes linalg-on-tensors and lowers it to the LLVM dialect with the runtime's entry

@@ -90,4 +90,20 @@ def Cleave_CollectiveAttr : Cleave_Attr<"Collective", "collective"> {
   let genVerifyDecl = 1;
 }
 
+def Cleave_OpGroupAttr : Cleave_Attr<"OpGroup", "op_group"> {
+  let summary = "an op group that `cleave-cpu-profile-ops` times: its id and ONNX nodes";
+  let description = [{
+    `id` is what the group's `cleave_rt_prof_begin` / `cleave_rt_prof_end` calls pass (0, 1,
+    ... in program order), `nodes` the names of the ONNX nodes whose ops the group runs, in
+    program order.
+
+    ```mlir
+    #cleave.op_group<id = 0, nodes = ["conv1", "relu1"]>
+    ```
+  }];
+  let parameters = (ins "int64_t":$id, "mlir::ArrayAttr":$nodes);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // CLEAVE_CLEAVE_ATTRS_TD

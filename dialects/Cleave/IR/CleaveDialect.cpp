@@ -75,6 +75,15 @@ LogicalResult CollectiveAttr::verify(function_ref<InFlightDiagnostic()> emitErro
   return success();
 }
 
+LogicalResult OpGroupAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t id,
+                                  ArrayAttr nodes) {
+  if (id < 0)
+    return emitError() << "an op group's id must be non-negative, got " << id;
+  if (!nodes || !llvm::all_of(nodes, [](Attribute a) { return isa<StringAttr>(a); }))
+    return emitError() << "an op group's nodes are an array of strings";
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Where each attribute may appear
 //===----------------------------------------------------------------------===//
@@ -156,6 +165,18 @@ LogicalResult CleaveDialect::verifyOperationAttribute(Operation *op, NamedAttrib
       return op->emitOpError("'")
              << name << "' expects an array of "
              << (name == kTensorParallelAttr ? "#cleave.split" : "#cleave.collective");
+    return success();
+  }
+  if (name == kOpGroupsAttr) {
+    if (!isa<ModuleOp>(op))
+      return op->emitOpError("'") << name << "' belongs on a module";
+    if (!isArrayOf<OpGroupAttr>(value))
+      return op->emitOpError("'") << name << "' expects an array of #cleave.op_group";
+    // The runtime indexes its table by id: ids are the positions.
+    for (auto [index, group] : llvm::enumerate(cast<ArrayAttr>(value)))
+      if (cast<OpGroupAttr>(group).getId() != static_cast<int64_t>(index))
+        return op->emitOpError("'") << name << "' expects ids 0, 1, ... in order, got "
+                                    << cast<OpGroupAttr>(group).getId() << " at " << index;
     return success();
   }
   if (name == kRecvAttr || name == kParamAttr || name == kParamValueAttr)

@@ -51,6 +51,9 @@ def Cleave_Dialect : Dialect {
     static constexpr llvm::StringLiteral kTensorParallelAttr = "cleave.tensor_parallel";
     /// On a module: the collectives that split needs (array of #cleave.collective).
     static constexpr llvm::StringLiteral kCollectivesAttr = "cleave.collectives";
+    /// On a module: the op groups timed by cleave-cpu-profile-ops (array of #cleave.op_group,
+    /// ids 0, 1, ... in order).
+    static constexpr llvm::StringLiteral kOpGroupsAttr = "cleave.op_groups";
   }];
 }
 

@@ -31,6 +31,10 @@ namespace plan {
 /// defines each as a call through its slot of the runtime table at ctx.
 inline constexpr const char *kAllReduceRuntimeFn = "cleave_rt_all_reduce";
 inline constexpr const char *kAllGatherRuntimeFn = "cleave_rt_all_gather";
+/// The functions around each op group of code compiled with `--profile-ops`
+/// (cleave-cpu-profile-ops): (ctx, i32 id), defined like the collectives' functions.
+inline constexpr const char *kProfBeginRuntimeFn = "cleave_rt_prof_begin";
+inline constexpr const char *kProfEndRuntimeFn = "cleave_rt_prof_end";
 
 /// The contract's code (cleave/abi.h) of element type `type`, or nothing for a type the
 /// runtime cannot hold. Integers map by width and signedness (signless counts as signed:

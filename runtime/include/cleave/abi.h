@@ -134,17 +134,28 @@ typedef void (*cleave_all_gather_fn)(void *ctx, const void *in, void *out,
                                      int64_t count, int32_t dtype,
                                      int32_t group);
 
+/**
+ * The start or the end of op group `id` (manifest `stages[].op_groups[id]`),
+ * called by code compiled with `--profile-ops` around each group, on the
+ * thread that called the entry point. Groups do not nest.
+ */
+typedef void (*cleave_prof_fn)(void *ctx, int32_t id);
+
 /** Slots of the runtime table, in ABI order. */
 enum {
   CLEAVE_RT_SLOT_ALL_REDUCE = 0,
   CLEAVE_RT_SLOT_ALL_GATHER = 1,
-  CLEAVE_RT_SLOT_COUNT = 2
+  CLEAVE_RT_SLOT_PROF_BEGIN = 2,
+  CLEAVE_RT_SLOT_PROF_END = 3,
+  CLEAVE_RT_SLOT_COUNT = 4
 };
 
 /** The runtime functions generated code may call, slot by slot. */
 typedef struct cleave_runtime_table {
   cleave_all_reduce_fn all_reduce; /**< CLEAVE_RT_SLOT_ALL_REDUCE */
   cleave_all_gather_fn all_gather; /**< CLEAVE_RT_SLOT_ALL_GATHER */
+  cleave_prof_fn prof_begin;       /**< CLEAVE_RT_SLOT_PROF_BEGIN */
+  cleave_prof_fn prof_end;         /**< CLEAVE_RT_SLOT_PROF_END */
 } cleave_runtime_table;
 
 /** What `ctx` points to; generated code reads only `table` (offset 0). */
@@ -246,6 +257,8 @@ typedef struct cleave_stage_context {
 #define CLEAVE_KEY_ROCM_ARCH "rocm_arch"
 #define CLEAVE_KEY_INPUT_SHAPES "input_shapes"
 #define CLEAVE_KEY_BATCH_SIZES "batch_sizes"
+/* true when the code times its op groups (written only then) */
+#define CLEAVE_KEY_PROFILE_OPS "profile_ops"
 
 /* Tensors, devices, parameters, sections. */
 #define CLEAVE_KEY_NAME "name"
@@ -282,6 +295,10 @@ typedef struct cleave_stage_context {
 #define CLEAVE_KEY_WEIGHT "weight"
 #define CLEAVE_KEY_AFTER "after"
 #define CLEAVE_KEY_ELEMENTS "elements"
+/* stages[].op_groups (--profile-ops): id, name, nodes, ops */
+#define CLEAVE_KEY_OP_GROUPS "op_groups"
+#define CLEAVE_KEY_NODES "nodes"
+#define CLEAVE_KEY_OPS "ops"
 
 /* stages[].args[].kind */
 #define CLEAVE_ARG_INPUT "input"

@@ -277,6 +277,16 @@ struct StageArg {
 /// runtime's own replay plan, opaque to embedders.
 struct GpuProgram;
 
+/// An op group that code compiled with `--profile-ops` times (manifest
+/// "stages[].op_groups"): the generated code calls the runtime at its start
+/// and end with `id`, its index in StageDesc::opGroups.
+struct OpGroupDesc {
+  int id = 0;
+  std::string name;               ///< its first node, and "+N" more
+  std::vector<std::string> nodes; ///< the ONNX nodes whose ops it runs
+  std::vector<std::string> ops;   ///< their ONNX op types, each once
+};
+
 /// One pipeline stage: an entry point in a code section (manifest "stages").
 struct StageDesc {
   int id = 0;
@@ -297,6 +307,8 @@ struct StageDesc {
   /// GPU stages (entry "gpu_program") only: the kernels to launch; null
   /// for stages with host code.
   std::shared_ptr<const GpuProgram> gpuProgram;
+  /// Code compiled with --profile-ops: the op groups it times, by id.
+  std::vector<OpGroupDesc> opGroups;
 };
 
 /// A binary section of the file (manifest "sections").
@@ -401,6 +413,9 @@ public:
   /// mpirun with dp() x ranks() ranks, each group of ranks() consecutive
   /// ranks runs a replica (openProcessSession).
   int dp() const { return dp_; }
+  /// Whether the code was compiled with --profile-ops (options.profile_ops):
+  /// sessions then time each op group (StageProfile::opGroups).
+  bool profileOps() const { return profileOps_; }
   /// The number of MPI ranks the plan runs on (one per device).
   int ranks() const { return static_cast<int>(devices_.size()); }
   /// The plans for other batch sizes (empty for most artifacts).
@@ -461,6 +476,7 @@ private:
   std::vector<SectionDesc> sections_;
   int microbatches_ = 1;
   int dp_ = 1;
+  bool profileOps_ = false;
   int checkedRank_ = kAllRanks;
   std::vector<PlanVariant> variants_;
   std::optional<GenerationDesc> generation_;
@@ -532,6 +548,13 @@ struct StageProfile {
   int64_t allReduceBytes = 0;
   int64_t allGathers = 0;
   int64_t allGatherBytes = 0;
+  /// Code compiled with --profile-ops: per op group (StageDesc::opGroups, by
+  /// id), the times it ran and the seconds it took, summed.
+  struct OpGroupTime {
+    int64_t calls = 0;
+    double seconds = 0;
+  };
+  std::vector<OpGroupTime> opGroups;
 };
 
 /// A borrowed, read-only dense row-major tensor: an input that Session::run

@@ -179,6 +179,7 @@ Status ArtifactLoader::readManifest() {
   artifact_.sections_ = std::move(m.sections);
   artifact_.microbatches_ = m.microbatches;
   artifact_.dp_ = m.dp;
+  artifact_.profileOps_ = m.profileOps;
   artifact_.variants_ = std::move(m.variants);
   artifact_.generation_ = std::move(m.generation);
   artifact_.tuning_ = std::move(m.tuning);
@@ -340,6 +341,7 @@ Artifact::forBatch(std::shared_ptr<const Artifact> artifact, int64_t batch) {
     view->sections_ = artifact->sections_;
     view->microbatches_ = artifact->microbatches_;
     view->dp_ = artifact->dp_;
+    view->profileOps_ = artifact->profileOps_;
     view->generation_ = artifact->generation_;
     view->tuning_ = artifact->tuning_;
     view->checkedRank_ = artifact->checkedRank_;

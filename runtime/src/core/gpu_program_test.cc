@@ -272,7 +272,8 @@ TEST_F(GpuProgramTest, CollectiveRunsOnTheHostBetweenKernels) {
       *artifact, artifact->stages()[0], 1, device, executable);
   ASSERT_TRUE(runner.ok()) << runner.status().toString();
   collectiveLog = &log;
-  cleave_runtime_table table{&doublingAllReduce, &unusedAllGather};
+  cleave_runtime_table table{&doublingAllReduce, &unusedAllGather, nullptr,
+                             nullptr};
   cleave_stage_context context{&table, nullptr};
   float x[6] = {1, 2, 3, 4, 5, 6}, y[6] = {};
   void *args[3] = {x, nullptr, y};

@@ -492,6 +492,33 @@ std::vector<StageDesc> readStages(const Value &root) {
       stage.estimatedSendSeconds = getOptionalNumber(
           *estimate, estimatePath, CLEAVE_KEY_SEND_SECONDS);
     }
+    if (entry.find(CLEAVE_KEY_OP_GROUPS)) {
+      std::string groupsPath = join(path, CLEAVE_KEY_OP_GROUPS);
+      const std::vector<Value> &groups =
+          getArray(entry, path, CLEAVE_KEY_OP_GROUPS);
+      for (size_t g = 0; g < groups.size(); ++g) {
+        std::string groupPath = indexed(groupsPath, g);
+        const Value &item =
+            requireKind(groups[g], groupPath, Value::Kind::Object);
+        OpGroupDesc group;
+        // The code passes the index: ids are the positions.
+        group.id = static_cast<int>(getInt(item, groupPath, CLEAVE_KEY_ID,
+                                           static_cast<int64_t>(g),
+                                           static_cast<int64_t>(g)));
+        group.name = getString(item, groupPath, CLEAVE_KEY_NAME);
+        for (const char *key : {CLEAVE_KEY_NODES, CLEAVE_KEY_OPS}) {
+          std::string listPath = join(groupPath, key);
+          const std::vector<Value> &list = getArray(item, groupPath, key);
+          std::vector<std::string> &into =
+              key == CLEAVE_KEY_NODES ? group.nodes : group.ops;
+          for (size_t n = 0; n < list.size(); ++n)
+            into.push_back(
+                requireKind(list[n], indexed(listPath, n), Value::Kind::String)
+                    .asString());
+        }
+        stage.opGroups.push_back(std::move(group));
+      }
+    }
     stages.push_back(std::move(stage));
   }
   return stages;
@@ -512,6 +539,15 @@ int readMicrobatches(const Value &root) {
     return 1;
   return static_cast<int>(
       toInteger(*value, "options.microbatches", 1, 1 << 20));
+}
+
+bool readProfileOps(const Value &root) {
+  const Value *options = root.find(CLEAVE_KEY_OPTIONS);
+  const Value *value =
+      options ? options->find(CLEAVE_KEY_PROFILE_OPS) : nullptr;
+  if (!value || value->isNull())
+    return false;
+  return requireKind(*value, "options.profile_ops", Value::Kind::Bool).asBool();
 }
 
 int readDp(const Value &root) {
@@ -995,6 +1031,7 @@ StatusOr<Manifest> parseManifest(std::string_view text) {
     manifest.stages = readStages(*root);
     manifest.microbatches = readMicrobatches(*root);
     manifest.dp = readDp(*root);
+    manifest.profileOps = readProfileOps(*root);
     checkReferences(manifest);
     checkPipeline(manifest, root->find(CLEAVE_KEY_GENERATION) != nullptr);
     readVariants(*root, &manifest);

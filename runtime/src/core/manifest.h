@@ -80,6 +80,8 @@ struct Manifest {
   int microbatches = 1;
   /// options.dp (data-parallel replicas of the plan), 1 when absent.
   int dp = 1;
+  /// options.profile_ops, false when absent.
+  bool profileOps = false;
   /// Plans for other batch sizes, each checked as the main plan is.
   std::vector<PlanVariant> variants;
   /// "generation", when the artifact was compiled with --generate.

@@ -319,6 +319,46 @@ TEST(ManifestTest, MicrobatchesDefaultToOne) {
   EXPECT_EQ(parsed->microbatches, 1);
 }
 
+/// validManifest() as compiled with --profile-ops, with op groups `groups`.
+std::string profiledManifest(const std::string &groups) {
+  std::string text = replaced(validManifest(), R"("pp": 1,)",
+                              R"("pp": 1, "profile_ops": true,)");
+  return replaced(text, R"("entry": "cleave_stage_0",)",
+                  R"("entry": "cleave_stage_0", "op_groups": )" + groups + ",");
+}
+
+TEST(ManifestTest, ParsesOpGroups) {
+  StatusOr<Manifest> parsed = parseManifest(profiledManifest(
+      R"([{"id": 0, "name": "c +1", "nodes": ["c", "r"], "ops": ["Conv", "Relu"]},
+          {"id": 1, "name": "m", "nodes": ["m"], "ops": ["MatMul"]}])"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().toString();
+  EXPECT_TRUE(parsed->profileOps);
+  const std::vector<OpGroupDesc> &groups = parsed->stages[0].opGroups;
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].name, "c +1");
+  EXPECT_EQ(groups[0].nodes, (std::vector<std::string>{"c", "r"}));
+  EXPECT_EQ(groups[1].ops, (std::vector<std::string>{"MatMul"}));
+  StatusOr<Manifest> plain = parseManifest(validManifest());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->profileOps);
+  EXPECT_TRUE(plain->stages[0].opGroups.empty());
+}
+
+TEST(ManifestTest, OpGroupErrorsNameTheField) {
+  // The code passes a group's index: an id elsewhere is refused.
+  expectError(
+      profiledManifest(R"([{"id": 3, "name": "m", "nodes": [], "ops": []}])"),
+      "stages[0].op_groups[0].id: expected an integer in [0, 0], got 3");
+  expectError(
+      profiledManifest(R"([{"id": 0, "name": "m", "nodes": [1], "ops": []}])"),
+      "stages[0].op_groups[0].nodes[0]: expected string, got 1");
+  expectError(profiledManifest(R"({"id": 0})"),
+              "stages[0].op_groups: expected array, got {\"id\":0}");
+  expectError(
+      replaced(validManifest(), R"("pp": 1,)", R"("pp": 1, "profile_ops": 1,)"),
+      "options.profile_ops: expected bool, got 1");
+}
+
 TEST(ManifestTest, PipelineErrorsNameTheStageAndArg) {
   const std::string good = pipelineManifest();
   auto expectPipelineError = [&](const std::string &from, const std::string &to,

@@ -78,6 +78,11 @@ struct CallState {
   Status status;
   /// Where the collectives of a group of several ranks are counted.
   StageProfile *profile = nullptr;
+  /// Code compiled with --profile-ops: the stage's op groups, the one open
+  /// (-1: none) and when it began (steady_clock nanoseconds).
+  const std::vector<OpGroupDesc> *opGroups = nullptr;
+  int openGroup = -1;
+  int64_t groupStartNanos = 0;
 };
 
 struct Session::Impl {
@@ -230,7 +235,48 @@ void stageAllGather(void *ctx, const void *in, void *out, int64_t count,
     calls.status = Status(status.code(), "all-gather: " + status.message());
 }
 
-const cleave_runtime_table kRuntimeTable = {&stageAllReduce, &stageAllGather};
+int64_t steadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// The runtime's cleave_prof_fn at the start of op group `id`.
+void stageProfBegin(void *ctx, int32_t id) {
+  CallState &calls = callState(ctx);
+  if (!calls.opGroups || id < 0 ||
+      static_cast<size_t>(id) >= calls.opGroups->size() ||
+      calls.openGroup >= 0) {
+    if (calls.status.ok())
+      calls.status =
+          internalError("op group " + std::to_string(id) +
+                        " began out of order or is not in the manifest");
+    return;
+  }
+  calls.openGroup = id;
+  calls.groupStartNanos = steadyNanos();
+}
+
+/// The runtime's cleave_prof_fn at the end of op group `id`.
+void stageProfEnd(void *ctx, int32_t id) {
+  int64_t end = steadyNanos();
+  CallState &calls = callState(ctx);
+  if (calls.openGroup != id) {
+    if (calls.status.ok())
+      calls.status = internalError("op group " + std::to_string(id) +
+                                   " ended without beginning");
+    return;
+  }
+  calls.openGroup = -1;
+  StageProfile::OpGroupTime &time = calls.profile->opGroups[id];
+  time.calls++;
+  time.seconds += static_cast<double>(end - calls.groupStartNanos) * 1e-9;
+  if (trace::enabled())
+    trace::recordOpGroup((*calls.opGroups)[id], calls.groupStartNanos, end);
+}
+
+const cleave_runtime_table kRuntimeTable = {&stageAllReduce, &stageAllGather,
+                                            &stageProfBegin, &stageProfEnd};
 // Generated code finds each function at its slot (cleave/abi.h).
 static_assert(offsetof(cleave_runtime_table, all_reduce) ==
                   CLEAVE_RT_SLOT_ALL_REDUCE * sizeof(void *),
@@ -238,6 +284,12 @@ static_assert(offsetof(cleave_runtime_table, all_reduce) ==
 static_assert(offsetof(cleave_runtime_table, all_gather) ==
                   CLEAVE_RT_SLOT_ALL_GATHER * sizeof(void *),
               "all_gather is not at its slot");
+static_assert(offsetof(cleave_runtime_table, prof_begin) ==
+                  CLEAVE_RT_SLOT_PROF_BEGIN * sizeof(void *),
+              "prof_begin is not at its slot");
+static_assert(offsetof(cleave_runtime_table, prof_end) ==
+                  CLEAVE_RT_SLOT_PROF_END * sizeof(void *),
+              "prof_end is not at its slot");
 static_assert(sizeof(cleave_runtime_table) ==
                   CLEAVE_RT_SLOT_COUNT * sizeof(void *),
               "the runtime table has a function without a slot");
@@ -312,7 +364,10 @@ const StageDesc &Session::stage() const { return *impl_->stage; }
 bool Session::takesInputs() const { return impl_->takes; }
 bool Session::returnsOutputs() const { return impl_->returns; }
 const StageProfile &Session::profile() const { return impl_->profile; }
-void Session::resetProfile() { impl_->profile = StageProfile(); }
+void Session::resetProfile() {
+  impl_->profile = StageProfile();
+  impl_->profile.opGroups.resize(impl_->stage->opGroups.size());
+}
 
 StatusOr<std::unique_ptr<Session>>
 Session::create(std::shared_ptr<const Artifact> artifact,
@@ -420,6 +475,8 @@ Session::create(std::shared_ptr<const Artifact> artifact,
       impl.groupTransport = std::move(groupTransport);
     impl.calls.group = impl.groupTransport.get();
     impl.calls.profile = &impl.profile;
+    impl.calls.opGroups = &stage->opGroups;
+    impl.profile.opGroups.resize(stage->opGroups.size());
 
     const DeviceDesc &device = artifact->devices()[stage->device];
     StatusOr<std::unique_ptr<hal::Device>> created = hal::createDevice(
@@ -797,6 +854,7 @@ Status Session::run(const std::vector<TensorView> &inputs,
         }
       }
       impl.calls.status = Status();
+      impl.calls.openGroup = -1;
       double computeStart = now();
       Status status;
       {

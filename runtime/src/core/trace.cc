@@ -62,6 +62,26 @@ int64_t nowMicros() {
       .count();
 }
 
+void recordOpGroup(const OpGroupDesc &group, int64_t startNanos,
+                   int64_t endNanos) {
+  Buffer &b = buffer();
+  std::lock_guard<std::mutex> lock(b.mutex);
+  auto [at, added] =
+      b.threads.emplace(std::this_thread::get_id(), int(b.threads.size()) + 1);
+  (void)added;
+  if (b.events.size() >= kMaxEvents)
+    return;
+  Event event;
+  event.name = group.name.c_str();
+  event.startMicros = startNanos / 1000;
+  event.durationMicros = (endNanos - startNanos) / 1000;
+  event.thread = at->second;
+  event.group = &group;
+  event.startNanos = startNanos;
+  event.durationNanos = endNanos - startNanos;
+  b.events.push_back(event);
+}
+
 void record(const char *name, int64_t startMicros, int stage, int microbatch,
             int64_t bytes, int peer) {
   int64_t end = nowMicros();
@@ -110,6 +130,33 @@ std::string toJson(const std::vector<Event> &events, int pid,
            quoted(t == 1 ? mainThread : "thread " + std::to_string(t)) +
            "}},\n";
   for (const Event &event : events) {
+    if (event.group) {
+      // Op groups are often shorter than a microsecond: ts and dur to the
+      // nanosecond, args naming what the group runs.
+      auto list = [](const std::vector<std::string> &items) {
+        std::string text = "[";
+        for (size_t i = 0; i < items.size(); ++i)
+          text += (i ? "," : "") + quoted(items[i]);
+        return text + "]";
+      };
+      auto micros = [](int64_t nanos) {
+        char text[48];
+        std::snprintf(text, sizeof(text), "%lld.%03lld",
+                      static_cast<long long>(nanos / 1000),
+                      static_cast<long long>(nanos % 1000));
+        return std::string(text);
+      };
+      std::string head = "{\"name\":" + quoted(event.name) +
+                         ",\"cat\":\"op\",\"ph\":\"X\",\"pid\":" + p +
+                         ",\"tid\":" + std::to_string(event.thread) +
+                         ",\"ts\":" + micros(event.startNanos) +
+                         ",\"dur\":" + micros(event.durationNanos) +
+                         ",\"args\":{";
+      out += head + "\"group\":" + std::to_string(event.group->id) +
+             ",\"ops\":" + list(event.group->ops) +
+             ",\"nodes\":" + list(event.group->nodes) + "}},\n";
+      continue;
+    }
     out += "{\"name\":" + quoted(event.name) +
            ",\"cat\":\"cleave\",\"ph\":\"X\"," + "\"pid\":" + p +
            ",\"tid\":" + std::to_string(event.thread) +
@@ -150,42 +197,51 @@ Status writeTrace(const std::string &text, const std::string &path) {
   return Status();
 }
 
-Status gatherTrace(Transport &transport, const std::string &text,
-                   const std::string &path) {
-  constexpr int kTraceTag = 7900;
+StatusOr<std::string> gatherText(Transport &transport,
+                                 const std::string &text) {
+  constexpr int kTextTag = 7900;
   int64_t size = int64_t(text.size());
   std::vector<int64_t> sizes(size_t(transport.size()));
   Status status = transport.allGather(&size, sizes.data(), sizeof(size));
   if (!status.ok())
     return status;
-  Status written;
   if (transport.rank() != 0) {
     if (size > 0) {
       StatusOr<TransportRequest> sent =
-          transport.send(text.data(), text.size(), 0, kTraceTag);
+          transport.send(text.data(), text.size(), 0, kTextTag);
       if (!sent.ok())
         return sent.status();
       status = transport.wait(*sent);
       if (!status.ok())
         return status;
     }
-  } else {
-    std::string all = "{\"traceEvents\":[\n" + text;
-    for (int r = 1; r < transport.size(); ++r) {
-      if (sizes[size_t(r)] <= 0)
-        continue;
-      std::string part(size_t(sizes[size_t(r)]), '\0');
-      StatusOr<TransportRequest> received =
-          transport.recv(&part[0], part.size(), r, kTraceTag);
-      if (!received.ok())
-        return received.status();
-      status = transport.wait(*received);
-      if (!status.ok())
-        return status;
-      all += part;
-    }
-    written = writeTrace(all, path);
+    return std::string();
   }
+  std::string all = text;
+  for (int r = 1; r < transport.size(); ++r) {
+    if (sizes[size_t(r)] <= 0)
+      continue;
+    std::string part(size_t(sizes[size_t(r)]), '\0');
+    StatusOr<TransportRequest> received =
+        transport.recv(&part[0], part.size(), r, kTextTag);
+    if (!received.ok())
+      return received.status();
+    status = transport.wait(*received);
+    if (!status.ok())
+      return status;
+    all += part;
+  }
+  return all;
+}
+
+Status gatherTrace(Transport &transport, const std::string &text,
+                   const std::string &path) {
+  StatusOr<std::string> all = gatherText(transport, text);
+  if (!all.ok())
+    return all.status();
+  Status written;
+  if (transport.rank() == 0)
+    written = writeTrace("{\"traceEvents\":[\n" + *all, path);
   // Rank 0's outcome, for every rank.
   return transport.agree(written);
 }

@@ -42,6 +42,10 @@ struct Event {
   int microbatch = -1;
   int64_t bytes = -1;
   int peer = -1;
+  /// An op group of code compiled with --profile-ops (then `name` is its
+  /// name, and the times are also kept in nanoseconds); null otherwise.
+  const OpGroupDesc *group = nullptr;
+  int64_t startNanos = 0, durationNanos = 0;
 };
 
 namespace detail {
@@ -60,6 +64,11 @@ int64_t nowMicros();
 /// the buffer holds 2^20 events, about 100 MB: a server traced for long).
 void record(const char *name, int64_t startMicros, int stage = -1,
             int microbatch = -1, int64_t bytes = -1, int peer = -1);
+/// Appends the run of op group `group` from `startNanos` to `endNanos`
+/// (steady_clock nanoseconds). `group` must outlive the events (it is the
+/// artifact's).
+void recordOpGroup(const OpGroupDesc &group, int64_t startNanos,
+                   int64_t endNanos);
 /// The events recorded so far, leaving the buffer empty.
 std::vector<Event> take();
 
@@ -95,6 +104,10 @@ std::string toJson(const std::vector<Event> &events, int pid,
 /// Writes {"traceEvents": [...]} holding `text` (toJson() of one or more
 /// ranks) to `path`.
 Status writeTrace(const std::string &text, const std::string &path);
+
+/// Collective over `transport`: every rank passes its text; rank 0 gets
+/// every rank's, concatenated in rank order (the others get "").
+StatusOr<std::string> gatherText(Transport &transport, const std::string &text);
 
 /// Collective over `transport`: every rank passes its own toJson() text;
 /// rank 0 writes {"traceEvents": [...]} with every rank's events to `path`.

@@ -128,3 +128,15 @@ module attributes {cleave.collectives = [#cleave.collective<kind = "broadcast", 
 // expected-error @+1 {{'cleave.collectives' expects an array of #cleave.collective}}
 module attributes {cleave.collectives = ["all_gather"]} {
 }
+
+// -----
+
+// expected-error @below {{'cleave.op_groups' expects ids 0, 1, ... in order, got 1 at 0}}
+module attributes {cleave.op_groups = [#cleave.op_group<id = 1, nodes = ["a"]>]} {}
+
+// -----
+
+// expected-error @below {{'cleave.op_groups' belongs on a module}}
+func.func @f() attributes {cleave.op_groups = []} {
+  return
+}
