@@ -4,7 +4,7 @@
 # vocabulary of 512, and cleave-generate --tokenizer, from text prompts, must give exactly
 # PyTorch's greedy ids for the ids Python's sentencepiece module encodes the same texts to,
 # and print the text the module decodes those ids (prompt and continuation) to: one prompt
-# streamed, and two in flight.
+# streamed, and two in flight; and cleave-chat's replies.
 # Usage: tokenizer.sh BINDIR WORKDIR
 set -euo pipefail
 bindir=$1 work=$2
@@ -56,5 +56,30 @@ for count in 1 2; do
     --max-new-tokens 40 > "$work/cleave_text.$count.txt"
   check "text of $count sequence(s)" "$work/text.txt" "$work/cleave_text.$count.txt"
 done
+
+# cleave-chat --tokenizer: two messages; each reply is PyTorch's greedy ids for the
+# conversation (cleave-serve's template) encoded by Python's sentencepiece, printed as the
+# module's decoding of them, and kept in the conversation as that text.
+if [ -x "$bindir/cleave-chat" ]; then
+  printf 'Hello there\nHow are you?\n' | "$bindir/cleave-chat" "$work/lm.cleave" \
+    --tokenizer "$work/tok.model" --max-new-tokens 16 > "$work/chat.txt"
+  /usr/bin/python3 - "$work/tok.model" "$models" > "$work/chat_reference.txt" <<'PY'
+import sys, sentencepiece as s
+sys.path.insert(0, sys.argv[2])
+import gen_gpt_kv
+p = s.SentencePieceProcessor(model_file=sys.argv[1])
+messages = []
+for line in ["Hello there", "How are you?"]:
+    messages.append(("user", line))
+    text = "".join(f"{role}: {content}\n" for role, content in messages) + "assistant: "
+    ids = [int(i) for i in gen_gpt_kv.greedy("small", [p.encode(text)], 16, vocab=512)[0].split(",")]
+    reply = p.decode(ids)
+    if "\nuser:" in reply:
+        sys.exit("the reference reply reaches the turn's end: pick other messages")
+    print(reply)
+    messages.append(("assistant", reply))
+PY
+  check "cleave-chat's replies" "$work/chat_reference.txt" "$work/chat.txt"
+fi
 echo "PASS: greedy ids and text with a 512-piece SentencePiece tokenizer equal PyTorch's and" \
-  "Python sentencepiece's, 1 and 2 sequences"
+  "Python sentencepiece's, 1 and 2 sequences, and cleave-chat's replies"

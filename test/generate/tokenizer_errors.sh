@@ -1,5 +1,5 @@
 #!/bin/bash
-# The errors of a tokenizer (--tokenizer) in cleave-generate: exit status 1 and exactly one
+# The errors of a tokenizer (--tokenizer) in cleave-generate and cleave-chat: exit status 1 and exactly one
 # line on stderr that says what is wrong. Uses the 512-vocabulary decoder and tokenizer that
 # tokenizer.sh made.
 # Usage: tokenizer_errors.sh BINDIR TOKENIZER_WORKDIR WORKDIR
@@ -48,6 +48,30 @@ done
 expect "--stop needs the byte-level tokenizer" "$lm" --tokenizer "$tok/tok.model" \
   --prompt "Hi" --stop "x"
 
+if [ -x "$bindir/cleave-chat" ]; then
+  expect_chat() { # PATTERN ARGS...
+    local pattern=$1
+    shift
+    "$bindir/cleave-chat" "$@" > "$work/out" 2> "$work/err" < /dev/null
+    local rc=$? lines
+    lines=$(wc -l < "$work/err")
+    if [ $rc -ne 1 ] || [ "$lines" -ne 1 ] || ! grep -q -- "$pattern" "$work/err"; then
+      echo "FAIL: cleave-chat $* -> status $rc, $lines line(s), expected '$pattern':"
+      cat "$work/err"
+      failures=$((failures + 1))
+    else
+      echo "ok: $(cat "$work/err")"
+    fi
+  }
+  expect_chat "vocabulary has 512 tokens: a chat needs a byte-level one of 256" "$lm"
+  expect_chat "tokenizer '$work/tok400.model' has 400 pieces, the model's vocabulary 512" \
+    "$lm" --tokenizer "$work/tok400.model"
+  expect_chat "cannot open tokenizer '$work/missing.model'" "$lm" \
+    --tokenizer "$work/missing.model"
+  expect_chat "tokenizer '$work/truncated.model' is not a SentencePiece model" "$lm" \
+    --tokenizer "$work/truncated.model"
+fi
+
 # The vocabulary check is not in the way of ids in, ids out.
 if ! "$bindir/cleave-generate" "$lm" --prompt-ids 1,2,3 --max-new-tokens 4 --ids \
      > "$work/out" 2> "$work/err"; then
@@ -58,4 +82,4 @@ fi
 if [ $failures -ne 0 ]; then
   echo "FAIL: $failures error case(s)"; exit 1
 fi
-echo "PASS: every tokenizer error is one line with status 1"
+echo "PASS: every tokenizer error of cleave-generate and cleave-chat is one line with status 1"

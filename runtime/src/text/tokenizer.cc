@@ -4,6 +4,7 @@
 
 #include <sentencepiece_processor.h>
 
+#include <algorithm>
 #include <fstream>
 
 namespace cleave {
@@ -65,20 +66,7 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::loadSentencePiece(const std::str
   return std::unique_ptr<Tokenizer>(std::move(tokenizer));
 }
 
-std::string DecodeStream::add(const std::vector<int64_t> &ids) {
-  ids_.insert(ids_.end(), ids.begin(), ids.end());
-  if (tokenizer_.isByteLevel()) {
-    std::string piece = tokenizer_.decode(ids);
-    printed_ += piece;
-    return piece;
-  }
-  std::string text = tokenizer_.decode(ids_);
-  // Hold back a trailing incomplete character, and wait while the text does
-  // not extend what was printed.
-  size_t end = text.size();
-  const size_t r = sizeof(kReplacement) - 1;
-  while (end >= r && text.compare(end - r, r, kReplacement) == 0)
-    end -= r;
+std::string DecodeStream::emit(const std::string &text, size_t end) {
   if (end <= printed_.size() || text.compare(0, printed_.size(), printed_) != 0)
     return std::string();
   std::string piece = text.substr(printed_.size(), end - printed_.size());
@@ -86,10 +74,48 @@ std::string DecodeStream::add(const std::vector<int64_t> &ids) {
   return piece;
 }
 
+std::string DecodeStream::add(const std::vector<int64_t> &ids) {
+  if (stopped_)
+    return std::string();
+  ids_.insert(ids_.end(), ids.begin(), ids.end());
+  if (tokenizer_.isByteLevel()) {
+    std::string piece = tokenizer_.decode(ids);
+    printed_ += piece;
+    return piece;
+  }
+  std::string text = tokenizer_.decode(ids_);
+  if (!stop_.empty()) {
+    size_t at = text.find(stop_);
+    if (at != std::string::npos) {
+      stopped_ = true;
+      text.resize(at);
+      return emit(text, text.size());
+    }
+  }
+  // Hold back a trailing incomplete character and what may begin a stop
+  // text (whole characters), and wait while the text does not extend what
+  // was printed.
+  size_t end = text.size();
+  const size_t r = sizeof(kReplacement) - 1;
+  while (end >= r && text.compare(end - r, r, kReplacement) == 0)
+    end -= r;
+  if (!stop_.empty()) {
+    end -= std::min(end, stop_.size() - 1);
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+      --end;
+  }
+  return emit(text, end);
+}
+
 std::string DecodeStream::finish() {
   if (tokenizer_.isByteLevel())
     return std::string();
   std::string text = tokenizer_.decode(ids_);
+  if (!stop_.empty()) {
+    size_t at = text.find(stop_);
+    if (at != std::string::npos)
+      text.resize(at);
+  }
   size_t common = 0;
   while (common < text.size() && common < printed_.size() && text[common] == printed_[common])
     ++common;

@@ -41,19 +41,33 @@ public:
 /// once later ids can no longer change it (a SentencePiece model's decoding
 /// of a sequence may differ from the concatenation of its pieces' decodings,
 /// e.g. at the start, and a byte-fallback character waits for its last byte).
+///
+/// With a `stop` text (a SentencePiece tokenizer only), the text ends before
+/// the first occurrence of it: the last stop.size() - 1 bytes wait until the
+/// text goes on, and once the stop has appeared, stopped() is true and the
+/// text before it is all handed out.
 class DecodeStream {
 public:
-  explicit DecodeStream(const Tokenizer &tokenizer) : tokenizer_(tokenizer) {}
+  explicit DecodeStream(const Tokenizer &tokenizer, std::string stop = std::string())
+      : tokenizer_(tokenizer), stop_(std::move(stop)) {}
   /// Adds ids (a prompt, or one new token) and returns the text that can be
   /// printed now (maybe empty).
   std::string add(const std::vector<int64_t> &ids);
   /// The rest of the text, at the end of the sequence.
   std::string finish();
+  /// Whether the stop text has appeared (add no more ids then).
+  bool stopped() const { return stopped_; }
+  /// The text handed out so far.
+  const std::string &text() const { return printed_; }
 
 private:
+  /// Hands out `text`[printed_.size(), end) if `text` extends printed_.
+  std::string emit(const std::string &text, size_t end);
   const Tokenizer &tokenizer_;
+  std::string stop_;
   std::vector<int64_t> ids_;
   std::string printed_;
+  bool stopped_ = false;
 };
 
 } // namespace cleave
