@@ -1,6 +1,7 @@
 #!/bin/bash
 # A decoder with a SentencePiece tokenizer: spm_train trains a 512-piece model (BPE, byte
-# fallback) on the project's docs, gen_gpt_kv.py generates the small decoder with a
+# fallback, identity normalization so that newlines and whitespace round-trip, as the chat
+# template needs) on the project's docs, gen_gpt_kv.py generates the small decoder with a
 # vocabulary of 512, and cleave-generate --tokenizer, from text prompts, must give exactly
 # PyTorch's greedy ids for the ids Python's sentencepiece module encodes the same texts to,
 # and print the text the module decodes those ids (prompt and continuation) to: one prompt
@@ -13,7 +14,8 @@ models=$src/test/models
 rm -rf "$work" && mkdir -p "$work"
 spm_train --input="$(ls "$src"/docs/*.md | paste -sd, -)" --model_prefix="$work/tok" \
   --vocab_size=512 --model_type=bpe --byte_fallback=true --character_coverage=1.0 \
-  --num_threads=1 --minloglevel=2 > "$work/spm_train.log" 2>&1
+  --normalization_rule_name=identity --remove_extra_whitespaces=false --num_threads=1 \
+  --minloglevel=2 > "$work/spm_train.log" 2>&1
 /usr/bin/python3 "$models/gen_gpt_kv.py" --out "$work/model" --size small --vocab 512
 "$bindir/cleave-compile" "$work/model/model.onnx" --devices=cpu:0 --generate \
   --max-seq-len=96 --batch-sizes=1,2 -o "$work/lm.cleave"

@@ -30,7 +30,8 @@ lm=$tok/lm.cleave
 # A tokenizer of another size, a truncated one and one that is not a model at all.
 spm_train --input="$(ls "$src"/docs/*.md | paste -sd, -)" --model_prefix="$work/tok400" \
   --vocab_size=400 --model_type=bpe --byte_fallback=true --character_coverage=1.0 \
-  --num_threads=1 --minloglevel=2 > "$work/spm_train.log" 2>&1
+  --normalization_rule_name=identity --remove_extra_whitespaces=false --num_threads=1 \
+  --minloglevel=2 > "$work/spm_train.log" 2>&1
 head -c 2000 "$tok/tok.model" > "$work/truncated.model"
 cp "$src/README.md" "$work/text.model"
 : > "$work/empty.model"
