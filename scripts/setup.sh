@@ -32,6 +32,9 @@ PACKAGES=(
   libcpp-httplib-dev python3-requests hey curl
   # cleave-serve's KServe v2 gRPC service, and its Python test client
   libgrpc++-dev protobuf-compiler-grpc python3-grpcio python3-grpc-tools
+  # SentencePiece tokenizers of the generation tools (--tokenizer), spm_train and the Python
+  # module for their tests
+  libsentencepiece-dev sentencepiece python3-sentencepiece
   # misc (zstd: the GPU tests decompress the PTX of CUDA fatbins)
   zstd zlib1g-dev libzstd-dev libedit-dev libcurl4-openssl-dev libxml2-dev
 )

@@ -1,16 +1,17 @@
 #!/usr/bin/python3
 # Generates a GPT-style decoder with a KV cache in the Hugging Face / optimum layout, and
 # computes PyTorch's greedy generation with it for reference.
-"""Usage: gen_gpt_kv.py --out DIR [--size small|large]
-          gen_gpt_kv.py --greedy [--size S] --max-new-tokens N (--prompt TEXT | --prompt-ids 1,2)...
+"""Usage: gen_gpt_kv.py --out DIR [--size small|large] [--vocab V]
+          gen_gpt_kv.py --greedy [--size S] [--vocab V] --max-new-tokens N (--prompt TEXT | --prompt-ids 1,2)...
                         [--repetition-penalty R] [--stop-id ID]... [--stop TEXT]...
 
-The decoder: byte-level vocab 256, learned positions, pre-LayerNorm blocks of causal
+The decoder: a vocabulary of V tokens (default 256, byte-level; another size is for a
+SentencePiece tokenizer of as many pieces, the prompts then given as --prompt-ids), learned positions, pre-LayerNorm blocks of causal
 multi-head attention and a tanh-GELU MLP, final LayerNorm and LM head, random weights from a
 fixed seed. Inputs `input_ids` int64 [batch, seq], `attention_mask` int64 [batch, past + seq]
 (1: attend, 0: masked), `position_ids` int64 [batch, seq], and per layer N
 `past_key_values.N.key|value` float32 [batch, heads, past, head_dim]; outputs `logits`
-float32 [batch, seq, 256] and `present.N.key|value` [batch, heads, past + seq, head_dim]
+float32 [batch, seq, V] and `present.N.key|value` [batch, heads, past + seq, head_dim]
 (the past with the new rows appended). batch, seq and past are dynamic dims.
 
 --greedy rebuilds the same model and prints, per prompt in order, one line of the ids of its
@@ -75,15 +76,15 @@ class Block(torch.nn.Module):
 
 
 class DecoderWithPast(torch.nn.Module):
-    def __init__(self, size):
+    def __init__(self, size, vocab=VOCAB):
         super().__init__()
         d_model, heads, layers, positions = SIZES[size]
         self.d_model, self.heads, self.layers = d_model, heads, layers
-        self.tok = torch.nn.Embedding(VOCAB, d_model)
+        self.tok = torch.nn.Embedding(vocab, d_model)
         self.pos = torch.nn.Embedding(positions, d_model)
         self.blocks = torch.nn.ModuleList(Block(d_model, heads) for _ in range(layers))
         self.ln_f = torch.nn.LayerNorm(d_model)
-        self.head = torch.nn.Linear(d_model, VOCAB, bias=False)
+        self.head = torch.nn.Linear(d_model, vocab, bias=False)
         with torch.no_grad():
             for m in self.modules():
                 if isinstance(m, torch.nn.LayerNorm):
@@ -107,9 +108,9 @@ class DecoderWithPast(torch.nn.Module):
         return (self.head(self.ln_f(x)), *present)
 
 
-def build(size):
+def build(size, vocab=VOCAB):
     torch.manual_seed(common.SEED)
-    return DecoderWithPast(size).eval()
+    return DecoderWithPast(size, vocab).eval()
 
 
 def io_names(layers):
@@ -118,10 +119,10 @@ def io_names(layers):
     return ["input_ids", "attention_mask", "position_ids"] + past, ["logits"] + present
 
 
-def generate(out_dir, size="small"):
-    model = build(size)
+def generate(out_dir, size="small", vocab=VOCAB):
+    model = build(size, vocab)
     batch, seq, past_len = 2, 3, 5
-    ids = common.rng().integers(0, VOCAB, size=(batch, seq), dtype="int64")
+    ids = common.rng().integers(0, vocab, size=(batch, seq), dtype="int64")
     mask = torch.ones(batch, past_len + seq, dtype=torch.int64)
     positions = torch.arange(past_len, past_len + seq).reshape(1, seq).repeat(batch, 1)
     head_dim = model.d_model // model.heads
@@ -150,8 +151,8 @@ def repetition_penalty(logits, seq, penalty):
     return logits.scatter(0, seen, score)
 
 
-def greedy(size, prompts, max_new_tokens, penalty=1.0, stop_ids=(), stops=()):
-    model = build(size)
+def greedy(size, prompts, max_new_tokens, penalty=1.0, stop_ids=(), stops=(), vocab=VOCAB):
+    model = build(size, vocab)
     lines = []
     with torch.no_grad():
         for prompt in prompts:
@@ -178,6 +179,7 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out")
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
+    parser.add_argument("--vocab", type=int, default=VOCAB)
     parser.add_argument("--greedy", action="store_true")
     # One list, in the order given, as cleave-generate keeps them.
     parser.add_argument("--prompt", dest="prompts", action="append", default=[],
@@ -192,12 +194,12 @@ def main():
     args = parser.parse_args()
     if args.greedy:
         print("\n".join(greedy(args.size, args.prompts, args.max_new_tokens,
-                                args.repetition_penalty, args.stop_ids, args.stops)))
+                                args.repetition_penalty, args.stop_ids, args.stops, args.vocab)))
         return 0
     if not args.out:
         parser.error("--out is required (or --greedy)")
     os.makedirs(args.out, exist_ok=True)
-    generate(args.out, args.size)
+    generate(args.out, args.size, args.vocab)
     return 0
 
 

@@ -17,6 +17,7 @@
 #include "common/tool_args.h"
 #include "core/message.h"
 #include "serve/completion.h"
+#include "text/tokenizer.h"
 
 #include <atomic>
 #include <cerrno>
@@ -24,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -42,10 +44,11 @@ using cleave::serve::TextStream;
 const char kUsage[] =
     R"(usage: cleave-chat LM.cleave [--system TEXT] [--max-new-tokens N]
                    [--temperature T] [--top-k K] [--top-p P] [--seed S]
-                   [--repetition-penalty R] [--ids] [--threads T]
+                   [--repetition-penalty R] [--tokenizer FILE.model] [--ids]
+                   [--threads T]
 
 A chat with a decoder compiled by `cleave-compile --generate` (a plan on one
-rank, byte-level vocabulary of 256). Each line read from stdin is a message;
+rank, byte-level vocabulary of 256, or the vocabulary of --tokenizer). Each line read from stdin is a message;
 the reply is streamed to stdout, followed by a newline. The conversation stays
 in the context: each reply sees the messages before it, rendered with the
 byte-level chat template of cleave-serve's /v1/chat/completions
@@ -68,6 +71,11 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
                        reply n draws with seed S + n
   --repetition-penalty R
                        Hugging Face's repetition penalty (R > 0, default 1)
+  --tokenizer FILE.model
+                       a SentencePiece model (spm_train's) whose pieces are the
+                       model's vocabulary: the conversation is encoded and the
+                       replies decoded with it, and a reply ends where its text
+                       reaches "\nuser:"
   --ids                print each reply as its token ids separated by commas
                        (the stop that ended it included) instead of its text
   --threads T          CPU threads (default: the cores available)
@@ -84,7 +92,7 @@ std::atomic<int> gInterrupted{0};
 void onInterrupt(int) { gInterrupted = 1; }
 
 struct Options {
-  std::string artifact, system;
+  std::string artifact, system, tokenizer;
   GenerateOptions generate;
   bool ids = false, sampling = false, samplingOption = false;
   int threads = 0;
@@ -121,6 +129,8 @@ Status parseArgs(int argc, char **argv, Options *o) {
     double number = 0;
     if (arg == "--system") {
       o->system = value;
+    } else if (arg == "--tokenizer") {
+      o->tokenizer = value;
     } else if (arg == "--max-new-tokens") {
       if (!cleave::tools::parseInt(value, 1, 1LL << 40, &integer))
         return invalidArgumentError("--max-new-tokens expects a positive integer, got '" +
@@ -198,6 +208,14 @@ Status runMain(int argc, char **argv) {
   Status status = parseArgs(argc, argv, &o);
   if (!status.ok())
     return status;
+  std::unique_ptr<cleave::Tokenizer> tokenizer;
+  if (!o.tokenizer.empty()) {
+    StatusOr<std::unique_ptr<cleave::Tokenizer>> loaded =
+        cleave::Tokenizer::loadSentencePiece(o.tokenizer);
+    if (!loaded.ok())
+      return loaded.status();
+    tokenizer = std::move(loaded).value();
+  }
   // Ctrl-C ends the reply in progress, or the wait for a line, and then the
   // chat (no SA_RESTART: a read in progress returns).
   struct sigaction action = {};
@@ -213,11 +231,23 @@ Status runMain(int argc, char **argv) {
   if (!created.ok())
     return created.status();
   Generator &g = **created;
-  if (g.vocabSize() != 256)
+  if (tokenizer && tokenizer->vocabSize() != g.vocabSize())
+    return invalidArgumentError("tokenizer '" + o.tokenizer + "' has " +
+                                std::to_string(tokenizer->vocabSize()) +
+                                " pieces, the model's vocabulary " +
+                                std::to_string(g.vocabSize()) + " tokens");
+  if (!tokenizer && g.vocabSize() != 256)
     return invalidArgumentError("the model's vocabulary has " + std::to_string(g.vocabSize()) +
-                                " tokens: a chat needs a byte-level one of 256");
+                                " tokens: a chat needs a byte-level one of 256 (or its "
+                                "--tokenizer)");
   const std::string turnEnd = cleave::serve::kChatTurnEnd;
-  o.generate.stopSequences = {bytesOf(turnEnd)};
+  // Byte-level: the turn's end is a stop sequence of tokens; with a
+  // tokenizer, the reply's text is searched for it as it is decoded.
+  if (!tokenizer)
+    o.generate.stopSequences = {bytesOf(turnEnd)};
+  auto encode = [&](const std::string &text) {
+    return tokenizer ? tokenizer->encode(text) : bytesOf(text);
+  };
   const bool terminal = isatty(STDIN_FILENO);
   std::vector<ChatMessage> messages;
   if (!o.system.empty())
@@ -245,13 +275,13 @@ Status runMain(int argc, char **argv) {
     messages.push_back({"user", line});
     // The prompt and the reply's tokens must fit the context: the oldest
     // messages go first.
-    std::vector<int64_t> prompt = bytesOf(renderChat(messages));
+    std::vector<int64_t> prompt = encode(renderChat(messages));
     size_t dropped = 0;
     while (static_cast<int64_t>(prompt.size()) + o.generate.maxNewTokens > g.maxSeqLen() &&
            messages.size() > kept + 1) {
       messages.erase(messages.begin() + static_cast<std::ptrdiff_t>(kept));
       ++dropped;
-      prompt = bytesOf(renderChat(messages));
+      prompt = encode(renderChat(messages));
     }
     if (dropped > 0)
       std::fprintf(stderr, "(the context is full: the %zu oldest message(s) were dropped)\n",
@@ -267,10 +297,14 @@ Status runMain(int argc, char **argv) {
       continue;
     }
     TextStream text(turnEnd.size() - 1);
+    std::unique_ptr<cleave::DecodeStream> decoded;
+    if (tokenizer)
+      decoded = std::make_unique<cleave::DecodeStream>(*tokenizer, turnEnd);
     std::vector<int64_t> reply;
     int64_t stopTokens = 0;
     bool finished = false;
-    while (!finished && !gInterrupted) {
+    bool stopText = false; // with a tokenizer: the text reached the turn's end
+    while (!finished && !stopText && !gInterrupted) {
       std::vector<Generator::SlotToken> tokens;
       Status stepped = g.step(&tokens);
       if (!stepped.ok())
@@ -279,22 +313,38 @@ Status runMain(int argc, char **argv) {
         reply.push_back(t.token);
         finished = t.finished;
         stopTokens = t.stopTokens;
-        std::string piece = text.add(t.token, t.finished, t.stopTokens);
+        std::string piece;
+        if (decoded) {
+          piece = decoded->add({t.token});
+          if (decoded->stopped())
+            stopText = true;
+          else if (t.finished)
+            piece += decoded->finish();
+        } else {
+          piece = text.add(t.token, t.finished, t.stopTokens);
+        }
         if (!o.ids) {
-          std::fputs(piece.c_str(), stdout);
+          std::fwrite(piece.data(), 1, piece.size(), stdout);
           std::fflush(stdout);
         }
       }
     }
-    if (!finished)
-      g.leave(0); // Ctrl-C: the reply ends here
+    if (!finished) {
+      g.leave(0); // Ctrl-C, or the reply's text reached the turn's end
+      if (decoded && !stopText && !o.ids) {
+        std::string rest = decoded->finish();
+        std::fwrite(rest.data(), 1, rest.size(), stdout);
+      }
+    }
     if (o.ids)
       for (size_t i = 0; i < reply.size(); ++i)
         std::printf(i ? ",%lld" : "%lld", static_cast<long long>(reply[i]));
     std::fputc('\n', stdout);
     std::fflush(stdout);
     // The reply as the model wrote it, less the stop that ended it.
-    std::string content(reply.begin(), reply.end() - static_cast<std::ptrdiff_t>(stopTokens));
+    std::string content =
+        decoded ? decoded->text()
+                : std::string(reply.begin(), reply.end() - static_cast<std::ptrdiff_t>(stopTokens));
     messages.push_back({"assistant", content});
   }
   if (terminal && gInterrupted)

@@ -3,7 +3,7 @@
 //   cleave-generate LM.cleave (--prompt TEXT | --prompt-ids 1,2,3)...
 //                   [--max-new-tokens N] [--temperature T --top-k K --top-p P
 //                   --seed S] [--repetition-penalty R] [--stop-id ID]... [--stop TEXT]...
-//                   [--ids] [--threads T] [--stats] [--explain]
+//                   [--tokenizer FILE.model] [--ids] [--threads T] [--stats] [--explain]
 //   mpirun -np N cleave-generate LM.cleave ...   (a plan on N ranks)
 // Every failure prints exactly one line, "cleave-generate: error: <message>",
 // on stderr and exits with status 1; under mpirun every rank exits 1 and the
@@ -18,6 +18,7 @@
 #include "comm/transport.h"
 #include "common/tool_args.h"
 #include "core/message.h"
+#include "text/tokenizer.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -26,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,8 +39,8 @@ const char kUsage[] =
     R"(usage: cleave-generate LM.cleave (--prompt TEXT | --prompt-ids LIST)...
                        [--max-new-tokens N] [--temperature T] [--top-k K]
                        [--top-p P] [--seed S] [--repetition-penalty R]
-                       [--stop-id ID]... [--stop TEXT]... [--ids] [--threads T]
-                       [--stats] [--explain]
+                       [--stop-id ID]... [--stop TEXT]... [--tokenizer FILE.model]
+                       [--ids] [--threads T] [--stats] [--explain]
        mpirun -np N cleave-generate LM.cleave ...
 
 Generates tokens with a decoder compiled by `cleave-compile --generate`. Each
@@ -46,8 +48,9 @@ Generates tokens with a decoder compiled by `cleave-compile --generate`. Each
 flight as one batch. Greedy decoding unless --temperature is given.
 
 options (each accepts both "--opt VALUE" and "--opt=VALUE"):
-  --prompt TEXT        a prompt as text: its UTF-8 bytes are its token ids
-                       (byte-level vocabulary of 256)
+  --prompt TEXT        a prompt as text, encoded with --tokenizer (by default
+                       byte-level: its UTF-8 bytes are its token ids, for a
+                       vocabulary of 256)
   --prompt-ids LIST    a prompt as comma-separated token ids, e.g. 72,105
   --max-new-tokens N   new tokens per sequence (default: 64); prompt + N must
                        fit the artifact's --max-seq-len
@@ -62,9 +65,13 @@ options (each accepts both "--opt VALUE" and "--opt=VALUE"):
                        (Hugging Face's; R > 0, default 1: none)
   --stop-id ID         a stop token (repeatable): a sequence that picks it
                        ends there, the stop token its last new token
-  --stop TEXT          a stop text (repeatable, byte-level vocabulary): a
+  --stop TEXT          a stop text (repeatable, byte-level tokenizer only): a
                        sequence whose text ends with it after a new token
                        ends there, the text its last new tokens
+  --tokenizer FILE.model
+                       a SentencePiece model (spm_train's): text prompts are
+                       encoded and the tokens decoded with it; its vocabulary
+                       must be the model's
   --ids                print, per sequence in the order given, one line of its
                        new token ids separated by commas
   --threads T          CPU threads (default: the cores available)
@@ -113,8 +120,11 @@ bool parseDouble(const std::string &text, double *out) {
 }
 
 struct Options {
-  std::string artifact;
+  std::string artifact, tokenizerPath;
   std::vector<std::vector<int64_t>> prompts;
+  /// Per prompt: its text (encoded once the tokenizer is known), or none.
+  std::vector<std::pair<bool, std::string>> promptTexts;
+  std::unique_ptr<Tokenizer> tokenizer;
   bool textPrompts = false, textStops = false, ids = false, stats = false, sampling = false;
   bool explain = false;
   GenerateOptions generate;
@@ -157,11 +167,11 @@ Status parseArgs(int argc, char **argv, Options *o) {
       value = argv[++i];
     }
     if (arg == "--prompt") {
-      std::vector<int64_t> ids;
-      for (unsigned char c : value)
-        ids.push_back(c);
-      o->prompts.push_back(std::move(ids));
+      o->prompts.emplace_back();
+      o->promptTexts.emplace_back(true, value);
       o->textPrompts = true;
+    } else if (arg == "--tokenizer") {
+      o->tokenizerPath = value;
     } else if (arg == "--prompt-ids") {
       std::vector<int64_t> ids;
       size_t start = 0;
@@ -178,6 +188,7 @@ Status parseArgs(int argc, char **argv, Options *o) {
         start = comma + 1;
       }
       o->prompts.push_back(std::move(ids));
+      o->promptTexts.emplace_back(false, std::string());
     } else if (arg == "--max-new-tokens") {
       if (!parseInt(value, 1, &o->generate.maxNewTokens))
         return invalidArgumentError("--max-new-tokens expects a positive integer, got '" + value +
@@ -237,6 +248,20 @@ Status parseArgs(int argc, char **argv, Options *o) {
     return invalidArgumentError("no prompt given: --prompt TEXT or --prompt-ids LIST");
   if (samplingOption && !o->sampling)
     return invalidArgumentError("--top-k, --top-p and --seed need --temperature");
+  if (!o->tokenizerPath.empty()) {
+    if (o->textStops)
+      return invalidArgumentError("--stop needs the byte-level tokenizer: with --tokenizer, "
+                                  "use --stop-id");
+    StatusOr<std::unique_ptr<Tokenizer>> loaded = Tokenizer::loadSentencePiece(o->tokenizerPath);
+    if (!loaded.ok())
+      return loaded.status();
+    o->tokenizer = std::move(loaded).value();
+  } else {
+    o->tokenizer = Tokenizer::byteLevel();
+  }
+  for (size_t i = 0; i < o->prompts.size(); ++i)
+    if (o->promptTexts[i].first)
+      o->prompts[i] = o->tokenizer->encode(o->promptTexts[i].second);
   return Status();
 }
 
@@ -260,26 +285,31 @@ Status reportOnce(Transport &transport, const Status &status) {
 Status generateAndPrint(const Options &o, Generator &g, bool print) {
   bool text = !o.ids;
   bool stream = print && text && o.prompts.size() == 1;
-  if (stream) {
-    for (int64_t id : o.prompts[0])
-      std::fputc(static_cast<int>(id), stdout);
+  DecodeStream decoder(*o.tokenizer);
+  auto write = [](const std::string &piece) {
+    if (piece.empty())
+      return;
+    std::fwrite(piece.data(), 1, piece.size(), stdout);
     std::fflush(stdout);
-  }
+  };
+  if (stream)
+    write(decoder.add(o.prompts[0]));
   std::vector<std::vector<int64_t>> tokens;
   Status status = g.generate(o.prompts, o.generate, &tokens, [&](size_t, int64_t token) {
-    if (stream) {
-      std::fputc(static_cast<int>(token), stdout);
-      std::fflush(stdout);
-    }
+    if (stream)
+      write(decoder.add({token}));
   });
   if (!status.ok()) {
-    if (stream)
+    if (stream) {
+      write(decoder.finish());
       std::fputc('\n', stdout);
+    }
     return status;
   }
   if (!print)
     return Status();
   if (stream) {
+    write(decoder.finish());
     std::fputc('\n', stdout);
   } else {
     for (size_t s = 0; s < tokens.size(); ++s) {
@@ -287,10 +317,10 @@ Status generateAndPrint(const Options &o, Generator &g, bool print) {
         for (size_t i = 0; i < tokens[s].size(); ++i)
           std::printf(i ? ",%lld" : "%lld", static_cast<long long>(tokens[s][i]));
       } else {
-        for (int64_t id : o.prompts[s])
-          std::fputc(static_cast<int>(id), stdout);
-        for (int64_t id : tokens[s])
-          std::fputc(static_cast<int>(id), stdout);
+        std::vector<int64_t> all = o.prompts[s];
+        all.insert(all.end(), tokens[s].begin(), tokens[s].end());
+        std::string line = o.tokenizer->decode(all);
+        std::fwrite(line.data(), 1, line.size(), stdout);
       }
       std::fputc('\n', stdout);
     }
@@ -318,10 +348,18 @@ Status generateAndPrint(const Options &o, Generator &g, bool print) {
 
 /// The checks of the options that need the model.
 Status checkVocabulary(const Options &o, const Generator &g) {
+  if (!o.tokenizerPath.empty()) {
+    if (o.tokenizer->vocabSize() != g.vocabSize())
+      return invalidArgumentError("tokenizer '" + o.tokenizerPath + "' has " +
+                                  std::to_string(o.tokenizer->vocabSize()) +
+                                  " pieces, the model's vocabulary " +
+                                  std::to_string(g.vocabSize()) + " tokens");
+    return Status();
+  }
   if ((!o.ids || o.textPrompts || o.textStops) && g.vocabSize() != 256)
     return invalidArgumentError("the model's vocabulary has " + std::to_string(g.vocabSize()) +
-                                " tokens: text needs a byte-level one of 256 (use --prompt-ids "
-                                "and --ids)");
+                                " tokens: text needs a byte-level one of 256 (give its "
+                                "--tokenizer, or use --prompt-ids and --ids)");
   return Status();
 }
 
