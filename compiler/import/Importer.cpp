@@ -18,11 +18,14 @@
 #include "llvm/Support/SHA256.h"
 
 #include "onnx/checker.h"
+#include "onnx/defs/schema.h"
+#include "onnx/defs/shape_inference.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
 
 #include <fstream>
 #include <limits>
+#include <mutex>
 #include <optional>
 
 using namespace mlir;
@@ -134,6 +137,42 @@ private:
   /// type may differ from iteration to iteration, so ONNX shape inference is not asked.
   int unrollDepth = 0;
 };
+
+} // namespace
+
+namespace {
+
+/// libonnx 1.12's ConvTranspose shape inference takes the kernel's spatial dims from W
+/// and indexes the dilations, sized by X's spatial dims, with them: an X of lower rank
+/// than W reads through an empty vector and kills the process (a W of rank below 2 reads
+/// past its shape). Later ONNX releases refuse such ranks first; the same check is put in
+/// front of the library's function here, once per process, so that the model gets one
+/// line naming the node instead of a crash.
+void guardConvTransposeShapeInference() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int version : {1, 11}) {
+      const ::onnx::OpSchema *schema =
+          ::onnx::OpSchemaRegistry::Schema("ConvTranspose", version, ::onnx::ONNX_DOMAIN);
+      if (!schema || schema->since_version() != version)
+        continue;
+      ::onnx::InferenceFunction infer = schema->GetTypeAndShapeInferenceFunction();
+      const_cast<::onnx::OpSchema *>(schema)->TypeAndShapeInferenceFunction(
+          [infer](::onnx::InferenceContext &ctx) {
+            if (::onnx::hasNInputShapes(ctx, 2)) {
+              int x = ctx.getInputType(0)->tensor_type().shape().dim_size();
+              int w = ctx.getInputType(1)->tensor_type().shape().dim_size();
+              if (x < 3 || w != x)
+                fail_shape_inference("X and W must have the same rank, at least 3 (N x C x D1 ... "
+                                     "Dn and C x M/group x k1 ... kn); got ranks ",
+                                     x, " and ", w);
+            }
+            if (infer)
+              infer(ctx);
+          });
+    }
+  });
+}
 
 } // namespace
 
@@ -637,6 +676,7 @@ OwningOpRef<ModuleOp> ModelImporter::run(const std::string &path, ModelInfo *inf
     ::onnx::ShapeInferenceOptions shapeOptions(/*check_type=*/true,
                                                /*strict_mode=*/options.exportShapes ? 0 : 1,
                                                /*data_prop=*/true);
+    guardConvTransposeShapeInference();
     ::onnx::shape_inference::InferShapes(model, ::onnx::OpSchemaRegistry::Instance(),
                                          shapeOptions);
   } catch (const std::exception &e) {
