@@ -14,6 +14,7 @@
 #include "cleave/generate.h"
 #include "cleave/runtime.h"
 
+#include "common/generation_args.h"
 #include "common/tool_args.h"
 #include "core/message.h"
 #include "serve/completion.h"
@@ -94,8 +95,8 @@ void onInterrupt(int) { gInterrupted = 1; }
 struct Options {
   std::string artifact, system, tokenizer;
   GenerateOptions generate;
-  bool ids = false, sampling = false, samplingOption = false;
-  int threads = 0;
+  bool ids = false;
+  cleave::tools::GenerationArgs args;
 };
 
 Status parseArgs(int argc, char **argv, Options *o) {
@@ -125,56 +126,22 @@ Status parseArgs(int argc, char **argv, Options *o) {
         return invalidArgumentError("option '" + arg + "' needs a value");
       value = argv[++i];
     }
-    long long integer = 0;
-    double number = 0;
-    if (arg == "--system") {
+    if (std::optional<std::string> error =
+            cleave::tools::readGenerationOption(arg, value, &o->generate, &o->args)) {
+      if (!error->empty())
+        return invalidArgumentError(*error);
+    } else if (arg == "--system") {
       o->system = value;
     } else if (arg == "--tokenizer") {
       o->tokenizer = value;
-    } else if (arg == "--max-new-tokens") {
-      if (!cleave::tools::parseInt(value, 1, 1LL << 40, &integer))
-        return invalidArgumentError("--max-new-tokens expects a positive integer, got '" +
-                                    value + "'");
-      o->generate.maxNewTokens = integer;
-    } else if (arg == "--temperature") {
-      if (!cleave::tools::parseNumber(value, 0, &number) || number <= 0)
-        return invalidArgumentError("--temperature expects a positive number, got '" + value +
-                                    "'");
-      o->generate.sampling.temperature = number;
-      o->sampling = true;
-    } else if (arg == "--top-k") {
-      if (!cleave::tools::parseInt(value, 1, 1LL << 40, &integer))
-        return invalidArgumentError("--top-k expects a positive integer, got '" + value + "'");
-      o->generate.sampling.topK = integer;
-      o->samplingOption = true;
-    } else if (arg == "--top-p") {
-      if (!cleave::tools::parseNumber(value, 0, &number) || number <= 0 || number > 1)
-        return invalidArgumentError("--top-p expects a number in (0, 1], got '" + value + "'");
-      o->generate.sampling.topP = number;
-      o->samplingOption = true;
-    } else if (arg == "--seed") {
-      if (!cleave::tools::parseInt(value, 0, 1LL << 62, &integer))
-        return invalidArgumentError("--seed expects a non-negative integer, got '" + value +
-                                    "'");
-      o->generate.sampling.seed = static_cast<uint64_t>(integer);
-      o->samplingOption = true;
-    } else if (arg == "--repetition-penalty") {
-      if (!cleave::tools::parseNumber(value, 0, &number) || !(number > 0) || number > 1e30)
-        return invalidArgumentError("--repetition-penalty expects a positive number, got '" +
-                                    value + "'");
-      o->generate.sampling.repetitionPenalty = number;
-    } else if (arg == "--threads") {
-      if (!cleave::tools::parseInt(value, 1, 4096, &integer))
-        return invalidArgumentError("--threads expects a positive integer, got '" + value + "'");
-      o->threads = static_cast<int>(integer);
     } else {
       return invalidArgumentError("unknown option '" + arg + "' (see --help)");
     }
   }
   if (o->artifact.empty())
     return invalidArgumentError("no artifact given (see --help)");
-  if (o->samplingOption && !o->sampling)
-    return invalidArgumentError("--top-k, --top-p and --seed need --temperature");
+  if (std::string error = cleave::tools::checkGenerationArgs(o->args); !error.empty())
+    return invalidArgumentError(error);
   return Status();
 }
 
@@ -227,7 +194,7 @@ Status runMain(int argc, char **argv) {
     return artifact.status();
   std::shared_ptr<const cleave::Artifact> shared = std::move(artifact).value();
   StatusOr<std::unique_ptr<Generator>> created =
-      Generator::create(shared, 1, cleave::SessionOptions(o.threads));
+      Generator::create(shared, 1, cleave::SessionOptions(static_cast<int>(o.args.threads)));
   if (!created.ok())
     return created.status();
   Generator &g = **created;

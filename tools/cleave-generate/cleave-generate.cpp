@@ -16,12 +16,14 @@
 #include "cleave/runtime.h"
 
 #include "comm/transport.h"
+#include "common/generation_args.h"
 #include "common/tool_args.h"
 #include "core/message.h"
 #include "text/tokenizer.h"
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <chrono>
 #include <thread>
 #include <cstdio>
@@ -98,41 +100,19 @@ int fail(const std::string &message) {
   return 1;
 }
 
-bool parseInt(const std::string &text, int64_t min, int64_t *out) {
-  if (text.empty())
-    return false;
-  errno = 0;
-  char *end = nullptr;
-  long long value = std::strtoll(text.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0' || value < min)
-    return false;
-  *out = value;
-  return true;
-}
-
-bool parseDouble(const std::string &text, double *out) {
-  if (text.empty())
-    return false;
-  errno = 0;
-  char *end = nullptr;
-  *out = std::strtod(text.c_str(), &end);
-  return errno == 0 && *end == '\0' && *out == *out;
-}
-
 struct Options {
   std::string artifact, tokenizerPath;
   std::vector<std::vector<int64_t>> prompts;
   /// Per prompt: its text (encoded once the tokenizer is known), or none.
   std::vector<std::pair<bool, std::string>> promptTexts;
   std::unique_ptr<Tokenizer> tokenizer;
-  bool textPrompts = false, textStops = false, ids = false, stats = false, sampling = false;
+  bool textPrompts = false, textStops = false, ids = false, stats = false;
   bool explain = false;
   GenerateOptions generate;
-  int64_t threads = 0;
+  tools::GenerationArgs args;
 };
 
 Status parseArgs(int argc, char **argv, Options *o) {
-  bool samplingOption = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i], value;
     if (arg == "-h" || arg == "--help") {
@@ -166,7 +146,11 @@ Status parseArgs(int argc, char **argv, Options *o) {
         return invalidArgumentError("option '" + arg + "' needs a value");
       value = argv[++i];
     }
-    if (arg == "--prompt") {
+    if (std::optional<std::string> error =
+            tools::readGenerationOption(arg, value, &o->generate, &o->args)) {
+      if (!error->empty())
+        return invalidArgumentError(*error);
+    } else if (arg == "--prompt") {
       o->prompts.emplace_back();
       o->promptTexts.emplace_back(true, value);
       o->textPrompts = true;
@@ -178,8 +162,8 @@ Status parseArgs(int argc, char **argv, Options *o) {
       while (true) {
         size_t comma = value.find(',', start);
         std::string item = value.substr(start, comma == std::string::npos ? comma : comma - start);
-        int64_t id = 0;
-        if (!parseInt(item, 0, &id))
+        long long id = 0;
+        if (!tools::parseInt(item, 0, INT64_MAX, &id))
           return invalidArgumentError("--prompt-ids expects comma-separated token ids, got '" +
                                       value + "'");
         ids.push_back(id);
@@ -189,41 +173,9 @@ Status parseArgs(int argc, char **argv, Options *o) {
       }
       o->prompts.push_back(std::move(ids));
       o->promptTexts.emplace_back(false, std::string());
-    } else if (arg == "--max-new-tokens") {
-      if (!parseInt(value, 1, &o->generate.maxNewTokens))
-        return invalidArgumentError("--max-new-tokens expects a positive integer, got '" + value +
-                                    "'");
-    } else if (arg == "--temperature") {
-      double t = 0;
-      if (!parseDouble(value, &t) || t <= 0)
-        return invalidArgumentError("--temperature expects a positive number, got '" + value + "'");
-      o->generate.sampling.temperature = t;
-      o->sampling = true;
-    } else if (arg == "--top-k") {
-      if (!parseInt(value, 1, &o->generate.sampling.topK))
-        return invalidArgumentError("--top-k expects a positive integer, got '" + value + "'");
-      samplingOption = true;
-    } else if (arg == "--top-p") {
-      double p = 0;
-      if (!parseDouble(value, &p) || p <= 0 || p > 1)
-        return invalidArgumentError("--top-p expects a number in (0, 1], got '" + value + "'");
-      o->generate.sampling.topP = p;
-      samplingOption = true;
-    } else if (arg == "--seed") {
-      int64_t seed = 0;
-      if (!parseInt(value, 0, &seed))
-        return invalidArgumentError("--seed expects a non-negative integer, got '" + value + "'");
-      o->generate.sampling.seed = static_cast<uint64_t>(seed);
-      samplingOption = true;
-    } else if (arg == "--repetition-penalty") {
-      double r = 0;
-      if (!parseDouble(value, &r) || !(r > 0) || r > 1e30)
-        return invalidArgumentError("--repetition-penalty expects a positive number, got '" +
-                                    value + "'");
-      o->generate.sampling.repetitionPenalty = r;
     } else if (arg == "--stop-id") {
-      int64_t id = 0;
-      if (!parseInt(value, 0, &id))
+      long long id = 0;
+      if (!tools::parseInt(value, 0, INT64_MAX, &id))
         return invalidArgumentError("--stop-id expects a token id (a non-negative integer), got '" +
                                     value + "'");
       o->generate.stopIds.push_back(id);
@@ -235,9 +187,6 @@ Status parseArgs(int argc, char **argv, Options *o) {
         ids.push_back(c);
       o->generate.stopSequences.push_back(std::move(ids));
       o->textStops = true;
-    } else if (arg == "--threads") {
-      if (!parseInt(value, 1, &o->threads))
-        return invalidArgumentError("--threads expects a positive integer, got '" + value + "'");
     } else {
       return invalidArgumentError("unknown option '" + arg + "' (see --help)");
     }
@@ -246,8 +195,8 @@ Status parseArgs(int argc, char **argv, Options *o) {
     return invalidArgumentError("no artifact given (see --help)");
   if (o->prompts.empty())
     return invalidArgumentError("no prompt given: --prompt TEXT or --prompt-ids LIST");
-  if (samplingOption && !o->sampling)
-    return invalidArgumentError("--top-k, --top-p and --seed need --temperature");
+  if (std::string error = tools::checkGenerationArgs(o->args); !error.empty())
+    return invalidArgumentError(error);
   if (!o->tokenizerPath.empty()) {
     if (o->textStops)
       return invalidArgumentError("--stop needs the byte-level tokenizer: with --tokenizer, "
@@ -389,7 +338,7 @@ Status runDistributed(const Options &o, const Status &parsed, int *argc, char **
   std::shared_ptr<const Artifact> artifact = std::move(opened).value();
   StatusOr<std::unique_ptr<Generator>> generator = Generator::create(
       artifact, static_cast<int64_t>(o.prompts.size()),
-      SessionOptions(static_cast<int>(o.threads), transport));
+      SessionOptions(static_cast<int>(o.args.threads), transport));
   if (!generator.ok())
     return reportOnce(*transport, generator.status());
   Generator &g = **generator;
@@ -430,7 +379,7 @@ Status runMain(int argc, char **argv) {
   if (!artifact.ok())
     return artifact.status();
   std::shared_ptr<const Artifact> shared = std::move(*artifact);
-  SessionOptions sessionOptions(static_cast<int>(o.threads));
+  SessionOptions sessionOptions(static_cast<int>(o.args.threads));
   StatusOr<std::unique_ptr<Generator>> generator =
       Generator::create(shared, static_cast<int64_t>(o.prompts.size()), sessionOptions);
   if (!generator.ok())
