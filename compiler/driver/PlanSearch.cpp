@@ -156,11 +156,18 @@ CompileResult cleave::compileWithPlanSearch(const CompileOptions &options) {
   for (size_t i : order)
     sorted.push_back(candidates[i]);
   if (sorted.empty() || !sorted.front().refused.empty()) {
-    // Every plan refused: the first one tried says why (usually the model or the memory).
-    result.error = sorted.empty() ? "no plan to try"
-                                  : "no plan of pp x tp x microbatches is feasible; " +
-                                        planName(candidates.front()) + ": " +
-                                        candidates.front().refused;
+    // Every plan refused. One reason for all (a model that cannot be read or imported) is
+    // that reason alone; otherwise the first plan tried says why (usually the memory).
+    bool oneReason = std::all_of(candidates.begin(), candidates.end(), [&](const PlanCandidate &c) {
+      return c.refused == candidates.front().refused;
+    });
+    if (sorted.empty())
+      result.error = "no plan to try";
+    else if (oneReason)
+      result.error = candidates.front().refused;
+    else
+      result.error = "no plan of pp x tp x microbatches is feasible; " +
+                     planName(candidates.front()) + ": " + candidates.front().refused;
     return result;
   }
 
