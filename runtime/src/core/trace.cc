@@ -62,8 +62,11 @@ int64_t nowMicros() {
       .count();
 }
 
-void recordOpGroup(const OpGroupDesc &group, int64_t startNanos,
-                   int64_t endNanos) {
+namespace {
+
+/// Adds `event` to the buffer with the calling thread's track number; a long-running
+/// server's buffer stops growing at kMaxEvents (about 100 MB).
+void append(Event event) {
   Buffer &b = buffer();
   std::lock_guard<std::mutex> lock(b.mutex);
   auto [at, added] =
@@ -71,38 +74,35 @@ void recordOpGroup(const OpGroupDesc &group, int64_t startNanos,
   (void)added;
   if (b.events.size() >= kMaxEvents)
     return;
+  event.thread = at->second;
+  b.events.push_back(event);
+}
+
+} // namespace
+
+void recordOpGroup(const OpGroupDesc &group, int64_t startNanos,
+                   int64_t endNanos) {
   Event event;
   event.name = group.name.c_str();
   event.startMicros = startNanos / 1000;
   event.durationMicros = (endNanos - startNanos) / 1000;
-  event.thread = at->second;
   event.group = &group;
   event.startNanos = startNanos;
   event.durationNanos = endNanos - startNanos;
-  b.events.push_back(event);
+  append(event);
 }
 
 void record(const char *name, int64_t startMicros, int stage, int microbatch,
             int64_t bytes, int peer) {
-  int64_t end = nowMicros();
-  Buffer &b = buffer();
-  std::lock_guard<std::mutex> lock(b.mutex);
-  auto [at, added] =
-      b.threads.emplace(std::this_thread::get_id(), int(b.threads.size()) + 1);
-  (void)added;
-  // A long-running server's buffer stops growing here (about 100 MB).
-  if (b.events.size() >= kMaxEvents)
-    return;
   Event event;
   event.name = name;
   event.startMicros = startMicros;
-  event.durationMicros = end - startMicros;
-  event.thread = at->second;
+  event.durationMicros = nowMicros() - startMicros;
   event.stage = stage;
   event.microbatch = microbatch;
   event.bytes = bytes;
   event.peer = peer;
-  b.events.push_back(event);
+  append(event);
 }
 
 std::vector<Event> take() {
